@@ -1,0 +1,243 @@
+/*
+ * walloc.h - the whole public C API of Walloc, a tiered memory allocator.
+ *
+ * An instance (walloc *) owns one memory region split into three tiers that never overlap:
+ *
+ *   WALLOC_TIER_TOP     128-byte alignment, default 50 % of capacity (GPU / render assets)
+ *   WALLOC_TIER_MIDDLE   64-byte alignment, default 30 % (scene assets)
+ *   WALLOC_TIER_BOTTOM    8-byte alignment, default 20 % (temporary data)
+ *
+ * Blocks are named by handles: 64-bit offsets from the instance's base (walloc_ptr translates).
+ * A handle never changes while its block is live, so it can be stored and sent as an integer.
+ * 0 is a valid handle; WALLOC_NULL (all ones) is "no block". In WebAssembly the base is 0, so a
+ * handle is the address in linear memory.
+ *
+ * Memory: native builds reserve the whole capacity as address space at creation and commit it
+ * lazily, page by page, as a tier's bump head advances: an untouched tier costs no RAM.
+ * WebAssembly builds grow linear memory in segments as tiers fill.
+ *
+ * Thread safety: every function may be called concurrently from any number of threads on the same
+ * instance, EXCEPT:
+ *   - walloc_destroy must not race any other call on the same instance;
+ *   - walloc_reset_tier and walloc_compact_tier must not race any call that allocates, frees or
+ *     touches blocks of the SAME tier (other tiers may be used concurrently). The host facades
+ *     (Java, JavaScript) enforce this; C callers must.
+ * A block may be freed by a thread other than the one that allocated it.
+ *
+ * Errors: functions that can fail return a walloc_status (WALLOC_OK = 0). A failed call changes
+ * nothing. walloc_alloc reports failure as WALLOC_NULL and counts it in the tier's statistics.
+ */
+#ifndef WALLOC_H
+#define WALLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A block's offset from the instance's base. */
+typedef uint64_t walloc_handle;
+
+/** "No block": returned when an allocation fails. */
+#define WALLOC_NULL UINT64_MAX
+
+/** The tiers. Values are stable: hosts pass them as integers. */
+typedef enum walloc_tier {
+    WALLOC_TIER_TOP = 0,
+    WALLOC_TIER_MIDDLE = 1,
+    WALLOC_TIER_BOTTOM = 2
+} walloc_tier;
+
+/** Number of tiers. */
+#define WALLOC_TIER_COUNT 3
+
+/** Status codes. Values are stable: hosts map them to exceptions by number. */
+typedef enum walloc_status {
+    WALLOC_OK = 0,
+    /** A required pointer argument was NULL, or a count/length was impossible. */
+    WALLOC_ERR_INVALID_ARGUMENT = 1,
+    /** The tier is not one of WALLOC_TIER_TOP, _MIDDLE, _BOTTOM. */
+    WALLOC_ERR_INVALID_TIER = 2,
+    /** The handle does not lie in any tier, or is not aligned for its tier. */
+    WALLOC_ERR_INVALID_HANDLE = 3,
+    /** The range [handle, handle + size) is not inside what its tier has handed out. */
+    WALLOC_ERR_OUT_OF_BOUNDS = 4,
+    /** No room: the tier (or the host's memory) is full. */
+    WALLOC_ERR_OUT_OF_MEMORY = 5,
+    /** Checked mode: the handle is a block that was already freed. */
+    WALLOC_ERR_DOUBLE_FREE = 6,
+    /** Checked mode: the size passed to walloc_free differs from the size allocated. */
+    WALLOC_ERR_SIZE_MISMATCH = 7,
+    /** Checked mode: the handle lies in a tier but is not the start of a live block. */
+    WALLOC_ERR_NOT_A_BLOCK = 8,
+    /** The configuration is invalid (capacity, ratios). */
+    WALLOC_ERR_INVALID_CONFIG = 9,
+    /** The size is larger than the tier could ever hold. */
+    WALLOC_ERR_INVALID_SIZE = 10
+} walloc_status;
+
+/** Creation parameters. Start from walloc_config_default() and change what you need. */
+typedef struct walloc_config {
+    /** Total bytes for all tiers together. At least 64 KiB, at most 64 GiB (native) or 4 GiB
+     *  minus the module's own memory (WebAssembly). */
+    uint64_t capacity;
+    /** Share of capacity per tier, indexed by walloc_tier. Each in (0, 1]; the sum at most 1.
+     *  Each tier gets floor(capacity * ratio) rounded down to whole pages (at least one page). */
+    double tier_ratio[WALLOC_TIER_COUNT];
+    /** Non-zero: checked mode. walloc_free also detects double frees, frees of a wrong size and
+     *  handles that are not the start of a live block, at the cost of a locked table lookup per
+     *  alloc and free. */
+    int checked;
+} walloc_config;
+
+/** Per-tier statistics, a consistent-enough snapshot (counters are read without stopping
+ *  other threads). All sizes in bytes. */
+typedef struct walloc_stats {
+    /** Bytes the tier may use. */
+    uint64_t capacity;
+    /** Bytes of memory backing the tier now (committed pages natively, grown segments in wasm). */
+    uint64_t committed;
+    /** Bytes handed out by the bump head: the tier's used extent. */
+    uint64_t bump_head;
+    /** High-water mark of bump_head since creation. */
+    uint64_t peak;
+    /** Bytes in live blocks, counted at their size-class size: bump_head - free_bytes - wasted.
+     *  After walloc_compact_tier, free blocks below keep that compact forgot count as live until
+     *  the next reset (they are no longer available for reuse). */
+    uint64_t live_bytes;
+    /** Blocks allocated and not freed since the last reset. Compact subtracts the live blocks
+     *  it released in checked mode only; unchecked instances cannot see them and keep counting
+     *  them until the next reset. */
+    uint64_t live_blocks;
+    /** Bytes of freed blocks waiting for reuse: shared freelists, per-thread caches, the unused
+     *  part of per-thread bump chunks, and free large extents. */
+    uint64_t free_bytes;
+    /** Bytes handed out by the head that can never be used until reset (segment tails too
+     *  small to recycle). */
+    uint64_t wasted_bytes;
+    /** Successful allocations since creation. */
+    uint64_t total_allocs;
+    /** Successful frees since creation. */
+    uint64_t total_frees;
+    /** Failed allocations (no room, or a size too large) since creation. */
+    uint64_t failed_allocs;
+    /** Number of resets and compacts since creation. */
+    uint64_t resets;
+    /** The tier's alignment. */
+    uint32_t alignment;
+    /** The largest size served from size classes; larger blocks are "large" (coalesced). */
+    uint32_t max_class_size;
+} walloc_stats;
+
+/** One entry of walloc_bulk_copy: copy len bytes from handle src to handle dst. */
+typedef struct walloc_copy_op {
+    walloc_handle dst;
+    walloc_handle src;
+    uint64_t len;
+} walloc_copy_op;
+
+/** Opaque instance. */
+typedef struct walloc walloc;
+
+/** The default configuration: 256 MiB, 50/30/20 %, checked mode off (on when the library was
+ *  built with WALLOC_CHECKED_DEFAULT). */
+walloc_config walloc_config_default(void);
+
+/** Checks a configuration without creating anything. WALLOC_OK or WALLOC_ERR_INVALID_CONFIG
+ *  (NULL config: WALLOC_ERR_INVALID_ARGUMENT). */
+walloc_status walloc_config_validate(const walloc_config *config);
+
+/** Creates an instance. NULL config means walloc_config_default(). Returns NULL when the
+ *  configuration is invalid (see walloc_config_validate) or the address space cannot be
+ *  reserved. The caller owns the instance and must walloc_destroy it. */
+walloc *walloc_create(const walloc_config *config);
+
+/** Destroys an instance and releases its memory. Every handle becomes invalid. NULL is a no-op.
+ *  Must not race any other call on the same instance. */
+void walloc_destroy(walloc *w);
+
+/** Allocates a block of at least size bytes in tier, aligned for the tier. size 0 allocates
+ *  the smallest block. Returns WALLOC_NULL when there is no room, the size is larger than the
+ *  tier, w is NULL or the tier is invalid (the latter two are not counted in statistics).
+ *  Contents of a new block are unspecified. */
+walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier);
+
+/** Allocates count blocks: out[i] gets a block of sizes[i] bytes in tiers[i] (values of
+ *  walloc_tier). All or nothing: on any failure every block already taken is freed, every
+ *  out[i] is WALLOC_NULL and the status says why (WALLOC_ERR_OUT_OF_MEMORY,
+ *  WALLOC_ERR_INVALID_TIER, WALLOC_ERR_INVALID_SIZE). count 0 is WALLOC_OK. */
+walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t *tiers,
+                                 size_t count, walloc_handle *out);
+
+/** Frees a block. size must be the size given at allocation (any size in the block's size
+ *  class is accepted in unchecked mode). Returns WALLOC_ERR_INVALID_HANDLE when handle is in
+ *  no tier or misaligned for it, WALLOC_ERR_OUT_OF_BOUNDS when [handle, handle + size) is not
+ *  inside what the tier has handed out, and in checked mode WALLOC_ERR_DOUBLE_FREE,
+ *  WALLOC_ERR_SIZE_MISMATCH, WALLOC_ERR_NOT_A_BLOCK. On error nothing changes. */
+walloc_status walloc_free(walloc *w, walloc_handle handle, uint64_t size);
+
+/** Forgets every block of a tier: the bump head returns to the start, freelists and per-thread
+ *  caches are emptied (caches notice through the tier's epoch). O(size classes). Committed
+ *  memory stays committed for reuse. Must not race allocation or frees in the same tier. */
+walloc_status walloc_reset_tier(walloc *w, walloc_tier tier);
+
+/** Moves the tier's bump head back to keep_bytes (rounded up to the tier's alignment) from the
+ *  tier's start and forgets every recycled block: blocks wholly below keep stay valid and
+ *  untouched, nothing moves; blocks at or above keep are released. Free blocks below keep are
+ *  not reused until the next reset (this keeps compact O(size classes)). keep_bytes beyond the
+ *  current head leaves the head where it is and still empties the freelists.
+ *  Must not race allocation or frees in the same tier. */
+walloc_status walloc_compact_tier(walloc *w, walloc_tier tier, uint64_t keep_bytes);
+
+/** Fills *out with the tier's statistics. Safe to call at any time from any thread. */
+walloc_status walloc_tier_stats(const walloc *w, walloc_tier tier, walloc_stats *out);
+
+/** Copies len bytes from host memory src into the instance at handle dst. The range
+ *  [dst, dst + len) must lie inside what one tier has handed out (WALLOC_ERR_INVALID_HANDLE,
+ *  WALLOC_ERR_OUT_OF_BOUNDS otherwise). src may be NULL only when len is 0. */
+walloc_status walloc_write(walloc *w, walloc_handle dst, const void *src, uint64_t len);
+
+/** Copies len bytes from the instance at handle src to host memory dst. Same range rules as
+ *  walloc_write. */
+walloc_status walloc_read(const walloc *w, walloc_handle src, void *dst, uint64_t len);
+
+/** Copies len bytes between two ranges of the instance (memmove semantics: they may overlap).
+ *  Both ranges follow walloc_write's rules; they may be in different tiers. */
+walloc_status walloc_copy(walloc *w, walloc_handle dst, walloc_handle src, uint64_t len);
+
+/** Performs count copies (each with walloc_copy's semantics, in order). Every entry is validated
+ *  before any byte is copied: on error nothing is copied and, when failed_index is not NULL,
+ *  *failed_index is the first bad entry. */
+walloc_status walloc_bulk_copy(walloc *w, const walloc_copy_op *ops, size_t count,
+                               size_t *failed_index);
+
+/** Translates a handle into a pointer, or NULL when the handle does not lie inside what some
+ *  tier has handed out. The pointer is valid while the block is live (native: until destroy;
+ *  WebAssembly: linear memory never moves, only its JS ArrayBuffer is replaced on growth). */
+void *walloc_ptr(const walloc *w, walloc_handle handle);
+
+/** Which tier a handle lies in (in what the tier has handed out), or WALLOC_ERR_INVALID_HANDLE. */
+walloc_status walloc_tier_of(const walloc *w, walloc_handle handle, walloc_tier *out);
+
+/** memcpy for non-overlapping buffers, tuned for the sizes assets and scratch data use:
+ *  overlapping small moves up to 128 bytes, AVX2 (chosen at run time, SSE2 otherwise) or
+ *  SIMD128 / memory.copy in WebAssembly for larger, non-temporal stores for very large copies.
+ *  Never uses rep movsb. Returns dst. */
+void *walloc_memcpy(void *dst, const void *src, size_t n);
+
+/** memmove with walloc_memcpy's speed. Returns dst. */
+void *walloc_memmove(void *dst, const void *src, size_t n);
+
+/** A static English description of a status ("ok", "invalid handle", ...). Never NULL. */
+const char *walloc_status_str(walloc_status status);
+
+/** The alignment of a tier (128, 64, 8), or 0 for an invalid tier. */
+uint32_t walloc_tier_alignment(walloc_tier tier);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WALLOC_H */

@@ -1,0 +1,45 @@
+/*
+ * platform_memory.h - where an instance's memory and metadata come from.
+ *
+ * Native (platform_posix.c): one contiguous reservation per instance (mmap PROT_NONE,
+ * MAP_NORESERVE), committed lazily with mprotect as tiers grow; metadata from calloc.
+ * WebAssembly (platform_wasm.c): no reservation is possible (linear memory only grows at its
+ * end), so each tier is a chain of segments taken from memory.grow; metadata from a small
+ * pool of pages, because the module is linked without malloc.
+ */
+#ifndef WALLOC_PLATFORM_MEMORY_H
+#define WALLOC_PLATFORM_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 when tiers live in one reservation that is committed lazily (native), 0 when tiers grow
+ * by appending segments at the end of memory (WebAssembly). */
+#if defined(__wasm__)
+#define WALLOC_PLATFORM_RESERVES 0
+#else
+#define WALLOC_PLATFORM_RESERVES 1
+#endif
+
+/* Page size used for commit and segment granularity (4 KiB native, 64 KiB wasm). */
+size_t platform_page_size(void);
+
+/* Reserve address space (no access, no RAM). NULL on failure. Native only. */
+void *platform_reserve(size_t bytes);
+/* Make [addr, addr + bytes) readable and writable. Page-aligned. false on failure. */
+bool platform_commit(void *addr, size_t bytes);
+/* Give the pages' RAM back but keep them reserved (contents become zero on next touch). */
+void platform_decommit(void *addr, size_t bytes);
+/* Release a reservation made by platform_reserve. */
+void platform_release(void *addr, size_t bytes);
+
+/* WebAssembly: grow linear memory by at least bytes (rounded up to pages) and return the
+ * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
+uint64_t platform_grow(size_t bytes);
+
+/* Zeroed metadata memory (instance and thread-cache structures), and its release. */
+void *platform_meta_alloc(size_t bytes);
+void platform_meta_free(void *p, size_t bytes);
+
+#endif
