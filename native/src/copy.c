@@ -1,0 +1,417 @@
+/*
+ * copy.c - walloc_memcpy / walloc_memmove.
+ *
+ * Why not just call memcpy: glibc's memcpy/memmove switch to `rep movsb` from 4 KiB up, and on
+ * this hardware (AMD Zen 3) `rep movsb` is 16-30x slower whenever (dst - src) mod 4096 is 1..31
+ * (a 16 KiB copy takes 5.4 us instead of 0.18 us): the loads keep aliasing the stores that are
+ * still in flight. A plain vector loop does not fall into that hole, and for big copies
+ * non-temporal stores beat glibc by ~1.6x. So the whole copy is hand-written, and marked so the
+ * compiler cannot turn it back into a memcpy call (WALLOC_COPY_NO_LIBCALL).
+ *
+ * Native layout:
+ *   0..32 bytes     two overlapping moves of 1/2/4/8/16 bytes, no loop
+ *   33..128 bytes   overlapping 16-byte SSE2 moves, all loads before all stores
+ *   129.. bytes     a kernel chosen once by cpuid: AVX2 (copy_avx2.c, compiled with -mavx2) or
+ *                   SSE2 (below): 4x-unrolled vector loop, unaligned loads, aligned stores
+ *                   after a head fix-up, source prefetch past 4 KiB, non-temporal stores from
+ *                   WALLOC_COPY_NT_THRESHOLD up.
+ * Because the small path loads everything before storing, it is memmove-safe; memmove only
+ * adds the direction choice for the kernels.
+ *
+ * WebAssembly layout (no AVX2 file there): small copies inline (scalar or SIMD128), from
+ * WALLOC_WASM_MEMORY_COPY_MIN up __builtin_memcpy/__builtin_memmove, which compile to a single
+ * `memory.copy` with -mbulk-memory: V8 runs that 1.4-1.7x faster than any SIMD128 loop from
+ * 1 KiB up, but it has a flat 5-8 ns cost that an inline copy beats for small sizes.
+ */
+#include "walloc.h"
+#include "copy_internal.h"
+
+#include <stdint.h>
+
+/* Unaligned, aliasing-safe scalar accesses (no memcpy needed to express them). */
+typedef uint16_t __attribute__((may_alias, aligned(1))) walloc_u16u;
+typedef uint32_t __attribute__((may_alias, aligned(1))) walloc_u32u;
+typedef uint64_t __attribute__((may_alias, aligned(1))) walloc_u64u;
+
+/* 0..16 bytes: two overlapping scalar moves (both loads first, so overlap-safe). */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void copy_upto16(char *d, const char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a = *(const walloc_u64u *)s;
+        uint64_t b = *(const walloc_u64u *)(s + n - 8);
+        *(walloc_u64u *)d = a;
+        *(walloc_u64u *)(d + n - 8) = b;
+    } else if (n >= 4) {
+        uint32_t a = *(const walloc_u32u *)s;
+        uint32_t b = *(const walloc_u32u *)(s + n - 4);
+        *(walloc_u32u *)d = a;
+        *(walloc_u32u *)(d + n - 4) = b;
+    } else if (n >= 2) {
+        uint16_t a = *(const walloc_u16u *)s;
+        uint16_t b = *(const walloc_u16u *)(s + n - 2);
+        *(walloc_u16u *)d = a;
+        *(walloc_u16u *)(d + n - 2) = b;
+    } else if (n == 1) {
+        *d = *s;
+    }
+}
+
+#if defined(__wasm__)
+/* ------------------------------------------------------------------------------------------ */
+/* WebAssembly                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+/* From this many bytes up, copies are one `memory.copy` (flat 5-8 ns in V8, then faster than
+ * SIMD128 from ~1 KiB); below it an inline copy wins. Tuned by measurement in the wasm
+ * benchmark (bench/wasm); keep it >= 1. */
+#ifndef WALLOC_WASM_MEMORY_COPY_MIN
+#define WALLOC_WASM_MEMORY_COPY_MIN 256
+#endif
+
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+typedef v128_t walloc_v16;
+#define V16_LOAD(p) wasm_v128_load(p)
+#define V16_STORE(p, v) wasm_v128_store((p), (v))
+#else
+/* No SIMD128: a 16-byte "vector" is two 8-byte words. */
+typedef struct {
+    uint64_t lo, hi;
+} walloc_v16;
+static inline WALLOC_COPY_NO_LIBCALL walloc_v16 v16_load(const void *p)
+{
+    walloc_v16 v;
+    v.lo = *(const walloc_u64u *)p;
+    v.hi = *(const walloc_u64u *)((const char *)p + 8);
+    return v;
+}
+static inline WALLOC_COPY_NO_LIBCALL void v16_store(void *p, walloc_v16 v)
+{
+    *(walloc_u64u *)p = v.lo;
+    *(walloc_u64u *)((char *)p + 8) = v.hi;
+}
+#define V16_LOAD(p) v16_load(p)
+#define V16_STORE(p, v) v16_store((p), (v))
+#endif
+
+/* Large copies: memory.copy (handles overlap itself). Kept apart from the NO_LIBCALL functions
+ * so nothing can stop clang from lowering them to the instruction. */
+static void *wasm_bulk_copy(void *dst, const void *src, size_t n)
+{
+    return __builtin_memmove(dst, src, n);
+}
+
+#else /* native */
+/* ------------------------------------------------------------------------------------------ */
+/* Native x86-64                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+#include <emmintrin.h>
+#include <stdatomic.h>
+
+typedef __m128i walloc_v16;
+#define V16_LOAD(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define V16_STORE(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
+
+#endif
+
+/* 0..128 bytes, overlap-safe: every load happens before the first store. */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void copy_small(char *d, const char *s, size_t n)
+{
+    if (n <= 16) {
+        copy_upto16(d, s, n);
+    } else if (n <= 32) {
+        walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + n - 16);
+        V16_STORE(d, a);
+        V16_STORE(d + n - 16, b);
+    } else if (n <= 64) {
+        walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
+        walloc_v16 c = V16_LOAD(s + n - 32), e = V16_LOAD(s + n - 16);
+        V16_STORE(d, a);
+        V16_STORE(d + 16, b);
+        V16_STORE(d + n - 32, c);
+        V16_STORE(d + n - 16, e);
+    } else {
+        walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
+        walloc_v16 c = V16_LOAD(s + 32), e = V16_LOAD(s + 48);
+        walloc_v16 f = V16_LOAD(s + n - 64), g = V16_LOAD(s + n - 48);
+        walloc_v16 h = V16_LOAD(s + n - 32), i = V16_LOAD(s + n - 16);
+        V16_STORE(d, a);
+        V16_STORE(d + 16, b);
+        V16_STORE(d + 32, c);
+        V16_STORE(d + 48, e);
+        V16_STORE(d + n - 64, f);
+        V16_STORE(d + n - 48, g);
+        V16_STORE(d + n - 32, h);
+        V16_STORE(d + n - 16, i);
+    }
+}
+
+#if defined(__wasm__)
+
+/* Sizes between the inline moves and memory.copy: a 16-byte loop, head and tail loaded first.
+ * Forward is safe for dst < src, backward for dst > src (loads stay ahead of stores). */
+static WALLOC_COPY_NO_LIBCALL void wasm_mid_fwd(char *d, const char *s, size_t n)
+{
+    walloc_v16 head = V16_LOAD(s), tail = V16_LOAD(s + n - 16);
+    for (size_t i = 16; i < n - 16; i += 16)
+        V16_STORE(d + i, V16_LOAD(s + i));
+    V16_STORE(d, head);
+    V16_STORE(d + n - 16, tail);
+}
+
+static WALLOC_COPY_NO_LIBCALL void wasm_mid_bwd(char *d, const char *s, size_t n)
+{
+    walloc_v16 head = V16_LOAD(s), tail = V16_LOAD(s + n - 16);
+    for (size_t i = n - 16; i > 16; i -= 16)
+        V16_STORE(d + i - 16, V16_LOAD(s + i - 16));
+    V16_STORE(d, head);
+    V16_STORE(d + n - 16, tail);
+}
+
+WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
+{
+    if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
+        return wasm_bulk_copy(dst, src, n);
+    if (n <= WALLOC_COPY_SMALL_MAX)
+        copy_small((char *)dst, (const char *)src, n);
+    else
+        wasm_mid_fwd((char *)dst, (const char *)src, n);
+    return dst;
+}
+
+WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
+{
+    if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
+        return wasm_bulk_copy(dst, src, n);
+    if (n <= WALLOC_COPY_SMALL_MAX)
+        copy_small((char *)dst, (const char *)src, n);
+    else if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
+        wasm_mid_fwd((char *)dst, (const char *)src, n);
+    else
+        wasm_mid_bwd((char *)dst, (const char *)src, n);
+    return dst;
+}
+
+int walloc_copy_force_isa(int isa)
+{
+    return isa == WALLOC_COPY_ISA_AUTO;
+}
+
+int walloc_copy_active_isa(void)
+{
+    return WALLOC_COPY_ISA_AUTO;
+}
+
+#else /* native */
+
+/* ---- SSE2 kernels (x86-64 baseline). Same shape as the AVX2 ones in copy_avx2.c. ---- */
+
+#define SSE2_PREFETCH_AHEAD 512
+
+/* Forward: disjoint ranges or dst < src. The first 64 and last 16 bytes are loaded up front and
+ * stored last, so the loop can start at the next 64-byte boundary of dst (aligned stores, whole
+ * cache lines per iteration) and the remainder can overshoot into the tail's bytes. */
+WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_fwd(void *dst, const void *src, size_t n)
+{
+    char *d = (char *)dst;
+    const char *s = (const char *)src;
+    const __m128i h0 = V16_LOAD(s), h1 = V16_LOAD(s + 16);
+    const __m128i h2 = V16_LOAD(s + 32), h3 = V16_LOAD(s + 48);
+    const __m128i tail = V16_LOAD(s + n - 16);
+    size_t skew = 64 - ((uintptr_t)d & 63); /* 1..64 */
+    char *dp = d + skew;
+    const char *sp = s + skew;
+    size_t len = n - skew; /* bytes from dp to the end; > 64 */
+
+    if (n >= WALLOC_COPY_NT_THRESHOLD && walloc_copy_disjoint(dst, src, n)) {
+        /* Non-temporal: the destination cannot stay cached anyway; skip its read-for-ownership
+         * and leave the cache to the source. */
+        for (; len > 64; len -= 64, dp += 64, sp += 64) {
+            _mm_prefetch(sp + SSE2_PREFETCH_AHEAD, _MM_HINT_NTA);
+            __m128i a = V16_LOAD(sp), b = V16_LOAD(sp + 16);
+            __m128i c = V16_LOAD(sp + 32), e = V16_LOAD(sp + 48);
+            _mm_stream_si128((__m128i *)(void *)dp, a);
+            _mm_stream_si128((__m128i *)(void *)(dp + 16), b);
+            _mm_stream_si128((__m128i *)(void *)(dp + 32), c);
+            _mm_stream_si128((__m128i *)(void *)(dp + 48), e);
+        }
+        _mm_sfence(); /* NT stores are weakly ordered: publish them before returning */
+    } else if (n > WALLOC_COPY_PREFETCH_MIN) {
+        for (; len > 64; len -= 64, dp += 64, sp += 64) {
+            _mm_prefetch(sp + SSE2_PREFETCH_AHEAD, _MM_HINT_T0);
+            __m128i a = V16_LOAD(sp), b = V16_LOAD(sp + 16);
+            __m128i c = V16_LOAD(sp + 32), e = V16_LOAD(sp + 48);
+            _mm_store_si128((__m128i *)(void *)dp, a);
+            _mm_store_si128((__m128i *)(void *)(dp + 16), b);
+            _mm_store_si128((__m128i *)(void *)(dp + 32), c);
+            _mm_store_si128((__m128i *)(void *)(dp + 48), e);
+        }
+    } else {
+        for (; len > 64; len -= 64, dp += 64, sp += 64) {
+            __m128i a = V16_LOAD(sp), b = V16_LOAD(sp + 16);
+            __m128i c = V16_LOAD(sp + 32), e = V16_LOAD(sp + 48);
+            _mm_store_si128((__m128i *)(void *)dp, a);
+            _mm_store_si128((__m128i *)(void *)(dp + 16), b);
+            _mm_store_si128((__m128i *)(void *)(dp + 32), c);
+            _mm_store_si128((__m128i *)(void *)(dp + 48), e);
+        }
+    }
+    /* 1..64 bytes left; the tail covers the last 16. */
+    if (len > 16) {
+        __m128i a = V16_LOAD(sp);
+        __m128i b = len > 32 ? V16_LOAD(sp + 16) : a;
+        __m128i c = len > 48 ? V16_LOAD(sp + 32) : a;
+        _mm_store_si128((__m128i *)(void *)dp, a);
+        if (len > 32)
+            _mm_store_si128((__m128i *)(void *)(dp + 16), b);
+        if (len > 48)
+            _mm_store_si128((__m128i *)(void *)(dp + 32), c);
+    }
+    V16_STORE(d, h0);
+    V16_STORE(d + 16, h1);
+    V16_STORE(d + 32, h2);
+    V16_STORE(d + 48, h3);
+    V16_STORE(d + n - 16, tail);
+    return dst;
+}
+
+/* Backward: disjoint ranges or dst > src. Mirror image of the forward kernel: the last 64 and
+ * first 16 bytes are loaded up front, the loop runs down from the last 64-byte boundary of
+ * dst's end. Used by memmove only, so no non-temporal variant. */
+WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_bwd(void *dst, const void *src, size_t n)
+{
+    char *d = (char *)dst;
+    const char *s = (const char *)src;
+    const __m128i t0 = V16_LOAD(s + n - 64), t1 = V16_LOAD(s + n - 48);
+    const __m128i t2 = V16_LOAD(s + n - 32), t3 = V16_LOAD(s + n - 16);
+    const __m128i head = V16_LOAD(s);
+    size_t skew = (((uintptr_t)(d + n) - 1) & 63) + 1; /* 1..64 */
+    char *dp = d + n - skew;                           /* 64-aligned */
+    const char *sp = s + n - skew;
+    size_t len = n - skew; /* bytes from d to dp; > 64 */
+
+    if (n > WALLOC_COPY_PREFETCH_MIN) {
+        for (; len > 64; len -= 64, dp -= 64, sp -= 64) {
+            _mm_prefetch(sp - SSE2_PREFETCH_AHEAD, _MM_HINT_T0);
+            __m128i a = V16_LOAD(sp - 16), b = V16_LOAD(sp - 32);
+            __m128i c = V16_LOAD(sp - 48), e = V16_LOAD(sp - 64);
+            _mm_store_si128((__m128i *)(void *)(dp - 16), a);
+            _mm_store_si128((__m128i *)(void *)(dp - 32), b);
+            _mm_store_si128((__m128i *)(void *)(dp - 48), c);
+            _mm_store_si128((__m128i *)(void *)(dp - 64), e);
+        }
+    } else {
+        for (; len > 64; len -= 64, dp -= 64, sp -= 64) {
+            __m128i a = V16_LOAD(sp - 16), b = V16_LOAD(sp - 32);
+            __m128i c = V16_LOAD(sp - 48), e = V16_LOAD(sp - 64);
+            _mm_store_si128((__m128i *)(void *)(dp - 16), a);
+            _mm_store_si128((__m128i *)(void *)(dp - 32), b);
+            _mm_store_si128((__m128i *)(void *)(dp - 48), c);
+            _mm_store_si128((__m128i *)(void *)(dp - 64), e);
+        }
+    }
+    if (len > 16) {
+        __m128i a = V16_LOAD(sp - 16);
+        __m128i b = len > 32 ? V16_LOAD(sp - 32) : a;
+        __m128i c = len > 48 ? V16_LOAD(sp - 48) : a;
+        _mm_store_si128((__m128i *)(void *)(dp - 16), a);
+        if (len > 32)
+            _mm_store_si128((__m128i *)(void *)(dp - 32), b);
+        if (len > 48)
+            _mm_store_si128((__m128i *)(void *)(dp - 48), c);
+    }
+    V16_STORE(d, head);
+    V16_STORE(d + n - 64, t0);
+    V16_STORE(d + n - 48, t1);
+    V16_STORE(d + n - 32, t2);
+    V16_STORE(d + n - 16, t3);
+    return dst;
+}
+
+/* ---- Run-time choice of the kernels ---- */
+
+typedef void *(*walloc_copy_kernel)(void *, const void *, size_t);
+
+typedef struct walloc_copy_kernels {
+    walloc_copy_kernel fwd;
+    walloc_copy_kernel bwd;
+    int isa;
+} walloc_copy_kernels;
+
+static const walloc_copy_kernels kernels_sse2 = {walloc_copy_sse2_fwd, walloc_copy_sse2_bwd,
+                                                 WALLOC_COPY_ISA_SSE2};
+static const walloc_copy_kernels kernels_avx2 = {walloc_copy_avx2_fwd, walloc_copy_avx2_bwd,
+                                                 WALLOC_COPY_ISA_AVX2};
+
+/* NULL until the first large copy. Relaxed is enough: the tables are constants, and two
+ * threads racing to resolve store the same value. */
+static _Atomic(const walloc_copy_kernels *) active_kernels;
+
+static int cpu_has_avx2(void)
+{
+    /* libgcc's check includes the OS support bits (XGETBV), not just the cpuid flag. */
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+
+static __attribute__((noinline, cold)) const walloc_copy_kernels *resolve_kernels(void)
+{
+    const walloc_copy_kernels *k = cpu_has_avx2() ? &kernels_avx2 : &kernels_sse2;
+    atomic_store_explicit(&active_kernels, k, memory_order_relaxed);
+    return k;
+}
+
+static inline const walloc_copy_kernels *get_kernels(void)
+{
+    const walloc_copy_kernels *k = atomic_load_explicit(&active_kernels, memory_order_relaxed);
+    if (__builtin_expect(k == NULL, 0))
+        k = resolve_kernels();
+    return k;
+}
+
+int walloc_copy_force_isa(int isa)
+{
+    switch (isa) {
+    case WALLOC_COPY_ISA_AUTO:
+        resolve_kernels();
+        return 1;
+    case WALLOC_COPY_ISA_SSE2:
+        atomic_store_explicit(&active_kernels, &kernels_sse2, memory_order_relaxed);
+        return 1;
+    case WALLOC_COPY_ISA_AVX2:
+        if (!cpu_has_avx2())
+            return 0;
+        atomic_store_explicit(&active_kernels, &kernels_avx2, memory_order_relaxed);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int walloc_copy_active_isa(void)
+{
+    return get_kernels()->isa;
+}
+
+WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
+{
+    if (n <= WALLOC_COPY_SMALL_MAX)
+        copy_small((char *)dst, (const char *)src, n);
+    else
+        return get_kernels()->fwd(dst, src, n); /* a tail call: no frame on the small path */
+    return dst;
+}
+
+WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
+{
+    if (n <= WALLOC_COPY_SMALL_MAX)
+        copy_small((char *)dst, (const char *)src, n);
+    else if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
+        return get_kernels()->fwd(dst, src, n);
+    else
+        return get_kernels()->bwd(dst, src, n);
+    return dst;
+}
+
+#endif /* native */
