@@ -1,0 +1,953 @@
+// walloc.mjs - the WebAssembly face of Walloc, a tiered memory allocator.
+//
+// Hand-written ES module (no Emscripten glue). Works in browsers (fetch + streaming compile) and
+// in Node (reads the .wasm from disk). One Walloc object = one wasm instance with its own linear
+// memory and one allocator instance inside it.
+//
+//   import { Walloc } from 'walloc';
+//   const w = await Walloc.create({ capacity: 64 << 20 });
+//   const h = w.allocate(1024, 'top');          // a Number: the block's address in linear memory
+//   w.write(h, new Uint8Array([1, 2, 3]));
+//   const v = w.viewFloat32(h, 256);             // survives memory growth: use v.array each time
+//   w.free(h);
+//
+// Safety: the wrapper keeps a table of live blocks (handle -> size, tier). Every call that reads
+// or writes memory checks that the range lies inside the live block it names, so nothing reachable
+// from JavaScript writes outside that block. Bad input throws TypeError (wrong type) or RangeError
+// (wrong value). allocate() returns Walloc.NULL when the tier is full.
+//
+// Memory growth: linear memory grows in 64 KiB pages as tiers fill. Growth detaches the old
+// ArrayBuffer; every view this module hands out (BlockView) re-derives itself from the current
+// buffer on each access, and onGrowth() listeners are told after each growth.
+
+const NULL_HANDLE = 0xFFFFFFFF;
+const WASM_PAGE = 65536;
+const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
+const MIN_CAPACITY = 64 * 1024;
+const TIER_NAMES = Object.freeze(['top', 'middle', 'bottom']);
+const TIER_ALIGN = Object.freeze([128, 64, 8]);
+const TIER_BY_NAME = { top: 0, middle: 1, bottom: 2 };
+
+/** walloc_status values (stable numbers from walloc.h). */
+const Status = Object.freeze({
+  OK: 0, INVALID_ARGUMENT: 1, INVALID_TIER: 2, INVALID_HANDLE: 3, OUT_OF_BOUNDS: 4,
+  OUT_OF_MEMORY: 5, DOUBLE_FREE: 6, SIZE_MISMATCH: 7, NOT_A_BLOCK: 8, INVALID_CONFIG: 9,
+  INVALID_SIZE: 10,
+});
+const STATUS_TEXT = ['ok', 'invalid argument', 'invalid tier', 'invalid handle', 'out of bounds',
+  'out of memory', 'double free', 'size mismatch', 'not a block', 'invalid configuration',
+  'invalid size'];
+
+/** Default tier for an asset type (override with create({typeTiers})). */
+const DEFAULT_TYPE_TIERS = Object.freeze({
+  texture: 0, image: 0, mesh: 0, geometry: 0, shader: 0, gpu: 0,
+  scene: 1, json: 1, audio: 1, model: 1, font: 1,
+  text: 2, temp: 2, scratch: 2, binary: 2,
+});
+
+// A minimal module using a v128 constant: validates only where SIMD128 is supported.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
+  10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11]);
+
+let simdCache;
+function simdSupported() {
+  if (simdCache === undefined) {
+    try { simdCache = WebAssembly.validate(SIMD_PROBE); } catch { simdCache = false; }
+  }
+  return simdCache;
+}
+
+const moduleCache = new Map(); // URL -> Promise<WebAssembly.Module>
+
+function isNodeFileUrl(url) { return url.protocol === 'file:'; }
+
+async function compileFrom(url) {
+  if (isNodeFileUrl(url)) {
+    const { readFile } = await import('node:fs/promises');
+    return WebAssembly.compile(await readFile(url));
+  }
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`Walloc: cannot fetch ${url.href}: HTTP ${res.status}`);
+    try {
+      return await WebAssembly.compileStreaming(res.clone());
+    } catch (e) {
+      // Served with the wrong MIME type: compile from bytes instead.
+      if (!(e instanceof TypeError)) throw e;
+      return WebAssembly.compile(await res.arrayBuffer());
+    }
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`Walloc: cannot fetch ${url.href}: HTTP ${res.status}`);
+  return WebAssembly.compile(await res.arrayBuffer());
+}
+
+function importsFor(module) {
+  const imports = {};
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind !== 'function') continue;
+    const ns = (imports[imp.module] ??= {});
+    if (imp.name === 'emscripten_notify_memory_growth') ns[imp.name] = () => {};
+    else ns[imp.name] = () => { throw new Error(`Walloc: unexpected call to import ${imp.module}.${imp.name}`); };
+  }
+  return imports;
+}
+
+/** Error of an asset load: names the path; `cause` holds the underlying reason. */
+export class AssetLoadError extends Error {
+  constructor(path, message, options) {
+    super(`loading "${path}": ${message}`, options);
+    this.name = 'AssetLoadError';
+    this.path = path;
+    if (options && options.status !== undefined) this.status = options.status;
+  }
+}
+
+/** Error for a failed core call that is not a caller mistake. */
+export class WallocError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.name = 'WallocError';
+    this.status = status;
+  }
+}
+
+function statusError(what, status) {
+  const text = STATUS_TEXT[status] ?? `status ${status}`;
+  switch (status) {
+    case Status.INVALID_ARGUMENT: return new TypeError(`${what}: ${text}`);
+    case Status.INVALID_TIER: case Status.INVALID_HANDLE: case Status.OUT_OF_BOUNDS:
+    case Status.DOUBLE_FREE: case Status.SIZE_MISMATCH: case Status.NOT_A_BLOCK:
+    case Status.INVALID_CONFIG: case Status.INVALID_SIZE:
+      return Object.assign(new RangeError(`${what}: ${text}`), { status });
+    default: return new WallocError(`${what}: ${text}`, status);
+  }
+}
+
+function describe(v) {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === null || typeof v !== 'object') return String(v);
+  return Object.prototype.toString.call(v);
+}
+
+function checkUint32(what, v, max = 0xFFFFFFFF) {
+  if (typeof v !== 'number') throw new TypeError(`${what} must be a number, got ${describe(v)}`);
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new RangeError(`${what} must be an integer in [0, ${max}], got ${describe(v)}`);
+  }
+  return v;
+}
+
+function checkTier(what, t) {
+  if (typeof t === 'string') {
+    const n = TIER_BY_NAME[t.toLowerCase()];
+    if (n === undefined) throw new RangeError(`${what}: unknown tier ${describe(t)} (top, middle, bottom)`);
+    return n;
+  }
+  if (typeof t !== 'number') throw new TypeError(`${what}: tier must be 0, 1, 2 or a tier name, got ${describe(t)}`);
+  if (t !== 0 && t !== 1 && t !== 2) throw new RangeError(`${what}: tier must be 0 (top), 1 (middle) or 2 (bottom), got ${describe(t)}`);
+  return t;
+}
+
+function toBytes(what, data) {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
+    return new Uint8Array(data);
+  }
+  throw new TypeError(`${what}: expected a Uint8Array, another ArrayBufferView or an ArrayBuffer, got ${describe(data)}`);
+}
+
+/**
+ * A view over (part of) a live block that stays correct across memory growth: `array` returns a
+ * typed array over the current buffer, re-created after growth. Accessing a view whose block was
+ * freed (or whose tier was reset) throws.
+ */
+export class BlockView {
+  #owner; #key; #addr; #arr;
+  constructor(owner, handle, key, byteOffset, length, Type) {
+    this.#owner = owner;
+    this.#key = key;
+    this.handle = handle;
+    this.byteOffset = byteOffset;
+    this.length = length;
+    this.type = Type;
+    this.byteLength = length * Type.BYTES_PER_ELEMENT;
+    this.#addr = handle + byteOffset;
+    this.#arr = new Type(owner._buffer(), this.#addr, length);
+    Object.freeze(this);
+  }
+
+  /** True while the block is live. */
+  get valid() { return this.#owner._keyOf(this.handle) === this.#key; }
+
+  /** The typed array over the block, over the current memory buffer. Do not keep it across
+   *  calls that may grow memory (allocate, load): take `array` again instead. */
+  get array() {
+    const owner = this.#owner;
+    if (owner._keyOf(this.handle) !== this.#key) {
+      throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or instance destroyed)`);
+    }
+    const buf = owner._buffer();
+    if (this.#arr.buffer !== buf) this.#arr = new this.type(buf, this.#addr, this.length);
+    return this.#arr;
+  }
+
+  get(i) { return this.array[i]; }
+  set(i, v) { this.array[i] = v; }
+  /** Copies an array-like into the view at index `at` (RangeError when it does not fit). */
+  copyFrom(src, at = 0) { this.array.set(src, at); return this; }
+  fill(v, start, end) { this.array.fill(v, start, end); return this; }
+  /** A copy of the contents, independent of linear memory. */
+  toArray() { return this.array.slice(); }
+}
+
+const VIEW_TYPES = {
+  Int8: Int8Array, Uint8: Uint8Array, Int16: Int16Array, Uint16: Uint16Array,
+  Int32: Int32Array, Uint32: Uint32Array, Float32: Float32Array, Float64: Float64Array,
+  BigInt64: typeof BigInt64Array !== 'undefined' ? BigInt64Array : undefined,
+  BigUint64: typeof BigUint64Array !== 'undefined' ? BigUint64Array : undefined,
+};
+const VIEW_CTORS = new Set(Object.values(VIEW_TYPES).filter(Boolean));
+
+export class Walloc {
+  static NULL = NULL_HANDLE;
+  static TIER_TOP = 0;
+  static TIER_MIDDLE = 1;
+  static TIER_BOTTOM = 2;
+  static TIERS = TIER_NAMES;
+  static Status = Status;
+  static PAGE_SIZE = WASM_PAGE;
+  static DEFAULT_TYPE_TIERS = DEFAULT_TYPE_TIERS;
+
+  /** True when this engine runs WebAssembly SIMD128 (create() then loads walloc.wasm, else
+   *  walloc-nosimd.wasm). */
+  static get simdSupported() { return simdSupported(); }
+
+  /** Compiles (and caches) the module create() would use. */
+  static async compile(options = {}) {
+    if (options.module instanceof WebAssembly.Module) return options.module;
+    if (options.wasmBytes !== undefined) return WebAssembly.compile(toBytes('wasmBytes', options.wasmBytes));
+    let simd = options.simd ?? 'auto';
+    if (simd === 'auto') simd = simdSupported();
+    const file = simd ? 'walloc.wasm' : 'walloc-nosimd.wasm';
+    const url = options.wasmUrl !== undefined ? new URL(String(options.wasmUrl), import.meta.url)
+      : new URL(`./dist/${file}`, import.meta.url);
+    let p = moduleCache.get(url.href);
+    if (!p) {
+      p = compileFrom(url);
+      moduleCache.set(url.href, p);
+      p.catch(() => moduleCache.delete(url.href));
+    }
+    return p;
+  }
+
+  /**
+   * Creates an allocator in a fresh wasm instance.
+   * @param {object} [options]
+   *   capacity (bytes for all tiers, default 256 MiB; at least 64 KiB, below 4 GiB),
+   *   ratios ([top, middle, bottom], default [0.5, 0.3, 0.2]),
+   *   maximumMemory (bytes linear memory may grow to, default 4 GiB),
+   *   checked (core's checked mode), simd ('auto' | true | false), wasmUrl, wasmBytes, module,
+   *   baseUrl (for assets), concurrency (parallel loads, default 4), typeTiers.
+   */
+  static async create(options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Walloc.create: options must be an object, got ${describe(options)}`);
+    const capacity = options.capacity ?? 256 * 1024 * 1024;
+    if (typeof capacity !== 'number') throw new TypeError(`Walloc.create: capacity must be a number, got ${describe(capacity)}`);
+    if (!Number.isInteger(capacity) || capacity < MIN_CAPACITY || capacity >= MAX_MEMORY) {
+      throw new RangeError(`Walloc.create: capacity must be an integer in [65536, 4 GiB), got ${describe(capacity)}`);
+    }
+    const ratios = options.ratios ?? [0.5, 0.3, 0.2];
+    if (!Array.isArray(ratios) || ratios.length !== 3) throw new TypeError(`Walloc.create: ratios must be an array of 3 numbers [top, middle, bottom], got ${describe(ratios)}`);
+    let sum = 0;
+    for (const r of ratios) {
+      if (typeof r !== 'number') throw new TypeError(`Walloc.create: ratios must be numbers, got ${describe(r)}`);
+      if (!(r > 0 && r <= 1)) throw new RangeError(`Walloc.create: each ratio must be in (0, 1], got ${r}`);
+      sum += r;
+    }
+    if (sum > 1 + 1e-9) throw new RangeError(`Walloc.create: ratios add up to ${sum}, more than 1`);
+    const maximumMemory = options.maximumMemory ?? MAX_MEMORY;
+    if (typeof maximumMemory !== 'number') throw new TypeError(`Walloc.create: maximumMemory must be a number, got ${describe(maximumMemory)}`);
+    if (!Number.isInteger(maximumMemory) || maximumMemory < WASM_PAGE || maximumMemory > MAX_MEMORY) {
+      throw new RangeError(`Walloc.create: maximumMemory must be an integer in [64 KiB, 4 GiB], got ${describe(maximumMemory)}`);
+    }
+    const simd = options.simd ?? 'auto';
+    if (simd !== 'auto' && typeof simd !== 'boolean') throw new TypeError(`Walloc.create: simd must be 'auto', true or false`);
+    const module = await Walloc.compile(options);
+    const instance = await WebAssembly.instantiate(module, importsFor(module));
+    return new Walloc(instance, { ...options, capacity, ratios, maximumMemory });
+  }
+
+  #x; #w; #memory; #buf; #u8; #blocks = new Map(); #growListeners = new Set();
+  #growths = 0; #maximumMemory; #registry = new Map(); #inflight = new Map();
+  #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
+
+  /** Use Walloc.create(). */
+  constructor(instance, options) {
+    if (!(instance instanceof WebAssembly.Instance)) throw new TypeError('use Walloc.create()');
+    const x = instance.exports;
+    this.#x = x;
+    if (typeof x._initialize === 'function') x._initialize();
+    this.#memory = x.memory;
+    this.#buf = this.#memory.buffer;
+    this.#u8 = new Uint8Array(this.#buf);
+    const current = this.#buf.byteLength;
+    this.#maximumMemory = Math.floor(options.maximumMemory / WASM_PAGE) * WASM_PAGE;
+    if (this.#maximumMemory < current) {
+      throw new RangeError(`Walloc.create: maximumMemory ${options.maximumMemory} is below the module's initial memory (${current} bytes)`);
+    }
+    x.wjs_set_max_bytes(this.#maximumMemory);
+    const [r0, r1, r2] = options.ratios;
+    const checked = options.checked ? 1 : 0;
+    const st = x.wjs_config_validate(options.capacity, r0, r1, r2, checked);
+    if (st !== 0) throw new RangeError(`Walloc.create: invalid configuration (capacity ${options.capacity}, ratios ${options.ratios.join('/')}): ${STATUS_TEXT[st] ?? st}`);
+    this.#w = x.wjs_create(options.capacity, r0, r1, r2, checked) >>> 0;
+    if (this.#w === 0) throw new WallocError('Walloc.create: the core could not create an instance (memory limit too low?)', Status.OUT_OF_MEMORY);
+    this.#capacity = options.capacity;
+    this.#ratios = Object.freeze([r0, r1, r2]);
+    this.#checked = !!checked;
+    this.#concurrency = 4;
+    if (options.concurrency !== undefined) this.setConcurrency(options.concurrency);
+    this.#typeTiers = { ...DEFAULT_TYPE_TIERS };
+    if (options.typeTiers !== undefined) {
+      if (options.typeTiers === null || typeof options.typeTiers !== 'object') throw new TypeError('Walloc.create: typeTiers must be an object');
+      for (const [k, v] of Object.entries(options.typeTiers)) this.#typeTiers[k] = checkTier(`typeTiers.${k}`, v);
+    }
+    const loc = globalThis.location?.href;
+    this.#baseUrl = loc ? new URL('./', loc).href : undefined;
+    if (options.baseUrl !== undefined) this.setBaseUrl(options.baseUrl);
+    this.#checkGrowth();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  #live() {
+    if (this.#w === 0) throw new Error('Walloc: this instance was destroyed');
+  }
+
+  #heap() {
+    if (this.#u8.buffer !== this.#memory.buffer) this.#checkGrowth();
+    return this.#u8;
+  }
+
+  #checkGrowth() {
+    const buf = this.#memory.buffer;
+    if (buf === this.#buf) return;
+    const oldBytes = this.#buf.byteLength;
+    this.#buf = buf;
+    this.#u8 = new Uint8Array(buf);
+    this.#growths++;
+    const ev = { oldBytes, newBytes: buf.byteLength, pages: buf.byteLength / WASM_PAGE, growths: this.#growths };
+    for (const fn of this.#growListeners) {
+      try { fn(ev); } catch (e) { queueMicrotask(() => { throw e; }); }
+    }
+  }
+
+  /** @internal current buffer (for BlockView). */
+  _buffer() { return this.#heap().buffer; }
+  /** @internal live-block key (size * 4 + tier), undefined when not live. */
+  _keyOf(handle) { return this.#w === 0 ? undefined : this.#blocks.get(handle); }
+
+  #handle(what, h) {
+    if (typeof h !== 'number') throw new TypeError(`${what}: handle must be a number, got ${describe(h)}`);
+    if (!Number.isInteger(h) || h < 0 || h >= NULL_HANDLE) {
+      throw new RangeError(`${what}: ${h === NULL_HANDLE ? 'Walloc.NULL is not a block' : `invalid handle ${describe(h)}`}`);
+    }
+    const key = this.#blocks.get(h);
+    if (key === undefined) throw new RangeError(`${what}: handle ${h} is not a live block`);
+    return key;
+  }
+
+  // Checks [handle + offset, + length) against the live block; returns the address.
+  #range(what, handle, offset, length) {
+    const key = this.#handle(what, handle);
+    const size = Math.floor(key / 4);
+    checkUint32(`${what}: offset`, offset);
+    checkUint32(`${what}: length`, length);
+    if (offset + length > size) {
+      throw new RangeError(`${what}: range [${offset}, ${offset + length}) is outside block ${handle} of ${size} bytes`);
+    }
+    return handle + offset;
+  }
+
+  #scratch(bytes) {
+    const p = this.#x.wjs_scratch(bytes) >>> 0;
+    this.#checkGrowth();
+    if (p === 0) throw new WallocError('Walloc: no memory left for a scratch buffer', Status.OUT_OF_MEMORY);
+    return p;
+  }
+
+  #forgetTier(tier, keepIf) {
+    for (const [h, key] of this.#blocks) {
+      if (key % 4 === tier && !(keepIf && keepIf(h, Math.floor(key / 4)))) this.#blocks.delete(h);
+    }
+    for (const [path, rec] of this.#registry) {
+      if (rec.tier === tier && !this.#blocks.has(rec.handle)) this.#registry.delete(path);
+    }
+  }
+
+  // ------------------------------------------------------------------ properties
+
+  /** The WebAssembly.Memory (its buffer changes on growth). */
+  get memory() { return this.#memory; }
+  /** The instance's capacity in bytes, tier ratios and checked mode. */
+  get capacity() { return this.#capacity; }
+  get ratios() { return this.#ratios; }
+  get checked() { return this.#checked; }
+  /** True until destroy(). */
+  get alive() { return this.#w !== 0; }
+  /** Number of live blocks known to this wrapper. */
+  get liveBlocks() { return this.#blocks.size; }
+  /** The raw wasm exports (benchmarks, diagnostics). They do no JS-side checks. */
+  get exports() { return this.#x; }
+  /** The raw core instance address (for the raw exports). */
+  get instanceAddress() { return this.#w; }
+
+  // ------------------------------------------------------------------ blocks
+
+  /** Allocates size bytes in tier (0/'top', 1/'middle', 2/'bottom'; default bottom). Returns the
+   *  handle, or Walloc.NULL when the tier has no room. */
+  allocate(size, tier = 2) {
+    this.#live();
+    if (typeof size !== 'number') throw new TypeError(`allocate: size must be a number, got ${describe(size)}`);
+    if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocate: size must be an integer in [0, 4294967295], got ${describe(size)}`);
+    const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
+    const h = this.#x.wjs_alloc(this.#w, size, t) >>> 0;
+    if (this.#memory.buffer !== this.#buf) this.#checkGrowth();
+    if (h !== NULL_HANDLE) this.#blocks.set(h, size * 4 + t);
+    return h;
+  }
+
+  /** Frees a block. size defaults to the size it was allocated with; a different size throws. */
+  free(handle, size) {
+    this.#live();
+    const key = this.#handle('free', handle);
+    const have = Math.floor(key / 4);
+    if (size !== undefined) {
+      checkUint32('free: size', size);
+      if (size !== have) throw new RangeError(`free: block ${handle} has ${have} bytes, not ${size}`);
+    }
+    const st = this.#x.wjs_free(this.#w, handle, have);
+    if (st !== 0) throw statusError(`free(${handle}, ${have})`, st);
+    this.#blocks.delete(handle);
+  }
+
+  /** Size and tier of a live block, or undefined. */
+  blockInfo(handle) {
+    const key = this._keyOf(handle);
+    return key === undefined ? undefined : { handle, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
+  }
+
+  /**
+   * Allocates several blocks, all or nothing. requests: [{size, tier}] (tier defaults to
+   * bottom). Returns the handles; when one does not fit, every entry is Walloc.NULL and nothing
+   * stays allocated.
+   */
+  allocateBatch(requests) {
+    this.#live();
+    if (!Array.isArray(requests)) throw new TypeError(`allocateBatch: expected an array of {size, tier}, got ${describe(requests)}`);
+    const n = requests.length;
+    const sizes = new Uint32Array(n), tiers = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = requests[i];
+      let size, tier = 2;
+      if (typeof r === 'number') size = r;
+      else if (r !== null && typeof r === 'object') { size = r.size; if (r.tier !== undefined) tier = r.tier; }
+      else throw new TypeError(`allocateBatch: entry ${i} must be {size, tier} or a size, got ${describe(r)}`);
+      if (typeof size !== 'number') throw new TypeError(`allocateBatch: entry ${i}: size must be a number, got ${describe(size)}`);
+      if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocateBatch: entry ${i}: size must be an integer in [0, 4294967295], got ${describe(size)}`);
+      sizes[i] = size;
+      tiers[i] = checkTier(`allocateBatch: entry ${i}`, tier);
+    }
+    if (n === 0) return [];
+    const base = this.#scratch(n * 28 + 64);
+    const sizesAt = base, tiersAt = base + 4 * n, outAt = base + 8 * n, tmpAt = (base + 12 * n + 15) & ~7;
+    let heap = this.#heap();
+    new Uint32Array(heap.buffer, sizesAt, n).set(sizes);
+    new Int32Array(heap.buffer, tiersAt, n).set(tiers);
+    const st = this.#x.wjs_alloc_batch(this.#w, sizesAt, tiersAt, n, outAt, tmpAt);
+    heap = this.#heap();
+    const out = Array.from(new Uint32Array(heap.buffer, outAt, n));
+    if (st === Status.OUT_OF_MEMORY) return out.fill(NULL_HANDLE);
+    if (st !== 0) throw statusError('allocateBatch', st);
+    for (let i = 0; i < n; i++) this.#blocks.set(out[i], sizes[i] * 4 + tiers[i]);
+    return out;
+  }
+
+  /** Forgets every block of a tier (their handles, views and assets become invalid). */
+  resetTier(tier) {
+    this.#live();
+    const t = checkTier('resetTier', tier);
+    const st = this.#x.wjs_reset_tier(this.#w, t);
+    if (st !== 0) throw statusError('resetTier', st);
+    this.#forgetTier(t);
+  }
+
+  /**
+   * Moves the tier's bump head back to keepBytes from the tier's start (default 0) and drops its
+   * recycled blocks, in O(size classes). Blocks wholly below keepBytes stay valid; the others
+   * (and their views and assets) are released.
+   */
+  fastCompactTier(tier, keepBytes = 0) {
+    this.#live();
+    const t = checkTier('fastCompactTier', tier);
+    if (typeof keepBytes !== 'number') throw new TypeError(`fastCompactTier: keepBytes must be a number, got ${describe(keepBytes)}`);
+    if (!Number.isInteger(keepBytes) || keepBytes < 0 || keepBytes > Number.MAX_SAFE_INTEGER) throw new RangeError(`fastCompactTier: keepBytes must be a non-negative integer, got ${describe(keepBytes)}`);
+    const st = this.#x.wjs_compact_tier(this.#w, t, keepBytes);
+    if (st !== 0) throw statusError('fastCompactTier', st);
+    const x = this.#x, w = this.#w;
+    this.#forgetTier(t, (h, size) => {
+      if (x.wjs_ptr(w, h) === 0 || x.wjs_tier_of(w, h) !== t) return false;
+      const last = h + Math.max(size, 1) - 1;
+      return x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
+    });
+  }
+
+  /** Statistics of one tier. */
+  tierStats(tier) {
+    this.#live();
+    const t = checkTier('tierStats', tier);
+    const st = this.#x.wjs_tier_stats(this.#w, t);
+    if (st !== 0) throw statusError('tierStats', st);
+    const f = new Float64Array(this.#heap().buffer, this.#x.wjs_stats_buffer() >>> 0, 14);
+    return {
+      tier: t, name: TIER_NAMES[t],
+      capacity: f[0], committed: f[1], bumpHead: f[2], used: f[2], peak: f[3], highWater: f[3],
+      liveBytes: f[4], liveBlocks: f[5], freeBytes: f[6], wastedBytes: f[7],
+      totalAllocs: f[8], totalFrees: f[9], failedAllocs: f[10], resets: f[11],
+      alignment: f[12], maxClassSize: f[13],
+      utilisation: f[0] > 0 ? f[4] / f[0] : 0,
+    };
+  }
+
+  /** Statistics of all tiers, totals, and linear memory. */
+  memoryStats() {
+    this.#live();
+    const tiers = [0, 1, 2].map((t) => this.tierStats(t));
+    const sum = (k) => tiers.reduce((a, s) => a + s[k], 0);
+    const totals = {
+      capacity: sum('capacity'), committed: sum('committed'), used: sum('used'), peak: sum('peak'),
+      liveBytes: sum('liveBytes'), liveBlocks: sum('liveBlocks'), freeBytes: sum('freeBytes'),
+      wastedBytes: sum('wastedBytes'), totalAllocs: sum('totalAllocs'), totalFrees: sum('totalFrees'),
+      failedAllocs: sum('failedAllocs'),
+    };
+    const memoryBytes = this.#heap().byteLength;
+    return {
+      tiers, totals,
+      memoryBytes, pages: memoryBytes / WASM_PAGE,
+      maximumMemory: this.#maximumMemory, maximumPages: this.#maximumMemory / WASM_PAGE,
+      growths: this.#growths,
+      utilisation: totals.committed > 0 ? totals.liveBytes / totals.committed : 0,
+      memoryUtilisation: totals.liveBytes / memoryBytes,
+      assets: this.#registry.size, loading: this.#inflight.size, wrapperLiveBlocks: this.#blocks.size,
+    };
+  }
+
+  /** Calls listener({oldBytes, newBytes, pages, growths}) after each memory growth. Returns a
+   *  function that removes the listener. */
+  onGrowth(listener) {
+    if (typeof listener !== 'function') throw new TypeError('onGrowth: listener must be a function');
+    this.#growListeners.add(listener);
+    return () => this.#growListeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------ data
+
+  /** Copies bytes into the block at handle (+ offset). */
+  write(handle, data, offset = 0) {
+    this.#live();
+    const bytes = toBytes('write', data);
+    const addr = this.#range('write', handle, offset, bytes.length);
+    this.#heap().set(bytes, addr);
+  }
+
+  /** Copies length bytes (default: to the block's end) out of the block at handle (+ offset). */
+  read(handle, length, offset = 0) {
+    this.#live();
+    const key = this.#handle('read', handle);
+    if (length === undefined) length = Math.max(0, Math.floor(key / 4) - (typeof offset === 'number' ? offset : 0));
+    const addr = this.#range('read', handle, offset, length);
+    return this.#heap().slice(addr, addr + length);
+  }
+
+  /** Copies length bytes between blocks (memmove semantics). */
+  copy(dst, src, length, dstOffset = 0, srcOffset = 0) {
+    this.bulkCopy([{ dst, src, length, dstOffset, srcOffset }]);
+  }
+
+  /**
+   * Performs several copies, in order: ops = [{dst, src, length, dstOffset?, srcOffset?}] or
+   * [[dst, src, length], ...]. Every entry is checked before any byte moves.
+   */
+  bulkCopy(ops) {
+    this.#live();
+    if (!Array.isArray(ops)) throw new TypeError(`bulkCopy: expected an array of {dst, src, length}, got ${describe(ops)}`);
+    const n = ops.length;
+    const triples = new Uint32Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      const op = ops[i];
+      let dst, src, length, dOff = 0, sOff = 0;
+      if (Array.isArray(op)) [dst, src, length] = op;
+      else if (op !== null && typeof op === 'object') ({ dst, src, length, dstOffset: dOff = 0, srcOffset: sOff = 0 } = op);
+      else throw new TypeError(`bulkCopy: entry ${i} must be {dst, src, length}, got ${describe(op)}`);
+      triples[3 * i] = this.#range(`bulkCopy: entry ${i} (dst)`, dst, dOff, length);
+      triples[3 * i + 1] = this.#range(`bulkCopy: entry ${i} (src)`, src, sOff, length);
+      triples[3 * i + 2] = length;
+    }
+    if (n === 0) return;
+    if (n === 1) {
+      const st = this.#x.wjs_copy(this.#w, triples[0], triples[1], triples[2]);
+      if (st !== 0) throw statusError('bulkCopy: entry 0', st);
+      return;
+    }
+    const base = this.#scratch(n * 40 + 64);
+    const tmpAt = (base + 12 * n + 15) & ~7;
+    new Uint32Array(this.#heap().buffer, base, 3 * n).set(triples);
+    const st = this.#x.wjs_bulk_copy(this.#w, base, n, tmpAt);
+    if (st !== 0) throw statusError(`bulkCopy: entry ${this.#x.wjs_failed_index()}`, st);
+  }
+
+  /**
+   * A view of length elements of Type (default Uint8Array) at byteOffset in the block. The view
+   * stays correct across memory growth (see BlockView). length defaults to the rest of the block.
+   */
+  view(handle, length, Type = Uint8Array, byteOffset = 0) {
+    this.#live();
+    if (!VIEW_CTORS.has(Type)) throw new TypeError(`view: type must be a typed array constructor (Uint8Array, Float32Array, ...), got ${describe(Type)}`);
+    const key = this.#handle('view', handle);
+    const el = Type.BYTES_PER_ELEMENT;
+    checkUint32('view: byteOffset', byteOffset);
+    if (length === undefined) length = Math.floor(Math.max(0, Math.floor(key / 4) - byteOffset) / el);
+    checkUint32('view: length', length);
+    this.#range('view', handle, byteOffset, length * el);
+    if ((handle + byteOffset) % el !== 0) throw new RangeError(`view: ${Type.name} needs ${el}-byte alignment, address ${handle + byteOffset} is not`);
+    return new BlockView(this, handle, key, byteOffset, length, Type);
+  }
+
+  // ------------------------------------------------------------------ assets
+
+  /** Sets the URL relative paths are loaded from (resolved against the page in browsers). */
+  setBaseUrl(url) {
+    if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`setBaseUrl: expected a string or URL, got ${describe(url)}`);
+    let u;
+    try { u = new URL(String(url), globalThis.location?.href); } catch {
+      throw new TypeError(`setBaseUrl: ${describe(String(url))} is not a URL${globalThis.location ? '' : ' (Node needs an absolute URL)'}`);
+    }
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    this.#baseUrl = u.href;
+  }
+
+  get baseUrl() { return this.#baseUrl; }
+
+  /** Sets how many loads loadAssets runs at once (default 4). */
+  setConcurrency(n) {
+    checkUint32('setConcurrency', n, 64);
+    if (n < 1) throw new RangeError('setConcurrency: at least 1');
+    this.#concurrency = n;
+  }
+
+  /** The tier an asset type goes to. */
+  tierForType(type) {
+    if (typeof type !== 'string') throw new TypeError(`tierForType: type must be a string, got ${describe(type)}`);
+    return this.#typeTiers[type] ?? 1;
+  }
+
+  /** Registers a live block as an asset. */
+  register(path, { handle, size, type = 'binary' } = {}) {
+    this.#live();
+    if (typeof path !== 'string' || path === '') throw new TypeError(`register: path must be a non-empty string, got ${describe(path)}`);
+    if (typeof type !== 'string') throw new TypeError(`register: type must be a string, got ${describe(type)}`);
+    const key = this.#handle(`register "${path}"`, handle);
+    const blockSize = Math.floor(key / 4);
+    if (size === undefined) size = blockSize;
+    checkUint32(`register "${path}": size`, size);
+    if (size > blockSize) throw new RangeError(`register "${path}": size ${size} is larger than block ${handle} (${blockSize} bytes)`);
+    if (this.#registry.has(path)) throw new RangeError(`register: "${path}" is already registered`);
+    for (const rec of this.#registry.values()) {
+      if (rec.handle === handle) throw new RangeError(`register "${path}": block ${handle} already holds asset "${rec.path}"`);
+    }
+    const rec = Object.freeze({ path, type, size, tier: key % 4, tierName: TIER_NAMES[key % 4], handle });
+    this.#registry.set(path, rec);
+    return rec;
+  }
+
+  /** The asset registered under path, or undefined. */
+  get(path) { return this.#registry.get(path); }
+  has(path) { return this.#registry.has(path); }
+  /** All registered assets. */
+  assets() { return [...this.#registry.values()]; }
+
+  /** Unregisters an asset and frees its block. Returns false when path is not registered. */
+  evict(path) {
+    this.#live();
+    if (typeof path !== 'string') throw new TypeError(`evict: path must be a string, got ${describe(path)}`);
+    const rec = this.#registry.get(path);
+    if (!rec) return false;
+    this.#registry.delete(path);
+    if (this.#blocks.has(rec.handle)) this.free(rec.handle);
+    return true;
+  }
+
+  /** Evicts several assets; returns how many were registered. */
+  evictBatch(paths) {
+    if (!Array.isArray(paths)) throw new TypeError(`evictBatch: expected an array of paths, got ${describe(paths)}`);
+    for (const p of paths) if (typeof p !== 'string') throw new TypeError(`evictBatch: paths must be strings, got ${describe(p)}`);
+    let n = 0;
+    for (const p of paths) if (this.evict(p)) n++;
+    return n;
+  }
+
+  /** A view over an asset's bytes (see view()). */
+  assetView(path, Type = Uint8Array) {
+    const rec = this.#registry.get(path);
+    if (!rec) throw new RangeError(`assetView: "${path}" is not registered`);
+    return this.view(rec.handle, Math.floor(rec.size / Type.BYTES_PER_ELEMENT), Type);
+  }
+
+  /**
+   * Registers bytes without fetching. When bytes is a view of this instance's memory starting at
+   * a live block, that block is registered as is (no copy). Otherwise one block is allocated in
+   * tier and the bytes copied once. Returns the asset record.
+   */
+  loadAssetZeroCopy(bytes, tier = 2, { path, type = 'binary' } = {}) {
+    this.#live();
+    const src = toBytes('loadAssetZeroCopy', bytes);
+    if (src.buffer === this.#memory.buffer) {
+      const key = this.#blocks.get(src.byteOffset);
+      if (key === undefined) throw new RangeError(`loadAssetZeroCopy: bytes lie in this instance's memory but do not start at a live block (address ${src.byteOffset})`);
+      return this.register(path ?? `memory:${src.byteOffset}`, { handle: src.byteOffset, size: src.length, type });
+    }
+    const t = checkTier('loadAssetZeroCopy', tier);
+    if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError('loadAssetZeroCopy: path must be a non-empty string');
+    if (path !== undefined && this.#registry.has(path)) throw new RangeError(`loadAssetZeroCopy: "${path}" is already registered`);
+    const h = this.allocate(src.length, t);
+    if (h === NULL_HANDLE) throw new WallocError(`loadAssetZeroCopy: no room for ${src.length} bytes in tier ${TIER_NAMES[t]}`, Status.OUT_OF_MEMORY);
+    this.#heap().set(src, h);
+    return this.register(path ?? `memory:${h}`, { handle: h, size: src.length, type });
+  }
+
+  /**
+   * Fetches baseUrl + path and streams the body into a block of the type's tier (or
+   * options.tier). Resolves to the asset record. Concurrent loads of the same path share one
+   * request; an already registered path resolves at once. options: {tier, signal, onProgress}.
+   * onProgress({path, loaded, total}) is called per chunk (total is NaN without Content-Length).
+   * Failures reject with an AssetLoadError naming the path and cause; nothing is registered or
+   * leaked.
+   */
+  loadAsset(path, type = 'binary', options = {}) {
+    try {
+      this.#live();
+      if (typeof path !== 'string' || path === '') throw new TypeError(`loadAsset: path must be a non-empty string, got ${describe(path)}`);
+      if (typeof type !== 'string') throw new TypeError(`loadAsset: type must be a string, got ${describe(type)}`);
+      if (options === null || typeof options !== 'object') throw new TypeError('loadAsset: options must be an object');
+      const { signal, onProgress } = options;
+      if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) throw new TypeError('loadAsset: signal must be an AbortSignal');
+      if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAsset: onProgress must be a function');
+      const tier = options.tier === undefined ? this.tierForType(type) : checkTier('loadAsset', options.tier);
+      if (this.#baseUrl === undefined && !/^[a-z][a-z0-9+.-]*:/i.test(path)) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
+      const done = this.#registry.get(path);
+      if (done) return Promise.resolve(done);
+      let entry = this.#inflight.get(path);
+      if (!entry) {
+        const ctrl = new AbortController();
+        entry = { ctrl, waiters: 0, progress: new Set() };
+        entry.promise = this.#load(path, type, tier, ctrl.signal, entry.progress)
+          .finally(() => { if (this.#inflight.get(path) === entry) this.#inflight.delete(path); });
+        entry.promise.catch(() => {});
+        this.#inflight.set(path, entry);
+      }
+      return this.#wait(path, entry, signal, onProgress);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #wait(path, entry, signal, onProgress) {
+    entry.waiters++;
+    if (onProgress) entry.progress.add(onProgress);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const leave = () => {
+        settled = true;
+        if (onProgress) entry.progress.delete(onProgress);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        if (settled) return;
+        leave();
+        if (--entry.waiters === 0) entry.ctrl.abort(signal.reason);
+        reject(new AssetLoadError(path, 'aborted', { cause: signal.reason }));
+      };
+      if (signal?.aborted) { onAbort(); return; }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      entry.promise.then(
+        (rec) => { if (!settled) { leave(); entry.waiters--; resolve(rec); } },
+        (err) => { if (!settled) { leave(); entry.waiters--; reject(err); } });
+    });
+  }
+
+  async #load(path, type, tier, signal, progress) {
+    const url = new URL(path, this.#baseUrl);
+    let res;
+    try {
+      res = await fetch(url, { signal });
+    } catch (e) {
+      throw new AssetLoadError(path, signal.aborted ? 'aborted' : `request failed: ${e.message}`, { cause: signal.aborted ? signal.reason : e });
+    }
+    let handle = NULL_HANDLE;
+    try {
+      if (!res.ok) {
+        res.body?.cancel().catch(() => {});
+        throw new AssetLoadError(path, `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, { cause: new Error(`HTTP ${res.status}`), status: res.status });
+      }
+      this.#live();
+      const lenHeader = res.headers.get('content-length');
+      const encoded = res.headers.get('content-encoding');
+      const total = lenHeader !== null && !encoded && /^\d+$/.test(lenHeader) ? Number(lenHeader) : NaN;
+      const report = (loaded) => {
+        for (const fn of progress) { try { fn({ path, loaded, total }); } catch (e) { queueMicrotask(() => { throw e; }); } }
+      };
+      let loaded = 0;
+      if (Number.isFinite(total)) {
+        if (total > 0xFFFFFFFF) throw new AssetLoadError(path, `too large (${total} bytes)`, { cause: new RangeError('size') });
+        handle = this.allocate(total, tier);
+        if (handle === NULL_HANDLE) throw new AssetLoadError(path, `no room for ${total} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
+        if (res.body) {
+          const reader = res.body.getReader();
+          try {
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              if (this.#w === 0) throw new Error('instance destroyed');
+              if (loaded + value.length > total) throw new Error(`body longer than Content-Length ${total}`);
+              this.#heap().set(value, handle + loaded);
+              loaded += value.length;
+              report(loaded);
+            }
+          } finally {
+            reader.releaseLock?.();
+          }
+        } else {
+          const buf = new Uint8Array(await res.arrayBuffer());
+          if (buf.length > total) throw new Error(`body longer than Content-Length ${total}`);
+          this.#heap().set(buf, handle);
+          loaded = buf.length;
+          report(loaded);
+        }
+        if (loaded !== total) throw new Error(`truncated body: ${loaded} of ${total} bytes`);
+      } else {
+        // No usable length: collect the chunks, then one block and one copy.
+        const chunks = [];
+        if (res.body) {
+          const reader = res.body.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            chunks.push(value);
+            loaded += value.length;
+            report(loaded);
+          }
+        } else {
+          chunks.push(new Uint8Array(await res.arrayBuffer()));
+          loaded = chunks[0].length;
+          report(loaded);
+        }
+        this.#live();
+        if (loaded > 0xFFFFFFFF) throw new Error(`too large (${loaded} bytes)`);
+        handle = this.allocate(loaded, tier);
+        if (handle === NULL_HANDLE) throw new AssetLoadError(path, `no room for ${loaded} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
+        let at = handle;
+        for (const c of chunks) { this.#heap().set(c, at); at += c.length; }
+      }
+      if (signal.aborted) throw signal.reason;
+      const rec = this.register(path, { handle, size: loaded, type });
+      handle = NULL_HANDLE;
+      return rec;
+    } catch (e) {
+      if (handle !== NULL_HANDLE && this.#w !== 0 && this.#blocks.has(handle)) this.free(handle);
+      if (e instanceof AssetLoadError) throw e;
+      throw new AssetLoadError(path, signal.aborted ? 'aborted' : (e?.message || String(e)), { cause: signal.aborted ? (signal.reason ?? e) : e });
+    }
+  }
+
+  /**
+   * Loads several assets with at most `concurrency` requests at once. batch: paths or
+   * {path, type, tier}. options: {concurrency, signal, onProgress}; onProgress({path, done,
+   * total, bytes}) after each asset. Resolves to the records in batch order. On the first
+   * failure the remaining loads are cancelled and the promise rejects with that failure (assets
+   * that completed stay registered). With {settle: true} it never rejects for a load failure
+   * and resolves to [{path, status: 'fulfilled' | 'rejected', value | reason}].
+   */
+  async loadAssets(batch, options = {}) {
+    this.#live();
+    if (!Array.isArray(batch)) throw new TypeError(`loadAssets: expected an array, got ${describe(batch)}`);
+    if (options === null || typeof options !== 'object') throw new TypeError('loadAssets: options must be an object');
+    const items = batch.map((b, i) => {
+      if (typeof b === 'string') return { path: b, type: 'binary' };
+      if (b !== null && typeof b === 'object' && typeof b.path === 'string') return { path: b.path, type: b.type ?? 'binary', tier: b.tier };
+      throw new TypeError(`loadAssets: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
+    });
+    const concurrency = options.concurrency ?? this.#concurrency;
+    checkUint32('loadAssets: concurrency', concurrency, 64);
+    if (concurrency < 1) throw new RangeError('loadAssets: concurrency must be at least 1');
+    const { onProgress, settle = false } = options;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAssets: onProgress must be a function');
+    const ctrl = new AbortController();
+    const outer = options.signal;
+    if (outer !== undefined && !(outer && typeof outer.aborted === 'boolean')) throw new TypeError('loadAssets: signal must be an AbortSignal');
+    const onOuter = () => ctrl.abort(outer.reason);
+    if (outer?.aborted) onOuter(); else outer?.addEventListener('abort', onOuter, { once: true });
+    const results = new Array(items.length);
+    let next = 0, done = 0, bytes = 0, failure;
+    const worker = async () => {
+      while (next < items.length && failure === undefined) {
+        const i = next++;
+        const it = items[i];
+        try {
+          const rec = await this.loadAsset(it.path, it.type, { tier: it.tier, signal: ctrl.signal });
+          results[i] = settle ? { path: it.path, status: 'fulfilled', value: rec } : rec;
+          bytes += rec.size;
+        } catch (e) {
+          if (!settle) {
+            if (failure === undefined) { failure = e; ctrl.abort(e); }
+            continue;
+          }
+          results[i] = { path: it.path, status: 'rejected', reason: e };
+        }
+        done++;
+        if (onProgress) { try { onProgress({ path: it.path, done, total: items.length, bytes }); } catch (e) { queueMicrotask(() => { throw e; }); } }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+    } finally {
+      outer?.removeEventListener('abort', onOuter);
+    }
+    if (failure !== undefined) throw failure;
+    return results;
+  }
+
+  /** Destroys the instance: every handle, view and asset becomes invalid; in-flight loads reject. */
+  destroy() {
+    if (this.#w === 0) return;
+    for (const e of this.#inflight.values()) e.ctrl.abort(new Error('instance destroyed'));
+    this.#x.wjs_destroy(this.#w);
+    this.#w = 0;
+    this.#blocks.clear();
+    this.#registry.clear();
+    this.#growListeners.clear();
+  }
+}
+
+for (const [name, Type] of Object.entries(VIEW_TYPES)) {
+  if (!Type) continue;
+  Object.defineProperty(Walloc.prototype, `view${name}`, {
+    value: function (handle, length, byteOffset = 0) { return this.view(handle, length, Type, byteOffset); },
+    writable: true, configurable: true,
+  });
+}
+
+export { Status, simdSupported };
+export default Walloc;
