@@ -38,7 +38,8 @@ void platform_release(void *addr, size_t bytes);
  * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
 uint64_t platform_grow(size_t bytes);
 
-/* Zeroed metadata memory (instance and thread-cache structures), and its release. */
+/* Zeroed, 64-byte aligned metadata memory of any size (instance, thread caches, the growing
+ * checked-mode table), and its release. */
 void *platform_meta_alloc(size_t bytes);
 void platform_meta_free(void *p, size_t bytes);
 

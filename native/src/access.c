@@ -1,0 +1,73 @@
+/*
+ * access.c - bounds-checked reads, writes and copies by handle, and handle translation.
+ *
+ * The core knows tiers, not blocks (except in checked mode), so the check is: the whole range
+ * lies inside what one tier has handed out. That keeps every access inside the instance's
+ * memory whatever the arguments; the host facades add the per-block bounds they know.
+ */
+#include "internal.h"
+
+static walloc_status check(const walloc *w, uint64_t h, uint64_t n)
+{
+    if (w == NULL)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    return instance_check_range(w, h, n);
+}
+
+walloc_status walloc_write(walloc *w, walloc_handle dst, const void *src, uint64_t len)
+{
+    if (src == NULL && len > 0)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_status s = check(w, dst, len);
+    if (s == WALLOC_OK && len > 0)
+        walloc_memmove(handle_ptr(w, dst), src, (size_t)len);
+    return s;
+}
+
+walloc_status walloc_read(const walloc *w, walloc_handle src, void *dst, uint64_t len)
+{
+    if (dst == NULL && len > 0)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_status s = check(w, src, len);
+    if (s == WALLOC_OK && len > 0)
+        walloc_memmove(dst, handle_ptr(w, src), (size_t)len);
+    return s;
+}
+
+walloc_status walloc_copy(walloc *w, walloc_handle dst, walloc_handle src, uint64_t len)
+{
+    walloc_status s = check(w, dst, len);
+    if (s == WALLOC_OK)
+        s = check(w, src, len);
+    if (s == WALLOC_OK && len > 0)
+        walloc_memmove(handle_ptr(w, dst), handle_ptr(w, src), (size_t)len);
+    return s;
+}
+
+walloc_status walloc_bulk_copy(walloc *w, const walloc_copy_op *ops, size_t count,
+                               size_t *failed_index)
+{
+    if (w == NULL || (ops == NULL && count > 0))
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    for (size_t i = 0; i < count; i++) {
+        walloc_status s = check(w, ops[i].dst, ops[i].len);
+        if (s == WALLOC_OK)
+            s = check(w, ops[i].src, ops[i].len);
+        if (s != WALLOC_OK) {
+            if (failed_index != NULL)
+                *failed_index = i;
+            return s;
+        }
+    }
+    for (size_t i = 0; i < count; i++)
+        if (ops[i].len > 0)
+            walloc_memmove(handle_ptr(w, ops[i].dst), handle_ptr(w, ops[i].src), (size_t)ops[i].len);
+    return WALLOC_OK;
+}
+
+void *walloc_ptr(const walloc *w, walloc_handle h)
+{
+    if (w == NULL || instance_check_range(w, h, 0) != WALLOC_OK)
+        return NULL;
+    return handle_ptr(w, h);
+}

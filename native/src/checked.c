@@ -1,0 +1,149 @@
+/*
+ * checked.c - open-addressing table of blocks for checked mode. See checked.h.
+ */
+#include "checked.h"
+
+#include <string.h>
+
+#define FREED_BIT (UINT64_C(1) << 63)
+#define EMPTY_KEY UINT64_MAX
+
+struct checked_table {
+    wl_mutex lock;
+    uint64_t *keys;
+    uint64_t *vals; /* size | FREED_BIT */
+    uint64_t cap;   /* power of two */
+    uint64_t used;
+};
+
+static uint64_t slot_of(const struct checked_table *tbl, uint64_t key)
+{
+    return (key * UINT64_C(0x9E3779B97F4A7C15)) >> 17 & (tbl->cap - 1);
+}
+
+static bool table_alloc(struct checked_table *tbl, uint64_t cap)
+{
+    uint64_t *keys = platform_meta_alloc(cap * sizeof *keys);
+    uint64_t *vals = platform_meta_alloc(cap * sizeof *vals);
+    if (keys == NULL || vals == NULL) {
+        if (keys)
+            platform_meta_free(keys, cap * sizeof *keys);
+        if (vals)
+            platform_meta_free(vals, cap * sizeof *vals);
+        return false;
+    }
+    memset(keys, 0xFF, cap * sizeof *keys);
+    tbl->keys = keys, tbl->vals = vals, tbl->cap = cap, tbl->used = 0;
+    return true;
+}
+
+static uint64_t *find(const struct checked_table *tbl, uint64_t key)
+{
+    for (uint64_t i = slot_of(tbl, key);; i = (i + 1) & (tbl->cap - 1)) {
+        if (tbl->keys[i] == key)
+            return &tbl->vals[i];
+        if (tbl->keys[i] == EMPTY_KEY)
+            return NULL;
+    }
+}
+
+static void insert(struct checked_table *tbl, uint64_t key, uint64_t val)
+{
+    uint64_t i = slot_of(tbl, key);
+    while (tbl->keys[i] != EMPTY_KEY && tbl->keys[i] != key)
+        i = (i + 1) & (tbl->cap - 1);
+    if (tbl->keys[i] == EMPTY_KEY)
+        tbl->used++;
+    tbl->keys[i] = key;
+    tbl->vals[i] = val;
+}
+
+/* Rebuilds into a table of cap slots, keeping entries outside [lo, hi); counts live ones
+ * dropped. */
+static bool rebuild(struct checked_table *tbl, uint64_t cap, uint64_t lo, uint64_t hi,
+                    uint64_t *live_dropped)
+{
+    struct checked_table old = *tbl;
+    if (!table_alloc(tbl, cap)) {
+        *tbl = old;
+        return false;
+    }
+    for (uint64_t i = 0; i < old.cap; i++) {
+        uint64_t k = old.keys[i];
+        if (k == EMPTY_KEY)
+            continue;
+        if (k >= lo && k < hi) {
+            if (!(old.vals[i] & FREED_BIT))
+                ++*live_dropped;
+            continue;
+        }
+        insert(tbl, k, old.vals[i]);
+    }
+    platform_meta_free(old.keys, old.cap * sizeof *old.keys);
+    platform_meta_free(old.vals, old.cap * sizeof *old.vals);
+    return true;
+}
+
+struct checked_table *checked_create(void)
+{
+    struct checked_table *tbl = platform_meta_alloc(sizeof *tbl);
+    if (tbl == NULL)
+        return NULL;
+    wl_mutex_init(&tbl->lock);
+    if (!table_alloc(tbl, 1024)) {
+        platform_meta_free(tbl, sizeof *tbl);
+        return NULL;
+    }
+    return tbl;
+}
+
+void checked_destroy(struct checked_table *tbl)
+{
+    if (tbl == NULL)
+        return;
+    platform_meta_free(tbl->keys, tbl->cap * sizeof *tbl->keys);
+    platform_meta_free(tbl->vals, tbl->cap * sizeof *tbl->vals);
+    wl_mutex_destroy(&tbl->lock);
+    platform_meta_free(tbl, sizeof *tbl);
+}
+
+bool checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size)
+{
+    bool ok = true;
+    uint64_t none = 0;
+    wl_lock(&tbl->lock);
+    if ((tbl->used + 1) * 4 > tbl->cap * 3) /* keep the load under 3/4 */
+        ok = rebuild(tbl, tbl->cap * 2, 1, 0, &none);
+    if (ok)
+        insert(tbl, h, size & ~FREED_BIT);
+    wl_unlock(&tbl->lock);
+    return ok;
+}
+
+walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size)
+{
+    walloc_status s;
+    wl_lock(&tbl->lock);
+    uint64_t *v = find(tbl, h);
+    if (v == NULL)
+        s = WALLOC_ERR_NOT_A_BLOCK;
+    else if (*v & FREED_BIT)
+        s = WALLOC_ERR_DOUBLE_FREE;
+    else if (*v != size)
+        s = WALLOC_ERR_SIZE_MISMATCH;
+    else {
+        *v |= FREED_BIT;
+        s = WALLOC_OK;
+    }
+    wl_unlock(&tbl->lock);
+    return s;
+}
+
+uint64_t checked_forget_range(struct checked_table *tbl, uint64_t lo, uint64_t hi)
+{
+    uint64_t live = 0;
+    wl_lock(&tbl->lock);
+    rebuild(tbl, tbl->cap, lo, hi, &live);
+    wl_unlock(&tbl->lock);
+    return live;
+}

@@ -1,0 +1,27 @@
+/*
+ * checked.h - checked mode: a table of every block a checked instance has handed out.
+ *
+ * Maps a block's handle to the size it was allocated with and whether it is live, so that
+ * walloc_free can tell a double free, a wrong size and a handle that is not a block start
+ * from a good free. One mutex: checked mode trades speed for diagnosis.
+ */
+#ifndef WALLOC_CHECKED_H
+#define WALLOC_CHECKED_H
+
+#include "internal.h"
+
+struct checked_table *checked_create(void);
+void checked_destroy(struct checked_table *tbl);
+
+/* Records a new live block. false when the table cannot grow (the caller frees the block and
+ * reports no room). */
+bool checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size);
+
+/* Checks a free and, when it is good, marks the block freed: WALLOC_OK, WALLOC_ERR_DOUBLE_FREE,
+ * WALLOC_ERR_SIZE_MISMATCH or WALLOC_ERR_NOT_A_BLOCK. */
+walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size);
+
+/* Forgets every block whose handle is in [lo, hi); returns how many of them were live. */
+uint64_t checked_forget_range(struct checked_table *tbl, uint64_t lo, uint64_t hi);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * internal.h - the instance and tier structures shared by the core's source files.
+ *
+ * Layout of a handle space (native): one reservation [base, base + reserved), tiers one after
+ * another (Top, Middle, Bottom), each a single segment committed lazily. WebAssembly: base is 0
+ * and a tier is a chain of segments appended to linear memory as it fills.
+ */
+#ifndef WALLOC_INTERNAL_H
+#define WALLOC_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "walloc.h"
+#include "lock.h"
+#include "platform_memory.h"
+#include "size_class.h"
+
+#define WALLOC_CACHE_LINE 64
+#define WALLOC_CACHE_ALIGNED __attribute__((aligned(WALLOC_CACHE_LINE)))
+
+/* Per-thread caches exist where there are threads (native). */
+#if WALLOC_PLATFORM_RESERVES && !defined(WALLOC_NO_THREAD_CACHE)
+#define WALLOC_THREAD_CACHE 1
+#else
+#define WALLOC_THREAD_CACHE 0
+#endif
+
+/* Large blocks are rounded to this, so a split remainder can always hold an extent header. */
+#define WALLOC_LARGE_GRANULE 4096u
+/* WebAssembly: most segments a tier may chain. Segments grow geometrically, so 32 suffice. */
+#define WALLOC_MAX_SEGMENTS 32u
+
+/* A shared freelist of one size class: a lock-free stack whose head word packs a 32-bit block
+ * index (handle - index_base) / alignment, all ones = empty) with a 32-bit ABA tag that every
+ * successful push or pop increments. Alone on its cache line. */
+struct freelist {
+    _Atomic uint64_t head;
+    _Atomic uint64_t bytes; /* bytes on the list, for statistics */
+} WALLOC_CACHE_ALIGNED;
+
+struct segment {
+    uint64_t base; /* handle of the first byte */
+    uint64_t size;
+    uint64_t tail; /* bytes left unused when the segment was closed (WebAssembly) */
+};
+
+/* Free large extents of a tier, address-ordered, coalesced; headers live in the extents. */
+struct large_free {
+    wl_mutex lock;
+    uint64_t first; /* handle of the lowest extent, WALLOC_NULL if none */
+    uint64_t count;
+    _Atomic uint64_t bytes;
+};
+
+struct tier {
+    /* Read-mostly. */
+    walloc *owner;
+    walloc_tier id;
+    uint32_t align;
+    uint32_t align_shift;
+    uint32_t class_count;
+    uint32_t class_size[WALLOC_CLASS_COUNT_MAX]; /* size_class_size, precomputed */
+    uint64_t capacity;      /* bytes the tier may use */
+    uint64_t index_base;    /* freelist indices count from here */
+    uint64_t chunk_size;    /* per-thread bump chunk, 0 = none (tiny tiers) */
+    _Atomic uint32_t epoch; /* changes on reset/compact: thread caches drop their contents */
+
+    /* The bump head and the end of usable memory in the current segment. Written by the
+     * allocation path (CAS) and the growth slow path; alone on their line. */
+    _Atomic uint64_t head WALLOC_CACHE_ALIGNED;
+    _Atomic uint64_t limit;
+
+    /* Growth slow path (under grow_lock). */
+    wl_mutex grow_lock WALLOC_CACHE_ALIGNED;
+    struct segment segs[WALLOC_MAX_SEGMENTS];
+    _Atomic uint32_t seg_count;
+    _Atomic uint32_t cur_seg;
+    _Atomic uint64_t committed;
+    _Atomic uint64_t used_before_cur; /* bytes of the segments before cur_seg */
+    _Atomic uint64_t peak;
+
+    /* Counters of events that are not per-thread. */
+    _Atomic uint64_t failed_allocs;
+    _Atomic uint64_t resets;
+    /* Counts folded in from thread caches that went away, and from cache-less paths. */
+    _Atomic uint64_t allocs;
+    _Atomic uint64_t frees;
+    /* live_blocks = (all allocs - all frees) - live_base; reset/compact move the base. */
+    _Atomic int64_t live_base;
+
+    struct large_free large;
+    struct freelist lists[WALLOC_CLASS_COUNT_MAX];
+};
+
+struct tcache;
+struct checked_table;
+
+struct walloc {
+    uint64_t id;    /* unique for the process's lifetime: thread caches match on it */
+    uint8_t *base;  /* handle 0; NULL in WebAssembly */
+    uint64_t reserved;
+    int checked;
+    struct tier tiers[WALLOC_TIER_COUNT];
+
+    wl_mutex tc_lock;       /* guards the thread-cache list and their flushes */
+    struct tcache *tcaches; /* caches of live threads that used this instance */
+    struct checked_table *table;
+    struct walloc *next_live; /* global list of live instances (thread_cache.c) */
+};
+
+/* WALLOC_OK when [h, h + n) lies inside what one tier of w has handed out; else
+ * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
+walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
+
+static inline void *handle_ptr(const walloc *w, walloc_handle h)
+{
+    return (void *)(w->base + h);
+}
+
+static inline uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return (v + a - 1) & ~(a - 1);
+}
+
+/* Relaxed counters: statistics never order anything. */
+static inline void counter_add(_Atomic uint64_t *c, uint64_t v)
+{
+    atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
+static inline void counter_sub(_Atomic uint64_t *c, uint64_t v)
+{
+    atomic_fetch_sub_explicit(c, v, memory_order_relaxed);
+}
+static inline uint64_t counter_get(const _Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+#if defined(__GNUC__)
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#endif
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * platform_posix.c - memory for native builds: mmap reservations, mprotect commits.
+ */
+#include "platform_memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+size_t platform_page_size(void)
+{
+    static size_t page;
+    if (page == 0)
+        page = (size_t)sysconf(_SC_PAGESIZE);
+    return page;
+}
+
+void *platform_reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+bool platform_commit(void *addr, size_t bytes)
+{
+    return mprotect(addr, bytes, PROT_READ | PROT_WRITE) == 0;
+}
+
+void platform_decommit(void *addr, size_t bytes)
+{
+    madvise(addr, bytes, MADV_DONTNEED);
+}
+
+void platform_release(void *addr, size_t bytes)
+{
+    munmap(addr, bytes);
+}
+
+uint64_t platform_grow(size_t bytes)
+{
+    (void)bytes;
+    return UINT64_MAX;
+}
+
+void *platform_meta_alloc(size_t bytes)
+{
+    /* 64-byte aligned: the structures keep hot words on their own cache lines. */
+    size_t rounded = (bytes + 63) & ~(size_t)63;
+    void *p = aligned_alloc(64, rounded);
+    if (p != NULL)
+        memset(p, 0, rounded);
+    return p;
+}
+
+void platform_meta_free(void *p, size_t bytes)
+{
+    (void)bytes;
+    free(p);
+}

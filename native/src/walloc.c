@@ -1,0 +1,382 @@
+/*
+ * walloc.c - instances, allocation and free (the fast paths), reset, compact, statistics.
+ *
+ * Allocation of a small block: the calling thread's bin for (tier, class); else a batch from
+ * the tier's shared freelist or the thread's private bump chunk (tcache_refill); else the
+ * tier's atomic bump head; else no room. Large blocks (> WALLOC_MAX_CLASS_SIZE): large.c.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "block.h"
+#include "checked.h"
+#include "freelist.h"
+#include "internal.h"
+#include "large.h"
+#include "thread_cache.h"
+#include "tier.h"
+
+#define MIN_CAPACITY (64u * 1024u)
+#if WALLOC_PLATFORM_RESERVES
+#define MAX_CAPACITY (UINT64_C(64) << 30)
+#else
+#define MAX_CAPACITY (UINT64_C(4) << 30)
+#endif
+
+static const double default_ratio[WALLOC_TIER_COUNT] = {0.5, 0.3, 0.2};
+
+walloc_config walloc_config_default(void)
+{
+    walloc_config c;
+    memset(&c, 0, sizeof c);
+    c.capacity = UINT64_C(256) << 20;
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
+        c.tier_ratio[i] = default_ratio[i];
+#ifdef WALLOC_CHECKED_DEFAULT
+    c.checked = 1;
+#endif
+    return c;
+}
+
+uint32_t walloc_tier_alignment(walloc_tier tier)
+{
+    static const uint32_t align[WALLOC_TIER_COUNT] = {128, 64, 8};
+    return (unsigned)tier < WALLOC_TIER_COUNT ? align[tier] : 0;
+}
+
+/* Bytes of tier i under config c: floor(capacity * ratio), whole pages. */
+static uint64_t tier_capacity(const walloc_config *c, unsigned i)
+{
+    uint64_t page = platform_page_size();
+    return (uint64_t)floor((double)c->capacity * c->tier_ratio[i]) / page * page;
+}
+
+walloc_status walloc_config_validate(const walloc_config *c)
+{
+    if (c == NULL)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if (c->capacity < MIN_CAPACITY || c->capacity > MAX_CAPACITY)
+        return WALLOC_ERR_INVALID_CONFIG;
+    double sum = 0;
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
+        double r = c->tier_ratio[i];
+        if (!(r > 0 && r <= 1)) /* also rejects NaN */
+            return WALLOC_ERR_INVALID_CONFIG;
+        sum += r;
+        uint64_t cap = tier_capacity(c, i);
+        /* at least one page; freelist indices are 32-bit counts of the alignment */
+        if (cap == 0 || cap / walloc_tier_alignment((walloc_tier)i) >= UINT32_MAX)
+            return WALLOC_ERR_INVALID_CONFIG;
+    }
+    return sum <= 1.0 + 1e-9 ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
+}
+
+walloc *walloc_create(const walloc_config *config)
+{
+    walloc_config def = walloc_config_default();
+    const walloc_config *c = config ? config : &def;
+    if (walloc_config_validate(c) != WALLOC_OK)
+        return NULL;
+    walloc *w = platform_meta_alloc(sizeof *w);
+    if (w == NULL)
+        return NULL;
+    uint64_t caps[WALLOC_TIER_COUNT], total = 0;
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
+        total += caps[i] = tier_capacity(c, i);
+#if WALLOC_PLATFORM_RESERVES
+    w->base = platform_reserve(total);
+    if (w->base == NULL) {
+        platform_meta_free(w, sizeof *w);
+        return NULL;
+    }
+    w->reserved = total;
+#endif
+    w->checked = c->checked != 0;
+    if (w->checked && (w->table = checked_create()) == NULL) {
+#if WALLOC_PLATFORM_RESERVES
+        platform_release(w->base, total);
+#endif
+        platform_meta_free(w, sizeof *w);
+        return NULL;
+    }
+    uint64_t start = 0;
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
+        tier_init(&w->tiers[i], w, (walloc_tier)i, start, caps[i]);
+        start += caps[i];
+    }
+    wl_mutex_init(&w->tc_lock);
+    tcache_register_instance(w);
+    return w;
+}
+
+void walloc_destroy(walloc *w)
+{
+    if (w == NULL)
+        return;
+    tcache_unregister_instance(w);
+    checked_destroy(w->table);
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
+        tier_fini(&w->tiers[i]);
+    wl_mutex_destroy(&w->tc_lock);
+#if WALLOC_PLATFORM_RESERVES
+    platform_release(w->base, w->reserved);
+#endif
+    platform_meta_free(w, sizeof *w);
+}
+
+/* The tier whose memory holds h, or NULL. */
+static struct tier *tier_of_handle(const walloc *w, uint64_t h)
+{
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
+        if (tier_contains(&w->tiers[i], h))
+            return (struct tier *)&w->tiers[i];
+    return NULL;
+}
+
+static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
+{
+    unsigned c = size_class_for(size, t->align_shift);
+    uint64_t h;
+#if WALLOC_THREAD_CACHE
+    struct tc_tier *tt = tcache_tier(w, t);
+    if (likely(tt != NULL)) {
+        struct tc_bin *b = &tt->bins[c];
+        h = b->head;
+        if (likely(h != WALLOC_NULL)) {
+            b->head = block_word_load(handle_ptr(w, h), 0);
+            b->count--;
+            tc_count(&tt->cached_bytes, -(int64_t)t->class_size[c]);
+        } else if ((h = tcache_refill(tt, t, c)) == WALLOC_NULL &&
+                   (h = tier_bump(t, t->class_size[c])) == WALLOC_NULL) {
+            return WALLOC_NULL;
+        }
+        tc_count(&tt->allocs, 1);
+        return h;
+    }
+#endif
+    unsigned n;
+    h = freelist_pop_chain(t, &t->lists[c], 1, t->class_size[c], &n);
+    if (h == WALLOC_NULL && (h = tier_bump(t, t->class_size[c])) == WALLOC_NULL)
+        return WALLOC_NULL;
+    counter_add(&t->allocs, 1);
+    return h;
+}
+
+static uint64_t alloc_large(struct tier *t, uint64_t size)
+{
+    if (size > t->capacity)
+        return WALLOC_NULL;
+    uint64_t h = large_alloc(t, large_round(size));
+    if (h != WALLOC_NULL)
+        counter_add(&t->allocs, 1);
+    return h;
+}
+
+/* Returns a block to its tier, after every check has passed. bsize: the block's real size. */
+static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, uint64_t bsize)
+{
+    block_poison(handle_ptr(w, h), bsize);
+    if (size > WALLOC_MAX_CLASS_SIZE) {
+        large_free(t, h, bsize);
+        counter_add(&t->frees, 1);
+        return;
+    }
+    unsigned c = size_class_for(size, t->align_shift);
+#if WALLOC_THREAD_CACHE
+    struct tc_tier *tt = tcache_tier(w, t);
+    if (likely(tt != NULL)) {
+        struct tc_bin *b = &tt->bins[c];
+        block_word_store(handle_ptr(w, h), 0, b->head);
+        b->head = h;
+        tc_count(&tt->cached_bytes, (int64_t)bsize);
+        tc_count(&tt->frees, 1);
+        if (unlikely(++b->count > b->limit))
+            tcache_flush(tt, t, c);
+        return;
+    }
+#endif
+    freelist_push_chain(t, &t->lists[c], h, h, bsize);
+    counter_add(&t->frees, 1);
+}
+
+walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
+{
+    if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
+        return WALLOC_NULL;
+    struct tier *t = &w->tiers[tier];
+    uint64_t req = size ? size : 1;
+    uint64_t h = likely(req <= WALLOC_MAX_CLASS_SIZE) ? alloc_small(w, t, req) : alloc_large(t, req);
+    if (unlikely(h == WALLOC_NULL)) {
+        counter_add(&t->failed_allocs, 1);
+        return WALLOC_NULL;
+    }
+    block_unpoison(handle_ptr(w, h), size);
+    if (unlikely(w->checked) && !checked_on_alloc(w->table, h, size)) {
+        uint64_t bsize = req <= WALLOC_MAX_CLASS_SIZE ? t->class_size[size_class_for(req, t->align_shift)]
+                                                      : large_round(req);
+        release_block(w, t, h, req, bsize);
+        counter_add(&t->failed_allocs, 1);
+        return WALLOC_NULL;
+    }
+    return h;
+}
+
+walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
+{
+    if (unlikely(w == NULL))
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    struct tier *t = tier_of_handle(w, h);
+    if (unlikely(t == NULL || (h & (t->align - 1)) != 0))
+        return WALLOC_ERR_INVALID_HANDLE;
+    uint64_t req = size ? size : 1;
+    if (unlikely(req > t->capacity))
+        return WALLOC_ERR_OUT_OF_BOUNDS;
+    uint64_t bsize = req <= WALLOC_MAX_CLASS_SIZE ? t->class_size[size_class_for(req, t->align_shift)]
+                                                  : large_round(req);
+    walloc_status s = tier_check_range(t, h, bsize);
+    if (unlikely(s != WALLOC_OK))
+        return s;
+    if (unlikely(w->checked) && (s = checked_on_free(w->table, h, size)) != WALLOC_OK)
+        return s;
+    release_block(w, t, h, req, bsize);
+    return WALLOC_OK;
+}
+
+walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t *tiers,
+                                 size_t count, walloc_handle *out)
+{
+    if (w == NULL || (count > 0 && (sizes == NULL || tiers == NULL || out == NULL)))
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_status s = WALLOC_OK;
+    for (size_t i = 0; i < count && s == WALLOC_OK; i++) {
+        if ((uint32_t)tiers[i] >= WALLOC_TIER_COUNT)
+            s = WALLOC_ERR_INVALID_TIER;
+        else if (sizes[i] > w->tiers[tiers[i]].capacity)
+            s = WALLOC_ERR_INVALID_SIZE;
+    }
+    size_t done = 0;
+    for (; done < count && s == WALLOC_OK; done++) {
+        out[done] = walloc_alloc(w, sizes[done], (walloc_tier)tiers[done]);
+        if (out[done] == WALLOC_NULL)
+            s = WALLOC_ERR_OUT_OF_MEMORY;
+    }
+    if (s != WALLOC_OK) {
+        for (size_t i = 0; i < done; i++)
+            if (out[i] != WALLOC_NULL)
+                walloc_free(w, out[i], sizes[i]);
+        for (size_t i = 0; i < count; i++)
+            out[i] = WALLOC_NULL;
+    }
+    return s;
+}
+
+/* Poisons what the tier handed out from logical offset from on, and in checked mode forgets the
+ * blocks there; returns how many live blocks were forgotten. */
+static uint64_t release_above(walloc *w, struct tier *t, uint64_t from)
+{
+    uint64_t released = 0, before = 0;
+    uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
+    uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
+    for (uint32_t i = 0; i < count && i <= cur; i++) {
+        const struct segment *sg = &t->segs[i];
+        uint64_t end = i < cur ? sg->base + sg->size : atomic_load_explicit(&t->head, memory_order_relaxed);
+        uint64_t lo = from > before ? sg->base + (from - before) : sg->base;
+        if (lo < end) {
+            block_poison(handle_ptr(w, lo), end - lo);
+            if (w->checked)
+                released += checked_forget_range(w->table, lo, sg->base + sg->size);
+        }
+        before += sg->size;
+    }
+    return released;
+}
+
+static uint64_t shared_free_bytes(const struct tier *t)
+{
+    uint64_t sum = counter_get(&t->large.bytes);
+    for (unsigned c = 0; c < t->class_count; c++)
+        sum += counter_get(&t->lists[c].bytes);
+    return sum;
+}
+
+/* Reset and compact: everything at or above keep is released. */
+static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
+{
+    if (w == NULL)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if ((unsigned)tier >= WALLOC_TIER_COUNT)
+        return WALLOC_ERR_INVALID_TIER;
+    struct tier *t = &w->tiers[tier];
+    uint64_t used = tier_used(t);
+    keep = keep >= used ? used : align_up(keep, t->align);
+    if (keep > used)
+        keep = used;
+    tcache_lock(w); /* no thread-exit flush may push into the lists we clear */
+    atomic_fetch_add_explicit(&t->epoch, 1, memory_order_release);
+    for (unsigned c = 0; c < t->class_count; c++)
+        freelist_clear(&t->lists[c]);
+    large_clear(t);
+    uint64_t released = release_above(w, t, keep);
+    tier_rewind(t, keep);
+    tcache_unlock(w);
+
+    uint64_t cached, allocs, frees;
+    tcache_tier_totals(w, t, &cached, &allocs, &frees);
+    if (keep == 0)
+        atomic_store_explicit(&t->live_base, (int64_t)(allocs - frees), memory_order_relaxed);
+    else
+        atomic_fetch_add_explicit(&t->live_base, (int64_t)released, memory_order_relaxed);
+    counter_add(&t->resets, 1);
+    return WALLOC_OK;
+}
+
+walloc_status walloc_reset_tier(walloc *w, walloc_tier tier)
+{
+    return rewind_tier(w, tier, 0);
+}
+
+walloc_status walloc_compact_tier(walloc *w, walloc_tier tier, uint64_t keep_bytes)
+{
+    return rewind_tier(w, tier, keep_bytes);
+}
+
+walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats *out)
+{
+    if (cw == NULL || out == NULL)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if ((unsigned)tier >= WALLOC_TIER_COUNT)
+        return WALLOC_ERR_INVALID_TIER;
+    walloc *w = (walloc *)cw; /* the registry lock is taken; nothing observable changes */
+    const struct tier *t = &w->tiers[tier];
+    memset(out, 0, sizeof *out);
+    tier_memory_stats(t, out);
+    uint64_t cached, allocs, frees;
+    tcache_tier_totals(w, t, &cached, &allocs, &frees);
+    out->free_bytes = cached + shared_free_bytes(t);
+    uint64_t busy = out->free_bytes + out->wasted_bytes;
+    out->live_bytes = out->bump_head > busy ? out->bump_head - busy : 0;
+    int64_t live = (int64_t)(allocs - frees) - atomic_load_explicit(&t->live_base, memory_order_relaxed);
+    out->live_blocks = live > 0 ? (uint64_t)live : 0;
+    out->total_allocs = allocs;
+    out->total_frees = frees;
+    out->failed_allocs = counter_get(&t->failed_allocs);
+    out->resets = counter_get(&t->resets);
+    return WALLOC_OK;
+}
+
+walloc_status walloc_tier_of(const walloc *w, walloc_handle h, walloc_tier *out)
+{
+    if (w == NULL || out == NULL)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    const struct tier *t = tier_of_handle(w, h);
+    if (t == NULL || tier_check_range(t, h, 0) != WALLOC_OK)
+        return WALLOC_ERR_INVALID_HANDLE;
+    *out = t->id;
+    return WALLOC_OK;
+}
+
+walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n)
+{
+    const struct tier *t = tier_of_handle(w, h);
+    return t == NULL ? WALLOC_ERR_INVALID_HANDLE : tier_check_range(t, h, n);
+}
