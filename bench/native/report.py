@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Writes bench/native/RESULTS.md from the Google Benchmark JSON files in bench/native/out/.
+
+Standard library only. Usage: report.py OUT_DIR RESULTS_MD [COMMAND]
+Every ratio is peer median / Walloc median from the SAME process (> 1: Walloc is faster).
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+# (file label, peer name used in the benchmark names, column title). glibc runs twice: at its
+# defaults, and with its heap trimming off (GLIBC_TUNABLES, see run.sh), because at its defaults
+# every batch above ~128 KiB in total gives the heap top back to the kernel and faults it in again.
+ALLOC_PEERS = [("glibc", "glibc", "glibc"),
+               ("glibc_notrim", "glibc", "glibc, trim off"),
+               ("mimalloc", "mimalloc", "mimalloc"),
+               ("jemalloc", "jemalloc", "jemalloc")]
+PEER_NAME = {label: name for label, name, _ in ALLOC_PEERS}
+PEER_TITLE = {label: title for label, _, title in ALLOC_PEERS}
+ALLOC_TARGET_SIZES = [32, 64, 256, 1024, 4096]   # "no slower than mimalloc at 32 B - 4 KiB"
+COPY_TARGET_LARGE = (64 << 20, 1.5)               # ">= 1.5x glibc at 64 MiB"
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def to_ns(value, unit):
+    return value * {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}[unit]
+
+
+def medians(doc):
+    """{(group, who, arg, threads): (median_ns, cv)} from one JSON file (aggregates only)."""
+    out, cvs = {}, {}
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type") != "aggregate":
+            continue
+        parts = b["run_name"].split("/")
+        if len(parts) < 3:
+            continue
+        key = (parts[0], parts[1], int(parts[2]), int(b.get("threads", 1)))
+        if b.get("error_occurred"):
+            out[key] = None
+            continue
+        agg = b.get("aggregate_name")
+        if agg == "median":
+            out[key] = to_ns(b["real_time"], b["time_unit"])
+        elif agg == "cv":
+            # Google Benchmark reports the cv aggregate as a fraction in real_time.
+            cvs[key] = b["real_time"]
+    return {k: (v, cvs.get(k)) for k, v in out.items()}
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "error"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    if ns >= 100:
+        return f"{ns:.0f} ns"
+    return f"{ns:.2f} ns"
+
+
+def fmt_size(n):
+    if n >= 1 << 20 and n % (1 << 20) == 0:
+        return f"{n >> 20} MiB"
+    if n >= 1024 and n % 1024 == 0:
+        return f"{n >> 10} KiB"
+    return f"{n} B"
+
+
+def ratio(peer, mine):
+    if peer is None or mine is None or mine <= 0:
+        return None
+    return peer / mine
+
+
+def fmt_ratio(r):
+    return "—" if r is None else f"{r:.2f}×"
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:  # noqa: BLE001 - best effort machine description
+        return ""
+
+
+def machine_lines(contexts):
+    model = ""
+    for line in sh("lscpu").splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    cores = os.cpu_count()
+    flags = sh("grep -m1 '^flags' /proc/cpuinfo")
+    simd = [f for f in ("avx2", "avx512f", "erms", "fsrm") if re.search(rf"\b{f}\b", flags)]
+    ctx = contexts[0] if contexts else {}
+    lines = [
+        f"- Machine: {model or 'unknown CPU'}, {cores} cores"
+        + (f" at {ctx.get('mhz_per_cpu')} MHz" if ctx.get("mhz_per_cpu") else "")
+        + f" ({', '.join(simd)}); {platform.system()} {platform.release()}",
+        f"- Compiler: {sh('cc --version | head -1')}; glibc {platform.libc_ver()[1]}; "
+        "Google Benchmark " + sh("dpkg-query -W -f='${Version}' libbenchmark-dev"),
+    ]
+    loads = [c.get("load_avg") for c in contexts if c.get("load_avg")]
+    if loads:
+        lines.append("- Load average when each executable started (1/5/15 min): "
+                     + "; ".join(", ".join(f"{x:.2f}" for x in l) for l in loads))
+    return lines
+
+
+def alloc_section(runs, group, title, per_op_divisor):
+    """runs: {peer: medians}. One table: rows = (size, threads, tier), columns per peer."""
+    present = [label for label, _, _ in ALLOC_PEERS if label in runs]
+    if not present:
+        return []
+    lines = [f"### {title}", ""]
+    head = "| size | threads | Walloc tier |"
+    sep = "|---:|---:|:---|"
+    for p in present:
+        head += f" Walloc (in {PEER_TITLE[p]} run) | {PEER_TITLE[p]} | {PEER_TITLE[p]}/Walloc |"
+        sep += "---:|---:|---:|"
+    lines += [head, sep]
+    rows = set()
+    for p in present:
+        for (g, who, arg, thr) in runs[p]:
+            if g == group and who.startswith("walloc_"):
+                rows.add((who, arg, thr))
+    order = sorted(rows, key=lambda r: (r[0] != "walloc_bottom", r[1], r[2]))
+    for who, arg, thr in order:
+        line = f"| {fmt_size(arg)} | {thr} | {who[len('walloc_'):].upper()} |"
+        for p in present:
+            mine = runs[p].get((group, who, arg, thr), (None, None))[0]
+            peer = runs[p].get((group, PEER_NAME[p], arg, thr), (None, None))[0]
+            mine_op = None if mine is None else mine / per_op_divisor
+            peer_op = None if peer is None else peer / per_op_divisor
+            line += f" {fmt_ns(mine_op)} | {fmt_ns(peer_op)} | {fmt_ratio(ratio(peer, mine))} |"
+        lines.append(line)
+    lines.append("")
+    return lines
+
+
+def copy_section(med, group, title, arg_name, arg_fmt):
+    lines = [f"### {title}", "",
+             f"| {arg_name} | walloc_memcpy | glibc memcpy | glibc/Walloc | walloc GB/s | glibc GB/s |",
+             "|---:|---:|---:|---:|---:|---:|"]
+    args = sorted({a for (g, who, a, t) in med if g == group})
+    for a in args:
+        mine = med.get((group, "walloc", a, 1), (None, None))[0]
+        peer = med.get((group, "glibc", a, 1), (None, None))[0]
+        nbytes = a if group == "copy" else 16384
+        gbs = lambda ns: "—" if not ns else f"{nbytes / ns:.2f}"  # bytes per ns == GB/s
+        lines.append(f"| {arg_fmt(a)} | {fmt_ns(mine)} | {fmt_ns(peer)} | {fmt_ratio(ratio(peer, mine))}"
+                     f" | {gbs(mine)} | {gbs(peer)} |")
+    lines.append("")
+    return lines
+
+
+def targets(runs, copy_med):
+    lines, fails = [], []
+    mi = runs.get("mimalloc")
+    if mi is None:
+        lines.append("- alloc vs mimalloc: not measured (bench_alloc_mimalloc missing)")
+    else:
+        for group, label in (("alloc_pair", "pair"), ("alloc_batch1000", "batch of 1000")):
+            for thr in (1, 2):
+                for size in ALLOC_TARGET_SIZES:
+                    mine = mi.get((group, "walloc_bottom", size, thr), (None, None))[0]
+                    peer = mi.get((group, "mimalloc", size, thr), (None, None))[0]
+                    r = ratio(peer, mine)
+                    if r is None or r < 1.0:
+                        fails.append(f"alloc {label}, {fmt_size(size)}, {thr} thread(s): Walloc "
+                                     + ("error" if r is None else
+                                        f"{r:.2f}× mimalloc's speed ({mine / (1000 if 'batch' in group else 1):.2f} vs "
+                                        f"{peer / (1000 if 'batch' in group else 1):.2f} ns per pair, "
+                                        f"{(1 / r - 1) * 100:.0f}% slower)"))
+        n_alloc = 2 * 2 * len(ALLOC_TARGET_SIZES)
+        n_fail_alloc = len(fails)
+        lines.append(f"- alloc+free no slower than mimalloc, 32 B–4 KiB, 1 and 2 threads, pairs and "
+                     f"batches (BOTTOM tier): {n_alloc - n_fail_alloc}/{n_alloc} hold")
+    if copy_med is None:
+        lines.append("- copy: not measured (bench_copy missing)")
+    else:
+        n_copy, n_fail = 0, 0
+        for (g, who, a, t), (mine, _) in sorted(copy_med.items()):
+            if who != "walloc":
+                continue
+            peer = copy_med.get((g, "glibc", a, t), (None, None))[0]
+            r = ratio(peer, mine)
+            n_copy += 1
+            what = f"{fmt_size(a)}" if g == "copy" else f"16 KiB at (dst-src) mod 4096 = {a}"
+            if r is None or r < 1.0:
+                n_fail += 1
+                fails.append(f"copy {what}: " + ("error" if r is None else
+                             f"Walloc {r:.2f}× glibc's speed ({fmt_ns(mine)} vs {fmt_ns(peer)}, "
+                             f"{(1 / r - 1) * 100:.0f}% slower)"))
+        lines.append(f"- copy no slower than glibc memcpy at every size and placement: "
+                     f"{n_copy - n_fail}/{n_copy} hold")
+        size, need = COPY_TARGET_LARGE
+        mine = copy_med.get(("copy", "walloc", size, 1), (None, None))[0]
+        peer = copy_med.get(("copy", "glibc", size, 1), (None, None))[0]
+        r = ratio(peer, mine)
+        ok = r is not None and r >= need
+        lines.append(f"- copy ≥ {need}× glibc at {fmt_size(size)}: "
+                     + ("holds" if ok else "MISSED") + f" ({fmt_ratio(r)})")
+        if not ok:
+            fails.append(f"copy {fmt_size(size)}: {fmt_ratio(r)} glibc's speed, target {need}×")
+    if fails:
+        lines += ["", "Misses (a ratio below 1 means Walloc is slower):", ""]
+        lines += [f"  - {f}" for f in fails]
+    lines.append("")
+    return lines
+
+
+def main():
+    out_dir, results = sys.argv[1], sys.argv[2]
+    command = sys.argv[3] if len(sys.argv) > 3 else "bench/native/run.sh"
+    runs, contexts, cvs, copy_med = {}, [], [], None
+    for p, _, _ in ALLOC_PEERS:
+        path = os.path.join(out_dir, f"bench_alloc_{p}.json")
+        if os.path.exists(path):
+            doc = load(path)
+            contexts.append(doc.get("context", {}))
+            runs[p] = medians(doc)
+            cvs += [(cv, f"{p}: " + "/".join(map(str, k))) for k, (_, cv) in runs[p].items() if cv]
+    path = os.path.join(out_dir, "bench_copy.json")
+    if os.path.exists(path):
+        doc = load(path)
+        contexts.append(doc.get("context", {}))
+        copy_med = medians(doc)
+        cvs += [(cv, "copy: " + "/".join(map(str, k))) for k, (_, cv) in copy_med.items() if cv]
+
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    commit = sh("git -C '%s' rev-parse --short HEAD" % os.path.dirname(os.path.abspath(results)))
+    dirty = sh("git -C '%s' status --porcelain -- native" % os.path.dirname(os.path.abspath(results)))
+    L = ["# Walloc native benchmarks", "",
+         "Written by `bench/native/report.py` from the JSON in `bench/native/out/`; do not edit by hand.",
+         "Each number is the median over the repetitions; every ratio is peer / Walloc from the same",
+         "process (**> 1: Walloc is faster**). Times are wall clock. With 2 threads, the time is the",
+         "wall time divided by the operations of both threads (the inverse of aggregate throughput),",
+         "so perfect scaling halves it.", "",
+         f"- Date: {now}",
+         f"- Command: `{command}`",
+         f"- Source: commit {commit}" + (" (native/ had uncommitted changes)" if dirty else ""),
+         ]
+    L += machine_lines(contexts)
+    L += ["", "## Targets", ""]
+    L += targets(runs, copy_med)
+    L += ["## Allocation", "",
+          "One Walloc instance (8 GiB reserved, committed lazily) shared by all threads; each thread",
+          "allocates its own blocks and warms up (two untimed batches) before timing. Blocks are not",
+          "touched. BOTTOM = 8-byte-aligned tier, TOP = 128-byte-aligned tier. The peers run at their",
+          "defaults, except the \"glibc, trim off\" column (`GLIBC_TUNABLES=glibc.malloc.trim_threshold`",
+          "set to 4 GiB): at its defaults glibc gives the top of its heap back to the kernel whenever",
+          "more than 128 KiB lie free there, so its batches of 256 B and up pay first-touch page faults",
+          "on every iteration. That is glibc's real default cost, but not allocator bookkeeping.", ""]
+    L += alloc_section(runs, "alloc_pair", "alloc + free pairs (time per pair)", 1)
+    L += alloc_section(runs, "alloc_batch1000",
+                       "batches: 1000 allocations then 1000 frees (time per alloc+free pair = batch / 1000)",
+                       1000)
+    if copy_med is not None:
+        L += ["## Copy", "",
+              "Both functions called through a volatile function pointer; buffers allocated and",
+              "touched before timing; small sizes repeat on cached bytes.", ""]
+        L += copy_section(copy_med, "copy", "By size (src and dst page-aligned, separate buffers)",
+                          "size", fmt_size)
+        L += copy_section(copy_med, "copy_16k_offset",
+                          "16 KiB by placement: (dst - src) mod 4096 (glibc's rep movsb hole is 1..31)",
+                          "(dst-src) mod 4096", str)
+    if cvs:
+        cvs.sort(reverse=True)
+        L += ["## Noise", "",
+              f"Largest coefficients of variation across repetitions: "
+              + "; ".join(f"{c * 100:.1f}% ({n})" for c, n in cvs[:5]) + ".", ""]
+    with open(results, "w") as f:
+        f.write("\n".join(L))
+    print(f"report.py: wrote {results}")
+
+
+if __name__ == "__main__":
+    main()

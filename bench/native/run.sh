@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the native benchmarks in Release, runs them and writes bench/native/RESULTS.md.
+#
+#   bench/native/run.sh                 full run (about 6-8 minutes on 2 cores)
+#   bench/native/run.sh --quick         1 repetition, short minimum time (smoke test, ~1 minute)
+#   bench/native/run.sh --filter=REGEX  only benchmarks matching REGEX (Google Benchmark syntax)
+#
+# Environment: WALLOC_BENCH_BUILD_DIR (default <repo>/build-bench), WALLOC_BENCH_REPS (default 9),
+# WALLOC_BENCH_MIN_TIME (seconds per repetition, default 0.1).
+# Results: bench/native/out/<executable>.json (Google Benchmark JSON, aggregates only) and
+# bench/native/RESULTS.md (medians and ratios; every ratio comes from one process).
+# Run it on an otherwise idle machine: the 2-thread results need both cores.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+build=${WALLOC_BENCH_BUILD_DIR:-$root/build-bench}
+out=$here/out
+reps=${WALLOC_BENCH_REPS:-9}
+min_time=${WALLOC_BENCH_MIN_TIME:-0.1}
+filter=""
+for arg in "$@"; do
+  case "$arg" in
+    --quick) reps=1; min_time=0.02 ;;
+    --filter=*) filter=${arg#--filter=} ;;
+    *) echo "run.sh: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+command="bench/native/run.sh${*:+ $*} (repetitions $reps, min time ${min_time}s)"
+
+# Packages (no-op when present): Google Benchmark, mimalloc, jemalloc, cmake, g++.
+if ! dpkg-query -W -f='${Status}' libbenchmark-dev libmimalloc-dev libjemalloc-dev cmake g++ 2>/dev/null \
+     | grep -c "install ok installed" | grep -qx 5; then
+  "$root/scripts/install-deps.sh" native
+fi
+
+echo "== configure + build (Release) in $build"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWALLOC_BUILD_BENCH=ON \
+      -DWALLOC_BUILD_TESTS=OFF -DWALLOC_BUILD_FUZZ=OFF -DWALLOC_BUILD_JNI=OFF \
+      -DWALLOC_SANITIZE= -DWALLOC_CHECKED_DEFAULT=OFF >/dev/null
+cmake --build "$build" -j"$(nproc)" >/dev/null
+
+mkdir -p "$out"
+rm -f "$out"/*.json
+# label  executable  environment. glibc runs twice: at its defaults and with heap trimming off
+# (at its defaults every batch above ~128 KiB in total re-faults the heap top; see RESULTS.md).
+runs=(
+  "bench_alloc_glibc        bench_alloc_glibc     -"
+  "bench_alloc_glibc_notrim bench_alloc_glibc     GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967296"
+  "bench_alloc_mimalloc     bench_alloc_mimalloc  -"
+  "bench_alloc_jemalloc     bench_alloc_jemalloc  -"
+  "bench_copy               bench_copy            -"
+)
+for run in "${runs[@]}"; do
+  read -r label exe envs <<<"$run"
+  bin="$build/bench/native/$exe"
+  if [ ! -x "$bin" ]; then echo "== $label: $exe not built (peer library missing?), skipped"; continue; fi
+  [ "$envs" = "-" ] && envs=""
+  echo "== $label${envs:+ ($envs)}"
+  args=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
+        --benchmark_min_time="$min_time" --benchmark_format=console
+        --benchmark_out="$out/$label.json" --benchmark_out_format=json
+        --benchmark_context=walloc_env="${envs:-none}")
+  [ -n "$filter" ] && args+=(--benchmark_filter="$filter")
+  # Random interleaving spreads each benchmark's repetitions over the whole run, so a burst of
+  # load from elsewhere hits Walloc and its peer alike instead of one of them.
+  env $envs "$bin" "${args[@]}" --benchmark_enable_random_interleaving=true
+done
+
+python3 "$here/report.py" "$out" "$here/RESULTS.md" "$command"
