@@ -37,16 +37,25 @@ for s in "${core[@]}"; do
 done
 srcs+=("$root/native/src/copy.c" "$here/src/walloc_js.c")
 
-exports=(_walloc_create _walloc_destroy _walloc_alloc _walloc_free _walloc_reset_tier
-         _walloc_compact_tier _walloc_tier_stats _walloc_config_validate _walloc_status_str
-         _walloc_memcpy _walloc_memmove)
+# The C API itself (BigInt handles; the scenario tests use it) and walloc_js.c's wjs_* entry points
+# (EMSCRIPTEN_KEEPALIVE), which walloc.mjs uses.
+exports=(_walloc_create _walloc_destroy _walloc_config_validate _walloc_alloc _walloc_alloc_batch
+         _walloc_free _walloc_reset_tier _walloc_compact_tier _walloc_tier_stats _walloc_write
+         _walloc_read _walloc_copy _walloc_bulk_copy _walloc_ptr _walloc_tier_of _walloc_memcpy
+         _walloc_memmove _walloc_status_str _walloc_tier_alignment)
 exports_csv=$(IFS=,; echo "${exports[*]}")
 
 common=(-O3 -std=c11 -DNDEBUG -Wall -Wno-unused-command-line-argument
         -I"$root/native/include" -I"$root/native/src"
         --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB
         -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY="$max_memory" -sMALLOC=none
-        -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1)
+        -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1)
+
+# Work-around while native/src/freelist.c calls tier_contains (wasm branch) without including
+# tier.h: force-include it. Drop once the core includes it itself.
+if ! grep -q '#include "tier.h"' "$root/native/src/freelist.c"; then
+  common+=(-include "$root/native/src/tier.h")
+fi
 
 mkdir -p "$out"
 build() { # name, extra flags...

@@ -1,0 +1,383 @@
+// Every call of walloc.mjs and its errors.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Walloc, BlockView, WallocError, Status, fillPattern, samePattern } from './helpers.mjs';
+
+const MiB = 1024 * 1024;
+
+describe('create', () => {
+  test('defaults and properties', async () => {
+    const w = await Walloc.create();
+    assert.equal(w.capacity, 256 * MiB);
+    assert.deepEqual([...w.ratios], [0.5, 0.3, 0.2]);
+    assert.equal(w.alive, true);
+    assert.equal(w.checked, false);
+    assert.ok(w.memory instanceof WebAssembly.Memory);
+    w.destroy();
+    assert.equal(w.alive, false);
+    w.destroy(); // idempotent
+  });
+
+  test('constants', () => {
+    assert.equal(Walloc.NULL, 0xFFFFFFFF);
+    assert.equal(Walloc.TIER_TOP, 0);
+    assert.equal(Walloc.TIER_MIDDLE, 1);
+    assert.equal(Walloc.TIER_BOTTOM, 2);
+    assert.deepEqual([...Walloc.TIERS], ['top', 'middle', 'bottom']);
+    assert.equal(typeof Walloc.simdSupported, 'boolean');
+    assert.equal(Walloc.simdSupported, true, 'V8 in Node 20 has SIMD128');
+  });
+
+  test('options are checked', async () => {
+    await assert.rejects(Walloc.create(null), TypeError);
+    await assert.rejects(Walloc.create({ capacity: '1' }), TypeError);
+    await assert.rejects(Walloc.create({ capacity: 1000 }), RangeError);
+    await assert.rejects(Walloc.create({ capacity: 1.5 * MiB + 0.5 }), RangeError);
+    await assert.rejects(Walloc.create({ capacity: 2 ** 32 }), RangeError);
+    await assert.rejects(Walloc.create({ ratios: [0.5, 0.5] }), TypeError);
+    await assert.rejects(Walloc.create({ ratios: [0.5, 0.5, 'x'] }), TypeError);
+    await assert.rejects(Walloc.create({ ratios: [0.5, 0.5, 0.5] }), RangeError);
+    await assert.rejects(Walloc.create({ ratios: [0, 0.5, 0.5] }), RangeError);
+    await assert.rejects(Walloc.create({ maximumMemory: 'big' }), TypeError);
+    await assert.rejects(Walloc.create({ maximumMemory: 2 ** 33 }), RangeError);
+    await assert.rejects(Walloc.create({ maximumMemory: 65536 }), RangeError, 'below initial memory');
+    await assert.rejects(Walloc.create({ simd: 'yes' }), TypeError);
+    await assert.rejects(Walloc.create({ concurrency: 0 }), RangeError);
+    await assert.rejects(Walloc.create({ typeTiers: { texture: 7 } }), RangeError);
+    assert.throws(() => new Walloc({}, {}), TypeError);
+  });
+
+  test('non-SIMD build works the same', async () => {
+    const w = await Walloc.create({ simd: false, capacity: 4 * MiB });
+    const h = w.allocate(1000, 'top');
+    w.write(h, fillPattern(new Uint8Array(1000), 3));
+    assert.ok(samePattern(w.read(h), 3));
+    const h2 = w.allocate(1000, 'middle');
+    w.copy(h2, h, 1000);
+    assert.ok(samePattern(w.read(h2), 3));
+    w.destroy();
+  });
+
+  test('wasmBytes and module options', async () => {
+    const mod = await Walloc.compile();
+    const w = await Walloc.create({ module: mod, capacity: MiB });
+    assert.notEqual(w.allocate(10), Walloc.NULL);
+    w.destroy();
+  });
+
+  test('instances are independent', async () => {
+    const a = await Walloc.create({ capacity: MiB });
+    const b = await Walloc.create({ capacity: MiB });
+    const ha = a.allocate(64, 'bottom');
+    const hb = b.allocate(64, 'bottom');
+    a.write(ha, new Uint8Array(64).fill(1));
+    b.write(hb, new Uint8Array(64).fill(2));
+    assert.equal(a.read(ha)[0], 1);
+    assert.equal(b.read(hb)[0], 2);
+    a.destroy();
+    assert.equal(b.read(hb)[63], 2);
+    b.destroy();
+  });
+
+  test('calls after destroy throw', async () => {
+    const w = await Walloc.create({ capacity: MiB });
+    const h = w.allocate(16);
+    const v = w.view(h);
+    w.destroy();
+    assert.throws(() => w.allocate(16), /destroyed/);
+    assert.throws(() => w.free(h), /destroyed/);
+    assert.throws(() => w.tierStats(0), /destroyed/);
+    assert.throws(() => w.memoryStats(), /destroyed/);
+    assert.throws(() => v.array, RangeError);
+    assert.equal(v.valid, false);
+    await assert.rejects(w.loadAsset('x'), /destroyed/);
+  });
+});
+
+describe('allocate / free', () => {
+  test('tiers, alignment, names and numbers', async () => {
+    const w = await Walloc.create({ capacity: 8 * MiB });
+    for (const [tier, align] of [[0, 128], [1, 64], [2, 8], ['top', 128], ['MIDDLE', 64], ['bottom', 8]]) {
+      for (const size of [0, 1, 7, 100, 4096, 100000]) {
+        const h = w.allocate(size, tier);
+        assert.notEqual(h, Walloc.NULL);
+        assert.equal(typeof h, 'number');
+        assert.equal(h % align, 0, `tier ${tier} size ${size}: ${h}`);
+        const info = w.blockInfo(h);
+        assert.equal(info.size, size);
+        assert.equal(info.tierName, Walloc.TIERS[typeof tier === 'number' ? tier : ['top', 'middle', 'bottom'].indexOf(tier.toLowerCase())]);
+        w.free(h, size);
+        assert.equal(w.blockInfo(h), undefined);
+      }
+    }
+    assert.equal(w.liveBlocks, 0);
+    w.destroy();
+  });
+
+  test('default tier is bottom and free size is optional', async () => {
+    const w = await Walloc.create({ capacity: MiB });
+    const h = w.allocate(24);
+    assert.equal(w.blockInfo(h).tier, 2);
+    w.free(h);
+    w.destroy();
+  });
+
+  test('bad arguments', async () => {
+    const w = await Walloc.create({ capacity: MiB });
+    assert.throws(() => w.allocate('1'), TypeError);
+    assert.throws(() => w.allocate(1n), TypeError);
+    assert.throws(() => w.allocate(-1), RangeError);
+    assert.throws(() => w.allocate(1.5), RangeError);
+    assert.throws(() => w.allocate(NaN), RangeError);
+    assert.throws(() => w.allocate(2 ** 32), RangeError);
+    assert.throws(() => w.allocate(8, 3), RangeError);
+    assert.throws(() => w.allocate(8, -1), RangeError);
+    assert.throws(() => w.allocate(8, 'gpu'), RangeError);
+    assert.throws(() => w.allocate(8, null), TypeError);
+    const h = w.allocate(64, 'middle');
+    assert.throws(() => w.free('1'), TypeError);
+    assert.throws(() => w.free(Walloc.NULL), /NULL/);
+    assert.throws(() => w.free(h + 64), /not a live block/);
+    assert.throws(() => w.free(h, 65), /has 64 bytes/);
+    assert.throws(() => w.free(-5), RangeError);
+    w.free(h);
+    assert.throws(() => w.free(h), /not a live block/, 'double free');
+    w.destroy();
+  });
+
+  test('a tier that is full returns NULL and counts the failure', async () => {
+    const w = await Walloc.create({ capacity: MiB, ratios: [0.25, 0.25, 0.25] });
+    const cap = w.tierStats('bottom').capacity;
+    assert.equal(w.allocate(cap + 1, 'bottom'), Walloc.NULL);
+    const hs = [];
+    for (;;) { const h = w.allocate(60000, 'bottom'); if (h === Walloc.NULL) break; hs.push(h); }
+    assert.ok(hs.length >= 1);
+    assert.ok(w.tierStats('bottom').failedAllocs >= 2);
+    for (const h of hs) w.free(h);
+    assert.notEqual(w.allocate(60000, 'bottom'), Walloc.NULL, 'room again after frees');
+    w.destroy();
+  });
+
+  test('allocateBatch', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const hs = w.allocateBatch([{ size: 100, tier: 'top' }, { size: 200, tier: 1 }, 300, { size: 0 }]);
+    assert.equal(hs.length, 4);
+    assert.equal(hs[0] % 128, 0);
+    assert.equal(hs[1] % 64, 0);
+    assert.equal(w.blockInfo(hs[2]).size, 300);
+    assert.equal(w.blockInfo(hs[3]).tier, 2);
+    assert.equal(new Set(hs).size, 4);
+    assert.deepEqual(w.allocateBatch([]), []);
+    const live = w.liveBlocks;
+    const big = w.tierStats('top').capacity;
+    const none = w.allocateBatch([{ size: 64, tier: 'top' }, { size: big, tier: 'top' }]);
+    assert.deepEqual(none, [Walloc.NULL, Walloc.NULL], 'all or nothing');
+    assert.equal(w.liveBlocks, live);
+    assert.throws(() => w.allocateBatch('x'), TypeError);
+    assert.throws(() => w.allocateBatch([{ size: -1 }]), RangeError);
+    assert.throws(() => w.allocateBatch([{ size: 1, tier: 9 }]), RangeError);
+    assert.throws(() => w.allocateBatch([null]), TypeError);
+    assert.throws(() => w.allocateBatch([{ size: '1' }]), TypeError);
+    for (const h of hs) w.free(h);
+    w.destroy();
+  });
+});
+
+describe('data', () => {
+  test('write / read, offsets, bounds', async () => {
+    const w = await Walloc.create({ capacity: MiB });
+    const h = w.allocate(100, 'top');
+    w.write(h, fillPattern(new Uint8Array(100), 5));
+    assert.ok(samePattern(w.read(h, 100), 5));
+    w.write(h, new Uint8Array([1, 2, 3]), 97);
+    assert.deepEqual([...w.read(h, 3, 97)], [1, 2, 3]);
+    assert.deepEqual([...w.read(h, 2, 98)], [2, 3]);
+    assert.equal(w.read(h).length, 100);
+    assert.equal(w.read(h, undefined, 90).length, 10);
+    w.write(h, new Uint16Array([0x0201]), 0); // other views and ArrayBuffers
+    w.write(h, new Uint8Array([9]).buffer, 2);
+    assert.deepEqual([...w.read(h, 3)], [1, 2, 9]);
+    assert.throws(() => w.write(h, new Uint8Array(101)), RangeError);
+    assert.throws(() => w.write(h, new Uint8Array(4), 97), /outside block/);
+    assert.throws(() => w.write(h, [1, 2]), TypeError);
+    assert.throws(() => w.write(h, 'abc'), TypeError);
+    assert.throws(() => w.write(h + 8, new Uint8Array(1)), /not a live block/);
+    assert.throws(() => w.read(h, 101), RangeError);
+    assert.throws(() => w.read(h, 1, 100), RangeError);
+    assert.throws(() => w.read(h, -1), RangeError);
+    assert.throws(() => w.read(h, 1, 1.5), RangeError);
+    assert.throws(() => w.read(12345), RangeError);
+    const before = w.read(h);
+    assert.throws(() => w.write(h, new Uint8Array(200)));
+    assert.deepEqual(w.read(h), before, 'a rejected write changes nothing');
+    w.destroy();
+  });
+
+  test('copy and bulkCopy', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const a = w.allocate(4096, 'top');
+    const b = w.allocate(4096, 'middle');
+    const c = w.allocate(64, 'bottom');
+    w.write(a, fillPattern(new Uint8Array(4096), 7));
+    w.copy(b, a, 4096);
+    assert.ok(samePattern(w.read(b), 7));
+    w.copy(c, a, 16, 8, 0);
+    assert.deepEqual(w.read(c, 16, 8), w.read(a, 16));
+    // overlapping, memmove semantics
+    w.copy(a, a, 4000, 10, 0);
+    assert.deepEqual(w.read(a, 4000, 10), w.read(b, 4000));
+    w.bulkCopy([{ dst: c, src: b, length: 64 }, [a, c, 64]]);
+    assert.deepEqual(w.read(a, 64), w.read(b, 64));
+    const snapshot = w.read(c);
+    assert.throws(() => w.bulkCopy([{ dst: c, src: b, length: 8 }, { dst: c, src: b, length: 65 }]), /entry 1/);
+    assert.deepEqual(w.read(c), snapshot, 'nothing copied when one entry is bad');
+    assert.throws(() => w.bulkCopy([{ dst: c, src: Walloc.NULL, length: 1 }]), /entry 0/);
+    assert.throws(() => w.bulkCopy('x'), TypeError);
+    assert.throws(() => w.bulkCopy([5]), TypeError);
+    assert.throws(() => w.copy(c, a, 65), RangeError);
+    w.bulkCopy([]);
+    w.destroy();
+  });
+
+  test('views and typed views', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const h = w.allocate(1024, 'top');
+    const v8 = w.view(h);
+    assert.ok(v8 instanceof BlockView);
+    assert.equal(v8.length, 1024);
+    v8.fill(0);
+    const f = w.viewFloat32(h, 256);
+    f.set(3, 1.5);
+    assert.equal(f.get(3), 1.5);
+    assert.equal(f.array.length, 256);
+    assert.equal(w.viewUint32(h, 4, 16).byteOffset, 16);
+    const d = w.viewFloat64(h);
+    assert.equal(d.length, 128);
+    f.copyFrom([1, 2, 3], 10);
+    assert.deepEqual([...f.toArray().subarray(10, 13)], [1, 2, 3]);
+    assert.equal(w.viewInt16(h, 2).array.constructor, Int16Array);
+    assert.equal(w.viewBigUint64(h, 1).array.constructor, BigUint64Array);
+    assert.throws(() => w.view(h, 1025), RangeError);
+    assert.throws(() => w.viewFloat32(h, 257), RangeError);
+    assert.throws(() => w.viewFloat32(h, 1, 2), /alignment/);
+    assert.throws(() => w.view(h, 1, Array), TypeError);
+    assert.throws(() => w.view(h + 1), RangeError);
+    w.free(h);
+    assert.equal(f.valid, false);
+    assert.throws(() => f.array, /no longer valid/);
+    assert.throws(() => f.set(0, 1), /no longer valid/);
+    w.destroy();
+  });
+});
+
+describe('tiers', () => {
+  test('resetTier forgets the tier only', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const t = w.allocate(1000, 'top');
+    const b = w.allocate(1000, 'bottom');
+    w.write(b, new Uint8Array(1000).fill(4));
+    const vt = w.view(t);
+    w.resetTier('top');
+    assert.equal(w.blockInfo(t), undefined);
+    assert.throws(() => vt.array, RangeError);
+    assert.equal(w.read(b)[999], 4);
+    const s = w.tierStats('top');
+    assert.equal(s.liveBlocks, 0);
+    assert.equal(s.bumpHead, 0);
+    assert.equal(s.resets, 1);
+    assert.throws(() => w.resetTier(5), RangeError);
+    assert.throws(() => w.resetTier({}), TypeError);
+    w.destroy();
+  });
+
+  test('fastCompactTier keeps blocks below keepBytes', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const keep1 = w.allocate(64 * 1024, 'middle');
+    w.write(keep1, fillPattern(new Uint8Array(65536), 1));
+    const head = w.tierStats('middle').bumpHead;
+    const gone = w.allocate(64 * 1024, 'middle');
+    const vg = w.view(gone);
+    w.fastCompactTier('middle', head);
+    assert.ok(w.blockInfo(keep1), 'block below keep stays');
+    assert.ok(samePattern(w.read(keep1), 1), 'and keeps its bytes');
+    assert.equal(w.blockInfo(gone), undefined, 'block above keep is released');
+    assert.equal(vg.valid, false);
+    assert.equal(w.tierStats('middle').bumpHead, head);
+    w.fastCompactTier('middle');
+    assert.equal(w.blockInfo(keep1), undefined);
+    assert.equal(w.tierStats('middle').bumpHead, 0);
+    assert.throws(() => w.fastCompactTier('middle', -1), RangeError);
+    assert.throws(() => w.fastCompactTier('middle', '1'), TypeError);
+    assert.throws(() => w.fastCompactTier(7), RangeError);
+    w.destroy();
+  });
+
+  test('tierStats and memoryStats', async () => {
+    const w = await Walloc.create({ capacity: 8 * MiB, ratios: [0.5, 0.25, 0.25] });
+    const h = w.allocate(1000, 'top');
+    const s = w.tierStats('top');
+    for (const k of ['capacity', 'committed', 'bumpHead', 'used', 'peak', 'highWater', 'liveBytes',
+      'liveBlocks', 'freeBytes', 'wastedBytes', 'totalAllocs', 'totalFrees', 'failedAllocs', 'resets',
+      'alignment', 'maxClassSize', 'utilisation']) assert.equal(typeof s[k], 'number', k);
+    assert.equal(s.name, 'top');
+    assert.equal(s.alignment, 128);
+    assert.ok(s.capacity <= 4 * MiB && s.capacity >= 4 * MiB - 65536);
+    assert.equal(s.liveBlocks, 1);
+    assert.ok(s.liveBytes >= 1000);
+    assert.equal(s.liveBytes + s.freeBytes + s.wastedBytes, s.bumpHead);
+    assert.ok(s.committed >= s.bumpHead && s.committed <= s.capacity);
+    assert.equal(w.tierStats(1).alignment, 64);
+    assert.equal(w.tierStats(2).alignment, 8);
+    const m = w.memoryStats();
+    assert.equal(m.tiers.length, 3);
+    assert.equal(m.totals.liveBlocks, 1);
+    assert.equal(m.memoryBytes, w.memory.buffer.byteLength);
+    assert.equal(m.pages * 65536, m.memoryBytes);
+    assert.equal(m.maximumMemory, 4 * 1024 ** 3);
+    assert.ok(m.utilisation > 0 && m.utilisation <= 1);
+    assert.throws(() => w.tierStats(3), RangeError);
+    w.free(h);
+    assert.equal(w.tierStats('top').totalFrees, 1);
+    w.destroy();
+  });
+});
+
+describe('memory growth', () => {
+  test('onGrowth, maximumMemory and NULL at the limit', async () => {
+    const limit = 4 * MiB;
+    const w = await Walloc.create({ capacity: 64 * MiB, maximumMemory: limit });
+    const events = [];
+    const off = w.onGrowth((e) => events.push(e));
+    assert.throws(() => w.onGrowth(1), TypeError);
+    const hs = [];
+    for (;;) { const h = w.allocate(256 * 1024, 'top'); if (h === Walloc.NULL) break; hs.push(h); }
+    assert.ok(hs.length >= 4, `${hs.length} blocks under a 4 MiB limit`);
+    assert.ok(events.length >= 1);
+    assert.ok(events.at(-1).newBytes <= limit);
+    assert.ok(w.memory.buffer.byteLength <= limit);
+    const m = w.memoryStats();
+    assert.equal(m.maximumMemory, limit);
+    assert.ok(m.growths >= events.length);
+    off();
+    for (const h of hs) w.free(h);
+    w.destroy();
+  });
+
+  test('views re-derive after growth; handles and bytes survive', async () => {
+    const w = await Walloc.create({ capacity: 512 * MiB });
+    const h = w.allocate(4096, 'top');
+    const v = w.viewUint32(h);
+    v.array.fill(0xA5A5A5A5);
+    const before = v.array;
+    const oldBuffer = w.memory.buffer;
+    const hs = [];
+    while (w.memory.buffer === oldBuffer) hs.push(w.allocate(1024 * 1024, 'bottom'));
+    assert.equal(before.length, 0, 'the old typed array is detached by growth');
+    assert.equal(v.array.length, 1024, 'the BlockView re-derived itself');
+    assert.equal(v.get(1023), 0xA5A5A5A5);
+    v.set(0, 7);
+    assert.equal(w.read(h, 4)[0], 7);
+    for (const x of hs) w.free(x);
+    w.destroy();
+  });
+});
