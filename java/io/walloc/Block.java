@@ -1,0 +1,294 @@
+package io.walloc;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * One block of a {@link Walloc}, as an object for application code: its handle, size and tier,
+ * an idempotent {@link #close()} that frees it once, checked reads and writes, and a direct
+ * {@link ByteBuffer} view. Made by {@link Walloc#allocateBlock}.
+ *
+ * <p>Reads and writes through the block's own methods check, in Java, that the block is still
+ * closed-free and alive: after {@link #close()}, after its tier was reset, or after a compaction
+ * released it, they throw {@link InvalidHandleException} instead of touching memory that may
+ * belong to another block by now. A block that a reset or compaction released is not freed again
+ * by {@code close()} (its memory was already forgotten).
+ *
+ * <p>Thread safety: all methods may be called from several threads; {@code close()} frees exactly
+ * once however many threads call it. Reads and writes racing each other on overlapping bytes see
+ * unspecified data (it is plain memory). A {@code ByteBuffer} from {@link #asByteBuffer()} is not
+ * checked: using it after the block was closed, its tier reset or the instance closed is
+ * undefined, as for any direct buffer over memory freed elsewhere.
+ */
+public final class Block implements AutoCloseable {
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(Block.class, "closed", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Writes and reads up to this size go through the cached direct view (Java copy); larger
+     *  ones through JNI and the core's copy routine. */
+    static final int JAVA_COPY_MAX = 16 << 10;
+
+    private final Walloc owner;
+    private final long handle;
+    private final long size;
+    private final Tier tier;
+    private volatile int epoch;
+    @SuppressWarnings("unused") // via CLOSED
+    private volatile int closed;
+    private ByteBuffer view; // cached view over the block (racy, idempotent initialisation)
+
+    Block(Walloc owner, long handle, long size, Tier tier, int epoch) {
+        this.owner = owner;
+        this.handle = handle;
+        this.size = size;
+        this.tier = tier;
+        this.epoch = epoch;
+    }
+
+    /**
+     * The block's raw handle, for the handle-based methods of {@link Walloc}.
+     *
+     * @return the handle
+     */
+    public long handle() {
+        return handle;
+    }
+
+    /**
+     * The size the block was allocated with.
+     *
+     * @return bytes
+     */
+    public long size() {
+        return size;
+    }
+
+    /**
+     * The block's tier.
+     *
+     * @return the tier
+     */
+    public Tier tier() {
+        return tier;
+    }
+
+    /**
+     * The instance this block belongs to.
+     *
+     * @return the owner
+     */
+    public Walloc owner() {
+        return owner;
+    }
+
+    /**
+     * Whether reads and writes would succeed now: not closed, the owner open, and no reset or
+     * compaction of the tier has released the block.
+     *
+     * @return true when usable
+     */
+    public boolean isAlive() {
+        if (closed != 0 || owner.isClosed()) {
+            return false;
+        }
+        Gate gate = owner.gate();
+        int g;
+        try {
+            g = gate.enter();
+        } catch (IllegalStateException e) {
+            return false;
+        }
+        try {
+            return owner.blockAlive(this, epoch);
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    void revalidated(int now) {
+        epoch = now;
+    }
+
+    private void checkAlive(String what) {
+        if (closed != 0) {
+            throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Walloc.hex(handle)
+                    + " (" + tier + ", " + size + " bytes) is closed");
+        }
+        if (!owner.blockAlive(this, epoch)) {
+            throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Walloc.hex(handle) + " ("
+                    + tier + ", " + size + " bytes) was released by a reset or compaction of its tier");
+        }
+    }
+
+    private void checkRange(String what, long offset, long length) {
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+            throw new IndexOutOfBoundsException(what + ": range [" + offset + ", " + offset + " + " + length
+                    + ") is outside block " + Walloc.hex(handle) + " of " + size + " bytes");
+        }
+    }
+
+    private ByteBuffer cachedView() {
+        ByteBuffer v = view;
+        if (v == null) {
+            v = WallocNative.view(owner.nativeInstance(), handle, (int) size);
+            if (v == null) {
+                throw new IllegalStateException("no view over live block " + Walloc.hex(handle));
+            }
+            view = v; // a racing thread may make its own: both are equal
+        }
+        return v;
+    }
+
+    /**
+     * Copies {@code src[srcOffset, srcOffset + length)} into the block at {@code offset}.
+     *
+     * @param offset where in the block
+     * @param src the bytes
+     * @param srcOffset first byte of src
+     * @param length bytes to copy
+     * @throws IndexOutOfBoundsException when the range does not fit the block or src
+     * @throws InvalidHandleException when the block is closed or was released by a reset/compaction
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException when the owner is closed
+     */
+    public void write(long offset, byte[] src, int srcOffset, int length) {
+        Objects.requireNonNull(src, "src is null");
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        checkRange("write", offset, length);
+        Gate gate = owner.gate();
+        int g = gate.enter();
+        try {
+            checkAlive("write");
+            if (length <= JAVA_COPY_MAX && size <= Integer.MAX_VALUE) {
+                cachedView().put((int) offset, src, srcOffset, length);
+            } else {
+                int st = WallocNative.write(owner.nativeInstance(), handle + offset, src, srcOffset, length);
+                if (st != 0) {
+                    throw Walloc.error(st, "write to block " + Walloc.hex(handle), handle, tier, length);
+                }
+            }
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /**
+     * Copies all of {@code src} into the block at {@code offset}.
+     *
+     * @param offset where in the block
+     * @param src the bytes
+     * @throws IndexOutOfBoundsException when src does not fit the block there
+     * @throws InvalidHandleException when the block is closed or was released by a reset/compaction
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException when the owner is closed
+     */
+    public void write(long offset, byte[] src) {
+        Objects.requireNonNull(src, "src is null");
+        write(offset, src, 0, src.length);
+    }
+
+    /**
+     * Copies {@code length} bytes of the block at {@code offset} into
+     * {@code dst[dstOffset, dstOffset + length)}.
+     *
+     * @param offset where in the block
+     * @param dst the destination
+     * @param dstOffset first byte of dst
+     * @param length bytes to copy
+     * @throws IndexOutOfBoundsException when the range does not fit the block or dst
+     * @throws InvalidHandleException when the block is closed or was released by a reset/compaction
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException when the owner is closed
+     */
+    public void read(long offset, byte[] dst, int dstOffset, int length) {
+        Objects.requireNonNull(dst, "dst is null");
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        checkRange("read", offset, length);
+        Gate gate = owner.gate();
+        int g = gate.enter();
+        try {
+            checkAlive("read");
+            if (length <= JAVA_COPY_MAX && size <= Integer.MAX_VALUE) {
+                cachedView().get((int) offset, dst, dstOffset, length);
+            } else {
+                int st = WallocNative.read(owner.nativeInstance(), handle + offset, dst, dstOffset, length);
+                if (st != 0) {
+                    throw Walloc.error(st, "read from block " + Walloc.hex(handle), handle, tier, length);
+                }
+            }
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of the block at {@code offset} into a new array.
+     *
+     * @param offset where in the block
+     * @param length bytes
+     * @return the bytes
+     * @throws IndexOutOfBoundsException when the range does not fit the block
+     * @throws InvalidHandleException when the block is closed or was released by a reset/compaction
+     * @throws IllegalStateException when the owner is closed
+     */
+    public byte[] read(long offset, int length) {
+        checkRange("read", offset, length);
+        byte[] b = new byte[length];
+        read(offset, b, 0, length);
+        return b;
+    }
+
+    /**
+     * A direct {@link ByteBuffer} over the whole block, native byte order, position 0, limit and
+     * capacity {@link #size()}; {@code asFloatBuffer()}, {@code asIntBuffer()} and so on follow from
+     * it. Each call returns a new buffer object (over the same memory). The buffer is not checked
+     * after the block dies (see the class comment).
+     *
+     * @return the view
+     * @throws UnsupportedOperationException when the block is larger than a ByteBuffer can be
+     * @throws InvalidHandleException when the block is closed or was released by a reset/compaction
+     * @throws IllegalStateException when the owner is closed
+     */
+    public ByteBuffer asByteBuffer() {
+        if (size > Integer.MAX_VALUE) {
+            throw new UnsupportedOperationException("block " + Walloc.hex(handle) + " of " + size
+                    + " bytes is larger than a ByteBuffer can be (2 GiB - 1)");
+        }
+        Gate gate = owner.gate();
+        int g = gate.enter();
+        try {
+            checkAlive("asByteBuffer");
+            return cachedView().duplicate().order(ByteOrder.nativeOrder());
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /**
+     * Frees the block, once: later calls, from any thread, do nothing. Does nothing either when a
+     * reset or compaction already released the block, or when the owner is closed.
+     */
+    @Override
+    public void close() {
+        if (!CLOSED.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        view = null;
+        owner.freeBlock(this, epoch);
+    }
+
+    @Override
+    public String toString() {
+        return "Block[" + Walloc.hex(handle) + ", " + size + " bytes, " + tier + (closed != 0 ? ", closed" : "") + "]";
+    }
+}

@@ -1,0 +1,832 @@
+package io.walloc;
+
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A tiered memory allocator instance: one native region split into three {@link Tier}s, handing
+ * out blocks named by {@code long} handles (offsets from the region's base). Created from a
+ * {@link WallocConfig}; {@link #close()} releases the region.
+ *
+ * <pre>{@code
+ * try (Walloc w = Walloc.create(WallocConfig.builder().capacity(64L << 20).build())) {
+ *     long h = w.allocate(4096, Tier.MIDDLE);          // raw handle, no object allocated
+ *     w.writeData(h, bytes);                           // copy in
+ *     byte[] back = w.readData(h, bytes.length);       // copy out
+ *     w.free(h, 4096);
+ *     try (Block b = w.allocateBlock(1 << 20, Tier.TOP)) {
+ *         b.asByteBuffer().asFloatBuffer().put(0, 1.5f); // direct view, native order
+ *     }                                                 // freed once
+ * }
+ * }</pre>
+ *
+ * <h2>Errors</h2>
+ * <ul>
+ *   <li>No room in a tier: {@link #allocate} throws {@link WallocOutOfMemoryException};
+ *       {@link #tryAllocate} returns {@link #NULL} instead. Both leave the allocator usable.</li>
+ *   <li>Bad input (negative size, a size larger than the tier, a null tier or array, a handle in
+ *       no tier, a range past what the tier handed out): {@link IllegalArgumentException},
+ *       {@link NullPointerException}, {@link InvalidHandleException} or
+ *       {@link IndexOutOfBoundsException}, with a message saying what was wrong. Nothing changes.</li>
+ *   <li>Double frees, wrong free sizes and handles that are not the start of a block are detected
+ *       only in checked mode ({@link WallocConfig#checked()}); raw handles from another instance
+ *       are indistinguishable from this instance's unless checked mode is on. {@link Block}s carry
+ *       their owner and catch all of these in Java, in either mode.</li>
+ *   <li>Any call after {@link #close()}: {@link IllegalStateException}.</li>
+ * </ul>
+ *
+ * <h2>Thread safety</h2>
+ * Every method may be called from any number of threads at once. {@link #resetTier} and
+ * {@link #fastCompactTier} run alone: they wait until no other call is inside the instance, and
+ * calls that arrive meanwhile wait for them (the core forbids resetting a tier while it
+ * allocates). {@link #close()} waits for calls in flight, then releases the region; calls after it
+ * throw {@link IllegalStateException}, never touch freed memory, and never crash the JVM. This is
+ * done by a striped in-flight counter (one atomic increment and decrement per call, on a cache line
+ * of the calling thread's stripe). A block may be freed by a thread other than its allocator's.
+ * Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory: using one
+ * after its block was freed, its tier reset or the instance closed is undefined, as with any
+ * direct buffer over foreign memory; {@link Block}'s own read and write methods check instead.
+ */
+public final class Walloc implements AutoCloseable {
+    /** The null handle: "no block" ({@code WALLOC_NULL}, all ones). */
+    public static final long NULL = -1L;
+
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final AtomicLong IDS = new AtomicLong();
+    private static final Tier[] TIERS = Tier.values();
+
+    private final long w;
+    private final WallocConfig config;
+    private final Gate gate;
+    private final long[] capacity = new long[3];
+    private final long[] tierStart = {-1, -1, -1};
+    private final int[] epoch = new int[3];
+    private final long[][] limits = {new long[4], new long[4], new long[4]};
+    private final Cleaner.Cleanable cleanable;
+
+    private Walloc(long w, WallocConfig config) {
+        this.w = w;
+        this.config = config;
+        this.gate = new Gate("Walloc#" + IDS.incrementAndGet());
+        long[] s = new long[14];
+        for (Tier t : TIERS) {
+            check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
+            capacity[t.code()] = s[0];
+        }
+        this.cleanable = CLEANER.register(this, new Destroyer(w, gate));
+    }
+
+    /** Destroys a region that was never closed once its Walloc is unreachable (no call can be in flight). */
+    private static final class Destroyer implements Runnable {
+        private final long w;
+        private final Gate gate;
+
+        Destroyer(long w, Gate gate) {
+            this.w = w;
+            this.gate = gate;
+        }
+
+        @Override
+        public void run() {
+            gate.close();
+            WallocNative.destroy(w);
+        }
+    }
+
+    /**
+     * Creates an instance. The capacity is reserved as address space; memory is committed as
+     * tiers fill.
+     *
+     * @param config the configuration
+     * @return a new instance, to be closed by the caller
+     * @throws NullPointerException when config is null
+     * @throws WallocOutOfMemoryException when the address space cannot be reserved
+     * @throws UnsatisfiedLinkError when the native library cannot be loaded (the message says why)
+     */
+    public static Walloc create(WallocConfig config) {
+        Objects.requireNonNull(config, "config is null");
+        long p = WallocNative.create(config.capacity(), config.share(Tier.TOP), config.share(Tier.MIDDLE),
+                config.share(Tier.BOTTOM), config.checked());
+        if (p == 0) {
+            throw new WallocOutOfMemoryException(null, config.capacity(), "cannot create an instance of " + config
+                    + ": the address space could not be reserved");
+        }
+        return new Walloc(p, config);
+    }
+
+    /**
+     * Creates an instance with {@link WallocConfig#defaults()}.
+     *
+     * @return a new instance, to be closed by the caller
+     */
+    public static Walloc create() {
+        return create(WallocConfig.defaults());
+    }
+
+    /**
+     * The configuration this instance was made from.
+     *
+     * @return the configuration
+     */
+    public WallocConfig config() {
+        return config;
+    }
+
+    /**
+     * The bytes a tier may use (its share of the capacity, rounded down to whole pages).
+     *
+     * @param tier the tier
+     * @return bytes
+     */
+    public long capacity(Tier tier) {
+        return capacity[tierCode(tier)];
+    }
+
+    // ------------------------------------------------------------------ allocation
+
+    /**
+     * Allocates a block of at least {@code size} bytes, aligned for the tier. Size 0 allocates the
+     * smallest block. The contents are unspecified. Allocates no Java object.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @return the block's handle, never {@link #NULL}
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long allocate(long size, Tier tier) {
+        int t = tierCode(tier);
+        int g = gate.enter();
+        long h;
+        try {
+            h = WallocNative.alloc(w, size, t);
+        } finally {
+            gate.exit(g);
+        }
+        if (h == NULL) {
+            throw allocFailure(size, tier);
+        }
+        return h;
+    }
+
+    /**
+     * Like {@link #allocate}, but returns {@link #NULL} when the tier has no room.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @return the block's handle, or {@link #NULL} when the tier is full
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long tryAllocate(long size, Tier tier) {
+        int t = tierCode(tier);
+        int g = gate.enter();
+        long h;
+        try {
+            h = WallocNative.alloc(w, size, t);
+        } finally {
+            gate.exit(g);
+        }
+        if (h == NULL) {
+            RuntimeException e = allocFailure(size, tier);
+            if (!(e instanceof WallocOutOfMemoryException)) {
+                throw e;
+            }
+        }
+        return h;
+    }
+
+    private RuntimeException allocFailure(long size, Tier tier) {
+        if (size < 0) {
+            return new IllegalArgumentException("negative size " + size);
+        }
+        long cap = capacity[tier.code()];
+        if (size > cap) {
+            return new IllegalArgumentException("size " + size + " is larger than tier " + tier + " (" + cap + " bytes)");
+        }
+        return new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size + " bytes");
+    }
+
+    /**
+     * Frees a block. {@code size} must be the size given at allocation (unchecked instances accept
+     * any size of the same size class). After this the handle must not be used.
+     *
+     * @param handle the block's handle
+     * @param size the size it was allocated with
+     * @throws InvalidHandleException when the handle lies in no tier or is misaligned, or (checked
+     *     mode) the block was freed already, the size differs, or it is not the start of a block
+     * @throws IndexOutOfBoundsException when the block's range is outside what its tier handed out
+     * @throws IllegalArgumentException for a negative size
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void free(long handle, long size) {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size + " freeing handle " + hex(handle));
+        }
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.free(w, handle, size);
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw error(st, "free(" + hex(handle) + ", " + size + ")", handle, null, size);
+        }
+    }
+
+    /**
+     * Allocates several blocks at once, all or nothing.
+     *
+     * @param sizes each block's size
+     * @param tiers each block's tier, as long as sizes
+     * @return the handles, in order
+     * @throws WallocOutOfMemoryException when one of them does not fit (none is allocated then)
+     * @throws IllegalArgumentException for arrays of different lengths, a negative or too large
+     *     size (none is allocated then)
+     * @throws NullPointerException for a null array or tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long[] allocateBatch(long[] sizes, Tier[] tiers) {
+        Objects.requireNonNull(sizes, "sizes is null");
+        Objects.requireNonNull(tiers, "tiers is null");
+        if (sizes.length != tiers.length) {
+            throw new IllegalArgumentException(sizes.length + " sizes but " + tiers.length + " tiers");
+        }
+        int[] codes = new int[tiers.length];
+        for (int i = 0; i < tiers.length; i++) {
+            if (tiers[i] == null) {
+                throw new NullPointerException("tiers[" + i + "] is null");
+            }
+            codes[i] = tiers[i].code();
+        }
+        long[] out = new long[sizes.length];
+        allocateBatch(sizes, codes, out);
+        return out;
+    }
+
+    /**
+     * Allocates {@code sizes.length} blocks, all or nothing, without allocating Java objects: tiers
+     * by {@link Tier#code()}, handles into {@code out}. On failure every {@code out[i]} is
+     * {@link #NULL}.
+     *
+     * @param sizes each block's size
+     * @param tierCodes each block's tier code (0, 1, 2)
+     * @param out receives the handles; at least as long as sizes
+     * @throws WallocOutOfMemoryException when a block does not fit
+     * @throws IllegalArgumentException for a negative or too large size, an unknown tier code, or
+     *     arrays too short
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void allocateBatch(long[] sizes, int[] tierCodes, long[] out) {
+        Objects.requireNonNull(sizes, "sizes is null");
+        Objects.requireNonNull(tierCodes, "tierCodes is null");
+        Objects.requireNonNull(out, "out is null");
+        int n = sizes.length;
+        if (tierCodes.length < n || out.length < n) {
+            throw new IllegalArgumentException(n + " sizes but " + tierCodes.length + " tier codes and room for "
+                    + out.length + " handles");
+        }
+        for (int i = 0; i < n; i++) {
+            if (sizes[i] < 0) {
+                throw new IllegalArgumentException("sizes[" + i + "] is negative: " + sizes[i]);
+            }
+        }
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.allocBatch(w, sizes, tierCodes, n, out);
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            Status s = Status.ofCode(st);
+            String what = "allocateBatch of " + n + " blocks";
+            if (s == Status.OUT_OF_MEMORY) {
+                throw new WallocOutOfMemoryException(null, -1, what + ": a tier has no room (nothing was allocated)");
+            }
+            if (s == Status.INVALID_TIER) {
+                throw new IllegalArgumentException(what + ": unknown tier code in " + Arrays.toString(tierCodes)
+                        + " (nothing was allocated)");
+            }
+            if (s == Status.INVALID_SIZE) {
+                throw new IllegalArgumentException(what + ": a size is larger than its tier (nothing was allocated)");
+            }
+            throw error(st, what, NULL, null, 0);
+        }
+    }
+
+    /**
+     * Allocates a {@link Block}: an object owning one block, freed by its {@code close()}.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @return the block
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block allocateBlock(long size, Tier tier) {
+        int t = tierCode(tier);
+        int g = gate.enter();
+        try {
+            long h = WallocNative.alloc(w, size, t);
+            if (h == NULL) {
+                throw allocFailure(size, tier);
+            }
+            if (tierStart[t] < 0) {
+                findTierStart(t, h);
+            }
+            return new Block(this, h, size, tier, epoch[t]);
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /* Block.close(): frees the block unless the owner is closed or a reset/compaction released it;
+     * the check and the free happen in one gate section, so no reset can come between them. */
+    void freeBlock(Block b, int blockEpoch) {
+        int g;
+        try {
+            g = gate.enter();
+        } catch (IllegalStateException closed) {
+            return;
+        }
+        int st;
+        try {
+            if (!blockAlive(b, blockEpoch)) {
+                return;
+            }
+            st = WallocNative.free(w, b.handle(), b.size());
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw error(st, "closing " + b, b.handle(), b.tier(), b.size());
+        }
+    }
+
+    /* The handle of the tier's first byte, found once by bisection over walloc_tier_of, which is
+     * true exactly on [start, start + handed out) and known true at h. Called inside the gate. */
+    private void findTierStart(int t, long h) {
+        long lo = Math.max(0, h - capacity[t]);
+        long hi = h;
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            if (WallocNative.tierOf(w, mid) == t) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        synchronized (tierStart) {
+            if (tierStart[t] < 0) {
+                tierStart[t] = lo;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ reset / compact
+
+    /**
+     * Forgets every block of the tier: its handles become invalid, its memory is reused by later
+     * allocations (it stays committed). {@link Block}s of the tier refuse reads and writes
+     * afterwards. Runs alone: waits for calls in flight, and later calls wait for it.
+     *
+     * @param tier the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void resetTier(Tier tier) {
+        int t = tierCode(tier);
+        gate.exclusive(() -> {
+            int st = WallocNative.resetTier(w, t);
+            if (st != 0) {
+                throw error(st, "resetTier(" + tier + ")", NULL, tier, 0);
+            }
+            advanceEpoch(t, Long.MIN_VALUE);
+            return null;
+        });
+    }
+
+    /**
+     * Moves the tier's bump head back to {@code keepBytes} (rounded up to the tier's alignment)
+     * from the tier's start: blocks wholly below stay valid and untouched, nothing moves; blocks at
+     * or above are released, and every recycled block is forgotten (free blocks below
+     * {@code keepBytes} are not reused until the next reset). O(size classes). {@link Block}s that
+     * were released refuse reads and writes afterwards. Runs alone, like {@link #resetTier}.
+     *
+     * @param tier the tier
+     * @param keepBytes bytes from the tier's start to keep, 0 or more
+     * @throws IllegalArgumentException for a negative keepBytes
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void fastCompactTier(Tier tier, long keepBytes) {
+        int t = tierCode(tier);
+        if (keepBytes < 0) {
+            throw new IllegalArgumentException("negative keepBytes " + keepBytes + " compacting tier " + tier);
+        }
+        gate.exclusive(() -> {
+            int st = WallocNative.compactTier(w, t, keepBytes);
+            if (st != 0) {
+                throw error(st, "fastCompactTier(" + tier + ", " + keepBytes + ")", NULL, tier, keepBytes);
+            }
+            long a = tier.alignment();
+            long keep = Math.min(capacity[t], (keepBytes + a - 1) / a * a);
+            advanceEpoch(t, tierStart[t] < 0 ? Long.MIN_VALUE : tierStart[t] + keep);
+            return null;
+        });
+    }
+
+    /* Inside exclusive(): records that blocks of tier t ending above limit died with this epoch. */
+    private void advanceEpoch(int t, long limit) {
+        int e = epoch[t];
+        if (e == limits[t].length) {
+            limits[t] = Arrays.copyOf(limits[t], e * 2);
+        }
+        limits[t][e] = limit;
+        epoch[t] = e + 1;
+    }
+
+    /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
+    boolean blockAlive(Block b, int blockEpoch) {
+        int t = b.tier().code();
+        int now = epoch[t];
+        if (blockEpoch == now) {
+            return true;
+        }
+        long end = b.handle() + Math.max(1, b.size());
+        long[] l = limits[t];
+        for (int e = blockEpoch; e < now; e++) {
+            if (end > l[e]) {
+                return false;
+            }
+        }
+        b.revalidated(now);
+        return true;
+    }
+
+    // ------------------------------------------------------------------ statistics
+
+    /**
+     * A snapshot of one tier's statistics.
+     *
+     * @param tier the tier
+     * @return the statistics
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public TierStats tierStats(Tier tier) {
+        int t = tierCode(tier);
+        long[] v = new long[14];
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.tierStats(w, t, v);
+        } finally {
+            gate.exit(g);
+        }
+        check(st, "tierStats", NULL, tier, 0);
+        return TierStats.of(tier, v);
+    }
+
+    /**
+     * The tier a handle lies in (within what that tier has handed out).
+     *
+     * @param handle a handle
+     * @return the tier
+     * @throws InvalidHandleException when the handle lies in no tier's handed-out range
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Tier tierOf(long handle) {
+        int g = gate.enter();
+        int r;
+        try {
+            r = WallocNative.tierOf(w, handle);
+        } finally {
+            gate.exit(g);
+        }
+        if (r < 0) {
+            throw error(-r, "tierOf(" + hex(handle) + ")", handle, null, 0);
+        }
+        return Tier.ofCode(r);
+    }
+
+    // ------------------------------------------------------------------ data
+
+    /**
+     * Copies all of {@code src} into the instance at {@code handle}.
+     *
+     * @param handle where to write
+     * @param src the bytes
+     * @throws InvalidHandleException when the handle lies in no tier
+     * @throws IndexOutOfBoundsException when the range is past what the tier handed out
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void writeData(long handle, byte[] src) {
+        Objects.requireNonNull(src, "src is null");
+        writeData(handle, src, 0, src.length);
+    }
+
+    /**
+     * Copies {@code src[offset, offset + length)} into the instance at {@code handle}.
+     *
+     * @param handle where to write
+     * @param src the bytes
+     * @param offset first byte of src
+     * @param length bytes to copy
+     * @throws InvalidHandleException when the handle lies in no tier
+     * @throws IndexOutOfBoundsException when offset/length do not fit src, or the range is past
+     *     what the tier handed out
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void writeData(long handle, byte[] src, int offset, int length) {
+        Objects.requireNonNull(src, "src is null");
+        Objects.checkFromIndexSize(offset, length, src.length);
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.write(w, handle, src, offset, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw error(st, "writeData of " + length + " bytes at " + hex(handle), handle, null, length);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes at {@code handle} into a new array.
+     *
+     * @param handle where to read
+     * @param length bytes, 0 or more
+     * @return the bytes
+     * @throws InvalidHandleException when the handle lies in no tier
+     * @throws IndexOutOfBoundsException when the range is past what the tier handed out
+     * @throws IllegalArgumentException for a negative length
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public byte[] readData(long handle, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length + " reading at " + hex(handle));
+        }
+        byte[] b = new byte[length];
+        readData(handle, b, 0, length);
+        return b;
+    }
+
+    /**
+     * Copies {@code length} bytes at {@code handle} into {@code dst[offset, offset + length)}.
+     *
+     * @param handle where to read
+     * @param dst the destination
+     * @param offset first byte of dst
+     * @param length bytes to copy
+     * @throws InvalidHandleException when the handle lies in no tier
+     * @throws IndexOutOfBoundsException when offset/length do not fit dst, or the range is past
+     *     what the tier handed out
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void readData(long handle, byte[] dst, int offset, int length) {
+        Objects.requireNonNull(dst, "dst is null");
+        Objects.checkFromIndexSize(offset, length, dst.length);
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.read(w, handle, dst, offset, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw error(st, "readData of " + length + " bytes at " + hex(handle), handle, null, length);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code src} to {@code dst} inside the instance (memmove:
+     * the ranges may overlap, and may lie in different tiers).
+     *
+     * @param dst destination handle
+     * @param src source handle
+     * @param length bytes, 0 or more
+     * @throws InvalidHandleException when a handle lies in no tier
+     * @throws IndexOutOfBoundsException when a range is past what its tier handed out
+     * @throws IllegalArgumentException for a negative length
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void copy(long dst, long src, long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length + " copying " + hex(src) + " to " + hex(dst));
+        }
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.copy(w, dst, src, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw error(st, "copy of " + length + " bytes from " + hex(src) + " to " + hex(dst), dst, null, length);
+        }
+    }
+
+    /**
+     * Performs several copies, in order, each like {@link #copy}. Every entry is validated before
+     * any byte is copied: on error nothing is copied and the message names the first bad entry.
+     *
+     * @param ops {@code (dst, src, length)} triples: {@code ops.length} must be a multiple of 3
+     * @throws InvalidHandleException when a handle lies in no tier
+     * @throws IndexOutOfBoundsException when a range is past what its tier handed out
+     * @throws IllegalArgumentException for a length that is not a multiple of 3, or a negative
+     *     length in an entry
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void bulkCopy(long[] ops) {
+        Objects.requireNonNull(ops, "ops is null");
+        if (ops.length % 3 != 0) {
+            throw new IllegalArgumentException("ops must hold (dst, src, length) triples; length " + ops.length
+                    + " is not a multiple of 3");
+        }
+        int n = ops.length / 3;
+        for (int i = 0; i < n; i++) {
+            if (ops[3 * i + 2] < 0) {
+                throw new IllegalArgumentException("bulkCopy entry " + i + ": negative length " + ops[3 * i + 2]);
+            }
+        }
+        int g = gate.enter();
+        long r;
+        try {
+            r = WallocNative.bulkCopy(w, ops, n);
+        } finally {
+            gate.exit(g);
+        }
+        if (r != 0) {
+            int st = (int) (r & 0xFF);
+            int i = (int) (r >>> 8);
+            String what = "bulkCopy entry " + i + " (" + ops[3 * i + 2] + " bytes from " + hex(ops[3 * i + 1]) + " to "
+                    + hex(ops[3 * i]) + "), nothing was copied";
+            throw error(st, what, ops[3 * i], null, ops[3 * i + 2]);
+        }
+    }
+
+    /**
+     * Performs {@code dst.length} copies: {@code src[i]} to {@code dst[i]}, {@code lengths[i]}
+     * bytes. Same rules as {@link #bulkCopy(long[])}.
+     *
+     * @param dst destination handles
+     * @param src source handles
+     * @param lengths byte counts
+     * @throws IllegalArgumentException when the arrays differ in length
+     * @throws NullPointerException for a null array
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void bulkCopy(long[] dst, long[] src, long[] lengths) {
+        Objects.requireNonNull(dst, "dst is null");
+        Objects.requireNonNull(src, "src is null");
+        Objects.requireNonNull(lengths, "lengths is null");
+        if (dst.length != src.length || dst.length != lengths.length) {
+            throw new IllegalArgumentException("bulkCopy arrays differ in length: dst " + dst.length + ", src " + src.length
+                    + ", lengths " + lengths.length);
+        }
+        long[] ops = new long[dst.length * 3];
+        for (int i = 0; i < dst.length; i++) {
+            ops[3 * i] = dst[i];
+            ops[3 * i + 1] = src[i];
+            ops[3 * i + 2] = lengths[i];
+        }
+        bulkCopy(ops);
+    }
+
+    /**
+     * A direct {@link ByteBuffer} over {@code [handle, handle + length)}, in native byte order,
+     * after the core checked the range. The buffer is raw memory: it stays usable only while the
+     * block is live, its tier not reset and the instance open (see the class comment).
+     *
+     * @param handle first byte
+     * @param length bytes, 0 or more
+     * @return the view, position 0, limit and capacity {@code length}
+     * @throws IndexOutOfBoundsException when the range is not inside what one tier handed out
+     * @throws IllegalArgumentException for a negative length
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public ByteBuffer view(long handle, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length + " for a view at " + hex(handle));
+        }
+        int g = gate.enter();
+        ByteBuffer b;
+        try {
+            b = WallocNative.view(w, handle, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (b == null) {
+            throw new IndexOutOfBoundsException("no view of " + length + " bytes at " + hex(handle)
+                    + ": the range is not inside what one tier has handed out");
+        }
+        return b.order(ByteOrder.nativeOrder());
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        return gate.isClosed();
+    }
+
+    /**
+     * Releases the region: waits for calls in flight on other threads, then frees all memory.
+     * Every handle and view becomes invalid; later calls throw {@link IllegalStateException}.
+     * A second close is a no-op.
+     */
+    @Override
+    public void close() {
+        if (gate.close()) {
+            cleanable.clean(); // runs Destroyer once: gate already closed, then walloc_destroy
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Walloc[" + config + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    // ------------------------------------------------------------------ package-private helpers
+
+    Gate gate() {
+        return gate;
+    }
+
+    long nativeInstance() {
+        return w;
+    }
+
+    private static int tierCode(Tier tier) {
+        if (tier == null) {
+            throw new NullPointerException("tier is null");
+        }
+        return tier.code();
+    }
+
+    static String hex(long handle) {
+        return handle == NULL ? "NULL" : "0x" + Long.toHexString(handle);
+    }
+
+    private static void check(int st, String what, long handle, Tier tier, long size) {
+        if (st != 0) {
+            throw error(st, what, handle, tier, size);
+        }
+    }
+
+    /** Maps a core status to the documented exception, with a message saying what was wrong. */
+    static RuntimeException error(int st, String what, long handle, Tier tier, long size) {
+        Status s;
+        try {
+            s = Status.ofCode(st);
+        } catch (IllegalArgumentException e) {
+            return new IllegalStateException(what + ": unknown status " + st);
+        }
+        String msg = what + ": " + s.description();
+        switch (s) {
+            case INVALID_HANDLE:
+                return new InvalidHandleException(s, handle, msg + " (handle " + hex(handle)
+                        + " lies in no tier, or is misaligned for its tier)");
+            case DOUBLE_FREE:
+                return new InvalidHandleException(s, handle, msg + " (the block at " + hex(handle) + " was already freed)");
+            case SIZE_MISMATCH:
+                return new InvalidHandleException(s, handle, msg + " (" + size + " is not the size the block at "
+                        + hex(handle) + " was allocated with)");
+            case NOT_A_BLOCK:
+                return new InvalidHandleException(s, handle, msg + " (" + hex(handle) + " is not the start of a live block)");
+            case OUT_OF_BOUNDS:
+                return new IndexOutOfBoundsException(msg + " (the range is past what the tier has handed out)");
+            case OUT_OF_MEMORY:
+                return new WallocOutOfMemoryException(tier, size, msg);
+            case INVALID_TIER:
+            case INVALID_SIZE:
+            case INVALID_CONFIG:
+            case INVALID_ARGUMENT:
+                return new IllegalArgumentException(msg);
+            default:
+                return new IllegalStateException(msg);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.walloc;
+
+import java.util.Arrays;
+
+/**
+ * How to create a {@link Walloc}: total capacity, each tier's share of it, and checked mode.
+ * Made with {@link #builder()}; the defaults are those of {@code walloc_config_default()}:
+ * 256 MiB, 50/30/20 %, unchecked.
+ *
+ * <pre>{@code
+ * WallocConfig cfg = WallocConfig.builder().capacity(64L << 20).share(Tier.BOTTOM, 0.4)
+ *         .share(Tier.TOP, 0.3).checked(true).build();
+ * }</pre>
+ *
+ * <p>Thread safety: instances are immutable and may be shared; a {@link Builder} is not
+ * thread-safe.
+ */
+public final class WallocConfig {
+    /** The smallest capacity the core accepts: 64 KiB. */
+    public static final long MIN_CAPACITY = 64L << 10;
+    /** The largest capacity the core accepts natively: 64 GiB. */
+    public static final long MAX_CAPACITY = 64L << 30;
+    /** The default capacity: 256 MiB. */
+    public static final long DEFAULT_CAPACITY = 256L << 20;
+
+    private final long capacity;
+    private final double[] shares;
+    private final boolean checked;
+
+    private WallocConfig(long capacity, double[] shares, boolean checked) {
+        this.capacity = capacity;
+        this.shares = shares;
+        this.checked = checked;
+    }
+
+    /**
+     * A builder holding the defaults.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The default configuration.
+     *
+     * @return 256 MiB, 50/30/20 %, unchecked
+     */
+    public static WallocConfig defaults() {
+        return builder().build();
+    }
+
+    /**
+     * Total bytes for all tiers together.
+     *
+     * @return the capacity
+     */
+    public long capacity() {
+        return capacity;
+    }
+
+    /**
+     * A tier's share of the capacity.
+     *
+     * @param tier the tier
+     * @return a number in (0, 1]
+     */
+    public double share(Tier tier) {
+        return shares[tier.code()];
+    }
+
+    /**
+     * Whether frees are checked: double frees, wrong sizes and handles that are not the start of
+     * a live block are detected, at the cost of a locked table lookup per allocation and free.
+     *
+     * @return true in checked mode
+     */
+    public boolean checked() {
+        return checked;
+    }
+
+    @Override
+    public String toString() {
+        return "WallocConfig[capacity=" + capacity + ", shares=" + Arrays.toString(shares) + ", checked=" + checked + "]";
+    }
+
+    /**
+     * Builds a {@link WallocConfig}. Setters check their own argument; {@link #build()} checks the
+     * whole (shares summing to at most 1) with the core's own validation.
+     *
+     * <p>Thread safety: not thread-safe; use one builder per thread.
+     */
+    public static final class Builder {
+        private long capacity = DEFAULT_CAPACITY;
+        private final double[] shares = {Tier.TOP.defaultShare(), Tier.MIDDLE.defaultShare(), Tier.BOTTOM.defaultShare()};
+        private boolean checked;
+
+        private Builder() {}
+
+        /**
+         * Sets the total capacity.
+         *
+         * @param bytes between {@link #MIN_CAPACITY} and {@link #MAX_CAPACITY}
+         * @return this builder
+         * @throws IllegalArgumentException outside that range
+         */
+        public Builder capacity(long bytes) {
+            if (bytes < MIN_CAPACITY || bytes > MAX_CAPACITY) {
+                throw new IllegalArgumentException("capacity " + bytes + " is outside [" + MIN_CAPACITY + ", " + MAX_CAPACITY + "] bytes");
+            }
+            this.capacity = bytes;
+            return this;
+        }
+
+        /**
+         * Sets one tier's share of the capacity.
+         *
+         * @param tier the tier
+         * @param share a number in (0, 1]; the three shares together at most 1
+         * @return this builder
+         * @throws IllegalArgumentException for a share outside (0, 1]
+         * @throws NullPointerException for a null tier
+         */
+        public Builder share(Tier tier, double share) {
+            if (tier == null) {
+                throw new NullPointerException("tier is null");
+            }
+            if (!(share > 0.0 && share <= 1.0)) {
+                throw new IllegalArgumentException("share of " + tier + " must be in (0, 1], got " + share);
+            }
+            shares[tier.code()] = share;
+            return this;
+        }
+
+        /**
+         * Sets all three shares at once.
+         *
+         * @param top share of {@link Tier#TOP}
+         * @param middle share of {@link Tier#MIDDLE}
+         * @param bottom share of {@link Tier#BOTTOM}
+         * @return this builder
+         * @throws IllegalArgumentException for a share outside (0, 1]
+         */
+        public Builder shares(double top, double middle, double bottom) {
+            return share(Tier.TOP, top).share(Tier.MIDDLE, middle).share(Tier.BOTTOM, bottom);
+        }
+
+        /**
+         * Turns checked mode on or off (see {@link WallocConfig#checked()}).
+         *
+         * @param on true for checked mode
+         * @return this builder
+         */
+        public Builder checked(boolean on) {
+            this.checked = on;
+            return this;
+        }
+
+        /**
+         * Builds the configuration after the core validated it.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException when the shares sum to more than 1 or the core refuses
+         *     the configuration otherwise
+         */
+        public WallocConfig build() {
+            double sum = shares[0] + shares[1] + shares[2];
+            if (sum > 1.0 + 1e-9) {
+                throw new IllegalArgumentException("tier shares sum to " + sum + " (TOP " + shares[0] + ", MIDDLE " + shares[1]
+                        + ", BOTTOM " + shares[2] + "); at most 1 is allowed");
+            }
+            int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked);
+            if (st != 0) {
+                throw new IllegalArgumentException("configuration refused by the core (" + Status.ofCode(st).description()
+                        + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
+            }
+            return new WallocConfig(capacity, shares.clone(), checked);
+        }
+    }
+}

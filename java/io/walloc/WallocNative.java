@@ -1,0 +1,71 @@
+package io.walloc;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The JNI entry points, one per C function of {@code walloc.h} (plus a few helpers). Static
+ * methods with primitive arguments only, so a call allocates nothing. Every method returns the
+ * core's status number (or the value the C function returns); mapping to exceptions happens in
+ * Java ({@link Status}). The glue in {@code native/jni/walloc_jni.c} includes the header javac
+ * writes for this class, so a signature mismatch fails the native build.
+ *
+ * <p>Callers must pass a live instance pointer: {@link Walloc} guarantees that through its gate.
+ */
+final class WallocNative {
+    private WallocNative() {}
+
+    static {
+        NativeLoader.load();
+    }
+
+    /** Makes sure the library is loaded (the static initializer does the work). */
+    static void ensureLoaded() {}
+
+    /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
+    static final int ABI_VERSION = 1;
+
+    static native int abiVersion();
+
+    static native int configValidate(long capacity, double top, double middle, double bottom, boolean checked);
+
+    /** The instance pointer, or 0 when the configuration is invalid or memory cannot be reserved. */
+    static native long create(long capacity, double top, double middle, double bottom, boolean checked);
+
+    static native void destroy(long w);
+
+    /** A handle, or -1 (WALLOC_NULL). */
+    static native long alloc(long w, long size, int tier);
+
+    static native int free(long w, long handle, long size);
+
+    static native int allocBatch(long w, long[] sizes, int[] tiers, int count, long[] out);
+
+    static native int resetTier(long w, int tier);
+
+    static native int compactTier(long w, int tier, long keepBytes);
+
+    /** Fills out[0..13] in the order of {@link TierStats}'s components. */
+    static native int tierStats(long w, int tier, long[] out);
+
+    /** The tier (0..2) the handle lies in, or -status. */
+    static native int tierOf(long w, long handle);
+
+    /** walloc_ptr as an address, 0 for NULL. */
+    static native long ptr(long w, long handle);
+
+    static native int write(long w, long dst, byte[] src, int offset, int length);
+
+    static native int read(long w, long src, byte[] dst, int offset, int length);
+
+    static native int copy(long w, long dst, long src, long length);
+
+    /** ops holds count (dst, src, len) triples. Returns 0, or status | (failedIndex << 8). */
+    static native long bulkCopy(long w, long[] ops, int count);
+
+    /** A direct buffer over [handle, handle + length) after the core checked the range, else null. */
+    static native ByteBuffer view(long w, long handle, int length);
+
+    static native String statusString(int status);
+
+    static native int tierAlignment(int tier);
+}

@@ -1,0 +1,282 @@
+/*
+ * walloc_jni.c - the JNI glue between io.walloc.WallocNative and the C core.
+ *
+ * Thin on purpose: argument checks that only C can do (array lengths against counts), calls
+ * into walloc.h, and status numbers back to Java, which maps them to exceptions (io.walloc.Status).
+ * No policy lives here. The instance pointer arrives as a jlong; io.walloc.Walloc's gate makes
+ * sure it is live for the whole call (close waits for calls in flight).
+ *
+ * The generated header is included so that a mismatch between the Java declarations and these
+ * definitions is a compile error.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jni.h>
+
+#include "io_walloc_WallocNative.h"
+#include "walloc.h"
+
+#define ABI_VERSION 1
+/* Copies up to this size go through a stack buffer (GetByteArrayRegion), larger ones pin the
+ * array (GetPrimitiveArrayCritical) and let the core copy straight from it. */
+#define SMALL_COPY 512
+
+static inline walloc *W(jlong w)
+{
+    return (walloc *)(uintptr_t)w;
+}
+
+static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jdouble bottom,
+                                 jboolean checked)
+{
+    walloc_config c = walloc_config_default();
+    c.capacity = (uint64_t)capacity;
+    c.tier_ratio[WALLOC_TIER_TOP] = top;
+    c.tier_ratio[WALLOC_TIER_MIDDLE] = middle;
+    c.tier_ratio[WALLOC_TIER_BOTTOM] = bottom;
+    c.checked = checked ? 1 : 0;
+    return c;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_abiVersion(JNIEnv *env, jclass cls)
+{
+    return ABI_VERSION;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_configValidate(JNIEnv *env, jclass cls,
+                                                                  jlong capacity, jdouble top,
+                                                                  jdouble middle, jdouble bottom,
+                                                                  jboolean checked)
+{
+    if (capacity < 0)
+        return WALLOC_ERR_INVALID_CONFIG;
+    walloc_config c = make_config(capacity, top, middle, bottom, checked);
+    return (jint)walloc_config_validate(&c);
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_create(JNIEnv *env, jclass cls, jlong capacity,
+                                                           jdouble top, jdouble middle,
+                                                           jdouble bottom, jboolean checked)
+{
+    if (capacity < 0)
+        return 0;
+    walloc_config c = make_config(capacity, top, middle, bottom, checked);
+    return (jlong)(uintptr_t)walloc_create(&c);
+}
+
+JNIEXPORT void JNICALL Java_io_walloc_WallocNative_destroy(JNIEnv *env, jclass cls, jlong w)
+{
+    walloc_destroy(W(w));
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_alloc(JNIEnv *env, jclass cls, jlong w,
+                                                          jlong size, jint tier)
+{
+    return (jlong)walloc_alloc(W(w), (uint64_t)size, (walloc_tier)tier);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_free(JNIEnv *env, jclass cls, jlong w,
+                                                        jlong handle, jlong size)
+{
+    return (jint)walloc_free(W(w), (walloc_handle)handle, (uint64_t)size);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_allocBatch(JNIEnv *env, jclass cls, jlong w,
+                                                              jlongArray sizes, jintArray tiers,
+                                                              jint count, jlongArray out)
+{
+    if (!w || !sizes || !tiers || !out || count < 0)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if ((*env)->GetArrayLength(env, sizes) < count || (*env)->GetArrayLength(env, tiers) < count ||
+        (*env)->GetArrayLength(env, out) < count)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if (count == 0)
+        return WALLOC_OK;
+    /* Copies, not pins: the batch is not a hot path, and the core must not run inside a
+     * critical region for long. */
+    size_t n = (size_t)count;
+    uint64_t *s = malloc(n * sizeof *s);
+    int32_t *t = malloc(n * sizeof *t);
+    walloc_handle *o = malloc(n * sizeof *o);
+    walloc_status st = WALLOC_ERR_OUT_OF_MEMORY;
+    if (s && t && o) {
+        (*env)->GetLongArrayRegion(env, sizes, 0, count, (jlong *)s);
+        (*env)->GetIntArrayRegion(env, tiers, 0, count, (jint *)t);
+        st = walloc_alloc_batch(W(w), s, t, n, o);
+        (*env)->SetLongArrayRegion(env, out, 0, count, (const jlong *)o);
+    }
+    free(s);
+    free(t);
+    free(o);
+    return (jint)st;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_resetTier(JNIEnv *env, jclass cls, jlong w,
+                                                             jint tier)
+{
+    if (!w)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    return (jint)walloc_reset_tier(W(w), (walloc_tier)tier);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_compactTier(JNIEnv *env, jclass cls, jlong w,
+                                                               jint tier, jlong keep)
+{
+    if (!w)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    return (jint)walloc_compact_tier(W(w), (walloc_tier)tier, (uint64_t)keep);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierStats(JNIEnv *env, jclass cls, jlong w,
+                                                             jint tier, jlongArray out)
+{
+    if (!w || !out || (*env)->GetArrayLength(env, out) < 14)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_stats s;
+    walloc_status st = walloc_tier_stats(W(w), (walloc_tier)tier, &s);
+    if (st != WALLOC_OK)
+        return (jint)st;
+    jlong v[14] = {
+        (jlong)s.capacity,     (jlong)s.committed,     (jlong)s.bump_head,   (jlong)s.peak,
+        (jlong)s.live_bytes,   (jlong)s.live_blocks,   (jlong)s.free_bytes,  (jlong)s.wasted_bytes,
+        (jlong)s.total_allocs, (jlong)s.total_frees,   (jlong)s.failed_allocs, (jlong)s.resets,
+        (jlong)s.alignment,    (jlong)s.max_class_size,
+    };
+    (*env)->SetLongArrayRegion(env, out, 0, 14, v);
+    return WALLOC_OK;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierOf(JNIEnv *env, jclass cls, jlong w,
+                                                          jlong handle)
+{
+    if (!w)
+        return -WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_tier t;
+    walloc_status st = walloc_tier_of(W(w), (walloc_handle)handle, &t);
+    return st == WALLOC_OK ? (jint)t : -(jint)st;
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_ptr(JNIEnv *env, jclass cls, jlong w,
+                                                        jlong handle)
+{
+    if (!w)
+        return 0;
+    return (jlong)(uintptr_t)walloc_ptr(W(w), (walloc_handle)handle);
+}
+
+/* offset/length are checked against the array here too (Java checks first, with a better
+ * message): a bad pair must never reach a copy. */
+static int range_ok(JNIEnv *env, jbyteArray a, jint offset, jint length)
+{
+    if (!a || offset < 0 || length < 0)
+        return 0;
+    jsize n = (*env)->GetArrayLength(env, a);
+    return offset <= n && length <= n - offset;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_write(JNIEnv *env, jclass cls, jlong w,
+                                                         jlong dst, jbyteArray src, jint offset,
+                                                         jint length)
+{
+    if (!w || !range_ok(env, src, offset, length))
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if (length <= SMALL_COPY) {
+        jbyte buf[SMALL_COPY];
+        (*env)->GetByteArrayRegion(env, src, offset, length, buf);
+        return (jint)walloc_write(W(w), (walloc_handle)dst, buf, (uint64_t)length);
+    }
+    jbyte *p = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (!p)
+        return WALLOC_ERR_OUT_OF_MEMORY; /* an OutOfMemoryError is pending */
+    walloc_status st = walloc_write(W(w), (walloc_handle)dst, p + offset, (uint64_t)length);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, p, JNI_ABORT);
+    return (jint)st;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_read(JNIEnv *env, jclass cls, jlong w,
+                                                        jlong src, jbyteArray dst, jint offset,
+                                                        jint length)
+{
+    if (!w || !range_ok(env, dst, offset, length))
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if (length <= SMALL_COPY) {
+        jbyte buf[SMALL_COPY];
+        walloc_status st = walloc_read(W(w), (walloc_handle)src, buf, (uint64_t)length);
+        if (st == WALLOC_OK)
+            (*env)->SetByteArrayRegion(env, dst, offset, length, buf);
+        return (jint)st;
+    }
+    jbyte *p = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (!p)
+        return WALLOC_ERR_OUT_OF_MEMORY;
+    walloc_status st = walloc_read(W(w), (walloc_handle)src, p + offset, (uint64_t)length);
+    /* 0 copies back if the VM handed out a copy; on error nothing was written into it. */
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, p, st == WALLOC_OK ? 0 : JNI_ABORT);
+    return (jint)st;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_copy(JNIEnv *env, jclass cls, jlong w,
+                                                        jlong dst, jlong src, jlong length)
+{
+    if (!w || length < 0)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    return (jint)walloc_copy(W(w), (walloc_handle)dst, (walloc_handle)src, (uint64_t)length);
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass cls, jlong w,
+                                                             jlongArray ops, jint count)
+{
+    if (!w || !ops || count < 0 || (*env)->GetArrayLength(env, ops) / 3 < count)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if (count == 0)
+        return WALLOC_OK;
+    size_t n = (size_t)count;
+    walloc_copy_op *o = malloc(n * sizeof *o);
+    if (!o)
+        return WALLOC_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; i < n; i++) {
+        jlong v[3];
+        (*env)->GetLongArrayRegion(env, ops, (jsize)(3 * i), 3, v);
+        o[i].dst = (walloc_handle)v[0];
+        o[i].src = (walloc_handle)v[1];
+        o[i].len = (uint64_t)v[2];
+    }
+    size_t failed = 0;
+    walloc_status st = walloc_bulk_copy(W(w), o, n, &failed);
+    free(o);
+    if (st == WALLOC_OK)
+        return 0;
+    return (jlong)st | ((jlong)failed << 8);
+}
+
+JNIEXPORT jobject JNICALL Java_io_walloc_WallocNative_view(JNIEnv *env, jclass cls, jlong w,
+                                                           jlong handle, jint length)
+{
+    if (!w || length < 0)
+        return NULL;
+    /* The core checks the range: a zero-length read validates [handle, handle + length). */
+    void *p = walloc_ptr(W(w), (walloc_handle)handle);
+    if (!p)
+        return NULL;
+    if (length > 0) {
+        walloc_tier a, b;
+        if (walloc_tier_of(W(w), (walloc_handle)handle, &a) != WALLOC_OK ||
+            walloc_tier_of(W(w), (walloc_handle)handle + (uint64_t)length - 1, &b) != WALLOC_OK ||
+            a != b)
+            return NULL;
+    }
+    return (*env)->NewDirectByteBuffer(env, p, (jlong)length);
+}
+
+JNIEXPORT jstring JNICALL Java_io_walloc_WallocNative_statusString(JNIEnv *env, jclass cls,
+                                                                   jint status)
+{
+    return (*env)->NewStringUTF(env, walloc_status_str((walloc_status)status));
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierAlignment(JNIEnv *env, jclass cls, jint tier)
+{
+    return (jint)walloc_tier_alignment((walloc_tier)tier);
+}
