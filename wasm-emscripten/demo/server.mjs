@@ -152,16 +152,25 @@ export function handler(req, res) {
   serveFile(res, p);
 }
 
-/** Starts the server on 127.0.0.1 (port 0 = any free port). Resolves to {server, port, url, close}. */
+/** Starts the server on 127.0.0.1 (port 0 = any free port). Resolves to {server, port, url, stats, close};
+ *  stats counts requests and the most served at once (maxActive). */
 export function startServer({ port = 0, host = '127.0.0.1', onRequest } = {}) {
   return new Promise((resolve, reject) => {
-    const server = http.createServer((req, res) => { onRequest?.(req); handler(req, res); });
+    const stats = { requests: 0, active: 0, maxActive: 0 };
+    const server = http.createServer((req, res) => {
+      stats.requests++;
+      stats.active++;
+      stats.maxActive = Math.max(stats.maxActive, stats.active);
+      res.on('close', () => { stats.active--; });
+      onRequest?.(req);
+      handler(req, res);
+    });
     server.keepAliveTimeout = 1000;
     server.on('error', reject);
     server.listen(port, host, () => {
       const actual = server.address().port;
       resolve({
-        server, port: actual, url: `http://${host}:${actual}/`,
+        server, port: actual, url: `http://${host}:${actual}/`, stats,
         close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(() => r()); }),
       });
     });
