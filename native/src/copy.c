@@ -10,13 +10,14 @@
  *
  * Native layout:
  *   0..32 bytes     two overlapping moves of 1/2/4/8/16 bytes, no loop
- *   33..128 bytes   overlapping 16-byte SSE2 moves, all loads before all stores
- *   129.. bytes     a kernel chosen once by cpuid: AVX2 (copy_avx2.c, compiled with -mavx2) or
- *                   SSE2 (below): 4x-unrolled vector loop, unaligned loads, aligned stores
+ *   33..64 bytes    four overlapping 16-byte SSE2 moves, all loads before all stores
+ *   65.. bytes      a kernel chosen once by cpuid: AVX2 (copy_avx2.c, compiled with -mavx2) or
+ *                   SSE2 (below). Up to 256 (AVX2) / 128 (SSE2) bytes: overlapping 32/16-byte
+ *                   moves; above: 4x-unrolled vector loop, unaligned loads, aligned stores
  *                   after a head fix-up, source prefetch past 4 KiB, non-temporal stores from
  *                   WALLOC_COPY_NT_THRESHOLD up.
- * Because the small path loads everything before storing, it is memmove-safe; memmove only
- * adds the direction choice for the kernels.
+ * Because the small paths load everything before storing, they are memmove-safe; memmove only
+ * adds the direction choice for the loops.
  *
  * WebAssembly layout (no AVX2 file there): small copies inline (scalar or SIMD128), from
  * WALLOC_WASM_MEMORY_COPY_MIN up __builtin_memcpy/__builtin_memmove, which compile to a single
@@ -115,7 +116,8 @@ typedef __m128i walloc_v16;
 
 #endif
 
-/* 0..128 bytes, overlap-safe: every load happens before the first store. */
+/* 0..128 bytes, overlap-safe: every load happens before the first store. Natively copy.c
+ * inlines it up to 64 bytes and the SSE2 kernel uses it for 65..128. */
 static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void copy_small(char *d, const char *s, size_t n)
 {
     if (n <= 16) {
@@ -173,7 +175,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
 {
     if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
         return wasm_bulk_copy(dst, src, n);
-    if (n <= WALLOC_COPY_SMALL_MAX)
+    if (n <= WALLOC_COPY_INLINE_MAX)
         copy_small((char *)dst, (const char *)src, n);
     else
         wasm_mid_fwd((char *)dst, (const char *)src, n);
@@ -184,7 +186,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n
 {
     if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
         return wasm_bulk_copy(dst, src, n);
-    if (n <= WALLOC_COPY_SMALL_MAX)
+    if (n <= WALLOC_COPY_INLINE_MAX)
         copy_small((char *)dst, (const char *)src, n);
     else if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
         wasm_mid_fwd((char *)dst, (const char *)src, n);
@@ -216,6 +218,10 @@ WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_fwd(void *dst, const void *src, si
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
+    if (n <= 128) {
+        copy_small(d, s, n);
+        return dst;
+    }
     const __m128i h0 = V16_LOAD(s), h1 = V16_LOAD(s + 16);
     const __m128i h2 = V16_LOAD(s + 32), h3 = V16_LOAD(s + 48);
     const __m128i tail = V16_LOAD(s + n - 16);
@@ -283,6 +289,10 @@ WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_bwd(void *dst, const void *src, si
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
+    if (n <= 128) {
+        copy_small(d, s, n);
+        return dst;
+    }
     const __m128i t0 = V16_LOAD(s + n - 64), t1 = V16_LOAD(s + n - 48);
     const __m128i t2 = V16_LOAD(s + n - 32), t3 = V16_LOAD(s + n - 16);
     const __m128i head = V16_LOAD(s);
@@ -344,10 +354,6 @@ static const walloc_copy_kernels kernels_sse2 = {walloc_copy_sse2_fwd, walloc_co
 static const walloc_copy_kernels kernels_avx2 = {walloc_copy_avx2_fwd, walloc_copy_avx2_bwd,
                                                  WALLOC_COPY_ISA_AVX2};
 
-/* NULL until the first large copy. Relaxed is enough: the tables are constants, and two
- * threads racing to resolve store the same value. */
-static _Atomic(const walloc_copy_kernels *) active_kernels;
-
 static int cpu_has_avx2(void)
 {
     /* libgcc's check includes the OS support bits (XGETBV), not just the cpuid flag. */
@@ -355,19 +361,39 @@ static int cpu_has_avx2(void)
     return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
+static void *resolve_fwd(void *dst, const void *src, size_t n);
+static void *resolve_bwd(void *dst, const void *src, size_t n);
+
+/* The kernels in use. They start as resolvers that pick the kernels on the first call (so a
+ * copy made before constructors run still works) and then forward to them. Relaxed is enough:
+ * every value ever stored is a complete, correct kernel, and racing resolvers store the same
+ * one. One load and an indirect call per copy of more than WALLOC_COPY_INLINE_MAX bytes. */
+static _Atomic(walloc_copy_kernel) active_fwd = resolve_fwd;
+static _Atomic(walloc_copy_kernel) active_bwd = resolve_bwd;
+static _Atomic(int) active_isa; /* 0 until resolved */
+
+static void use_kernels(const walloc_copy_kernels *k)
+{
+    atomic_store_explicit(&active_fwd, k->fwd, memory_order_relaxed);
+    atomic_store_explicit(&active_bwd, k->bwd, memory_order_relaxed);
+    atomic_store_explicit(&active_isa, k->isa, memory_order_relaxed);
+}
+
 static __attribute__((noinline, cold)) const walloc_copy_kernels *resolve_kernels(void)
 {
     const walloc_copy_kernels *k = cpu_has_avx2() ? &kernels_avx2 : &kernels_sse2;
-    atomic_store_explicit(&active_kernels, k, memory_order_relaxed);
+    use_kernels(k);
     return k;
 }
 
-static inline const walloc_copy_kernels *get_kernels(void)
+static __attribute__((cold)) void *resolve_fwd(void *dst, const void *src, size_t n)
 {
-    const walloc_copy_kernels *k = atomic_load_explicit(&active_kernels, memory_order_relaxed);
-    if (__builtin_expect(k == NULL, 0))
-        k = resolve_kernels();
-    return k;
+    return resolve_kernels()->fwd(dst, src, n);
+}
+
+static __attribute__((cold)) void *resolve_bwd(void *dst, const void *src, size_t n)
+{
+    return resolve_kernels()->bwd(dst, src, n);
 }
 
 int walloc_copy_force_isa(int isa)
@@ -377,12 +403,12 @@ int walloc_copy_force_isa(int isa)
         resolve_kernels();
         return 1;
     case WALLOC_COPY_ISA_SSE2:
-        atomic_store_explicit(&active_kernels, &kernels_sse2, memory_order_relaxed);
+        use_kernels(&kernels_sse2);
         return 1;
     case WALLOC_COPY_ISA_AVX2:
         if (!cpu_has_avx2())
             return 0;
-        atomic_store_explicit(&active_kernels, &kernels_avx2, memory_order_relaxed);
+        use_kernels(&kernels_avx2);
         return 1;
     default:
         return 0;
@@ -391,26 +417,27 @@ int walloc_copy_force_isa(int isa)
 
 int walloc_copy_active_isa(void)
 {
-    return get_kernels()->isa;
+    int isa = atomic_load_explicit(&active_isa, memory_order_relaxed);
+    return isa ? isa : resolve_kernels()->isa;
 }
 
 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
 {
-    if (n <= WALLOC_COPY_SMALL_MAX)
+    if (n <= WALLOC_COPY_INLINE_MAX)
         copy_small((char *)dst, (const char *)src, n);
     else
-        return get_kernels()->fwd(dst, src, n); /* a tail call: no frame on the small path */
+        return atomic_load_explicit(&active_fwd, memory_order_relaxed)(dst, src, n); /* tail call */
     return dst;
 }
 
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
 {
-    if (n <= WALLOC_COPY_SMALL_MAX)
+    if (n <= WALLOC_COPY_INLINE_MAX)
         copy_small((char *)dst, (const char *)src, n);
     else if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
-        return get_kernels()->fwd(dst, src, n);
+        return atomic_load_explicit(&active_fwd, memory_order_relaxed)(dst, src, n);
     else
-        return get_kernels()->bwd(dst, src, n);
+        return atomic_load_explicit(&active_bwd, memory_order_relaxed)(dst, src, n);
     return dst;
 }
 

@@ -1,9 +1,10 @@
 /*
  * copy_avx2.c - the AVX2 kernels behind walloc_memcpy / walloc_memmove for copies larger than
- * WALLOC_COPY_SMALL_MAX. Compiled with -mavx2 (native/CMakeLists.txt); copy.c calls these only
+ * WALLOC_COPY_INLINE_MAX (64 bytes). Compiled with -mavx2 (native/CMakeLists.txt); copy.c calls these only
  * after cpuid said AVX2 is usable, so nothing here may be reached from code that runs earlier.
  *
- * Shape: the first 64 and last 32 source bytes are loaded up front and stored last (the "head
+ * Shape: up to 256 bytes, two to eight overlapping 32-byte moves, all loads before all stores
+ * (so they serve memmove in both directions). Larger: the first 64 and last 32 source bytes are loaded up front and stored last (the "head
  * fix-up"), so the main loop can start at the next 64-byte boundary of dst: unaligned loads,
  * aligned 32-byte stores, four per iteration (two whole cache lines). A vector loop has no
  * trouble with (dst - src) mod 4096 in 1..31, which is where glibc's rep movsb path collapses.
@@ -19,18 +20,49 @@
 
 #include <immintrin.h>
 
+#ifndef AVX2_PREFETCH_AHEAD
 #define AVX2_PREFETCH_AHEAD 512
+#endif
 
 #define LOADU(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define STOREU(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 #define STOREA(p, v) _mm256_store_si256((__m256i *)(void *)(p), (v))
 #define STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (v))
 
+/* 65..256 bytes, overlap-safe: every load happens before the first store. */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
+avx2_upto256(char *d, const char *s, size_t n)
+{
+    if (n <= 128) {
+        __m256i a = LOADU(s), b = LOADU(s + 32), c = LOADU(s + n - 64), e = LOADU(s + n - 32);
+        STOREU(d, a);
+        STOREU(d + 32, b);
+        STOREU(d + n - 64, c);
+        STOREU(d + n - 32, e);
+    } else {
+        __m256i a = LOADU(s), b = LOADU(s + 32), c = LOADU(s + 64), e = LOADU(s + 96);
+        __m256i f = LOADU(s + n - 128), g = LOADU(s + n - 96);
+        __m256i h = LOADU(s + n - 64), i = LOADU(s + n - 32);
+        STOREU(d, a);
+        STOREU(d + 32, b);
+        STOREU(d + 64, c);
+        STOREU(d + 96, e);
+        STOREU(d + n - 128, f);
+        STOREU(d + n - 96, g);
+        STOREU(d + n - 64, h);
+        STOREU(d + n - 32, i);
+    }
+}
+
 /* Forward: disjoint ranges or dst < src (loads always run ahead of the stores). */
 WALLOC_COPY_NO_LIBCALL void *walloc_copy_avx2_fwd(void *dst, const void *src, size_t n)
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
+    if (n <= 256) {
+        avx2_upto256(d, s, n);
+        return dst;
+    }
     const __m256i h0 = LOADU(s), h1 = LOADU(s + 32);
     const __m256i tail = LOADU(s + n - 32);
     size_t skew = 64 - ((uintptr_t)d & 63); /* 1..64 */
@@ -89,6 +121,10 @@ WALLOC_COPY_NO_LIBCALL void *walloc_copy_avx2_bwd(void *dst, const void *src, si
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
+    if (n <= 256) {
+        avx2_upto256(d, s, n);
+        return dst;
+    }
     const __m256i t0 = LOADU(s + n - 64), t1 = LOADU(s + n - 32);
     const __m256i head = LOADU(s);
     size_t skew = (((uintptr_t)(d + n) - 1) & 63) + 1; /* 1..64 */
