@@ -139,6 +139,15 @@ walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t si
     return s;
 }
 
+bool checked_was_freed(struct checked_table *tbl, uint64_t h)
+{
+    wl_lock(&tbl->lock);
+    const uint64_t *v = find(tbl, h);
+    bool freed = v != NULL && (*v & FREED_BIT);
+    wl_unlock(&tbl->lock);
+    return freed;
+}
+
 uint64_t checked_forget_range(struct checked_table *tbl, uint64_t lo, uint64_t hi)
 {
     uint64_t live = 0;

@@ -21,6 +21,9 @@ bool checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size);
  * WALLOC_ERR_SIZE_MISMATCH or WALLOC_ERR_NOT_A_BLOCK. */
 walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size);
 
+/* true when h is a block that was freed (and not handed out again). */
+bool checked_was_freed(struct checked_table *tbl, uint64_t h);
+
 /* Forgets every block whose handle is in [lo, hi); returns how many of them were live. */
 uint64_t checked_forget_range(struct checked_table *tbl, uint64_t lo, uint64_t hi);
 

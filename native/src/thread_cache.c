@@ -14,6 +14,7 @@ static wl_mutex g_lock = WL_MUTEX_INIT;
 static walloc *g_live;
 static uint64_t g_next_id = 1;
 
+#if WALLOC_THREAD_CACHE
 static walloc *live_instance(uint64_t id)
 {
     for (walloc *w = g_live; w != NULL; w = w->next_live)
@@ -21,6 +22,7 @@ static walloc *live_instance(uint64_t id)
             return w;
     return NULL;
 }
+#endif
 
 void tcache_lock(walloc *w)
 {
@@ -119,8 +121,7 @@ uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
     if (t->chunk_size == 0 || size * 4 > t->chunk_size)
         return WALLOC_NULL;
     if (tt->chunk_end - tt->chunk_cur < size) {
-        if (!chunk_renew(tt, t))
-            return WALLOC_NULL;
+        bool renewed = chunk_renew(tt, t);
         if (b->head != WALLOC_NULL) { /* carving the old chunk may have filled this bin */
             uint64_t h = b->head;
             b->head = block_word_load(handle_ptr(t->owner, h), 0);
@@ -128,6 +129,8 @@ uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
             tc_count(&tt->cached_bytes, -(int64_t)size);
             return h;
         }
+        if (!renewed)
+            return WALLOC_NULL;
     }
     uint64_t h = tt->chunk_cur;
     tt->chunk_cur += size;

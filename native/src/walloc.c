@@ -234,8 +234,8 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
     uint64_t bsize = req <= WALLOC_MAX_CLASS_SIZE ? t->class_size[size_class_for(req, t->align_shift)]
                                                   : large_round(req);
     walloc_status s = tier_check_range(t, h, bsize);
-    if (unlikely(s != WALLOC_OK))
-        return s;
+    if (unlikely(s != WALLOC_OK)) /* a freed large block may have gone back to the head */
+        return w->checked && checked_was_freed(w->table, h) ? WALLOC_ERR_DOUBLE_FREE : s;
     if (unlikely(w->checked) && (s = checked_on_free(w->table, h, size)) != WALLOC_OK)
         return s;
     release_block(w, t, h, req, bsize);

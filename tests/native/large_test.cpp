@@ -1,0 +1,60 @@
+// Blocks above the largest size class: coalescing keeps a long random workload of mixed large
+// sizes from fragmenting the tier.
+#include "walloc_fixture.h"
+
+#include <map>
+
+TEST(Large, LongMixedWorkloadKeepsTheHeadBounded)
+{
+    auto w = make_walloc(256u << 20, 1);
+    Rng rng(2024);
+    std::map<walloc_handle, uint64_t> live;
+    uint64_t live_bytes = 0, max_live = 0;
+    for (int i = 0; i < 200000; i++) {
+        if (live_bytes < (16u << 20) && (live.empty() || rng.below(2))) {
+            uint64_t size = 65537 + rng.below(rng.below(10) == 0 ? (4u << 20) : (512u << 10));
+            walloc_handle h = walloc_alloc(w.get(), size, WALLOC_TIER_TOP);
+            ASSERT_NE(h, WALLOC_NULL) << "step " << i;
+            live[h] = size;
+            live_bytes += size;
+            max_live = std::max(max_live, live_bytes);
+        } else {
+            auto it = live.begin();
+            std::advance(it, rng.below(live.size()));
+            ASSERT_EQ(walloc_free(w.get(), it->first, it->second), WALLOC_OK);
+            live_bytes -= it->second;
+            live.erase(it);
+        }
+    }
+    walloc_stats s = stats_of(w.get(), WALLOC_TIER_TOP);
+    // Without coalescing the head would creep towards the 128 MiB capacity; with it, it stays
+    // within a small factor of the most bytes ever live at once.
+    EXPECT_LT(s.peak, 2 * max_live + (8u << 20)) << "peak " << s.peak << " max live " << max_live;
+    for (auto &[h, size] : live)
+        ASSERT_EQ(walloc_free(w.get(), h, size), WALLOC_OK);
+    s = stats_of(w.get(), WALLOC_TIER_TOP);
+    EXPECT_EQ(s.live_bytes, 0u);
+    EXPECT_EQ(s.bump_head, 0u) << "everything freed: the extents merge back into the head";
+    EXPECT_EQ(s.free_bytes, 0u);
+}
+
+TEST(Large, FreedNeighboursMergeIntoOneExtent)
+{
+    auto w = make_walloc(64u << 20, 1);
+    const uint64_t size = 100000; // 102400 after rounding
+    walloc_handle a = walloc_alloc(w.get(), size, WALLOC_TIER_MIDDLE);
+    walloc_handle b = walloc_alloc(w.get(), size, WALLOC_TIER_MIDDLE);
+    walloc_handle c = walloc_alloc(w.get(), size, WALLOC_TIER_MIDDLE);
+    walloc_handle guard = walloc_alloc(w.get(), size, WALLOC_TIER_MIDDLE);
+    ASSERT_EQ(b, a + 102400);
+    ASSERT_EQ(c, b + 102400);
+    ASSERT_EQ(walloc_free(w.get(), a, size), WALLOC_OK);
+    ASSERT_EQ(walloc_free(w.get(), c, size), WALLOC_OK);
+    ASSERT_EQ(walloc_free(w.get(), b, size), WALLOC_OK); // joins a and c
+    // One block of three times the size now fits where the three were.
+    walloc_handle big = walloc_alloc(w.get(), 3 * 102400, WALLOC_TIER_MIDDLE);
+    EXPECT_EQ(big, a);
+    EXPECT_EQ(walloc_free(w.get(), big, 3 * 102400), WALLOC_OK);
+    EXPECT_EQ(walloc_free(w.get(), guard, size), WALLOC_OK);
+    EXPECT_EQ(stats_of(w.get(), WALLOC_TIER_MIDDLE).bump_head, 0u);
+}
