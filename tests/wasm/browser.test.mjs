@@ -1,0 +1,123 @@
+// Headless Chromium (Debian's /usr/bin/chromium driven by playwright-core): the demo page served
+// from 127.0.0.1 loads assets through the real page; bytes, stats, evict, compact; screenshot.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { WASM_DIR, ROOT, startServer } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = process.env.WALLOC_ARTIFACTS ?? path.join(ROOT, 'tests/wasm/artifacts');
+const require = createRequire(path.join(WASM_DIR, 'package.json'));
+let chromium;
+try { ({ chromium } = require('playwright-core')); } catch { /* reported below */ }
+const skip = !chromium ? 'playwright-core missing: npm ci in wasm-emscripten/' : !existsSync(CHROMIUM) ? `${CHROMIUM} missing` : false;
+
+let srv, browser, page;
+const consoleErrors = [];
+
+before(async () => {
+  if (skip) return;
+  srv = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM, chromiumSandbox: false, headless: true,
+    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+test('demo page in headless Chromium: load, verify, evict, compact, screenshot', { skip, timeout: 120000 }, async () => {
+  await page.goto(`${srv.url}demo/`);
+  await page.waitForSelector('#status[data-state="ready"]', { timeout: 30000 });
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP served');
+
+  await page.click('#load-batch');
+  await page.waitForFunction(() => document.body.dataset.assets === '5' && !window.demo.state.busy);
+  await page.click('#load-batch');
+  await page.waitForFunction(() => document.body.dataset.assets === '10' && !window.demo.state.busy);
+  await page.click('#load-batch');
+  await page.waitForFunction(() => document.body.dataset.assets === '15' && !window.demo.state.busy);
+
+  // Bytes: every asset matches the server's pattern, read through the page's own Walloc.
+  const check = await page.evaluate(() => {
+    const { w, manifest } = window.demo.state;
+    const bad = [];
+    for (const a of w.assets()) {
+      const name = a.path.replace(/\?.*$/, '');
+      const m = manifest.find((x) => x.path === name);
+      if (!m || m.size !== a.size || !window.demo.patternOk(w.read(a.handle), m.seed)) bad.push(a.path);
+    }
+    const s = w.memoryStats();
+    return { bad, assets: s.assets, live: s.tiers.map((t) => t.liveBytes), blocks: s.totals.liveBlocks,
+      verifiedCells: document.querySelectorAll('#asset-rows td.ok').length, growths: s.growths };
+  });
+  assert.deepEqual(check.bad, []);
+  assert.equal(check.assets, 15);
+  assert.equal(check.blocks, 15);
+  assert.equal(check.verifiedCells, 15, 'the table shows every asset verified');
+  assert.ok(check.live.every((x) => x > 0), 'each tier holds assets');
+  assert.ok(check.growths >= 1);
+
+  const liveBefore = await page.evaluate(() => window.demo.state.w.memoryStats().totals.liveBytes);
+  await page.click('#evict');
+  const afterEvict = await page.evaluate(() => ({ assets: window.demo.state.w.assets().length, s: window.demo.state.w.memoryStats() }));
+  assert.equal(afterEvict.assets, 14);
+  assert.ok(afterEvict.s.totals.liveBytes < liveBefore);
+  assert.ok(afterEvict.s.totals.freeBytes > 0, 'the evicted block waits for reuse');
+
+  await page.click('#compact');
+  const afterCompact = await page.evaluate(() => window.demo.state.w.assets().map((a) => a.path));
+  assert.equal(afterCompact.length, 9, 'the last batch (5 assets) was unloaded');
+  assert.ok(afterCompact.every((p) => !p.endsWith('batch=3')));
+  const rows = await page.locator('#asset-rows tr').count();
+  assert.equal(rows, 9);
+
+  await page.click('#scratch');
+  await page.click('#load-batch');
+  await page.waitForFunction(() => document.body.dataset.assets === '14' && !window.demo.state.busy);
+  await page.waitForTimeout(700); // bars animate
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = path.join(ARTIFACTS, 'demo.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  assert.ok(existsSync(shot));
+  console.log(`# screenshot: ${shot}`);
+
+  await page.click('#reset');
+  assert.equal(await page.evaluate(() => window.demo.state.w.memoryStats().totals.liveBlocks), 0);
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('walloc.mjs in the page: streaming compile, growth, views, errors', { skip, timeout: 60000 }, async () => {
+  await page.goto(`${srv.url}demo/`);
+  const r = await page.evaluate(async () => {
+    const { Walloc } = await import('/walloc.mjs');
+    const w = await Walloc.create({ capacity: 64 << 20 });
+    const h = w.allocate(4096, 'top');
+    const v = w.viewFloat32(h);
+    v.array.fill(2.5);
+    const buf = w.memory.buffer;
+    const hs = [];
+    while (w.memory.buffer === buf) hs.push(w.allocate(1 << 20, 'bottom'));
+    const errors = [];
+    try { w.allocate(-1); } catch (e) { errors.push(e.constructor.name); }
+    try { w.write(h, new Uint8Array(5000)); } catch (e) { errors.push(e.constructor.name); }
+    try { w.allocate('x'); } catch (e) { errors.push(e.constructor.name); }
+    const rec = await w.loadAsset('/assets/meshes/castle.glb', 'mesh');
+    return { simd: Walloc.simdSupported, after: v.get(1023), len: v.array.length, errors, rec: { size: rec.size, tier: rec.tier } };
+  });
+  assert.equal(r.simd, true);
+  assert.equal(r.after, 2.5);
+  assert.equal(r.len, 1024);
+  assert.deepEqual(r.errors, ['RangeError', 'RangeError', 'TypeError']);
+  assert.deepEqual(r.rec, { size: 1280 * 1024, tier: 0 });
+});
