@@ -8,54 +8,28 @@
  * non-temporal stores beat glibc by ~1.6x. So the whole copy is hand-written, and marked so the
  * compiler cannot turn it back into a memcpy call (WALLOC_COPY_NO_LIBCALL).
  *
- * Native layout:
- *   0..32 bytes     two overlapping moves of 1/2/4/8/16 bytes, no loop
- *   33..64 bytes    four overlapping 16-byte SSE2 moves, all loads before all stores
- *   65.. bytes      a kernel chosen once by cpuid: AVX2 (copy_avx2.c, compiled with -mavx2) or
- *                   SSE2 (below). Up to 256 (AVX2) / 128 (SSE2) bytes: overlapping 32/16-byte
- *                   moves; above: 4x-unrolled vector loop, unaligned loads, aligned stores
- *                   after a head fix-up, source prefetch past 4 KiB, non-temporal stores from
- *                   WALLOC_COPY_NT_THRESHOLD up.
+ * Native: walloc_memcpy / walloc_memmove jump through a pointer, set once from cpuid, to a
+ * complete implementation: AVX2 (copy_avx2.c, compiled with -mavx2) or SSE2 (here). The SSE2
+ * one:
+ *   0..16 bytes     two overlapping scalar moves of 1/2/4/8 bytes, no loop
+ *   17..128 bytes   two, four or eight overlapping 16-byte moves, all loads before all stores
+ *   129.. bytes     4x-unrolled 16-byte loop: unaligned loads, aligned stores after a head
+ *                   fix-up, source prefetch past 4 KiB, non-temporal stores from
+ *                   WALLOC_COPY_NT_THRESHOLD up (disjoint ranges only).
+ * The AVX2 one has the same shape with 32-byte moves from 33 bytes (up to 256 without a loop).
  * Because the small paths load everything before storing, they are memmove-safe; memmove only
  * adds the direction choice for the loops.
  *
- * WebAssembly layout (no AVX2 file there): small copies inline (scalar or SIMD128), from
+ * WebAssembly (no AVX2 file there): small copies inline (scalar or SIMD128), from
  * WALLOC_WASM_MEMORY_COPY_MIN up __builtin_memcpy/__builtin_memmove, which compile to a single
  * `memory.copy` with -mbulk-memory: V8 runs that 1.4-1.7x faster than any SIMD128 loop from
  * 1 KiB up, but it has a flat 5-8 ns cost that an inline copy beats for small sizes.
  */
+#define WALLOC_COPY_IMPLEMENTATION 1
 #include "walloc.h"
 #include "copy_internal.h"
 
 #include <stdint.h>
-
-/* Unaligned, aliasing-safe scalar accesses (no memcpy needed to express them). */
-typedef uint16_t __attribute__((may_alias, aligned(1))) walloc_u16u;
-typedef uint32_t __attribute__((may_alias, aligned(1))) walloc_u32u;
-typedef uint64_t __attribute__((may_alias, aligned(1))) walloc_u64u;
-
-/* 0..16 bytes: two overlapping scalar moves (both loads first, so overlap-safe). */
-static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void copy_upto16(char *d, const char *s, size_t n)
-{
-    if (n >= 8) {
-        uint64_t a = *(const walloc_u64u *)s;
-        uint64_t b = *(const walloc_u64u *)(s + n - 8);
-        *(walloc_u64u *)d = a;
-        *(walloc_u64u *)(d + n - 8) = b;
-    } else if (n >= 4) {
-        uint32_t a = *(const walloc_u32u *)s;
-        uint32_t b = *(const walloc_u32u *)(s + n - 4);
-        *(walloc_u32u *)d = a;
-        *(walloc_u32u *)(d + n - 4) = b;
-    } else if (n >= 2) {
-        uint16_t a = *(const walloc_u16u *)s;
-        uint16_t b = *(const walloc_u16u *)(s + n - 2);
-        *(walloc_u16u *)d = a;
-        *(walloc_u16u *)(d + n - 2) = b;
-    } else if (n == 1) {
-        *d = *s;
-    }
-}
 
 #if defined(__wasm__)
 /* ------------------------------------------------------------------------------------------ */
@@ -116,12 +90,12 @@ typedef __m128i walloc_v16;
 
 #endif
 
-/* 0..128 bytes, overlap-safe: every load happens before the first store. Natively copy.c
- * inlines it up to 64 bytes and the SSE2 kernel uses it for 65..128. */
-static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void copy_small(char *d, const char *s, size_t n)
+/* 0..128 bytes, overlap-safe: every load happens before the first store. */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
+copy_small(char *d, const char *s, size_t n)
 {
     if (n <= 16) {
-        copy_upto16(d, s, n);
+        walloc_copy_upto16(d, s, n);
     } else if (n <= 32) {
         walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + n - 16);
         V16_STORE(d, a);
@@ -175,7 +149,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
 {
     if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
         return wasm_bulk_copy(dst, src, n);
-    if (n <= WALLOC_COPY_INLINE_MAX)
+    if (n <= 128)
         copy_small((char *)dst, (const char *)src, n);
     else
         wasm_mid_fwd((char *)dst, (const char *)src, n);
@@ -186,7 +160,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n
 {
     if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
         return wasm_bulk_copy(dst, src, n);
-    if (n <= WALLOC_COPY_INLINE_MAX)
+    if (n <= 128)
         copy_small((char *)dst, (const char *)src, n);
     else if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
         wasm_mid_fwd((char *)dst, (const char *)src, n);
@@ -207,21 +181,17 @@ int walloc_copy_active_isa(void)
 
 #else /* native */
 
-/* ---- SSE2 kernels (x86-64 baseline). Same shape as the AVX2 ones in copy_avx2.c. ---- */
+/* ---- SSE2 (x86-64 baseline). Same shape as the AVX2 code in copy_avx2.c. ---- */
 
 #define SSE2_PREFETCH_AHEAD 512
 
-/* Forward: disjoint ranges or dst < src. The first 64 and last 16 bytes are loaded up front and
+/* n > 128. Forward: disjoint ranges or dst < src. The first 64 and last 16 bytes are loaded up front and
  * stored last, so the loop can start at the next 64-byte boundary of dst (aligned stores, whole
  * cache lines per iteration) and the remainder can overshoot into the tail's bytes. */
-WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_fwd(void *dst, const void *src, size_t n)
+static WALLOC_COPY_NO_LIBCALL void *sse2_fwd(void *dst, const void *src, size_t n)
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
-    if (n <= 128) {
-        copy_small(d, s, n);
-        return dst;
-    }
     const __m128i h0 = V16_LOAD(s), h1 = V16_LOAD(s + 16);
     const __m128i h2 = V16_LOAD(s + 32), h3 = V16_LOAD(s + 48);
     const __m128i tail = V16_LOAD(s + n - 16);
@@ -282,17 +252,13 @@ WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_fwd(void *dst, const void *src, si
     return dst;
 }
 
-/* Backward: disjoint ranges or dst > src. Mirror image of the forward kernel: the last 64 and
+/* n > 128. Backward: disjoint ranges or dst > src. Mirror image of the forward kernel: the last 64 and
  * first 16 bytes are loaded up front, the loop runs down from the last 64-byte boundary of
  * dst's end. Used by memmove only, so no non-temporal variant. */
-WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_bwd(void *dst, const void *src, size_t n)
+static WALLOC_COPY_NO_LIBCALL void *sse2_bwd(void *dst, const void *src, size_t n)
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
-    if (n <= 128) {
-        copy_small(d, s, n);
-        return dst;
-    }
     const __m128i t0 = V16_LOAD(s + n - 64), t1 = V16_LOAD(s + n - 48);
     const __m128i t2 = V16_LOAD(s + n - 32), t3 = V16_LOAD(s + n - 16);
     const __m128i head = V16_LOAD(s);
@@ -339,76 +305,96 @@ WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_bwd(void *dst, const void *src, si
     return dst;
 }
 
-/* ---- Run-time choice of the kernels ---- */
+WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2(void *dst, const void *src, size_t n)
+{
+    if (n <= 128) {
+        copy_small((char *)dst, (const char *)src, n);
+        return dst;
+    }
+    return sse2_fwd(dst, src, n);
+}
 
-typedef void *(*walloc_copy_kernel)(void *, const void *, size_t);
+WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2(void *dst, const void *src, size_t n)
+{
+    if (n <= 128) {
+        copy_small((char *)dst, (const char *)src, n);
+        return dst;
+    }
+    if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
+        return sse2_fwd(dst, src, n);
+    return sse2_bwd(dst, src, n);
+}
 
-typedef struct walloc_copy_kernels {
-    walloc_copy_kernel fwd;
-    walloc_copy_kernel bwd;
+/* ---- Run-time choice ---- */
+
+typedef void *(*walloc_copy_fn)(void *, const void *, size_t);
+
+typedef struct walloc_copy_impl {
+    walloc_copy_fn copy;
+    walloc_copy_fn move;
     int isa;
-} walloc_copy_kernels;
+} walloc_copy_impl;
 
-static const walloc_copy_kernels kernels_sse2 = {walloc_copy_sse2_fwd, walloc_copy_sse2_bwd,
-                                                 WALLOC_COPY_ISA_SSE2};
-static const walloc_copy_kernels kernels_avx2 = {walloc_copy_avx2_fwd, walloc_copy_avx2_bwd,
-                                                 WALLOC_COPY_ISA_AVX2};
+static const walloc_copy_impl impl_sse2 = {walloc_memcpy_sse2, walloc_memmove_sse2,
+                                           WALLOC_COPY_ISA_SSE2};
+static const walloc_copy_impl impl_avx2 = {walloc_memcpy_avx2, walloc_memmove_avx2,
+                                           WALLOC_COPY_ISA_AVX2};
 
 static int cpu_has_avx2(void)
 {
-    /* libgcc's check includes the OS support bits (XGETBV), not just the cpuid flag. */
+    /* libgcc's check includes the OS support bits (XGETBV), not just the cpuid flag. Safe to
+     * call before constructors have run. */
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") ? 1 : 0;
 }
 
-static void *resolve_fwd(void *dst, const void *src, size_t n);
-static void *resolve_bwd(void *dst, const void *src, size_t n);
+static void *resolve_copy(void *dst, const void *src, size_t n);
+static void *resolve_move(void *dst, const void *src, size_t n);
 
-/* The kernels in use. They start as resolvers that pick the kernels on the first call (so a
- * copy made before constructors run still works) and then forward to them. Relaxed is enough:
- * every value ever stored is a complete, correct kernel, and racing resolvers store the same
- * one. One load and an indirect call per copy of more than WALLOC_COPY_INLINE_MAX bytes. */
-static _Atomic(walloc_copy_kernel) active_fwd = resolve_fwd;
-static _Atomic(walloc_copy_kernel) active_bwd = resolve_bwd;
+/* The implementations in use. They start as resolvers that choose on the first call (so a copy
+ * made before constructors run still works) and then forward. Relaxed is enough: every value
+ * ever stored is a complete, correct function, and racing resolvers store the same one. */
+static _Atomic(walloc_copy_fn) active_copy = resolve_copy;
+static _Atomic(walloc_copy_fn) active_move = resolve_move;
 static _Atomic(int) active_isa; /* 0 until resolved */
 
-static void use_kernels(const walloc_copy_kernels *k)
+static void use_impl(const walloc_copy_impl *impl)
 {
-    atomic_store_explicit(&active_fwd, k->fwd, memory_order_relaxed);
-    atomic_store_explicit(&active_bwd, k->bwd, memory_order_relaxed);
-    atomic_store_explicit(&active_isa, k->isa, memory_order_relaxed);
+    atomic_store_explicit(&active_copy, impl->copy, memory_order_relaxed);
+    atomic_store_explicit(&active_move, impl->move, memory_order_relaxed);
+    atomic_store_explicit(&active_isa, impl->isa, memory_order_relaxed);
 }
 
-static __attribute__((noinline, cold)) const walloc_copy_kernels *resolve_kernels(void)
+static __attribute__((noinline, cold)) const walloc_copy_impl *resolve_impl(void)
 {
-    const walloc_copy_kernels *k = cpu_has_avx2() ? &kernels_avx2 : &kernels_sse2;
-    use_kernels(k);
-    return k;
+    const walloc_copy_impl *impl = cpu_has_avx2() ? &impl_avx2 : &impl_sse2;
+    use_impl(impl);
+    return impl;
 }
 
-static __attribute__((cold)) void *resolve_fwd(void *dst, const void *src, size_t n)
+static __attribute__((cold)) void *resolve_copy(void *dst, const void *src, size_t n)
 {
-    return resolve_kernels()->fwd(dst, src, n);
+    return resolve_impl()->copy(dst, src, n);
 }
 
-static __attribute__((cold)) void *resolve_bwd(void *dst, const void *src, size_t n)
+static __attribute__((cold)) void *resolve_move(void *dst, const void *src, size_t n)
 {
-    return resolve_kernels()->bwd(dst, src, n);
+    return resolve_impl()->move(dst, src, n);
 }
 
 int walloc_copy_force_isa(int isa)
 {
     switch (isa) {
     case WALLOC_COPY_ISA_AUTO:
-        resolve_kernels();
+        resolve_impl();
         return 1;
     case WALLOC_COPY_ISA_SSE2:
-        use_kernels(&kernels_sse2);
+        use_impl(&impl_sse2);
         return 1;
     case WALLOC_COPY_ISA_AVX2:
         if (!cpu_has_avx2())
             return 0;
-        use_kernels(&kernels_avx2);
+        use_impl(&impl_avx2);
         return 1;
     default:
         return 0;
@@ -418,27 +404,18 @@ int walloc_copy_force_isa(int isa)
 int walloc_copy_active_isa(void)
 {
     int isa = atomic_load_explicit(&active_isa, memory_order_relaxed);
-    return isa ? isa : resolve_kernels()->isa;
+    return isa ? isa : resolve_impl()->isa;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
+/* One load and an indirect jump (a tail call), like glibc's memcpy through the PLT. */
+void *walloc_memcpy(void *dst, const void *src, size_t n)
 {
-    if (n <= WALLOC_COPY_INLINE_MAX)
-        copy_small((char *)dst, (const char *)src, n);
-    else
-        return atomic_load_explicit(&active_fwd, memory_order_relaxed)(dst, src, n); /* tail call */
-    return dst;
+    return atomic_load_explicit(&active_copy, memory_order_relaxed)(dst, src, n);
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
+void *walloc_memmove(void *dst, const void *src, size_t n)
 {
-    if (n <= WALLOC_COPY_INLINE_MAX)
-        copy_small((char *)dst, (const char *)src, n);
-    else if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
-        return atomic_load_explicit(&active_fwd, memory_order_relaxed)(dst, src, n);
-    else
-        return atomic_load_explicit(&active_bwd, memory_order_relaxed)(dst, src, n);
-    return dst;
+    return atomic_load_explicit(&active_move, memory_order_relaxed)(dst, src, n);
 }
 
 #endif /* native */

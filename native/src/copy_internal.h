@@ -1,19 +1,18 @@
 /*
  * copy_internal.h - the pieces behind walloc_memcpy / walloc_memmove (copy.c, copy_avx2.c).
  *
- * walloc_memcpy and walloc_memmove handle sizes up to WALLOC_COPY_INLINE_MAX inline in copy.c
- * (overlapping moves: everything is loaded before anything is stored, so those sizes are
- * memmove-safe for free). Natively, larger sizes go to one of two kernels per instruction set,
- * chosen once at run time with cpuid:
+ * Native: walloc_memcpy and walloc_memmove are one indirect jump (like glibc's ifunc'ed memcpy
+ * through the PLT) into a complete implementation per instruction set, chosen once with cpuid:
  *
- *   *_fwd(dst, src, n)  forward copy; correct for disjoint ranges and for dst < src overlapping
- *                        (memmove's forward case). Non-temporal stores from
- *                        WALLOC_COPY_NT_THRESHOLD bytes up when the ranges do not overlap.
- *   *_bwd(dst, src, n)  backward copy; correct for disjoint ranges and for dst > src.
+ *   walloc_memcpy_sse2 / walloc_memmove_sse2   copy.c, x86-64 baseline
+ *   walloc_memcpy_avx2 / walloc_memmove_avx2   copy_avx2.c, compiled with -mavx2
  *
- * Both kernels accept any n > 64 (sizes up to 128 for SSE2, 256 for AVX2, are again overlapping
- * moves, memmove-safe in both kernels). Not part of the public API: tests and benchmarks use
- * this header to exercise each instruction set on any machine.
+ * Each is complete for every size, so the AVX2 one can use 32-byte moves from 33 bytes up
+ * without a second dispatch (a second indirect call cost ~3 cycles at 65-128 bytes, a third of
+ * the whole copy). WebAssembly: no dispatch; copy.c holds the only implementation.
+ *
+ * Not part of the public API: tests and benchmarks use this header to reach each instruction
+ * set on any machine.
  */
 #ifndef WALLOC_COPY_INTERNAL_H
 #define WALLOC_COPY_INTERNAL_H
@@ -25,23 +24,14 @@
 extern "C" {
 #endif
 
-/* Largest size copy.c handles inline, before any dispatch. Natively 64: from 65 bytes the AVX2
- * kernel's 32-byte moves beat 16-byte ones (measured: 128 B was up to 1.5x slower with eight
- * 16-byte moves than glibc's four 32-byte ones), and only the kernel may use AVX2. In wasm there
- * is no dispatch and SIMD128 is 16 bytes wide anyway. */
-#if defined(__wasm__)
-#define WALLOC_COPY_INLINE_MAX 128
-#else
-#define WALLOC_COPY_INLINE_MAX 64
-#endif
-
 /* From this size up, native copies whose ranges do not overlap use non-temporal stores: the
  * destination would not fit in the cache anyway, so writing around it saves the read-for-
  * ownership of every destination line and keeps the rest of the cache (including the source
  * being read) intact. Chosen by measurement on the target (AMD EPYC Zen 3, 32 MiB L3 shared,
- * 2 vCPUs): below this size a cached copy is faster, because the data is often still in L2/L3
- * when the caller reads it. */
-#ifndef WALLOC_COPY_NT_THRESHOLD /* overridable at build time, for measuring */
+ * 2 vCPUs): below it a cached copy is faster, because source and destination still fit in
+ * L2/L3 and the caller usually reads the destination soon. Overridable at build time for
+ * measuring. */
+#ifndef WALLOC_COPY_NT_THRESHOLD
 #define WALLOC_COPY_NT_THRESHOLD ((size_t)4 << 20)
 #endif
 
@@ -71,27 +61,63 @@ enum {
 #endif
 
 #if !defined(__wasm__)
-/* Kernels (native only). n must be greater than 64. They return dst. */
-void *walloc_copy_sse2_fwd(void *dst, const void *src, size_t n);
-void *walloc_copy_sse2_bwd(void *dst, const void *src, size_t n);
-void *walloc_copy_avx2_fwd(void *dst, const void *src, size_t n);
-void *walloc_copy_avx2_bwd(void *dst, const void *src, size_t n);
+/* Complete implementations per instruction set (native only); same contract as the public
+ * functions. The AVX2 ones may only run where cpuid reports AVX2. */
+void *walloc_memcpy_sse2(void *dst, const void *src, size_t n);
+void *walloc_memmove_sse2(void *dst, const void *src, size_t n);
+void *walloc_memcpy_avx2(void *dst, const void *src, size_t n);
+void *walloc_memmove_avx2(void *dst, const void *src, size_t n);
 
 /* 1 when the ranges [dst, dst+n) and [src, src+n) do not overlap. */
-static inline int walloc_copy_disjoint(const void *dst, const void *src, size_t n) {
+static inline int walloc_copy_disjoint(const void *dst, const void *src, size_t n)
+{
     uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
     return d - s >= n && s - d >= n;
 }
 #endif
 
 /* Makes walloc_memcpy / walloc_memmove use the given instruction set from now on (tests,
- * benchmarks). Returns 1 on success, 0 when the CPU cannot run it (nothing changes). Not
- * meant to be called while other threads copy (they would see either choice, both correct). */
+ * benchmarks). Returns 1 on success, 0 when the CPU cannot run it or isa is unknown (nothing
+ * changes). WebAssembly: only WALLOC_COPY_ISA_AUTO succeeds. Threads copying at the same
+ * moment see either choice; both are correct. */
 int walloc_copy_force_isa(int isa);
 
-/* The instruction set walloc_memcpy uses now (WALLOC_COPY_ISA_SSE2 or _AVX2; resolves it if
- * no copy happened yet). */
+/* The instruction set walloc_memcpy uses now (WALLOC_COPY_ISA_SSE2 or _AVX2, resolving it if no
+ * copy happened yet; WALLOC_COPY_ISA_AUTO in WebAssembly). */
 int walloc_copy_active_isa(void);
+
+#if defined(WALLOC_COPY_IMPLEMENTATION)
+/* ---- Shared by copy.c and copy_avx2.c only ---- */
+
+/* Unaligned, aliasing-safe scalar accesses (no memcpy call needed to express them). */
+typedef uint16_t __attribute__((may_alias, aligned(1))) walloc_u16u;
+typedef uint32_t __attribute__((may_alias, aligned(1))) walloc_u32u;
+typedef uint64_t __attribute__((may_alias, aligned(1))) walloc_u64u;
+
+/* 0..16 bytes: two overlapping scalar moves, both loads first (so overlap-safe). */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
+walloc_copy_upto16(char *d, const char *s, size_t n)
+{
+    if (n >= 8) {
+        uint64_t a = *(const walloc_u64u *)s;
+        uint64_t b = *(const walloc_u64u *)(s + n - 8);
+        *(walloc_u64u *)d = a;
+        *(walloc_u64u *)(d + n - 8) = b;
+    } else if (n >= 4) {
+        uint32_t a = *(const walloc_u32u *)s;
+        uint32_t b = *(const walloc_u32u *)(s + n - 4);
+        *(walloc_u32u *)d = a;
+        *(walloc_u32u *)(d + n - 4) = b;
+    } else if (n >= 2) {
+        uint16_t a = *(const walloc_u16u *)s;
+        uint16_t b = *(const walloc_u16u *)(s + n - 2);
+        *(walloc_u16u *)d = a;
+        *(walloc_u16u *)(d + n - 2) = b;
+    } else if (n == 1) {
+        *d = *s;
+    }
+}
+#endif /* WALLOC_COPY_IMPLEMENTATION */
 
 #ifdef __cplusplus
 }
