@@ -1,0 +1,164 @@
+package io.walloc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.Test;
+
+/** The Block object: accessors, idempotent close, views, checked reads and writes. */
+class BlockTest extends WallocTestBase {
+
+    @Test
+    void accessorsAndClose() {
+        Walloc w = open();
+        Block b = w.allocateBlock(300, Tier.MIDDLE);
+        assertEquals(300, b.size());
+        assertSame(Tier.MIDDLE, b.tier());
+        assertSame(w, b.owner());
+        assertEquals(0, b.handle() % 64);
+        assertTrue(b.isAlive());
+        assertTrue(b.toString().contains("300 bytes"));
+        assertEquals(1, w.tierStats(Tier.MIDDLE).liveBlocks());
+        b.close();
+        b.close(); // double close: no-op
+        assertFalse(b.isAlive());
+        assertEquals(0, w.tierStats(Tier.MIDDLE).liveBlocks());
+        assertEquals(1, w.tierStats(Tier.MIDDLE).totalFrees());
+        InvalidHandleException e = assertThrows(InvalidHandleException.class, () -> b.write(0, new byte[1]));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(InvalidHandleException.class, () -> b.read(0, 1));
+        assertThrows(InvalidHandleException.class, b::asByteBuffer);
+    }
+
+    @Test
+    void writeReadAllSizes() {
+        Walloc w = open(32L << 20, true);
+        for (int n : new int[] {0, 1, 7, 64, 511, 512, 513, 4096, Block.JAVA_COPY_MAX, Block.JAVA_COPY_MAX + 1, 1 << 20}) {
+            try (Block b = w.allocateBlock(n + 16, Tier.TOP)) {
+                byte[] p = pattern(n, n);
+                b.write(16, p);
+                assertArrayEquals(p, b.read(16, n), "size " + n);
+                byte[] viaRaw = w.readData(b.handle() + 16, n);
+                assertArrayEquals(p, viaRaw, "size " + n + " through the raw API");
+                byte[] dst = new byte[n + 4];
+                b.read(16, dst, 4, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(p[i], dst[4 + i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void outOfBlockRangesThrow() {
+        Walloc w = open();
+        try (Block b = w.allocateBlock(100, Tier.BOTTOM)) {
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> b.write(90, new byte[11]));
+            assertTrue(e.getMessage().contains("outside block"), e.getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> b.write(-1, new byte[1]));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.read(101, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.read(0, 101));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.read(0, -1));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.write(0, new byte[10], 5, 6));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.read(0, new byte[10], 8, 3));
+            assertThrows(NullPointerException.class, () -> b.write(0, null));
+            assertThrows(NullPointerException.class, () -> b.read(0, null, 0, 0));
+            b.write(90, new byte[10]); // the edge itself is fine
+        }
+    }
+
+    @Test
+    void byteBufferView() {
+        Walloc w = open();
+        try (Block b = w.allocateBlock(256, Tier.TOP)) {
+            ByteBuffer v = b.asByteBuffer();
+            assertTrue(v.isDirect());
+            assertEquals(ByteOrder.nativeOrder(), v.order());
+            assertEquals(256, v.capacity());
+            assertEquals(0, v.position());
+            v.putInt(4, 0x11223344);
+            ByteBuffer v2 = b.asByteBuffer();
+            assertEquals(0x11223344, v2.getInt(4), "views share memory");
+            v2.position(10); // independent positions
+            assertEquals(0, b.asByteBuffer().position());
+            assertEquals(0x11223344, b.asByteBuffer().asIntBuffer().get(1), "typed views over the same memory");
+        }
+    }
+
+    @Test
+    void useAfterResetThrows() {
+        Walloc w = open();
+        Block b = w.allocateBlock(128, Tier.BOTTOM);
+        Block other = w.allocateBlock(128, Tier.TOP);
+        b.write(0, pattern(1, 128));
+        w.resetTier(Tier.BOTTOM);
+        assertFalse(b.isAlive());
+        assertTrue(other.isAlive(), "a reset of another tier leaves the block alone");
+        Block newer = w.allocateBlock(128, Tier.BOTTOM); // may reuse b's memory
+        newer.write(0, pattern(2, 128));
+        InvalidHandleException e = assertThrows(InvalidHandleException.class, () -> b.write(0, new byte[4]));
+        assertTrue(e.getMessage().contains("reset"), e.getMessage());
+        assertThrows(InvalidHandleException.class, () -> b.read(0, 4));
+        assertArrayEquals(pattern(2, 128), newer.read(0, 128), "the stale block did not touch the new one");
+        b.close(); // no free: the reset forgot it
+        assertEquals(1, w.tierStats(Tier.BOTTOM).liveBlocks());
+        newer.close();
+        other.close();
+    }
+
+    @Test
+    void compactKeepsBlocksBelowAndKillsAbove() {
+        Walloc w = open(16L << 20, true);
+        Block low = w.allocateBlock(100_000, Tier.MIDDLE); // large blocks come off the bump head
+        long keep = w.tierStats(Tier.MIDDLE).bumpHead();
+        Block high = w.allocateBlock(100_000, Tier.MIDDLE);
+        low.write(0, pattern(5, 1000));
+        w.fastCompactTier(Tier.MIDDLE, keep);
+        assertTrue(low.isAlive(), "below keep: still valid");
+        assertArrayEquals(pattern(5, 1000), low.read(0, 1000));
+        assertFalse(high.isAlive(), "above keep: released");
+        assertThrows(InvalidHandleException.class, () -> high.read(0, 1));
+        high.close();
+        low.close();
+        w.fastCompactTier(Tier.MIDDLE, 0);
+        assertThrows(InvalidHandleException.class, () -> low.read(0, 1));
+    }
+
+    @Test
+    void blocksFromAnotherInstanceAreTheirOwn() {
+        Walloc a = open();
+        Walloc b = open();
+        try (Block x = a.allocateBlock(64, Tier.TOP); Block y = b.allocateBlock(64, Tier.TOP)) {
+            x.write(0, pattern(1, 64));
+            y.write(0, pattern(2, 64));
+            assertArrayEquals(pattern(1, 64), x.read(0, 64));
+            assertArrayEquals(pattern(2, 64), y.read(0, 64));
+            assertSame(a, x.owner());
+        }
+    }
+
+    @Test
+    void concurrentCloseFreesOnce() throws Exception {
+        Walloc w = open();
+        for (int round = 0; round < 200; round++) {
+            Block b = w.allocateBlock(64, Tier.BOTTOM);
+            Thread[] ts = new Thread[4];
+            for (int i = 0; i < ts.length; i++) {
+                ts[i] = new Thread(b::close);
+                ts[i].start();
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+        }
+        TierStats s = w.tierStats(Tier.BOTTOM);
+        assertEquals(200, s.totalFrees());
+        assertEquals(0, s.liveBlocks());
+    }
+}
