@@ -1,0 +1,236 @@
+// Type declarations of walloc.mjs, the WebAssembly face of Walloc.
+
+/** A block's handle: its unsigned 32-bit address in linear memory. */
+export type Handle = number;
+
+/** 0 / 'top' (128-byte aligned), 1 / 'middle' (64), 2 / 'bottom' (8); names are case-insensitive. */
+export type Tier = 0 | 1 | 2 | 'top' | 'middle' | 'bottom' | 'TOP' | 'MIDDLE' | 'BOTTOM';
+
+export type TypedArrayConstructor =
+  | Int8ArrayConstructor | Uint8ArrayConstructor | Int16ArrayConstructor | Uint16ArrayConstructor
+  | Int32ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor
+  | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+
+export interface CreateOptions {
+  /** Bytes for all tiers together: at least 64 KiB (3 wasm pages in practice), below 4 GiB. Default 256 MiB. */
+  capacity?: number;
+  /** Share of capacity per tier [top, middle, bottom], each in (0, 1], sum at most 1. Default [0.5, 0.3, 0.2]. */
+  ratios?: [number, number, number];
+  /** Bytes linear memory may grow to (64 KiB .. 4 GiB, default 4 GiB). */
+  maximumMemory?: number;
+  /** The core's checked mode (detects double frees and size mismatches itself). */
+  checked?: boolean;
+  /** 'auto' (default): SIMD128 build when the engine supports it. */
+  simd?: 'auto' | boolean;
+  /** Where the .wasm is (default: dist/walloc.wasm or dist/walloc-nosimd.wasm beside walloc.mjs). */
+  wasmUrl?: string | URL;
+  /** The module's bytes (no fetch / file read). */
+  wasmBytes?: BufferSource;
+  /** A module compiled before (Walloc.compile). */
+  module?: WebAssembly.Module;
+  /** Base URL of relative asset paths (browser default: the page's directory). */
+  baseUrl?: string | URL;
+  /** Parallel requests of loadAssets (1..64, default 4). */
+  concurrency?: number;
+  /** Tier per asset type, merged over Walloc.DEFAULT_TYPE_TIERS. */
+  typeTiers?: Record<string, Tier>;
+}
+
+export interface TierStats {
+  tier: 0 | 1 | 2;
+  name: 'top' | 'middle' | 'bottom';
+  capacity: number;
+  /** Bytes of grown segments backing the tier. */
+  committed: number;
+  /** Bytes handed out by the bump head (also `used`). */
+  bumpHead: number;
+  used: number;
+  /** High-water mark of bumpHead (also `highWater`). */
+  peak: number;
+  highWater: number;
+  liveBytes: number;
+  liveBlocks: number;
+  freeBytes: number;
+  wastedBytes: number;
+  totalAllocs: number;
+  totalFrees: number;
+  failedAllocs: number;
+  resets: number;
+  alignment: number;
+  maxClassSize: number;
+  /** liveBytes / capacity. */
+  utilisation: number;
+}
+
+export interface MemoryStats {
+  tiers: [TierStats, TierStats, TierStats];
+  totals: {
+    capacity: number; committed: number; used: number; peak: number; liveBytes: number;
+    liveBlocks: number; freeBytes: number; wastedBytes: number; totalAllocs: number;
+    totalFrees: number; failedAllocs: number;
+  };
+  /** Size of linear memory in bytes and 64 KiB pages. */
+  memoryBytes: number;
+  pages: number;
+  maximumMemory: number;
+  maximumPages: number;
+  /** Memory growths seen since creation. */
+  growths: number;
+  /** liveBytes / committed. */
+  utilisation: number;
+  /** liveBytes / memoryBytes. */
+  memoryUtilisation: number;
+  assets: number;
+  loading: number;
+  wrapperLiveBlocks: number;
+}
+
+export interface GrowthEvent { oldBytes: number; newBytes: number; pages: number; growths: number; }
+
+export interface BlockInfo { handle: Handle; size: number; tier: 0 | 1 | 2; tierName: 'top' | 'middle' | 'bottom'; }
+
+export interface Asset {
+  readonly path: string;
+  readonly type: string;
+  readonly size: number;
+  readonly tier: 0 | 1 | 2;
+  readonly tierName: 'top' | 'middle' | 'bottom';
+  readonly handle: Handle;
+}
+
+export interface CopyOp { dst: Handle; src: Handle; length: number; dstOffset?: number; srcOffset?: number; }
+
+export interface LoadOptions {
+  tier?: Tier;
+  signal?: AbortSignal;
+  /** Per chunk; total is NaN without Content-Length. */
+  onProgress?: (p: { path: string; loaded: number; total: number }) => void;
+}
+
+export interface BatchItem { path: string; type?: string; tier?: Tier; }
+
+export interface BatchOptions {
+  concurrency?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: { path: string; done: number; total: number; bytes: number }) => void;
+  /** Resolve with one result per item instead of rejecting on the first failure. */
+  settle?: boolean;
+}
+
+export type Settled =
+  | { path: string; status: 'fulfilled'; value: Asset }
+  | { path: string; status: 'rejected'; reason: AssetLoadError };
+
+/** A view that stays correct across memory growth: read `array` each time you use it. */
+export class BlockView<T extends ArrayBufferView = Uint8Array> {
+  readonly handle: Handle;
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly byteLength: number;
+  readonly type: TypedArrayConstructor;
+  /** False once the block is freed, its tier reset or compacted away, or the instance destroyed. */
+  readonly valid: boolean;
+  /** A typed array over the current buffer (throws RangeError when the view is no longer valid). */
+  readonly array: T;
+  get(i: number): number | bigint;
+  set(i: number, v: number | bigint): void;
+  copyFrom(src: ArrayLike<number> | ArrayLike<bigint>, at?: number): this;
+  fill(v: number | bigint, start?: number, end?: number): this;
+  toArray(): T;
+}
+
+export class AssetLoadError extends Error {
+  readonly path: string;
+  /** HTTP status, when the server answered with an error. */
+  readonly status?: number;
+  readonly cause: unknown;
+}
+
+export class WallocError extends Error {
+  readonly status: number;
+}
+
+export declare const Status: Readonly<{
+  OK: 0; INVALID_ARGUMENT: 1; INVALID_TIER: 2; INVALID_HANDLE: 3; OUT_OF_BOUNDS: 4;
+  OUT_OF_MEMORY: 5; DOUBLE_FREE: 6; SIZE_MISMATCH: 7; NOT_A_BLOCK: 8; INVALID_CONFIG: 9;
+  INVALID_SIZE: 10;
+}>;
+
+export declare function simdSupported(): boolean;
+
+export class Walloc {
+  /** The null handle, 0xFFFFFFFF. */
+  static readonly NULL: 4294967295;
+  static readonly TIER_TOP: 0;
+  static readonly TIER_MIDDLE: 1;
+  static readonly TIER_BOTTOM: 2;
+  static readonly TIERS: readonly ['top', 'middle', 'bottom'];
+  static readonly Status: typeof Status;
+  static readonly PAGE_SIZE: 65536;
+  static readonly DEFAULT_TYPE_TIERS: Readonly<Record<string, 0 | 1 | 2>>;
+  static readonly simdSupported: boolean;
+  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WebAssembly.Module>;
+  static create(options?: CreateOptions): Promise<Walloc>;
+
+  private constructor();
+
+  readonly memory: WebAssembly.Memory;
+  readonly capacity: number;
+  readonly ratios: readonly [number, number, number];
+  readonly checked: boolean;
+  readonly alive: boolean;
+  readonly liveBlocks: number;
+  readonly baseUrl: string | undefined;
+  /** Raw wasm exports (no checks): for benchmarks and diagnostics. */
+  readonly exports: WebAssembly.Exports;
+  readonly instanceAddress: number;
+
+  /** A handle, or Walloc.NULL when the tier has no room. Default tier: bottom. */
+  allocate(size: number, tier?: Tier): Handle;
+  /** size, when given, must equal the allocated size. */
+  free(handle: Handle, size?: number): void;
+  blockInfo(handle: Handle): BlockInfo | undefined;
+  /** All or nothing: every entry Walloc.NULL when one does not fit. */
+  allocateBatch(requests: Array<number | { size: number; tier?: Tier }>): Handle[];
+  resetTier(tier: Tier): void;
+  fastCompactTier(tier: Tier, keepBytes?: number): void;
+  tierStats(tier: Tier): TierStats;
+  memoryStats(): MemoryStats;
+  onGrowth(listener: (e: GrowthEvent) => void): () => void;
+
+  write(handle: Handle, data: ArrayBufferView | ArrayBuffer, offset?: number): void;
+  read(handle: Handle, length?: number, offset?: number): Uint8Array;
+  copy(dst: Handle, src: Handle, length: number, dstOffset?: number, srcOffset?: number): void;
+  bulkCopy(ops: Array<CopyOp | [Handle, Handle, number]>): void;
+
+  view(handle: Handle, length?: number): BlockView<Uint8Array>;
+  view<C extends TypedArrayConstructor>(handle: Handle, length: number | undefined, type: C, byteOffset?: number): BlockView<InstanceType<C>>;
+  viewInt8(handle: Handle, length?: number, byteOffset?: number): BlockView<Int8Array>;
+  viewUint8(handle: Handle, length?: number, byteOffset?: number): BlockView<Uint8Array>;
+  viewInt16(handle: Handle, length?: number, byteOffset?: number): BlockView<Int16Array>;
+  viewUint16(handle: Handle, length?: number, byteOffset?: number): BlockView<Uint16Array>;
+  viewInt32(handle: Handle, length?: number, byteOffset?: number): BlockView<Int32Array>;
+  viewUint32(handle: Handle, length?: number, byteOffset?: number): BlockView<Uint32Array>;
+  viewFloat32(handle: Handle, length?: number, byteOffset?: number): BlockView<Float32Array>;
+  viewFloat64(handle: Handle, length?: number, byteOffset?: number): BlockView<Float64Array>;
+  viewBigInt64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigInt64Array>;
+  viewBigUint64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigUint64Array>;
+
+  setBaseUrl(url: string | URL): void;
+  setConcurrency(n: number): void;
+  tierForType(type: string): 0 | 1 | 2;
+  register(path: string, block: { handle: Handle; size?: number; type?: string }): Asset;
+  get(path: string): Asset | undefined;
+  has(path: string): boolean;
+  assets(): Asset[];
+  evict(path: string): boolean;
+  evictBatch(paths: string[]): number;
+  assetView<C extends TypedArrayConstructor = Uint8ArrayConstructor>(path: string, type?: C): BlockView<InstanceType<C>>;
+  loadAssetZeroCopy(bytes: ArrayBufferView | ArrayBuffer, tier?: Tier, options?: { path?: string; type?: string }): Asset;
+  loadAsset(path: string, type?: string, options?: LoadOptions): Promise<Asset>;
+  loadAssets(batch: Array<string | BatchItem>, options?: BatchOptions & { settle?: false }): Promise<Asset[]>;
+  loadAssets(batch: Array<string | BatchItem>, options: BatchOptions & { settle: true }): Promise<Settled[]>;
+  destroy(): void;
+}
+
+export default Walloc;
