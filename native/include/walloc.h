@@ -173,9 +173,12 @@ walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t
 
 /** Frees a block. size must be the size given at allocation (any size in the block's size
  *  class is accepted in unchecked mode). Returns WALLOC_ERR_INVALID_HANDLE when handle is in
- *  no tier or misaligned for it, WALLOC_ERR_OUT_OF_BOUNDS when [handle, handle + size) is not
- *  inside what the tier has handed out, and in checked mode WALLOC_ERR_DOUBLE_FREE,
- *  WALLOC_ERR_SIZE_MISMATCH, WALLOC_ERR_NOT_A_BLOCK. On error nothing changes. */
+ *  no tier or misaligned for it, WALLOC_ERR_OUT_OF_BOUNDS when the block that size implies —
+ *  [handle, handle + size rounded up to its size class, or to 4 KiB above the largest class) —
+ *  is not inside what the tier has handed out (so even an unchecked wrong free can never put
+ *  memory beyond the head into a freelist), and in checked mode WALLOC_ERR_DOUBLE_FREE (also
+ *  for a freed block whose memory has gone back to the bump head), WALLOC_ERR_SIZE_MISMATCH,
+ *  WALLOC_ERR_NOT_A_BLOCK. On error nothing changes. */
 walloc_status walloc_free(walloc *w, walloc_handle handle, uint64_t size);
 
 /** Forgets every block of a tier: the bump head returns to the start, freelists and per-thread

@@ -62,6 +62,9 @@ struct tier {
     uint32_t align_shift;
     uint32_t class_count;
     uint32_t class_size[WALLOC_CLASS_COUNT_MAX]; /* size_class_size, precomputed */
+    /* Largest request served by size classes: WALLOC_MAX_CLASS_SIZE, or less in a tier too
+     * small for the top classes (their requests take the large path, rounded to 4 KiB). */
+    uint32_t small_max;
     uint64_t capacity;      /* bytes the tier may use */
     uint64_t index_base;    /* freelist indices count from here */
     uint64_t chunk_size;    /* per-thread bump chunk, 0 = none (tiny tiers) */

@@ -21,6 +21,9 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
     for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++)
         t->class_size[c] = c < t->class_count ? (uint32_t)size_class_size(c, t->align_shift) : 0;
     t->capacity = capacity;
+    t->small_max = WALLOC_MAX_CLASS_SIZE;
+    for (unsigned c = t->class_count; c-- > 0 && t->class_size[c] > capacity;)
+        t->small_max = c > 0 ? t->class_size[c - 1] : 0;
     /* Per-thread bump chunks: 64 KiB, or less for tiny tiers so one thread can't take it all. */
     uint64_t chunk = capacity / 16 < 64 * 1024 ? capacity / 16 : 64 * 1024;
     t->chunk_size = chunk >= 4096 ? chunk & ~(uint64_t)(t->align - 1) : 0;
@@ -254,5 +257,5 @@ void tier_memory_stats(const struct tier *t, walloc_stats *out)
     for (uint32_t i = 0; i < cur; i++)
         out->wasted_bytes += t->segs[i].tail;
     out->alignment = t->align;
-    out->max_class_size = WALLOC_MAX_CLASS_SIZE;
+    out->max_class_size = t->small_max;
 }

@@ -3,7 +3,7 @@
  *
  * Allocation of a small block: the calling thread's bin for (tier, class); else a batch from
  * the tier's shared freelist or the thread's private bump chunk (tcache_refill); else the
- * tier's atomic bump head; else no room. Large blocks (> WALLOC_MAX_CLASS_SIZE): large.c.
+ * tier's atomic bump head; else no room. Large blocks (above the tier's small_max): large.c.
  */
 #include <math.h>
 #include <string.h>
@@ -133,6 +133,12 @@ static struct tier *tier_of_handle(const walloc *w, uint64_t h)
     return NULL;
 }
 
+/* The bytes a block for a request of req (>= 1) bytes really spans. */
+static inline uint64_t block_size(const struct tier *t, uint64_t req)
+{
+    return req <= t->small_max ? t->class_size[size_class_for(req, t->align_shift)] : large_round(req);
+}
+
 static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
 {
     unsigned c = size_class_for(size, t->align_shift);
@@ -176,7 +182,7 @@ static uint64_t alloc_large(struct tier *t, uint64_t size)
 static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, uint64_t bsize)
 {
     block_poison(handle_ptr(w, h), bsize);
-    if (size > WALLOC_MAX_CLASS_SIZE) {
+    if (size > t->small_max) {
         large_free(t, h, bsize);
         counter_add(&t->frees, 1);
         return;
@@ -205,16 +211,14 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
         return WALLOC_NULL;
     struct tier *t = &w->tiers[tier];
     uint64_t req = size ? size : 1;
-    uint64_t h = likely(req <= WALLOC_MAX_CLASS_SIZE) ? alloc_small(w, t, req) : alloc_large(t, req);
+    uint64_t h = likely(req <= t->small_max) ? alloc_small(w, t, req) : alloc_large(t, req);
     if (unlikely(h == WALLOC_NULL)) {
         counter_add(&t->failed_allocs, 1);
         return WALLOC_NULL;
     }
     block_unpoison(handle_ptr(w, h), size);
     if (unlikely(w->checked) && !checked_on_alloc(w->table, h, size)) {
-        uint64_t bsize = req <= WALLOC_MAX_CLASS_SIZE ? t->class_size[size_class_for(req, t->align_shift)]
-                                                      : large_round(req);
-        release_block(w, t, h, req, bsize);
+        release_block(w, t, h, req, block_size(t, req));
         counter_add(&t->failed_allocs, 1);
         return WALLOC_NULL;
     }
@@ -231,8 +235,7 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
     uint64_t req = size ? size : 1;
     if (unlikely(req > t->capacity))
         return WALLOC_ERR_OUT_OF_BOUNDS;
-    uint64_t bsize = req <= WALLOC_MAX_CLASS_SIZE ? t->class_size[size_class_for(req, t->align_shift)]
-                                                  : large_round(req);
+    uint64_t bsize = block_size(t, req);
     walloc_status s = tier_check_range(t, h, bsize);
     if (unlikely(s != WALLOC_OK)) /* a freed large block may have gone back to the head */
         return w->checked && checked_was_freed(w->table, h) ? WALLOC_ERR_DOUBLE_FREE : s;

@@ -1,8 +1,9 @@
 // ABA torture of the shared tagged freelists: this test links the core built without
 // per-thread caches, so every allocation is a pop and every free a push on the same lock-free
-// stack, from many threads at once. A stack whose head were a plain pointer would hand one
-// block to two threads within seconds here (the reference implementation's pop did exactly
-// that); ownership of every block is tracked and a double hand-out fails the test.
+// stack, from many threads at once. A stack whose head were a plain pointer (the reference
+// implementation's pop) corrupts here within a second: blocks get lost (the head then grows
+// past what was ever live) or handed to two owners (ownership of every block is tracked).
+// Checked by breaking the tag on purpose: this test then fails on every run.
 #include "walloc_fixture.h"
 
 #include <atomic>
@@ -16,7 +17,7 @@ TEST(AbaTorture, NoBlockIsEverHandedToTwoOwners)
     auto w = make_walloc(16u << 20, 0);
     ASSERT_TRUE(w);
     const int threads = 8;
-    const uint64_t iterations = stress_iterations(300000);
+    const uint64_t iterations = stress_iterations(600000);
     const uint64_t slots = (16u << 20) / 8;
     std::unique_ptr<std::atomic<uint8_t>[]> owned(new std::atomic<uint8_t>[slots]);
     for (uint64_t i = 0; i < slots; i++)

@@ -94,7 +94,8 @@ public:
         auto a = pick(rng), b = pick(rng);
         uint64_t len = std::min(a->second.size, b->second.size);
         ASSERT_EQ(walloc_copy(w_, b->first, a->first, len), WALLOC_OK);
-        std::memmove(b->second.bytes.data(), a->second.bytes.data(), len);
+        if (len > 0)
+            std::memmove(b->second.bytes.data(), a->second.bytes.data(), len);
     }
 
     void reset(Rng &rng)
