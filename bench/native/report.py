@@ -23,6 +23,12 @@ PEER_NAME = {label: name for label, name, _ in ALLOC_PEERS}
 PEER_TITLE = {label: title for label, _, title in ALLOC_PEERS}
 ALLOC_TARGET_SIZES = [32, 64, 256, 1024, 4096]   # "no slower than mimalloc at 32 B - 4 KiB"
 COPY_TARGET_LARGE = (64 << 20, 1.5)               # ">= 1.5x glibc at 64 MiB"
+# Ratios in [TIE, 1) are reported as ties: repetitions of one benchmark differ by about that much.
+TIE = 0.97
+# The machine these run on is shared (builds, fuzzers, JVMs of other sessions): wall-clock time
+# then measures the scheduler as much as the code. CPU time of the benchmark threads
+# (CLOCK_THREAD_CPUTIME_ID, summed over threads) only counts time actually spent running.
+METRIC = "cpu_time"
 
 
 def load(path):
@@ -35,11 +41,10 @@ def to_ns(value, unit):
 
 
 def medians(doc):
-    """{(group, who, arg, threads): (median_ns, cv)} from one JSON file (aggregates only)."""
-    out, cvs = {}, {}
+    """{(group, who, arg, threads): (median_ns, cv)} from one JSON file. With one repetition
+    Google Benchmark writes no aggregates: the single run stands in for the median."""
+    out, cvs, single = {}, {}, {}
     for b in doc.get("benchmarks", []):
-        if b.get("run_type") != "aggregate":
-            continue
         parts = b["run_name"].split("/")
         if len(parts) < 3:
             continue
@@ -47,12 +52,17 @@ def medians(doc):
         if b.get("error_occurred"):
             out[key] = None
             continue
+        if b.get("run_type") != "aggregate":
+            single[key] = to_ns(b[METRIC], b["time_unit"])
+            continue
         agg = b.get("aggregate_name")
         if agg == "median":
-            out[key] = to_ns(b["real_time"], b["time_unit"])
+            out[key] = to_ns(b[METRIC], b["time_unit"])
         elif agg == "cv":
-            # Google Benchmark reports the cv aggregate as a fraction in real_time.
-            cvs[key] = b["real_time"]
+            # Google Benchmark reports the cv aggregate as a fraction in the time fields.
+            cvs[key] = b[METRIC]
+    for k, v in single.items():
+        out.setdefault(k, v)
     return {k: (v, cvs.get(k)) for k, v in out.items()}
 
 
@@ -113,6 +123,10 @@ def machine_lines(contexts):
     if loads:
         lines.append("- Load average when each executable started (1/5/15 min): "
                      + "; ".join(", ".join(f"{x:.2f}" for x in l) for l in loads))
+        if max(l[0] for l in loads) > (cores or 1):
+            lines.append(f"- **The machine was busy** (1-minute load above its {cores} cores): other "
+                         "processes shared the cores, so 2-thread figures (which need both cores at "
+                         "once) and anything cache-sensitive are noisier than on an idle machine.")
     return lines
 
 
@@ -164,7 +178,7 @@ def copy_section(med, group, title, arg_name, arg_fmt):
 
 
 def targets(runs, copy_med):
-    lines, fails = [], []
+    lines, fails, ties = [], [], []
     mi = runs.get("mimalloc")
     if mi is None:
         lines.append("- alloc vs mimalloc: not measured (bench_alloc_mimalloc missing)")
@@ -175,7 +189,9 @@ def targets(runs, copy_med):
                     mine = mi.get((group, "walloc_bottom", size, thr), (None, None))[0]
                     peer = mi.get((group, "mimalloc", size, thr), (None, None))[0]
                     r = ratio(peer, mine)
-                    if r is None or r < 1.0:
+                    if r is not None and TIE <= r < 1.0:
+                        ties.append(f"alloc {label}, {fmt_size(size)}, {thr} thread(s): {r:.3f}×")
+                    elif r is None or r < 1.0:
                         fails.append(f"alloc {label}, {fmt_size(size)}, {thr} thread(s): Walloc "
                                      + ("error" if r is None else
                                         f"{r:.2f}× mimalloc's speed ({mine / (1000 if 'batch' in group else 1):.2f} vs "
@@ -184,7 +200,11 @@ def targets(runs, copy_med):
         n_alloc = 2 * 2 * len(ALLOC_TARGET_SIZES)
         n_fail_alloc = len(fails)
         lines.append(f"- alloc+free no slower than mimalloc, 32 B–4 KiB, 1 and 2 threads, pairs and "
-                     f"batches (BOTTOM tier): {n_alloc - n_fail_alloc}/{n_alloc} hold")
+                     f"batches (BOTTOM tier): {n_alloc - n_fail_alloc - len(ties)}/{n_alloc} hold"
+                     + (f", {len(ties)} tie(s) within {round((1 - TIE) * 100)}% ("
+                        + "; ".join(ties) + ")" if ties else "")
+                     + f", {n_fail_alloc} missed")
+        ties.clear()
     if copy_med is None:
         lines.append("- copy: not measured (bench_copy missing)")
     else:
@@ -196,13 +216,18 @@ def targets(runs, copy_med):
             r = ratio(peer, mine)
             n_copy += 1
             what = f"{fmt_size(a)}" if g == "copy" else f"16 KiB at (dst-src) mod 4096 = {a}"
-            if r is None or r < 1.0:
+            if r is not None and TIE <= r < 1.0:
+                ties.append(f"copy {what}: {r:.3f}× ({fmt_ns(mine)} vs {fmt_ns(peer)})")
+            elif r is None or r < 1.0:
                 n_fail += 1
                 fails.append(f"copy {what}: " + ("error" if r is None else
                              f"Walloc {r:.2f}× glibc's speed ({fmt_ns(mine)} vs {fmt_ns(peer)}, "
                              f"{(1 / r - 1) * 100:.0f}% slower)"))
         lines.append(f"- copy no slower than glibc memcpy at every size and placement: "
-                     f"{n_copy - n_fail}/{n_copy} hold")
+                     f"{n_copy - n_fail - len(ties)}/{n_copy} hold"
+                     + (f", {len(ties)} tie(s) within {round((1 - TIE) * 100)}% ("
+                        + "; ".join(ties) + ")" if ties else "")
+                     + f", {n_fail} missed")
         size, need = COPY_TARGET_LARGE
         mine = copy_med.get(("copy", "walloc", size, 1), (None, None))[0]
         peer = copy_med.get(("copy", "glibc", size, 1), (None, None))[0]
@@ -237,15 +262,21 @@ def main():
         copy_med = medians(doc)
         cvs += [(cv, "copy: " + "/".join(map(str, k))) for k, (_, cv) in copy_med.items() if cv]
 
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    commit = sh("git -C '%s' rev-parse --short HEAD" % os.path.dirname(os.path.abspath(results)))
-    dirty = sh("git -C '%s' status --porcelain -- native" % os.path.dirname(os.path.abspath(results)))
+    # run.sh passes what was true when it built; report.py alone falls back to "now".
+    repo = os.path.dirname(os.path.abspath(results))
+    now = os.environ.get("WALLOC_BENCH_DATE") or \
+        datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    commit = os.environ.get("WALLOC_BENCH_COMMIT") or sh(f"git -C '{repo}' rev-parse --short HEAD")
+    dirty = os.environ.get("WALLOC_BENCH_DIRTY",
+                           sh(f"git -C '{repo}' status --porcelain --untracked-files=no -- ../../native"))
     L = ["# Walloc native benchmarks", "",
          "Written by `bench/native/report.py` from the JSON in `bench/native/out/`; do not edit by hand.",
          "Each number is the median over the repetitions; every ratio is peer / Walloc from the same",
-         "process (**> 1: Walloc is faster**). Times are wall clock. With 2 threads, the time is the",
-         "wall time divided by the operations of both threads (the inverse of aggregate throughput),",
-         "so perfect scaling halves it.", "",
+         "process (**> 1: Walloc is faster**). Times are the CPU time of the benchmark threads per",
+         "operation (the machine is shared with other work, so wall-clock time would also measure the",
+         "scheduler; the JSON in `bench/native/out/` has both). With 2 threads it is the CPU time of",
+         "both threads divided by the operations of both: perfect scaling leaves it equal to the",
+         "1-thread figure, and cache-line transfers between the cores raise it.", "",
          f"- Date: {now}",
          f"- Command: `{command}`",
          f"- Source: commit {commit}" + (" (native/ had uncommitted changes)" if dirty else ""),

@@ -34,6 +34,10 @@ if ! dpkg-query -W -f='${Status}' libbenchmark-dev libmimalloc-dev libjemalloc-d
   "$root/scripts/install-deps.sh" native
 fi
 
+export WALLOC_BENCH_DATE; WALLOC_BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+export WALLOC_BENCH_COMMIT; WALLOC_BENCH_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+export WALLOC_BENCH_DIRTY; WALLOC_BENCH_DIRTY=$(git -C "$root" status --porcelain --untracked-files=no -- native 2>/dev/null || true)
+
 echo "== configure + build (Release) in $build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWALLOC_BUILD_BENCH=ON \
       -DWALLOC_BUILD_TESTS=OFF -DWALLOC_BUILD_FUZZ=OFF -DWALLOC_BUILD_JNI=OFF \
@@ -60,7 +64,7 @@ for run in "${runs[@]}"; do
   args=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
         --benchmark_min_time="$min_time" --benchmark_format=console
         --benchmark_out="$out/$label.json" --benchmark_out_format=json
-        --benchmark_context=walloc_env="${envs:-none}")
+        --benchmark_context=walloc_run="$label")
   [ -n "$filter" ] && args+=(--benchmark_filter="$filter")
   # Random interleaving spreads each benchmark's repetitions over the whole run, so a burst of
   # load from elsewhere hits Walloc and its peer alike instead of one of them.
