@@ -160,12 +160,69 @@ function toBytes(what, data) {
 }
 
 /**
+ * Live blocks known to the wrapper: handle -> size * 4 + tier. Open addressing with linear
+ * probing and backward-shift deletion over typed arrays: ~3x faster than a Map under the
+ * allocate/free churn of an allocator (a Map's deletes leave holes that force rehashes).
+ */
+class BlockTable {
+  constructor(capacity = 1024) { this.#init(capacity); }
+  #keys; #vals; #mask; size = 0;
+  #init(cap) { this.#keys = new Uint32Array(cap); this.#vals = new Float64Array(cap); this.#mask = cap - 1; this.size = 0; }
+  #slot(h) { return Math.imul((h >>> 3) ^ (h >>> 17), 0x9E3779B1) >>> 0 & this.#mask; }
+  get(h) {
+    const keys = this.#keys, k = (h + 1) >>> 0, mask = this.#mask;
+    for (let i = this.#slot(h); ; i = (i + 1) & mask) {
+      const x = keys[i];
+      if (x === k) return this.#vals[i];
+      if (x === 0) return undefined;
+    }
+  }
+  has(h) { return this.get(h) !== undefined; }
+  set(h, v) {
+    if ((this.size + 1) * 2 > this.#keys.length) this.#grow();
+    const keys = this.#keys, k = (h + 1) >>> 0, mask = this.#mask;
+    let i = this.#slot(h);
+    for (; keys[i] !== 0 && keys[i] !== k; i = (i + 1) & mask);
+    if (keys[i] === 0) { keys[i] = k; this.size++; }
+    this.#vals[i] = v;
+  }
+  delete(h) {
+    const keys = this.#keys, vals = this.#vals, k = (h + 1) >>> 0, mask = this.#mask;
+    let i = this.#slot(h);
+    for (; keys[i] !== k; i = (i + 1) & mask) if (keys[i] === 0) return false;
+    // Backward-shift: move later entries of the probe run into the hole when their home slot
+    // does not lie cyclically in (hole, j].
+    for (let j = (i + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
+      const home = this.#slot(keys[j] - 1);
+      if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+        keys[i] = keys[j]; vals[i] = vals[j]; i = j;
+      }
+    }
+    keys[i] = 0;
+    this.size--;
+    return true;
+  }
+  #grow() {
+    const keys = this.#keys, vals = this.#vals;
+    this.#init(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i] - 1, vals[i]);
+  }
+  clear() { this.#init(1024); }
+  /** [handle, value] pairs (a snapshot: safe to delete while iterating it). */
+  entries() {
+    const out = [], keys = this.#keys, vals = this.#vals;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) out.push([keys[i] - 1, vals[i]]);
+    return out;
+  }
+}
+
+/**
  * A view over (part of) a live block that stays correct across memory growth: `array` returns a
  * typed array over the current buffer, re-created after growth. Accessing a view whose block was
  * freed (or whose tier was reset) throws.
  */
 export class BlockView {
-  #owner; #key; #addr; #arr;
+  #owner; #key; #addr; #arr; #gen;
   constructor(owner, handle, key, byteOffset, length, Type) {
     this.#owner = owner;
     this.#key = key;
@@ -176,6 +233,7 @@ export class BlockView {
     this.byteLength = length * Type.BYTES_PER_ELEMENT;
     this.#addr = handle + byteOffset;
     this.#arr = new Type(owner._buffer(), this.#addr, length);
+    this.#gen = owner._generation();
     Object.freeze(this);
   }
 
@@ -189,8 +247,11 @@ export class BlockView {
     if (owner._keyOf(this.handle) !== this.#key) {
       throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or instance destroyed)`);
     }
-    const buf = owner._buffer();
-    if (this.#arr.buffer !== buf) this.#arr = new this.type(buf, this.#addr, this.length);
+    const gen = owner._generation();
+    if (gen !== this.#gen) {
+      this.#arr = new this.type(owner._buffer(), this.#addr, this.length);
+      this.#gen = gen;
+    }
     return this.#arr;
   }
 
@@ -280,7 +341,7 @@ export class Walloc {
     return new Walloc(instance, { ...options, capacity, ratios, maximumMemory });
   }
 
-  #x; #w; #memory; #buf; #u8; #blocks = new Map(); #growListeners = new Set();
+  #x; #w; #memory; #buf; #u8; #blocks = new BlockTable(); #growListeners = new Set();
   #growths = 0; #maximumMemory; #registry = new Map(); #inflight = new Map();
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
 
@@ -327,8 +388,10 @@ export class Walloc {
     if (this.#w === 0) throw new Error('Walloc: this instance was destroyed');
   }
 
+  // Growth detaches the old ArrayBuffer: a zero-length #u8 (memory is never empty) means the
+  // memory grew. Much cheaper than reading memory.buffer on every call.
   #heap() {
-    if (this.#u8.buffer !== this.#memory.buffer) this.#checkGrowth();
+    if (this.#u8.length === 0) this.#checkGrowth();
     return this.#u8;
   }
 
@@ -347,6 +410,8 @@ export class Walloc {
 
   /** @internal current buffer (for BlockView). */
   _buffer() { return this.#heap().buffer; }
+  /** @internal number of growths seen so far, after checking for a new one (for BlockView). */
+  _generation() { if (this.#u8.length === 0) this.#checkGrowth(); return this.#growths; }
   /** @internal live-block key (size * 4 + tier), undefined when not live. */
   _keyOf(handle) { return this.#w === 0 ? undefined : this.#blocks.get(handle); }
 
@@ -380,7 +445,7 @@ export class Walloc {
   }
 
   #forgetTier(tier, keepIf) {
-    for (const [h, key] of this.#blocks) {
+    for (const [h, key] of this.#blocks.entries()) {
       if (key % 4 === tier && !(keepIf && keepIf(h, Math.floor(key / 4)))) this.#blocks.delete(h);
     }
     for (const [path, rec] of this.#registry) {
@@ -415,7 +480,7 @@ export class Walloc {
     if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocate: size must be an integer in [0, 4294967295], got ${describe(size)}`);
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
     const h = this.#x.wjs_alloc(this.#w, size, t) >>> 0;
-    if (this.#memory.buffer !== this.#buf) this.#checkGrowth();
+    if (this.#u8.length === 0) this.#checkGrowth();
     if (h !== NULL_HANDLE) this.#blocks.set(h, size * 4 + t);
     return h;
   }
