@@ -305,6 +305,10 @@ def main():
         L += copy_section(copy_med, "copy_16k_offset",
                           "16 KiB by placement: (dst - src) mod 4096 (glibc's rep movsb hole is 1..31)",
                           "(dst-src) mod 4096", str)
+    prof = os.path.join(out_dir, "profile.md")
+    if os.path.exists(prof):
+        with open(prof) as f:
+            L += [f.read().rstrip(), ""]
     if cvs:
         cvs.sort(reverse=True)
         L += ["## Noise", "",

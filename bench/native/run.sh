@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the native benchmarks in Release, runs them and writes bench/native/RESULTS.md.
 #
-#   bench/native/run.sh                 full run (about 6-8 minutes on 2 cores)
+#   bench/native/run.sh                 full run (about 7-8 minutes on 2 cores)
 #   bench/native/run.sh --quick         1 repetition, short minimum time (smoke test, ~1 minute)
 #   bench/native/run.sh --filter=REGEX  only benchmarks matching REGEX (Google Benchmark syntax)
+#   bench/native/run.sh --no-profile    skip the callgrind instruction counts (profile.sh)
 #
-# Environment: WALLOC_BENCH_BUILD_DIR (default <repo>/build-bench), WALLOC_BENCH_REPS (default 9),
+# Environment: WALLOC_BENCH_BUILD_DIR (default <repo>/build-bench), WALLOC_BENCH_REPS (default 7),
 # WALLOC_BENCH_MIN_TIME (seconds per repetition, default 0.1).
 # Results: bench/native/out/<executable>.json (Google Benchmark JSON, aggregates only) and
 # bench/native/RESULTS.md (medians and ratios; every ratio comes from one process).
@@ -16,12 +17,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${WALLOC_BENCH_BUILD_DIR:-$root/build-bench}
 out=$here/out
-reps=${WALLOC_BENCH_REPS:-9}
+reps=${WALLOC_BENCH_REPS:-7}
 min_time=${WALLOC_BENCH_MIN_TIME:-0.1}
 filter=""
+profile=1
 for arg in "$@"; do
   case "$arg" in
-    --quick) reps=1; min_time=0.02 ;;
+    --quick) reps=1; min_time=0.02; profile=0 ;;
+    --no-profile) profile=0 ;;
     --filter=*) filter=${arg#--filter=} ;;
     *) echo "run.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
@@ -70,5 +73,11 @@ for run in "${runs[@]}"; do
   # load from elsewhere hits Walloc and its peer alike instead of one of them.
   env $envs "$bin" "${args[@]}" --benchmark_enable_random_interleaving=true
 done
+
+rm -f "$out/profile.md"
+if [ "$profile" = 1 ] && command -v valgrind >/dev/null; then
+  echo "== profile.sh (callgrind instruction counts, alloc+free at 64 B)"
+  "$here/profile.sh" 64 >/dev/null || echo "== profile.sh failed; RESULTS.md goes without it"
+fi
 
 python3 "$here/report.py" "$out" "$here/RESULTS.md" "$command"
