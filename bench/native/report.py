@@ -104,10 +104,16 @@ def sh(cmd):
 
 
 def machine_lines(contexts):
-    model = ""
+    model, fam, mod = "", "", ""
     for line in sh("lscpu").splitlines():
         if line.startswith("Model name:"):
             model = line.split(":", 1)[1].strip()
+        elif line.startswith("CPU family:"):
+            fam = line.split(":", 1)[1].strip()
+        elif line.startswith("Model:"):
+            mod = line.split(":", 1)[1].strip()
+    if fam and mod:
+        model += f" (family {fam}, model {mod})"
     cores = os.cpu_count()
     flags = sh("grep -m1 '^flags' /proc/cpuinfo")
     simd = [f for f in ("avx2", "avx512f", "erms", "fsrm") if re.search(rf"\b{f}\b", flags)]
