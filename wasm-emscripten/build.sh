@@ -45,22 +45,36 @@ exports=(_walloc_create _walloc_destroy _walloc_config_validate _walloc_alloc _w
          _walloc_memmove _walloc_status_str _walloc_tier_alignment)
 exports_csv=$(IFS=,; echo "${exports[*]}")
 
-common=(-O3 -std=c11 -DNDEBUG -Wall -Wno-unused-command-line-argument
-        -I"$root/native/include" -I"$root/native/src"
-        --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB
-        -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY="$max_memory" -sMALLOC=none
-        -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1)
+# Hot files (the allocation, free, range-check and copy paths) are compiled with -O3, the rest
+# (checked mode, large blocks, statuses, platform, the JS shim) with -Os: -O3 everywhere is 17.4 KB,
+# -Oz everywhere 11.8 KB but 3x slower per alloc+free; this mix keeps the speed under 16 KB.
+hot_re='/(walloc|tier|freelist|copy|access)\.c$'
+cflags=(-std=c11 -DNDEBUG -Wall -Wno-unused-command-line-argument
+        -I"$root/native/include" -I"$root/native/src")
+ldflags=(-O3 --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB
+         -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY="$max_memory" -sMALLOC=none
+         -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1)
 
 # Work-around while native/src/freelist.c calls tier_contains (wasm branch) without including
 # tier.h: force-include it. Drop once the core includes it itself.
 if ! grep -q '#include "tier.h"' "$root/native/src/freelist.c"; then
-  common+=(-include "$root/native/src/tier.h")
+  cflags+=(-include "$root/native/src/tier.h")
 fi
 
 mkdir -p "$out"
-build() { # name, extra flags...
+build() { # name, extra compile flags...
   local name=$1; shift
-  "$EMCC" "${common[@]}" "$@" "${srcs[@]}" -o "$out/$name.wasm"
+  local obj="$out/obj-$name"
+  rm -rf "$obj"; mkdir -p "$obj"
+  local objs=() i=0
+  for src in "${srcs[@]}"; do
+    local o="$obj/$i-$(basename "${src%.c}").o"; i=$((i + 1))
+    if [[ $src =~ $hot_re ]]; then level=-O3; else level=-Os; fi
+    "$EMCC" "$level" "${cflags[@]}" "$@" -c "$src" -o "$o"
+    objs+=("$o")
+  done
+  "$EMCC" "${ldflags[@]}" "$@" "${objs[@]}" -o "$out/$name.wasm"
+  rm -rf "$obj"
   echo "build.sh: $out/$name.wasm $(stat -c %s "$out/$name.wasm") bytes"
 }
 build walloc -msimd128 -mbulk-memory
