@@ -124,9 +124,9 @@ TEST_P(CopyIsa, Memcpy64MiB) {
 
 TEST_P(CopyIsa, MemcpyAroundNonTemporalThreshold) {
     const size_t t = WALLOC_COPY_NT_THRESHOLD;
-    for (size_t n : {t - 129, t - 1, t, t + 1, t + 127})
+    for (size_t n : {t - 1, t, t + 127})
         for (size_t so : {0, 13})
-            for (size_t dof : {0, 1, 40}) check_large(walloc_memcpy, n, so, dof);
+            for (size_t dof : {0, 40}) check_large(walloc_memcpy, n, so, dof);
 }
 
 // Sizes around every loop boundary of the kernels, each at a few alignments.
@@ -191,6 +191,7 @@ TEST_P(CopyIsa, MemmoveOverlapLarge) {
         Buffer buf(n + 2 * 8192 + 128);
         std::vector<unsigned char> ref(buf.size);
         for (size_t delta : {size_t{1}, size_t{31}, size_t{64}, size_t{4096 + 7}}) {
+            if (n > 4097 && (delta == 31 || delta == 64)) continue;  // keep the big ones quick
             for (size_t align : {0, 9}) {
                 check_overlap(buf, ref, n, 64 + align, 64 + align + delta);
                 check_overlap(buf, ref, n, 64 + align + delta, 64 + align);
