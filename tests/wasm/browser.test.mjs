@@ -121,3 +121,31 @@ test('walloc.mjs in the page: streaming compile, growth, views, errors', { skip,
   assert.deepEqual(r.errors, ['RangeError', 'RangeError', 'TypeError']);
   assert.deepEqual(r.rec, { size: 1280 * 1024, tier: 0 });
 });
+
+test('an engine without SIMD128 gets walloc-nosimd.wasm', { skip, timeout: 60000 }, async () => {
+  const p = await browser.newPage();
+  // Pretend the engine lacks SIMD128: the probe module fails validation.
+  await p.addInitScript(() => {
+    const validate = WebAssembly.validate;
+    WebAssembly.validate = (bytes) => {
+      const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+      for (let i = 0; i + 1 < b.length; i++) if (b[i] === 0xfd) return false; // SIMD opcode prefix
+      return validate(bytes);
+    };
+  });
+  await p.goto(`${srv.url}demo/`);
+  await p.waitForSelector('#status[data-state="ready"]', { timeout: 30000 });
+  const r = await p.evaluate(() => ({
+    simd: window.demo.state.w.constructor.simdSupported,
+    module: document.getElementById('mem-module').textContent,
+    fetched: performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')),
+  }));
+  assert.equal(r.simd, false);
+  assert.match(r.module, /nosimd/);
+  assert.ok(r.fetched.some((n) => n.endsWith('/dist/walloc-nosimd.wasm')), r.fetched.join());
+  assert.ok(!r.fetched.some((n) => n.endsWith('/dist/walloc.wasm')));
+  await p.click('#load-batch');
+  await p.waitForFunction(() => document.body.dataset.assets === '5' && !window.demo.state.busy);
+  assert.equal(await p.locator('#asset-rows td.ok').count(), 5);
+  await p.close();
+});

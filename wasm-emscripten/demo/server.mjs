@@ -1,6 +1,7 @@
 // server.mjs - the local server of the Walloc WebAssembly demo, also used by the tests.
 //
 //   node wasm-emscripten/demo/server.mjs [--port 8080]      then open http://127.0.0.1:8080/
+// (builds dist/*.wasm first when they are missing)
 //
 // Serves wasm-emscripten/ (the module, the .wasm files, the demo page) on 127.0.0.1 only, with
 // .wasm as application/wasm and cross-origin isolation headers (precise performance.now()).
@@ -178,6 +179,13 @@ export function startServer({ port = 0, host = '127.0.0.1', onRequest } = {}) {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(path.join(ROOT, 'dist/walloc.wasm')) || !existsSync(path.join(ROOT, 'dist/walloc-nosimd.wasm'))) {
+    console.log('building dist/walloc.wasm (wasm-emscripten/build.sh) ...');
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(path.join(ROOT, 'build.sh'), { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (r.status !== 0) { console.error('build failed: run scripts/install-deps.sh wasm first'); process.exit(1); }
+  }
   const i = process.argv.indexOf('--port');
   const port = i > 0 ? Number(process.argv[i + 1]) : Number(process.env.PORT ?? 8080);
   const { url } = await startServer({ port });
