@@ -8,9 +8,10 @@
  * non-temporal stores beat glibc by ~1.6x. So the whole copy is hand-written, and marked so the
  * compiler cannot turn it back into a memcpy call (WALLOC_COPY_NO_LIBCALL).
  *
- * Native: walloc_memcpy / walloc_memmove jump through a pointer, set once from cpuid, to a
- * complete implementation: AVX2 (copy_avx2.c, compiled with -mavx2) or SSE2 (here). The SSE2
- * one:
+ * Native: walloc_memcpy / walloc_memmove copy up to 64 bytes inline (overlapping scalar and
+ * 16-byte moves, no indirect branch); larger copies jump through a pointer, set once from
+ * cpuid, to a complete implementation: AVX2 (copy_avx2.c, compiled with -mavx2) or SSE2
+ * (here). The SSE2 one:
  *   0..16 bytes     two overlapping scalar moves of 1/2/4/8 bytes, no loop
  *   17..128 bytes   two, four or eight overlapping 16-byte moves, all loads before all stores
  *   129.. bytes     4x-unrolled 16-byte loop: unaligned loads, aligned stores after a head
@@ -90,9 +91,9 @@ typedef __m128i walloc_v16;
 
 #endif
 
-/* 0..128 bytes, overlap-safe: every load happens before the first store. */
+/* 0..64 bytes, overlap-safe: every load happens before the first store. */
 static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
-copy_small(char *d, const char *s, size_t n)
+copy_upto64(char *d, const char *s, size_t n)
 {
     if (n <= 16) {
         walloc_copy_upto16(d, s, n);
@@ -100,27 +101,42 @@ copy_small(char *d, const char *s, size_t n)
         walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + n - 16);
         V16_STORE(d, a);
         V16_STORE(d + n - 16, b);
-    } else if (n <= 64) {
+    } else {
         walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
         walloc_v16 c = V16_LOAD(s + n - 32), e = V16_LOAD(s + n - 16);
         V16_STORE(d, a);
         V16_STORE(d + 16, b);
         V16_STORE(d + n - 32, c);
         V16_STORE(d + n - 16, e);
-    } else {
-        walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
-        walloc_v16 c = V16_LOAD(s + 32), e = V16_LOAD(s + 48);
-        walloc_v16 f = V16_LOAD(s + n - 64), g = V16_LOAD(s + n - 48);
-        walloc_v16 h = V16_LOAD(s + n - 32), i = V16_LOAD(s + n - 16);
-        V16_STORE(d, a);
-        V16_STORE(d + 16, b);
-        V16_STORE(d + 32, c);
-        V16_STORE(d + 48, e);
-        V16_STORE(d + n - 64, f);
-        V16_STORE(d + n - 48, g);
-        V16_STORE(d + n - 32, h);
-        V16_STORE(d + n - 16, i);
     }
+}
+
+/* 65..128 bytes, overlap-safe likewise. */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
+copy_65to128(char *d, const char *s, size_t n)
+{
+    walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
+    walloc_v16 c = V16_LOAD(s + 32), e = V16_LOAD(s + 48);
+    walloc_v16 f = V16_LOAD(s + n - 64), g = V16_LOAD(s + n - 48);
+    walloc_v16 h = V16_LOAD(s + n - 32), i = V16_LOAD(s + n - 16);
+    V16_STORE(d, a);
+    V16_STORE(d + 16, b);
+    V16_STORE(d + 32, c);
+    V16_STORE(d + 48, e);
+    V16_STORE(d + n - 64, f);
+    V16_STORE(d + n - 48, g);
+    V16_STORE(d + n - 32, h);
+    V16_STORE(d + n - 16, i);
+}
+
+/* 0..128 bytes, overlap-safe. */
+static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
+copy_small(char *d, const char *s, size_t n)
+{
+    if (n <= 64)
+        copy_upto64(d, s, n);
+    else
+        copy_65to128(d, s, n);
 }
 
 #if defined(__wasm__)
@@ -307,22 +323,21 @@ static WALLOC_COPY_NO_LIBCALL void *sse2_bwd(void *dst, const void *src, size_t 
 
 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2(void *dst, const void *src, size_t n)
 {
-    if (n <= 128) {
-        copy_small((char *)dst, (const char *)src, n);
-        return dst;
-    }
-    return sse2_fwd(dst, src, n);
+    if (n > 128)
+        return sse2_fwd(dst, src, n);
+    copy_small((char *)dst, (const char *)src, n);
+    return dst;
 }
 
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2(void *dst, const void *src, size_t n)
 {
-    if (n <= 128) {
-        copy_small((char *)dst, (const char *)src, n);
-        return dst;
+    if (n > 128) {
+        if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
+            return sse2_fwd(dst, src, n);
+        return sse2_bwd(dst, src, n);
     }
-    if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
-        return sse2_fwd(dst, src, n);
-    return sse2_bwd(dst, src, n);
+    copy_small((char *)dst, (const char *)src, n);
+    return dst;
 }
 
 /* ---- Run-time choice ---- */
@@ -407,14 +422,23 @@ int walloc_copy_active_isa(void)
     return isa ? isa : resolve_impl()->isa;
 }
 
-/* One load and an indirect jump (a tail call), like glibc's memcpy through the PLT. */
-void *walloc_memcpy(void *dst, const void *src, size_t n)
+/* Up to 64 bytes inline: no indirect branch at all (glibc pays one, through the PLT). Larger:
+ * one load and an indirect jump (a tail call) into the chosen implementation. */
+WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
 {
+    if (n <= 64) {
+        copy_upto64((char *)dst, (const char *)src, n);
+        return dst;
+    }
     return atomic_load_explicit(&active_copy, memory_order_relaxed)(dst, src, n);
 }
 
-void *walloc_memmove(void *dst, const void *src, size_t n)
+WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
 {
+    if (n <= 64) {
+        copy_upto64((char *)dst, (const char *)src, n);
+        return dst;
+    }
     return atomic_load_explicit(&active_move, memory_order_relaxed)(dst, src, n);
 }
 

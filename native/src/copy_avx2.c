@@ -37,30 +37,12 @@
 #define STOREA(p, v) _mm256_store_si256((__m256i *)(void *)(p), (v))
 #define STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (v))
 
-/* 0..256 bytes, overlap-safe: every load happens before the first store. */
+/* 0..256 bytes, overlap-safe: every load happens before the first store. Tests run largest
+ * first: walloc_memcpy handles up to 64 bytes itself and jumps here only for more. */
 static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
 avx2_upto256(char *d, const char *s, size_t n)
 {
-    if (n <= 32) {
-        if (n <= 16) {
-            walloc_copy_upto16(d, s, n);
-        } else {
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
-            __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
-            _mm_storeu_si128((__m128i *)(void *)d, a);
-            _mm_storeu_si128((__m128i *)(void *)(d + n - 16), b);
-        }
-    } else if (n <= 64) {
-        __m256i a = LOADU(s), b = LOADU(s + n - 32);
-        STOREU(d, a);
-        STOREU(d + n - 32, b);
-    } else if (n <= 128) {
-        __m256i a = LOADU(s), b = LOADU(s + 32), c = LOADU(s + n - 64), e = LOADU(s + n - 32);
-        STOREU(d, a);
-        STOREU(d + 32, b);
-        STOREU(d + n - 64, c);
-        STOREU(d + n - 32, e);
-    } else {
+    if (n > 128) {
         __m256i a = LOADU(s), b = LOADU(s + 32), c = LOADU(s + 64), e = LOADU(s + 96);
         __m256i f = LOADU(s + n - 128), g = LOADU(s + n - 96);
         __m256i h = LOADU(s + n - 64), i = LOADU(s + n - 32);
@@ -72,6 +54,23 @@ avx2_upto256(char *d, const char *s, size_t n)
         STOREU(d + n - 96, g);
         STOREU(d + n - 64, h);
         STOREU(d + n - 32, i);
+    } else if (n > 64) {
+        __m256i a = LOADU(s), b = LOADU(s + 32), c = LOADU(s + n - 64), e = LOADU(s + n - 32);
+        STOREU(d, a);
+        STOREU(d + 32, b);
+        STOREU(d + n - 64, c);
+        STOREU(d + n - 32, e);
+    } else if (n > 32) {
+        __m256i a = LOADU(s), b = LOADU(s + n - 32);
+        STOREU(d, a);
+        STOREU(d + n - 32, b);
+    } else if (n > 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
+        _mm_storeu_si128((__m128i *)(void *)d, a);
+        _mm_storeu_si128((__m128i *)(void *)(d + n - 16), b);
+    } else {
+        walloc_copy_upto16(d, s, n);
     }
 }
 
@@ -181,24 +180,24 @@ static WALLOC_COPY_NO_LIBCALL void *avx2_bwd(void *dst, const void *src, size_t 
     return dst;
 }
 
+/* walloc_memcpy only comes here for more than 64 bytes, so the size tests run largest first. */
 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx2(void *dst, const void *src, size_t n)
 {
-    if (n <= 256) {
-        avx2_upto256((char *)dst, (const char *)src, n);
-        return dst;
-    }
-    return avx2_fwd(dst, src, n);
+    if (n > 256)
+        return avx2_fwd(dst, src, n);
+    avx2_upto256((char *)dst, (const char *)src, n);
+    return dst;
 }
 
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx2(void *dst, const void *src, size_t n)
 {
-    if (n <= 256) {
-        avx2_upto256((char *)dst, (const char *)src, n);
-        return dst;
+    if (n > 256) {
+        if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
+            return avx2_fwd(dst, src, n);
+        return avx2_bwd(dst, src, n);
     }
-    if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
-        return avx2_fwd(dst, src, n);
-    return avx2_bwd(dst, src, n);
+    avx2_upto256((char *)dst, (const char *)src, n);
+    return dst;
 }
 
 #else

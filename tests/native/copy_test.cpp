@@ -97,6 +97,14 @@ TEST_P(CopyIsa, MemmoveDisjointEverySizeAndOffsetUpTo512) {
     exhaustive_small(walloc_memmove, "memmove");
 }
 
+// walloc_memcpy handles up to 64 bytes itself; the per-ISA functions are complete for every
+// size too, so test them directly as well.
+TEST_P(CopyIsa, IsaFunctionsEverySizeAndOffsetUpTo512) {
+    const bool avx2 = GetParam() == WALLOC_COPY_ISA_AVX2;
+    exhaustive_small(avx2 ? walloc_memcpy_avx2 : walloc_memcpy_sse2, "isa memcpy");
+    exhaustive_small(avx2 ? walloc_memmove_avx2 : walloc_memmove_sse2, "isa memmove");
+}
+
 // One large copy checked in full, with guards around the destination.
 void check_large(CopyFn fn, size_t n, size_t src_off, size_t dst_off) {
     constexpr size_t kPad = 64;
@@ -143,12 +151,13 @@ TEST_P(CopyIsa, MemcpyAliasedPageOffsets) {
 
 // memmove of n bytes between positions base and base + delta (or reverse) in one buffer,
 // checked against the C library's memmove on a copy of the same buffer.
-void check_overlap(Buffer &buf, std::vector<unsigned char> &ref, size_t n, size_t a, size_t b) {
+void check_overlap(Buffer &buf, std::vector<unsigned char> &ref, size_t n, size_t a, size_t b,
+                   CopyFn move = walloc_memmove) {
     fill_random(buf.data, buf.size, n * 31 + a * 7 + b);
     memcpy(ref.data(), buf.data, buf.size);
     memmove(ref.data() + b, ref.data() + a, n);
     unsigned char *d = buf.data + b;
-    ASSERT_EQ(walloc_memmove(d, buf.data + a, n), d);
+    ASSERT_EQ(move(d, buf.data + a, n), d);
     const unsigned char *got = buf.data;
     if (memcmp(got, ref.data(), buf.size) != 0) {
         size_t i = 0;
@@ -164,7 +173,16 @@ TEST_P(CopyIsa, MemmoveOverlapBothDirectionsUpTo600) {
                              128, 129, 200, 255, 256, 257, 300, 511, 512, 513};
     Buffer buf(kBase * 2 + 2 * kMaxN + 600);
     std::vector<unsigned char> ref(buf.size);
+    const CopyFn isa_move =
+        GetParam() == WALLOC_COPY_ISA_AVX2 ? walloc_memmove_avx2 : walloc_memmove_sse2;
     for (size_t n = 0; n <= kMaxN; n++) {
+        if (n <= 300) {  // the ISA function's own small paths (walloc_memmove inlines <= 64)
+            for (size_t delta : {size_t{1}, size_t{17}, size_t{33}, n / 2 + 1}) {
+                check_overlap(buf, ref, n, kBase + 3, kBase + 3 + delta, isa_move);
+                check_overlap(buf, ref, n, kBase + 3 + delta, kBase + 3, isa_move);
+                if (HasFatalFailure()) return;
+            }
+        }
         for (size_t delta : deltas) {
             if (delta > n + 1) continue;  // disjoint: covered above
             for (size_t align : {0, 5, 32, 61}) {
