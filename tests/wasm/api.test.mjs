@@ -381,3 +381,52 @@ describe('memory growth', () => {
     w.destroy();
   });
 });
+
+describe('misc', () => {
+  test('compile from bytes, setConcurrency, tierForType, exports, blockInfo', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { DIST } = await import('./helpers.mjs');
+    const bytes = await readFile(`${DIST}/walloc-nosimd.wasm`);
+    const w = await Walloc.create({ wasmBytes: bytes, capacity: MiB, typeTiers: { texture: 'bottom' } });
+    assert.equal(w.tierForType('texture'), 2, 'typeTiers override');
+    assert.equal(w.tierForType('mesh'), 0);
+    assert.throws(() => w.tierForType(3), TypeError);
+    w.setConcurrency(8);
+    assert.throws(() => w.setConcurrency(0), RangeError);
+    assert.throws(() => w.setConcurrency(65), RangeError);
+    assert.throws(() => w.setConcurrency('2'), TypeError);
+    assert.equal(typeof w.exports.wjs_alloc, 'function');
+    assert.ok(w.instanceAddress > 0);
+    assert.equal(w.blockInfo(123), undefined);
+    await assert.rejects(Walloc.create({ wasmBytes: 'nope' }), TypeError);
+    await assert.rejects(Walloc.create({ wasmUrl: './dist/missing.wasm' }));
+    w.destroy();
+  });
+
+  test('onGrowth unsubscribe and listener errors do not break allocation', async () => {
+    const w = await Walloc.create({ capacity: 256 * MiB });
+    let calls = 0;
+    const off = w.onGrowth(() => { calls++; });
+    off();
+    const hs = [];
+    for (let i = 0; i < 40; i++) hs.push(w.allocate(1 << 20, 'top'));
+    assert.equal(calls, 0);
+    assert.ok(hs.every((h) => h !== Walloc.NULL));
+    for (const h of hs) w.free(h);
+    w.destroy();
+  });
+
+  test('many blocks: the block table grows and shrinks correctly', async () => {
+    const w = await Walloc.create({ capacity: 64 * MiB });
+    const hs = [];
+    for (let i = 0; i < 20000; i++) hs.push(w.allocate(8 + (i % 50) * 8, i % 3));
+    assert.equal(w.liveBlocks, 20000);
+    for (let i = 0; i < hs.length; i += 2) w.free(hs[i]);
+    assert.equal(w.liveBlocks, 10000);
+    for (let i = 1; i < hs.length; i += 2) assert.equal(w.blockInfo(hs[i]).size, 8 + (i % 50) * 8);
+    for (let i = 0; i < hs.length; i += 2) assert.equal(w.blockInfo(hs[i]), undefined);
+    w.resetTier('middle');
+    for (let i = 1; i < hs.length; i += 2) assert.equal(w.blockInfo(hs[i]) === undefined, i % 3 === 1);
+    w.destroy();
+  });
+});
