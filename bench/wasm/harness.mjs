@@ -7,7 +7,7 @@
 //   - copies inside wasm at 6 B..64 KiB: walloc_memcpy (as built), inline only, memory.copy, and
 //     walloc_memcpy with other memory.copy thresholds; copies from JS: Uint8Array.set,
 //     copyWithin, and Walloc's copy().
-// Each figure is the median of 5 runs of a loop calibrated to >= 25 ms, in ns per operation.
+// Each figure is the median of 7 runs of a loop calibrated to >= 25 ms, in ns per operation.
 
 export const COPY_SIZES = [6, 16, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096, 16384, 65536];
 export const THRESHOLDS = [1, 64, 128, 512, 1024];
@@ -15,7 +15,7 @@ const INLINE_ONLY = 1073741824;
 
 const now = () => performance.now();
 
-function measure(fn, { targetMs = 25, reps = 5 } = {}) {
+function measure(fn, { targetMs = 25, reps = 7 } = {}) {
   let iters = 256;
   fn(iters); // warm-up (JIT tier-up, first-touch)
   for (;;) {
