@@ -17,7 +17,8 @@
  *   129.. bytes     4x-unrolled 16-byte loop: unaligned loads, aligned stores after a head
  *                   fix-up, source prefetch past 4 KiB, non-temporal stores from
  *                   WALLOC_COPY_NT_THRESHOLD up (disjoint ranges only).
- * The AVX2 one has the same shape with 32-byte moves from 33 bytes (up to 256 without a loop).
+ * The AVX2 one has the same shape with 32-byte moves from 33 bytes (up to 256 without a loop);
+ * on AMD CPUs with AVX-512 a third variant uses 64-byte moves for 65..256 bytes.
  * Because the small paths load everything before storing, they are memmove-safe; memmove only
  * adds the direction choice for the loops.
  *
@@ -129,6 +130,7 @@ copy_65to128(char *d, const char *s, size_t n)
     V16_STORE(d + n - 16, i);
 }
 
+#if defined(__wasm__)
 /* 0..128 bytes, overlap-safe. */
 static inline __attribute__((always_inline)) WALLOC_COPY_NO_LIBCALL void
 copy_small(char *d, const char *s, size_t n)
@@ -138,6 +140,7 @@ copy_small(char *d, const char *s, size_t n)
     else
         copy_65to128(d, s, n);
 }
+#endif
 
 #if defined(__wasm__)
 
@@ -321,22 +324,40 @@ static WALLOC_COPY_NO_LIBCALL void *sse2_bwd(void *dst, const void *src, size_t 
     return dst;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2(void *dst, const void *src, size_t n)
+/* n > 64 (what walloc_memcpy / walloc_memmove jump here with). */
+WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2_large(void *dst, const void *src, size_t n)
 {
     if (n > 128)
         return sse2_fwd(dst, src, n);
-    copy_small((char *)dst, (const char *)src, n);
+    copy_65to128((char *)dst, (const char *)src, n);
     return dst;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2(void *dst, const void *src, size_t n)
+WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2_large(void *dst, const void *src, size_t n)
 {
     if (n > 128) {
         if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
             return sse2_fwd(dst, src, n);
         return sse2_bwd(dst, src, n);
     }
-    copy_small((char *)dst, (const char *)src, n);
+    copy_65to128((char *)dst, (const char *)src, n);
+    return dst;
+}
+
+/* Any n. */
+WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2(void *dst, const void *src, size_t n)
+{
+    if (n > 64)
+        return walloc_memcpy_sse2_large(dst, src, n);
+    copy_upto64((char *)dst, (const char *)src, n);
+    return dst;
+}
+
+WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2(void *dst, const void *src, size_t n)
+{
+    if (n > 64)
+        return walloc_memmove_sse2_large(dst, src, n);
+    copy_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
 
@@ -350,17 +371,37 @@ typedef struct walloc_copy_impl {
     int isa;
 } walloc_copy_impl;
 
-static const walloc_copy_impl impl_sse2 = {walloc_memcpy_sse2, walloc_memmove_sse2,
+/* The pointers hold the *_large entries: walloc_memcpy has already handled n <= 64. */
+static const walloc_copy_impl impl_sse2 = {walloc_memcpy_sse2_large, walloc_memmove_sse2_large,
                                            WALLOC_COPY_ISA_SSE2};
-static const walloc_copy_impl impl_avx2 = {walloc_memcpy_avx2, walloc_memmove_avx2,
+static const walloc_copy_impl impl_avx2 = {walloc_memcpy_avx2_large, walloc_memmove_avx2_large,
                                            WALLOC_COPY_ISA_AVX2};
+static const walloc_copy_impl impl_avx512 = {walloc_memcpy_avx512_large,
+                                             walloc_memmove_avx512_large, WALLOC_COPY_ISA_AVX512};
 
+/* libgcc's checks include the OS support bits (XGETBV), not just the cpuid flags. Safe to call
+ * before constructors have run. */
 static int cpu_has_avx2(void)
 {
-    /* libgcc's check includes the OS support bits (XGETBV), not just the cpuid flag. Safe to
-     * call before constructors have run. */
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") ? 1 : 0;
+}
+
+static int cpu_has_avx512(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+/* The automatic choice. 64-byte moves only on AMD (Zen 4 and later run them at full speed;
+ * several Intel generations lower their clock for 512-bit instructions). */
+static const walloc_copy_impl *best_impl(void)
+{
+    if (cpu_has_avx512() && __builtin_cpu_is("amd"))
+        return &impl_avx512;
+    if (cpu_has_avx2())
+        return &impl_avx2;
+    return &impl_sse2;
 }
 
 static void *resolve_copy(void *dst, const void *src, size_t n);
@@ -382,7 +423,7 @@ static void use_impl(const walloc_copy_impl *impl)
 
 static __attribute__((noinline, cold)) const walloc_copy_impl *resolve_impl(void)
 {
-    const walloc_copy_impl *impl = cpu_has_avx2() ? &impl_avx2 : &impl_sse2;
+    const walloc_copy_impl *impl = best_impl();
     use_impl(impl);
     return impl;
 }
@@ -410,6 +451,11 @@ int walloc_copy_force_isa(int isa)
         if (!cpu_has_avx2())
             return 0;
         use_impl(&impl_avx2);
+        return 1;
+    case WALLOC_COPY_ISA_AVX512:
+        if (!cpu_has_avx512())
+            return 0;
+        use_impl(&impl_avx512);
         return 1;
     default:
         return 0;

@@ -1,15 +1,17 @@
 /*
  * copy_internal.h - the pieces behind walloc_memcpy / walloc_memmove (copy.c, copy_avx2.c).
  *
- * Native: walloc_memcpy and walloc_memmove are one indirect jump (like glibc's ifunc'ed memcpy
- * through the PLT) into a complete implementation per instruction set, chosen once with cpuid:
+ * Native: walloc_memcpy and walloc_memmove copy up to 64 bytes inline and otherwise make one
+ * indirect jump (like glibc's ifunc'ed memcpy through the PLT) to the *_large entry of an
+ * implementation chosen once with cpuid:
  *
- *   walloc_memcpy_sse2 / walloc_memmove_sse2   copy.c, x86-64 baseline
- *   walloc_memcpy_avx2 / walloc_memmove_avx2   copy_avx2.c, compiled with -mavx2
+ *   walloc_memcpy_sse2 / walloc_memmove_sse2      copy.c, x86-64 baseline, 16-byte moves
+ *   walloc_memcpy_avx2 / walloc_memmove_avx2      copy_avx2.c (-mavx2), 32-byte moves and loop
+ *   walloc_memcpy_avx512 / walloc_memmove_avx512  copy_avx2.c, AVX2 plus two 64-byte moves for
+ *                                                 65..128 bytes; chosen on AMD CPUs only
  *
- * Each is complete for every size, so the AVX2 one can use 32-byte moves from 33 bytes up
- * without a second dispatch (a second indirect call cost ~3 cycles at 65-128 bytes, a third of
- * the whole copy). WebAssembly: no dispatch; copy.c holds the only implementation.
+ * Each is also complete for every size (tests call them directly). WebAssembly: no dispatch;
+ * copy.c holds the only implementation.
  *
  * Not part of the public API: tests and benchmarks use this header to reach each instruction
  * set on any machine.
@@ -51,7 +53,8 @@ extern "C" {
 enum {
     WALLOC_COPY_ISA_AUTO = 0, /* what cpuid says: AVX2 when available, else SSE2 */
     WALLOC_COPY_ISA_SSE2 = 1,
-    WALLOC_COPY_ISA_AVX2 = 2
+    WALLOC_COPY_ISA_AVX2 = 2,
+    WALLOC_COPY_ISA_AVX512 = 3 /* AVX2 with 64-byte moves for 65..256 bytes (AMD only) */
 };
 
 /* Stops the compiler from turning a copy loop back into a call to memcpy/memmove (glibc's
@@ -68,11 +71,22 @@ enum {
 
 #if !defined(__wasm__)
 /* Complete implementations per instruction set (native only); same contract as the public
- * functions. The AVX2 ones may only run where cpuid reports AVX2. */
+ * functions. The AVX2 / AVX-512 ones may only run where cpuid reports those. */
 void *walloc_memcpy_sse2(void *dst, const void *src, size_t n);
 void *walloc_memmove_sse2(void *dst, const void *src, size_t n);
 void *walloc_memcpy_avx2(void *dst, const void *src, size_t n);
 void *walloc_memmove_avx2(void *dst, const void *src, size_t n);
+void *walloc_memcpy_avx512(void *dst, const void *src, size_t n);
+void *walloc_memmove_avx512(void *dst, const void *src, size_t n);
+
+/* The same for n > 64 only: what walloc_memcpy / walloc_memmove jump to after handling small
+ * sizes inline (saves a size test on the way in). */
+void *walloc_memcpy_sse2_large(void *dst, const void *src, size_t n);
+void *walloc_memmove_sse2_large(void *dst, const void *src, size_t n);
+void *walloc_memcpy_avx2_large(void *dst, const void *src, size_t n);
+void *walloc_memmove_avx2_large(void *dst, const void *src, size_t n);
+void *walloc_memcpy_avx512_large(void *dst, const void *src, size_t n);
+void *walloc_memmove_avx512_large(void *dst, const void *src, size_t n);
 
 /* 1 when the ranges [dst, dst+n) and [src, src+n) do not overlap. */
 static inline int walloc_copy_disjoint(const void *dst, const void *src, size_t n)

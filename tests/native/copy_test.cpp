@@ -46,6 +46,8 @@ struct Buffer {
     size_t size;
 };
 
+using CopyFn = void *(*)(void *, const void *, size_t);
+
 class CopyIsa : public ::testing::TestWithParam<int> {
   protected:
     void SetUp() override {
@@ -56,10 +58,28 @@ class CopyIsa : public ::testing::TestWithParam<int> {
 };
 
 std::string isa_name(const ::testing::TestParamInfo<int> &info) {
-    return info.param == WALLOC_COPY_ISA_AVX2 ? "AVX2" : "SSE2";
+    switch (info.param) {
+    case WALLOC_COPY_ISA_AVX512: return "AVX512";
+    case WALLOC_COPY_ISA_AVX2: return "AVX2";
+    default: return "SSE2";
+    }
 }
 
-using CopyFn = void *(*)(void *, const void *, size_t);
+CopyFn isa_memcpy(int isa) {
+    switch (isa) {
+    case WALLOC_COPY_ISA_AVX512: return walloc_memcpy_avx512;
+    case WALLOC_COPY_ISA_AVX2: return walloc_memcpy_avx2;
+    default: return walloc_memcpy_sse2;
+    }
+}
+
+CopyFn isa_memmove(int isa) {
+    switch (isa) {
+    case WALLOC_COPY_ISA_AVX512: return walloc_memmove_avx512;
+    case WALLOC_COPY_ISA_AVX2: return walloc_memmove_avx2;
+    default: return walloc_memmove_sse2;
+    }
+}
 
 // Every size 0..512 at every source and destination offset 0..63, guards on both sides.
 void exhaustive_small(CopyFn fn, const char *name) {
@@ -100,9 +120,8 @@ TEST_P(CopyIsa, MemmoveDisjointEverySizeAndOffsetUpTo512) {
 // walloc_memcpy handles up to 64 bytes itself; the per-ISA functions are complete for every
 // size too, so test them directly as well.
 TEST_P(CopyIsa, IsaFunctionsEverySizeAndOffsetUpTo512) {
-    const bool avx2 = GetParam() == WALLOC_COPY_ISA_AVX2;
-    exhaustive_small(avx2 ? walloc_memcpy_avx2 : walloc_memcpy_sse2, "isa memcpy");
-    exhaustive_small(avx2 ? walloc_memmove_avx2 : walloc_memmove_sse2, "isa memmove");
+    exhaustive_small(isa_memcpy(GetParam()), "isa memcpy");
+    exhaustive_small(isa_memmove(GetParam()), "isa memmove");
 }
 
 // One large copy checked in full, with guards around the destination.
@@ -173,8 +192,7 @@ TEST_P(CopyIsa, MemmoveOverlapBothDirectionsUpTo600) {
                              128, 129, 200, 255, 256, 257, 300, 511, 512, 513};
     Buffer buf(kBase * 2 + 2 * kMaxN + 600);
     std::vector<unsigned char> ref(buf.size);
-    const CopyFn isa_move =
-        GetParam() == WALLOC_COPY_ISA_AVX2 ? walloc_memmove_avx2 : walloc_memmove_sse2;
+    const CopyFn isa_move = isa_memmove(GetParam());
     for (size_t n = 0; n <= kMaxN; n++) {
         if (n <= 300) {  // the ISA function's own small paths (walloc_memmove inlines <= 64)
             for (size_t delta : {size_t{1}, size_t{17}, size_t{33}, n / 2 + 1}) {
@@ -229,14 +247,18 @@ TEST_P(CopyIsa, MemmoveDisjointLarge) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, CopyIsa,
-                         ::testing::Values(int{WALLOC_COPY_ISA_SSE2}, int{WALLOC_COPY_ISA_AVX2}),
+                         ::testing::Values(int{WALLOC_COPY_ISA_SSE2}, int{WALLOC_COPY_ISA_AVX2},
+                                           int{WALLOC_COPY_ISA_AVX512}),
                          isa_name);
 
-TEST(CopyDispatch, AutoPicksAvx2WhenTheCpuHasIt) {
+TEST(CopyDispatch, AutoPicksTheWidestUsefulIsa) {
     ASSERT_TRUE(walloc_copy_force_isa(WALLOC_COPY_ISA_AUTO));
     __builtin_cpu_init();
-    const int expected =
-        __builtin_cpu_supports("avx2") ? WALLOC_COPY_ISA_AVX2 : WALLOC_COPY_ISA_SSE2;
+    int expected = WALLOC_COPY_ISA_SSE2;
+    if (__builtin_cpu_supports("avx2")) expected = WALLOC_COPY_ISA_AVX2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_is("amd"))
+        expected = WALLOC_COPY_ISA_AVX512;
     EXPECT_EQ(walloc_copy_active_isa(), expected);
     EXPECT_FALSE(walloc_copy_force_isa(12345));
     EXPECT_EQ(walloc_copy_active_isa(), expected);
