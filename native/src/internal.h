@@ -65,6 +65,8 @@ struct tier {
     /* Largest request served by size classes: WALLOC_MAX_CLASS_SIZE, or less in a tier too
      * small for the top classes (their requests take the large path, rounded to 4 KiB). */
     uint32_t small_max;
+    /* Class of requests up to 1 KiB by (size - 1) / 8: the fast paths' lookup. */
+    uint8_t class_lut[128];
     uint64_t capacity;      /* bytes the tier may use */
     uint64_t index_base;    /* freelist indices count from here */
     uint64_t chunk_size;    /* per-thread bump chunk, 0 = none (tiny tiers) */
@@ -105,6 +107,7 @@ struct walloc {
     uint8_t *base;  /* handle 0; NULL in WebAssembly */
     uint64_t reserved;
     int checked;
+    uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
     struct tier tiers[WALLOC_TIER_COUNT];
 
     wl_mutex tc_lock;       /* guards the thread-cache list and their flushes */
@@ -116,6 +119,12 @@ struct walloc {
 /* WALLOC_OK when [h, h + n) lies inside what one tier of w has handed out; else
  * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
 walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
+
+/* size_class_for, with a table lookup for the common small sizes (1 <= size <= small_max). */
+static inline unsigned tier_class_of(const struct tier *t, uint64_t size)
+{
+    return size <= 1024 ? t->class_lut[(size - 1) >> 3] : size_class_for(size, t->align_shift);
+}
 
 static inline void *handle_ptr(const walloc *w, walloc_handle h)
 {

@@ -21,6 +21,8 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
     for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++)
         t->class_size[c] = c < t->class_count ? (uint32_t)size_class_size(c, t->align_shift) : 0;
     t->capacity = capacity;
+    for (unsigned i = 0; i < 128; i++)
+        t->class_lut[i] = (uint8_t)size_class_for(i * 8 + 8, t->align_shift);
     t->small_max = WALLOC_MAX_CLASS_SIZE;
     for (unsigned c = t->class_count; c-- > 0 && t->class_size[c] > capacity;)
         t->small_max = c > 0 ? t->class_size[c - 1] : 0;

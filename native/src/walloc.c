@@ -103,6 +103,7 @@ walloc *walloc_create(const walloc_config *config)
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         tier_init(&w->tiers[i], w, (walloc_tier)i, start, caps[i]);
         start += caps[i];
+        w->tier_end[i] = start;
     }
     wl_mutex_init(&w->tc_lock);
     tcache_register_instance(w);
@@ -136,12 +137,12 @@ static struct tier *tier_of_handle(const walloc *w, uint64_t h)
 /* The bytes a block for a request of req (>= 1) bytes really spans. */
 static inline uint64_t block_size(const struct tier *t, uint64_t req)
 {
-    return req <= t->small_max ? t->class_size[size_class_for(req, t->align_shift)] : large_round(req);
+    return req <= t->small_max ? t->class_size[tier_class_of(t, req)] : large_round(req);
 }
 
 static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
 {
-    unsigned c = size_class_for(size, t->align_shift);
+    unsigned c = tier_class_of(t, size);
     uint64_t h;
 #if WALLOC_THREAD_CACHE
     struct tc_tier *tt = tcache_tier(w, t);
@@ -187,7 +188,7 @@ static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, 
         counter_add(&t->frees, 1);
         return;
     }
-    unsigned c = size_class_for(size, t->align_shift);
+    unsigned c = tier_class_of(t, size);
 #if WALLOC_THREAD_CACHE
     struct tc_tier *tt = tcache_tier(w, t);
     if (likely(tt != NULL)) {
@@ -205,11 +206,10 @@ static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, 
     counter_add(&t->frees, 1);
 }
 
-walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
+/* Everything walloc_alloc's fast path does not handle: empty bins, size 0, large blocks,
+ * checked mode, WebAssembly. */
+__attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier *t, uint64_t size)
 {
-    if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
-        return WALLOC_NULL;
-    struct tier *t = &w->tiers[tier];
     uint64_t req = size ? size : 1;
     uint64_t h = likely(req <= t->small_max) ? alloc_small(w, t, req) : alloc_large(t, req);
     if (unlikely(h == WALLOC_NULL)) {
@@ -225,10 +225,9 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
     return h;
 }
 
-walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
+/* Everything walloc_free's fast path does not handle, including every error status. */
+__attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handle h, uint64_t size)
 {
-    if (unlikely(w == NULL))
-        return WALLOC_ERR_INVALID_ARGUMENT;
     struct tier *t = tier_of_handle(w, h);
     if (unlikely(t == NULL || (h & (t->align - 1)) != 0))
         return WALLOC_ERR_INVALID_HANDLE;
@@ -243,6 +242,73 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
         return s;
     release_block(w, t, h, req, bsize);
     return WALLOC_OK;
+}
+
+#if WALLOC_THREAD_CACHE
+__attribute__((noinline)) static walloc_status flush_bin(struct tc_tier *tt, struct tier *t, unsigned c)
+{
+    tcache_flush(tt, t, c);
+    return WALLOC_OK;
+}
+#endif
+
+walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
+{
+    if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
+        return WALLOC_NULL;
+    struct tier *t = &w->tiers[tier];
+#if WALLOC_THREAD_CACHE
+    /* Fast path: a block from this thread's bin; no atomic read-modify-write. */
+    if (likely(size - 1 < t->small_max && !w->checked && walloc_tl.id[0] == w->id)) {
+        struct tc_tier *tt = &walloc_tl.tc[0]->tiers[tier];
+        unsigned c = tier_class_of(t, size);
+        struct tc_bin *b = &tt->bins[c];
+        uint64_t h = b->head;
+        if (likely(h != WALLOC_NULL && atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
+                                           atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
+            b->head = block_word_load(handle_ptr(w, h), 0);
+            b->count--;
+            tc_count(&tt->cached_bytes, -(int64_t)t->class_size[c]);
+            tc_count(&tt->allocs, 1);
+            block_unpoison(handle_ptr(w, h), size);
+            return h;
+        }
+    }
+#endif
+    return alloc_slow(w, t, size);
+}
+
+walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
+{
+    if (unlikely(w == NULL))
+        return WALLOC_ERR_INVALID_ARGUMENT;
+#if WALLOC_THREAD_CACHE
+    /* Fast path: a valid small block into this thread's bin. Anything unusual, including
+     * every error, goes to free_slow, which re-checks from scratch. */
+    unsigned ti = (h >= w->tier_end[0]) + (h >= w->tier_end[1]);
+    struct tier *t = &w->tiers[ti];
+    if (likely(h < w->tier_end[2] && (h & (t->align - 1)) == 0 && size - 1 < t->small_max &&
+               !w->checked && walloc_tl.id[0] == w->id)) {
+        unsigned c = tier_class_of(t, size);
+        uint64_t bsize = t->class_size[c];
+        uint64_t head = atomic_load_explicit(&t->head, memory_order_relaxed);
+        struct tc_tier *tt = &walloc_tl.tc[0]->tiers[ti];
+        if (likely(h < head && bsize <= head - h &&
+                   atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
+                       atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
+            struct tc_bin *b = &tt->bins[c];
+            block_poison(handle_ptr(w, h), bsize);
+            block_word_store(handle_ptr(w, h), 0, b->head);
+            b->head = h;
+            tc_count(&tt->cached_bytes, (int64_t)bsize);
+            tc_count(&tt->frees, 1);
+            if (unlikely(++b->count > b->limit))
+                return flush_bin(tt, t, c); /* a tail call: keeps the fast path frameless */
+            return WALLOC_OK;
+        }
+    }
+#endif
+    return free_slow(w, h, size);
 }
 
 walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t *tiers,
