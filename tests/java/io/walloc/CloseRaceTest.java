@@ -1,0 +1,25 @@
+package io.walloc;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The façade's own guarantees under fire: the rounds of {@link NeverCrashTest} (a million random
+ * calls with hostile sizes, tiers, arrays, offsets and handles on four threads, close in the middle
+ * of each round, resets and compactions) without the two kinds of call that currently crash the C
+ * core (raw frees with hostile handles/sizes, and raw writes/copies through hostile handles, which
+ * may land in freed blocks). Every outcome must be a documented result or exception.
+ */
+class CloseRaceTest {
+    @Test
+    @Timeout(300)
+    void millionCallsWithCloseInTheMiddle() throws Exception {
+        Map<String, AtomicLong> outcomes = NeverCrashTest.runRounds(Set.of(4, 5, 8, 9, 10, 16));
+        assertTrue(outcomes.get("ok").get() > 100_000, outcomes.toString());
+    }
+}

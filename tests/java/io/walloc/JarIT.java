@@ -1,0 +1,114 @@
+package io.walloc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar alone, copied into an empty directory and run with {@code java -cp} (and
+ * {@code -jar}), finds, extracts and loads its native library; failures say OS, architecture,
+ * resource and which property to set. Runs under Failsafe after {@code package}.
+ */
+class JarIT {
+    @TempDir
+    Path tmp;
+
+    private static Path jar() {
+        String p = System.getProperty("walloc.jar");
+        assertTrue(p != null && Files.isRegularFile(Paths.get(p)), "walloc.jar property names the built jar: " + p);
+        return Paths.get(p);
+    }
+
+    private static String java() {
+        return System.getProperty("walloc.test.jvm", Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    private static final class Result {
+        final int exit;
+        final String out;
+
+        Result(int exit, String out) {
+            this.exit = exit;
+            this.out = out;
+        }
+    }
+
+    private Result run(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.addAll(Arrays.asList(args));
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child finished");
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    private Path copyJar() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("empty"));
+        return Files.copy(jar(), dir.resolve("walloc.jar"));
+    }
+
+    @Test
+    void jarCarriesLibraryAndManifest() throws IOException {
+        try (JarFile j = new JarFile(jar().toFile())) {
+            assertEquals("ALL-UNNAMED", j.getManifest().getMainAttributes().getValue("Enable-Native-Access"));
+            assertTrue(j.getEntry(NativeLoader.resourcePath().substring(1)) != null, "jar holds " + NativeLoader.resourcePath());
+        }
+    }
+
+    @Test
+    void jarAloneLoadsItsLibraryWithCp() throws Exception {
+        Path j = copyJar();
+        Path extract = Files.createDirectory(tmp.resolve("extract"));
+        Result r = run(j.getParent(), "-Xcheck:jni", "-Dwalloc.library.dir=" + extract, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        assertEquals(0, r.exit, r.out);
+        assertTrue(r.out.contains("walloc self-check ok"), r.out);
+        assertTrue(r.out.contains(extract.toString()), "extracted into the configured directory: " + r.out);
+        // a second run reuses the verified file
+        Result again = run(j.getParent(), "-Dwalloc.library.dir=" + extract, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        assertEquals(0, again.exit, again.out);
+    }
+
+    @Test
+    void executableJarNeedsNoNativeAccessFlag() throws Exception {
+        Path j = copyJar();
+        Result r = run(j.getParent(), "-Djava.io.tmpdir=" + tmp, "-jar", "walloc.jar");
+        assertEquals(0, r.exit, r.out);
+        assertTrue(r.out.contains("walloc self-check ok"), r.out);
+        assertFalse(r.out.contains("restricted method"), "Enable-Native-Access in the manifest silences JDK 24+: " + r.out);
+    }
+
+    @Test
+    void explicitLibraryPropertyFailureSaysWhatWasWrong() throws Exception {
+        Path j = copyJar();
+        Result r = run(j.getParent(), "-Dwalloc.library=/nonexistent/libwalloc_jni.so", "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        assertNotEquals(0, r.exit);
+        assertTrue(r.out.contains("walloc.library"), r.out);
+        assertTrue(r.out.contains("os.arch=") && r.out.contains("os.name="), r.out);
+        assertTrue(r.out.contains(NativeLoader.resourcePath()), r.out);
+    }
+
+    @Test
+    void unwritableExtractionDirectorySaysWhichPropertyToSet() throws Exception {
+        Path j = copyJar();
+        Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
+        Result r = run(j.getParent(), "-Dwalloc.library.dir=" + file, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        assertNotEquals(0, r.exit);
+        assertTrue(r.out.contains("-Dwalloc.library.dir="), r.out);
+        assertTrue(r.out.contains("platform " + NativeLoader.os() + "/" + NativeLoader.arch()), r.out);
+    }
+}
