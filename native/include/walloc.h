@@ -188,7 +188,9 @@ walloc_status walloc_reset_tier(walloc *w, walloc_tier tier);
 
 /** Moves the tier's bump head back to keep_bytes (rounded up to the tier's alignment) from the
  *  tier's start and forgets every recycled block: blocks wholly below keep stay valid and
- *  untouched, nothing moves; blocks at or above keep are released. Free blocks below keep are
+ *  untouched, nothing moves; every other block is released, including one that straddles keep
+ *  (its tail will be handed out again; checked mode then refuses to free it, unchecked callers
+ *  must not). Free blocks below keep are
  *  not reused until the next reset (this keeps compact O(size classes)). keep_bytes beyond the
  *  current head leaves the head where it is and still empties the freelists.
  *  Must not race allocation or frees in the same tier. */

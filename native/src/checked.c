@@ -58,9 +58,22 @@ static void insert(struct checked_table *tbl, uint64_t key, uint64_t val)
     tbl->vals[i] = val;
 }
 
-/* Rebuilds into a table of cap slots, keeping entries outside [lo, hi); counts live ones
- * dropped. */
-static bool rebuild(struct checked_table *tbl, uint64_t cap, uint64_t lo, uint64_t hi,
+/* What a rebuild drops: blocks of tier t starting in [from, hi) that reach past lo. */
+struct drop_range {
+    const struct tier *t;
+    uint64_t from, lo, hi;
+};
+
+static bool dropped(const struct drop_range *d, uint64_t key, uint64_t val)
+{
+    if (d == NULL || key < d->from || key >= d->hi)
+        return false;
+    uint64_t size = val & ~FREED_BIT;
+    return key + tier_block_size(d->t, size ? size : 1) > d->lo;
+}
+
+/* Rebuilds into a table of cap slots without the entries d drops; counts live ones dropped. */
+static bool rebuild(struct checked_table *tbl, uint64_t cap, const struct drop_range *d,
                     uint64_t *live_dropped)
 {
     struct checked_table old = *tbl;
@@ -72,7 +85,7 @@ static bool rebuild(struct checked_table *tbl, uint64_t cap, uint64_t lo, uint64
         uint64_t k = old.keys[i];
         if (k == EMPTY_KEY)
             continue;
-        if (k >= lo && k < hi) {
+        if (dropped(d, k, old.vals[i])) {
             if (!(old.vals[i] & FREED_BIT))
                 ++*live_dropped;
             continue;
@@ -113,7 +126,7 @@ bool checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size)
     uint64_t none = 0;
     wl_lock(&tbl->lock);
     if ((tbl->used + 1) * 4 > tbl->cap * 3) /* keep the load under 3/4 */
-        ok = rebuild(tbl, tbl->cap * 2, 1, 0, &none);
+        ok = rebuild(tbl, tbl->cap * 2, NULL, &none);
     if (ok)
         insert(tbl, h, size & ~FREED_BIT);
     wl_unlock(&tbl->lock);
@@ -148,11 +161,13 @@ bool checked_was_freed(struct checked_table *tbl, uint64_t h)
     return freed;
 }
 
-uint64_t checked_forget_range(struct checked_table *tbl, uint64_t lo, uint64_t hi)
+uint64_t checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,
+                              uint64_t lo, uint64_t hi)
 {
+    struct drop_range d = {t, from, lo, hi};
     uint64_t live = 0;
     wl_lock(&tbl->lock);
-    rebuild(tbl, tbl->cap, lo, hi, &live);
+    rebuild(tbl, tbl->cap, &d, &live);
     wl_unlock(&tbl->lock);
     return live;
 }

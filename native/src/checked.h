@@ -24,7 +24,10 @@ walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t si
 /* true when h is a block that was freed (and not handed out again). */
 bool checked_was_freed(struct checked_table *tbl, uint64_t h);
 
-/* Forgets every block whose handle is in [lo, hi); returns how many of them were live. */
-uint64_t checked_forget_range(struct checked_table *tbl, uint64_t lo, uint64_t hi);
+/* Forgets every block of tier t that starts in [from, hi) and reaches past lo (from <= lo <=
+ * hi): the blocks a compact to lo releases, those straddling lo included. Returns how many of
+ * them were live. */
+uint64_t checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,
+                              uint64_t lo, uint64_t hi);
 
 #endif

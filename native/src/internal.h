@@ -126,6 +126,14 @@ static inline unsigned tier_class_of(const struct tier *t, uint64_t size)
     return size <= 1024 ? t->class_lut[(size - 1) >> 3] : size_class_for(size, t->align_shift);
 }
 
+/* The bytes a block for a request of req (>= 1) bytes really spans: its class size, or the
+ * request rounded to WALLOC_LARGE_GRANULE above the tier's small_max. */
+static inline uint64_t tier_block_size(const struct tier *t, uint64_t req)
+{
+    return req <= t->small_max ? t->class_size[tier_class_of(t, req)]
+                               : (req + WALLOC_LARGE_GRANULE - 1) & ~(uint64_t)(WALLOC_LARGE_GRANULE - 1);
+}
+
 static inline void *handle_ptr(const walloc *w, walloc_handle h)
 {
     return (void *)(w->base + h);

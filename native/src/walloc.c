@@ -134,12 +134,6 @@ static struct tier *tier_of_handle(const walloc *w, uint64_t h)
     return NULL;
 }
 
-/* The bytes a block for a request of req (>= 1) bytes really spans. */
-static inline uint64_t block_size(const struct tier *t, uint64_t req)
-{
-    return req <= t->small_max ? t->class_size[tier_class_of(t, req)] : large_round(req);
-}
-
 static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
 {
     unsigned c = tier_class_of(t, size);
@@ -218,7 +212,7 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
     }
     block_unpoison(handle_ptr(w, h), size);
     if (unlikely(w->checked) && !checked_on_alloc(w->table, h, size)) {
-        release_block(w, t, h, req, block_size(t, req));
+        release_block(w, t, h, req, tier_block_size(t, req));
         counter_add(&t->failed_allocs, 1);
         return WALLOC_NULL;
     }
@@ -234,7 +228,7 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
     uint64_t req = size ? size : 1;
     if (unlikely(req > t->capacity))
         return WALLOC_ERR_OUT_OF_BOUNDS;
-    uint64_t bsize = block_size(t, req);
+    uint64_t bsize = tier_block_size(t, req);
     walloc_status s = tier_check_range(t, h, bsize);
     if (unlikely(s != WALLOC_OK)) /* a freed large block may have gone back to the head */
         return w->checked && checked_was_freed(w->table, h) ? WALLOC_ERR_DOUBLE_FREE : s;
@@ -353,7 +347,7 @@ static uint64_t release_above(walloc *w, struct tier *t, uint64_t from)
         if (lo < end) {
             block_poison(handle_ptr(w, lo), end - lo);
             if (w->checked)
-                released += checked_forget_range(w->table, lo, sg->base + sg->size);
+                released += checked_forget_range(w->table, t, sg->base, lo, sg->base + sg->size);
         }
         before += sg->size;
     }
