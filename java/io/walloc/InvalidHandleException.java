@@ -9,7 +9,7 @@ package io.walloc;
  *
  * <p>Thread safety: immutable after construction.
  */
-public class InvalidHandleException extends IllegalArgumentException {
+public class InvalidHandleException extends IllegalArgumentException implements WallocError {
     private static final long serialVersionUID = 1L;
 
     private final transient Status status;
@@ -34,6 +34,7 @@ public class InvalidHandleException extends IllegalArgumentException {
      *
      * @return the status
      */
+    @Override
     public Status status() {
         return status;
     }

@@ -205,11 +205,13 @@ public final class Walloc implements AutoCloseable {
 
     private RuntimeException allocFailure(long size, Tier tier) {
         if (size < 0) {
-            return new IllegalArgumentException("negative size " + size);
+            return new WallocArgumentException(Status.INVALID_SIZE, "negative size " + size + " (as unsigned: "
+                    + Long.toUnsignedString(size) + " bytes) for tier " + tier);
         }
         long cap = capacity[tier.code()];
         if (size > cap) {
-            return new IllegalArgumentException("size " + size + " is larger than tier " + tier + " (" + cap + " bytes)");
+            return new WallocArgumentException(Status.INVALID_SIZE, "size " + size + " is larger than tier " + tier
+                    + " (" + cap + " bytes)");
         }
         return new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size + " bytes");
     }
@@ -222,14 +224,11 @@ public final class Walloc implements AutoCloseable {
      * @param size the size it was allocated with
      * @throws InvalidHandleException when the handle lies in no tier or is misaligned, or (checked
      *     mode) the block was freed already, the size differs, or it is not the start of a block
-     * @throws IndexOutOfBoundsException when the block's range is outside what its tier handed out
-     * @throws IllegalArgumentException for a negative size
+     * @throws IndexOutOfBoundsException ({@link WallocBoundsException}) when the block's range,
+     *     with size read as unsigned, is outside what its tier handed out (a negative size always is)
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long handle, long size) {
-        if (size < 0) {
-            throw new IllegalArgumentException("negative size " + size + " freeing handle " + hex(handle));
-        }
         int g = gate.enter();
         int st;
         try {
@@ -238,7 +237,8 @@ public final class Walloc implements AutoCloseable {
             gate.exit(g);
         }
         if (st != 0) {
-            throw error(st, "free(" + hex(handle) + ", " + size + ")", handle, null, size);
+            throw error(st, "free(" + hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")", handle,
+                    null, size);
         }
     }
 
@@ -281,8 +281,8 @@ public final class Walloc implements AutoCloseable {
      * @param tierCodes each block's tier code (0, 1, 2)
      * @param out receives the handles; at least as long as sizes
      * @throws WallocOutOfMemoryException when a block does not fit
-     * @throws IllegalArgumentException for a negative or too large size, an unknown tier code, or
-     *     arrays too short
+     * @throws IllegalArgumentException for a negative (read as unsigned: too large) or too large
+     *     size, an unknown tier code ({@link WallocArgumentException}), or arrays too short
      * @throws NullPointerException for a null array
      * @throws IllegalStateException after {@link #close()}
      */
@@ -294,11 +294,6 @@ public final class Walloc implements AutoCloseable {
         if (tierCodes.length < n || out.length < n) {
             throw new IllegalArgumentException(n + " sizes but " + tierCodes.length + " tier codes and room for "
                     + out.length + " handles");
-        }
-        for (int i = 0; i < n; i++) {
-            if (sizes[i] < 0) {
-                throw new IllegalArgumentException("sizes[" + i + "] is negative: " + sizes[i]);
-            }
         }
         int g = gate.enter();
         int st;
@@ -314,11 +309,11 @@ public final class Walloc implements AutoCloseable {
                 throw new WallocOutOfMemoryException(null, -1, what + ": a tier has no room (nothing was allocated)");
             }
             if (s == Status.INVALID_TIER) {
-                throw new IllegalArgumentException(what + ": unknown tier code in " + Arrays.toString(tierCodes)
+                throw new WallocArgumentException(s, what + ": unknown tier code in " + Arrays.toString(tierCodes)
                         + " (nothing was allocated)");
             }
             if (s == Status.INVALID_SIZE) {
-                throw new IllegalArgumentException(what + ": a size is larger than its tier (nothing was allocated)");
+                throw new WallocArgumentException(s, what + ": a size is larger than its tier (nothing was allocated)");
             }
             throw error(st, what, NULL, null, 0);
         }
@@ -621,16 +616,13 @@ public final class Walloc implements AutoCloseable {
      *
      * @param dst destination handle
      * @param src source handle
-     * @param length bytes, 0 or more
+     * @param length bytes, 0 or more (a negative length, read as unsigned, is out of bounds)
      * @throws InvalidHandleException when a handle lies in no tier
-     * @throws IndexOutOfBoundsException when a range is past what its tier handed out
-     * @throws IllegalArgumentException for a negative length
+     * @throws IndexOutOfBoundsException ({@link WallocBoundsException}) when a range is past what
+     *     its tier handed out
      * @throws IllegalStateException after {@link #close()}
      */
     public void copy(long dst, long src, long length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length + " copying " + hex(src) + " to " + hex(dst));
-        }
         int g = gate.enter();
         int st;
         try {
@@ -639,7 +631,8 @@ public final class Walloc implements AutoCloseable {
             gate.exit(g);
         }
         if (st != 0) {
-            throw error(st, "copy of " + length + " bytes from " + hex(src) + " to " + hex(dst), dst, null, length);
+            throw error(st, "copy of " + length + (length < 0 ? " (negative)" : "") + " bytes from " + hex(src) + " to "
+                    + hex(dst), dst, null, length);
         }
     }
 
@@ -648,10 +641,9 @@ public final class Walloc implements AutoCloseable {
      * any byte is copied: on error nothing is copied and the message names the first bad entry.
      *
      * @param ops {@code (dst, src, length)} triples: {@code ops.length} must be a multiple of 3
-     * @throws InvalidHandleException when a handle lies in no tier
-     * @throws IndexOutOfBoundsException when a range is past what its tier handed out
-     * @throws IllegalArgumentException for a length that is not a multiple of 3, or a negative
-     *     length in an entry
+     * @throws BulkCopyException when an entry is refused (a handle in no tier, a range past what
+     *     its tier handed out, a negative length read as unsigned): says which and why
+     * @throws IllegalArgumentException for an array length that is not a multiple of 3
      * @throws NullPointerException for a null array
      * @throws IllegalStateException after {@link #close()}
      */
@@ -662,11 +654,6 @@ public final class Walloc implements AutoCloseable {
                     + " is not a multiple of 3");
         }
         int n = ops.length / 3;
-        for (int i = 0; i < n; i++) {
-            if (ops[3 * i + 2] < 0) {
-                throw new IllegalArgumentException("bulkCopy entry " + i + ": negative length " + ops[3 * i + 2]);
-            }
-        }
         int g = gate.enter();
         long r;
         try {
@@ -679,7 +666,8 @@ public final class Walloc implements AutoCloseable {
             int i = (int) (r >>> 8);
             String what = "bulkCopy entry " + i + " (" + ops[3 * i + 2] + " bytes from " + hex(ops[3 * i + 1]) + " to "
                     + hex(ops[3 * i]) + "), nothing was copied";
-            throw error(st, what, ops[3 * i], null, ops[3 * i + 2]);
+            Status s = st >= 0 && st <= 10 ? Status.ofCode(st) : Status.INVALID_ARGUMENT;
+            throw new BulkCopyException(s, i, what + ": " + s.description());
         }
     }
 
@@ -735,7 +723,7 @@ public final class Walloc implements AutoCloseable {
             gate.exit(g);
         }
         if (b == null) {
-            throw new IndexOutOfBoundsException("no view of " + length + " bytes at " + hex(handle)
+            throw new WallocBoundsException("no view of " + length + " bytes at " + hex(handle)
                     + ": the range is not inside what one tier has handed out");
         }
         return b.order(ByteOrder.nativeOrder());
@@ -817,14 +805,14 @@ public final class Walloc implements AutoCloseable {
             case NOT_A_BLOCK:
                 return new InvalidHandleException(s, handle, msg + " (" + hex(handle) + " is not the start of a live block)");
             case OUT_OF_BOUNDS:
-                return new IndexOutOfBoundsException(msg + " (the range is past what the tier has handed out)");
+                return new WallocBoundsException(msg + " (the range is past what the tier has handed out)");
             case OUT_OF_MEMORY:
                 return new WallocOutOfMemoryException(tier, size, msg);
             case INVALID_TIER:
             case INVALID_SIZE:
             case INVALID_CONFIG:
             case INVALID_ARGUMENT:
-                return new IllegalArgumentException(msg);
+                return new WallocArgumentException(s, msg);
             default:
                 return new IllegalStateException(msg);
         }

@@ -107,7 +107,7 @@ public final class WallocConfig {
          */
         public Builder capacity(long bytes) {
             if (bytes < MIN_CAPACITY || bytes > MAX_CAPACITY) {
-                throw new IllegalArgumentException("capacity " + bytes + " is outside [" + MIN_CAPACITY + ", " + MAX_CAPACITY + "] bytes");
+                throw new WallocArgumentException(Status.INVALID_CONFIG, "capacity " + bytes + " is outside [" + MIN_CAPACITY + ", " + MAX_CAPACITY + "] bytes");
             }
             this.capacity = bytes;
             return this;
@@ -127,7 +127,7 @@ public final class WallocConfig {
                 throw new NullPointerException("tier is null");
             }
             if (!(share > 0.0 && share <= 1.0)) {
-                throw new IllegalArgumentException("share of " + tier + " must be in (0, 1], got " + share);
+                throw new WallocArgumentException(Status.INVALID_CONFIG, "share of " + tier + " must be in (0, 1], got " + share);
             }
             shares[tier.code()] = share;
             return this;
@@ -167,12 +167,12 @@ public final class WallocConfig {
         public WallocConfig build() {
             double sum = shares[0] + shares[1] + shares[2];
             if (sum > 1.0 + 1e-9) {
-                throw new IllegalArgumentException("tier shares sum to " + sum + " (TOP " + shares[0] + ", MIDDLE " + shares[1]
+                throw new WallocArgumentException(Status.INVALID_CONFIG, "tier shares sum to " + sum + " (TOP " + shares[0] + ", MIDDLE " + shares[1]
                         + ", BOTTOM " + shares[2] + "); at most 1 is allowed");
             }
             int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked);
             if (st != 0) {
-                throw new IllegalArgumentException("configuration refused by the core (" + Status.ofCode(st).description()
+                throw new WallocArgumentException(Status.ofCode(st), "configuration refused by the core (" + Status.ofCode(st).description()
                         + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
             }
             return new WallocConfig(capacity, shares.clone(), checked);

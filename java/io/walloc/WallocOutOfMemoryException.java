@@ -8,7 +8,7 @@ package io.walloc;
  *
  * <p>Thread safety: immutable after construction.
  */
-public class WallocOutOfMemoryException extends RuntimeException {
+public class WallocOutOfMemoryException extends RuntimeException implements WallocError {
     private static final long serialVersionUID = 1L;
 
     private final Tier tier;
@@ -27,8 +27,13 @@ public class WallocOutOfMemoryException extends RuntimeException {
         this.size = size;
     }
 
+    @Override
+    public Status status() {
+        return Status.OUT_OF_MEMORY;
+    }
+
     /**
-     * The tier that had no room.
+     * The tier that had no room (null for a batch or an instance that could not be created).
      *
      * @return the tier
      */
