@@ -823,9 +823,17 @@ private:
                 starts.push_back(kv.first);
         uint64_t keep, cut; // cut: the rounded keep as a handle
         int kind = in_.ConsumeIntegralInRange<int>(0, g_known ? 4 : 3);
-        if (kind == 4 && !starts.empty()) { // inside a live block (when it is larger than one unit)
+        if (kind == 4 && !starts.empty()) {
+            // Strictly inside the requested bytes of a live block, after rounding: the block is
+            // cut through whatever its real (size-class) extent, the blocks before it end at its
+            // start, so no block's fate depends on the size class (a block whose requested bytes
+            // end below keep but whose class extent crosses it is released too, and the model
+            // cannot tell those apart).
             uint64_t h = starts[in_.ConsumeIntegralInRange<size_t>(0, starts.size() - 1)];
-            keep = h - m.base + in_.ConsumeIntegralInRange<uint64_t>(0, live_[h].size);
+            uint64_t start = h - m.base, size = live_[h].size;
+            keep = start + in_.ConsumeIntegralInRange<uint64_t>(1, std::max<uint64_t>(size, 2) - 1);
+            if ((keep + m.align - 1) / m.align * m.align >= start + size)
+                keep = start; // too small to cut through: compact at its start instead
         } else if (kind == 0 || kind == 4 || (kind == 1 && starts.empty())) {
             keep = 0;
         } else if (kind == 1) {
