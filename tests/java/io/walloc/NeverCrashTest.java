@@ -88,12 +88,20 @@ class NeverCrashTest {
                         }
                     }
                 }, "hostile-" + t);
+                th.setDaemon(true); // a thread stuck inside the core must not keep the JVM alive
                 ts.add(th);
                 th.start();
             }
             go.countDown();
+            long deadline = System.nanoTime() + 120_000_000_000L;
             for (Thread th : ts) {
-                th.join();
+                th.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                if (th.isAlive()) {
+                    AssertionError stuck = new AssertionError("round " + round + ": " + th.getName()
+                            + " is stuck (a call into the core never returned)");
+                    stuck.setStackTrace(th.getStackTrace());
+                    throw stuck;
+                }
             }
             w.close();
             if (bad.get() != null) {
