@@ -4,6 +4,7 @@
 #include "freelist.h"
 
 #include "block.h"
+#include "tier.h"
 
 #define EMPTY_INDEX 0xFFFFFFFFu
 
@@ -23,19 +24,12 @@ static inline uint64_t pack(uint64_t old, uint32_t idx)
 }
 
 /* A link read from a free block may be stale (another thread took the block and wrote into
- * it). Before following it, make sure it names memory of this tier that is backed, so a walk
- * can never leave the tier; the tag check then rejects the stale chain. */
-static bool link_plausible(const struct tier *t, uint64_t h)
+ * it) or corrupted (a caller wrote into a freed block). Before following it, make sure it names
+ * a block of this tier inside what the tier handed out, so a walk can never leave the tier;
+ * the tag check then rejects a stale chain. */
+static bool link_plausible(const struct tier *t, uint64_t h, uint64_t block_size)
 {
-    if (h == WALLOC_NULL)
-        return true;
-    if ((h & (t->align - 1)) != 0)
-        return false;
-#if WALLOC_PLATFORM_RESERVES
-    return h >= t->segs[0].base && h < atomic_load_explicit(&t->limit, memory_order_acquire);
-#else
-    return tier_contains(t, h);
-#endif
+    return h == WALLOC_NULL || tier_block_ok(t, h, block_size);
 }
 
 void freelist_push_chain(const struct tier *t, struct freelist *fl, uint64_t first, uint64_t last,
@@ -67,12 +61,12 @@ uint64_t freelist_pop_chain(const struct tier *t, struct freelist *fl, unsigned 
         uint64_t next = block_word_load(handle_ptr(t->owner, last), 0);
         unsigned n = 1;
         bool bad = false;
-        while (n < max && next != WALLOC_NULL && (bad = !link_plausible(t, next)) == false) {
+        while (n < max && next != WALLOC_NULL && (bad = !link_plausible(t, next, block_size)) == false) {
             last = next;
             next = block_word_load(handle_ptr(t->owner, last), 0);
             n++;
         }
-        if (!bad && !link_plausible(t, next))
+        if (!bad && !link_plausible(t, next, block_size))
             bad = true;
         if (bad) {
             uint64_t again = atomic_load_explicit(&fl->head, memory_order_acquire);

@@ -29,6 +29,28 @@ static void ext_link(struct tier *t, uint64_t pred, uint64_t next)
         ext_set(t, pred, EXT_NEXT, next);
 }
 
+/* An extent header can be overwritten by a caller that writes into freed memory. An extent is
+ * believed only if it is a block of the tier and its successor lies above it; otherwise the
+ * list is cut before it (its memory stays unusable until a reset) and the byte count redone. */
+static bool ext_valid(const struct tier *t, uint64_t h)
+{
+    if (!tier_block_ok(t, h, 2 * sizeof(uint64_t))) /* before reading the header at all */
+        return false;
+    uint64_t size = ext_get(t, h, EXT_SIZE), next = ext_get(t, h, EXT_NEXT);
+    return size > 0 && size % WALLOC_LARGE_GRANULE == 0 && tier_block_ok(t, h, size) &&
+           (next == WALLOC_NULL || next >= h + size);
+}
+
+static void ext_cut(struct tier *t, uint64_t pred)
+{
+    ext_link(t, pred, WALLOC_NULL);
+    uint64_t bytes = 0, count = 0;
+    for (uint64_t cur = t->large.first; cur != WALLOC_NULL; cur = ext_get(t, cur, EXT_NEXT))
+        bytes += ext_get(t, cur, EXT_SIZE), count++;
+    atomic_store_explicit(&t->large.bytes, bytes, memory_order_relaxed);
+    t->large.count = count;
+}
+
 uint64_t large_alloc(struct tier *t, uint64_t size)
 {
     struct large_free *lf = &t->large;
@@ -37,6 +59,10 @@ uint64_t large_alloc(struct tier *t, uint64_t size)
     uint64_t best = WALLOC_NULL, best_pred = WALLOC_NULL, best_size = UINT64_MAX;
     for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL;
          pred = cur, cur = ext_get(t, cur, EXT_NEXT)) {
+        if (!ext_valid(t, cur)) {
+            ext_cut(t, pred); /* best, if any, lies before the cut */
+            break;
+        }
         uint64_t s = ext_get(t, cur, EXT_SIZE);
         if (s >= size && s < best_size) {
             best = cur, best_pred = pred, best_size = s;
@@ -65,9 +91,18 @@ void large_free(struct tier *t, uint64_t h, uint64_t size)
     wl_lock(&lf->lock);
     uint64_t pred2 = WALLOC_NULL, pred = WALLOC_NULL, cur = lf->first;
     while (cur != WALLOC_NULL && cur < h) {
+        if (!ext_valid(t, cur)) {
+            ext_cut(t, pred);
+            cur = WALLOC_NULL;
+            break;
+        }
         pred2 = pred;
         pred = cur;
         cur = ext_get(t, cur, EXT_NEXT);
+    }
+    if (cur != WALLOC_NULL && !ext_valid(t, cur)) {
+        ext_cut(t, pred);
+        cur = WALLOC_NULL;
     }
     uint64_t node, node_pred, len;
     uint64_t next = cur;

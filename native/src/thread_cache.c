@@ -55,18 +55,44 @@ static void bin_push(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h)
         tcache_flush(tt, t, c);
 }
 
-/* Pushes n blocks of bin c starting at its head to the shared freelist. */
+/* Reads the link of block h of bin c; a link that does not name a block of the tier (the
+ * block was written after it was freed) ends the bin there. */
+static uint64_t bin_next(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h)
+{
+    uint64_t next = block_word_load(handle_ptr(t->owner, h), 0);
+    if (next != WALLOC_NULL && !tier_block_ok(t, next, t->class_size[c])) {
+        block_word_store(handle_ptr(t->owner, h), 0, WALLOC_NULL);
+        return WALLOC_NULL;
+    }
+    return next;
+}
+
+void tcache_bin_cut(struct tc_tier *tt, struct tier *t, unsigned c)
+{
+    struct tc_bin *b = &tt->bins[c];
+    tc_count(&tt->cached_bytes, -(int64_t)((uint64_t)(b->count - 1) * t->class_size[c]));
+    block_word_store(handle_ptr(t->owner, b->head), 0, WALLOC_NULL);
+    b->count = 1;
+}
+
+/* Pushes up to n blocks of bin c starting at its head to the shared freelist. */
 static void bin_flush_n(struct tc_tier *tt, struct tier *t, unsigned c, uint32_t n)
 {
     struct tc_bin *b = &tt->bins[c];
-    uint64_t size = size_class_size(c, t->align_shift);
+    uint64_t size = t->class_size[c];
     uint64_t first = b->head, last = first;
-    for (uint32_t i = 1; i < n; i++)
-        last = block_word_load(handle_ptr(t->owner, last), 0);
-    b->head = block_word_load(handle_ptr(t->owner, last), 0);
-    b->count -= n;
-    freelist_push_chain(t, &t->lists[c], first, last, n * size);
-    tc_count(&tt->cached_bytes, -(int64_t)(n * size));
+    uint32_t taken = 1;
+    for (uint64_t next; taken < n && (next = bin_next(tt, t, c, last)) != WALLOC_NULL; taken++)
+        last = next;
+    uint64_t rest = bin_next(tt, t, c, last);
+    tc_count(&tt->cached_bytes, -(int64_t)(taken * size));
+    b->count -= taken;
+    b->head = rest;
+    if (rest == WALLOC_NULL && b->count != 0) { /* a corrupted link cut the bin short */
+        tc_count(&tt->cached_bytes, -(int64_t)((uint64_t)b->count * size));
+        b->count = 0;
+    }
+    freelist_push_chain(t, &t->lists[c], first, last, taken * size);
 }
 
 void tcache_flush(struct tc_tier *tt, struct tier *t, unsigned c)
@@ -112,7 +138,7 @@ uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
     uint64_t size = size_class_size(c, t->align_shift);
     unsigned n;
     uint64_t first = freelist_pop_chain(t, &t->lists[c], b->limit / 2 ? b->limit / 2 : 1, size, &n);
-    if (first != WALLOC_NULL) {
+    if (first != WALLOC_NULL) { /* pop_chain checked every link of the chain */
         b->head = block_word_load(handle_ptr(t->owner, first), 0);
         b->count = n - 1;
         tc_count(&tt->cached_bytes, (int64_t)((n - 1) * size));
@@ -122,13 +148,8 @@ uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
         return WALLOC_NULL;
     if (tt->chunk_end - tt->chunk_cur < size) {
         bool renewed = chunk_renew(tt, t);
-        if (b->head != WALLOC_NULL) { /* carving the old chunk may have filled this bin */
-            uint64_t h = b->head;
-            b->head = block_word_load(handle_ptr(t->owner, h), 0);
-            b->count--;
-            tc_count(&tt->cached_bytes, -(int64_t)size);
-            return h;
-        }
+        if (b->head != WALLOC_NULL) /* carving the old chunk may have filled this bin */
+            return tc_bin_pop(tt, t, c);
         if (!renewed)
             return WALLOC_NULL;
     }
@@ -177,7 +198,7 @@ static void tcache_retire(walloc *w, struct tcache *tc)
             atomic_load_explicit(&t->epoch, memory_order_relaxed)) {
             carve_into_bins(tt, t, tt->chunk_cur, tt->chunk_end - tt->chunk_cur);
             for (unsigned c = 0; c < t->class_count; c++)
-                if (tt->bins[c].count > 0)
+                if (tt->bins[c].head != WALLOC_NULL)
                     bin_flush_n(tt, t, c, tt->bins[c].count);
         }
         counter_add(&t->allocs, counter_get(&tt->allocs));

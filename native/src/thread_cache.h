@@ -16,7 +16,9 @@
 #ifndef WALLOC_THREAD_CACHE_H
 #define WALLOC_THREAD_CACHE_H
 
+#include "block.h"
 #include "internal.h"
+#include "tier.h"
 
 #if WALLOC_THREAD_CACHE
 
@@ -80,6 +82,25 @@ static inline void tc_count(_Atomic uint64_t *c, int64_t delta)
 /* Refills bin c (shared freelist, then the private chunk) and takes a block from it;
  * WALLOC_NULL when neither has one. */
 uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c);
+/* Cuts bin c after its head block, forgetting the rest (unusable until a reset): what the
+ * allocator does when a link in the bin turns out corrupted. */
+void tcache_bin_cut(struct tc_tier *tt, struct tier *t, unsigned c);
+
+/* Takes the head block of bin c (which must not be empty). */
+static inline uint64_t tc_bin_pop(struct tc_tier *tt, struct tier *t, unsigned c)
+{
+    struct tc_bin *b = &tt->bins[c];
+    uint64_t h = b->head;
+    uint64_t next = block_word_load(handle_ptr(t->owner, h), 0);
+    if (unlikely(next != WALLOC_NULL && !tier_block_ok(t, next, t->class_size[c]))) {
+        tcache_bin_cut(tt, t, c); /* the block was written after it was freed */
+        next = WALLOC_NULL;
+    }
+    b->head = next;
+    b->count--;
+    tc_count(&tt->cached_bytes, -(int64_t)t->class_size[c]);
+    return h;
+}
 /* Moves half of bin c to the shared freelist. */
 void tcache_flush(struct tc_tier *tt, struct tier *t, unsigned c);
 

@@ -42,6 +42,23 @@ bool tier_contains(const struct tier *t, uint64_t h);
  * when h is in the tier but the range is not, WALLOC_ERR_INVALID_HANDLE when h is not in it. */
 walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n);
 
+/* true when a block of bsize bytes at h lies inside what the tier has handed out and is aligned
+ * for it. The allocator checks every link it reads from free memory with this before following
+ * it: free blocks are ordinary memory a careless (or hostile) caller can still write, and a
+ * corrupted link must never send an allocation outside the tier. */
+static inline bool tier_block_ok(const struct tier *t, uint64_t h, uint64_t bsize)
+{
+    if ((h & (t->align - 1)) != 0)
+        return false;
+#if WALLOC_PLATFORM_RESERVES
+    uint64_t base = t->segs[0].base;
+    uint64_t used = atomic_load_explicit(&t->head, memory_order_relaxed) - base, off = h - base;
+    return off < used && bsize <= used - off;
+#else
+    return tier_check_range(t, h, bsize) == WALLOC_OK;
+#endif
+}
+
 /* Bytes handed out by the bump head, counted from the tier's start across segments. */
 uint64_t tier_used(const struct tier *t);
 

@@ -144,9 +144,7 @@ static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
         struct tc_bin *b = &tt->bins[c];
         h = b->head;
         if (likely(h != WALLOC_NULL)) {
-            b->head = block_word_load(handle_ptr(w, h), 0);
-            b->count--;
-            tc_count(&tt->cached_bytes, -(int64_t)t->class_size[c]);
+            tc_bin_pop(tt, t, c);
         } else if ((h = tcache_refill(tt, t, c)) == WALLOC_NULL &&
                    (h = tier_bump(t, t->class_size[c])) == WALLOC_NULL) {
             return WALLOC_NULL;
@@ -260,9 +258,7 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
         uint64_t h = b->head;
         if (likely(h != WALLOC_NULL && atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
                                            atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
-            b->head = block_word_load(handle_ptr(w, h), 0);
-            b->count--;
-            tc_count(&tt->cached_bytes, -(int64_t)t->class_size[c]);
+            tc_bin_pop(tt, t, c);
             tc_count(&tt->allocs, 1);
             block_unpoison(handle_ptr(w, h), size);
             return h;
