@@ -84,6 +84,7 @@ struct TierModel {
     uint64_t cap = 0;    // stats.capacity
     uint32_t align = 0;
     uint64_t allocs = 0, frees = 0, failed = 0, resets = 0;
+    uint64_t peak = 0;             // last peak seen: never decreases
     uint64_t uncounted = 0;        // unchecked mode: live blocks compact released, still counted
     std::vector<Range> freed;      // freed blocks no allocation has overlapped since
     std::vector<Range> forgotten;  // free blocks compact forgot: not reused until reset
@@ -197,6 +198,15 @@ private:
             m.frees = 1;
             m.resets = 1;
         }
+        // Arguments that are not an instance, a tier or a status.
+        FZ_CHECK(walloc_alloc(nullptr, 8, WALLOC_TIER_TOP) == WALLOC_NULL, "alloc on NULL");
+        FZ_CHECK(walloc_free(nullptr, 0, 8) == WALLOC_ERR_INVALID_ARGUMENT, "free on NULL");
+        FZ_CHECK(walloc_tier_stats(w_, WALLOC_TIER_TOP, nullptr) == WALLOC_ERR_INVALID_ARGUMENT,
+                 "stats into NULL");
+        FZ_CHECK(walloc_tier_alignment((walloc_tier)3) == 0, "alignment of tier 3");
+        FZ_CHECK(walloc_ptr(nullptr, 0) == nullptr, "walloc_ptr on NULL");
+        for (int st = -1; st <= 12; st++)
+            FZ_CHECK(walloc_status_str((walloc_status)st) != nullptr, "walloc_status_str(%d)", st);
         check_stats_all();
         return true;
     }
@@ -237,6 +247,9 @@ private:
                  (unsigned long long)s.bump_head, (unsigned long long)s.committed,
                  (unsigned long long)s.capacity);
         FZ_CHECK(s.peak >= s.bump_head, "tier %d: peak < head", t);
+        FZ_CHECK(s.peak >= m.peak, "tier %d: peak went down from %llu to %llu", t,
+                 (unsigned long long)m.peak, (unsigned long long)s.peak);
+        t_[t].peak = s.peak;
         FZ_CHECK(s.total_allocs == m.allocs, "tier %d: total_allocs %llu, model %llu", t,
                  (unsigned long long)s.total_allocs, (unsigned long long)m.allocs);
         FZ_CHECK(s.total_frees == m.frees, "tier %d: total_frees %llu, model %llu", t,
