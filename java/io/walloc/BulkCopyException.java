@@ -10,6 +10,7 @@ public class BulkCopyException extends IllegalArgumentException implements Wallo
     private static final long serialVersionUID = 1L;
 
     private final transient Status status;
+    /** The index of the first refused entry. */
     private final int failedIndex;
 
     /**

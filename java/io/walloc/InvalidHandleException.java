@@ -13,6 +13,7 @@ public class InvalidHandleException extends IllegalArgumentException implements 
     private static final long serialVersionUID = 1L;
 
     private final transient Status status;
+    /** The refused handle. */
     private final long handle;
 
     /**

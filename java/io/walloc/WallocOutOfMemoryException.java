@@ -11,7 +11,9 @@ package io.walloc;
 public class WallocOutOfMemoryException extends RuntimeException implements WallocError {
     private static final long serialVersionUID = 1L;
 
+    /** The tier that had no room. */
     private final Tier tier;
+    /** The requested size. */
     private final long size;
 
     /**
