@@ -104,6 +104,7 @@ struct checked_table;
 
 struct walloc {
     uint64_t id;    /* unique for the process's lifetime: thread caches match on it */
+    uint64_t fast_key; /* id, or a value no thread cache has when fast paths are off */
     uint8_t *base;  /* handle 0; NULL in WebAssembly */
     uint64_t reserved;
     int checked;

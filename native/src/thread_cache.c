@@ -45,13 +45,16 @@ static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
 
 /* Most bytes a bin holds before it flushes half to the shared freelist. */
 #define BIN_BYTES (128u * 1024u)
+/* Most blocks a bin holds: enough for a batch of 1000 small blocks to stay in the thread. */
+#define BIN_MAX_BLOCKS 2048u
 
 static void bin_push(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h)
 {
     struct tc_bin *b = &tt->bins[c];
     block_word_store(handle_ptr(t->owner, h), 0, b->head);
     b->head = h;
-    if (++b->count > b->limit)
+    bin_set_count(b, bin_count(b) + 1);
+    if (bin_count(b) > b->limit)
         tcache_flush(tt, t, c);
 }
 
@@ -70,9 +73,8 @@ static uint64_t bin_next(struct tc_tier *tt, struct tier *t, unsigned c, uint64_
 void tcache_bin_cut(struct tc_tier *tt, struct tier *t, unsigned c)
 {
     struct tc_bin *b = &tt->bins[c];
-    tc_count(&tt->cached_bytes, -(int64_t)((uint64_t)(b->count - 1) * t->class_size[c]));
     block_word_store(handle_ptr(t->owner, b->head), 0, WALLOC_NULL);
-    b->count = 1;
+    bin_set_count(b, 1);
 }
 
 /* Pushes up to n blocks of bin c starting at its head to the shared freelist. */
@@ -85,13 +87,9 @@ static void bin_flush_n(struct tc_tier *tt, struct tier *t, unsigned c, uint32_t
     for (uint64_t next; taken < n && (next = bin_next(tt, t, c, last)) != WALLOC_NULL; taken++)
         last = next;
     uint64_t rest = bin_next(tt, t, c, last);
-    tc_count(&tt->cached_bytes, -(int64_t)(taken * size));
-    b->count -= taken;
     b->head = rest;
-    if (rest == WALLOC_NULL && b->count != 0) { /* a corrupted link cut the bin short */
-        tc_count(&tt->cached_bytes, -(int64_t)((uint64_t)b->count * size));
-        b->count = 0;
-    }
+    /* a corrupted link may have cut the bin short: then nothing is left */
+    bin_set_count(b, rest == WALLOC_NULL ? 0 : bin_count(b) - taken);
     freelist_push_chain(t, &t->lists[c], first, last, taken * size);
 }
 
@@ -119,16 +117,15 @@ static void carve_into_bins(struct tc_tier *tt, struct tier *t, uint64_t h, uint
 /* Replaces the private chunk; false when the tier has no room for a new one. */
 static bool chunk_renew(struct tc_tier *tt, struct tier *t)
 {
-    uint64_t rest = tt->chunk_end - tt->chunk_cur;
-    uint64_t old = tt->chunk_cur;
-    tt->chunk_cur = tt->chunk_end = 0;
-    carve_into_bins(tt, t, old, rest); /* stays counted in cached_bytes */
+    uint64_t old = tc_get(&tt->chunk_cur), rest = tc_get(&tt->chunk_end) - old;
+    tc_set(&tt->chunk_cur, 0);
+    tc_set(&tt->chunk_end, 0);
+    carve_into_bins(tt, t, old, rest);
     uint64_t h = tier_bump(t, t->chunk_size);
     if (h == WALLOC_NULL)
         return false;
-    tt->chunk_cur = h;
-    tt->chunk_end = h + t->chunk_size;
-    tc_count(&tt->cached_bytes, (int64_t)t->chunk_size);
+    tc_set(&tt->chunk_end, h + t->chunk_size);
+    tc_set(&tt->chunk_cur, h);
     return true;
 }
 
@@ -140,22 +137,20 @@ uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
     uint64_t first = freelist_pop_chain(t, &t->lists[c], b->limit / 2 ? b->limit / 2 : 1, size, &n);
     if (first != WALLOC_NULL) { /* pop_chain checked every link of the chain */
         b->head = block_word_load(handle_ptr(t->owner, first), 0);
-        b->count = n - 1;
-        tc_count(&tt->cached_bytes, (int64_t)((n - 1) * size));
+        bin_set_count(b, n - 1);
         return first;
     }
     if (t->chunk_size == 0 || size * 4 > t->chunk_size)
         return WALLOC_NULL;
-    if (tt->chunk_end - tt->chunk_cur < size) {
+    if (tc_get(&tt->chunk_end) - tc_get(&tt->chunk_cur) < size) {
         bool renewed = chunk_renew(tt, t);
         if (b->head != WALLOC_NULL) /* carving the old chunk may have filled this bin */
             return tc_bin_pop(tt, t, c);
         if (!renewed)
             return WALLOC_NULL;
     }
-    uint64_t h = tt->chunk_cur;
-    tt->chunk_cur += size;
-    tc_count(&tt->cached_bytes, -(int64_t)size);
+    uint64_t h = tc_get(&tt->chunk_cur);
+    tc_set(&tt->chunk_cur, h + size);
     return h;
 }
 
@@ -163,10 +158,10 @@ void tcache_tier_renew(struct tc_tier *tt, struct tier *t)
 {
     for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++) {
         tt->bins[c].head = WALLOC_NULL;
-        tt->bins[c].count = 0;
+        bin_set_count(&tt->bins[c], 0);
     }
-    tt->chunk_cur = tt->chunk_end = 0;
-    atomic_store_explicit(&tt->cached_bytes, 0, memory_order_relaxed);
+    tc_set(&tt->chunk_cur, 0);
+    tc_set(&tt->chunk_end, 0);
     atomic_store_explicit(&tt->epoch, atomic_load_explicit(&t->epoch, memory_order_relaxed),
                           memory_order_relaxed);
 }
@@ -180,7 +175,7 @@ static void tcache_init(struct tcache *tc, walloc *w)
         struct tc_tier *tt = &tc->tiers[i];
         for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++) {
             uint64_t lim = BIN_BYTES / size_class_size(c, t->align_shift);
-            tt->bins[c].limit = (uint32_t)(lim < 4 ? 4 : lim > 128 ? 128 : lim);
+            tt->bins[c].limit = (uint32_t)(lim < 4 ? 4 : lim > BIN_MAX_BLOCKS ? BIN_MAX_BLOCKS : lim);
         }
         tcache_tier_renew(tt, t);
     }
@@ -196,10 +191,11 @@ static void tcache_retire(walloc *w, struct tcache *tc)
         struct tc_tier *tt = &tc->tiers[i];
         if (atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
             atomic_load_explicit(&t->epoch, memory_order_relaxed)) {
-            carve_into_bins(tt, t, tt->chunk_cur, tt->chunk_end - tt->chunk_cur);
+            uint64_t cur = tc_get(&tt->chunk_cur);
+            carve_into_bins(tt, t, cur, tc_get(&tt->chunk_end) - cur);
             for (unsigned c = 0; c < t->class_count; c++)
                 if (tt->bins[c].head != WALLOC_NULL)
-                    bin_flush_n(tt, t, c, tt->bins[c].count);
+                    bin_flush_n(tt, t, c, bin_count(&tt->bins[c]));
         }
         counter_add(&t->allocs, counter_get(&tt->allocs));
         counter_add(&t->frees, counter_get(&tt->frees));
@@ -290,8 +286,11 @@ void tcache_tier_totals(walloc *w, const struct tier *t, uint64_t *cached, uint6
         a += counter_get(&tt->allocs);
         f += counter_get(&tt->frees);
         if (atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
-            atomic_load_explicit(&t->epoch, memory_order_relaxed))
-            c += counter_get(&tt->cached_bytes);
+            atomic_load_explicit(&t->epoch, memory_order_relaxed)) {
+            c += tc_get(&tt->chunk_end) - tc_get(&tt->chunk_cur);
+            for (unsigned k = 0; k < t->class_count; k++)
+                c += (uint64_t)bin_count(&tt->bins[k]) * t->class_size[k];
+        }
     }
     wl_unlock(&w->tc_lock);
     *cached = c, *allocs = a, *frees = f;

@@ -25,17 +25,17 @@
 /* A thread caches at most this many instances at once; further ones use the shared paths. */
 #define TL_SLOTS 4
 
+/* Fields other threads read (statistics) are atomics that only the owning thread writes, with
+ * relaxed loads and stores: plain moves, never a read-modify-write. */
 struct tc_bin {
-    uint64_t head; /* chain linked through the blocks' first word */
-    uint32_t count;
-    uint32_t limit; /* flush half when count exceeds it */
+    uint64_t head;          /* chain linked through the blocks' first word */
+    _Atomic uint32_t count; /* blocks in the chain */
+    uint32_t limit;         /* flush half when count exceeds it */
 };
 
-/* Counters written only by the owning thread (relaxed load + store, no RMW), read by stats. */
 struct tc_tier {
     _Atomic uint32_t epoch;
-    uint64_t chunk_cur, chunk_end; /* private bump chunk */
-    _Atomic uint64_t cached_bytes; /* bytes in bins + rest of the chunk */
+    _Atomic uint64_t chunk_cur, chunk_end; /* private bump chunk */
     _Atomic uint64_t allocs;
     _Atomic uint64_t frees;
     struct tc_bin bins[WALLOC_CLASS_COUNT_MAX];
@@ -79,6 +79,26 @@ static inline void tc_count(_Atomic uint64_t *c, int64_t delta)
                           memory_order_relaxed);
 }
 
+static inline uint32_t bin_count(const struct tc_bin *b)
+{
+    return atomic_load_explicit(&b->count, memory_order_relaxed);
+}
+
+static inline void bin_set_count(struct tc_bin *b, uint32_t n)
+{
+    atomic_store_explicit(&b->count, n, memory_order_relaxed);
+}
+
+static inline uint64_t tc_get(const _Atomic uint64_t *v)
+{
+    return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+static inline void tc_set(_Atomic uint64_t *v, uint64_t x)
+{
+    atomic_store_explicit(v, x, memory_order_relaxed);
+}
+
 /* Refills bin c (shared freelist, then the private chunk) and takes a block from it;
  * WALLOC_NULL when neither has one. */
 uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c);
@@ -97,8 +117,7 @@ static inline uint64_t tc_bin_pop(struct tc_tier *tt, struct tier *t, unsigned c
         next = WALLOC_NULL;
     }
     b->head = next;
-    b->count--;
-    tc_count(&tt->cached_bytes, -(int64_t)t->class_size[c]);
+    bin_set_count(b, bin_count(b) - 1);
     return h;
 }
 /* Moves half of bin c to the shared freelist. */

@@ -107,6 +107,7 @@ walloc *walloc_create(const walloc_config *config)
     }
     wl_mutex_init(&w->tc_lock);
     tcache_register_instance(w);
+    w->fast_key = w->checked ? UINT64_MAX : w->id; /* checked instances never take fast paths */
     return w;
 }
 
@@ -187,9 +188,9 @@ static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, 
         struct tc_bin *b = &tt->bins[c];
         block_word_store(handle_ptr(w, h), 0, b->head);
         b->head = h;
-        tc_count(&tt->cached_bytes, (int64_t)bsize);
         tc_count(&tt->frees, 1);
-        if (unlikely(++b->count > b->limit))
+        bin_set_count(b, bin_count(b) + 1);
+        if (unlikely(bin_count(b) > b->limit))
             tcache_flush(tt, t, c);
         return;
     }
@@ -251,7 +252,7 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
     struct tier *t = &w->tiers[tier];
 #if WALLOC_THREAD_CACHE
     /* Fast path: a block from this thread's bin; no atomic read-modify-write. */
-    if (likely(size - 1 < t->small_max && !w->checked && walloc_tl.id[0] == w->id)) {
+    if (likely(size - 1 < t->small_max && walloc_tl.id[0] == w->fast_key)) {
         struct tc_tier *tt = &walloc_tl.tc[0]->tiers[tier];
         unsigned c = tier_class_of(t, size);
         struct tc_bin *b = &tt->bins[c];
@@ -278,7 +279,7 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
     unsigned ti = (h >= w->tier_end[0]) + (h >= w->tier_end[1]);
     struct tier *t = &w->tiers[ti];
     if (likely(h < w->tier_end[2] && (h & (t->align - 1)) == 0 && size - 1 < t->small_max &&
-               !w->checked && walloc_tl.id[0] == w->id)) {
+               walloc_tl.id[0] == w->fast_key)) {
         unsigned c = tier_class_of(t, size);
         uint64_t bsize = t->class_size[c];
         uint64_t head = atomic_load_explicit(&t->head, memory_order_relaxed);
@@ -290,9 +291,10 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
             block_poison(handle_ptr(w, h), bsize);
             block_word_store(handle_ptr(w, h), 0, b->head);
             b->head = h;
-            tc_count(&tt->cached_bytes, (int64_t)bsize);
             tc_count(&tt->frees, 1);
-            if (unlikely(++b->count > b->limit))
+            uint32_t n = bin_count(b) + 1;
+            bin_set_count(b, n);
+            if (unlikely(n > b->limit))
                 return flush_bin(tt, t, c); /* a tail call: keeps the fast path frameless */
             return WALLOC_OK;
         }
