@@ -22,11 +22,16 @@
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "walloc.h"
@@ -105,10 +110,69 @@ std::vector<uint8_t> &scratch()
     return buf;
 }
 
+// A second thread that runs jobs synchronously (the caller waits): operations on it go through
+// that thread's own caches (blocks allocated on one thread and freed on the other, caches that
+// outlive a reset of their tier), with no data race in the harness.
+class Worker {
+public:
+    Worker() : th_([this] { loop(); }) {}
+    ~Worker()
+    {
+        {
+            std::lock_guard<std::mutex> lk(mu_);
+            quit_ = true;
+        }
+        cv_.notify_all();
+        th_.join();
+    }
+    void run(const std::function<void()> &f)
+    {
+        std::unique_lock<std::mutex> lk(mu_);
+        job_ = &f;
+        cv_.notify_all();
+        cv_.wait(lk, [&] { return job_ == nullptr; });
+    }
+
+private:
+    void loop()
+    {
+        std::unique_lock<std::mutex> lk(mu_);
+        for (;;) {
+            cv_.wait(lk, [&] { return quit_ || job_ != nullptr; });
+            if (job_) {
+                const std::function<void()> *j = job_;
+                lk.unlock();
+                (*j)();
+                lk.lock();
+                job_ = nullptr;
+                cv_.notify_all();
+            } else {
+                return;
+            }
+        }
+    }
+    std::mutex mu_;
+    std::condition_variable cv_;
+    const std::function<void()> *job_ = nullptr;
+    bool quit_ = false;
+    std::thread th_; // last: starts after the members above exist
+};
+
 class Fuzz {
 public:
     Fuzz(const uint8_t *data, size_t size) : in_(data, size) {}
-    ~Fuzz() { walloc_destroy(w_); }
+    ~Fuzz()
+    {
+        // Either order must work: a thread whose cache still refers to the instance may exit
+        // after walloc_destroy.
+        if (destroy_first_) {
+            walloc_destroy(w_);
+            worker_.reset();
+        } else {
+            worker_.reset();
+            walloc_destroy(w_);
+        }
+    }
 
     void run()
     {
@@ -136,6 +200,9 @@ private:
     TierModel t_[kTiers];
     std::map<uint64_t, Block> live_; // by handle
     uint32_t seed_ = 1;
+    std::unique_ptr<Worker> worker_;
+    bool destroy_first_ = false;
+    bool in_thread_ = false;
 
     // ---- set-up ---------------------------------------------------------------------------
     bool setup()
@@ -150,6 +217,7 @@ private:
         for (int i = 0; i < kTiers; i++)
             cfg.tier_ratio[i] = r[i];
         cfg.checked = (c & 0x10) ? 0 : 1; // mostly checked: it checks the most
+        destroy_first_ = (c & 0x20) != 0;
         g_checked = cfg.checked;
         capacity_ = cfg.capacity;
         TRACE("create capacity %llu ratios %.2f/%.2f/%.2f checked %d", (unsigned long long)cfg.capacity,
@@ -424,7 +492,10 @@ private:
     // ---- operations ---------------------------------------------------------------------
     void step()
     {
-        switch (in_.ConsumeIntegralInRange<int>(0, 15)) {
+        int op = in_.ConsumeIntegralInRange<int>(0, 17);
+        if (in_thread_ && (op == 15 || op == 16))
+            op = 0;
+        switch (op) {
         case 0:
         case 1:
         case 2:
@@ -464,6 +535,28 @@ private:
         case 14:
             op_probe();
             break;
+        case 15:
+        case 16: {
+            // A few operations on another thread: the persistent worker, or a fresh thread that
+            // exits at once (its caches are flushed on exit).
+            int n = in_.ConsumeIntegralInRange<int>(1, 8);
+            std::function<void()> job = [this, n] {
+                in_thread_ = true;
+                for (int i = 0; i < n && in_.remaining_bytes() > 0; i++)
+                    step();
+                in_thread_ = false;
+            };
+            TRACE("%d operations on %s thread", n, op == 15 ? "the worker" : "a fresh");
+            if (op == 15) {
+                if (!worker_)
+                    worker_.reset(new Worker());
+                worker_->run(job);
+            } else {
+                std::thread th(job);
+                th.join();
+            }
+            break;
+        }
         default:
             op_alloc();
             break;
