@@ -227,8 +227,9 @@ void *walloc_ptr(const walloc *w, walloc_handle handle);
 walloc_status walloc_tier_of(const walloc *w, walloc_handle handle, walloc_tier *out);
 
 /** memcpy for non-overlapping buffers, tuned for the sizes assets and scratch data use:
- *  overlapping small moves up to 128 bytes, AVX2 (chosen at run time, SSE2 otherwise) or
- *  SIMD128 / memory.copy in WebAssembly for larger, non-temporal stores for very large copies.
+ *  overlapping small moves inline up to 64 bytes; above, AVX2 chosen at run time by cpuid (SSE2
+ *  otherwise; two 64-byte moves for 65..128 B on AMD CPUs with AVX-512), non-temporal stores
+ *  from 9 MiB; in WebAssembly inline SIMD128 for small sizes and memory.copy from 256 B.
  *  Never uses rep movsb. Returns dst. */
 void *walloc_memcpy(void *dst, const void *src, size_t n);
 
