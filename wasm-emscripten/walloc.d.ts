@@ -233,4 +233,6 @@ export class Walloc {
   destroy(): void;
 }
 
+/** The name DESIGN.md uses for the wrapper class. */
+export { Walloc as WallocWrapper };
 export default Walloc;

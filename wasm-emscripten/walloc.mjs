@@ -1014,5 +1014,6 @@ for (const [name, Type] of Object.entries(VIEW_TYPES)) {
   });
 }
 
-export { Status, simdSupported };
+/** The name DESIGN.md uses for the wrapper class. */
+export { Walloc as WallocWrapper, Status, simdSupported };
 export default Walloc;
