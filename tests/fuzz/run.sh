@@ -8,7 +8,7 @@
 #   WALLOC_FUZZ_ARGS="-seed=1 ..."       extra libFuzzer flags
 #   WALLOC_FUZZ_ARTIFACTS=dir            where failing inputs go (default tests/fuzz/artifacts)
 #   WALLOC_FUZZ_TRACE=1                  (when running the binary on one input) print every operation
-#   WALLOC_FUZZ_KNOWN=1                  also check the open issues (tests/fuzz/known/ holds their inputs)
+#   WALLOC_FUZZ_KNOWN=1                  also check open issues (see tests/fuzz/known/README.md)
 #   Reproduce a crash: <build>/tests/fuzz/walloc_fuzz tests/fuzz/artifacts/crash-...
 set -euo pipefail
 
