@@ -1,0 +1,886 @@
+package io.walloc.assets;
+
+import io.walloc.Block;
+import io.walloc.InvalidHandleException;
+import io.walloc.Tier;
+import io.walloc.TierStats;
+import io.walloc.Walloc;
+import io.walloc.WallocOutOfMemoryException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Assets by path, their bytes in blocks of one {@link Walloc}: register, get, evict, list and
+ * count by tier, with an optional byte budget per tier enforced by least-recently-used eviction.
+ *
+ * <pre>{@code
+ * try (Walloc w = Walloc.create(); AssetRegistry reg = new AssetRegistry(w)) {
+ *     reg.register("scene.json", AssetInfo.of(AssetType.JSON), jsonBytes);   // one copy, BOTTOM
+ *     reg.setBudget(Tier.TOP, 64L << 20);       // TOP keeps at most 64 MiB live; LRU evicted
+ *     Asset a = reg.get("scene.json");           // counts as a use for LRU
+ *     reg.evict("scene.json");                   // frees the block
+ * }
+ * }</pre>
+ *
+ * <h2>Registering</h2>
+ * <ul>
+ *   <li>{@code byte[]}, heap or direct {@link ByteBuffer} outside the instance: allocated in the
+ *       tier and copied once (JNI copy for arrays, {@code ByteBuffer.put} for buffers).</li>
+ *   <li>A direct {@link ByteBuffer} that already lies inside this instance's memory (a view of a
+ *       block, of a {@link Reservation}, of part of a block): no copy. When it is the buffer of an
+ *       open {@link Reservation} of this registry, that reservation is committed (the registry
+ *       owns the block); otherwise the asset is <em>borrowed</em>: the caller keeps owning the
+ *       memory, and eviction does not free it.</li>
+ *   <li>A {@link Block}: adopted without copying; the registry closes it on eviction.</li>
+ *   <li>A {@link Reservation}: fill its buffer, then commit; no copy.</li>
+ * </ul>
+ * Registering a path that is already registered replaces the old asset: the new one is put in
+ * place first, then the old one's block is freed (so it is never leaked); an {@link Asset} object
+ * of the old one then reports {@link Asset#isRegistered()} false and refuses reads.
+ *
+ * <h2>Budgets</h2>
+ * {@link #setBudget(Tier, long)} bounds the tier's live bytes as {@link TierStats#liveBytes()}
+ * counts them (at size-class size). Before each allocation in that tier the registry evicts its
+ * least recently used assets of the tier (registration and {@link #get} count as use) until the
+ * new block fits; when it cannot (the budget is smaller than the block, or what is live is not
+ * the registry's), the allocation fails with {@link WallocOutOfMemoryException} and a message
+ * saying so. Borrowed assets take no new memory and are not checked against the budget.
+ *
+ * <h2>Thread safety</h2>
+ * Every method may be called from any thread at any time. Metadata changes under one lock;
+ * allocation and budget eviction of a tier run under that tier's lock, so concurrent loads cannot
+ * together overrun a budget. {@link #compact(Tier)} and {@link #clear(Tier)} reset or compact the
+ * tier through {@link Walloc}, which waits for other calls: use them only on tiers the registry
+ * is the sole user of.
+ */
+public final class AssetRegistry implements AutoCloseable {
+    private static final Tier[] TIERS = Tier.values();
+
+    private final Walloc walloc;
+    private final Object lock = new Object();
+    private final Map<String, Asset> byPath = new HashMap<>();
+    private final List<LinkedHashMap<String, Asset>> lru = new ArrayList<>();
+    private final long[] totals = new long[3];
+    private final long[] budgets = {-1, -1, -1};
+    private final long[] smallMax = new long[3];
+    private final ReentrantLock[] tierLocks = {new ReentrantLock(), new ReentrantLock(), new ReentrantLock()};
+    private final Map<Block, Boolean> pending = new IdentityHashMap<>();
+    private final long[] tierStart = {-1, -1, -1};
+    private long evictions;
+    private volatile long base = -1;
+    private boolean closed;
+
+    /**
+     * A registry over {@code walloc}. Several registries may share an instance (then budgets and
+     * compaction see each other's blocks as foreign).
+     *
+     * @param walloc the instance the bytes live in; it must outlive the registry's use
+     * @throws NullPointerException when walloc is null
+     * @throws IllegalStateException when walloc is closed
+     */
+    public AssetRegistry(Walloc walloc) {
+        this.walloc = Objects.requireNonNull(walloc, "walloc is null");
+        for (Tier t : TIERS) {
+            lru.add(new LinkedHashMap<>(16, 0.75f, true));
+            smallMax[t.code()] = walloc.tierStats(t).maxClassSize();
+        }
+    }
+
+    /** @return the instance the assets live in */
+    public Walloc walloc() {
+        return walloc;
+    }
+
+    // ------------------------------------------------------------------ registering
+
+    /**
+     * Registers a copy of {@code data} (one copy, into a new block of {@code info.tier()}).
+     *
+     * @param path the path; replaces an asset registered under it
+     * @param info type, tier, content type, source
+     * @param data the bytes
+     * @return the asset
+     * @throws WallocOutOfMemoryException when the tier (or its budget) has no room; nothing changed
+     * @throws IllegalStateException when the registry is closed
+     */
+    public Asset register(String path, AssetInfo info, byte[] data) {
+        Objects.requireNonNull(data, "data is null");
+        return register(path, info, data, 0, data.length);
+    }
+
+    /**
+     * Registers a copy of {@code data[offset, offset + length)}.
+     *
+     * @param path the path
+     * @param info type, tier, content type, source
+     * @param data the bytes
+     * @param offset first byte
+     * @param length bytes
+     * @return the asset
+     * @throws WallocOutOfMemoryException when the tier (or its budget) has no room; nothing changed
+     * @throws IndexOutOfBoundsException when offset/length do not fit data
+     */
+    public Asset register(String path, AssetInfo info, byte[] data, int offset, int length) {
+        checkArgs(path, info);
+        Objects.requireNonNull(data, "data is null");
+        Objects.checkFromIndexSize(offset, length, data.length);
+        try (Reservation r = reserve(length, info.tier(), path)) {
+            if (length > 0) {
+                walloc.writeData(r.handle(), data, offset, length);
+            }
+            return r.commit(path, info, length);
+        }
+    }
+
+    /**
+     * Registers a type's bytes in its default tier (one copy).
+     *
+     * @param path the path
+     * @param type the type
+     * @param data the bytes
+     * @return the asset
+     */
+    public Asset register(String path, AssetType type, byte[] data) {
+        return register(path, AssetInfo.of(type), data);
+    }
+
+    /**
+     * Registers the remaining bytes of {@code data} (position to limit; the position is not
+     * moved). A direct buffer inside this instance is registered without copying (see the class
+     * comment: a {@link Reservation}'s buffer is committed, any other is borrowed); any other
+     * buffer is copied once.
+     *
+     * @param path the path
+     * @param info type, tier (ignored for a buffer inside the instance: the asset is where it is),
+     *     content type, source
+     * @param data the bytes
+     * @return the asset
+     * @throws WallocOutOfMemoryException when a copy is needed and the tier has no room
+     */
+    public Asset register(String path, AssetInfo info, ByteBuffer data) {
+        checkArgs(path, info);
+        Objects.requireNonNull(data, "data is null");
+        int n = data.remaining();
+        if (data.isDirect()) {
+            Asset a = registerInPlace(path, info, data);
+            if (a != null) {
+                return a;
+            }
+        } else if (data.hasArray()) {
+            return register(path, info, data.array(), data.arrayOffset() + data.position(), n);
+        }
+        try (Reservation r = reserve(n, info.tier(), path)) {
+            if (n > 0) {
+                ByteBuffer dst = r.buffer();
+                dst.put(data.duplicate());
+            }
+            return r.commit(path, info, n);
+        }
+    }
+
+    /**
+     * Adopts a block of this registry's instance without copying: its first {@code size} bytes
+     * become the asset, and the registry closes the block on eviction. The caller must not close
+     * it any more.
+     *
+     * @param path the path
+     * @param info type, content type, source (the tier is the block's)
+     * @param block a live block of {@link #walloc()}
+     * @param size the asset's length, at most the block's size
+     * @return the asset
+     * @throws IllegalArgumentException when the block belongs to another instance, is not alive,
+     *     or is smaller than size
+     */
+    public Asset register(String path, AssetInfo info, Block block, long size) {
+        checkArgs(path, info);
+        Objects.requireNonNull(block, "block is null");
+        if (block.owner() != walloc) {
+            throw new IllegalArgumentException("block " + block + " belongs to another Walloc instance");
+        }
+        if (!block.isAlive()) {
+            throw new IllegalArgumentException("block " + block + " is closed or was released by a reset");
+        }
+        if (size < 0 || size > block.size()) {
+            throw new IllegalArgumentException("size " + size + " is outside block " + block);
+        }
+        return commit(path, info.withTier(block.tier()), size, block, Duration.ZERO);
+    }
+
+    /**
+     * Takes a block of {@code size} bytes in {@code tier} for an asset to be written in place and
+     * then {@linkplain Reservation#commit committed}. Applies the tier's budget like registration.
+     *
+     * @param size bytes
+     * @param tier the tier
+     * @return the reservation; close it (try-with-resources) so an uncommitted block is freed
+     * @throws WallocOutOfMemoryException when the tier (or its budget) has no room
+     * @throws IllegalStateException when the registry is closed
+     */
+    public Reservation reserve(long size, Tier tier) {
+        return reserve(size, tier, "");
+    }
+
+    Reservation reserve(long size, Tier tier, String forPath) {
+        Objects.requireNonNull(tier, "tier is null");
+        Block b = reserveBlock(size, tier, forPath);
+        Reservation r = new Reservation(this, tier, b);
+        reservations.put(b, r);
+        return r;
+    }
+
+    private static void checkArgs(String path, AssetInfo info) {
+        Objects.requireNonNull(path, "path is null");
+        Objects.requireNonNull(info, "info is null");
+    }
+
+    /* A direct buffer inside the instance: commit the reservation it is, or register it borrowed.
+     * Null when the buffer is not inside the instance (or its address cannot be known). */
+    private Asset registerInPlace(String path, AssetInfo info, ByteBuffer data) {
+        long addr = DirectAddress.of(data);
+        if (addr < 0) {
+            return null;
+        }
+        long b = base();
+        if (b < 0) {
+            return null;
+        }
+        long h = addr - b;
+        int n = data.remaining();
+        if (h < 0 || !insideInstance(h, n)) {
+            return null;
+        }
+        Tier tier = walloc.tierOf(h);
+        Block owner = null;
+        synchronized (lock) {
+            for (Block p : pending.keySet()) {
+                if (p.handle() == h) {
+                    owner = p;
+                    break;
+                }
+            }
+        }
+        if (owner != null) {
+            Reservation r = reservationOf(owner);
+            if (r != null) {
+                return r.commit(path, info, n);
+            }
+        }
+        return commitBorrowed(path, info.withTier(tier), n, h);
+    }
+
+    private final Map<Block, Reservation> reservations = Collections.synchronizedMap(new IdentityHashMap<>());
+
+    private Reservation reservationOf(Block b) {
+        return reservations.get(b);
+    }
+
+    private boolean insideInstance(long h, int n) {
+        try {
+            walloc.view(h, Math.max(1, n));
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /* The address of handle 0, from the view of a live block (a probe block when none is known). */
+    private long base() {
+        long b = base;
+        if (b >= 0) {
+            return b;
+        }
+        if (!DirectAddress.available()) {
+            return -1;
+        }
+        try (Block probe = walloc.allocateBlock(0, Tier.BOTTOM)) {
+            long a = DirectAddress.of(walloc.view(probe.handle(), 1));
+            b = a < 0 ? -1 : a - probe.handle();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+        base = b;
+        return b;
+    }
+
+    // ------------------------------------------------------------------ allocation and budgets
+
+    /* Allocates a block for the registry in the tier, evicting LRU assets first under a budget. */
+    Block reserveBlock(long size, Tier tier, String forPath) {
+        int t = tier.code();
+        ReentrantLock tl = tierLocks[t];
+        tl.lock();
+        try {
+            synchronized (lock) {
+                checkOpen();
+            }
+            long budget = budgets[t];
+            if (budget >= 0) {
+                long need = footprint(size, tier);
+                if (need > budget) {
+                    throw new WallocOutOfMemoryException(tier, size, "a block of " + size + " bytes (" + need
+                            + " with size-class rounding) is larger than the budget of tier " + tier + " (" + budget
+                            + " bytes)" + forWhat(forPath));
+                }
+                while (walloc.tierStats(tier).liveBytes() + need > budget) {
+                    if (!evictLeastRecent(tier)) {
+                        throw new WallocOutOfMemoryException(tier, size, "tier " + tier + " budget of " + budget
+                                + " bytes cannot take " + need + " more bytes: " + walloc.tierStats(tier).liveBytes()
+                                + " bytes are live and no registered asset is left to evict" + forWhat(forPath));
+                    }
+                }
+            }
+            Block b;
+            try {
+                b = walloc.allocateBlock(size, tier);
+            } catch (WallocOutOfMemoryException e) {
+                throw new WallocOutOfMemoryException(tier, size, e.getMessage() + forWhat(forPath));
+            }
+            synchronized (lock) {
+                pending.put(b, Boolean.TRUE);
+            }
+            return b;
+        } finally {
+            tl.unlock();
+        }
+    }
+
+    private static String forWhat(String path) {
+        return path == null || path.isEmpty() ? "" : " (for '" + path + "')";
+    }
+
+    /* Frees a block the registry took (pending or evicted). */
+    void release(Block b) {
+        synchronized (lock) {
+            pending.remove(b);
+        }
+        reservations.remove(b);
+        try {
+            b.close();
+        } catch (IllegalStateException | InvalidHandleException e) {
+            // the instance was closed, or a reset already forgot the block: nothing to free
+        }
+    }
+
+    void track(Reservation r, Block b) {
+        reservations.put(b, r);
+    }
+
+    private boolean evictLeastRecent(Tier tier) {
+        Asset victim;
+        synchronized (lock) {
+            victim = null;
+            for (Asset a : lru.get(tier.code()).values()) {
+                victim = a;
+                break;
+            }
+            if (victim == null) {
+                return false;
+            }
+            removeLocked(victim);
+            evictions++;
+        }
+        freeAsset(victim);
+        return true;
+    }
+
+    /**
+     * The bytes a block of {@code size} bytes really takes in a tier (its size class, or 4 KiB
+     * granules above the largest class), as the core counts it in {@link TierStats#liveBytes()}.
+     *
+     * @param size requested bytes
+     * @param tier the tier
+     * @return bytes
+     */
+    public long footprint(long size, Tier tier) {
+        long a = tier.alignment();
+        long s = Math.max(1, size);
+        if (s <= smallMax[tier.code()]) {
+            long g = (s + a - 1) / a;
+            if (g <= 8) {
+                return g * a;
+            }
+            int p = 63 - Long.numberOfLeadingZeros(g - 1);
+            long step = 1L << (p - 2);
+            return (g + step - 1) / step * step * a;
+        }
+        return (s + 4095) & ~4095L;
+    }
+
+    /**
+     * Sets a byte budget for a tier's live bytes (see the class comment). Takes effect at the next
+     * allocation; call {@link #enforceBudget(Tier)} to evict at once.
+     *
+     * @param tier the tier
+     * @param bytes the budget, 0 or more
+     * @throws IllegalArgumentException for a negative budget
+     */
+    public void setBudget(Tier tier, long bytes) {
+        Objects.requireNonNull(tier, "tier is null");
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative budget " + bytes + " for tier " + tier);
+        }
+        budgets[tier.code()] = bytes;
+    }
+
+    /**
+     * Removes a tier's budget.
+     *
+     * @param tier the tier
+     */
+    public void clearBudget(Tier tier) {
+        budgets[Objects.requireNonNull(tier, "tier is null").code()] = -1;
+    }
+
+    /**
+     * The tier's budget.
+     *
+     * @param tier the tier
+     * @return bytes, or -1 when the tier has none
+     */
+    public long budget(Tier tier) {
+        return budgets[Objects.requireNonNull(tier, "tier is null").code()];
+    }
+
+    /**
+     * Evicts least recently used assets of the tier until its live bytes are within its budget
+     * (or nothing of the registry's is left in it).
+     *
+     * @param tier the tier
+     * @return how many assets were evicted
+     */
+    public int enforceBudget(Tier tier) {
+        long budget = budget(tier);
+        if (budget < 0) {
+            return 0;
+        }
+        int n = 0;
+        ReentrantLock tl = tierLocks[tier.code()];
+        tl.lock();
+        try {
+            while (walloc.tierStats(tier).liveBytes() > budget && evictLeastRecent(tier)) {
+                n++;
+            }
+        } finally {
+            tl.unlock();
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ commit (from Reservation, Block)
+
+    Asset commit(String path, AssetInfo info, long size, Block b, Duration loadTime) {
+        Asset a = new Asset(this, path, info, size, b.handle(), b.size(), b, Instant.now(), loadTime);
+        return put(a, b);
+    }
+
+    private Asset commitBorrowed(String path, AssetInfo info, long size, long handle) {
+        Asset a = new Asset(this, path, info, size, handle, size, null, Instant.now(), Duration.ZERO);
+        return put(a, null);
+    }
+
+    private Asset put(Asset a, Block b) {
+        Asset old;
+        boolean refused;
+        synchronized (lock) {
+            if (b != null) {
+                pending.remove(b);
+            }
+            refused = closed;
+            if (refused) {
+                old = null;
+            } else {
+                old = byPath.get(a.path());
+                if (old != null) {
+                    removeLocked(old);
+                }
+                byPath.put(a.path(), a);
+                lru.get(a.tier().code()).put(a.path(), a);
+                totals[a.tier().code()] += a.size();
+            }
+        }
+        if (refused) {
+            if (b != null) {
+                release(b);
+            }
+            throw new IllegalStateException("the registry is closed; '" + a.path() + "' was not registered");
+        }
+        if (b != null) {
+            reservations.remove(b);
+        }
+        if (old != null) {
+            freeAsset(old);
+        }
+        return a;
+    }
+
+    private void removeLocked(Asset a) {
+        byPath.remove(a.path());
+        lru.get(a.tier().code()).remove(a.path());
+        totals[a.tier().code()] -= a.size();
+    }
+
+    private void freeAsset(Asset a) {
+        Block b = a.block();
+        if (b != null) {
+            try {
+                b.close();
+            } catch (IllegalStateException | InvalidHandleException e) {
+                // instance closed or block already forgotten by a reset: nothing to free
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ lookup
+
+    /**
+     * The asset registered under {@code path}; counts as a use for LRU eviction.
+     *
+     * @param path the path
+     * @return the asset, or null when none is registered
+     */
+    public Asset get(String path) {
+        Objects.requireNonNull(path, "path is null");
+        synchronized (lock) {
+            Asset a = byPath.get(path);
+            if (a != null) {
+                lru.get(a.tier().code()).get(path); // touch
+            }
+            return a;
+        }
+    }
+
+    /**
+     * The asset registered under {@code path}, without counting a use.
+     *
+     * @param path the path
+     * @return the asset, or null
+     */
+    public Asset peek(String path) {
+        Objects.requireNonNull(path, "path is null");
+        synchronized (lock) {
+            return byPath.get(path);
+        }
+    }
+
+    /**
+     * Whether a path is registered.
+     *
+     * @param path the path
+     * @return true when registered
+     */
+    public boolean contains(String path) {
+        return peek(path) != null;
+    }
+
+    boolean isCurrent(Asset a) {
+        synchronized (lock) {
+            return byPath.get(a.path()) == a;
+        }
+    }
+
+    /**
+     * The assets of a tier, least recently used first.
+     *
+     * @param tier the tier
+     * @return a snapshot
+     */
+    public List<Asset> list(Tier tier) {
+        Objects.requireNonNull(tier, "tier is null");
+        synchronized (lock) {
+            return List.copyOf(lru.get(tier.code()).values());
+        }
+    }
+
+    /**
+     * Every registered asset, tier by tier, least recently used first within a tier.
+     *
+     * @return a snapshot
+     */
+    public List<Asset> list() {
+        synchronized (lock) {
+            List<Asset> all = new ArrayList<>(byPath.size());
+            for (LinkedHashMap<String, Asset> m : lru) {
+                all.addAll(m.values());
+            }
+            return all;
+        }
+    }
+
+    /**
+     * The number of registered assets.
+     *
+     * @return the count
+     */
+    public int size() {
+        synchronized (lock) {
+            return byPath.size();
+        }
+    }
+
+    /**
+     * The number of registered assets in a tier.
+     *
+     * @param tier the tier
+     * @return the count
+     */
+    public int count(Tier tier) {
+        synchronized (lock) {
+            return lru.get(tier.code()).size();
+        }
+    }
+
+    /**
+     * The sum of the sizes of the tier's registered assets.
+     *
+     * @param tier the tier
+     * @return bytes
+     */
+    public long totalBytes(Tier tier) {
+        Objects.requireNonNull(tier, "tier is null");
+        synchronized (lock) {
+            return totals[tier.code()];
+        }
+    }
+
+    /**
+     * The number of assets evicted to meet budgets since the registry was made.
+     *
+     * @return the count
+     */
+    public long budgetEvictions() {
+        synchronized (lock) {
+            return evictions;
+        }
+    }
+
+    // ------------------------------------------------------------------ eviction
+
+    /**
+     * Unregisters a path and frees its block (for an owned asset).
+     *
+     * @param path the path
+     * @return true when something was registered under it
+     */
+    public boolean evict(String path) {
+        Objects.requireNonNull(path, "path is null");
+        Asset a;
+        synchronized (lock) {
+            a = byPath.get(path);
+            if (a == null) {
+                return false;
+            }
+            removeLocked(a);
+        }
+        freeAsset(a);
+        return true;
+    }
+
+    /**
+     * Evicts several paths; paths not registered are skipped.
+     *
+     * @param paths the paths
+     * @return how many were evicted
+     */
+    public int evictBatch(Collection<String> paths) {
+        Objects.requireNonNull(paths, "paths is null");
+        List<Asset> gone = new ArrayList<>();
+        synchronized (lock) {
+            for (String p : paths) {
+                Asset a = p == null ? null : byPath.get(p);
+                if (a != null) {
+                    removeLocked(a);
+                    gone.add(a);
+                }
+            }
+        }
+        for (Asset a : gone) {
+            freeAsset(a);
+        }
+        return gone.size();
+    }
+
+    /**
+     * Evicts every asset of a tier.
+     *
+     * @param tier the tier
+     * @return how many were evicted
+     */
+    public int evictTier(Tier tier) {
+        return evictBatch(new ArrayList<>(list(tier).stream().map(Asset::path).toList()));
+    }
+
+    /**
+     * Moves the tier's bump head back to just above the highest block the registry still holds
+     * (registered or reserved), with {@link Walloc#fastCompactTier}: evicted space above it
+     * becomes allocatable again without a reset. Blocks below stay where they are. Use only on a
+     * tier this registry is the only user of: blocks of others above the registry's highest one
+     * would be released. Assets whose blocks the compaction released anyway (there should be
+     * none) are unregistered and counted in the result.
+     *
+     * @param tier the tier
+     * @return the number of assets lost (0 normally)
+     */
+    public int compact(Tier tier) {
+        Objects.requireNonNull(tier, "tier is null");
+        int t = tier.code();
+        ReentrantLock tl = tierLocks[t];
+        tl.lock();
+        try {
+            long maxEnd = -1;
+            long anyHandle = Walloc.NULL;
+            synchronized (lock) {
+                checkOpen();
+                for (Asset a : lru.get(t).values()) {
+                    if (a.owned()) {
+                        maxEnd = Math.max(maxEnd, a.handle() + footprint(a.blockSize(), tier));
+                    } else {
+                        maxEnd = Math.max(maxEnd, a.handle() + a.size());
+                    }
+                    anyHandle = a.handle();
+                }
+                for (Block b : pending.keySet()) {
+                    if (b.tier() == tier) {
+                        maxEnd = Math.max(maxEnd, b.handle() + footprint(b.size(), tier));
+                        anyHandle = b.handle();
+                    }
+                }
+            }
+            long keep = 0;
+            if (maxEnd >= 0) {
+                keep = maxEnd - tierStart(tier, anyHandle);
+            }
+            walloc.fastCompactTier(tier, keep);
+            List<Asset> lost = new ArrayList<>();
+            synchronized (lock) {
+                for (Asset a : List.copyOf(lru.get(t).values())) {
+                    if (a.owned() && !a.block().isAlive()) {
+                        removeLocked(a);
+                        lost.add(a);
+                    }
+                }
+            }
+            return lost.size();
+        } finally {
+            tl.unlock();
+        }
+    }
+
+    /* The handle of the tier's first byte: found once by bisection over tierOf from a live handle. */
+    private long tierStart(Tier tier, long known) {
+        int t = tier.code();
+        if (tierStart[t] >= 0) {
+            return tierStart[t];
+        }
+        long lo = Math.max(0, known - walloc.capacity(tier));
+        long hi = known;
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            boolean in;
+            try {
+                in = walloc.tierOf(mid) == tier;
+            } catch (IllegalArgumentException e) {
+                in = false;
+            }
+            if (in) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        tierStart[t] = lo;
+        return lo;
+    }
+
+    /**
+     * Evicts every asset of the tier and resets it ({@link Walloc#resetTier}), forgetting every
+     * block in it, the registry's and anyone else's. Fails when the registry still has open
+     * reservations in the tier (a load in flight).
+     *
+     * @param tier the tier
+     * @return how many assets were evicted
+     * @throws IllegalStateException when a reservation of the tier is open
+     */
+    public int clear(Tier tier) {
+        Objects.requireNonNull(tier, "tier is null");
+        ReentrantLock tl = tierLocks[tier.code()];
+        tl.lock();
+        try {
+            synchronized (lock) {
+                for (Block b : pending.keySet()) {
+                    if (b.tier() == tier) {
+                        throw new IllegalStateException("tier " + tier + " has a reservation open (a load in flight); "
+                                + "cancel it before clearing the tier");
+                    }
+                }
+            }
+            int n = evictTier(tier);
+            walloc.resetTier(tier);
+            return n;
+        } finally {
+            tl.unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the asset registry is closed");
+        }
+    }
+
+    /**
+     * Evicts every asset (freeing owned blocks) and refuses further registrations. Open
+     * reservations stay their owners' to close. Idempotent.
+     */
+    @Override
+    public void close() {
+        List<Asset> all;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            all = new ArrayList<>(byPath.values());
+            byPath.clear();
+            for (LinkedHashMap<String, Asset> m : lru) {
+                m.clear();
+            }
+            java.util.Arrays.fill(totals, 0);
+        }
+        if (!walloc.isClosed()) {
+            for (Asset a : all) {
+                freeAsset(a);
+            }
+        }
+    }
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    @Override
+    public String toString() {
+        synchronized (lock) {
+            return "AssetRegistry[" + byPath.size() + " assets, TOP " + totals[0] + " B, MIDDLE " + totals[1]
+                    + " B, BOTTOM " + totals[2] + " B]";
+        }
+    }
+
+}

@@ -1,0 +1,274 @@
+package io.walloc.assets;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A batch of loads started by {@link AssetLoader#loadBatch}: one future per request, in request
+ * order (a failure fails only its own), at most {@link #parallelism()} requests in flight, a
+ * progress listener, and cancellation of the whole batch or of one request.
+ *
+ * <pre>{@code
+ * BatchLoad b = loader.loadBatch(requests, 8, p -> bar.update(p.bytesReceived(), p.bytesExpected()));
+ * BatchProgress end = b.done().join();          // never exceptional: every request settled
+ * for (CompletableFuture<Asset> f : b.futures()) { ... }
+ * }</pre>
+ *
+ * <p>Thread safety: every method may be called from any thread. The listener is called one call
+ * at a time (see {@link ProgressListener}).
+ */
+public final class BatchLoad {
+    private final AssetLoader loader;
+    private final List<LoadRequest> requests;
+    private final int parallelism;
+    private final ProgressListener listener;
+    private final List<LoadFuture> futures;
+    private final long[] entryExpected;
+    private final long[] entryReceived;
+    private final boolean[] started;
+    private final boolean[] settled;
+    private final CompletableFuture<BatchProgress> done = new CompletableFuture<>();
+    private int next;
+    private int running;
+    private int doneCount;
+    private int failed;
+    private long received;
+    private long expected;
+    private volatile boolean cancelled;
+
+    BatchLoad(AssetLoader loader, List<LoadRequest> requests, int parallelism, ProgressListener listener) {
+        this.loader = loader;
+        this.requests = Collections.unmodifiableList(requests);
+        this.parallelism = parallelism;
+        this.listener = listener;
+        int n = requests.size();
+        this.futures = new ArrayList<>(n);
+        this.entryExpected = new long[n];
+        this.entryReceived = new long[n];
+        this.started = new boolean[n];
+        this.settled = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            LoadRequest r = requests.get(i);
+            if (r == null) {
+                throw new NullPointerException("requests[" + i + "] is null");
+            }
+            futures.add(new LoadFuture(r.path()));
+            if (r.expectedSize() > 0) {
+                entryExpected[i] = r.expectedSize();
+                expected += r.expectedSize();
+            }
+        }
+    }
+
+    void start() {
+        for (int i = 0; i < futures.size(); i++) {
+            final int idx = i;
+            futures.get(i).whenComplete((a, e) -> settle(idx, a, e));
+        }
+        if (futures.isEmpty()) {
+            done.complete(progress());
+            return;
+        }
+        pump();
+    }
+
+    /* Starts requests while fewer than parallelism are in flight. */
+    private void pump() {
+        while (true) {
+            int i;
+            synchronized (this) {
+                if (running >= parallelism || next >= futures.size()) {
+                    return;
+                }
+                i = next++;
+                if (settled[i] || futures.get(i).isDone()) {
+                    continue;
+                }
+                started[i] = true;
+                running++;
+            }
+            loader.load(requests.get(i), new Entry(i), futures.get(i));
+        }
+    }
+
+    private final class Entry implements LoadTask.Listener {
+        private final int i;
+
+        Entry(int i) {
+            this.i = i;
+        }
+
+        @Override
+        public void length(long total) {
+            synchronized (BatchLoad.this) {
+                if (settled[i] || total <= entryExpected[i]) {
+                    return;
+                }
+                expected += total - entryExpected[i];
+                entryExpected[i] = total;
+                fire();
+            }
+        }
+
+        @Override
+        public void bytes(long n) {
+            synchronized (BatchLoad.this) {
+                if (settled[i]) {
+                    return;
+                }
+                entryReceived[i] += n;
+                received += n;
+                if (entryReceived[i] > entryExpected[i]) { // unknown length: what arrived is known to come
+                    expected += entryReceived[i] - entryExpected[i];
+                    entryExpected[i] = entryReceived[i];
+                }
+                fire();
+            }
+        }
+    }
+
+    private void settle(int i, Asset a, Throwable e) {
+        boolean last;
+        synchronized (this) {
+            if (settled[i]) {
+                return;
+            }
+            settled[i] = true;
+            if (started[i]) {
+                running--;
+            }
+            doneCount++;
+            if (e != null) {
+                failed++;
+            } else {
+                long size = a.size();
+                if (size > entryReceived[i]) {
+                    received += size - entryReceived[i];
+                    entryReceived[i] = size;
+                }
+                if (entryReceived[i] > entryExpected[i]) {
+                    expected += entryReceived[i] - entryExpected[i];
+                    entryExpected[i] = entryReceived[i];
+                }
+            }
+            fire();
+            last = doneCount == futures.size();
+        }
+        if (last) {
+            done.complete(progress());
+        } else {
+            pump();
+        }
+    }
+
+    private void fire() {
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.onProgress(new BatchProgress(doneCount, failed, futures.size(), received, expected));
+        } catch (RuntimeException ignored) {
+            // a listener's failure must not break the batch
+        }
+    }
+
+    /**
+     * The progress now.
+     *
+     * @return a snapshot
+     */
+    public synchronized BatchProgress progress() {
+        return new BatchProgress(doneCount, failed, futures.size(), received, expected);
+    }
+
+    /**
+     * One future per request, in request order. Each completes with the asset, or exceptionally
+     * with an {@link AssetLoadException} (or a {@link java.util.concurrent.CancellationException}
+     * when cancelled) naming the path.
+     *
+     * @return the futures (unmodifiable)
+     */
+    public List<CompletableFuture<Asset>> futures() {
+        return Collections.unmodifiableList(futures);
+    }
+
+    /**
+     * The future of request {@code i}.
+     *
+     * @param i index in the request list
+     * @return the future
+     */
+    public CompletableFuture<Asset> future(int i) {
+        return futures.get(i);
+    }
+
+    /** @return the requests, in order */
+    public List<LoadRequest> requests() {
+        return requests;
+    }
+
+    /** @return how many requests may be in flight at once */
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /**
+     * Completes, normally, with the final progress once every request has settled (succeeded,
+     * failed or been cancelled).
+     *
+     * @return the future
+     */
+    public CompletableFuture<BatchProgress> done() {
+        return done;
+    }
+
+    /**
+     * The assets that loaded, in request order (for a finished batch; unfinished or failed ones
+     * are skipped).
+     *
+     * @return the assets
+     */
+    public List<Asset> assets() {
+        List<Asset> out = new ArrayList<>();
+        for (LoadFuture f : futures) {
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                out.add(f.join());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Cancels every request not settled yet: requests in flight are stopped (unless another caller
+     * shares them) and their blocks freed; requests not started never start.
+     *
+     * @return how many futures this cancelled
+     */
+    public int cancel() {
+        cancelled = true;
+        int n = 0;
+        for (LoadFuture f : futures) {
+            if (f.cancel("the batch was cancelled")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Cancels request {@code i} only.
+     *
+     * @param i index in the request list
+     * @return true when it was not settled before
+     */
+    public boolean cancel(int i) {
+        return futures.get(i).cancel("cancelled by the caller");
+    }
+
+    /** @return true after {@link #cancel()} */
+    public boolean isCancelled() {
+        return cancelled;
+    }
+}

@@ -1,0 +1,413 @@
+package io.walloc.assets;
+
+import io.walloc.Tier;
+import io.walloc.WallocOutOfMemoryException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One HTTP request and the callers sharing it. All state changes happen under the task's
+ * monitor: body chunks are written into the reservation there, and a failure (from the client, the
+ * watchdog, a cancellation or the loader's close) frees the reservation there, so no write can
+ * touch a freed block and the block is freed exactly once.
+ */
+final class LoadTask {
+    /** Byte and length events for one caller (a batch entry). Called under the task's monitor. */
+    interface Listener {
+        void length(long total);
+
+        void bytes(long n);
+    }
+
+    private final AssetLoader loader;
+    private final LoadRequest request;
+    private final URI uri;
+    private final String key;
+    private final Tier tier;
+    private final CompletableFuture<Asset> result = new CompletableFuture<>();
+    private final Map<LoadFuture, Listener> callers = new LinkedHashMap<>();
+    private long startNanos;
+    private volatile long lastActivity;
+    private boolean abandoned;
+    private boolean done;
+    private long declared = -1;
+    private long received;
+    private Reservation reservation;
+    private Sink sink;
+    private CompletableFuture<?> http;
+    private ScheduledFuture<?> dog;
+
+    LoadTask(AssetLoader loader, LoadRequest request, URI uri) {
+        this.loader = loader;
+        this.request = request;
+        this.uri = uri;
+        this.key = uri.toString();
+        this.tier = request.effectiveTier();
+        if (request.expectedSize() >= 0) {
+            declared = request.expectedSize();
+        }
+    }
+
+    String key() {
+        return key;
+    }
+
+    String path() {
+        return request.path();
+    }
+
+    /** Adds a caller; false when the task is being abandoned (every caller cancelled). */
+    synchronized boolean join(LoadFuture f, Listener l) {
+        if (abandoned) {
+            return false;
+        }
+        callers.put(f, l);
+        if (l != null) {
+            if (declared >= 0) {
+                l.length(declared);
+            }
+            if (received > 0) {
+                l.bytes(received);
+            }
+        }
+        result.whenComplete((a, e) -> {
+            if (e != null) {
+                f.completeExceptionally(e);
+            } else {
+                f.complete(a);
+            }
+        });
+        f.onCancel(() -> leave(f));
+        return true;
+    }
+
+    private void leave(LoadFuture f) {
+        boolean last;
+        synchronized (this) {
+            last = callers.remove(f) != null && callers.isEmpty() && !done;
+            if (last) {
+                abandoned = true;
+            }
+        }
+        if (last) {
+            fail(new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "cancelled [" + uri + "]", null));
+        }
+    }
+
+    void start() {
+        HttpRequest req = HttpRequest.newBuilder(uri).timeout(loader.timeout()).GET().build();
+        long timeoutNanos = loader.timeout().toNanos();
+        long period = Math.max(10, Math.min(250, loader.timeout().toMillis() / 4));
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            startNanos = System.nanoTime();
+            lastActivity = startNanos;
+            try {
+                dog = loader.watchdog().scheduleAtFixedRate(() -> {
+                    long idle = System.nanoTime() - lastActivity;
+                    if (idle > timeoutNanos) {
+                        fail(new AssetLoadException(path(), AssetLoadException.Reason.TIMEOUT, 0, "time-out: nothing received for "
+                                + Duration.ofNanos(idle).toMillis() + " ms (limit " + loader.timeout().toMillis() + " ms) ["
+                                + uri + "]", null));
+                    }
+                }, period, period, TimeUnit.MILLISECONDS);
+            } catch (RuntimeException e) {
+                // watchdog shut down: the loader is closing; the request still has HttpRequest.timeout
+            }
+        }
+        CompletableFuture<HttpResponse<Asset>> h;
+        try {
+            h = loader.client().sendAsync(req, this::newSink);
+        } catch (RuntimeException e) {
+            fail(AssetLoader.classify(path(), uri, e));
+            return;
+        }
+        boolean cancelNow;
+        synchronized (this) {
+            http = h;
+            cancelNow = done;
+        }
+        if (cancelNow) {
+            h.cancel(true);
+        }
+        h.whenComplete((resp, e) -> {
+            if (e != null) {
+                fail(AssetLoader.classify(path(), uri, e));
+            }
+        });
+    }
+
+    private HttpResponse.BodySubscriber<Asset> newSink(HttpResponse.ResponseInfo info) {
+        Sink s = new Sink();
+        s.init(info);
+        return s;
+    }
+
+    /** Fails the load: frees what it took, stops the request, completes every caller. Once. */
+    void fail(AssetLoadException e) {
+        Sink s;
+        CompletableFuture<?> h;
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (reservation != null) {
+                reservation.close();
+                reservation = null;
+            }
+            if (dog != null) {
+                dog.cancel(false);
+            }
+            s = sink;
+            h = http;
+        }
+        loader.finished(this);
+        if (s != null) {
+            s.abort(e);
+        }
+        if (h != null) {
+            h.cancel(true);
+        }
+        result.completeExceptionally(e);
+    }
+
+    private void succeed(Asset a) {
+        loader.finished(this);
+        result.complete(a);
+    }
+
+    private AssetLoadException error(AssetLoadException.Reason r, String what) {
+        return new AssetLoadException(path(), r, 0, what + " [" + uri + "]", null);
+    }
+
+    /** The body subscriber: writes chunks into the reservation as they arrive. */
+    private final class Sink implements HttpResponse.BodySubscriber<Asset> {
+        private final CompletableFuture<Asset> body = new CompletableFuture<>();
+        private Flow.Subscription subscription;
+        private long known = -1; // Content-Length
+        private long limit;       // most bytes accepted
+        private String contentType;
+        private AssetLoadException failure;
+
+        void init(HttpResponse.ResponseInfo info) {
+            AssetLoadException f = null;
+            synchronized (LoadTask.this) {
+                if (done) {
+                    failure = error(AssetLoadException.Reason.CANCELLED, "cancelled");
+                    body.completeExceptionally(failure);
+                    return;
+                }
+                if (sink != null) {
+                    sink.abortLocked();
+                }
+                sink = this;
+                lastActivity = System.nanoTime();
+                int status = info.statusCode();
+                contentType = info.headers().firstValue("content-type").orElse(request.type().defaultContentType());
+                OptionalLong cl = info.headers().firstValueAsLong("content-length");
+                long expected = request.expectedSize();
+                long max = loader.maxBodySize(tier);
+                if (status < 200 || status > 299) {
+                    f = new AssetLoadException(path(), AssetLoadException.Reason.HTTP_STATUS, status, "HTTP status " + status
+                            + " [" + uri + "]", null);
+                } else if (cl.isPresent() && expected >= 0 && cl.getAsLong() != expected) {
+                    f = error(cl.getAsLong() > expected ? AssetLoadException.Reason.TOO_LONG : AssetLoadException.Reason.TRUNCATED,
+                            "the server declares " + cl.getAsLong() + " bytes (Content-Length) but " + expected
+                                    + " were expected");
+                } else if (cl.isPresent() && cl.getAsLong() > max) {
+                    f = error(AssetLoadException.Reason.TOO_LONG, "the server declares " + cl.getAsLong()
+                            + " bytes, more than the limit of " + max);
+                } else {
+                    long first;
+                    if (cl.isPresent()) {
+                        known = cl.getAsLong();
+                        limit = known;
+                        first = known;
+                    } else if (expected >= 0) {
+                        limit = expected;
+                        first = expected;
+                    } else {
+                        limit = max;
+                        first = Math.min(loader.initialBlockSize(), max);
+                    }
+                    try {
+                        reservation = loader.registry().reserve(first, tier, path());
+                    } catch (WallocOutOfMemoryException e) {
+                        f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " for " + first
+                                + " bytes: " + e.getMessage());
+                    } catch (IllegalStateException | IllegalArgumentException e) {
+                        f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first + " bytes in tier "
+                                + tier + ": " + e.getMessage());
+                    }
+                    if (f == null && known >= 0 && known != declared) {
+                        declared = known;
+                        for (Listener l : List.copyOf(callers.values())) {
+                            if (l != null) {
+                                l.length(known);
+                            }
+                        }
+                    }
+                }
+            }
+            if (f != null) {
+                fail(f);
+            }
+        }
+
+        @Override
+        public CompletionStage<Asset> getBody() {
+            return body;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            boolean cancel;
+            synchronized (LoadTask.this) {
+                subscription = s;
+                cancel = failure != null || done;
+            }
+            if (cancel) {
+                s.cancel();
+            } else {
+                s.request(1);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            AssetLoadException f = null;
+            Flow.Subscription s;
+            synchronized (LoadTask.this) {
+                s = subscription;
+                if (done || failure != null) {
+                    return;
+                }
+                lastActivity = System.nanoTime();
+                for (ByteBuffer b : items) {
+                    int n = b.remaining();
+                    if (n == 0) {
+                        continue;
+                    }
+                    if (received + n > limit) {
+                        f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
+                                + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
+                                        : "the size limit") + ")");
+                        break;
+                    }
+                    try {
+                        if (received + n > reservation.capacity()) {
+                            long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
+                            reservation.resize(cap, received);
+                        }
+                        reservation.write(received, b);
+                    } catch (WallocOutOfMemoryException e) {
+                        f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
+                                + received + " bytes: " + e.getMessage());
+                        break;
+                    } catch (RuntimeException e) {
+                        f = AssetLoader.classify(path(), uri, e);
+                        break;
+                    }
+                    received += n;
+                    for (Listener l : callers.values()) {
+                        if (l != null) {
+                            l.bytes(n);
+                        }
+                    }
+                }
+            }
+            if (f != null) {
+                fail(f);
+            } else {
+                s.request(1);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            fail(AssetLoader.classify(path(), uri, t));
+        }
+
+        @Override
+        public void onComplete() {
+            AssetLoadException f = null;
+            Asset a = null;
+            synchronized (LoadTask.this) {
+                if (done || failure != null) {
+                    return;
+                }
+                long expected = request.expectedSize();
+                if (known >= 0 && received != known) {
+                    f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of its "
+                            + known + " declared bytes");
+                } else if (expected >= 0 && received != expected) {
+                    f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of the "
+                            + expected + " expected bytes");
+                } else {
+                    try {
+                        long cap = reservation.capacity();
+                        if (known < 0 && cap > received + Math.max(4096, received / 8)) {
+                            reservation.resize(received, received);
+                        }
+                        Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+                        AssetInfo info = new AssetInfo(request.type(), tier, contentType, uri);
+                        a = reservation.commit(path(), info, received, took);
+                        reservation = null;
+                        done = true;
+                        if (dog != null) {
+                            dog.cancel(false);
+                        }
+                    } catch (WallocOutOfMemoryException e) {
+                        f = error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
+                    } catch (RuntimeException e) {
+                        f = AssetLoader.classify(path(), uri, e);
+                    }
+                }
+            }
+            if (f != null) {
+                fail(f);
+                return;
+            }
+            body.complete(a);
+            succeed(a);
+        }
+
+        /* Called by fail(): stop the body and fail its future. */
+        void abort(AssetLoadException e) {
+            Flow.Subscription s;
+            synchronized (LoadTask.this) {
+                if (failure == null) {
+                    failure = e;
+                }
+                s = subscription;
+            }
+            if (s != null) {
+                s.cancel();
+            }
+            body.completeExceptionally(e);
+        }
+
+        void abortLocked() {
+            failure = error(AssetLoadException.Reason.IO, "superseded by another response");
+            if (subscription != null) {
+                subscription.cancel();
+            }
+            body.completeExceptionally(failure);
+        }
+    }
+}
