@@ -48,7 +48,13 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWALLOC_BUILD_BENCH=ON 
 cmake --build "$build" -j"$(nproc)" >/dev/null
 
 mkdir -p "$out"
-rm -f "$out"/*.json
+rm -f "$out"/*.json "$out/profile.md"
+# Instruction counts first, so they describe the same source as the timings (others may commit
+# to native/ while the timings run).
+if [ "$profile" = 1 ] && command -v valgrind >/dev/null; then
+  echo "== profile.sh (callgrind instruction counts, alloc+free at 64 B)"
+  "$here/profile.sh" 64 >/dev/null || echo "== profile.sh failed; RESULTS.md goes without it"
+fi
 # label  executable  environment. glibc runs twice: at its defaults and with heap trimming off
 # (at its defaults every batch above ~128 KiB in total re-faults the heap top; see RESULTS.md).
 runs=(
@@ -73,11 +79,5 @@ for run in "${runs[@]}"; do
   # load from elsewhere hits Walloc and its peer alike instead of one of them.
   env $envs "$bin" "${args[@]}" --benchmark_enable_random_interleaving=true
 done
-
-rm -f "$out/profile.md"
-if [ "$profile" = 1 ] && command -v valgrind >/dev/null; then
-  echo "== profile.sh (callgrind instruction counts, alloc+free at 64 B)"
-  "$here/profile.sh" 64 >/dev/null || echo "== profile.sh failed; RESULTS.md goes without it"
-fi
 
 python3 "$here/report.py" "$out" "$here/RESULTS.md" "$command"
