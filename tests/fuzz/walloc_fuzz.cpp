@@ -170,6 +170,8 @@ public:
             worker_.reset();
             walloc_destroy(w_);
         }
+        for (walloc *o : side_)
+            walloc_destroy(o);
     }
 
     void run()
@@ -201,6 +203,7 @@ private:
     std::unique_ptr<Worker> worker_;
     bool destroy_first_ = false;
     bool in_thread_ = false;
+    std::vector<walloc *> side_; // other live instances: a thread caches for at most 4
 
     // ---- set-up ---------------------------------------------------------------------------
     bool setup()
@@ -490,7 +493,7 @@ private:
     // ---- operations ---------------------------------------------------------------------
     void step()
     {
-        int op = in_.ConsumeIntegralInRange<int>(0, 17);
+        int op = in_.ConsumeIntegralInRange<int>(0, 18);
         if (in_thread_ && (op == 15 || op == 16))
             op = 0;
         switch (op) {
@@ -532,6 +535,9 @@ private:
             break;
         case 14:
             op_probe();
+            break;
+        case 17:
+            op_side_instances();
             break;
         case 15:
         case 16: {
@@ -1108,6 +1114,48 @@ private:
             FZ_CHECK(walloc_ptr(w_, m.base + off + 1) == nullptr, "walloc_ptr beyond the head");
             break;
         }
+        }
+    }
+
+    // Other instances used by the same thread: more than the thread's cache slots, so the
+    // main instance's cache may be retired (flushed) in the middle of the run; each side
+    // instance checks its own blocks, then some instances are destroyed, in any order.
+    void op_side_instances()
+    {
+        int n = in_.ConsumeIntegralInRange<int>(0, 5);
+        TRACE("side instances: %d new, %zu alive", n, side_.size());
+        for (int i = 0; i < n && side_.size() < 8; i++) {
+            walloc_config cfg = walloc_config_default();
+            cfg.capacity = in_.ConsumeBool() ? 256u << 10 : 1u << 20;
+            cfg.checked = in_.ConsumeBool();
+            walloc *o = walloc_create(&cfg);
+            FZ_CHECK(o != nullptr, "side instance");
+            side_.push_back(o);
+        }
+        for (walloc *o : side_) {
+            int k = in_.ConsumeIntegralInRange<int>(0, 4);
+            for (int j = 0; j < k; j++) {
+                int t = pick_tier();
+                uint64_t size = in_.ConsumeBool() ? in_.ConsumeIntegralInRange<uint64_t>(0, 2000)
+                                                  : in_.ConsumeIntegralInRange<uint64_t>(0, 90000);
+                walloc_handle h = walloc_alloc(o, size, (walloc_tier)t);
+                if (h == WALLOC_NULL)
+                    continue;
+                FZ_CHECK(h % walloc_tier_alignment((walloc_tier)t) == 0, "side block misaligned");
+                std::vector<uint8_t> a(size), b(size + 1);
+                fill_random(a, 0, size);
+                FZ_CHECK(walloc_write(o, h, a.data(), size) == WALLOC_OK, "side write");
+                FZ_CHECK(walloc_read(o, h, b.data(), size) == WALLOC_OK, "side read");
+                FZ_CHECK(size == 0 || std::memcmp(a.data(), b.data(), size) == 0, "side contents");
+                if (in_.ConsumeBool())
+                    FZ_CHECK(walloc_free(o, h, size) == WALLOC_OK, "side free");
+            }
+        }
+        int d = in_.ConsumeIntegralInRange<int>(0, (int)side_.size());
+        for (int i = 0; i < d; i++) {
+            size_t k = in_.ConsumeIntegralInRange<size_t>(0, side_.size() - 1);
+            walloc_destroy(side_[k]);
+            side_.erase(side_.begin() + (long)k);
         }
     }
 
