@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Writes bench/java/RESULTS.md from JMH's JSON results (target/jmh-17.json, target/jmh-25.json)."""
+import json, os, platform, sys, datetime
+
+out = sys.argv[1]
+runs = {}
+for v in ("17", "25"):
+    p = os.path.join(out, f"jmh-{v}.json")
+    if os.path.exists(p):
+        with open(p) as f:
+            runs[v] = json.load(f)
+
+def table(v):
+    r = {}
+    for b in runs.get(v, []):
+        name = b["benchmark"].split(".")[-2] + "." + b["benchmark"].split(".")[-1]
+        size = b.get("params", {}).get("size", "")
+        pm = b["primaryMetric"]
+        r[(name, size)] = (pm["scorePercentiles"]["50.0"], pm["score"], pm["scoreError"])
+    return r
+
+T = {v: table(v) for v in runs}
+jdks = sorted(T)
+
+def med(v, name, size=""):
+    x = T[v].get((name, size))
+    return None if x is None else x[0]
+
+def fmt(x):
+    if x is None:
+        return "—"
+    return f"{x:.1f}" if x < 100 else f"{x:.0f}"
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "—"
+    return f"{a / b:.2f}x"
+
+cpu = "unknown CPU"
+try:
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip(); break
+except OSError:
+    pass
+vm = {v: (runs[v][0]["vmName"] + " " + runs[v][0]["vmVersion"]) if runs[v] else "" for v in runs}
+args = {v: (f'{runs[v][0]["forks"]} fork, {runs[v][0]["warmupIterations"]} x {runs[v][0]["warmupTime"]} warm-up, '
+            f'{runs[v][0]["measurementIterations"]} x {runs[v][0]["measurementTime"]} measurement') if runs[v] else "" for v in runs}
+
+print("# Java benchmarks (JMH)\n")
+print(f"Written by `bench/java/run.sh` on {datetime.date.today()}, {cpu}, {os.cpu_count()} cores. ")
+for v in jdks:
+    load = ""
+    lp = os.path.join(out, f"load-{v}.txt")
+    if os.path.exists(lp):
+        with open(lp) as f:
+            t = f.read()
+        if "load average:" in t:
+            load = "; load average at start " + t.split("load average:")[1].strip().split(",")[0]
+    print(f"JDK {v}: {vm[v]} ({args[v]}{load}). ")
+print("\nFigures are **medians** of the measurement iterations, in ns per operation (lower is better); "
+      "ratios are peer / Walloc, so above 1.00x means Walloc is faster. Short runs on a shared 2-core VM: "
+      "differences under ~10 % are noise.\n")
+
+print("## Allocate + free pair\n")
+print("`walloc` is `allocate(size, BOTTOM)` + `free(h, size)` (raw handles, the gate included); `wallocBlock` is the same "
+      "through a `Block` object; `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
+      "at once (`Unsafe.invokeCleaner`); `nettyPooled` is `PooledByteBufAllocator.directBuffer` + `release`; "
+      "`ffmConfinedArena` is `Arena.ofConfined()`, `allocate`, `close` (JDK 22+ only).\n")
+peers = ["walloc", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled", "ffmConfinedArena"]
+for size in ("64", "1024"):
+    hdr = "| " + f"{size} B" + " | " + " | ".join(f"JDK {v} ns | vs walloc" for v in jdks) + " |"
+    print(hdr)
+    print("|---|" + "---:|---:|" * len(jdks))
+    for p in peers:
+        cells = []
+        for v in jdks:
+            m = med(v, "AllocFreeBench." + p, size)
+            cells += [fmt(m), ratio(m, med(v, "AllocFreeBench.walloc", size)) if p != "walloc" else "1.00x"]
+        print(f"| {p} | " + " | ".join(cells) + " |")
+    print()
+
+print("## Writing a byte[] into native memory\n")
+print("`wallocBlockWrite` is `Block.write(0, src)` (checks in Java, a Java copy into the block's cached direct view up to "
+      "16 KiB, the core's copy through JNI above); `wallocWriteData` is `Walloc.writeData(handle, src)` (one JNI call, the "
+      "core checks the range and copies); `byteBufferPut` is `ByteBuffer.put(0, src)` on a direct buffer; "
+      "`unsafeCopyMemory` is `Unsafe.copyMemory` from the array.\n")
+ws = ["wallocBlockWrite", "wallocWriteData", "byteBufferPut", "unsafeCopyMemory"]
+for v in jdks:
+    print(f"JDK {v}:\n")
+    print("| size | " + " | ".join(ws) + " | Block.write / put | writeData / put |")
+    print("|---:|" + "---:|" * (len(ws) + 2))
+    for size in ("64", "1024", "16384", "65536"):
+        vals = [med(v, "WriteBench." + w, size) for w in ws]
+        put = vals[2]
+        print((f"| {int(size) // 1024} KiB | " if int(size) >= 1024 else f"| {size} B | ") + " | ".join(fmt(x) for x in vals)
+              + f" | {ratio(vals[0], put)} | {ratio(vals[1], put)} |")
+    print()
+
+print("## Cost of close-safety (the gate)\n")
+print("The same 64 B allocate + free pair through the public API (`gated`: a striped in-flight counter, one atomic "
+      "increment and one decrement per call on the calling thread's own cache line) and straight through the JNI entry "
+      "points (`ungated`, unsafe against a concurrent close). `gateOnly` is one enter + exit alone. The 2-thread rows "
+      "share one instance (ns per operation per thread).\n")
+print("| benchmark | " + " | ".join(f"JDK {v} ns" for v in jdks) + " |")
+print("|---|" + "---:|" * len(jdks))
+for b in ["ungated", "gated", "gateOnly", "ungated2Threads", "gated2Threads"]:
+    print(f"| {b} | " + " | ".join(fmt(med(v, "GateCostBench." + b)) for v in jdks) + " |")
+print()
+for v in jdks:
+    g, u = med(v, "GateCostBench.gated"), med(v, "GateCostBench.ungated")
+    g2, u2 = med(v, "GateCostBench.gated2Threads"), med(v, "GateCostBench.ungated2Threads")
+    if g and u:
+        print(f"- JDK {v}: the gate adds {g - u:.1f} ns per allocate + free pair on one thread "
+              f"({(g - u) / 2:.1f} ns per call), {(g2 - u2):.1f} ns per pair with two threads." if g2 and u2 else "")

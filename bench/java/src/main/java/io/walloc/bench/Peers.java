@@ -1,0 +1,60 @@
+package io.walloc.bench;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import sun.misc.Unsafe;
+
+/** Access to the peers that need reflection: sun.misc.Unsafe, and FFM (JDK 22+) through method handles. */
+final class Peers {
+    private Peers() {}
+
+    static final Unsafe U;
+
+    static {
+        try {
+            Field f = Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            U = (Unsafe) f.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    static final long BYTE_ARRAY_BASE = U.arrayBaseOffset(byte[].class);
+
+    static void freeDirect(ByteBuffer b) {
+        U.invokeCleaner(b);
+    }
+
+    /** Arena.ofConfined(), arena.allocate(size, align), arena.close(); null handles before JDK 22. */
+    static final MethodHandle ARENA_OF_CONFINED;
+    static final MethodHandle ARENA_ALLOCATE;
+    static final MethodHandle ARENA_CLOSE;
+
+    static {
+        MethodHandle a = null;
+        MethodHandle b = null;
+        MethodHandle c = null;
+        try {
+            Class<?> arena = Class.forName("java.lang.foreign.Arena");
+            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+            MethodHandles.Lookup l = MethodHandles.publicLookup();
+            a = l.findStatic(arena, "ofConfined", MethodType.methodType(arena)).asType(MethodType.methodType(Object.class));
+            b = l.findVirtual(arena, "allocate", MethodType.methodType(segment, long.class, long.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class));
+            c = l.findVirtual(arena, "close", MethodType.methodType(void.class)).asType(MethodType.methodType(void.class, Object.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // JDK 17: FFM is not final; the FFM benchmark is skipped
+        }
+        ARENA_OF_CONFINED = a;
+        ARENA_ALLOCATE = b;
+        ARENA_CLOSE = c;
+    }
+
+    static boolean hasFfm() {
+        return ARENA_OF_CONFINED != null && Runtime.version().feature() >= 22;
+    }
+}
