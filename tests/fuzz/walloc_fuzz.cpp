@@ -16,7 +16,12 @@
 //    live_blocks equals the model's live blocks (plus, unchecked, the blocks compact released),
 //    live + free + wasted == bump_head <= committed <= capacity, peak >= bump_head;
 //  - reset empties the tier (head 0, live 0) and an empty tier can hold any size up to capacity;
-//    compact keeps everything below keep intact and releases the rest.
+//    compact keeps everything below keep intact and releases the rest, including a block that
+//    keep cuts through (checked mode then refuses to free it).
+// Operations also run on a second thread (a persistent worker, or a thread that exits at once),
+// and other instances come and go on the same threads (more than a thread's cache slots), so
+// blocks move between thread caches, caches get retired, and threads exit before or after
+// walloc_destroy.
 //
 // Build: tests/fuzz/CMakeLists.txt (clang, -fsanitize=fuzzer); run: tests/fuzz/run.sh [seconds].
 #include <fuzzer/FuzzedDataProvider.h>
