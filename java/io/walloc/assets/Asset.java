@@ -20,9 +20,10 @@ import java.util.Objects;
  * direct buffer that already lay inside the instance: then the caller keeps the block and the
  * registry only records where the bytes are.
  *
- * <p>Thread safety: the metadata is immutable. Reads may run on any thread; a read that races the
- * asset's eviction either completes or throws (an {@link IllegalStateException} or
- * {@link io.walloc.InvalidHandleException}); it never touches memory outside the instance.
+ * <p>Thread safety: the metadata is immutable. Reads may run on any thread. A read pins the asset:
+ * an eviction (or replacement) that comes meanwhile unregisters it at once but frees its block only
+ * when the read is done, so a read either sees the asset's bytes or throws
+ * {@link IllegalStateException} because it was no longer registered when the read began.
  * Buffers from {@link #asByteBuffer()} are raw memory and are not checked after eviction.
  */
 public final class Asset {
@@ -149,12 +150,57 @@ public final class Asset {
             throw new IndexOutOfBoundsException("range [" + offset + ", " + offset + " + " + length
                     + ") is outside asset '" + path + "' of " + size + " bytes");
         }
-        checkRegistered();
-        if (block != null) {
-            block.read(offset, dst, dstOffset, length);
-        } else {
-            registry.walloc().readData(handle + offset, dst, dstOffset, length);
+        pin();
+        try {
+            if (block != null) {
+                block.read(offset, dst, dstOffset, length);
+            } else {
+                registry.walloc().readData(handle + offset, dst, dstOffset, length);
+            }
+        } finally {
+            unpin();
         }
+    }
+
+    /* Readers pin the asset: an eviction meanwhile unregisters it at once but frees the block only
+     * when the last reader is out, so a read never sees a block that was handed to someone else. */
+    private int pins;
+    private boolean evicted;
+    private boolean freed;
+
+    private void pin() {
+        synchronized (this) {
+            if (!evicted && registry.isCurrent(this)) {
+                pins++;
+                return;
+            }
+        }
+        throw new IllegalStateException("asset '" + path + "' is no longer registered (evicted or replaced)");
+    }
+
+    private void unpin() {
+        boolean free;
+        synchronized (this) {
+            pins--;
+            free = evicted && pins == 0 && !freed;
+            if (free) {
+                freed = true;
+            }
+        }
+        if (free) {
+            registry.freeBlock(block);
+        }
+    }
+
+    /* Called by the registry once the asset is unregistered: true when the caller must free the
+     * block now (no reader inside). */
+    synchronized boolean markEvicted() {
+        evicted = true;
+        if (pins > 0 || freed) {
+            return false;
+        }
+        freed = true;
+        return true;
     }
 
     /**

@@ -532,6 +532,12 @@ public final class AssetRegistry implements AutoCloseable {
 
     private void freeAsset(Asset a) {
         Block b = a.block();
+        if (b != null && a.markEvicted()) {
+            freeBlock(b);
+        }
+    }
+
+    void freeBlock(Block b) {
         if (b != null) {
             try {
                 b.close();

@@ -1,0 +1,165 @@
+package io.walloc.assets;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on 127.0.0.1 that misbehaves on purpose. Every path is
+ * {@code /<mode>/<size>/<name>}; the body is {@link #bytes(String, int)} of the name.
+ * <ul>
+ *   <li>{@code fixed}: Content-Length, whole body</li>
+ *   <li>{@code chunked}: no length (chunked), 7 KiB pieces</li>
+ *   <li>{@code slow}: chunked, 4 KiB pieces 20 ms apart</li>
+ *   <li>{@code short}: declares size, sends half, closes</li>
+ *   <li>{@code stall}: declares size, sends 1 KiB, then waits forever</li>
+ *   <li>{@code silent}: never answers</li>
+ *   <li>{@code status}: answers with status {@code size}</li>
+ *   <li>{@code gated}: waits for {@link #open()} before answering like fixed</li>
+ * </ul>
+ */
+final class TestServer implements AutoCloseable {
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-http");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final CountDownLatch gate = new CountDownLatch(1);
+    private final CountDownLatch forever = new CountDownLatch(1);
+    final AtomicInteger inFlight = new AtomicInteger();
+    final AtomicInteger maxInFlight = new AtomicInteger();
+
+    TestServer() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
+        server.createContext("/", this::handle);
+        server.setExecutor(pool);
+        server.start();
+    }
+
+    URI base() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+    }
+
+    int hits(String path) {
+        AtomicInteger n = hits.get("/" + path);
+        return n == null ? 0 : n.get();
+    }
+
+    void open() {
+        gate.countDown();
+    }
+
+    static byte[] bytes(String name, int size) {
+        byte[] b = new byte[size];
+        int h = name.hashCode();
+        for (int i = 0; i < size; i++) {
+            h = h * 1103515245 + 12345;
+            b[i] = (byte) (h >>> 16);
+        }
+        return b;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String p = ex.getRequestURI().getRawPath();
+        hits.computeIfAbsent(p, k -> new AtomicInteger()).incrementAndGet();
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        try {
+            String[] parts = p.split("/", 4);
+            if (parts.length < 4) {
+                ex.sendResponseHeaders(404, -1);
+                return;
+            }
+            String mode = parts[1];
+            int size = Integer.parseInt(parts[2]);
+            byte[] body = bytes(parts[3], size);
+            OutputStream out;
+            switch (mode) {
+                case "gated":
+                    gate.await(10, TimeUnit.SECONDS);
+                    // fall through
+                case "fixed":
+                    ex.getResponseHeaders().set("Content-Type", "application/x-test");
+                    ex.sendResponseHeaders(200, size == 0 ? -1 : size);
+                    out = ex.getResponseBody();
+                    out.write(body);
+                    out.close();
+                    break;
+                case "chunked":
+                case "slow":
+                    ex.sendResponseHeaders(200, 0);
+                    out = ex.getResponseBody();
+                    int piece = mode.equals("slow") ? 4096 : 7 << 10;
+                    for (int i = 0; i < size; i += piece) {
+                        out.write(body, i, Math.min(piece, size - i));
+                        out.flush();
+                        if (mode.equals("slow")) {
+                            Thread.sleep(20);
+                        }
+                    }
+                    out.close();
+                    break;
+                case "short":
+                    ex.sendResponseHeaders(200, size);
+                    out = ex.getResponseBody();
+                    out.write(body, 0, size / 2);
+                    out.flush();
+                    ex.getHttpContext().getServer();
+                    // closing the exchange without the declared bytes makes the server drop the connection
+                    try {
+                        out.close();
+                    } catch (IOException expected) {
+                        // "insufficient bytes written to stream"
+                    }
+                    ex.close();
+                    break;
+                case "stall":
+                    ex.sendResponseHeaders(200, size);
+                    out = ex.getResponseBody();
+                    out.write(body, 0, 1024);
+                    out.flush();
+                    forever.await(30, TimeUnit.SECONDS);
+                    break;
+                case "silent":
+                    forever.await(30, TimeUnit.SECONDS);
+                    break;
+                case "status":
+                    byte[] msg = ("status " + size).getBytes();
+                    ex.sendResponseHeaders(size, msg.length);
+                    ex.getResponseBody().write(msg);
+                    ex.close();
+                    break;
+                default:
+                    ex.sendResponseHeaders(404, -1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // the client went away (cancellation, time-out): expected in several tests
+        } finally {
+            inFlight.decrementAndGet();
+            ex.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        forever.countDown();
+        gate.countDown();
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}
