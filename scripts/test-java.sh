@@ -21,8 +21,7 @@ if [ -z "$jdk25" ]; then
   done
 fi
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+mkdir -p target && log=target/test-java.log && : > "$log"  # the full output, kept for reading
 status=0
 
 # Build once (compile, JNI headers, CMake, jar), then run the suites as separate steps so that a

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The façade's own guarantees under fire: the rounds of {@link NeverCrashTest} (a million random
  * calls with hostile sizes, tiers, arrays, offsets and handles on four threads, close in the middle
- * of each round, resets and compactions) without the two kinds of call that currently crash the C
- * core (raw frees with hostile handles/sizes, and raw writes/copies through hostile handles, which
- * may land in freed blocks). Every outcome must be a documented result or exception.
+ * of each round, resets and compactions) without raw frees and writes through hostile handles, so
+ * the core's own state stays consistent and failures point at the façade (gate, close, reset
+ * exclusion, Block checks). Every outcome must be a documented result or exception.
  */
 class CloseRaceTest {
     @Test

@@ -6,11 +6,11 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * KNOWN TO FAIL (JVM crash) until the C core is fixed: walloc_write accepts any range inside what
- * a tier has handed out, including freed blocks, and the core trusts the freelist links it keeps
- * in the first bytes of free blocks. Overwriting them through a stale handle makes the next
- * walloc_alloc follow a garbage link: SIGSEGV in walloc_alloc (both checked and unchecked mode).
- * Runs in its own JVM (Surefire reuseForks=false), so the crash takes down only this class.
+ * Regression test: walloc_write accepts any range inside what a tier has handed out, including
+ * freed blocks, and the core keeps freelist links in the first bytes of free blocks. Overwriting
+ * them through a stale handle made the next walloc_alloc follow a garbage link (SIGSEGV in
+ * walloc_alloc, checked and unchecked mode) until core commit 621f019 validated every link.
+ * Runs in its own JVM (Surefire reuseForks=false), so a crash takes down only this class.
  */
 class CoreRobustnessTest {
     @Test
