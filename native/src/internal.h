@@ -65,8 +65,11 @@ struct tier {
     /* Largest request served by size classes: WALLOC_MAX_CLASS_SIZE, or less in a tier too
      * small for the top classes (their requests take the large path, rounded to 4 KiB). */
     uint32_t small_max;
-    /* Class of requests up to 1 KiB by (size - 1) / 8: the fast paths' lookup. */
+    /* Class of a request by table: up to 1 KiB by (size - 1) / 8, above by (size - 1) / 128
+     * (class boundaries there are multiples of 256 B in every tier). No bit scans on the fast
+     * paths. */
     uint8_t class_lut[128];
+    uint8_t class_lut_big[WALLOC_MAX_CLASS_SIZE / 128];
     uint64_t capacity;      /* bytes the tier may use */
     uint64_t index_base;    /* freelist indices count from here */
     uint64_t chunk_size;    /* per-thread bump chunk, 0 = none (tiny tiers) */
@@ -121,10 +124,10 @@ struct walloc {
  * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
 walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
 
-/* size_class_for, with a table lookup for the common small sizes (1 <= size <= small_max). */
+/* size_class_for by table lookup (1 <= size <= small_max). */
 static inline unsigned tier_class_of(const struct tier *t, uint64_t size)
 {
-    return size <= 1024 ? t->class_lut[(size - 1) >> 3] : size_class_for(size, t->align_shift);
+    return size <= 1024 ? t->class_lut[(size - 1) >> 3] : t->class_lut_big[(size - 1) >> 7];
 }
 
 /* The bytes a block for a request of req (>= 1) bytes really spans: its class size, or the

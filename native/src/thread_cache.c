@@ -70,13 +70,6 @@ static uint64_t bin_next(struct tc_tier *tt, struct tier *t, unsigned c, uint64_
     return next;
 }
 
-void tcache_bin_cut(struct tc_tier *tt, struct tier *t, unsigned c)
-{
-    struct tc_bin *b = &tt->bins[c];
-    block_word_store(handle_ptr(t->owner, b->head), 0, WALLOC_NULL);
-    bin_set_count(b, 1);
-}
-
 /* Pushes up to n blocks of bin c starting at its head to the shared freelist. */
 static void bin_flush_n(struct tc_tier *tt, struct tier *t, unsigned c, uint32_t n)
 {
@@ -145,7 +138,7 @@ uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
     if (tc_get(&tt->chunk_end) - tc_get(&tt->chunk_cur) < size) {
         bool renewed = chunk_renew(tt, t);
         if (b->head != WALLOC_NULL) /* carving the old chunk may have filled this bin */
-            return tc_bin_pop(tt, t, c);
+            return tc_bin_pop(tt, t, t->owner->base, c);
         if (!renewed)
             return WALLOC_NULL;
     }

@@ -102,24 +102,23 @@ static inline void tc_set(_Atomic uint64_t *v, uint64_t x)
 /* Refills bin c (shared freelist, then the private chunk) and takes a block from it;
  * WALLOC_NULL when neither has one. */
 uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c);
-/* Cuts bin c after its head block, forgetting the rest (unusable until a reset): what the
- * allocator does when a link in the bin turns out corrupted. */
-void tcache_bin_cut(struct tc_tier *tt, struct tier *t, unsigned c);
-
-/* Takes the head block of bin c (which must not be empty). */
-static inline uint64_t tc_bin_pop(struct tc_tier *tt, struct tier *t, unsigned c)
+/* Takes the head block of bin c (which must not be empty). A link that does not name a block
+ * of the tier (the block was written after it was freed) empties the bin: its rest stays
+ * unusable until a reset. No calls, so the fast paths that inline it need no stack frame. */
+static inline uint64_t tc_bin_pop(struct tc_tier *tt, const struct tier *t, const uint8_t *base,
+                                  unsigned c)
 {
     struct tc_bin *b = &tt->bins[c];
     uint64_t h = b->head;
-    uint64_t next = block_word_load(handle_ptr(t->owner, h), 0);
-    if (unlikely(next != WALLOC_NULL && !tier_block_ok(t, next, t->class_size[c]))) {
-        tcache_bin_cut(tt, t, c); /* the block was written after it was freed */
-        next = WALLOC_NULL;
-    }
+    uint64_t next = block_word_load(base + h, 0);
+    uint32_t count = bin_count(b);
+    if (unlikely(next != WALLOC_NULL && !tier_block_ok(t, next, t->class_size[c])))
+        next = WALLOC_NULL, count = 1;
     b->head = next;
-    bin_set_count(b, bin_count(b) - 1);
+    bin_set_count(b, count - 1);
     return h;
 }
+
 /* Moves half of bin c to the shared freelist. */
 void tcache_flush(struct tc_tier *tt, struct tier *t, unsigned c);
 

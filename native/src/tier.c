@@ -23,6 +23,8 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
     t->capacity = capacity;
     for (unsigned i = 0; i < 128; i++)
         t->class_lut[i] = (uint8_t)size_class_for(i * 8 + 8, t->align_shift);
+    for (unsigned i = 0; i < WALLOC_MAX_CLASS_SIZE / 128; i++)
+        t->class_lut_big[i] = (uint8_t)size_class_for(i * 128 + 128, t->align_shift);
     t->small_max = WALLOC_MAX_CLASS_SIZE;
     for (unsigned c = t->class_count; c-- > 0 && t->class_size[c] > capacity;)
         t->small_max = c > 0 ? t->class_size[c - 1] : 0;

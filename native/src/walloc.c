@@ -145,7 +145,7 @@ static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
         struct tc_bin *b = &tt->bins[c];
         h = b->head;
         if (likely(h != WALLOC_NULL)) {
-            tc_bin_pop(tt, t, c);
+            tc_bin_pop(tt, t, w->base, c);
         } else if ((h = tcache_refill(tt, t, c)) == WALLOC_NULL &&
                    (h = tier_bump(t, t->class_size[c])) == WALLOC_NULL) {
             return WALLOC_NULL;
@@ -259,7 +259,7 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
         uint64_t h = b->head;
         if (likely(h != WALLOC_NULL && atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
                                            atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
-            tc_bin_pop(tt, t, c);
+            tc_bin_pop(tt, t, w->base, c);
             tc_count(&tt->allocs, 1);
             block_unpoison(handle_ptr(w, h), size);
             return h;

@@ -68,3 +68,20 @@ TEST(SizeClass, AFreedBlockIsOnlyReusedForARequestItFits)
             ASSERT_EQ(walloc_free(w.get(), h, s), WALLOC_OK);
     }
 }
+
+// The fast paths look classes up in tables; they must agree with size_class_for everywhere.
+TEST(SizeClass, TheAllocatorUsesTheSameClassesAsTheFormula)
+{
+    auto w = make_walloc(64u << 20, 0);
+    for (walloc_tier t : kTiers) {
+        unsigned shift = t == WALLOC_TIER_TOP ? 7 : t == WALLOC_TIER_MIDDLE ? 6 : 3;
+        for (uint64_t size = 1; size <= WALLOC_MAX_CLASS_SIZE; size += 1 + size / 64) {
+            // Two back-to-back blocks of one class from an empty bin are one class size apart.
+            ASSERT_EQ(walloc_reset_tier(w.get(), t), WALLOC_OK);
+            walloc_handle a = walloc_alloc(w.get(), size, t), b = walloc_alloc(w.get(), size, t);
+            ASSERT_NE(a, WALLOC_NULL);
+            ASSERT_NE(b, WALLOC_NULL);
+            ASSERT_EQ(b - a, size_class_size(size_class_for(size, shift), shift)) << "size " << size;
+        }
+    }
+}
