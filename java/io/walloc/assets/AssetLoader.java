@@ -344,6 +344,10 @@ public final class AssetLoader implements AutoCloseable {
         return maxBodySize > 0 ? maxBodySize : registry.walloc().capacity(tier);
     }
 
+    boolean hasMaxBodySize() {
+        return maxBodySize > 0;
+    }
+
     ScheduledExecutorService watchdog() {
         return watchdog;
     }

@@ -7,6 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +97,9 @@ final class LoadTask {
     private void leave(LoadFuture f) {
         boolean last;
         synchronized (this) {
-            last = callers.remove(f) != null && callers.isEmpty() && !done;
+            boolean was = callers.containsKey(f);
+            callers.remove(f);
+            last = was && callers.isEmpty() && !done;
             if (last) {
                 abandoned = true;
             }
@@ -230,8 +233,11 @@ final class LoadTask {
                             "the server declares " + cl.getAsLong() + " bytes (Content-Length) but " + expected
                                     + " were expected");
                 } else if (cl.isPresent() && cl.getAsLong() > max) {
-                    f = error(AssetLoadException.Reason.TOO_LONG, "the server declares " + cl.getAsLong()
-                            + " bytes, more than the limit of " + max);
+                    f = loader.hasMaxBodySize()
+                            ? error(AssetLoadException.Reason.TOO_LONG, "the server declares " + cl.getAsLong()
+                                    + " bytes, more than the limit of " + max)
+                            : error(AssetLoadException.Reason.NO_ROOM, "no room: the server declares " + cl.getAsLong()
+                                    + " bytes, more than tier " + tier + " holds (" + max + " bytes)");
                 } else {
                     long first;
                     if (cl.isPresent()) {
@@ -256,7 +262,7 @@ final class LoadTask {
                     }
                     if (f == null && known >= 0 && known != declared) {
                         declared = known;
-                        for (Listener l : List.copyOf(callers.values())) {
+                        for (Listener l : new ArrayList<>(callers.values())) {
                             if (l != null) {
                                 l.length(known);
                             }
@@ -303,6 +309,11 @@ final class LoadTask {
                     if (n == 0) {
                         continue;
                     }
+                    if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
+                        f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
+                                + " bytes, all that tier " + tier + " holds");
+                        break;
+                    }
                     if (received + n > limit) {
                         f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
                                 + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
@@ -340,7 +351,15 @@ final class LoadTask {
 
         @Override
         public void onError(Throwable t) {
-            fail(AssetLoader.classify(path(), uri, t));
+            AssetLoadException e = AssetLoader.classify(path(), uri, t);
+            synchronized (LoadTask.this) {
+                if (e.reason() == AssetLoadException.Reason.IO && known >= 0 && received < known) {
+                    e = new AssetLoadException(path(), AssetLoadException.Reason.TRUNCATED, 0, "the connection closed "
+                            + "before the body was complete: " + received + " of its " + known + " declared bytes [" + uri
+                            + "]", t);
+                }
+            }
+            fail(e);
         }
 
         @Override

@@ -42,11 +42,48 @@ final class TestServer implements AutoCloseable {
     final AtomicInteger inFlight = new AtomicInteger();
     final AtomicInteger maxInFlight = new AtomicInteger();
 
+    private final java.net.ServerSocket raw;
+
     TestServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
         server.createContext("/", this::handle);
         server.setExecutor(pool);
         server.start();
+        raw = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        pool.execute(this::rawLoop);
+    }
+
+    /**
+     * A raw server (com.sun.net.httpserver keeps the connection open when a handler writes fewer
+     * bytes than it declared): every request gets {@code Content-Length: <size>} and half the body,
+     * then the connection closes. Paths are {@code /<size>/<name>}.
+     */
+    URI shortBase() {
+        return URI.create("http://127.0.0.1:" + raw.getLocalPort() + "/");
+    }
+
+    private void rawLoop() {
+        while (!raw.isClosed()) {
+            try (java.net.Socket s = raw.accept()) {
+                java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+                String line = in.readLine();
+                String l;
+                while ((l = in.readLine()) != null && !l.isEmpty()) {
+                    // skip headers
+                }
+                String[] parts = line.split(" ")[1].split("/", 3);
+                int size = Integer.parseInt(parts[1]);
+                byte[] body = bytes(parts[2], size);
+                OutputStream out = s.getOutputStream();
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n").getBytes(
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+                out.write(body, 0, size / 2);
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                // closed, or a client that went away
+            }
+        }
     }
 
     URI base() {
@@ -160,6 +197,11 @@ final class TestServer implements AutoCloseable {
         forever.countDown();
         gate.countDown();
         server.stop(0);
+        try {
+            raw.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
         pool.shutdownNow();
     }
 }
