@@ -29,8 +29,12 @@ status=0
 # verdict comes from every step's exit status and Surefire/Failsafe's summaries.
 show='Tests run:|FAIL|BUILD|Crashed|Running io\.walloc|NeverCrashTest:| error:|ERROR\] [A-Za-z]+Test'
 step() {
-  "$@" 2>&1 | tee -a "$log" | grep -E "$show" | grep -vE '^\[ERROR\]\s+at ' || true
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  local start rc=0
+  start=$(wc -l < "$log")
+  "$@" >> "$log" 2>&1 || rc=$?
+  tail -n +"$((start + 1))" "$log" | grep -E "$show" | grep -vE '^\[ERROR\]\s+at ' || true
+  [ $rc -eq 0 ] || status=1
+  return 0
 }
 
 echo "== Java: build with $("${JAVA_HOME:-/usr}/bin/java" -version 2>&1 | head -1)"
