@@ -110,11 +110,20 @@ static bool tier_grow(struct tier *t, uint64_t size)
         uint64_t addr = platform_grow(want);
         if (addr == UINT64_MAX)
             return false;
+        block_poison(handle_ptr(t->owner, addr), want);
+        counter_add(&t->committed, want);
+        struct segment *last = count > 0 ? &t->segs[count - 1] : NULL;
+        if (last != NULL && next == count && cur == count - 1 && addr == last->base + last->size &&
+            last->size % platform_page_size() == 0) {
+            /* The new memory follows the current segment: extend it, so blocks on both sides
+             * of the old end stay neighbours (large blocks coalesce across it). */
+            last->size += want;
+            atomic_store_explicit(&t->limit, last->base + last->size, memory_order_release);
+            return true;
+        }
         t->segs[count].base = addr;
         t->segs[count].size = want;
         t->segs[count].tail = 0;
-        block_poison(handle_ptr(t->owner, addr), want);
-        counter_add(&t->committed, want);
         atomic_store_explicit(&t->seg_count, count + 1, memory_order_release);
     }
     uint64_t used_before = counter_get(&t->used_before_cur);

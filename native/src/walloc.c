@@ -44,11 +44,12 @@ uint32_t walloc_tier_alignment(walloc_tier tier)
     return (unsigned)tier < WALLOC_TIER_COUNT ? align[tier] : 0;
 }
 
-/* Bytes of tier i under config c: floor(capacity * ratio), whole pages. */
+/* Bytes of tier i under config c: floor(capacity * ratio), in whole 4 KiB units (native pages;
+ * WebAssembly grows 64 KiB pages but a tier's budget need not fill them). */
 static uint64_t tier_capacity(const walloc_config *c, unsigned i)
 {
-    uint64_t page = platform_page_size();
-    return (uint64_t)floor((double)c->capacity * c->tier_ratio[i]) / page * page;
+    uint64_t unit = WALLOC_LARGE_GRANULE;
+    return (uint64_t)floor((double)c->capacity * c->tier_ratio[i]) / unit * unit;
 }
 
 walloc_status walloc_config_validate(const walloc_config *c)
@@ -117,8 +118,15 @@ void walloc_destroy(walloc *w)
         return;
     tcache_unregister_instance(w);
     checked_destroy(w->table);
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
+#if !WALLOC_PLATFORM_RESERVES
+        /* WebAssembly memory cannot shrink: the platform keeps the segments for reuse. */
+        struct tier *t = &w->tiers[i];
+        for (uint32_t k = 0; k < atomic_load_explicit(&t->seg_count, memory_order_relaxed); k++)
+            platform_release(handle_ptr(w, t->segs[k].base), t->segs[k].size);
+#endif
         tier_fini(&w->tiers[i]);
+    }
     wl_mutex_destroy(&w->tc_lock);
 #if WALLOC_PLATFORM_RESERVES
     platform_release(w->base, w->reserved);
