@@ -81,10 +81,11 @@ walloc *walloc_create(const walloc_config *config)
     walloc *w = platform_meta_alloc(sizeof *w);
     if (w == NULL)
         return NULL;
-    uint64_t caps[WALLOC_TIER_COUNT], total = 0;
+    uint64_t caps[WALLOC_TIER_COUNT];
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
-        total += caps[i] = tier_capacity(c, i);
+        caps[i] = tier_capacity(c, i);
 #if WALLOC_PLATFORM_RESERVES
+    uint64_t total = caps[0] + caps[1] + caps[2];
     w->base = platform_reserve(total);
     if (w->base == NULL) {
         platform_meta_free(w, sizeof *w);
