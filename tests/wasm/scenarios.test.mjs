@@ -289,8 +289,7 @@ class Runner {
 // Scenarios that fail in WebAssembly because of the core (reported to the lead; each stays in the
 // suite as a todo so node --test shows it without failing the run). Remove an entry once fixed.
 const KNOWN_WASM_FAILURES = {
-  'config_validation.json': 'core: walloc.h promises capacity >= 64 KiB is valid, but with 64 KiB wasm pages every tier needs a whole page, so 65536 is INVALID_CONFIG in wasm',
-  'large_coalesce.json': 'core: in wasm each 100000-byte large block opens a new segment (SEGMENT_MIN 64 KiB, doubling), so a, b, c are not neighbours and cannot coalesce; bump_head moves',
+  // none at the moment (config_validation and large_coalesce were fixed in the core: 968fddd)
 };
 
 for (const file of files) {
