@@ -1,0 +1,380 @@
+package io.walloc.demo;
+
+import io.walloc.Tier;
+import io.walloc.TierStats;
+import io.walloc.Walloc;
+import io.walloc.WallocConfig;
+import io.walloc.assets.Asset;
+import io.walloc.assets.AssetLoadException;
+import io.walloc.assets.AssetLoader;
+import io.walloc.assets.AssetRegistry;
+import io.walloc.assets.AssetType;
+import io.walloc.assets.BatchLoad;
+import io.walloc.assets.BatchProgress;
+import io.walloc.assets.LoadRequest;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Callable;
+import java.util.zip.CRC32;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code walloc demo}: loads assets over HTTP into the three tiers of a {@link Walloc}, in batches
+ * with a progress bar, prints a per-tier table, evicts and compacts, and prints it again.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Loads assets over HTTP straight into Walloc's tiered native memory and shows the tiers.", "",
+            "With no --base-url it starts an embedded asset server on 127.0.0.1 serving generated samples",
+            "(BMP images, JSON documents, binary blobs, from a few KB to several MB; JSON without a",
+            "Content-Length) and a manifest, assets.txt. The demo then:",
+            "  1. loads the manifest, then every asset in batches (at most --parallelism requests at once),",
+            "     each body streamed into a block of its type's tier: IMAGE -> TOP, BINARY -> MIDDLE,",
+            "     JSON -> BOTTOM, with a progress bar (plain lines when output is not a terminal);",
+            "  2. checks every asset against the manifest's CRC32 and prints a table per tier:",
+            "     capacity, committed memory, bump head, live bytes, peak, utilisation (live / capacity);",
+            "  3. evicts all JSON and the later half of the images and binaries, compacts each tier",
+            "     (bump head back to the highest remaining block) and prints the table again.", "",
+            "With --base-url URL it loads from a real server: the paths given as arguments, else those",
+            "listed in URL/assets.txt (--manifest), one per line: PATH [TYPE [SIZE [CRC32-HEX]]]; TYPE is",
+            "IMAGE, JSON or BINARY (guessed from the extension when missing).", "",
+            "Exit status: 0 when every asset loaded, 1 when some failed or an error stopped the demo,",
+            "2 for bad arguments."},
+        footer = {"", "Examples:", "  walloc demo", "  walloc demo --capacity 512m --images 200 --parallelism 16",
+            "  walloc demo --base-url http://127.0.0.1:8000/assets/ textures/a.png scene.json",
+            "  walloc demo --plain | tee demo.log"})
+public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--base-url", paramLabel = "URL",
+            description = "Load from this http(s) server instead of the embedded one.")
+    URI baseUrl;
+
+    @Option(names = "--manifest", paramLabel = "PATH", defaultValue = "assets.txt",
+            description = "Manifest path under the base URL (default: ${DEFAULT-VALUE}).")
+    String manifest;
+
+    @Parameters(paramLabel = "PATH", arity = "0..*",
+            description = "Asset paths under --base-url to load instead of the manifest's.")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = "--capacity", paramLabel = "SIZE", defaultValue = "256m", converter = SizeConverter.class,
+            description = "Walloc capacity, e.g. 64m, 1g (default: ${DEFAULT-VALUE}); tiers get 50/30/20 %%.")
+    long capacity;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "40",
+            description = "Assets per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--parallelism", paramLabel = "N", defaultValue = "8",
+            description = "Requests in flight per batch (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Wait at most this long for a response or the next body bytes (default: ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    @Option(names = "--images", paramLabel = "N", defaultValue = "60",
+            description = "Embedded server: generated images (default: ${DEFAULT-VALUE}).")
+    int images;
+
+    @Option(names = "--jsons", paramLabel = "N", defaultValue = "40",
+            description = "Embedded server: generated JSON documents (default: ${DEFAULT-VALUE}).")
+    int jsons;
+
+    @Option(names = "--binaries", paramLabel = "N", defaultValue = "40",
+            description = "Embedded server: generated binaries (default: ${DEFAULT-VALUE}).")
+    int binaries;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "Embedded server: generator seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "0",
+            description = "Embedded server: port on 127.0.0.1 (default: any free port).")
+    int port;
+
+    @Option(names = "--plain", description = "Plain progress lines even on a terminal.")
+    boolean plain;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
+
+    PrintStream out = System.out;
+
+    /** Parses sizes such as 64k, 256m, 1g. */
+    static final class SizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return Format.parseSize(value);
+        }
+    }
+
+    private record Item(LoadRequest request, long crc) {}
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        WallocConfig config;
+        try {
+            config = WallocConfig.builder().capacity(capacity).build();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError("--capacity " + capacity + ": " + e.getMessage());
+        }
+        SampleServer server = null;
+        try {
+            URI base = baseUrl;
+            if (base == null) {
+                server = new SampleServer(port, images, jsons, binaries, seed);
+                base = server.baseUrl();
+                out.printf(Locale.ROOT, "Embedded asset server on %s: %d samples, %s (%d images, %d JSON, %d binaries)%n",
+                        base, server.samples().size(), Format.bytes(server.totalBytes()), images, jsons, binaries);
+            }
+            return run(config, base);
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+        }
+    }
+
+    private void validate() {
+        if (batchSize < 1) {
+            throw new Main.UsageError("--batch-size must be at least 1, got " + batchSize);
+        }
+        if (parallelism < 1) {
+            throw new Main.UsageError("--parallelism must be at least 1, got " + parallelism);
+        }
+        if (timeoutSeconds < 1) {
+            throw new Main.UsageError("--timeout must be at least 1 second, got " + timeoutSeconds);
+        }
+        if (images < 0 || jsons < 0 || binaries < 0) {
+            throw new Main.UsageError("--images, --jsons and --binaries must be 0 or more");
+        }
+        if (port < 0 || port > 65535) {
+            throw new Main.UsageError("--port must be in 0..65535, got " + port);
+        }
+        if (baseUrl == null && !paths.isEmpty()) {
+            throw new Main.UsageError("asset paths (" + paths.get(0) + "...) need --base-url; the embedded server "
+                    + "serves its own samples");
+        }
+        if (baseUrl != null) {
+            String s = baseUrl.getScheme();
+            if (s == null || !(s.equalsIgnoreCase("http") || s.equalsIgnoreCase("https")) || baseUrl.getHost() == null) {
+                throw new Main.UsageError("--base-url '" + baseUrl + "' is not an absolute http:// or https:// URL");
+            }
+        }
+    }
+
+    private int run(WallocConfig config, URI base) {
+        boolean bar = !plain && Progress.isTerminal();
+        try (Walloc w = Walloc.create(config);
+                AssetRegistry reg = new AssetRegistry(w);
+                AssetLoader loader = AssetLoader.builder(base, reg).parallelism(parallelism)
+                        .timeout(Duration.ofSeconds(timeoutSeconds)).build()) {
+            out.printf(Locale.ROOT, "Walloc %s: TOP %s, MIDDLE %s, BOTTOM %s%n", Format.bytes(config.capacity()),
+                    Format.bytes(w.capacity(Tier.TOP)), Format.bytes(w.capacity(Tier.MIDDLE)),
+                    Format.bytes(w.capacity(Tier.BOTTOM)));
+            List<Item> items = paths.isEmpty() ? readManifest(loader, reg) : fromArguments();
+            if (items.isEmpty()) {
+                out.println("Nothing to load: the manifest lists no assets.");
+                return 0;
+            }
+            // 1. load in batches
+            long expected = 0;
+            for (Item it : items) {
+                expected += Math.max(0, it.request().expectedSize());
+            }
+            int batches = (items.size() + batchSize - 1) / batchSize;
+            out.printf(Locale.ROOT, "Loading %d assets%s in %d batches of up to %d, %d requests in flight...%n",
+                    items.size(), expected > 0 ? " (" + Format.bytes(expected) + ")" : "", batches, batchSize, parallelism);
+            List<Asset> loaded = new ArrayList<>();
+            List<String> failures = new ArrayList<>();
+            Map<String, Long> crcs = new HashMap<>();
+            long start = System.nanoTime();
+            long[] before = {0, 0};
+            try (Progress progress = new Progress(out, !bar, "Loading", expected)) {
+                for (int b = 0; b < batches; b++) {
+                    List<LoadRequest> reqs = new ArrayList<>();
+                    for (Item it : items.subList(b * batchSize, Math.min(items.size(), (b + 1) * batchSize))) {
+                        reqs.add(it.request());
+                        crcs.put(it.request().path(), it.crc());
+                    }
+                    final int batchNo = b + 1;
+                    final long doneBytes = before[0];
+                    final long doneExpected = before[1];
+                    final int doneAssets = loaded.size() + failures.size();
+                    long t0 = System.nanoTime();
+                    BatchLoad batch = loader.loadBatch(reqs, parallelism, p -> progress.update(doneBytes + p.bytesReceived(),
+                            Math.max(doneExpected + p.bytesExpected(), 0), "batch " + batchNo + "/" + batches + ", "
+                            + (doneAssets + p.assetsDone()) + "/" + items.size() + " assets"));
+                    BatchProgress end = batch.done().join();
+                    before[0] += end.bytesReceived();
+                    before[1] += Math.max(end.bytesExpected(), end.bytesReceived());
+                    for (int i = 0; i < reqs.size(); i++) {
+                        try {
+                            loaded.add(batch.future(i).join());
+                        } catch (CompletionException | CancellationException e) {
+                            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                            failures.add(c instanceof AssetLoadException ? c.getMessage() : Main.describe(c));
+                        }
+                    }
+                    double s = (System.nanoTime() - t0) / 1e9;
+                    if (!bar) {
+                        progress.println(String.format(Locale.ROOT, "batch %d/%d: %d assets, %s in %.2f s (%s/s)%s", batchNo,
+                                batches, reqs.size(), Format.bytes(end.bytesReceived()), s,
+                                Format.bytes((long) (end.bytesReceived() / Math.max(s, 1e-9))),
+                                end.assetsFailed() > 0 ? ", " + end.assetsFailed() + " failed" : ""));
+                    }
+                }
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            long bytes = 0;
+            for (Asset a : loaded) {
+                bytes += a.size();
+            }
+            out.printf(Locale.ROOT, "Loaded %d of %d assets, %s in %.2f s: %s/s%n", loaded.size(), items.size(),
+                    Format.bytes(bytes), secs, Format.bytes((long) (bytes / Math.max(secs, 1e-9))));
+            for (int i = 0; i < Math.min(5, failures.size()); i++) {
+                out.println("  failed: " + failures.get(i));
+            }
+            if (failures.size() > 5) {
+                out.println("  ... and " + (failures.size() - 5) + " more failures");
+            }
+            verify(loaded, crcs);
+            out.println();
+            out.println("Tiers after loading:");
+            table(w, reg);
+
+            // 3. evict and compact
+            List<String> evict = new ArrayList<>();
+            long evictBytes = 0;
+            Map<Tier, Integer> seen = new HashMap<>();
+            Map<Tier, Integer> count = new HashMap<>();
+            for (Asset a : loaded) {
+                count.merge(a.tier(), 1, Integer::sum);
+            }
+            for (Asset a : loaded) { // in load order: the later half of each tier lies highest in it
+                int n = seen.merge(a.tier(), 1, Integer::sum);
+                if (a.type() == AssetType.JSON || n > count.get(a.tier()) / 2) {
+                    evict.add(a.path());
+                    evictBytes += a.size();
+                }
+            }
+            long[] headBefore = new long[3];
+            for (Tier t : Tier.values()) {
+                headBefore[t.code()] = w.tierStats(t).bumpHead();
+            }
+            int evicted = reg.evictBatch(evict);
+            for (Tier t : Tier.values()) {
+                reg.compact(t);
+            }
+            out.println();
+            out.printf(Locale.ROOT, "Evicted %d assets (%s): all JSON, the later half of the images and binaries.%n",
+                    evicted, Format.bytes(evictBytes));
+            StringBuilder sb = new StringBuilder("Compacted: ");
+            for (Tier t : Tier.values()) {
+                sb.append(t).append(" head ").append(Format.bytes(headBefore[t.code()])).append(" -> ")
+                        .append(Format.bytes(w.tierStats(t).bumpHead())).append(t == Tier.BOTTOM ? "" : ", ");
+            }
+            out.println(sb);
+            out.println();
+            out.println("Tiers after evicting and compacting:");
+            table(w, reg);
+            return failures.isEmpty() ? 0 : 1;
+        }
+    }
+
+    private void verify(List<Asset> loaded, Map<String, Long> crcs) {
+        int checked = 0;
+        List<String> bad = new ArrayList<>();
+        for (Asset a : loaded) {
+            Long want = crcs.get(a.path());
+            if (want == null || want < 0) {
+                continue;
+            }
+            CRC32 crc = new CRC32();
+            crc.update(a.asByteBuffer());
+            checked++;
+            if (crc.getValue() != want) {
+                bad.add(a.path());
+            }
+        }
+        if (checked > 0) {
+            out.printf(Locale.ROOT, "Verified %d assets against the manifest's CRC32: %s%n", checked,
+                    bad.isEmpty() ? "all match" : bad.size() + " differ, e.g. " + bad.get(0));
+        }
+    }
+
+    private List<Item> fromArguments() {
+        List<Item> items = new ArrayList<>();
+        for (String p : paths) {
+            items.add(new Item(LoadRequest.of(p), -1));
+        }
+        return items;
+    }
+
+    /** Loads the manifest through the loader itself (into BOTTOM), parses it, evicts it. */
+    private List<Item> readManifest(AssetLoader loader, AssetRegistry reg) {
+        Asset m;
+        try {
+            m = loader.load(manifest, AssetType.BINARY, Tier.BOTTOM).join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("cannot read the manifest: " + Main.describe(e.getCause()), null);
+        }
+        String text = new String(m.readAll(), StandardCharsets.UTF_8);
+        reg.evict(manifest);
+        List<Item> items = new ArrayList<>();
+        int lineNo = 0;
+        for (String line : text.split("\n")) {
+            lineNo++;
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("#")) {
+                continue;
+            }
+            String[] f = l.split("\\s+");
+            try {
+                AssetType type = f.length > 1 ? AssetType.parse(f[1]) : AssetType.guess(f[0]);
+                long size = f.length > 2 ? Long.parseLong(f[2]) : -1;
+                long crc = f.length > 3 ? Long.parseLong(f[3], 16) : -1;
+                items.add(new Item(new LoadRequest(f[0], type, null, size), crc));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("manifest " + manifest + " line " + lineNo + " ('" + l
+                        + "'): expected PATH [TYPE [SIZE [CRC32-HEX]]]: " + e.getMessage(), null);
+            }
+        }
+        return items;
+    }
+
+    private void table(Walloc w, AssetRegistry reg) {
+        String fmt = "%-7s %11s %11s %11s %11s %11s %8s %7s%n";
+        out.printf(Locale.ROOT, fmt, "tier", "capacity", "committed", "head", "live", "peak", "util", "assets");
+        long[] sum = new long[6];
+        int assets = 0;
+        for (Tier t : Tier.values()) {
+            TierStats s = w.tierStats(t);
+            out.printf(Locale.ROOT, fmt, t, Format.bytes(s.capacity()), Format.bytes(s.committed()),
+                    Format.bytes(s.bumpHead()), Format.bytes(s.liveBytes()), Format.bytes(s.peak()),
+                    Format.percent(s.liveBytes(), s.capacity()), reg.count(t));
+            sum[0] += s.capacity();
+            sum[1] += s.committed();
+            sum[2] += s.bumpHead();
+            sum[3] += s.liveBytes();
+            sum[4] += s.peak();
+            assets += reg.count(t);
+        }
+        out.printf(Locale.ROOT, fmt, "total", Format.bytes(sum[0]), Format.bytes(sum[1]), Format.bytes(sum[2]),
+                Format.bytes(sum[3]), Format.bytes(sum[4]), Format.percent(sum[3], sum[0]), assets);
+        out.println("(head: bytes handed out by the tier's bump pointer; util: live / capacity)");
+    }
+}
