@@ -56,11 +56,6 @@ ldflags=(-O3 --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMO
          -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY="$max_memory" -sMALLOC=none
          -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1)
 
-# Work-around while native/src/freelist.c calls tier_contains (wasm branch) without including
-# tier.h: force-include it. Drop once the core includes it itself.
-if ! grep -q '#include "tier.h"' "$root/native/src/freelist.c"; then
-  cflags+=(-include "$root/native/src/tier.h")
-fi
 
 mkdir -p "$out"
 build() { # name, extra compile flags...

@@ -16,7 +16,6 @@ for s in "${core[@]}"; do
 done
 srcs+=("$root/native/src/copy.c")
 inc=(-I"$root/native/include" -I"$root/native/src")
-grep -q '#include "tier.h"' "$root/native/src/freelist.c" || inc+=(-include "$root/native/src/tier.h")
 # Same per-file optimisation levels as the shipped walloc.wasm (wasm-emscripten/build.sh).
 eval "$(grep '^hot_re=' "$root/wasm-emscripten/build.sh")"
 common=(-std=c11 -DNDEBUG -msimd128 -mbulk-memory -Wno-unused-command-line-argument)
