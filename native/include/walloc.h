@@ -84,7 +84,8 @@ typedef struct walloc_config {
      *  minus the module's own memory (WebAssembly). */
     uint64_t capacity;
     /** Share of capacity per tier, indexed by walloc_tier. Each in (0, 1]; the sum at most 1.
-     *  Each tier gets floor(capacity * ratio) rounded down to whole pages (at least one page). */
+     *  Each tier gets floor(capacity * ratio) rounded down to a multiple of 4 KiB; a ratio that
+     *  leaves a tier less than 4 KiB makes the configuration invalid. */
     double tier_ratio[WALLOC_TIER_COUNT];
     /** Non-zero: checked mode. walloc_free also detects double frees, frees of a wrong size and
      *  handles that are not the start of a live block, at the cost of a locked table lookup per
@@ -109,7 +110,7 @@ typedef struct walloc_stats {
     uint64_t live_bytes;
     /** Blocks allocated and not freed since the last reset. Compact subtracts the live blocks
      *  it released in checked mode only; unchecked instances cannot see them and keep counting
-     *  them until the next reset. */
+     *  them until the next reset (a compact to 0 is a reset and counts 0). */
     uint64_t live_blocks;
     /** Bytes of freed blocks waiting for reuse: shared freelists, per-thread caches, the unused
      *  part of per-thread bump chunks, and free large extents. */
@@ -200,8 +201,9 @@ walloc_status walloc_compact_tier(walloc *w, walloc_tier tier, uint64_t keep_byt
 walloc_status walloc_tier_stats(const walloc *w, walloc_tier tier, walloc_stats *out);
 
 /** Copies len bytes from host memory src into the instance at handle dst. The range
- *  [dst, dst + len) must lie inside what one tier has handed out (WALLOC_ERR_INVALID_HANDLE,
- *  WALLOC_ERR_OUT_OF_BOUNDS otherwise). src may be NULL only when len is 0. */
+ *  [dst, dst + len) must lie inside what one tier has handed out, and so must dst itself even
+ *  when len is 0 (WALLOC_ERR_INVALID_HANDLE, WALLOC_ERR_OUT_OF_BOUNDS otherwise). src may be
+ *  NULL only when len is 0. */
 walloc_status walloc_write(walloc *w, walloc_handle dst, const void *src, uint64_t len);
 
 /** Copies len bytes from the instance at handle src to host memory dst. Same range rules as
