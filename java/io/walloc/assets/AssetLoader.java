@@ -372,7 +372,9 @@ public final class AssetLoader implements AutoCloseable {
             what = "time-out (" + c.getMessage() + ")";
         } else if (c instanceof ConnectException || (c instanceof IOException && c.getCause() instanceof ConnectException)) {
             r = AssetLoadException.Reason.CONNECTION;
-            what = "cannot connect to " + uri.getHost() + ":" + uri.getPort() + " (" + describe(c) + ")";
+            String m = c.getMessage();
+            what = "cannot connect to " + uri.getHost() + ":" + uri.getPort() + " ("
+                    + (m == null || m.isEmpty() ? "connection refused" : m) + ")";
         } else if (c instanceof EOFException || c instanceof IOException && String.valueOf(c.getMessage()).contains("EOF")) {
             r = AssetLoadException.Reason.TRUNCATED;
             what = "the connection closed before the body was complete (" + describe(c) + ")";

@@ -53,8 +53,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link #setBudget(Tier, long)} bounds the tier's live bytes as {@link TierStats#liveBytes()}
  * counts them (at size-class size). Before each allocation in that tier the registry evicts its
  * least recently used assets of the tier (registration and {@link #get} count as use) until the
- * new block fits; when it cannot (the budget is smaller than the block, or what is live is not
- * the registry's), the allocation fails with {@link WallocOutOfMemoryException} and a message
+ * new block fits, and, when the tier still has no room (its free space is in pieces too small),
+ * goes on evicting until the allocation succeeds; when it cannot (the budget is smaller than the
+ * block, or what is live is not the registry's), the allocation fails with {@link WallocOutOfMemoryException} and a message
  * saying so. Borrowed assets take no new memory and are not checked against the budget.
  *
  * <h2>Thread safety</h2>
@@ -341,10 +342,16 @@ public final class AssetRegistry implements AutoCloseable {
                 }
             }
             Block b;
-            try {
-                b = walloc.allocateBlock(size, tier);
-            } catch (WallocOutOfMemoryException e) {
-                throw new WallocOutOfMemoryException(tier, size, e.getMessage() + forWhat(forPath));
+            while (true) {
+                b = allocate(size, tier);
+                if (b != null) {
+                    break;
+                }
+                // under a budget, a tier whose free space is in pieces gets room the same way
+                if (budget < 0 || !evictLeastRecent(tier)) {
+                    throw new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size
+                            + " bytes" + forWhat(forPath));
+                }
             }
             synchronized (lock) {
                 pending.put(b, Boolean.TRUE);
@@ -352,6 +359,27 @@ public final class AssetRegistry implements AutoCloseable {
             return b;
         } finally {
             tl.unlock();
+        }
+    }
+
+    /* A block of size bytes, or null when the tier has no room. When a size-class request finds no
+     * room, the memory may still be there as freed large blocks, which the core reuses only for
+     * large requests (size classes take memory from the bump head and their own freelists): so
+     * ask once more for the smallest large block. Wasteful for a small asset, but only once the
+     * tier is otherwise full. */
+    private Block allocate(long size, Tier tier) {
+        try {
+            return walloc.allocateBlock(size, tier);
+        } catch (WallocOutOfMemoryException e) {
+            long large = smallMax[tier.code()] + 1;
+            if (size >= large) {
+                return null;
+            }
+            try {
+                return walloc.allocateBlock(large, tier);
+            } catch (WallocOutOfMemoryException e2) {
+                return null;
+            }
         }
     }
 

@@ -254,8 +254,7 @@ final class LoadTask {
                     try {
                         reservation = loader.registry().reserve(first, tier, path());
                     } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " for " + first
-                                + " bytes: " + e.getMessage());
+                        f = error(AssetLoadException.Reason.NO_ROOM, "no room: " + e.getMessage());
                     } catch (IllegalStateException | IllegalArgumentException e) {
                         f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first + " bytes in tier "
                                 + tier + ": " + e.getMessage());

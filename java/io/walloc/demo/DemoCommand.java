@@ -72,6 +72,12 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Walloc capacity, e.g. 64m, 1g (default: ${DEFAULT-VALUE}); tiers get 50/30/20 %%.")
     long capacity;
 
+    @Option(names = "--budget", paramLabel = "PERCENT", defaultValue = "0",
+            description = {"Give each tier a budget of this share of its capacity: when a load would pass it,",
+                "the least recently used assets of the tier are evicted first, so more can be streamed",
+                "than fits (default: no budget; a full tier then fails the load with 'no room')."})
+    int budgetPercent;
+
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "40",
             description = "Assets per batch (default: ${DEFAULT-VALUE}).")
     int batchSize;
@@ -116,7 +122,11 @@ public final class DemoCommand implements Callable<Integer> {
     static final class SizeConverter implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            return Format.parseSize(value);
+            try {
+                return Format.parseSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 
@@ -161,6 +171,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (images < 0 || jsons < 0 || binaries < 0) {
             throw new Main.UsageError("--images, --jsons and --binaries must be 0 or more");
         }
+        if (budgetPercent < 0 || budgetPercent > 100) {
+            throw new Main.UsageError("--budget must be a percentage in 0..100, got " + budgetPercent);
+        }
         if (port < 0 || port > 65535) {
             throw new Main.UsageError("--port must be in 0..65535, got " + port);
         }
@@ -185,6 +198,15 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "Walloc %s: TOP %s, MIDDLE %s, BOTTOM %s%n", Format.bytes(config.capacity()),
                     Format.bytes(w.capacity(Tier.TOP)), Format.bytes(w.capacity(Tier.MIDDLE)),
                     Format.bytes(w.capacity(Tier.BOTTOM)));
+            if (budgetPercent > 0) {
+                StringBuilder sb = new StringBuilder("Budgets (LRU eviction):");
+                for (Tier t : Tier.values()) {
+                    long b = w.capacity(t) / 100 * budgetPercent;
+                    reg.setBudget(t, b);
+                    sb.append(' ').append(t).append(' ').append(Format.bytes(b));
+                }
+                out.println(sb);
+            }
             List<Item> items = paths.isEmpty() ? readManifest(loader, reg) : fromArguments();
             if (items.isEmpty()) {
                 out.println("Nothing to load: the manifest lists no assets.");
@@ -216,7 +238,7 @@ public final class DemoCommand implements Callable<Integer> {
                     final int doneAssets = loaded.size() + failures.size();
                     long t0 = System.nanoTime();
                     BatchLoad batch = loader.loadBatch(reqs, parallelism, p -> progress.update(doneBytes + p.bytesReceived(),
-                            Math.max(doneExpected + p.bytesExpected(), 0), "batch " + batchNo + "/" + batches + ", "
+                            Math.max(doneExpected + p.bytesExpected(), 0), " batch " + batchNo + "/" + batches + ", "
                             + (doneAssets + p.assetsDone()) + "/" + items.size() + " assets"));
                     BatchProgress end = batch.done().join();
                     before[0] += end.bytesReceived();
@@ -243,13 +265,19 @@ public final class DemoCommand implements Callable<Integer> {
             for (Asset a : loaded) {
                 bytes += a.size();
             }
-            out.printf(Locale.ROOT, "Loaded %d of %d assets, %s in %.2f s: %s/s%n", loaded.size(), items.size(),
+            int loadedCount = loaded.size();
+            loaded.removeIf(a -> !a.isRegistered()); // evicted by a budget meanwhile
+            out.printf(Locale.ROOT, "Loaded %d of %d assets, %s in %.2f s: %s/s%n", loadedCount, items.size(),
                     Format.bytes(bytes), secs, Format.bytes((long) (bytes / Math.max(secs, 1e-9))));
             for (int i = 0; i < Math.min(5, failures.size()); i++) {
                 out.println("  failed: " + failures.get(i));
             }
             if (failures.size() > 5) {
                 out.println("  ... and " + (failures.size() - 5) + " more failures");
+            }
+            if (reg.budgetEvictions() > 0) {
+                out.printf(Locale.ROOT, "Budgets evicted %d least recently used assets to make room; %d remain.%n",
+                        reg.budgetEvictions(), reg.size());
             }
             verify(loaded, crcs);
             out.println();

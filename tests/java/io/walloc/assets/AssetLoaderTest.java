@@ -331,7 +331,14 @@ class AssetLoaderTest extends AssetTestBase {
         List<Long> live = new CopyOnWriteArrayList<>();
         BatchLoad b = l.loadBatch(reqs, 4, p -> live.add(w.tierStats(Tier.TOP).liveBytes()));
         BatchProgress end = b.done().join();
-        assertEquals(0, end.assetsFailed());
+        StringBuilder why = new StringBuilder();
+        for (CompletableFuture<Asset> f : b.futures()) {
+            f.exceptionally(e -> {
+                why.append(e.getMessage()).append('\n');
+                return null;
+            });
+        }
+        assertEquals(0, end.assetsFailed(), why.toString());
         for (long x : live) {
             assertTrue(x <= budget, "live " + x + " > budget " + budget);
         }

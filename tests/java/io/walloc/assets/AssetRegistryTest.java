@@ -237,6 +237,31 @@ class AssetRegistryTest extends AssetTestBase {
     }
 
     @Test
+    void smallAssetsFitIntoFreedLargeBlocksOfAFullTier() {
+        Walloc w = open(1 << 20); // TOP: 512 KiB
+        AssetRegistry reg = registry(w);
+        int n = 0;
+        try {
+            while (true) {
+                reg.register("big" + n, AssetInfo.of(AssetType.IMAGE), new byte[70_000]);
+                n++;
+            }
+        } catch (WallocOutOfMemoryException full) {
+            assertTrue(n >= 6, "registered " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            reg.evict("big" + i);
+        }
+        // the head is near the end: a size-class request only fits into a freed large block
+        byte[] small = TestServer.bytes("small", 30_000);
+        for (int i = 0; i < n; i++) {
+            Asset a = reg.register("small" + i, AssetInfo.of(AssetType.IMAGE), small);
+            assertArrayEquals(small, a.readAll());
+        }
+        assertEquals(n, reg.count(Tier.TOP));
+    }
+
+    @Test
     void compactReleasesEvictedSpaceAboveTheHighestAsset() {
         Walloc w = open(16 << 20);
         AssetRegistry reg = registry(w);
