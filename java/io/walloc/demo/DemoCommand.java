@@ -247,7 +247,7 @@ public final class DemoCommand implements Callable<Integer> {
                         try {
                             loaded.add(batch.future(i).join());
                         } catch (CompletionException | CancellationException e) {
-                            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                            Throwable c = e.getCause() != null ? e.getCause() : e; // JDK 19+ wraps cancellations too
                             failures.add(c instanceof AssetLoadException ? c.getMessage() : Main.describe(c));
                         }
                     }
