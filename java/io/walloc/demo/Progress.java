@@ -62,7 +62,7 @@ final class Progress implements AutoCloseable {
             int step = pct / 25 * 25;
             if (step > lastPercentLine && step < 100) {
                 lastPercentLine = step;
-                out.println("  " + step + "% " + Format.bytes(bytes) + " of " + Format.bytes(total) + " (" + message + ")");
+                out.println("  " + step + "% " + Format.bytes(bytes) + " of " + Format.bytes(total) + " (" + message.strip() + ")");
             }
         }
     }
