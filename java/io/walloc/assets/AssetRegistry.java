@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -56,7 +57,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * new block fits, and, when the tier still has no room (its free space is in pieces too small),
  * goes on evicting until the allocation succeeds; when it cannot (the budget is smaller than the
  * block, or what is live is not the registry's), the allocation fails with {@link WallocOutOfMemoryException} and a message
- * saying so. Borrowed assets take no new memory and are not checked against the budget.
+ * saying so. Borrowed assets take no new memory and are not checked against the budget. Blocks
+ * of loads in flight (open {@link Reservation}s) count as live and cannot be evicted: keep the
+ * number of parallel loads times the largest asset well below a tier's budget.
+ *
+ * <h2>A full tier</h2>
+ * The core serves small requests (size classes, up to {@link TierStats#maxClassSize()}) from the
+ * bump head and their own freelists, and reuses freed large blocks only for large requests. So
+ * when a small request finds no room although freed large blocks exist, the registry asks once
+ * more for the smallest large block ({@link Asset#blockSize()} then exceeds the asset's size).
  *
  * <h2>Thread safety</h2>
  * Every method may be called from any thread at any time. Metadata changes under one lock;
@@ -73,7 +82,7 @@ public final class AssetRegistry implements AutoCloseable {
     private final Map<String, Asset> byPath = new HashMap<>();
     private final List<LinkedHashMap<String, Asset>> lru = new ArrayList<>();
     private final long[] totals = new long[3];
-    private final long[] budgets = {-1, -1, -1};
+    private final AtomicLongArray budgets = new AtomicLongArray(new long[] {-1, -1, -1});
     private final long[] smallMax = new long[3];
     private final ReentrantLock[] tierLocks = {new ReentrantLock(), new ReentrantLock(), new ReentrantLock()};
     private final Map<Block, Boolean> pending = new IdentityHashMap<>();
@@ -325,7 +334,7 @@ public final class AssetRegistry implements AutoCloseable {
             synchronized (lock) {
                 checkOpen();
             }
-            long budget = budgets[t];
+            long budget = budgets.get(t);
             if (budget >= 0) {
                 long need = footprint(size, tier);
                 if (need > budget) {
@@ -458,7 +467,7 @@ public final class AssetRegistry implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative budget " + bytes + " for tier " + tier);
         }
-        budgets[tier.code()] = bytes;
+        budgets.set(tier.code(), bytes);
     }
 
     /**
@@ -467,7 +476,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @param tier the tier
      */
     public void clearBudget(Tier tier) {
-        budgets[Objects.requireNonNull(tier, "tier is null").code()] = -1;
+        budgets.set(Objects.requireNonNull(tier, "tier is null").code(), -1);
     }
 
     /**
@@ -477,7 +486,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @return bytes, or -1 when the tier has none
      */
     public long budget(Tier tier) {
-        return budgets[Objects.requireNonNull(tier, "tier is null").code()];
+        return budgets.get(Objects.requireNonNull(tier, "tier is null").code());
     }
 
     /**
