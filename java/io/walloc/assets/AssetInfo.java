@@ -19,6 +19,10 @@ public record AssetInfo(AssetType type, Tier tier, String contentType, URI sourc
     /**
      * Checks the components.
      *
+     * @param type the asset type
+     * @param tier the tier
+     * @param contentType a MIME type
+     * @param source where the bytes came from, or null
      * @throws NullPointerException for a null type, tier or content type
      */
     public AssetInfo {

@@ -31,8 +31,11 @@ public class AssetLoadException extends RuntimeException {
         IO
     }
 
+    /** The asset path that failed. */
     private final String path;
+    /** The class of failure. */
     private final Reason reason;
+    /** The HTTP status, or 0. */
     private final int status;
 
     /**

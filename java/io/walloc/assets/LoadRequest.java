@@ -19,6 +19,10 @@ public record LoadRequest(String path, AssetType type, Tier tier, long expectedS
     /**
      * Checks the components.
      *
+     * @param path the path, relative to the base URL
+     * @param type the type
+     * @param tier the tier, or null for the type's default
+     * @param expectedSize the expected length in bytes, or -1 when unknown
      * @throws NullPointerException for a null path or type
      * @throws IllegalArgumentException for an expected size below -1
      */
