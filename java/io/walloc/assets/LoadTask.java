@@ -43,6 +43,8 @@ final class LoadTask {
     private volatile long lastActivity;
     private boolean abandoned;
     private boolean done;
+    private boolean failed;
+    private boolean bodyEnded; // the client delivered the whole body (or its error): the exchange is over
     private long declared = -1;
     private long received;
     private Reservation reservation;
@@ -142,7 +144,9 @@ final class LoadTask {
         boolean cancelNow;
         synchronized (this) {
             http = h;
-            cancelNow = done;
+            // only a failed load stops its exchange: one that already succeeded has handed its
+            // connection back to the pool, and cancelling would close it under the next request
+            cancelNow = failed && !bodyEnded;
         }
         if (cancelNow) {
             h.cancel(true);
@@ -169,6 +173,7 @@ final class LoadTask {
                 return;
             }
             done = true;
+            failed = true;
             if (reservation != null) {
                 reservation.close();
                 reservation = null;
@@ -177,7 +182,7 @@ final class LoadTask {
                 dog.cancel(false);
             }
             s = sink;
-            h = http;
+            h = bodyEnded ? null : http; // an exchange that is over may have pooled its connection
         }
         loader.finished(this);
         if (s != null) {
@@ -352,6 +357,7 @@ final class LoadTask {
         public void onError(Throwable t) {
             AssetLoadException e = AssetLoader.classify(path(), uri, t);
             synchronized (LoadTask.this) {
+                bodyEnded = true;
                 if (e.reason() == AssetLoadException.Reason.IO && known >= 0 && received < known) {
                     e = new AssetLoadException(path(), AssetLoadException.Reason.TRUNCATED, 0, "the connection closed "
                             + "before the body was complete: " + received + " of its " + known + " declared bytes [" + uri
@@ -366,6 +372,7 @@ final class LoadTask {
             AssetLoadException f = null;
             Asset a = null;
             synchronized (LoadTask.this) {
+                bodyEnded = true;
                 if (done || failure != null) {
                     return;
                 }

@@ -31,6 +31,13 @@ import java.util.zip.CRC32;
  * <p>Thread safety: immutable after construction; requests are served on a small thread pool.
  */
 public final class SampleServer implements AutoCloseable {
+    static {
+        // small responses otherwise wait ~40 ms each for Nagle's algorithm and delayed ACKs
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
     /** One generated asset. */
     public record Sample(String path, AssetType type, int size, long crc32) {}
 

@@ -278,6 +278,30 @@ class AssetLoaderTest extends AssetTestBase {
     }
 
     @Test
+    void manyQuickLoadsOnPooledConnections() {
+        // regression: a load that finished before sendAsync returned used to cancel its exchange,
+        // closing the pooled connection under the next request
+        AssetLoader l = loader();
+        List<LoadRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            reqs.add(LoadRequest.of((i % 4 == 0 ? "chunked" : "fixed") + "/" + (50 + i) + "/q" + i + ".bin", AssetType.BINARY));
+        }
+        for (int round = 0; round < 2; round++) {
+            BatchLoad b = l.loadBatch(reqs, 4, null);
+            BatchProgress end = b.done().join();
+            StringBuilder why = new StringBuilder();
+            for (CompletableFuture<Asset> f : b.futures()) {
+                f.exceptionally(e -> {
+                    why.append(e.getMessage()).append('\n');
+                    return null;
+                });
+            }
+            assertEquals(0, end.assetsFailed(), why.toString());
+        }
+        assertEquals(300, reg.size());
+    }
+
+    @Test
     void batchFailuresStayTheirOwn() {
         AssetLoader l = loader();
         BatchLoad b = l.loadBatch(List.of(LoadRequest.of("fixed/100/ok1.json"), LoadRequest.of("status/404/no.json"),

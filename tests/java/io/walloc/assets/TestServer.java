@@ -30,6 +30,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 final class TestServer implements AutoCloseable {
+    static {
+        // small responses otherwise wait ~40 ms each for Nagle's algorithm and delayed ACKs
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     private final HttpServer server;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "test-http");
