@@ -57,7 +57,7 @@ final class Progress implements AutoCloseable {
             }
             bar.stepTo(bytes);
             bar.setExtraMessage(message);
-        } else {
+        } else if (total > 1) { // plain lines at 0, 25, 50, 75 % (batch lines say the rest); none when sizes are unknown
             int pct = (int) Math.min(100, bytes * 100 / total);
             int step = pct / 25 * 25;
             if (step > lastPercentLine && step < 100) {
