@@ -20,8 +20,9 @@
 #define WALLOC_CACHE_LINE 64
 #define WALLOC_CACHE_ALIGNED __attribute__((aligned(WALLOC_CACHE_LINE)))
 
-/* Per-thread caches exist where there are threads (native). */
-#if WALLOC_PLATFORM_RESERVES && !defined(WALLOC_NO_THREAD_CACHE)
+/* Per-thread caches: natively one per thread; in WebAssembly (no threads) the one cache is what
+ * keeps the fast path free of the shared freelists' tagged CAS. */
+#if !defined(WALLOC_NO_THREAD_CACHE)
 #define WALLOC_THREAD_CACHE 1
 #else
 #define WALLOC_THREAD_CACHE 0
@@ -112,6 +113,11 @@ struct walloc {
     uint64_t reserved;
     int checked;
     uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
+#if !WALLOC_PLATFORM_RESERVES
+    /* WebAssembly: per 64 KiB page of linear memory, which tier and segment own it, as
+     * PAGE_OWNER(tier, segment), 0 for none: the O(1) handle lookup of the fast paths. */
+    uint8_t *page_owner;
+#endif
     struct tier tiers[WALLOC_TIER_COUNT];
 
     wl_mutex tc_lock;       /* guards the thread-cache list and their flushes */
@@ -137,6 +143,14 @@ static inline uint64_t tier_block_size(const struct tier *t, uint64_t req)
     return req <= t->small_max ? t->class_size[tier_class_of(t, req)]
                                : (req + WALLOC_LARGE_GRANULE - 1) & ~(uint64_t)(WALLOC_LARGE_GRANULE - 1);
 }
+
+#if !WALLOC_PLATFORM_RESERVES
+#define WASM_PAGE_SHIFT 16
+#define WASM_PAGES (1u << 16)
+#define PAGE_OWNER(tier, seg) ((uint8_t)(((seg) << 2 | (tier)) + 1))
+#define PAGE_OWNER_TIER(e) (((unsigned)(e) - 1) & 3u)
+#define PAGE_OWNER_SEG(e) (((unsigned)(e) - 1) >> 2)
+#endif
 
 static inline void *handle_ptr(const walloc *w, walloc_handle h)
 {

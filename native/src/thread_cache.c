@@ -36,12 +36,16 @@ void tcache_unlock(walloc *w)
 
 #if WALLOC_THREAD_CACHE
 
+#if defined(__wasm__)
+struct tl_slots walloc_tl; /* WebAssembly has one thread, which never exits */
+#else
 #include <pthread.h>
 
 __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
 
 static pthread_key_t g_exit_key;
 static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
+#endif
 
 /* Most bytes a bin holds before it flushes half to the shared freelist. */
 #define BIN_BYTES (128u * 1024u)
@@ -203,6 +207,7 @@ static void tcache_retire(walloc *w, struct tcache *tc)
     platform_meta_free(tc, sizeof *tc);
 }
 
+#if !defined(__wasm__)
 static void thread_exit(void *unused)
 {
     (void)unused;
@@ -221,6 +226,7 @@ static void make_exit_key(void)
 {
     pthread_key_create(&g_exit_key, thread_exit);
 }
+#endif
 
 struct tcache *tcache_attach(walloc *w)
 {
@@ -232,7 +238,9 @@ struct tcache *tcache_attach(walloc *w)
             return tc;
         }
     }
+#if !defined(__wasm__)
     pthread_once(&g_exit_once, make_exit_key);
+#endif
     struct tcache *tc = platform_meta_alloc(sizeof *tc);
     if (tc == NULL)
         return NULL;
@@ -265,7 +273,9 @@ struct tcache *tcache_attach(walloc *w)
     }
     walloc_tl.id[0] = w->id;
     walloc_tl.tc[0] = tc;
+#if !defined(__wasm__)
     pthread_setspecific(g_exit_key, &walloc_tl); /* any non-NULL value arms thread_exit */
+#endif
     return tc;
 }
 

@@ -53,7 +53,11 @@ struct tl_slots {
     struct tcache *tc[TL_SLOTS];
 };
 
+#if defined(__wasm__)
+extern struct tl_slots walloc_tl; /* one thread */
+#else
 extern __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
+#endif
 
 /* Slow lookup: other slots, else a new cache. NULL when the thread can't have one. */
 struct tcache *tcache_attach(walloc *w);

@@ -87,6 +87,13 @@ static bool tier_grow(struct tier *t, uint64_t need_end)
     return true;
 }
 #else
+/* Records that the pages of [addr, addr + bytes) belong to segment seg of t. */
+static void mark_pages(struct tier *t, uint64_t addr, uint64_t bytes, uint32_t seg)
+{
+    for (uint64_t p = addr >> WASM_PAGE_SHIFT; p < (addr + bytes + (1u << WASM_PAGE_SHIFT) - 1) >> WASM_PAGE_SHIFT; p++)
+        t->owner->page_owner[p] = PAGE_OWNER(t->id, seg);
+}
+
 /* WebAssembly: close the current segment and move to the next one that fits size, appending a
  * new segment from memory.grow when none does. Closed segments record their unused tail. */
 static bool tier_grow(struct tier *t, uint64_t size)
@@ -117,6 +124,7 @@ static bool tier_grow(struct tier *t, uint64_t size)
             last->size % platform_page_size() == 0) {
             /* The new memory follows the current segment: extend it, so blocks on both sides
              * of the old end stay neighbours (large blocks coalesce across it). */
+            mark_pages(t, addr, want, count - 1);
             last->size += want;
             atomic_store_explicit(&t->limit, last->base + last->size, memory_order_release);
             return true;
@@ -124,6 +132,7 @@ static bool tier_grow(struct tier *t, uint64_t size)
         t->segs[count].base = addr;
         t->segs[count].size = want;
         t->segs[count].tail = 0;
+        mark_pages(t, addr, want, count);
         atomic_store_explicit(&t->seg_count, count + 1, memory_order_release);
     }
     uint64_t used_before = counter_get(&t->used_before_cur);

@@ -55,7 +55,13 @@ static inline bool tier_block_ok(const struct tier *t, uint64_t h, uint64_t bsiz
     uint64_t used = atomic_load_explicit(&t->head, memory_order_relaxed) - base, off = h - base;
     return off < used && bsize <= used - off;
 #else
-    return tier_check_range(t, h, bsize) == WALLOC_OK;
+    uint8_t e = h < ((uint64_t)WASM_PAGES << WASM_PAGE_SHIFT) ? t->owner->page_owner[h >> WASM_PAGE_SHIFT] : 0;
+    if (e == 0 || PAGE_OWNER_TIER(e) != (unsigned)t->id)
+        return false;
+    unsigned seg = PAGE_OWNER_SEG(e), cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
+    const struct segment *s = &t->segs[seg];
+    uint64_t end = seg < cur ? s->base + s->size : atomic_load_explicit(&t->head, memory_order_relaxed);
+    return seg <= cur && h < end && bsize <= end - h;
 #endif
 }
 

@@ -107,6 +107,13 @@ walloc *walloc_create(const walloc_config *config)
         start += caps[i];
         w->tier_end[i] = start;
     }
+#if !WALLOC_PLATFORM_RESERVES
+    if ((w->page_owner = platform_meta_alloc(WASM_PAGES)) == NULL) {
+        checked_destroy(w->table);
+        platform_meta_free(w, sizeof *w);
+        return NULL;
+    }
+#endif
     wl_mutex_init(&w->tc_lock);
     tcache_register_instance(w);
     w->fast_key = w->checked ? UINT64_MAX : w->id; /* checked instances never take fast paths */
@@ -128,6 +135,9 @@ void walloc_destroy(walloc *w)
 #endif
         tier_fini(&w->tiers[i]);
     }
+#if !WALLOC_PLATFORM_RESERVES
+    platform_meta_free(w->page_owner, WASM_PAGES);
+#endif
     wl_mutex_destroy(&w->tc_lock);
 #if WALLOC_PLATFORM_RESERVES
     platform_release(w->base, w->reserved);
@@ -285,15 +295,21 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
 #if WALLOC_THREAD_CACHE
     /* Fast path: a valid small block into this thread's bin. Anything unusual, including
      * every error, goes to free_slow, which re-checks from scratch. */
+#if WALLOC_PLATFORM_RESERVES
     unsigned ti = (h >= w->tier_end[0]) + (h >= w->tier_end[1]);
+    bool in_tiers = h < w->tier_end[2];
+#else
+    uint8_t owner = h < ((uint64_t)WASM_PAGES << WASM_PAGE_SHIFT) ? w->page_owner[h >> WASM_PAGE_SHIFT] : 0;
+    bool in_tiers = owner != 0;
+    unsigned ti = in_tiers ? PAGE_OWNER_TIER(owner) : 0;
+#endif
     struct tier *t = &w->tiers[ti];
-    if (likely(h < w->tier_end[2] && (h & (t->align - 1)) == 0 && size - 1 < t->small_max &&
+    if (likely(in_tiers && (h & (t->align - 1)) == 0 && size - 1 < t->small_max &&
                walloc_tl.id[0] == w->fast_key)) {
         unsigned c = tier_class_of(t, size);
         uint64_t bsize = t->class_size[c];
-        uint64_t head = atomic_load_explicit(&t->head, memory_order_relaxed);
         struct tc_tier *tt = &walloc_tl.tc[0]->tiers[ti];
-        if (likely(h < head && bsize <= head - h &&
+        if (likely(tier_block_ok(t, h, bsize) &&
                    atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
                        atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
             struct tc_bin *b = &tt->bins[c];
