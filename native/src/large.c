@@ -53,6 +53,12 @@ static void ext_cut(struct tier *t, uint64_t pred)
 
 uint64_t large_alloc(struct tier *t, uint64_t size)
 {
+    uint64_t h = large_take(t, size);
+    return h != WALLOC_NULL ? h : tier_bump(t, size);
+}
+
+uint64_t large_take(struct tier *t, uint64_t size)
+{
     struct large_free *lf = &t->large;
     uint64_t result = WALLOC_NULL;
     wl_lock(&lf->lock);
@@ -82,7 +88,7 @@ uint64_t large_alloc(struct tier *t, uint64_t size)
         counter_sub(&lf->bytes, size);
     }
     wl_unlock(&lf->lock);
-    return result != WALLOC_NULL ? result : tier_bump(t, size);
+    return result;
 }
 
 void large_free(struct tier *t, uint64_t h, uint64_t size)

@@ -15,6 +15,11 @@
 /* size: a multiple of WALLOC_LARGE_GRANULE. Best fit among free extents, else the bump head. */
 uint64_t large_alloc(struct tier *t, uint64_t size);
 
+/* Takes size bytes (a multiple of WALLOC_LARGE_GRANULE) from the free extents only, best fit;
+ * WALLOC_NULL when none fits. Small-class paths use it once the bump head has no room, so
+ * freed large blocks serve small requests too. */
+uint64_t large_take(struct tier *t, uint64_t size);
+
 /* Returns [h, h + size) (size rounded as for large_alloc) to the tier. */
 void large_free(struct tier *t, uint64_t h, uint64_t size);
 

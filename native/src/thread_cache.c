@@ -6,6 +6,7 @@
 
 #include "block.h"
 #include "freelist.h"
+#include "large.h"
 #include "tier.h"
 
 /* Registry of live instances: ids are never reused, so a cache can check that its instance
@@ -119,7 +120,7 @@ static bool chunk_renew(struct tc_tier *tt, struct tier *t)
     tc_set(&tt->chunk_end, 0);
     carve_into_bins(tt, t, old, rest);
     uint64_t h = tier_bump(t, t->chunk_size);
-    if (h == WALLOC_NULL)
+    if (h == WALLOC_NULL && (h = large_take(t, t->chunk_size)) == WALLOC_NULL)
         return false;
     tc_set(&tt->chunk_end, h + t->chunk_size);
     tc_set(&tt->chunk_cur, h);

@@ -30,7 +30,7 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
         t->small_max = c > 0 ? t->class_size[c - 1] : 0;
     /* Per-thread bump chunks: 64 KiB, or less for tiny tiers so one thread can't take it all. */
     uint64_t chunk = capacity / 16 < 64 * 1024 ? capacity / 16 : 64 * 1024;
-    t->chunk_size = chunk >= 4096 ? chunk & ~(uint64_t)(t->align - 1) : 0;
+    t->chunk_size = chunk >= WALLOC_LARGE_GRANULE ? chunk & ~(uint64_t)(WALLOC_LARGE_GRANULE - 1) : 0;
     atomic_init(&t->epoch, 0);
     wl_mutex_init(&t->grow_lock);
     wl_mutex_init(&t->large.lock);

@@ -154,6 +154,15 @@ static struct tier *tier_of_handle(const walloc *w, uint64_t h)
     return NULL;
 }
 
+/* A block of a class from the bump head, or once that is full, from a free large extent (the
+ * extent is cut in 4 KiB units: up to 4 KiB - 1 of it stays unused until the block is freed
+ * and the tier reset). */
+static uint64_t bump_or_take(struct tier *t, uint64_t class_size)
+{
+    uint64_t h = tier_bump(t, class_size);
+    return h != WALLOC_NULL ? h : large_take(t, large_round(class_size));
+}
+
 static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
 {
     unsigned c = tier_class_of(t, size);
@@ -166,7 +175,7 @@ static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
         if (likely(h != WALLOC_NULL)) {
             tc_bin_pop(tt, t, w->base, c);
         } else if ((h = tcache_refill(tt, t, c)) == WALLOC_NULL &&
-                   (h = tier_bump(t, t->class_size[c])) == WALLOC_NULL) {
+                   (h = bump_or_take(t, t->class_size[c])) == WALLOC_NULL) {
             return WALLOC_NULL;
         }
         tc_count(&tt->allocs, 1);
@@ -175,7 +184,7 @@ static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
 #endif
     unsigned n;
     h = freelist_pop_chain(t, &t->lists[c], 1, t->class_size[c], &n);
-    if (h == WALLOC_NULL && (h = tier_bump(t, t->class_size[c])) == WALLOC_NULL)
+    if (h == WALLOC_NULL && (h = bump_or_take(t, t->class_size[c])) == WALLOC_NULL)
         return WALLOC_NULL;
     counter_add(&t->allocs, 1);
     return h;

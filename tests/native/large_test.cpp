@@ -58,3 +58,30 @@ TEST(Large, FreedNeighboursMergeIntoOneExtent)
     EXPECT_EQ(walloc_free(w.get(), guard, size), WALLOC_OK);
     EXPECT_EQ(stats_of(w.get(), WALLOC_TIER_MIDDLE).bump_head, 0u);
 }
+
+// Once the bump head is full, small requests are served from freed large blocks.
+TEST(Large, SmallRequestsUseFreedLargeBlocksWhenTheHeadIsFull)
+{
+    for (int checked : {0, 1}) {
+        auto w = make_walloc(1u << 20, checked); // Top: 512 KiB
+        std::vector<walloc_handle> hs;
+        walloc_handle h;
+        while ((h = walloc_alloc(w.get(), 70000, WALLOC_TIER_TOP)) != WALLOC_NULL)
+            hs.push_back(h);
+        ASSERT_GE(hs.size(), 5u);
+        for (size_t i = 0; i + 1 < hs.size(); i++)
+            ASSERT_EQ(walloc_free(w.get(), hs[i], 70000), WALLOC_OK);
+        std::vector<std::pair<walloc_handle, uint64_t>> small;
+        for (uint64_t size : {30000u, 100u, 5000u, 64u, 20000u}) {
+            walloc_handle s = walloc_alloc(w.get(), size, WALLOC_TIER_TOP);
+            ASSERT_NE(s, WALLOC_NULL) << size << " bytes with " << stats_of(w.get(), WALLOC_TIER_TOP).free_bytes << " free";
+            ASSERT_EQ(walloc_write(w.get(), s, std::vector<uint8_t>(size, 7).data(), size), WALLOC_OK);
+            ASSERT_LT(s, hs.back()); // from the freed extents, below the block still live
+            small.emplace_back(s, size);
+        }
+        for (auto &[s, size] : small)
+            ASSERT_EQ(walloc_free(w.get(), s, size), WALLOC_OK);
+        ASSERT_EQ(walloc_free(w.get(), hs.back(), 70000), WALLOC_OK);
+        EXPECT_EQ(stats_of(w.get(), WALLOC_TIER_TOP).live_blocks, 0u);
+    }
+}
