@@ -6,17 +6,13 @@ import io.walloc.Tier;
 import io.walloc.Walloc;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the C core does not do yet, found while building the registry (see the assets report):
- * a size-class request cannot use freed large blocks. Once a tier's bump head is near its end,
- * a 30 000-byte request fails although hundreds of KB are free in coalesced large extents.
- * {@link AssetRegistry} works around it (a small request that finds no room asks for the
- * smallest large block). Enable this test when the core splits large extents for class requests.
+ * Found while building the registry: a size-class request could not use freed large blocks, so
+ * once a tier's bump head was near its end a 30 000-byte request failed although hundreds of KB
+ * were free in coalesced large extents. The core now cuts class blocks from free extents.
  */
-@Disabled("core gap: size-class allocations do not reuse freed large blocks (reported to the core)")
 class CoreGapTest extends AssetTestBase {
     @Test
     void smallRequestFitsIntoFreedLargeBlocks() {
