@@ -62,10 +62,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * number of parallel loads times the largest asset well below a tier's budget.
  *
  * <h2>A full tier</h2>
- * The core serves small requests (size classes, up to {@link TierStats#maxClassSize()}) from the
- * bump head and their own freelists, and reuses freed large blocks only for large requests. So
- * when a small request finds no room although freed large blocks exist, the registry asks once
- * more for the smallest large block ({@link Asset#blockSize()} then exceeds the asset's size).
+ * When a small request (a size class, up to {@link TierStats#maxClassSize()}) finds no room, the
+ * registry asks once more for the smallest large block ({@link Asset#blockSize()} then exceeds
+ * the asset's size). The core now serves small classes from freed large extents itself when the
+ * bump head is full (see {@code CoreGapTest}); the fallback stays as a safety net for cores
+ * without that.
  *
  * <h2>Thread safety</h2>
  * Every method may be called from any thread at any time. Metadata changes under one lock;
@@ -372,10 +373,9 @@ public final class AssetRegistry implements AutoCloseable {
     }
 
     /* A block of size bytes, or null when the tier has no room. When a size-class request finds no
-     * room, the memory may still be there as freed large blocks, which the core reuses only for
-     * large requests (size classes take memory from the bump head and their own freelists): so
-     * ask once more for the smallest large block. Wasteful for a small asset, but only once the
-     * tier is otherwise full. */
+     * room, the memory may still be there as freed large blocks: ask once more for the smallest
+     * large block. Wasteful for a small asset, but only once the tier is otherwise full (and the
+     * core itself now falls back to large extents for class requests). */
     private Block allocate(long size, Tier tier) {
         try {
             return walloc.allocateBlock(size, tier);
