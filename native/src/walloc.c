@@ -154,13 +154,33 @@ static struct tier *tier_of_handle(const walloc *w, uint64_t h)
     return NULL;
 }
 
-/* A block of a class from the bump head, or once that is full, from a free large extent (the
- * extent is cut in 4 KiB units: up to 4 KiB - 1 of it stays unused until the block is freed
- * and the tier reset). */
+/* Cuts [h, h + bytes) into blocks of the largest classes that fit and puts them on the shared
+ * freelists (so they stay counted as free). */
+static void recycle_tail(struct tier *t, uint64_t h, uint64_t bytes)
+{
+    while (bytes >= t->align) {
+        uint64_t want = bytes < t->small_max ? bytes : t->small_max;
+        unsigned c = tier_class_of(t, want);
+        if (t->class_size[c] > want)
+            c--;
+        block_poison(handle_ptr(t->owner, h), t->class_size[c]);
+        freelist_push_chain(t, &t->lists[c], h, h, t->class_size[c]);
+        h += t->class_size[c];
+        bytes -= t->class_size[c];
+    }
+}
+
+/* A block of a class from the bump head, or once that is full, from a free large extent (cut
+ * in 4 KiB units; the rest of the cut goes to the freelists). */
 static uint64_t bump_or_take(struct tier *t, uint64_t class_size)
 {
     uint64_t h = tier_bump(t, class_size);
-    return h != WALLOC_NULL ? h : large_take(t, large_round(class_size));
+    if (h != WALLOC_NULL)
+        return h;
+    uint64_t cut = large_round(class_size);
+    if ((h = large_take(t, cut)) != WALLOC_NULL)
+        recycle_tail(t, h + class_size, cut - class_size);
+    return h;
 }
 
 static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)

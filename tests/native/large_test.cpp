@@ -72,7 +72,7 @@ TEST(Large, SmallRequestsUseFreedLargeBlocksWhenTheHeadIsFull)
         for (size_t i = 0; i + 1 < hs.size(); i++)
             ASSERT_EQ(walloc_free(w.get(), hs[i], 70000), WALLOC_OK);
         std::vector<std::pair<walloc_handle, uint64_t>> small;
-        for (uint64_t size : {30000u, 100u, 5000u, 64u, 20000u}) {
+        for (uint64_t size : {30000u, 100u, 5000u, 64u, 10000u, 20000u}) {  // 10000: class 10240, cut 12288
             walloc_handle s = walloc_alloc(w.get(), size, WALLOC_TIER_TOP);
             ASSERT_NE(s, WALLOC_NULL) << size << " bytes with " << stats_of(w.get(), WALLOC_TIER_TOP).free_bytes << " free";
             ASSERT_EQ(walloc_write(w.get(), s, std::vector<uint8_t>(size, 7).data(), size), WALLOC_OK);
@@ -82,6 +82,8 @@ TEST(Large, SmallRequestsUseFreedLargeBlocksWhenTheHeadIsFull)
         for (auto &[s, size] : small)
             ASSERT_EQ(walloc_free(w.get(), s, size), WALLOC_OK);
         ASSERT_EQ(walloc_free(w.get(), hs.back(), 70000), WALLOC_OK);
-        EXPECT_EQ(stats_of(w.get(), WALLOC_TIER_TOP).live_blocks, 0u);
+        walloc_stats s = stats_of(w.get(), WALLOC_TIER_TOP);
+        EXPECT_EQ(s.live_blocks, 0u);
+        EXPECT_EQ(s.live_bytes, 0u) << "the rest of a cut extent must stay counted as free";
     }
 }
