@@ -6,7 +6,7 @@ group=${1:-all}
 
 native=(cmake g++ make libgtest-dev libbenchmark-dev libmimalloc-dev libjemalloc-dev
         clang lld libclang-rt-14-dev nlohmann-json3-dev)
-java=(cmake g++ make maven)
+java=(cmake g++ make maven openjdk-17-jdk-headless)
 wasm=(emscripten binaryen nodejs npm chromium)
 
 case "$group" in
