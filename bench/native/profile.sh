@@ -11,7 +11,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=${WALLOC_BENCH_SRC:-$(cd "$here/../.." && pwd)}  # run.sh --head points this at a clean checkout
 build=${WALLOC_BENCH_PROF_DIR:-$root/build-bench-prof}
 size=${1:-64}
 out=$here/out

@@ -32,8 +32,13 @@ METRIC = "cpu_time"
 
 
 def load(path):
-    with open(path) as f:
-        return json.load(f)
+    """The JSON document, or None when the file is empty or cut short (a filter that matched
+    nothing in that executable, an interrupted run)."""
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
 
 
 def to_ns(value, unit):
@@ -256,14 +261,14 @@ def main():
     runs, contexts, cvs, copy_med = {}, [], [], None
     for p, _, _ in ALLOC_PEERS:
         path = os.path.join(out_dir, f"bench_alloc_{p}.json")
-        if os.path.exists(path):
-            doc = load(path)
+        doc = load(path) if os.path.exists(path) else None
+        if doc is not None:
             contexts.append(doc.get("context", {}))
             runs[p] = medians(doc)
             cvs += [(cv, f"{p}: " + "/".join(map(str, k))) for k, (_, cv) in runs[p].items() if cv]
     path = os.path.join(out_dir, "bench_copy.json")
-    if os.path.exists(path):
-        doc = load(path)
+    doc = load(path) if os.path.exists(path) else None
+    if doc is not None:
         contexts.append(doc.get("context", {}))
         copy_med = medians(doc)
         cvs += [(cv, "copy: " + "/".join(map(str, k))) for k, (_, cv) in copy_med.items() if cv]

@@ -5,6 +5,8 @@
 #   bench/native/run.sh --quick         1 repetition, short minimum time (smoke test, ~1 minute)
 #   bench/native/run.sh --filter=REGEX  only benchmarks matching REGEX (Google Benchmark syntax)
 #   bench/native/run.sh --no-profile    skip the callgrind instruction counts (profile.sh)
+#   bench/native/run.sh --head          measure a clean checkout of HEAD (a git worktree next to the
+#                                       build dir), not the working tree others may be editing
 #
 # Environment: WALLOC_BENCH_BUILD_DIR (default <repo>/build-bench), WALLOC_BENCH_REPS (default 7),
 # WALLOC_BENCH_MIN_TIME (seconds per repetition, default 0.1).
@@ -21,10 +23,12 @@ reps=${WALLOC_BENCH_REPS:-7}
 min_time=${WALLOC_BENCH_MIN_TIME:-0.1}
 filter=""
 profile=1
+head=0
 for arg in "$@"; do
   case "$arg" in
     --quick) reps=1; min_time=0.02; profile=0 ;;
     --no-profile) profile=0 ;;
+    --head) head=1 ;;
     --filter=*) filter=${arg#--filter=} ;;
     *) echo "run.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
@@ -36,6 +40,16 @@ if ! dpkg-query -W -f='${Status}' libbenchmark-dev libmimalloc-dev libjemalloc-d
      | grep -c "install ok installed" | grep -qx 5; then
   "$root/scripts/install-deps.sh" native
 fi
+
+if [ "$head" = 1 ]; then
+  build="$build-head"
+  src="$build-src"
+  git -C "$root" worktree remove --force "$src" >/dev/null 2>&1 || rm -rf "$src"
+  git -C "$root" worktree prune
+  git -C "$root" worktree add --detach "$src" HEAD >/dev/null
+  root=$src
+fi
+export WALLOC_BENCH_SRC=$root
 
 export WALLOC_BENCH_DATE; WALLOC_BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 export WALLOC_BENCH_COMMIT; WALLOC_BENCH_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
