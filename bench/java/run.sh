@@ -11,10 +11,14 @@ jdk17=${WALLOC_JDK17:-/usr/lib/jvm/java-17-openjdk-amd64}
 jdk25=${WALLOC_JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
 jmh_args=${JMH_ARGS:-"-f 1 -wi 3 -w 1s -i 5 -r 1s"}
 bench=${BENCH:-""}
+tag=${TAG:-""}          # TAG=-gate BENCH=GateCostBench: a focused run kept beside the full one
+build=${BUILD:-1}       # BUILD=0 reuses target/benchmarks.jar
 
-echo "== building walloc (install into the local Maven repository) and the benchmarks"
-(cd "$root" && JAVA_HOME=$jdk17 mvn -B -q -ntp install -Dmaven.test.skip=true)
-(cd "$here" && JAVA_HOME=$jdk17 mvn -B -q -ntp package)
+if [ "$build" = 1 ]; then
+  echo "== building walloc (install into the local Maven repository) and the benchmarks"
+  (cd "$root" && JAVA_HOME=$jdk17 mvn -B -q -ntp install -Dmaven.test.skip=true)
+  (cd "$here" && JAVA_HOME=$jdk17 mvn -B -q -ntp package)
+fi
 
 out="$here/target"
 for v in 17 25; do
@@ -27,11 +31,11 @@ for v in 17 25; do
   else
     jvm_args="$jvm_args --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
   fi
-  { date -u; uptime; } > "$out/load-$v.txt" # the machine's load when the run started (shared 2-core VMs)
+  { date -u; uptime; } > "$out/load-$v$tag.txt" # the machine's load when the run started (shared 2-core VMs)
   echo "== JMH on JDK $v ($("$jdk/bin/java" -version 2>&1 | head -1))"
   # shellcheck disable=SC2086
   "$jdk/bin/java" $jvm_args -jar "$out/benchmarks.jar" $jmh_args "${extra[@]}" \
-      -jvmArgsAppend "$jvm_args" -rf json -rff "$out/jmh-$v.json" $bench | tee "$out/jmh-$v.txt" | grep -E "^(Benchmark|[A-Z][A-Za-z]+Bench\.)" || true
+      -jvmArgsAppend "$jvm_args" -rf json -rff "$out/jmh-$v$tag.json" $bench | tee "$out/jmh-$v$tag.txt" | grep -E "^(Benchmark|[A-Z][A-Za-z]+Bench\.)" || true
 done
 
 python3 "$here/results.py" "$out" > "$here/RESULTS.md"
