@@ -437,7 +437,7 @@ public final class Walloc implements AutoCloseable {
                 throw error(st, "fastCompactTier(" + tier + ", " + keepBytes + ")", NULL, tier, keepBytes);
             }
             long a = tier.alignment();
-            long keep = Math.min(capacity[t], (keepBytes + a - 1) / a * a);
+            long keep = keepBytes >= capacity[t] ? capacity[t] : (keepBytes + a - 1) / a * a; // no overflow
             advanceEpoch(t, tierStart[t] < 0 ? Long.MIN_VALUE : tierStart[t] + keep);
             return null;
         });
