@@ -50,6 +50,7 @@ if [ "$head" = 1 ]; then
   root=$src
 fi
 export WALLOC_BENCH_SRC=$root
+export WALLOC_BENCH_PROF_DIR=${WALLOC_BENCH_PROF_DIR:-$build-prof}
 
 export WALLOC_BENCH_DATE; WALLOC_BENCH_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 export WALLOC_BENCH_COMMIT; WALLOC_BENCH_COMMIT=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -93,5 +94,9 @@ for run in "${runs[@]}"; do
   # load from elsewhere hits Walloc and its peer alike instead of one of them.
   env $envs "$bin" "${args[@]}" --benchmark_enable_random_interleaving=true
 done
+
+if [ "$head" = 1 ]; then  # the clean checkout is only needed while building
+  git -C "$here" worktree remove --force "$root" >/dev/null 2>&1 || true
+fi
 
 python3 "$here/report.py" "$out" "$here/RESULTS.md" "$command"
