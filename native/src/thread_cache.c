@@ -55,11 +55,7 @@ static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
 
 static void bin_push(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h)
 {
-    struct tc_bin *b = &tt->bins[c];
-    block_word_store(handle_ptr(t->owner, h), 0, b->head);
-    b->head = h;
-    bin_set_count(b, bin_count(b) + 1);
-    if (bin_count(b) > b->limit)
+    if (tc_bin_push(tt, t->owner->base, c, h))
         tcache_flush(tt, t, c);
 }
 

@@ -106,6 +106,18 @@ static inline void tc_set(_Atomic uint64_t *v, uint64_t x)
 /* Refills bin c (shared freelist, then the private chunk) and takes a block from it;
  * WALLOC_NULL when neither has one. */
 uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c);
+/* Puts block h on bin c. true when the bin is now over its limit: the caller flushes it
+ * (tcache_flush), so fast paths can keep the flush out of line. */
+static inline bool tc_bin_push(struct tc_tier *tt, uint8_t *base, unsigned c, uint64_t h)
+{
+    struct tc_bin *b = &tt->bins[c];
+    block_word_store(base + h, 0, b->head);
+    b->head = h;
+    uint32_t n = bin_count(b) + 1;
+    bin_set_count(b, n);
+    return n > b->limit;
+}
+
 /* Takes the head block of bin c (which must not be empty). A link that does not name a block
  * of the tier (the block was written after it was freed) empties the bin: its rest stays
  * unusable until a reset. No calls, so the fast paths that inline it need no stack frame. */

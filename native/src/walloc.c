@@ -233,12 +233,8 @@ static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, 
 #if WALLOC_THREAD_CACHE
     struct tc_tier *tt = tcache_tier(w, t);
     if (likely(tt != NULL)) {
-        struct tc_bin *b = &tt->bins[c];
-        block_word_store(handle_ptr(w, h), 0, b->head);
-        b->head = h;
         tc_count(&tt->frees, 1);
-        bin_set_count(b, bin_count(b) + 1);
-        if (unlikely(bin_count(b) > b->limit))
+        if (unlikely(tc_bin_push(tt, w->base, c, h)))
             tcache_flush(tt, t, c);
         return;
     }
@@ -341,14 +337,9 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
         if (likely(tier_block_ok(t, h, bsize) &&
                    atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
                        atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
-            struct tc_bin *b = &tt->bins[c];
             block_poison(handle_ptr(w, h), bsize);
-            block_word_store(handle_ptr(w, h), 0, b->head);
-            b->head = h;
             tc_count(&tt->frees, 1);
-            uint32_t n = bin_count(b) + 1;
-            bin_set_count(b, n);
-            if (unlikely(n > b->limit))
+            if (unlikely(tc_bin_push(tt, w->base, c, h)))
                 return flush_bin(tt, t, c); /* a tail call: keeps the fast path frameless */
             return WALLOC_OK;
         }
