@@ -108,7 +108,9 @@ struct checked_table;
 
 struct walloc {
     uint64_t id;    /* unique for the process's lifetime: thread caches match on it */
-    uint64_t fast_key; /* id, or a value no thread cache has when fast paths are off */
+    /* id << 32 | a count of resets and compacts, or all ones when fast paths are off
+     * (checked mode); see tl_slots in thread_cache.h. */
+    _Atomic uint64_t fast_key;
     uint8_t *base;  /* handle 0; NULL in WebAssembly */
     uint64_t reserved;
     int checked;

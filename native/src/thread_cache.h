@@ -8,10 +8,15 @@
  *
  * A cache belongs to one thread; it is created on the thread's first call into an instance
  * and lives until the thread exits (its blocks are flushed to the shared freelists) or the
- * instance is destroyed. Reset and compact change the tier's epoch; a cache that sees a new
- * epoch drops what it holds for that tier. Caches are found through a small thread-local
+ * instance is destroyed. Reset and compact change the tier's epoch and the instance's
+ * fast_key; the key sends every thread's next call to the slow path, where its cache drops
+ * what it holds for a tier whose epoch moved. Caches are found through a small thread-local
  * table keyed by the instance's unique id, so a destroyed instance is never mistaken for a
  * new one at the same address.
+ *
+ * A thread holds at most a bin's limit of blocks per class (see bin_limit: up to 1/64 of the
+ * tier per class) plus its chunk. Blocks a thread holds are not available to other threads
+ * until it frees more than its bin takes, exits, or the tier is reset.
  */
 #ifndef WALLOC_THREAD_CACHE_H
 #define WALLOC_THREAD_CACHE_H
@@ -25,19 +30,29 @@
 /* A thread caches at most this many instances at once; further ones use the shared paths. */
 #define TL_SLOTS 4
 
-/* Fields other threads read (statistics) are atomics that only the owning thread writes, with
- * relaxed loads and stores: plain moves, never a read-modify-write. */
+/* A bin is a stack of free blocks of one size class, kept as handles in an array the cache
+ * owns, never as links inside the blocks: the fast paths touch no memory a caller can write, so
+ * nothing they read needs validating. (Full handles rather than 32-bit indices: converting
+ * costs more on the fast paths, measured 7.0 vs 5.8 ns per alloc+free pair, than the 4 extra
+ * bytes per cached block.) pushes and pops count forever; their difference
+ * is the depth, and their sums give the tier's allocation and free totals without a counter
+ * per operation. Only the owning thread writes them (relaxed stores, never a read-modify-write);
+ * statistics read them from other threads. */
 struct tc_bin {
-    uint64_t head;          /* chain linked through the blocks' first word */
-    _Atomic uint32_t count; /* blocks in the chain */
-    uint32_t limit;         /* flush half when count exceeds it */
+    _Atomic uint64_t pushes; /* blocks ever put in (frees, refills, carving) */
+    _Atomic uint64_t pops;   /* blocks ever taken out (allocations, flushes, drops) */
+    uint64_t *slots;         /* block handles, allocated at the bin's first push */
+    uint32_t cap;            /* entries of slots: 0 until allocated */
+    uint32_t limit;          /* cap once allocated */
 };
 
 struct tc_tier {
     _Atomic uint32_t epoch;
     _Atomic uint64_t chunk_cur, chunk_end; /* private bump chunk */
-    _Atomic uint64_t allocs;
-    _Atomic uint64_t frees;
+    /* Corrections that turn the bins' pushes and pops into allocation and free totals: */
+    _Atomic uint64_t allocs;     /* allocations that popped no bin (taken from the chunk) */
+    _Atomic uint64_t not_allocs; /* pops that were no allocation (flushes, drops) */
+    _Atomic uint64_t not_frees;  /* pushes that were no free (refills, carving) */
     struct tc_bin bins[WALLOC_CLASS_COUNT_MAX];
 };
 
@@ -48,7 +63,11 @@ struct tcache {
     struct tc_tier tiers[WALLOC_TIER_COUNT];
 };
 
+/* key: the instance's fast_key as it was when slot 0's cache was last made current for every
+ * tier. The fast paths compare it with the instance's fast_key, which changes on every reset
+ * and compact, so one compare covers "this instance" and "no tier moved its epoch". */
 struct tl_slots {
+    uint64_t key;
     uint64_t id[TL_SLOTS];
     struct tcache *tc[TL_SLOTS];
 };
@@ -59,39 +78,9 @@ extern struct tl_slots walloc_tl; /* one thread */
 extern __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
 #endif
 
-/* Slow lookup: other slots, else a new cache. NULL when the thread can't have one. */
-struct tcache *tcache_attach(walloc *w);
-/* The tier's epoch moved: forget the cache's contents for it. */
-void tcache_tier_renew(struct tc_tier *tt, struct tier *t);
-
-/* The calling thread's cache for tier t of w, current for the tier's epoch; NULL if none. */
-static inline struct tc_tier *tcache_tier(walloc *w, struct tier *t)
-{
-    struct tcache *tc = walloc_tl.id[0] == w->id ? walloc_tl.tc[0] : tcache_attach(w);
-    if (tc == NULL)
-        return NULL;
-    struct tc_tier *tt = &tc->tiers[t->id];
-    if (atomic_load_explicit(&tt->epoch, memory_order_relaxed) !=
-        atomic_load_explicit(&t->epoch, memory_order_relaxed))
-        tcache_tier_renew(tt, t);
-    return tt;
-}
-
-static inline void tc_count(_Atomic uint64_t *c, int64_t delta)
-{
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + (uint64_t)delta,
-                          memory_order_relaxed);
-}
-
-static inline uint32_t bin_count(const struct tc_bin *b)
-{
-    return atomic_load_explicit(&b->count, memory_order_relaxed);
-}
-
-static inline void bin_set_count(struct tc_bin *b, uint32_t n)
-{
-    atomic_store_explicit(&b->count, n, memory_order_relaxed);
-}
+/* The calling thread's cache of w with every tier current for its epoch, now in slot 0 (and
+ * walloc_tl.key set, unless w is checked); NULL when the thread can't have one. */
+struct tcache *tcache_current(walloc *w);
 
 static inline uint64_t tc_get(const _Atomic uint64_t *v)
 {
@@ -103,40 +92,38 @@ static inline void tc_set(_Atomic uint64_t *v, uint64_t x)
     atomic_store_explicit(v, x, memory_order_relaxed);
 }
 
+static inline void tc_add(_Atomic uint64_t *v, uint64_t x)
+{
+    tc_set(v, tc_get(v) + x);
+}
+
+/* Blocks in bin b. Reads pops first: pushes only grow, so a reader on another thread never
+ * sees a negative depth. */
+static inline uint32_t bin_depth(const struct tc_bin *b)
+{
+    uint64_t pops = tc_get(&b->pops);
+    return (uint32_t)(tc_get(&b->pushes) - pops);
+}
+
+/* Takes the top block of bin c, WALLOC_NULL when it is empty. The caller counts it. */
+static inline uint64_t tc_bin_pop(struct tc_tier *tt, unsigned c)
+{
+    struct tc_bin *b = &tt->bins[c];
+    uint64_t pops = tc_get(&b->pops), n = tc_get(&b->pushes) - pops;
+    if (n == 0)
+        return WALLOC_NULL;
+    tc_set(&b->pops, pops + 1);
+    return b->slots[n - 1];
+}
+
+/* Puts block h on bin c, making room (tcache_bin_make_room) when it is full or not allocated
+ * yet. false only when the bin's array cannot be allocated. */
+bool tcache_bin_push(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h);
+
 /* Refills bin c (shared freelist, then the private chunk) and takes a block from it;
- * WALLOC_NULL when neither has one. */
+ * WALLOC_NULL when neither has one. The block is counted as allocated. */
 uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c);
-/* Puts block h on bin c. true when the bin is now over its limit: the caller flushes it
- * (tcache_flush), so fast paths can keep the flush out of line. */
-static inline bool tc_bin_push(struct tc_tier *tt, uint8_t *base, unsigned c, uint64_t h)
-{
-    struct tc_bin *b = &tt->bins[c];
-    block_word_store(base + h, 0, b->head);
-    b->head = h;
-    uint32_t n = bin_count(b) + 1;
-    bin_set_count(b, n);
-    return n > b->limit;
-}
 
-/* Takes the head block of bin c (which must not be empty). A link that does not name a block
- * of the tier (the block was written after it was freed) empties the bin: its rest stays
- * unusable until a reset. No calls, so the fast paths that inline it need no stack frame. */
-static inline uint64_t tc_bin_pop(struct tc_tier *tt, const struct tier *t, const uint8_t *base,
-                                  unsigned c)
-{
-    struct tc_bin *b = &tt->bins[c];
-    uint64_t h = b->head;
-    uint64_t next = block_word_load(base + h, 0);
-    uint32_t count = bin_count(b);
-    if (unlikely(next != WALLOC_NULL && !tier_block_ok(t, next, t->class_size[c])))
-        next = WALLOC_NULL, count = 1;
-    b->head = next;
-    bin_set_count(b, count - 1);
-    return h;
-}
-
-/* Moves half of bin c to the shared freelist. */
-void tcache_flush(struct tc_tier *tt, struct tier *t, unsigned c);
 
 #endif /* WALLOC_THREAD_CACHE */
 

@@ -65,6 +65,17 @@ static inline bool tier_block_ok(const struct tier *t, uint64_t h, uint64_t bsiz
 #endif
 }
 
+/* tier_block_ok for an h already known to be aligned and inside the tier's span (the free fast
+ * path has established both). */
+static inline bool tier_block_handed_out(const struct tier *t, uint64_t h, uint64_t bsize)
+{
+#if WALLOC_PLATFORM_RESERVES
+    return h + bsize <= atomic_load_explicit(&t->head, memory_order_relaxed); /* no overflow: h < 64 GiB */
+#else
+    return tier_block_ok(t, h, bsize);
+#endif
+}
+
 /* Bytes handed out by the bump head, counted from the tier's start across segments. */
 uint64_t tier_used(const struct tier *t);
 

@@ -116,7 +116,8 @@ walloc *walloc_create(const walloc_config *config)
 #endif
     wl_mutex_init(&w->tc_lock);
     tcache_register_instance(w);
-    w->fast_key = w->checked ? UINT64_MAX : w->id; /* checked instances never take fast paths */
+    /* Checked instances never take fast paths: no thread's key is ever all ones. */
+    atomic_init(&w->fast_key, w->checked ? UINT64_MAX : w->id << 32);
     return w;
 }
 
@@ -188,17 +189,13 @@ static uint64_t alloc_small(walloc *w, struct tier *t, uint64_t size)
     unsigned c = tier_class_of(t, size);
     uint64_t h;
 #if WALLOC_THREAD_CACHE
-    struct tc_tier *tt = tcache_tier(w, t);
-    if (likely(tt != NULL)) {
-        struct tc_bin *b = &tt->bins[c];
-        h = b->head;
-        if (likely(h != WALLOC_NULL)) {
-            tc_bin_pop(tt, t, w->base, c);
-        } else if ((h = tcache_refill(tt, t, c)) == WALLOC_NULL &&
-                   (h = bump_or_take(t, t->class_size[c])) == WALLOC_NULL) {
-            return WALLOC_NULL;
-        }
-        tc_count(&tt->allocs, 1);
+    struct tcache *tc = tcache_current(w);
+    if (likely(tc != NULL)) {
+        struct tc_tier *tt = &tc->tiers[t->id];
+        if ((h = tc_bin_pop(tt, c)) != WALLOC_NULL || (h = tcache_refill(tt, t, c)) != WALLOC_NULL)
+            return h;
+        if ((h = bump_or_take(t, t->class_size[c])) != WALLOC_NULL)
+            tc_add(&tt->allocs, 1);
         return h;
     }
 #endif
@@ -231,13 +228,9 @@ static void release_block(walloc *w, struct tier *t, uint64_t h, uint64_t size, 
     }
     unsigned c = tier_class_of(t, size);
 #if WALLOC_THREAD_CACHE
-    struct tc_tier *tt = tcache_tier(w, t);
-    if (likely(tt != NULL)) {
-        tc_count(&tt->frees, 1);
-        if (unlikely(tc_bin_push(tt, w->base, c, h)))
-            tcache_flush(tt, t, c);
-        return;
-    }
+    struct tcache *tc = tcache_current(w);
+    if (likely(tc != NULL) && tcache_bin_push(&tc->tiers[t->id], t, c, h))
+        return; /* counted as a free by the bin */
 #endif
     freelist_push_chain(t, &t->lists[c], h, h, bsize);
     counter_add(&t->frees, 1);
@@ -282,10 +275,10 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
 }
 
 #if WALLOC_THREAD_CACHE
-__attribute__((noinline)) static walloc_status flush_bin(struct tc_tier *tt, struct tier *t, unsigned c)
+/* The key under which this thread's slot 0 serves w without further checks (see tl_slots). */
+static inline uint64_t fast_key(const walloc *w)
 {
-    tcache_flush(tt, t, c);
-    return WALLOC_OK;
+    return atomic_load_explicit(&w->fast_key, memory_order_relaxed);
 }
 #endif
 
@@ -295,16 +288,13 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
         return WALLOC_NULL;
     struct tier *t = &w->tiers[tier];
 #if WALLOC_THREAD_CACHE
-    /* Fast path: a block from this thread's bin; no atomic read-modify-write. */
-    if (likely(size - 1 < t->small_max && walloc_tl.id[0] == w->fast_key)) {
-        struct tc_tier *tt = &walloc_tl.tc[0]->tiers[tier];
-        unsigned c = tier_class_of(t, size);
-        struct tc_bin *b = &tt->bins[c];
-        uint64_t h = b->head;
-        if (likely(h != WALLOC_NULL && atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
-                                           atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
-            tc_bin_pop(tt, t, w->base, c);
-            tc_count(&tt->allocs, 1);
+    /* Fast path: the top of this thread's bin; no atomic read-modify-write, no free memory read. */
+    if (likely(size - 1 < t->small_max && walloc_tl.key == fast_key(w))) {
+        struct tc_bin *b = &walloc_tl.tc[0]->tiers[tier].bins[tier_class_of(t, size)];
+        uint64_t pops = tc_get(&b->pops), n = tc_get(&b->pushes) - pops;
+        if (likely(n != 0)) {
+            tc_set(&b->pops, pops + 1);
+            uint64_t h = b->slots[n - 1];
             block_unpoison(handle_ptr(w, h), size);
             return h;
         }
@@ -318,29 +308,28 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
     if (unlikely(w == NULL))
         return WALLOC_ERR_INVALID_ARGUMENT;
 #if WALLOC_THREAD_CACHE
-    /* Fast path: a valid small block into this thread's bin. Anything unusual, including
-     * every error, goes to free_slow, which re-checks from scratch. */
+    /* Fast path: a valid small block onto this thread's bin while it has room. Anything
+     * unusual, including every error and a full bin, goes to free_slow, which re-checks from
+     * scratch. */
 #if WALLOC_PLATFORM_RESERVES
-    unsigned ti = (h >= w->tier_end[0]) + (h >= w->tier_end[1]);
+    size_t ti = (size_t)(h >= w->tier_end[0]) + (h >= w->tier_end[1]);
     bool in_tiers = h < w->tier_end[2];
 #else
     uint8_t owner = h < ((uint64_t)WASM_PAGES << WASM_PAGE_SHIFT) ? w->page_owner[h >> WASM_PAGE_SHIFT] : 0;
     bool in_tiers = owner != 0;
-    unsigned ti = in_tiers ? PAGE_OWNER_TIER(owner) : 0;
+    size_t ti = in_tiers ? PAGE_OWNER_TIER(owner) : 0;
 #endif
     struct tier *t = &w->tiers[ti];
     if (likely(in_tiers && (h & (t->align - 1)) == 0 && size - 1 < t->small_max &&
-               walloc_tl.id[0] == w->fast_key)) {
+               walloc_tl.key == fast_key(w))) {
         unsigned c = tier_class_of(t, size);
         uint64_t bsize = t->class_size[c];
-        struct tc_tier *tt = &walloc_tl.tc[0]->tiers[ti];
-        if (likely(tier_block_ok(t, h, bsize) &&
-                   atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
-                       atomic_load_explicit(&t->epoch, memory_order_relaxed))) {
+        struct tc_bin *b = &walloc_tl.tc[0]->tiers[ti].bins[c];
+        uint64_t pushes = tc_get(&b->pushes), n = pushes - tc_get(&b->pops);
+        if (likely(n < b->cap && tier_block_handed_out(t, h, bsize))) {
             block_poison(handle_ptr(w, h), bsize);
-            tc_count(&tt->frees, 1);
-            if (unlikely(tc_bin_push(tt, w->base, c, h)))
-                return flush_bin(tt, t, c); /* a tail call: keeps the fast path frameless */
+            b->slots[n] = h;
+            tc_set(&b->pushes, pushes + 1);
             return WALLOC_OK;
         }
     }
@@ -405,6 +394,19 @@ static uint64_t shared_free_bytes(const struct tier *t)
     return sum;
 }
 
+/* Sends every thread's next call on w through the slow path, where its cache sees the new
+ * epoch. The low 32 bits count (and wrap) on their own; the high ones stay the instance id. */
+static void bump_fast_key(walloc *w)
+{
+    if (w->checked)
+        return;
+    uint64_t key = atomic_load_explicit(&w->fast_key, memory_order_relaxed), next;
+    do
+        next = (key & ~(uint64_t)UINT32_MAX) | (uint32_t)(key + 1);
+    while (!atomic_compare_exchange_weak_explicit(&w->fast_key, &key, next, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
 /* Reset and compact: everything at or above keep is released. */
 static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
 {
@@ -419,6 +421,7 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
         keep = used;
     tcache_lock(w); /* no thread-exit flush may push into the lists we clear */
     atomic_fetch_add_explicit(&t->epoch, 1, memory_order_release);
+    bump_fast_key(w);
     for (unsigned c = 0; c < t->class_count; c++)
         freelist_clear(&t->lists[c]);
     large_clear(t);
