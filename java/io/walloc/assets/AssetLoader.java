@@ -60,6 +60,17 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@link CancellationException} naming the path and stops the request unless another caller
  * shares it.
  *
+ * <h2>Cancelling as the body ends</h2>
+ * Registering the asset and completing the futures are one decision: when the body has ended,
+ * the load registers the asset only for callers whose futures are still not cancelled, and from
+ * then on {@code cancel} returns false and the future completes with the registered asset. So for
+ * a load no other caller shares, either the future completes with the asset and the asset is
+ * registered, or the future is cancelled (or failed), nothing is registered and the block is
+ * freed by the time {@code cancel} returns. (A load shared with other callers is registered when
+ * any of them still waits; the ones that cancelled just do not get it.) Completing a future
+ * yourself ({@code complete}, {@code completeExceptionally}, {@code orTimeout}) counts as
+ * cancelling it.
+ *
  * <h2>Paths</h2>
  * Paths are relative to the base URL and resolved and normalised against it; a path with a
  * scheme ({@code http://...}), a host ({@code //host}), an absolute path ({@code /x}), a
@@ -246,15 +257,19 @@ public final class AssetLoader implements AutoCloseable {
             return f;
         }
         if (closed) {
-            f.completeExceptionally(new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
-                    "the loader is closed", null));
+            if (f.claim()) {
+                f.finishExceptionally(new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
+                        "the loader is closed", null));
+            }
             return f;
         }
         URI uri;
         try {
             uri = resolve(request.path());
         } catch (AssetLoadException e) {
-            f.completeExceptionally(e);
+            if (f.claim()) {
+                f.finishExceptionally(e);
+            }
             return f;
         }
         String key = uri.toString();

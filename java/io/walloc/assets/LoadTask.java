@@ -23,6 +23,12 @@ import java.util.concurrent.TimeUnit;
  * monitor: body chunks are written into the reservation there, and a failure (from the client, the
  * watchdog, a cancellation or the loader's close) frees the reservation there, so no write can
  * touch a freed block and the block is freed exactly once.
+ *
+ * <p>The outcome is one decision, taken under the monitor: when the body has ended the task
+ * {@linkplain LoadFuture#claim claims} the futures of the callers still waiting, and registers the
+ * asset only if it claimed at least one (a caller that cancelled first keeps its cancellation and
+ * gets nothing registered for it; one that cancels later is too late and gets the asset). The
+ * claimed futures are completed after the monitor is released, so no caller's code runs under it.
  */
 final class LoadTask {
     /** Byte and length events for one caller (a batch entry). Called under the task's monitor. */
@@ -37,7 +43,6 @@ final class LoadTask {
     private final URI uri;
     private final String key;
     private final Tier tier;
-    private final CompletableFuture<Asset> result = new CompletableFuture<>();
     private final Map<LoadFuture, Listener> callers = new LinkedHashMap<>();
     private long startNanos;
     private volatile long lastActivity;
@@ -45,6 +50,8 @@ final class LoadTask {
     private boolean done;
     private boolean failed;
     private boolean bodyEnded; // the client delivered the whole body (or its error): the exchange is over
+    private Asset asset;               // the outcome once done: the asset...
+    private AssetLoadException error;  // ...or the failure
     private long declared = -1;
     private long received;
     private Reservation reservation;
@@ -71,27 +78,41 @@ final class LoadTask {
         return request.path();
     }
 
-    /** Adds a caller; false when the task is being abandoned (every caller cancelled). */
-    synchronized boolean join(LoadFuture f, Listener l) {
-        if (abandoned) {
-            return false;
+    /**
+     * Adds a caller; false when the task is being abandoned (every caller cancelled). A caller
+     * that joins a task that has already ended gets its outcome.
+     */
+    boolean join(LoadFuture f, Listener l) {
+        Asset a;
+        AssetLoadException e;
+        synchronized (this) {
+            if (abandoned) {
+                return false;
+            }
+            a = asset;
+            e = error;
+            if (!done) {
+                callers.put(f, l);
+                if (l != null) {
+                    if (declared >= 0) {
+                        l.length(declared);
+                    }
+                    if (received > 0) {
+                        l.bytes(received);
+                    }
+                }
+            }
         }
-        callers.put(f, l);
-        if (l != null) {
-            if (declared >= 0) {
-                l.length(declared);
+        if (e != null || a != null) {
+            if (f.claim()) {
+                if (e != null) {
+                    f.finishExceptionally(e);
+                } else {
+                    f.finish(a);
+                }
             }
-            if (received > 0) {
-                l.bytes(received);
-            }
+            return true;
         }
-        result.whenComplete((a, e) -> {
-            if (e != null) {
-                f.completeExceptionally(e);
-            } else {
-                f.complete(a);
-            }
-        });
         f.onCancel(() -> leave(f));
         return true;
     }
@@ -166,37 +187,62 @@ final class LoadTask {
 
     /** Fails the load: frees what it took, stops the request, completes every caller. Once. */
     void fail(AssetLoadException e) {
-        Sink s;
-        CompletableFuture<?> h;
+        Runnable after;
         synchronized (this) {
             if (done) {
                 return;
             }
-            done = true;
-            failed = true;
-            if (reservation != null) {
-                reservation.close();
-                reservation = null;
-            }
-            if (dog != null) {
-                dog.cancel(false);
-            }
-            s = sink;
-            h = bodyEnded ? null : http; // an exchange that is over may have pooled its connection
+            after = failLocked(e, List.of());
         }
-        loader.finished(this);
-        if (s != null) {
-            s.abort(e);
-        }
-        if (h != null) {
-            h.cancel(true);
-        }
-        result.completeExceptionally(e);
+        after.run();
     }
 
-    private void succeed(Asset a) {
-        loader.finished(this);
-        result.complete(a);
+    /*
+     * Under the monitor: ends the task as failed, frees its block and claims the callers' futures
+     * (besides those already claimed); returns what is left to do once the monitor is released.
+     */
+    private Runnable failLocked(AssetLoadException e, List<LoadFuture> claimed) {
+        done = true;
+        failed = true;
+        error = e;
+        if (reservation != null) {
+            reservation.close();
+            reservation = null;
+        }
+        if (dog != null) {
+            dog.cancel(false);
+        }
+        Sink s = sink;
+        CompletableFuture<?> h = bodyEnded ? null : http; // an exchange that is over may have pooled its connection
+        List<LoadFuture> fs = new ArrayList<>(claimed);
+        for (LoadFuture f : callers.keySet()) {
+            if (f.claim()) {
+                fs.add(f);
+            }
+        }
+        return () -> {
+            loader.finished(this);
+            if (s != null) {
+                s.abort(e);
+            }
+            if (h != null) {
+                h.cancel(true);
+            }
+            for (LoadFuture f : fs) {
+                f.finishExceptionally(e);
+            }
+        };
+    }
+
+    /* Under the monitor: claims the futures of the callers still waiting. */
+    private List<LoadFuture> claimCallers() {
+        List<LoadFuture> fs = new ArrayList<>(callers.size());
+        for (LoadFuture f : callers.keySet()) {
+            if (f.claim()) {
+                fs.add(f);
+            }
+        }
+        return fs;
     }
 
     private AssetLoadException error(AssetLoadException.Reason r, String what) {
@@ -339,10 +385,13 @@ final class LoadTask {
                         break;
                     }
                     received += n;
-                    for (Listener l : callers.values()) {
+                    for (Listener l : new ArrayList<>(callers.values())) {
                         if (l != null) {
                             l.bytes(n);
                         }
+                    }
+                    if (done) {
+                        return; // a listener cancelled the last caller: fail() freed the block
                     }
                 }
             }
@@ -371,6 +420,8 @@ final class LoadTask {
         public void onComplete() {
             AssetLoadException f = null;
             Asset a = null;
+            List<LoadFuture> winners = List.of();
+            Runnable afterFail;
             synchronized (LoadTask.this) {
                 bodyEnded = true;
                 if (done || failure != null) {
@@ -383,6 +434,10 @@ final class LoadTask {
                 } else if (expected >= 0 && received != expected) {
                     f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of the "
                             + expected + " expected bytes");
+                } else if ((winners = claimCallers()).isEmpty()) {
+                    // every caller cancelled (their leave() waits for the monitor): register nothing
+                    abandoned = true;
+                    f = error(AssetLoadException.Reason.CANCELLED, "cancelled as the body ended");
                 } else {
                     try {
                         long cap = reservation.capacity();
@@ -394,6 +449,7 @@ final class LoadTask {
                         a = reservation.commit(path(), info, received, took);
                         reservation = null;
                         done = true;
+                        asset = a;
                         if (dog != null) {
                             dog.cancel(false);
                         }
@@ -403,13 +459,17 @@ final class LoadTask {
                         f = AssetLoader.classify(path(), uri, e);
                     }
                 }
+                afterFail = f == null ? null : failLocked(f, winners);
             }
-            if (f != null) {
-                fail(f);
+            if (afterFail != null) {
+                afterFail.run();
                 return;
             }
             body.complete(a);
-            succeed(a);
+            loader.finished(LoadTask.this);
+            for (LoadFuture w : winners) {
+                w.finish(a);
+            }
         }
 
         /* Called by fail(): stop the body and fail its future. */
