@@ -19,9 +19,13 @@ public class AssetLoadException extends RuntimeException {
         HTTP_STATUS,
         /** No answer, or no body bytes, within the configured time. */
         TIMEOUT,
-        /** The body ended before its declared length. */
+        /** The body ended before its declared length, or had another length than the expected size. */
         TRUNCATED,
-        /** The body ran past its declared length or the load's size limit. */
+        /**
+         * The body is longer than the request's expected size or the loader's size limit (a
+         * {@code Content-Length} above either, or a body without one that runs past). A body
+         * longer than its own {@code Content-Length} cannot be seen (see {@link AssetLoader}).
+         */
         TOO_LONG,
         /** The tier had no room, or the registry's budget for it could not be met. */
         NO_ROOM,

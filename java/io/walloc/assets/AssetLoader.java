@@ -5,6 +5,7 @@ import io.walloc.WallocOutOfMemoryException;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.ProtocolException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -46,11 +47,25 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@link Builder#maxBodySize} (default: the tier's capacity).
  *
  * <h2>Declared lengths</h2>
- * A body shorter than its {@code Content-Length} fails (TRUNCATED). HTTP/1.1 cannot show a body
- * longer than its {@code Content-Length} (the client reads the declared bytes; the rest is the
- * connection's next bytes and is discarded), so "longer" is checked against the request's
- * expected size and the size limit: a body (chunked, or with a {@code Content-Length}) that
- * passes either fails (TOO_LONG) as soon as the extra bytes arrive.
+ * A body shorter than its {@code Content-Length} (the connection closes first) fails with
+ * TRUNCATED, and so does a body of another length than the request's expected size.
+ *
+ * <p>A body <em>longer</em> than its {@code Content-Length} cannot be detected:
+ * {@link HttpClient}'s HTTP/1.1 reads exactly the declared bytes and ends the body there, so the
+ * load succeeds with those bytes (an expected size equal to the {@code Content-Length} does not
+ * help; the loader never sees the rest). The surplus stays on the connection: the client may drop
+ * it, or, when it reuses the connection for the next request, read it where that response's status
+ * line should be; that next load (of whatever path) then fails with reason IO and a message
+ * saying so, and the client closes the connection (tested in {@code AssetLoaderTest} against a
+ * server that does this). What is detected, with reason TOO_LONG:
+ * <ul>
+ *   <li>a {@code Content-Length} above the request's expected size or above
+ *       {@link Builder#maxBodySize} (when the headers arrive, before a block is taken);</li>
+ *   <li>a body without a {@code Content-Length} (chunked, or ended by the connection closing)
+ *       that runs past the expected size or {@link Builder#maxBodySize}, as soon as the extra
+ *       bytes arrive.</li>
+ * </ul>
+ * Without an expected size or a size limit, a body past the tier's capacity fails with NO_ROOM.
  *
  * <h2>Failures</h2>
  * Every failure completes the future exceptionally with an {@link AssetLoadException} whose
@@ -399,6 +414,10 @@ public final class AssetLoader implements AutoCloseable {
         } else if (c instanceof CancellationException) {
             r = AssetLoadException.Reason.CANCELLED;
             what = "cancelled";
+        } else if (c instanceof ProtocolException && String.valueOf(c.getMessage()).startsWith("Invalid status line")) {
+            r = AssetLoadException.Reason.IO;
+            what = "the answer did not start with an HTTP status line (" + describe(c) + "); on a reused connection "
+                    + "these are typically the surplus bytes of an earlier response that was longer than its Content-Length";
         } else if (c instanceof IOException) {
             r = AssetLoadException.Reason.IO;
             what = "I/O error: " + describe(c);

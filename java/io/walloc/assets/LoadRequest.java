@@ -6,7 +6,9 @@ import java.util.Objects;
 /**
  * One asset to load: its path relative to the loader's base URL, its type, the tier (null: the
  * type's {@linkplain AssetType#defaultTier() default}) and, optionally, the size the caller
- * expects (from a manifest): when given, a body of any other length fails the load.
+ * expects (from a manifest): when given, a body of any other length fails the load (except a body
+ * that runs past a {@code Content-Length} equal to it: the client never delivers those bytes, see
+ * {@link AssetLoader}).
  *
  * <p>Thread safety: an immutable record.
  *

@@ -16,6 +16,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -166,6 +167,40 @@ class AssetLoaderTest extends AssetTestBase {
         AssetLoader small = closeAfter(AssetLoader.builder(server.base(), reg).maxBodySize(100_000).build());
         failsWith(small.load("chunked/200000/z.bin", AssetType.BINARY), "chunked/200000/z.bin", AssetLoadException.Reason.TOO_LONG);
         failsWith(small.load("fixed/200000/z.bin", AssetType.BINARY), "fixed/200000/z.bin", AssetLoadException.Reason.TOO_LONG);
+    }
+
+    @Test
+    void bodyLongerThanItsContentLengthIsNotSeenButSpoilsTheNextAnswerOnItsConnection() {
+        // HttpClient's HTTP/1.1 reads exactly Content-Length bytes: the loader cannot see the surplus
+        AssetLoader l = closeAfter(AssetLoader.builder(server.longBase(), reg).build());
+        Asset a = l.load("1000/300/long.bin", AssetType.BINARY).join(); // 1300 bytes sent, 1000 declared
+        assertEquals(1000, a.size());
+        assertEquals(1000, a.blockSize());
+        assertArrayEquals(Arrays.copyOf(TestServer.bytes("long.bin", 1300), 1000), a.readAll());
+        assertEquals(1, server.longConnections.get());
+
+        // the next request on that connection finds the 300 surplus bytes where its status line should be
+        String p = "2000/0/next.bin";
+        CompletionException ce = assertThrows(CompletionException.class, () -> l.load(p, AssetType.BINARY).join());
+        AssetLoadException e = assertInstanceOf(AssetLoadException.class, ce.getCause(), () -> "cause: " + ce.getCause());
+        assertEquals(AssetLoadException.Reason.IO, e.reason(), e.getMessage());
+        assertEquals(p, e.path());
+        assertTrue(e.getMessage().contains("'" + p + "'") && e.getMessage().contains("status line")
+                && e.getMessage().contains("longer than its Content-Length"), e.getMessage());
+        assertFalse(reg.contains(p));
+        assertEquals(1, w.tierStats(Tier.MIDDLE).liveBlocks(), "only the first asset is live");
+        assertEquals(1, server.longConnections.get(), "the failed request went over the first connection");
+
+        // the client dropped that connection: the next load opens another and succeeds
+        Asset c = l.load("3000/0/third.bin", AssetType.BINARY).join();
+        assertArrayEquals(TestServer.bytes("third.bin", 3000), c.readAll());
+        assertEquals(2, server.longConnections.get());
+
+        // an expected size equal to the Content-Length does not reveal the surplus either
+        Asset d = l.load(LoadRequest.of("1000/5/expected.bin", AssetType.BINARY).withExpectedSize(1000)).join();
+        assertArrayEquals(Arrays.copyOf(TestServer.bytes("expected.bin", 1005), 1000), d.readAll());
+        assertEquals(3, reg.evictBatch(List.of("1000/300/long.bin", "3000/0/third.bin", "1000/5/expected.bin")));
+        assertNoLive(w, "after evicting the loaded assets");
     }
 
     @Test

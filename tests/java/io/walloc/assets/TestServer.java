@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code status}: answers with status {@code size}</li>
  *   <li>{@code gated}: waits for {@link #open()} before answering like fixed</li>
  * </ul>
+ * Two raw servers misbehave below HTTP: {@link #shortBase()} sends bodies shorter than their
+ * {@code Content-Length}, {@link #longBase()} longer ones.
  */
 final class TestServer implements AutoCloseable {
     static {
@@ -48,6 +50,9 @@ final class TestServer implements AutoCloseable {
     final AtomicInteger maxInFlight = new AtomicInteger();
 
     private final java.net.ServerSocket raw;
+    private final java.net.ServerSocket longRaw;
+    /** Connections {@link #longBase()} accepted. */
+    final AtomicInteger longConnections = new AtomicInteger();
 
     TestServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 200);
@@ -56,6 +61,65 @@ final class TestServer implements AutoCloseable {
         server.start();
         raw = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         pool.execute(this::rawLoop);
+        longRaw = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        pool.execute(this::longLoop);
+    }
+
+    /**
+     * A raw keep-alive server whose bodies are longer than their {@code Content-Length}. Paths are
+     * {@code /<size>/<surplus>/<name>}: the body is {@code bytes(name, size + surplus)}, the
+     * response declares {@code Content-Length: <size>}. The first {@code size} bytes follow the
+     * headers; the {@code surplus} bytes go out on the same connection right before the next
+     * response (so a client that reuses the connection finds them where that response's status
+     * line should be), or never when no other request comes. The bytes on the wire are those of a
+     * server that sends the whole longer body; only their timing is fixed, so that what the
+     * client does with them is always the same.
+     */
+    URI longBase() {
+        return URI.create("http://127.0.0.1:" + longRaw.getLocalPort() + "/");
+    }
+
+    private void longLoop() {
+        while (!longRaw.isClosed()) {
+            java.net.Socket s;
+            try {
+                s = longRaw.accept();
+            } catch (IOException e) {
+                return;
+            }
+            longConnections.incrementAndGet();
+            pool.execute(() -> serveLong(s));
+        }
+    }
+
+    private static void serveLong(java.net.Socket s) {
+        try (s) {
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            OutputStream out = s.getOutputStream();
+            byte[] pending = new byte[0];
+            String line;
+            while ((line = in.readLine()) != null) {
+                String l;
+                while ((l = in.readLine()) != null && !l.isEmpty()) {
+                    // skip headers
+                }
+                String[] parts = line.split(" ")[1].split("/", 4);
+                int size = Integer.parseInt(parts[1]);
+                int surplus = Integer.parseInt(parts[2]);
+                byte[] body = bytes(parts[3], size + surplus);
+                java.io.ByteArrayOutputStream msg = new java.io.ByteArrayOutputStream();
+                msg.write(pending);
+                msg.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-test\r\nContent-Length: " + size + "\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                msg.write(body, 0, size);
+                out.write(msg.toByteArray());
+                out.flush();
+                pending = java.util.Arrays.copyOfRange(body, size, size + surplus);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the client closed the connection
+        }
     }
 
     /**
@@ -204,6 +268,7 @@ final class TestServer implements AutoCloseable {
         server.stop(0);
         try {
             raw.close();
+            longRaw.close();
         } catch (IOException ignored) {
             // closing anyway
         }
