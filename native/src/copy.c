@@ -10,10 +10,9 @@
  * hand-written, and marked so the compiler cannot turn it back into a memcpy call
  * (WALLOC_COPY_NO_LIBCALL). Never `rep movsb`.
  *
- * Native: walloc_memcpy / walloc_memmove copy up to 64 bytes inline (overlapping scalar and
- * 16-byte moves, no indirect branch); larger copies jump through a pointer, set once from
- * cpuid, to a complete implementation: AVX2 (copy_avx2.c, compiled with -mavx2) or SSE2
- * (here). The SSE2 one:
+ * Native: walloc_memcpy / walloc_memmove are bound once, from cpuid, to a complete
+ * implementation (see "Run-time choice" below): AVX2 (copy_avx2.c, compiled with -mavx2), its
+ * AVX-512 variant, or SSE2 (here). The SSE2 one:
  *   0..16 bytes     two overlapping scalar moves of 1/2/4/8 bytes, no loop
  *   17..128 bytes   two, four or eight overlapping 16-byte moves, all loads before all stores
  *   129.. bytes     4x-unrolled 16-byte loop: unaligned loads, aligned stores after a head
@@ -190,11 +189,6 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n
     return dst;
 }
 
-int walloc_copy_force_isa(int isa)
-{
-    return isa == WALLOC_COPY_ISA_AUTO;
-}
-
 int walloc_copy_active_isa(void)
 {
     return WALLOC_COPY_ISA_AUTO;
@@ -326,8 +320,8 @@ static WALLOC_COPY_NO_LIBCALL void *sse2_bwd(void *dst, const void *src, size_t 
     return dst;
 }
 
-/* n > 64 (what walloc_memcpy / walloc_memmove jump here with). */
-WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2_large(void *dst, const void *src, size_t n)
+/* n > 64. */
+static WALLOC_COPY_NO_LIBCALL void *sse2_copy_large(void *dst, const void *src, size_t n)
 {
     if (n > 128)
         return sse2_fwd(dst, src, n);
@@ -335,7 +329,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2_large(void *dst, const void *src
     return dst;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2_large(void *dst, const void *src, size_t n)
+static WALLOC_COPY_NO_LIBCALL void *sse2_move_large(void *dst, const void *src, size_t n)
 {
     if (n > 128) {
         if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
@@ -350,7 +344,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2_large(void *dst, const void *sr
 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2(void *dst, const void *src, size_t n)
 {
     if (n > 64)
-        return walloc_memcpy_sse2_large(dst, src, n);
+        return sse2_copy_large(dst, src, n);
     copy_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
@@ -358,12 +352,18 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_sse2(void *dst, const void *src, size
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_sse2(void *dst, const void *src, size_t n)
 {
     if (n > 64)
-        return walloc_memmove_sse2_large(dst, src, n);
+        return sse2_move_large(dst, src, n);
     copy_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
 
-/* ---- Run-time choice ---- */
+/* ---- Run-time choice ----
+ * walloc_memcpy and walloc_memmove are GNU indirect functions where the toolchain has them
+ * (Linux with glibc): the loader asks choose_copy / choose_move once which complete
+ * implementation to bind, so a call lands straight in it, as a call to glibc's memcpy does.
+ * A previous version copied up to 64 bytes inline and jumped through a pointer above; that
+ * second dispatch cost about a cycle, enough to lose to glibc at 64 and 100 bytes.
+ * Elsewhere the functions forward through the same choice, made on first use. */
 
 typedef void *(*walloc_copy_fn)(void *, const void *, size_t);
 
@@ -373,121 +373,68 @@ typedef struct walloc_copy_impl {
     int isa;
 } walloc_copy_impl;
 
-/* The pointers hold the *_large entries: walloc_memcpy has already handled n <= 64. */
-static const walloc_copy_impl impl_sse2 = {walloc_memcpy_sse2_large, walloc_memmove_sse2_large,
+static const walloc_copy_impl impl_sse2 = {walloc_memcpy_sse2, walloc_memmove_sse2,
                                            WALLOC_COPY_ISA_SSE2};
-static const walloc_copy_impl impl_avx2 = {walloc_memcpy_avx2_large, walloc_memmove_avx2_large,
+static const walloc_copy_impl impl_avx2 = {walloc_memcpy_avx2, walloc_memmove_avx2,
                                            WALLOC_COPY_ISA_AVX2};
-static const walloc_copy_impl impl_avx512 = {walloc_memcpy_avx512_large,
-                                             walloc_memmove_avx512_large, WALLOC_COPY_ISA_AVX512};
+static const walloc_copy_impl impl_avx512 = {walloc_memcpy_avx512, walloc_memmove_avx512,
+                                             WALLOC_COPY_ISA_AVX512};
 
-/* libgcc's checks include the OS support bits (XGETBV), not just the cpuid flags. Safe to call
- * before constructors have run. */
-static int cpu_has_avx2(void)
+/* Runs inside ifunc resolvers, before sanitizer runtimes exist: no instrumentation. libgcc's
+ * checks include the OS support bits (XGETBV), not just the cpuid flags; __builtin_cpu_init
+ * must come first in a resolver. 64-byte moves only on AMD (Zen 4 and later run them at full
+ * speed; several Intel generations lower their clock for 512-bit instructions). */
+#define WALLOC_NO_INSTRUMENT __attribute__((no_sanitize("address", "thread", "undefined")))
+
+static WALLOC_NO_INSTRUMENT const walloc_copy_impl *best_impl(void)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
-}
-
-static int cpu_has_avx512(void)
-{
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") ? 1 : 0;
-}
-
-/* The automatic choice. 64-byte moves only on AMD (Zen 4 and later run them at full speed;
- * several Intel generations lower their clock for 512-bit instructions). */
-static const walloc_copy_impl *best_impl(void)
-{
-    if (cpu_has_avx512() && __builtin_cpu_is("amd"))
+    if (!__builtin_cpu_supports("avx2"))
+        return &impl_sse2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_is("amd"))
         return &impl_avx512;
-    if (cpu_has_avx2())
-        return &impl_avx2;
-    return &impl_sse2;
-}
-
-static void *resolve_copy(void *dst, const void *src, size_t n);
-static void *resolve_move(void *dst, const void *src, size_t n);
-
-/* The implementations in use. They start as resolvers that choose on the first call (so a copy
- * made before constructors run still works) and then forward. Relaxed is enough: every value
- * ever stored is a complete, correct function, and racing resolvers store the same one. */
-static _Atomic(walloc_copy_fn) active_copy = resolve_copy;
-static _Atomic(walloc_copy_fn) active_move = resolve_move;
-static _Atomic(int) active_isa; /* 0 until resolved */
-
-static void use_impl(const walloc_copy_impl *impl)
-{
-    atomic_store_explicit(&active_copy, impl->copy, memory_order_relaxed);
-    atomic_store_explicit(&active_move, impl->move, memory_order_relaxed);
-    atomic_store_explicit(&active_isa, impl->isa, memory_order_relaxed);
-}
-
-static __attribute__((noinline, cold)) const walloc_copy_impl *resolve_impl(void)
-{
-    const walloc_copy_impl *impl = best_impl();
-    use_impl(impl);
-    return impl;
-}
-
-static __attribute__((cold)) void *resolve_copy(void *dst, const void *src, size_t n)
-{
-    return resolve_impl()->copy(dst, src, n);
-}
-
-static __attribute__((cold)) void *resolve_move(void *dst, const void *src, size_t n)
-{
-    return resolve_impl()->move(dst, src, n);
-}
-
-int walloc_copy_force_isa(int isa)
-{
-    switch (isa) {
-    case WALLOC_COPY_ISA_AUTO:
-        resolve_impl();
-        return 1;
-    case WALLOC_COPY_ISA_SSE2:
-        use_impl(&impl_sse2);
-        return 1;
-    case WALLOC_COPY_ISA_AVX2:
-        if (!cpu_has_avx2())
-            return 0;
-        use_impl(&impl_avx2);
-        return 1;
-    case WALLOC_COPY_ISA_AVX512:
-        if (!cpu_has_avx512())
-            return 0;
-        use_impl(&impl_avx512);
-        return 1;
-    default:
-        return 0;
-    }
+    return &impl_avx2;
 }
 
 int walloc_copy_active_isa(void)
 {
-    int isa = atomic_load_explicit(&active_isa, memory_order_relaxed);
-    return isa ? isa : resolve_impl()->isa;
+    return best_impl()->isa;
 }
 
-/* Up to 64 bytes inline: no indirect branch at all (glibc pays one, through the PLT). Larger:
- * one load and an indirect jump (a tail call) into the chosen implementation. */
-WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
+#if defined(__linux__) && defined(__GLIBC__) && !defined(WALLOC_COPY_NO_IFUNC)
+static WALLOC_NO_INSTRUMENT walloc_copy_fn choose_copy(void)
 {
-    if (n <= 64) {
-        copy_upto64((char *)dst, (const char *)src, n);
-        return dst;
-    }
-    return atomic_load_explicit(&active_copy, memory_order_relaxed)(dst, src, n);
+    return best_impl()->copy;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
+static WALLOC_NO_INSTRUMENT walloc_copy_fn choose_move(void)
 {
-    if (n <= 64) {
-        copy_upto64((char *)dst, (const char *)src, n);
-        return dst;
-    }
-    return atomic_load_explicit(&active_move, memory_order_relaxed)(dst, src, n);
+    return best_impl()->move;
 }
+
+void *walloc_memcpy(void *dst, const void *src, size_t n) __attribute__((ifunc("choose_copy")));
+void *walloc_memmove(void *dst, const void *src, size_t n) __attribute__((ifunc("choose_move")));
+#else
+/* Relaxed is enough: every value ever stored is the same complete, correct implementation. */
+static _Atomic(const walloc_copy_impl *) chosen;
+
+static const walloc_copy_impl *chosen_impl(void)
+{
+    const walloc_copy_impl *impl = atomic_load_explicit(&chosen, memory_order_relaxed);
+    if (impl == NULL)
+        atomic_store_explicit(&chosen, impl = best_impl(), memory_order_relaxed);
+    return impl;
+}
+
+void *walloc_memcpy(void *dst, const void *src, size_t n)
+{
+    return chosen_impl()->copy(dst, src, n);
+}
+
+void *walloc_memmove(void *dst, const void *src, size_t n)
+{
+    return chosen_impl()->move(dst, src, n);
+}
+#endif
 
 #endif /* native */

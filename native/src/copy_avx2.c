@@ -190,8 +190,8 @@ avx2_65to256(char *d, const char *s, size_t n)
     }
 }
 
-/* n > 64 (what walloc_memcpy / walloc_memmove jump here with). */
-WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx2_large(void *dst, const void *src, size_t n)
+/* n > 64. */
+static WALLOC_COPY_NO_LIBCALL void *avx2_copy_large(void *dst, const void *src, size_t n)
 {
     if (n > 256)
         return avx2_fwd(dst, src, n);
@@ -199,7 +199,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx2_large(void *dst, const void *src
     return dst;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx2_large(void *dst, const void *src, size_t n)
+static WALLOC_COPY_NO_LIBCALL void *avx2_move_large(void *dst, const void *src, size_t n)
 {
     if (n > 256) {
         if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
@@ -214,7 +214,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx2_large(void *dst, const void *sr
 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx2(void *dst, const void *src, size_t n)
 {
     if (n > 64)
-        return walloc_memcpy_avx2_large(dst, src, n);
+        return avx2_copy_large(dst, src, n);
     avx2_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
@@ -222,7 +222,7 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx2(void *dst, const void *src, size
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx2(void *dst, const void *src, size_t n)
 {
     if (n > 64)
-        return walloc_memmove_avx2_large(dst, src, n);
+        return avx2_move_large(dst, src, n);
     avx2_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
@@ -253,8 +253,8 @@ avx512_65to256(char *d, const char *s, size_t n)
 }
 
 /* n > 64. */
-WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx512_large(void *dst, const void *src,
-                                                                      size_t n)
+static WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *avx512_copy_large(void *dst, const void *src,
+                                                                 size_t n)
 {
     if (n > 256)
         return avx2_fwd(dst, src, n);
@@ -262,8 +262,8 @@ WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx512_large(void *dst,
     return dst;
 }
 
-WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx512_large(void *dst, const void *src,
-                                                                       size_t n)
+static WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *avx512_move_large(void *dst, const void *src,
+                                                                 size_t n)
 {
     if (n > 256) {
         if ((uintptr_t)dst - (uintptr_t)src >= n) /* dst below src, or disjoint */
@@ -279,7 +279,7 @@ WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx512(void *dst, const
                                                                 size_t n)
 {
     if (n > 64)
-        return walloc_memcpy_avx512_large(dst, src, n);
+        return avx512_copy_large(dst, src, n);
     avx2_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
@@ -288,7 +288,7 @@ WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx512(void *dst, cons
                                                                  size_t n)
 {
     if (n > 64)
-        return walloc_memmove_avx512_large(dst, src, n);
+        return avx512_move_large(dst, src, n);
     avx2_upto64((char *)dst, (const char *)src, n);
     return dst;
 }

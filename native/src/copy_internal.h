@@ -1,9 +1,8 @@
 /*
  * copy_internal.h - the pieces behind walloc_memcpy / walloc_memmove (copy.c, copy_avx2.c).
  *
- * Native: walloc_memcpy and walloc_memmove copy up to 64 bytes inline and otherwise make one
- * indirect jump (like glibc's ifunc'ed memcpy through the PLT) to the *_large entry of an
- * implementation chosen once with cpuid:
+ * Native: walloc_memcpy and walloc_memmove are bound (GNU ifunc, like glibc's memcpy) to one
+ * complete implementation chosen once with cpuid:
  *
  *   walloc_memcpy_sse2 / walloc_memmove_sse2      copy.c, x86-64 baseline, 16-byte moves
  *   walloc_memcpy_avx2 / walloc_memmove_avx2      copy_avx2.c (-mavx2), 32-byte moves and loop
@@ -49,7 +48,7 @@ extern "C" {
 #define WALLOC_COPY_PREFETCH_MIN ((size_t)4096)
 #endif
 
-/* Instruction sets for walloc_copy_force_isa. */
+/* Instruction sets of the copy kernels. */
 enum {
     WALLOC_COPY_ISA_AUTO = 0, /* what cpuid says: AVX2 when available, else SSE2 */
     WALLOC_COPY_ISA_SSE2 = 1,
@@ -79,15 +78,6 @@ void *walloc_memmove_avx2(void *dst, const void *src, size_t n);
 void *walloc_memcpy_avx512(void *dst, const void *src, size_t n);
 void *walloc_memmove_avx512(void *dst, const void *src, size_t n);
 
-/* The same for n > 64 only: what walloc_memcpy / walloc_memmove jump to after handling small
- * sizes inline (saves a size test on the way in). */
-void *walloc_memcpy_sse2_large(void *dst, const void *src, size_t n);
-void *walloc_memmove_sse2_large(void *dst, const void *src, size_t n);
-void *walloc_memcpy_avx2_large(void *dst, const void *src, size_t n);
-void *walloc_memmove_avx2_large(void *dst, const void *src, size_t n);
-void *walloc_memcpy_avx512_large(void *dst, const void *src, size_t n);
-void *walloc_memmove_avx512_large(void *dst, const void *src, size_t n);
-
 /* 1 when the ranges [dst, dst+n) and [src, src+n) do not overlap. */
 static inline int walloc_copy_disjoint(const void *dst, const void *src, size_t n)
 {
@@ -96,14 +86,9 @@ static inline int walloc_copy_disjoint(const void *dst, const void *src, size_t 
 }
 #endif
 
-/* Makes walloc_memcpy / walloc_memmove use the given instruction set from now on (tests,
- * benchmarks). Returns 1 on success, 0 when the CPU cannot run it or isa is unknown (nothing
- * changes). WebAssembly: only WALLOC_COPY_ISA_AUTO succeeds. Threads copying at the same
- * moment see either choice; both are correct. */
-int walloc_copy_force_isa(int isa);
-
-/* The instruction set walloc_memcpy uses now (WALLOC_COPY_ISA_SSE2 or _AVX2, resolving it if no
- * copy happened yet; WALLOC_COPY_ISA_AUTO in WebAssembly). */
+/* The instruction set walloc_memcpy / walloc_memmove are bound to (WALLOC_COPY_ISA_SSE2,
+ * _AVX2 or _AVX512; WALLOC_COPY_ISA_AUTO in WebAssembly). Tests reach the other kernels
+ * through the per-ISA functions above. */
 int walloc_copy_active_isa(void);
 
 #if defined(WALLOC_COPY_IMPLEMENTATION)
