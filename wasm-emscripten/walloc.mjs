@@ -545,7 +545,7 @@ export class Walloc {
   resetTier(tier) {
     this.#live();
     const t = checkTier('resetTier', tier);
-    const st = this.#x.wjs_reset_tier(this.#w, t);
+    const st = this.#x.walloc_reset_tier(this.#w, t);
     if (st !== 0) throw statusError('resetTier', st);
     this.#forgetTier(t);
   }
@@ -576,7 +576,11 @@ export class Walloc {
     const t = checkTier('tierStats', tier);
     const st = this.#x.wjs_tier_stats(this.#w, t);
     if (st !== 0) throw statusError('tierStats', st);
-    const f = new Float64Array(this.#heap().buffer, this.#x.wjs_stats_buffer() >>> 0, 14);
+    // walloc_stats in place: 12 uint64 (low, high uint32 halves), then alignment, max_class_size.
+    const u = new Uint32Array(this.#heap().buffer, this.#x.wjs_stats_buffer() >>> 0, 26);
+    const f = [];
+    for (let i = 0; i < 12; i++) f.push(u[2 * i] + u[2 * i + 1] * 4294967296);
+    f.push(u[24], u[25]);
     return {
       tier: t, name: TIER_NAMES[t],
       capacity: f[0], committed: f[1], bumpHead: f[2], used: f[2], peak: f[3], highWater: f[3],
@@ -998,7 +1002,7 @@ export class Walloc {
   destroy() {
     if (this.#w === 0) return;
     for (const e of this.#inflight.values()) e.ctrl.abort(new Error('instance destroyed'));
-    this.#x.wjs_destroy(this.#w);
+    this.#x.walloc_destroy(this.#w);
     this.#w = 0;
     this.#blocks.clear();
     this.#registry.clear();

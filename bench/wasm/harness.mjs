@@ -84,7 +84,7 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
   const x = wa.exports, wp = wa.instanceAddress;
   let sink = 0;
   const rows = [
-    ['empty JS→wasm call', (n) => { for (let i = 0; i < n; i++) sink += x.wjs_tier_alignment(2); }, 1],
+    ['empty JS→wasm call', (n) => { for (let i = 0; i < n; i++) sink += x.walloc_tier_alignment(2); }, 1],
     ['Walloc allocate+free (façade, checked in JS)', (n) => { for (let i = 0; i < n; i++) { const h = wa.allocate(32); wa.free(h); } }, 2],
     ['Walloc wjs_alloc+wjs_free (raw exports)', (n) => { for (let i = 0; i < n; i++) { const h = x.wjs_alloc(wp, 32, 2); x.wjs_free(wp, h, 32); } }, 2],
     ['dlmalloc malloc+free (exports)', (n) => { for (let i = 0; i < n; i++) dl.pb_free(dl.pb_malloc(32)); }, 2],

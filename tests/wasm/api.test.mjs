@@ -340,6 +340,70 @@ describe('tiers', () => {
     assert.equal(w.tierStats('top').totalFrees, 1);
     w.destroy();
   });
+
+  test('tierStats reads every walloc_stats field as the C API returns it', async () => {
+    // walloc.mjs reads the C struct in place (uint64 as two uint32 halves): a wrong offset or
+    // order shows up as a mismatch with the BigInt fields of walloc_tier_stats.
+    const w = await Walloc.create({ capacity: 8 * MiB, ratios: [0.5, 0.25, 0.25] });
+    const x = w.exports;
+    for (let i = 0; i < 5; i++) w.allocate(1000 + i, 'top');
+    w.free(w.allocate(40, 'bottom'));
+    w.allocate(100000, 'middle');
+    assert.equal(w.allocate(3 * MiB, 'middle'), Walloc.NULL);
+    w.resetTier('bottom');
+    w.allocate(24, 'bottom');
+    for (const t of [0, 1, 2]) {
+      const out = x.wjs_scratch(104) >>> 0;
+      assert.equal(x.walloc_tier_stats(w.instanceAddress, t, out), 0);
+      const dv = new DataView(w.memory.buffer, out, 104);
+      const c = [];
+      for (let i = 0; i < 12; i++) c.push(Number(dv.getBigUint64(8 * i, true)));
+      c.push(dv.getUint32(96, true), dv.getUint32(100, true));
+      const s = w.tierStats(t);
+      assert.deepEqual([s.capacity, s.committed, s.bumpHead, s.peak, s.liveBytes, s.liveBlocks,
+        s.freeBytes, s.wastedBytes, s.totalAllocs, s.totalFrees, s.failedAllocs, s.resets,
+        s.alignment, s.maxClassSize], c, `tier ${t}`);
+    }
+    const [top, middle, bottom] = [0, 1, 2].map((t) => w.tierStats(t));
+    assert.equal(top.totalAllocs, 5);
+    assert.equal(middle.failedAllocs, 1);
+    assert.equal(bottom.resets, 1);
+    assert.equal(bottom.totalFrees, 1);
+    assert.equal(bottom.maxClassSize > bottom.alignment, true);
+    w.destroy();
+  });
+});
+
+describe('core checks behind the facade', () => {
+  // walloc.mjs never passes the core a handle it did not hand out; the raw exports can. The
+  // core's free fast path must still refuse blocks its tier has not handed out (unchecked mode),
+  // or the next allocation would hand the same memory out twice.
+  test('free of a block past the bump head or in a segment after a reset is refused', async () => {
+    // 1 MiB in quarters: the bottom tier's per-thread chunk is 16 KiB, so its first 64 KiB
+    // segment is handed out only up to 16 KiB.
+    const w = await Walloc.create({ capacity: MiB, ratios: [0.25, 0.25, 0.25] });
+    const x = w.exports, wp = w.instanceAddress;
+    const first = x.wjs_alloc(wp, 32, 2) >>> 0;
+    assert.equal(first % 65536, 0, 'the first block opens the tier\'s first segment');
+    x.wjs_free(wp, x.wjs_alloc(wp, 32, 2) >>> 0, 32); // the bin exists: frees take the fast path
+    const beyond = first + 32768;
+    assert.equal(x.wjs_free(wp, beyond, 32), Status.OUT_OF_BOUNDS);
+    for (let i = 0; i < 64; i++) assert.notEqual(x.wjs_alloc(wp, 32, 2) >>> 0, beyond);
+
+    // Fill past the first segment, reset (the tier goes back to segment 0), allocate once (the
+    // cache is current again), then free a block of segment 1: refused.
+    const later = [];
+    for (let i = 0; i < 40; i++) later.push(x.wjs_alloc(wp, 4096, 2) >>> 0);
+    assert.equal(x.wjs_free(wp, later.pop(), 4096), Status.OK);
+    const inSeg1 = later.find((h) => h !== Walloc.NULL && h - first >= 65536);
+    assert.ok(inSeg1 !== undefined, 'a block in a later segment');
+    x.walloc_reset_tier(wp, 2);
+    assert.notEqual(x.wjs_alloc(wp, 4096, 2) >>> 0, Walloc.NULL);
+    assert.equal(x.wjs_free(wp, inSeg1, 4096), Status.OUT_OF_BOUNDS);
+    const next = x.wjs_alloc(wp, 4096, 2) >>> 0; // had the free been taken, the bin's top
+    assert.ok(next - first < 65536, `next block ${next} comes from segment 0 again`);
+    w.destroy();
+  });
 });
 
 describe('memory growth', () => {

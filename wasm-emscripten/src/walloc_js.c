@@ -4,12 +4,14 @@
  * wasm32 turns uint64_t parameters and results into BigInts in JavaScript. These wrappers take
  * and return 32-bit values and doubles instead: handles are uint32 (WALLOC_NULL becomes
  * 0xFFFFFFFF), sizes are uint32 (linear memory is at most 4 GiB), the capacity is a double.
- * Structures the JS side needs (statistics, batch arrays) live in a scratch area that this file
- * owns and grows on demand.
+ * Batch arrays live in a scratch area that this file owns and grows on demand; statistics in a
+ * walloc_stats the JS side reads directly. Calls whose C signature is already 32-bit (destroy,
+ * reset, tier alignment, status strings, walloc_memcpy/memmove) use the C API's own exports.
  *
  * Not part of native/src: only the WebAssembly build links it.
  */
 #include <emscripten.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,8 +20,6 @@
 uint64_t platform_grow(size_t bytes);
 void platform_release(void *addr, size_t bytes);
 void platform_wasm_set_max_bytes(uint64_t bytes);
-uint64_t platform_wasm_max_bytes(void);
-uint32_t platform_wasm_grow_calls(void);
 
 #define JS_NULL 0xFFFFFFFFu
 
@@ -70,15 +70,9 @@ EMSCRIPTEN_KEEPALIVE uint32_t wjs_create(double capacity, double r0, double r1, 
     return (uint32_t)(uintptr_t)walloc_create(&c);
 }
 
-EMSCRIPTEN_KEEPALIVE void wjs_destroy(uint32_t w) { walloc_destroy((walloc *)(uintptr_t)w); }
-
 EMSCRIPTEN_KEEPALIVE void wjs_set_max_bytes(double bytes) {
     platform_wasm_set_max_bytes(bytes <= 0 ? 0 : (uint64_t)bytes);
 }
-
-EMSCRIPTEN_KEEPALIVE double wjs_max_bytes(void) { return (double)platform_wasm_max_bytes(); }
-
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_grow_calls(void) { return platform_wasm_grow_calls(); }
 
 /* ---------------------------------------------------------------- blocks ------------------- */
 
@@ -105,50 +99,24 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_alloc_batch(uint32_t w, uint32_t sizes_at, uint
     return (int32_t)st;
 }
 
-EMSCRIPTEN_KEEPALIVE int32_t wjs_reset_tier(uint32_t w, int32_t tier) {
-    return (int32_t)walloc_reset_tier((walloc *)(uintptr_t)w, (walloc_tier)tier);
-}
-
 EMSCRIPTEN_KEEPALIVE int32_t wjs_compact_tier(uint32_t w, int32_t tier, double keep) {
     return (int32_t)walloc_compact_tier((walloc *)(uintptr_t)w, (walloc_tier)tier,
                                         keep <= 0 ? 0 : (uint64_t)keep);
 }
 
-/* Statistics as doubles (exact below 2^53), in walloc_stats field order. */
-static double g_stats[14];
+/* The last wjs_tier_stats result, read by the JS side in place: 12 uint64 fields (as two
+ * uint32 each, low first) then alignment and max_class_size (uint32). */
+static walloc_stats g_stats;
+_Static_assert(offsetof(walloc_stats, alignment) == 96 && offsetof(walloc_stats, max_class_size) == 100,
+               "walloc.mjs tierStats reads walloc_stats at these offsets");
 
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_stats_buffer(void) { return (uint32_t)(uintptr_t)g_stats; }
+EMSCRIPTEN_KEEPALIVE uint32_t wjs_stats_buffer(void) { return (uint32_t)(uintptr_t)&g_stats; }
 
 EMSCRIPTEN_KEEPALIVE int32_t wjs_tier_stats(uint32_t w, int32_t tier) {
-    walloc_stats s;
-    walloc_status st = walloc_tier_stats((const walloc *)(uintptr_t)w, (walloc_tier)tier, &s);
-    if (st != WALLOC_OK) return (int32_t)st;
-    g_stats[0] = (double)s.capacity;
-    g_stats[1] = (double)s.committed;
-    g_stats[2] = (double)s.bump_head;
-    g_stats[3] = (double)s.peak;
-    g_stats[4] = (double)s.live_bytes;
-    g_stats[5] = (double)s.live_blocks;
-    g_stats[6] = (double)s.free_bytes;
-    g_stats[7] = (double)s.wasted_bytes;
-    g_stats[8] = (double)s.total_allocs;
-    g_stats[9] = (double)s.total_frees;
-    g_stats[10] = (double)s.failed_allocs;
-    g_stats[11] = (double)s.resets;
-    g_stats[12] = (double)s.alignment;
-    g_stats[13] = (double)s.max_class_size;
-    return 0;
+    return (int32_t)walloc_tier_stats((const walloc *)(uintptr_t)w, (walloc_tier)tier, &g_stats);
 }
 
 /* ---------------------------------------------------------------- access ------------------- */
-
-EMSCRIPTEN_KEEPALIVE int32_t wjs_write(uint32_t w, uint32_t dst, uint32_t src, uint32_t len) {
-    return (int32_t)walloc_write((walloc *)(uintptr_t)w, dst, (const void *)(uintptr_t)src, len);
-}
-
-EMSCRIPTEN_KEEPALIVE int32_t wjs_read(uint32_t w, uint32_t src, uint32_t dst, uint32_t len) {
-    return (int32_t)walloc_read((const walloc *)(uintptr_t)w, src, (void *)(uintptr_t)dst, len);
-}
 
 EMSCRIPTEN_KEEPALIVE int32_t wjs_copy(uint32_t w, uint32_t dst, uint32_t src, uint32_t len) {
     return (int32_t)walloc_copy((walloc *)(uintptr_t)w, dst, src, len);
@@ -183,21 +151,4 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_tier_of(uint32_t w, uint32_t handle) {
     walloc_tier t;
     walloc_status st = walloc_tier_of((const walloc *)(uintptr_t)w, handle, &t);
     return st == WALLOC_OK ? (int32_t)t : -(int32_t)st;
-}
-
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_tier_alignment(int32_t tier) {
-    return walloc_tier_alignment((walloc_tier)tier);
-}
-
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_status_str(int32_t status) {
-    return (uint32_t)(uintptr_t)walloc_status_str((walloc_status)status);
-}
-
-/* walloc_memcpy / walloc_memmove on raw addresses (benchmarks and tests). */
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_memcpy(uint32_t dst, uint32_t src, uint32_t n) {
-    return (uint32_t)(uintptr_t)walloc_memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
-}
-
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_memmove(uint32_t dst, uint32_t src, uint32_t n) {
-    return (uint32_t)(uintptr_t)walloc_memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
 }
