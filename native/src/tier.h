@@ -76,6 +76,19 @@ static inline bool tier_block_handed_out(const struct tier *t, uint64_t h, uint6
 #endif
 }
 
+#if !WALLOC_PLATFORM_RESERVES
+/* WebAssembly: tier_block_handed_out for an aligned h that the page map places in segment seg of
+ * t (the free fast path has read the map already; one lookup instead of two). Segments start on
+ * page boundaries, so h is at or above the segment's base. */
+static inline bool tier_seg_block_handed_out(const struct tier *t, unsigned seg, uint64_t h, uint64_t bsize)
+{
+    unsigned cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
+    uint64_t end = seg < cur ? t->segs[seg].base + t->segs[seg].size
+                             : atomic_load_explicit(&t->head, memory_order_relaxed);
+    return seg <= cur && h + bsize <= end; /* no overflow: h < 4 GiB, bsize <= small_max */
+}
+#endif
+
 /* Bytes handed out by the bump head, counted from the tier's start across segments. */
 uint64_t tier_used(const struct tier *t);
 

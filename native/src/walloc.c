@@ -16,6 +16,19 @@
 #include "thread_cache.h"
 #include "tier.h"
 
+/* WebAssembly: the module has a size budget, so everything in this file but the allocation and
+ * free fast paths (and instance_check_range, run by every checked copy) is compiled for size
+ * there (measured in wasm-emscripten/build.sh). Native builds are not affected. */
+#if defined(__wasm__)
+#define WASM_MINSIZE_BEGIN _Pragma("clang attribute push(__attribute__((minsize)), apply_to = function)")
+#define WASM_MINSIZE_END _Pragma("clang attribute pop")
+#else
+#define WASM_MINSIZE_BEGIN
+#define WASM_MINSIZE_END
+#endif
+
+WASM_MINSIZE_BEGIN
+
 #define MIN_CAPACITY (64u * 1024u)
 #if WALLOC_PLATFORM_RESERVES
 #define MAX_CAPACITY (UINT64_C(64) << 30)
@@ -274,6 +287,8 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
     return WALLOC_OK;
 }
 
+WASM_MINSIZE_END
+
 #if WALLOC_THREAD_CACHE
 /* The key under which this thread's slot 0 serves w without further checks (see tl_slots). */
 static inline uint64_t fast_key(const walloc *w)
@@ -326,7 +341,11 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
         uint64_t bsize = t->class_size[c];
         struct tc_bin *b = &walloc_tl.tc[0]->tiers[ti].bins[c];
         uint64_t pushes = tc_get(&b->pushes), n = pushes - tc_get(&b->pops);
+#if WALLOC_PLATFORM_RESERVES
         if (likely(n < b->cap && tier_block_handed_out(t, h, bsize))) {
+#else
+        if (likely(n < b->cap && tier_seg_block_handed_out(t, PAGE_OWNER_SEG(owner), h, bsize))) {
+#endif
             block_poison(handle_ptr(w, h), bsize);
             b->slots[n] = h;
             tc_set(&b->pushes, pushes + 1);
@@ -336,6 +355,8 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
 #endif
     return free_slow(w, h, size);
 }
+
+WASM_MINSIZE_BEGIN
 
 walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t *tiers,
                                  size_t count, walloc_handle *out)
@@ -483,6 +504,8 @@ walloc_status walloc_tier_of(const walloc *w, walloc_handle h, walloc_tier *out)
     *out = t->id;
     return WALLOC_OK;
 }
+
+WASM_MINSIZE_END
 
 walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n)
 {
