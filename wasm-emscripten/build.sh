@@ -45,14 +45,39 @@ exports=(_walloc_create _walloc_destroy _walloc_config_validate _walloc_alloc _w
          _walloc_memmove _walloc_status_str _walloc_tier_alignment)
 exports_csv=$(IFS=,; echo "${exports[*]}")
 
-# Hot files (allocation, free, freelists, copy) are compiled with -O3, the rest (tiers' slow paths,
-# range checks, checked mode, large blocks, statuses, platform, the JS shim) with -Os. Measured
-# on this core: -O3 everywhere 18.6 KB, this mix 14.1 KB at the same or better speed per JS call
-# (alloc+free, large alloc+free, checked copy), -Oz everywhere 11.8 KB but 3x slower.
-hot_re='/(walloc|freelist|copy)\.c$'
+# Optimisation levels, per file (bench/wasm/build.sh reads the o3_re/os_re/link_opt lines):
+#   walloc.c  -O3 for the allocation and free fast paths; the rest of that file (create, slow
+#             paths, reset/compact, statistics) is compiled for size by a wasm-only `minsize`
+#             pragma in walloc.c. walloc.c at -Os instead: the fast paths call their helpers
+#             (tier_class_of, tier_block_ok) and a pair costs 15.7 ns instead of 10.9.
+#   copy.c, freelist.c  -Os: same speed as -O3 (walloc_memcpy 6 B-4 KiB; the 256-live window).
+#   the rest  -Oz: tiers' growth, large blocks, checked mode, thread-cache slow paths, platform,
+#             the JS shim.
+# Linked with wasm-opt -O3, without its "flexible" inlining of small functions into all their
+# callers (-fimfs=0, 272 bytes); the SIMD build also uses the saturating float->int conversions
+# (every engine with SIMD128 has them; 164 bytes). Measured 2026-11-24 18:05 UTC, load average
+# 7.6-8.1 (other jobs on both cores), minima of 2 ms bursts over 10 s, modules interleaved;
+# pairs = 32 B alloc+free inside wasm from a C loop (bench_walloc.c), Node 20 / Chromium 156;
+# JS = a wjs_alloc+wjs_free pair from a JavaScript loop (Node):
+#                                                           bytes  gzip  pairs Node/Chromium  JS
+#   before (older core; -O3 walloc/freelist/copy.c, -Os)    19610  9058  10.8 / 10.0 ns   14.8 ns
+#   this core, those flags                                  17234  8249   9.8 /  9.2      13.6
+#   walloc.c -O3, copy/freelist.c -Os, rest -Oz             16263  8039   9.8 /  9.4      13.7
+#   + nontrapping float->int, -fimfs=0: shipped             15827  8012   9.8 /  9.4      13.7
+#   same, linked with wasm-opt -Oz instead of -O3           15741  8005   9.8 /  9.8      14.7
+#   -Oz everywhere                                          15248  7810  21.2 / 10.1      27.3
+# ("this core": one page-map lookup in the free fast path, span lists in platform_wasm.c, no
+# unused shim exports, the minsize pragma.) Chromium's V8 inlines the small helpers that -Oz
+# leaves out of line, Node 20's does not.
+o3_re='/walloc\.c$'
+os_re='/(copy|freelist)\.c$'
+link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0)
+level_of() { # source file -> -O level
+  if [[ $1 =~ $o3_re ]]; then echo -O3; elif [[ $1 =~ $os_re ]]; then echo -Os; else echo -Oz; fi
+}
 cflags=(-std=c11 -DNDEBUG -Wall -Wno-unused-command-line-argument
         -I"$root/native/include" -I"$root/native/src")
-ldflags=(-O3 --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB
+ldflags=("${link_opt[@]}" --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB
          -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY="$max_memory" -sMALLOC=none
          -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1)
 
@@ -65,13 +90,12 @@ build() { # name, extra compile flags...
   local objs=() i=0
   for src in "${srcs[@]}"; do
     local o="$obj/$i-$(basename "${src%.c}").o"; i=$((i + 1))
-    if [[ $src =~ $hot_re ]]; then level=-O3; else level=-Os; fi
-    "$EMCC" "$level" "${cflags[@]}" "$@" -c "$src" -o "$o"
+    "$EMCC" "$(level_of "$src")" "${cflags[@]}" "$@" -c "$src" -o "$o"
     objs+=("$o")
   done
   "$EMCC" "${ldflags[@]}" "$@" "${objs[@]}" -o "$out/$name.wasm"
   rm -rf "$obj"
   echo "build.sh: $out/$name.wasm $(stat -c %s "$out/$name.wasm") bytes"
 }
-build walloc -msimd128 -mbulk-memory
+build walloc -msimd128 -mbulk-memory -mnontrapping-fptoint
 build walloc-nosimd -mbulk-memory

@@ -16,19 +16,23 @@ for s in "${core[@]}"; do
 done
 srcs+=("$root/native/src/copy.c")
 inc=(-I"$root/native/include" -I"$root/native/src")
-# Same per-file optimisation levels as the shipped walloc.wasm (wasm-emscripten/build.sh).
-eval "$(grep '^hot_re=' "$root/wasm-emscripten/build.sh")"
+# Same per-file optimisation levels and link optimisation as the shipped walloc.wasm
+# (wasm-emscripten/build.sh); the benchmark loops themselves are -O3.
+eval "$(grep -E '^(o3_re|os_re|link_opt)=' "$root/wasm-emscripten/build.sh")"
+level_of() {
+  if [[ $1 =~ $o3_re || $1 == "$here/bench_walloc.c" ]]; then echo -O3; elif [[ $1 =~ $os_re ]]; then echo -Os; else echo -Oz; fi
+}
 common=(-std=c11 -DNDEBUG -msimd128 -mbulk-memory -Wno-unused-command-line-argument)
-link=(-O3 -msimd128 -mbulk-memory --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=2MB
+link=(-msimd128 -mbulk-memory --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=2MB
       -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY=4GB)
 walloc_module() { # output, extra flags...
   local o=$1; shift
   local tmp; tmp=$(mktemp -d); local objs=() i=0
   for src in "${srcs[@]}" "$here/bench_walloc.c"; do
-    if [[ $src =~ $hot_re || $src == "$here/bench_walloc.c" ]]; then level=-O3; else level=-Os; fi
-    emcc "$level" "${common[@]}" "${inc[@]}" "$@" -c "$src" -o "$tmp/$i.o"; objs+=("$tmp/$i.o"); i=$((i + 1))
+    emcc "$(level_of "$src")" "${common[@]}" -mnontrapping-fptoint "${inc[@]}" "$@" -c "$src" -o "$tmp/$i.o"
+    objs+=("$tmp/$i.o"); i=$((i + 1))
   done
-  emcc "${link[@]}" -sMALLOC=none "${objs[@]}" -o "$o"
+  emcc "${link_opt[@]}" "${link[@]}" -mnontrapping-fptoint -sMALLOC=none "${objs[@]}" -o "$o"
   rm -rf "$tmp"
 }
 walloc_module "$out/walloc-bench.wasm"
