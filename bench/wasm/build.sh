@@ -3,6 +3,7 @@
 #   walloc-bench.wasm           Walloc core + bench_walloc.c (copy threshold as in copy.c)
 #   walloc-bench-t<N>.wasm      the same with WALLOC_WASM_MEMORY_COPY_MIN=N (threshold sweep)
 #   peer-dlmalloc.wasm / peer-emmalloc.wasm   bench_peer.c over Emscripten's allocators
+#   call-floor.wasm             bench_floor.c: two calls with a minimal bin pop/push (no inlining)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -42,4 +43,9 @@ done
 for m in dlmalloc emmalloc; do
   emcc -O3 "${common[@]}" "${link[@]}" -sMALLOC=$m "$here/bench_peer.c" -o "$out/peer-$m.wasm"
 done
+# Compiled -O3, linked -O1: wasm-opt would otherwise inline the two small functions.
+tmp=$(mktemp -d)
+emcc -O3 "${common[@]}" -c "$here/bench_floor.c" -o "$tmp/floor.o"
+emcc -O1 "${link[@]}" -sMALLOC=none "$tmp/floor.o" -o "$out/call-floor.wasm"
+rm -rf "$tmp"
 echo "bench/wasm/build.sh: modules in $out"

@@ -1,39 +1,51 @@
 // harness.mjs - the wasm benchmarks, the same code in Node and in Chromium.
 //
 // runBench({ loadModule, Walloc, log }) measures, in the engine it runs in:
-//   - alloc+free pairs inside wasm: Walloc vs Emscripten's dlmalloc and emmalloc (same loops);
+//   - alloc+free pairs inside wasm: Walloc vs Emscripten's dlmalloc and emmalloc (same loops),
+//     and the floor of the call pattern (two calls to a minimal pop/push, bench_floor.c);
 //   - per JS call: Walloc's façade (checked), its raw exports, dlmalloc/emmalloc exports, an
 //     empty call;
 //   - copies inside wasm at 6 B..64 KiB: walloc_memcpy (as built), inline only, memory.copy, and
 //     walloc_memcpy with other memory.copy thresholds; copies from JS: Uint8Array.set,
 //     copyWithin, and Walloc's copy().
-// Each figure is the minimum of 7 runs of a loop calibrated to >= 25 ms, in ns per operation
-// (other jobs on a shared machine only ever add time).
+// Each figure is in ns per operation: the minimum over REPS runs of a loop calibrated to
+// >= TARGET_MS (other jobs on a shared machine only ever add time). The candidates of one row
+// (Walloc and its peers, the copy variants of one size, ...) run interleaved, round by round, so
+// a burst of load hits all of them alike; short runs make a quiet window likelier.
 
 export const COPY_SIZES = [6, 16, 32, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 2048, 4096, 16384, 65536];
 export const THRESHOLDS = [1, 64, 128, 512, 1024];
 const INLINE_ONLY = 1073741824;
 
+export const TARGET_MS = 2, REPS = 50, ALLOC_SECONDS = 3;
+export const QUICK = { targetMs: 1, reps: 8 };
+
 const now = () => performance.now();
 
-function measure(fn, { targetMs = 25, reps = 7 } = {}) {
-  let iters = 256;
-  fn(iters); // warm-up (JIT tier-up, first-touch)
-  for (;;) {
-    const t = now();
-    fn(iters);
-    const dt = now() - t;
-    if (dt >= targetMs || iters >= 1 << 30) break;
-    iters = Math.min(1 << 30, Math.ceil(iters * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
+// Minimum ns per iteration of each fn(iterations), the fns interleaved round by round: reps
+// rounds, and more until minSeconds have passed.
+function measureSet(fns, { targetMs = TARGET_MS, reps = REPS, minSeconds = 0 } = {}) {
+  const iters = fns.map((fn) => {
+    let n = 256;
+    fn(n); // warm-up (JIT tier-up, first-touch)
+    for (;;) {
+      const t = now();
+      fn(n);
+      const dt = now() - t;
+      if (dt >= targetMs || n >= 1 << 30) return n;
+      n = Math.min(1 << 30, Math.ceil(n * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
+    }
+  });
+  const best = fns.map(() => Infinity);
+  const until = now() + minSeconds * 1000;
+  for (let r = 0; r < reps || now() < until; r++) {
+    fns.forEach((fn, k) => {
+      const t = now();
+      fn(iters[k]);
+      best[k] = Math.min(best[k], ((now() - t) * 1e6) / iters[k]);
+    });
   }
-  const runs = [];
-  for (let r = 0; r < reps; r++) {
-    const t = now();
-    fn(iters);
-    runs.push(((now() - t) * 1e6) / iters);
-  }
-  // The minimum: on a shared 2-core machine other jobs only ever add time.
-  return Math.min(...runs);
+  return best;
 }
 
 async function instantiate(module) {
@@ -47,34 +59,37 @@ async function instantiate(module) {
 }
 
 export async function runBench({ loadModule, Walloc, log = () => {}, quick = false }) {
-  const opt = quick ? { targetMs: 5, reps: 3 } : {};
-  const m = (fn) => measure(fn, opt);
+  const opt = quick ? QUICK : {};
+  const ms = (fns) => measureSet(fns, opt);
+  // The allocation rows are the headline figures: run them longer (quiet windows are rare on a
+  // loaded machine).
+  const msLong = (fns) => measureSet(fns, quick ? opt : { minSeconds: ALLOC_SECONDS });
   const res = { alloc: [], jsCall: [], copyWasm: [], copyJs: [], thresholds: THRESHOLDS };
 
   const wb = await instantiate(await loadModule('walloc-bench.wasm'));
   const dl = await instantiate(await loadModule('peer-dlmalloc.wasm'));
   const em = await instantiate(await loadModule('peer-emmalloc.wasm'));
+  const fl = await instantiate(await loadModule('call-floor.wasm'));
+  const fw = fl.wb_create(0) >>> 0;
   const w = wb.wb_create(256 * 1024 * 1024) >>> 0;
   if (!w) throw new Error('wb_create failed');
 
   // ---------------------------------------------------------------- alloc+free inside wasm
   for (const [label, size, tier] of [['32 B', 32, 2], ['256 B', 256, 2], ['4 KiB', 4096, 2], ['256 B, top tier', 256, 0]]) {
-    const row = {
-      label,
-      walloc: m((n) => wb.wb_pairs(w, n, size, tier)),
-      dlmalloc: m((n) => dl.pb_pairs(n, size)),
-      emmalloc: m((n) => em.pb_pairs(n, size)),
-    };
+    // The call floor (bench_floor.c) runs interleaved with the first row.
+    const floor = res.alloc.length === 0 ? [(n) => fl.wb_pairs(fw, n, 32, 2)] : [];
+    const [wallocNs, dlNs, emNs, floorNs] = msLong([(n) => wb.wb_pairs(w, n, size, tier), (n) => dl.pb_pairs(n, size), (n) => em.pb_pairs(n, size), ...floor]);
+    const row = { label, walloc: wallocNs, dlmalloc: dlNs, emmalloc: emNs };
+    if (floorNs !== undefined) {
+      res.callFloor = floorNs;
+      log(`alloc+free call floor: ${floorNs.toFixed(2)} ns`);
+    }
     res.alloc.push(row);
     log(`alloc+free ${label}: walloc ${row.walloc.toFixed(2)} dlmalloc ${row.dlmalloc.toFixed(2)} emmalloc ${row.emmalloc.toFixed(2)} ns`);
   }
   {
-    const row = {
-      label: 'window of 256 live, 16-527 B',
-      walloc: m((n) => wb.wb_window(w, n, 2)),
-      dlmalloc: m((n) => dl.pb_window(n)),
-      emmalloc: m((n) => em.pb_window(n)),
-    };
+    const [wallocNs, dlNs, emNs] = msLong([(n) => wb.wb_window(w, n, 2), (n) => dl.pb_window(n), (n) => em.pb_window(n)]);
+    const row = { label: 'window of 256 live, 16-527 B', walloc: wallocNs, dlmalloc: dlNs, emmalloc: emNs };
     res.alloc.push(row);
     log(`alloc+free window: walloc ${row.walloc.toFixed(2)} dlmalloc ${row.dlmalloc.toFixed(2)} emmalloc ${row.emmalloc.toFixed(2)} ns`);
   }
@@ -90,11 +105,11 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
     ['dlmalloc malloc+free (exports)', (n) => { for (let i = 0; i < n; i++) dl.pb_free(dl.pb_malloc(32)); }, 2],
     ['emmalloc malloc+free (exports)', (n) => { for (let i = 0; i < n; i++) em.pb_free(em.pb_malloc(32)); }, 2],
   ];
-  for (const [label, fn, calls] of rows) {
-    const ns = m(fn);
-    res.jsCall.push({ label, ns, calls });
-    log(`per JS call: ${label} ${ns.toFixed(2)} ns`);
-  }
+  const jsNs = msLong(rows.map(([, fn]) => fn));
+  rows.forEach(([label, , calls], k) => {
+    res.jsCall.push({ label, ns: jsNs[k], calls });
+    log(`per JS call: ${label} ${jsNs[k].toFixed(2)} ns`);
+  });
 
   // ---------------------------------------------------------------- copies inside wasm
   const variants = {};
@@ -109,14 +124,14 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
   const pv = {};
   for (const [t, mod] of Object.entries(variants)) pv[t] = prep(mod);
   for (const size of COPY_SIZES) {
-    const row = {
-      size,
-      walloc: m((n) => wb.wb_copy(n, size, pw.dst, pw.src)),
-      inline: m((n) => variants[INLINE_ONLY].wb_copy(n, size, pv[INLINE_ONLY].dst, pv[INLINE_ONLY].src)),
-      memoryCopy: m((n) => wb.wb_memory_copy(n, size, pw.dst, pw.src)),
-      byThreshold: {},
-    };
-    for (const t of THRESHOLDS) row.byThreshold[t] = m((n) => variants[t].wb_copy(n, size, pv[t].dst, pv[t].src));
+    const ns = ms([
+      (n) => wb.wb_copy(n, size, pw.dst, pw.src),
+      (n) => variants[INLINE_ONLY].wb_copy(n, size, pv[INLINE_ONLY].dst, pv[INLINE_ONLY].src),
+      (n) => wb.wb_memory_copy(n, size, pw.dst, pw.src),
+      ...THRESHOLDS.map((t) => (n) => variants[t].wb_copy(n, size, pv[t].dst, pv[t].src)),
+    ]);
+    const row = { size, walloc: ns[0], inline: ns[1], memoryCopy: ns[2], byThreshold: {} };
+    THRESHOLDS.forEach((t, k) => { row.byThreshold[t] = ns[3 + k]; });
     res.copyWasm.push(row);
     log(`copy in wasm ${size} B: walloc ${row.walloc.toFixed(2)} inline ${row.inline.toFixed(2)} memory.copy ${row.memoryCopy.toFixed(2)} ns`);
   }
@@ -128,14 +143,14 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
     const heap = () => new Uint8Array(wa.memory.buffer);
     const h = heap();
     const src = h.subarray(a, a + size);
-    const row = {
-      size,
-      set: m((n) => { for (let i = 0; i < n; i++) h.set(src, b + (i & 7) * 8); }),
-      setSubarray: m((n) => { for (let i = 0; i < n; i++) h.set(h.subarray(a, a + size), b + (i & 7) * 8); }),
-      copyWithin: m((n) => { for (let i = 0; i < n; i++) h.copyWithin(b + (i & 7) * 8, a, a + size); }),
-      wallocCopy: m((n) => { for (let i = 0; i < n; i++) wa.copy(b, a, size, (i & 7) * 8); }),
-      rawCopy: m((n) => { for (let i = 0; i < n; i++) x.wjs_copy(wp, b + (i & 7) * 8, a, size); }),
-    };
+    const ns = ms([
+      (n) => { for (let i = 0; i < n; i++) h.set(src, b + (i & 7) * 8); },
+      (n) => { for (let i = 0; i < n; i++) h.set(h.subarray(a, a + size), b + (i & 7) * 8); },
+      (n) => { for (let i = 0; i < n; i++) h.copyWithin(b + (i & 7) * 8, a, a + size); },
+      (n) => { for (let i = 0; i < n; i++) wa.copy(b, a, size, (i & 7) * 8); },
+      (n) => { for (let i = 0; i < n; i++) x.wjs_copy(wp, b + (i & 7) * 8, a, size); },
+    ]);
+    const row = { size, set: ns[0], setSubarray: ns[1], copyWithin: ns[2], wallocCopy: ns[3], rawCopy: ns[4] };
     res.copyJs.push(row);
     log(`copy from JS ${size} B: set ${row.set.toFixed(1)} copyWithin ${row.copyWithin.toFixed(1)} Walloc.copy ${row.wallocCopy.toFixed(1)} ns`);
   }
