@@ -49,7 +49,6 @@ final class LoadTask {
     private boolean abandoned;
     private boolean done;
     private boolean failed;
-    private boolean bodyEnded; // the client delivered the whole body (or its error): the exchange is over
     private Asset asset;               // the outcome once done: the asset...
     private AssetLoadException error;  // ...or the failure
     private long declared = -1;
@@ -165,9 +164,7 @@ final class LoadTask {
         boolean cancelNow;
         synchronized (this) {
             http = h;
-            // only a failed load stops its exchange: one that already succeeded has handed its
-            // connection back to the pool, and cancelling would close it under the next request
-            cancelNow = failed && !bodyEnded;
+            cancelNow = failed && sink == null; // see failLocked: once a response arrived, the sink stops it
         }
         if (cancelNow) {
             h.cancel(true);
@@ -213,7 +210,13 @@ final class LoadTask {
             dog.cancel(false);
         }
         Sink s = sink;
-        CompletableFuture<?> h = bodyEnded ? null : http; // an exchange that is over may have pooled its connection
+        // Stop the exchange by cancelling the HTTP future only while no response has arrived.
+        // Once there is a sink, s.abort() cancels its body subscription instead: the JDK closes the
+        // connection for a body still coming, and leaves it alone once the whole body is read. The
+        // future must not be cancelled then: the JDK hands the connection back to its pool before
+        // it tells the sink the body ended, and Http1Exchange.cancel closes the connection until
+        // the sink's body future completes, under whatever request took it from the pool.
+        CompletableFuture<?> h = s == null ? http : null;
         List<LoadFuture> fs = new ArrayList<>(claimed);
         for (LoadFuture f : callers.keySet()) {
             if (f.claim()) {
@@ -406,7 +409,6 @@ final class LoadTask {
         public void onError(Throwable t) {
             AssetLoadException e = AssetLoader.classify(path(), uri, t);
             synchronized (LoadTask.this) {
-                bodyEnded = true;
                 if (e.reason() == AssetLoadException.Reason.IO && known >= 0 && received < known) {
                     e = new AssetLoadException(path(), AssetLoadException.Reason.TRUNCATED, 0, "the connection closed "
                             + "before the body was complete: " + received + " of its " + known + " declared bytes [" + uri
@@ -423,7 +425,6 @@ final class LoadTask {
             List<LoadFuture> winners = List.of();
             Runnable afterFail;
             synchronized (LoadTask.this) {
-                bodyEnded = true;
                 if (done || failure != null) {
                     return;
                 }

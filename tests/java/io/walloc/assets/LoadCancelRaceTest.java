@@ -250,10 +250,46 @@ class LoadCancelRaceTest extends AssetTestBase {
             boolean triggerCancelled = b.future(trigger).isCompletedExceptionally();
             assertEquals(m.expected(), triggerCancelled, what + ": the request whose body end fired the cancel");
             checkTierStats(what);
+            reg.evictBatch(reg.list().stream().map(Asset::path).toList());
+            assertNoLive(w, what + ": after evicting what loaded");
         }
         assertEquals(0, l.inFlight());
-        reg.evictBatch(reg.list().stream().map(Asset::path).toList());
-        assertNoLive(w, "after evicting what loaded");
+    }
+
+    @Test
+    void cancelAsTheBodyEndsLeavesThePooledConnectionToTheLoadThatTookIt() throws Exception {
+        // The JDK hands A's connection back to its pool before it tells the loader A's body ended.
+        // Cancelling A right then must not close that connection: B is already using it.
+        AssetLoader l = loader();
+        String a = "fixed/5000/pooled-a.bin";
+        String b = "slow/40960/pooled-b.bin"; // ten 4 KiB pieces, 20 ms apart
+        CompletableFuture<CompletableFuture<Asset>> fa = new CompletableFuture<>();
+        CompletableFuture<CompletableFuture<Asset>> fb = new CompletableFuture<>();
+        CompletableFuture<Boolean> cancelResult = new CompletableFuture<>();
+        Hooks h = new Hooks();
+        h.beforeComplete = () -> {
+            try {
+                fb.complete(l.load(b, AssetType.BINARY)); // takes A's connection from the pool
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (server.hits(b) == 0 && System.nanoTime() < until) {
+                    Thread.sleep(1);
+                }
+                cancelResult.complete(fa.join().cancel(true));
+            } catch (Exception e) {
+                cancelResult.completeExceptionally(e);
+            }
+        };
+        hooks.put("/" + a, h);
+        fa.complete(l.load(a, AssetType.BINARY));
+        assertTrue(cancelResult.get(20, TimeUnit.SECONDS), "A was cancelled before the loader took its body");
+        assertEquals(1, server.hits(b), "B's request reached the server before A was cancelled");
+        settle(fa.join());
+        checkOutcome(fa.join(), a, true, "A");
+        CompletableFuture<Asset> f = fb.get(1, TimeUnit.SECONDS);
+        settle(f);
+        checkOutcome(f, b, false, "B, on the connection A gave back");
+        checkTierStats("after A and B");
+        assertEquals(0, l.inFlight());
     }
 
     /** Waits for the future to settle, either way. */
