@@ -89,6 +89,23 @@ class AssetLoaderTest extends AssetTestBase {
     }
 
     @Test
+    void knownLengthTakesTheWholeBlockBeforeTheBodyArrives() throws Exception {
+        AssetLoader l = loader();
+        // stall: Content-Length 100000, 1 KiB of body, then nothing
+        CompletableFuture<Asset> f = l.load("stall/100000/early.bin", AssetType.BINARY);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (w.tierStats(Tier.MIDDLE).liveBlocks() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, w.tierStats(Tier.MIDDLE).liveBlocks(), "a block while the body is still coming");
+        assertEquals(reg.footprint(100_000, Tier.MIDDLE), w.tierStats(Tier.MIDDLE).liveBytes(),
+                "the block has the declared size from the start");
+        assertFalse(f.isDone());
+        assertTrue(f.cancel(true));
+        assertNoLive(w, "after cancelling the stalled load");
+    }
+
+    @Test
     void chunkedBodyWithoutLengthGrowsThenShrinks() {
         AssetLoader l = loader();
         for (int size : new int[] {1, 1000, 65_536, 65_537, 300_000, 3_000_000}) {
@@ -247,6 +264,8 @@ class AssetLoaderTest extends AssetTestBase {
             CompletionException ce = assertThrows(CompletionException.class, f::join, p);
             AssetLoadException e = assertInstanceOf(AssetLoadException.class, ce.getCause());
             assertEquals(AssetLoadException.Reason.BAD_PATH, e.reason(), p + ": " + e.getMessage());
+            assertEquals(p, e.path());
+            assertTrue(e.getMessage().startsWith("loading '" + p + "' failed: bad path: "), e.getMessage());
         }
         assertEquals(server.base().resolve("assets/b/c.png"), l.resolve("a/../b/c.png"));
         assertEquals(server.base().resolve("assets/a%20b%3Fc%23d%25.png"), l.resolve("a b?c#d%.png"));
@@ -334,6 +353,28 @@ class AssetLoaderTest extends AssetTestBase {
             assertEquals(0, end.assetsFailed(), why.toString());
         }
         assertEquals(300, reg.size());
+    }
+
+    @Test
+    void batchKeepsItsConfiguredParallelism() throws Exception {
+        AssetLoader l = loader();
+        List<LoadRequest> reqs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            reqs.add(LoadRequest.of("gated/1000/g" + i + ".bin", AssetType.BINARY)); // held until open()
+        }
+        BatchLoad b = l.loadBatch(reqs, 3, null);
+        assertEquals(3, b.parallelism());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (server.inFlight.get() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(3, server.inFlight.get(), "three requests reach the server");
+        Thread.sleep(100); // room for a fourth, were there no bound
+        assertEquals(3, server.maxInFlight.get(), "and no more while they are held");
+        assertEquals(0, b.progress().assetsDone());
+        server.open();
+        assertEquals(new BatchProgress(10, 0, 10, 10_000, 10_000), b.done().get(10, TimeUnit.SECONDS));
+        assertEquals(3, server.maxInFlight.get());
     }
 
     @Test
