@@ -1,9 +1,12 @@
 package io.walloc.assets;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A batch of loads started by {@link AssetLoader#loadBatch}: one future per request, in request
@@ -17,9 +20,19 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p>Thread safety: every method may be called from any thread. The listener is called one call
- * at a time (see {@link ProgressListener}).
+ * at a time, on a thread of its own and with no lock of the loader held, so it may call any method
+ * here, {@link #cancel()} included (see {@link ProgressListener}).
  */
 public final class BatchLoad {
+    /* Listeners run here, never on the thread that reported the progress: that thread holds its
+     * load's lock and the batch's, and a listener that cancels (taking every load's lock) would
+     * deadlock with another load reporting at the same moment. Daemon threads that end when idle. */
+    private static final ExecutorService DELIVERY = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "walloc-batch-progress");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final AssetLoader loader;
     private final List<LoadRequest> requests;
     private final int parallelism;
@@ -37,6 +50,8 @@ public final class BatchLoad {
     private long received;
     private long expected;
     private volatile boolean cancelled;
+    private final ArrayDeque<BatchProgress> undelivered = new ArrayDeque<>();
+    private boolean delivering;
 
     BatchLoad(AssetLoader loader, List<LoadRequest> requests, int parallelism, ProgressListener listener) {
         this.loader = loader;
@@ -156,21 +171,61 @@ public final class BatchLoad {
             fire();
             last = doneCount == futures.size();
         }
-        if (last) {
-            done.complete(progress());
-        } else {
+        if (!last) {
             pump();
-        }
+        } else if (listener == null) {
+            done.complete(progress());
+        } // else the delivery of the last progress completes done, so the listener saw it first
     }
 
+    /* Queues the progress now for the listener (called under this batch's lock). Consecutive
+     * reports of bytes alone collapse into the latest, so a slow listener holds back at most one
+     * report per settled asset; every settlement is delivered. */
     private void fire() {
         if (listener == null) {
             return;
         }
-        try {
-            listener.onProgress(new BatchProgress(doneCount, failed, futures.size(), received, expected));
-        } catch (RuntimeException ignored) {
-            // a listener's failure must not break the batch
+        BatchProgress p = new BatchProgress(doneCount, failed, futures.size(), received, expected);
+        BatchProgress tail = undelivered.peekLast();
+        if (tail != null && tail.assetsDone() == p.assetsDone()) {
+            undelivered.pollLast();
+        }
+        undelivered.addLast(p);
+        if (!delivering) {
+            delivering = true;
+            DELIVERY.execute(this::deliver);
+        }
+    }
+
+    /* Delivers queued progress in order, one call at a time, outside every lock. */
+    private void deliver() {
+        for (;;) {
+            BatchProgress p;
+            synchronized (this) {
+                p = undelivered.pollFirst();
+                if (p == null) {
+                    delivering = false;
+                    return;
+                }
+            }
+            try {
+                listener.onProgress(p);
+            } catch (RuntimeException ignored) {
+                // a listener's failure must not break the batch
+            } catch (Error e) {
+                synchronized (this) {
+                    if (undelivered.isEmpty()) {
+                        delivering = false;
+                    } else {
+                        DELIVERY.execute(this::deliver); // the rest still arrives, done still completes
+                    }
+                }
+                throw e;
+            } finally {
+                if (p.assetsDone() == p.assetsTotal()) {
+                    done.complete(p);
+                }
+            }
         }
     }
 

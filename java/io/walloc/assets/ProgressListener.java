@@ -1,9 +1,12 @@
 package io.walloc.assets;
 
 /**
- * Receives a batch's progress. Called on the HTTP client's threads, one call at a time per batch
- * (calls are serialized and their {@link BatchProgress} never goes backwards); keep it quick, as
- * the batch's bookkeeping waits for it. Exceptions it throws are ignored.
+ * Receives a batch's progress. Called one call at a time per batch, in order (a
+ * {@link BatchProgress} never goes backwards), on a delivery thread with no lock of the loader
+ * held, so it may call back into the batch (for example {@link BatchLoad#cancel()}). Every change
+ * in the number of settled assets is delivered; reports of bytes alone that pile up behind a slow
+ * listener collapse into the latest. The batch's {@link BatchLoad#done()} completes after the
+ * listener has returned from the final report. Exceptions it throws are ignored.
  */
 @FunctionalInterface
 public interface ProgressListener {

@@ -22,7 +22,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -419,6 +422,38 @@ class AssetLoaderTest extends AssetTestBase {
         one.done().get(10, TimeUnit.SECONDS);
         assertThrows(CancellationException.class, () -> one.future(0).join());
         assertEquals(10, one.future(1).join().size());
+    }
+
+    @Test
+    void aListenerMayCancelItsBatchWhileOtherLoadsDeliverBytes() throws Exception {
+        // regression: the listener ran under the batch's lock and the delivering load's lock, so a
+        // cancel() from inside it (which takes every load's lock) deadlocked with a second load
+        // that held its own lock and waited for the batch's to report bytes
+        AssetLoader l = loader();
+        List<LoadRequest> reqs = List.of(LoadRequest.of("slow/400000/d0.bin", AssetType.BINARY),
+                LoadRequest.of("slow/400000/d1.bin", AssetType.BINARY));
+        AtomicInteger cancelled = new AtomicInteger(-1);
+        AtomicReference<BatchLoad> self = new AtomicReference<>();
+        CountDownLatch started = new CountDownLatch(1);
+        BatchLoad b = l.loadBatch(reqs, 2, p -> {
+            if (p.bytesReceived() > 0 && cancelled.get() < 0) {
+                try {
+                    started.await();
+                    Thread.sleep(300); // both loads keep delivering (a piece every 20 ms) meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                cancelled.set(self.get().cancel());
+            }
+        });
+        self.set(b);
+        started.countDown();
+        BatchProgress end = b.done().get(10, TimeUnit.SECONDS);
+        assertEquals(2, cancelled.get(), "the listener's cancel() reached both loads");
+        assertEquals(new BatchProgress(2, 2, 2, end.bytesReceived(), end.bytesExpected()), end);
+        assertTrue(end.bytesReceived() < 800_000, end.toString());
+        assertNoLive(w, "after the listener cancelled the batch");
+        assertEquals(0, l.inFlight());
     }
 
     @Test
