@@ -13,10 +13,13 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * The cost of the close-safety mechanism (the gate: a striped in-flight counter): the same
- * allocate + free pair of 64 bytes through the public API (gated) and straight through the JNI
- * entry points (ungated, unsafe against a concurrent close), on one thread and on two threads
- * sharing one instance. In package io.walloc to reach the package-private natives.
+ * The cost of close-safety: the same allocate + free pair of 64 bytes through the public API
+ * ({@code gated}: the native gate, plain stores in C and membarrier(2) on the closing side),
+ * through the Java gate that the other methods and Block use ({@code javaGated}: a striped
+ * in-flight counter, one atomic increment and decrement per call) and straight through the JNI
+ * entry points ({@code ungated}, unsafe against a concurrent close), on one thread and on two
+ * threads sharing one instance; {@code gateOnly} is one Java gate enter + exit. In package
+ * io.walloc to reach the package-private natives.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -40,6 +43,20 @@ public class GateCostBench {
     public long gated() {
         long h = w.allocate(64, Tier.BOTTOM);
         w.free(h, 64);
+        return h;
+    }
+
+    @Benchmark
+    public long javaGated() {
+        Gate g = w.gate();
+        int t = g.enter();
+        long h;
+        try {
+            h = WallocNative.alloc(p, 64, 2);
+            WallocNative.free(p, h, 64);
+        } finally {
+            g.exit(t);
+        }
         return h;
     }
 
