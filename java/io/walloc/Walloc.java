@@ -235,10 +235,15 @@ public final class Walloc implements AutoCloseable {
     public void free(long handle, long size) {
         int st = WallocNative.gatedFree(ng, gen, handle, size);
         if (st != 0) {
-            throw st == WallocNative.GATE_CLOSED_STATUS ? gate.closed()
-                    : error(st, "free(" + hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")",
-                            handle, null, size);
+            throw freeFailure(st, handle, size);
         }
+    }
+
+    /* Out of line, so that free stays small enough to inline into its callers. */
+    private RuntimeException freeFailure(int st, long handle, long size) {
+        return st == WallocNative.GATE_CLOSED_STATUS ? gate.closed()
+                : error(st, "free(" + hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")", handle,
+                        null, size);
     }
 
     /**

@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.Threads;
  * through the Java gate that the other methods and Block use ({@code javaGated}: a striped
  * in-flight counter, one atomic increment and decrement per call) and straight through the JNI
  * entry points ({@code ungated}, unsafe against a concurrent close), on one thread and on two
- * threads sharing one instance; {@code gateOnly} is one Java gate enter + exit. In package
+ * threads sharing one instance; {@code nativeGatedRaw} calls the native gate's entry points
+ * directly (no Java wrapper, no checks); {@code gateOnly} is one Java gate enter + exit. In package
  * io.walloc to reach the package-private natives.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -27,11 +28,15 @@ import org.openjdk.jmh.annotations.Threads;
 public class GateCostBench {
     Walloc w;
     long p;
+    long ng;
+    long gen;
 
     @Setup(Level.Trial)
     public void setup() {
         w = Walloc.create(WallocConfig.builder().capacity(256L << 20).build());
         p = w.nativeInstance();
+        ng = w.gate().nativeGate();
+        gen = w.gate().generation();
     }
 
     @TearDown(Level.Trial)
@@ -57,6 +62,13 @@ public class GateCostBench {
         } finally {
             g.exit(t);
         }
+        return h;
+    }
+
+    @Benchmark
+    public long nativeGatedRaw() {
+        long h = WallocNative.gatedAlloc(ng, gen, 64, 2);
+        WallocNative.gatedFree(ng, gen, h, 64);
         return h;
     }
 
