@@ -110,12 +110,10 @@ for v in jdks:
     print()
 
 print("## Cost of close-safety (the gate)\n")
-print("The same 64 B allocate + free pair through the public API (`gated`: the native gate, two plain stores and a "
-      "load per call in C, membarrier(2) on the closing side), through the Java gate that Block and the other methods "
-      "use (`javaGated`: a striped in-flight counter, one atomic increment and one decrement per call on the calling "
-      "thread's own cache line) and straight through the JNI entry points (`ungated`, unsafe against a concurrent "
-      "close). `nativeGatedRaw` calls the gated entry points directly, without `Walloc`'s wrapper. `gateOnly` is one Java gate enter + exit alone. The 2-thread rows share one instance (ns per operation "
-      "per thread).\n")
+print("The same 64 B allocate + free pair through the public API (`gated`: a striped in-flight counter, one atomic "
+      "increment and one decrement per call on the calling thread's own cache line) and straight through the JNI entry "
+      "points (`ungated`, unsafe against a concurrent close). `gateOnly` is one enter + exit alone. The 2-thread rows "
+      "share one instance (ns per operation per thread).\n")
 def gmed(v, name):
     if v in G and (name, "") in G[v]:
         return G[v][(name, "")][0]
@@ -128,7 +126,7 @@ if G:
                       for v in gv) + ").\n")
 print("| benchmark | " + " | ".join(f"JDK {v} ns" for v in jdks) + " |")
 print("|---|" + "---:|" * len(jdks))
-for b in ["ungated", "nativeGatedRaw", "gated", "javaGated", "gateOnly", "ungated2Threads", "gated2Threads"]:
+for b in ["ungated", "gated", "gateOnly", "ungated2Threads", "gated2Threads"]:
     print(f"| {b} | " + " | ".join(fmt(gmed(v, "GateCostBench." + b)) for v in jdks) + " |")
 print()
 for v in jdks:

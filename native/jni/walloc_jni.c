@@ -3,12 +3,8 @@
  *
  * Thin on purpose: argument checks that only C can do (array lengths against counts), calls
  * into walloc.h, and status numbers back to Java, which maps them to exceptions (io.walloc.Status).
- * No policy lives here. Two kinds of entry points:
- *  - plain ones take the instance pointer as a jlong; io.walloc.Walloc calls them only inside its
- *    Java gate (io.walloc.Gate), which keeps the instance alive and excluded from reset/close;
- *  - gated ones (the hot calls: alloc, free, write, read, copy) take a native gate and its
- *    generation instead and do the close/reset exclusion here, without an atomic
- *    read-modify-write or a fence on the calling thread (call_gate.h).
+ * No policy lives here. The instance pointer arrives as a jlong; io.walloc.Walloc's gate makes
+ * sure it is live for the whole call (close waits for calls in flight).
  *
  * The generated header is included so that a mismatch between the Java declarations and these
  * definitions is a compile error.
@@ -19,11 +15,10 @@
 
 #include <jni.h>
 
-#include "call_gate.h"
 #include "io_walloc_WallocNative.h"
 #include "walloc.h"
 
-#define ABI_VERSION 2
+#define ABI_VERSION 1
 /* Copies up to this size go through a stack buffer (GetByteArrayRegion), larger ones pin the
  * array (GetPrimitiveArrayCritical) and let the core copy straight from it. */
 #define SMALL_COPY 512
@@ -43,87 +38,6 @@ static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jd
     c.tier_ratio[WALLOC_TIER_BOTTOM] = bottom;
     c.checked = checked ? 1 : 0;
     return c;
-}
-
-/* A refused gated call (the instance is closed): this status, or this handle from alloc
- * (WALLOC_NULL is -1). Java's WallocNative names them GATE_CLOSED_STATUS / GATE_CLOSED_HANDLE. */
-#define GATE_REFUSED_STATUS 64
-#define GATE_REFUSED_HANDLE (-2)
-
-static inline struct call_gate *G(jlong g)
-{
-    return (struct call_gate *)(uintptr_t)g;
-}
-
-JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM *vm, void *reserved)
-{
-    (void)vm;
-    (void)reserved;
-    return call_gate_init() == 0 ? JNI_VERSION_1_8 : JNI_ERR;
-}
-
-/* The native gate (call_gate.h) for one instance: the hot calls below enter it instead of the
- * Java gate. */
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_gateMembarrier(JNIEnv *env, jclass cls)
-{
-    (void)env;
-    (void)cls;
-    return call_gate_uses_membarrier();
-}
-
-JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_gateOpen(JNIEnv *env, jclass cls, jlong w)
-{
-    (void)env;
-    (void)cls;
-    return (jlong)(uintptr_t)call_gate_open(W(w));
-}
-
-JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_gateGeneration(JNIEnv *env, jclass cls, jlong g)
-{
-    (void)env;
-    (void)cls;
-    return (jlong)call_gate_generation(G(g));
-}
-
-JNIEXPORT void JNICALL Java_io_walloc_WallocNative_gateSet(JNIEnv *env, jclass cls, jlong g,
-                                                           jlong gen, jint state)
-{
-    (void)env;
-    (void)cls;
-    call_gate_set(G(g), (uint64_t)gen, state);
-}
-
-JNIEXPORT void JNICALL Java_io_walloc_WallocNative_gateRecycle(JNIEnv *env, jclass cls, jlong g)
-{
-    (void)env;
-    (void)cls;
-    call_gate_recycle(G(g));
-}
-
-JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_gatedAlloc(JNIEnv *env, jclass cls, jlong g,
-                                                               jlong gen, jlong size, jint tier)
-{
-    (void)env;
-    (void)cls;
-    walloc *w = call_gate_enter(G(g), (uint64_t)gen);
-    if (__builtin_expect(w == NULL, 0))
-        return GATE_REFUSED_HANDLE;
-    walloc_handle h = walloc_alloc(w, (uint64_t)size, (walloc_tier)tier);
-    call_gate_exit();
-    return (jlong)h;
-}
-
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_gatedFree(JNIEnv *env, jclass cls, jlong g,
-                                                             jlong gen, jlong handle, jlong size)
-{
-    (void)env;
-    (void)cls;
-    walloc *w = call_gate_enter(G(g), (uint64_t)gen);
-    if (__builtin_expect(w == NULL, 0))
-        return GATE_REFUSED_STATUS;
-    walloc_status st = walloc_free(w, (walloc_handle)handle, (uint64_t)size);
-    call_gate_exit();
-    return (jint)st;
 }
 
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_abiVersion(JNIEnv *env, jclass cls)
@@ -262,48 +176,23 @@ static int range_ok(JNIEnv *env, jbyteArray a, jint offset, jint length)
     return offset <= n && length <= n - offset;
 }
 
-static walloc_status do_write(JNIEnv *env, walloc *w, jlong dst, jbyteArray src, jint offset,
-                              jint length)
-{
-    if (length <= SMALL_COPY) {
-        jbyte buf[SMALL_COPY];
-        (*env)->GetByteArrayRegion(env, src, offset, length, buf);
-        return walloc_write(w, (walloc_handle)dst, buf, (uint64_t)length);
-    }
-    jbyte *p = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
-    if (!p)
-        return WALLOC_ERR_OUT_OF_MEMORY; /* an OutOfMemoryError is pending */
-    walloc_status st = walloc_write(w, (walloc_handle)dst, p + offset, (uint64_t)length);
-    (*env)->ReleasePrimitiveArrayCritical(env, src, p, JNI_ABORT);
-    return st;
-}
-
-static walloc_status do_read(JNIEnv *env, walloc *w, jlong src, jbyteArray dst, jint offset,
-                             jint length)
-{
-    if (length <= SMALL_COPY) {
-        jbyte buf[SMALL_COPY];
-        walloc_status st = walloc_read(w, (walloc_handle)src, buf, (uint64_t)length);
-        if (st == WALLOC_OK)
-            (*env)->SetByteArrayRegion(env, dst, offset, length, buf);
-        return st;
-    }
-    jbyte *p = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
-    if (!p)
-        return WALLOC_ERR_OUT_OF_MEMORY;
-    walloc_status st = walloc_read(w, (walloc_handle)src, p + offset, (uint64_t)length);
-    /* 0 copies back if the VM handed out a copy; on error nothing was written into it. */
-    (*env)->ReleasePrimitiveArrayCritical(env, dst, p, st == WALLOC_OK ? 0 : JNI_ABORT);
-    return st;
-}
-
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_write(JNIEnv *env, jclass cls, jlong w,
                                                          jlong dst, jbyteArray src, jint offset,
                                                          jint length)
 {
     if (!w || !range_ok(env, src, offset, length))
         return WALLOC_ERR_INVALID_ARGUMENT;
-    return (jint)do_write(env, W(w), dst, src, offset, length);
+    if (length <= SMALL_COPY) {
+        jbyte buf[SMALL_COPY];
+        (*env)->GetByteArrayRegion(env, src, offset, length, buf);
+        return (jint)walloc_write(W(w), (walloc_handle)dst, buf, (uint64_t)length);
+    }
+    jbyte *p = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
+    if (!p)
+        return WALLOC_ERR_OUT_OF_MEMORY; /* an OutOfMemoryError is pending */
+    walloc_status st = walloc_write(W(w), (walloc_handle)dst, p + offset, (uint64_t)length);
+    (*env)->ReleasePrimitiveArrayCritical(env, src, p, JNI_ABORT);
+    return (jint)st;
 }
 
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_read(JNIEnv *env, jclass cls, jlong w,
@@ -312,36 +201,19 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_read(JNIEnv *env, jclass cls,
 {
     if (!w || !range_ok(env, dst, offset, length))
         return WALLOC_ERR_INVALID_ARGUMENT;
-    return (jint)do_read(env, W(w), src, dst, offset, length);
-}
-
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_gatedWrite(JNIEnv *env, jclass cls, jlong g,
-                                                              jlong gen, jlong dst, jbyteArray src,
-                                                              jint offset, jint length)
-{
-    (void)cls;
-    if (!range_ok(env, src, offset, length))
-        return WALLOC_ERR_INVALID_ARGUMENT;
-    walloc *w = call_gate_enter(G(g), (uint64_t)gen);
-    if (__builtin_expect(w == NULL, 0))
-        return GATE_REFUSED_STATUS;
-    walloc_status st = do_write(env, w, dst, src, offset, length);
-    call_gate_exit();
-    return (jint)st;
-}
-
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_gatedRead(JNIEnv *env, jclass cls, jlong g,
-                                                             jlong gen, jlong src, jbyteArray dst,
-                                                             jint offset, jint length)
-{
-    (void)cls;
-    if (!range_ok(env, dst, offset, length))
-        return WALLOC_ERR_INVALID_ARGUMENT;
-    walloc *w = call_gate_enter(G(g), (uint64_t)gen);
-    if (__builtin_expect(w == NULL, 0))
-        return GATE_REFUSED_STATUS;
-    walloc_status st = do_read(env, w, src, dst, offset, length);
-    call_gate_exit();
+    if (length <= SMALL_COPY) {
+        jbyte buf[SMALL_COPY];
+        walloc_status st = walloc_read(W(w), (walloc_handle)src, buf, (uint64_t)length);
+        if (st == WALLOC_OK)
+            (*env)->SetByteArrayRegion(env, dst, offset, length, buf);
+        return (jint)st;
+    }
+    jbyte *p = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
+    if (!p)
+        return WALLOC_ERR_OUT_OF_MEMORY;
+    walloc_status st = walloc_read(W(w), (walloc_handle)src, p + offset, (uint64_t)length);
+    /* 0 copies back if the VM handed out a copy; on error nothing was written into it. */
+    (*env)->ReleasePrimitiveArrayCritical(env, dst, p, st == WALLOC_OK ? 0 : JNI_ABORT);
     return (jint)st;
 }
 
@@ -352,20 +224,6 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_copy(JNIEnv *env, jclass cls,
         return WALLOC_ERR_INVALID_ARGUMENT;
     /* A negative length reaches the core as a huge unsigned one: out of bounds there. */
     return (jint)walloc_copy(W(w), (walloc_handle)dst, (walloc_handle)src, (uint64_t)length);
-}
-
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_gatedCopy(JNIEnv *env, jclass cls, jlong g,
-                                                             jlong gen, jlong dst, jlong src,
-                                                             jlong length)
-{
-    (void)env;
-    (void)cls;
-    walloc *w = call_gate_enter(G(g), (uint64_t)gen);
-    if (__builtin_expect(w == NULL, 0))
-        return GATE_REFUSED_STATUS;
-    walloc_status st = walloc_copy(w, (walloc_handle)dst, (walloc_handle)src, (uint64_t)length);
-    call_gate_exit();
-    return (jint)st;
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass cls, jlong w,
@@ -423,4 +281,3 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierAlignment(JNIEnv *env, jc
 {
     return (jint)walloc_tier_alignment((walloc_tier)tier);
 }
-

@@ -5,29 +5,15 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Close- and reset-safety for one instance: a native gate for the hot raw calls and a striped
- * count of the other calls in flight.
+ * Close- and reset-safety for one instance: a striped count of calls in flight.
  *
- * <p><b>The native gate</b> guards {@link Walloc#allocate}, {@link Walloc#tryAllocate},
- * {@link Walloc#free}, {@link Walloc#writeData}, {@link Walloc#readData} and {@link Walloc#copy}:
- * they call the {@code gated...} entry points of {@link WallocNative} with {@link #nativeGate()}
- * and {@link #generation()}, which do the same exclusion in C with two plain stores and a load per
- * call ({@code native/jni/call_gate.h}: a per-thread record, and {@code membarrier(2)} on the
- * closing side instead of a fence on the calling side). A refused call returns
- * {@link WallocNative#GATE_CLOSED_STATUS} or {@link WallocNative#GATE_CLOSED_HANDLE}; calls
- * arriving during a reset wait in C.
- *
- * <p><b>The Java gate</b> guards every other call into the native instance, which runs between
- * {@link #enter()} and {@link #exit(int)}:
+ * <p>Every call into the native instance runs between {@link #enter()} and {@link #exit(int)}:
  * an atomic increment of a per-thread-stripe counter (each stripe on its own 128-byte line, so
  * threads do not share a cache line), then a read of the state word. {@link #exclusive} (reset,
  * compact) and {@link #close} set the state first and then wait for every stripe to drain, so no
  * call is inside the core while they run: the core's "reset must not race allocation" rule and
  * "destroy must not race anything" are enforced, and close can unmap the region at once. Calls
  * arriving while a reset runs wait for it; calls after close throw {@link IllegalStateException}.
- * Calls inside the Java gate use only the plain entry points of {@link WallocNative}.
- *
- * <p>{@link #exclusive} and {@link #close} shut both gates before they wait, and wait for both.
  *
  * <p>Correctness: increment and state read are both sequentially consistent (VarHandle
  * getAndAdd, volatile read), as are the closer's state write and stripe reads, so either the
@@ -46,27 +32,9 @@ final class Gate {
     private volatile int state = OPEN;
     private final ReentrantLock control = new ReentrantLock();
     private final String name;
-    private final long nativeGate;
-    private final long generation;
 
-    /**
-     * @param name for messages
-     * @param nativeGate from {@link WallocNative#gateOpen}
-     */
-    Gate(String name, long nativeGate) {
+    Gate(String name) {
         this.name = name;
-        this.nativeGate = nativeGate;
-        this.generation = WallocNative.gateGeneration(nativeGate);
-    }
-
-    /** The native gate to pass to the {@code gated...} calls. */
-    long nativeGate() {
-        return nativeGate;
-    }
-
-    /** Its generation, passed with it. */
-    long generation() {
-        return generation;
     }
 
     private static int slot() {
@@ -138,7 +106,7 @@ final class Gate {
         }
     }
 
-    /** Runs op with no other call inside the instance (either gate). Throws when closed. */
+    /** Runs op with no other call inside the instance. Throws when closed. */
     <T> T exclusive(java.util.function.Supplier<T> op) {
         control.lock();
         try {
@@ -147,13 +115,8 @@ final class Gate {
             }
             state = EXCLUSIVE;
             try {
-                WallocNative.gateSet(nativeGate, generation, EXCLUSIVE);
-                try {
-                    drain();
-                    return op.get();
-                } finally {
-                    WallocNative.gateSet(nativeGate, generation, OPEN);
-                }
+                drain();
+                return op.get();
             } finally {
                 state = OPEN;
             }
@@ -162,10 +125,7 @@ final class Gate {
         }
     }
 
-    /**
-     * Closes both gates and waits until no call is inside either. Returns false if it was closed
-     * already. The native gate stays allocated (closed) until {@link #recycle()}.
-     */
+    /** Closes the gate and waits until no call is inside. Returns false if it was closed already. */
     boolean close() {
         control.lock();
         try {
@@ -173,19 +133,10 @@ final class Gate {
                 return false;
             }
             state = CLOSED;
-            WallocNative.gateSet(nativeGate, generation, CLOSED);
             drain();
             return true;
         } finally {
             control.unlock();
         }
-    }
-
-    /**
-     * After {@link #close()} and the instance's destruction: hands the native gate back for reuse
-     * under a new generation (this gate's calls stay refused).
-     */
-    void recycle() {
-        WallocNative.gateRecycle(nativeGate);
     }
 }

@@ -45,12 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * calls that arrive meanwhile wait for them (the core forbids resetting a tier while it
  * allocates). {@link #close()} waits for calls in flight, then releases the region; calls after it
  * throw {@link IllegalStateException}, never touch freed memory, and never crash the JVM. This is
- * done by two gates (see the package-private {@code Gate}): the raw calls {@link #allocate},
- * {@link #tryAllocate}, {@link #free}, {@link #writeData}, {@link #readData} and {@link #copy}
- * mark themselves in flight in C with plain stores (the closing thread pays instead, with
- * {@code membarrier(2)} on Linux, or each call fences where that is missing); the other methods
- * and {@link Block}'s count themselves in a per-thread-stripe counter (one atomic increment and
- * decrement per call). A block may be freed by a thread other than its allocator's.
+ * done by a striped in-flight counter (one atomic increment and decrement per call, on a cache line
+ * of the calling thread's stripe). A block may be freed by a thread other than its allocator's.
  * Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory: using one
  * after its block was freed, its tier reset or the instance closed is undefined, as with any
  * direct buffer over foreign memory; {@link Block}'s own read and write methods check instead.
@@ -66,20 +62,16 @@ public final class Walloc implements AutoCloseable {
     private final long w;
     private final WallocConfig config;
     private final Gate gate;
-    private final long ng; // the native gate and its generation, for the gated hot calls
-    private final long gen;
     private final long[] capacity = new long[3];
     private final long[] tierStart = {-1, -1, -1};
     private final int[] epoch = new int[3];
     private final long[][] limits = {new long[4], new long[4], new long[4]};
     private final Cleaner.Cleanable cleanable;
 
-    private Walloc(long w, long nativeGate, WallocConfig config) {
+    private Walloc(long w, WallocConfig config) {
         this.w = w;
         this.config = config;
-        this.gate = new Gate("Walloc#" + IDS.incrementAndGet(), nativeGate);
-        this.ng = nativeGate;
-        this.gen = gate.generation();
+        this.gate = new Gate("Walloc#" + IDS.incrementAndGet());
         long[] s = new long[14];
         for (Tier t : TIERS) {
             check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
@@ -102,7 +94,6 @@ public final class Walloc implements AutoCloseable {
         public void run() {
             gate.close();
             WallocNative.destroy(w);
-            gate.recycle();
         }
     }
 
@@ -124,13 +115,7 @@ public final class Walloc implements AutoCloseable {
             throw new WallocOutOfMemoryException(null, config.capacity(), "cannot create an instance of " + config
                     + ": the address space could not be reserved");
         }
-        long g = WallocNative.gateOpen(p);
-        if (g == 0) {
-            WallocNative.destroy(p);
-            throw new WallocOutOfMemoryException(null, config.capacity(), "cannot create an instance of " + config
-                    + ": no memory for its gate");
-        }
-        return new Walloc(p, g, config);
+        return new Walloc(p, config);
     }
 
     /**
@@ -176,9 +161,16 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long allocate(long size, Tier tier) {
-        long h = WallocNative.gatedAlloc(ng, gen, size, tierCode(tier));
-        if (h < 0) {
-            throw h == NULL ? allocFailure(size, tier) : gate.closed();
+        int t = tierCode(tier);
+        int g = gate.enter();
+        long h;
+        try {
+            h = WallocNative.alloc(w, size, t);
+        } finally {
+            gate.exit(g);
+        }
+        if (h == NULL) {
+            throw allocFailure(size, tier);
         }
         return h;
     }
@@ -194,9 +186,13 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long tryAllocate(long size, Tier tier) {
-        long h = WallocNative.gatedAlloc(ng, gen, size, tierCode(tier));
-        if (h == WallocNative.GATE_CLOSED_HANDLE) {
-            throw gate.closed();
+        int t = tierCode(tier);
+        int g = gate.enter();
+        long h;
+        try {
+            h = WallocNative.alloc(w, size, t);
+        } finally {
+            gate.exit(g);
         }
         if (h == NULL) {
             RuntimeException e = allocFailure(size, tier);
@@ -233,7 +229,13 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long handle, long size) {
-        int st = WallocNative.gatedFree(ng, gen, handle, size);
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.free(w, handle, size);
+        } finally {
+            gate.exit(g);
+        }
         if (st != 0) {
             throw freeFailure(st, handle, size);
         }
@@ -241,9 +243,8 @@ public final class Walloc implements AutoCloseable {
 
     /* Out of line, so that free stays small enough to inline into its callers. */
     private RuntimeException freeFailure(int st, long handle, long size) {
-        return st == WallocNative.GATE_CLOSED_STATUS ? gate.closed()
-                : error(st, "free(" + hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")", handle,
-                        null, size);
+        return error(st, "free(" + hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")", handle,
+                null, size);
     }
 
     /**
@@ -554,10 +555,15 @@ public final class Walloc implements AutoCloseable {
     public void writeData(long handle, byte[] src, int offset, int length) {
         Objects.requireNonNull(src, "src is null");
         Objects.checkFromIndexSize(offset, length, src.length);
-        int st = WallocNative.gatedWrite(ng, gen, handle, src, offset, length);
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.write(w, handle, src, offset, length);
+        } finally {
+            gate.exit(g);
+        }
         if (st != 0) {
-            throw st == WallocNative.GATE_CLOSED_STATUS ? gate.closed()
-                    : error(st, "writeData of " + length + " bytes at " + hex(handle), handle, null, length);
+            throw error(st, "writeData of " + length + " bytes at " + hex(handle), handle, null, length);
         }
     }
 
@@ -597,10 +603,15 @@ public final class Walloc implements AutoCloseable {
     public void readData(long handle, byte[] dst, int offset, int length) {
         Objects.requireNonNull(dst, "dst is null");
         Objects.checkFromIndexSize(offset, length, dst.length);
-        int st = WallocNative.gatedRead(ng, gen, handle, dst, offset, length);
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.read(w, handle, dst, offset, length);
+        } finally {
+            gate.exit(g);
+        }
         if (st != 0) {
-            throw st == WallocNative.GATE_CLOSED_STATUS ? gate.closed()
-                    : error(st, "readData of " + length + " bytes at " + hex(handle), handle, null, length);
+            throw error(st, "readData of " + length + " bytes at " + hex(handle), handle, null, length);
         }
     }
 
@@ -617,11 +628,16 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void copy(long dst, long src, long length) {
-        int st = WallocNative.gatedCopy(ng, gen, dst, src, length);
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.copy(w, dst, src, length);
+        } finally {
+            gate.exit(g);
+        }
         if (st != 0) {
-            throw st == WallocNative.GATE_CLOSED_STATUS ? gate.closed()
-                    : error(st, "copy of " + length + (length < 0 ? " (negative)" : "") + " bytes from " + hex(src)
-                            + " to " + hex(dst), dst, null, length);
+            throw error(st, "copy of " + length + (length < 0 ? " (negative)" : "") + " bytes from " + hex(src) + " to "
+                    + hex(dst), dst, null, length);
         }
     }
 

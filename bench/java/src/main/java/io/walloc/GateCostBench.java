@@ -13,14 +13,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
- * The cost of close-safety: the same allocate + free pair of 64 bytes through the public API
- * ({@code gated}: the native gate, plain stores in C and membarrier(2) on the closing side),
- * through the Java gate that the other methods and Block use ({@code javaGated}: a striped
- * in-flight counter, one atomic increment and decrement per call) and straight through the JNI
- * entry points ({@code ungated}, unsafe against a concurrent close), on one thread and on two
- * threads sharing one instance; {@code nativeGatedRaw} calls the native gate's entry points
- * directly (no Java wrapper, no checks); {@code gateOnly} is one Java gate enter + exit. In package
- * io.walloc to reach the package-private natives.
+ * The cost of the close-safety mechanism (the gate: a striped in-flight counter): the same
+ * allocate + free pair of 64 bytes through the public API (gated) and straight through the JNI
+ * entry points (ungated, unsafe against a concurrent close), on one thread and on two threads
+ * sharing one instance. In package io.walloc to reach the package-private natives.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -28,15 +24,11 @@ import org.openjdk.jmh.annotations.Threads;
 public class GateCostBench {
     Walloc w;
     long p;
-    long ng;
-    long gen;
 
     @Setup(Level.Trial)
     public void setup() {
         w = Walloc.create(WallocConfig.builder().capacity(256L << 20).build());
         p = w.nativeInstance();
-        ng = w.gate().nativeGate();
-        gen = w.gate().generation();
     }
 
     @TearDown(Level.Trial)
@@ -48,27 +40,6 @@ public class GateCostBench {
     public long gated() {
         long h = w.allocate(64, Tier.BOTTOM);
         w.free(h, 64);
-        return h;
-    }
-
-    @Benchmark
-    public long javaGated() {
-        Gate g = w.gate();
-        int t = g.enter();
-        long h;
-        try {
-            h = WallocNative.alloc(p, 64, 2);
-            WallocNative.free(p, h, 64);
-        } finally {
-            g.exit(t);
-        }
-        return h;
-    }
-
-    @Benchmark
-    public long nativeGatedRaw() {
-        long h = WallocNative.gatedAlloc(ng, gen, 64, 2);
-        WallocNative.gatedFree(ng, gen, h, 64);
         return h;
     }
 
