@@ -42,6 +42,16 @@ bool tier_contains(const struct tier *t, uint64_t h);
  * when h is in the tier but the range is not, WALLOC_ERR_INVALID_HANDLE when h is not in it. */
 walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n);
 
+#if !WALLOC_PLATFORM_RESERVES
+/* WebAssembly: where what segment seg has handed out ends, given the tier's current segment cur:
+ * the whole segment before cur, the bump head in cur. */
+static inline uint64_t tier_seg_end(const struct tier *t, unsigned seg, unsigned cur)
+{
+    return seg < cur ? t->segs[seg].base + t->segs[seg].size
+                     : atomic_load_explicit(&t->head, memory_order_relaxed);
+}
+#endif
+
 /* true when a block of bsize bytes at h lies inside what the tier has handed out and is aligned
  * for it. The allocator checks every link it reads from free memory with this before following
  * it: free blocks are ordinary memory a careless (or hostile) caller can still write, and a
@@ -59,33 +69,26 @@ static inline bool tier_block_ok(const struct tier *t, uint64_t h, uint64_t bsiz
     if (e == 0 || PAGE_OWNER_TIER(e) != (unsigned)t->id)
         return false;
     unsigned seg = PAGE_OWNER_SEG(e), cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
-    const struct segment *s = &t->segs[seg];
-    uint64_t end = seg < cur ? s->base + s->size : atomic_load_explicit(&t->head, memory_order_relaxed);
+    uint64_t end = tier_seg_end(t, seg, cur);
     return seg <= cur && h < end && bsize <= end - h;
 #endif
 }
 
+#if WALLOC_PLATFORM_RESERVES
 /* tier_block_ok for an h already known to be aligned and inside the tier's span (the free fast
  * path has established both). */
 static inline bool tier_block_handed_out(const struct tier *t, uint64_t h, uint64_t bsize)
 {
-#if WALLOC_PLATFORM_RESERVES
     return h + bsize <= atomic_load_explicit(&t->head, memory_order_relaxed); /* no overflow: h < 64 GiB */
-#else
-    return tier_block_ok(t, h, bsize);
-#endif
 }
-
-#if !WALLOC_PLATFORM_RESERVES
+#else
 /* WebAssembly: tier_block_handed_out for an aligned h that the page map places in segment seg of
  * t (the free fast path has read the map already; one lookup instead of two). Segments start on
  * page boundaries, so h is at or above the segment's base. */
 static inline bool tier_seg_block_handed_out(const struct tier *t, unsigned seg, uint64_t h, uint64_t bsize)
 {
     unsigned cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
-    uint64_t end = seg < cur ? t->segs[seg].base + t->segs[seg].size
-                             : atomic_load_explicit(&t->head, memory_order_relaxed);
-    return seg <= cur && h + bsize <= end; /* no overflow: h < 4 GiB, bsize <= small_max */
+    return seg <= cur && h + bsize <= tier_seg_end(t, seg, cur); /* no overflow: h < 4 GiB, bsize <= small_max */
 }
 #endif
 
