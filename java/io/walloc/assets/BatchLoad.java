@@ -185,7 +185,7 @@ public final class BatchLoad {
         if (listener == null) {
             return;
         }
-        BatchProgress p = new BatchProgress(doneCount, failed, futures.size(), received, expected);
+        BatchProgress p = snapshot();
         BatchProgress tail = undelivered.peekLast();
         if (tail != null && tail.assetsDone() == p.assetsDone()) {
             undelivered.pollLast();
@@ -235,6 +235,11 @@ public final class BatchLoad {
      * @return a snapshot
      */
     public synchronized BatchProgress progress() {
+        return snapshot();
+    }
+
+    /* Under this batch's lock. */
+    private BatchProgress snapshot() {
         return new BatchProgress(doneCount, failed, futures.size(), received, expected);
     }
 

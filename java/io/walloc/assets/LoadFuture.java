@@ -66,12 +66,7 @@ final class LoadFuture extends CompletableFuture<Asset> {
 
     /** Cancels with a reason for the message; true when this call completed the future. */
     boolean cancel(String reason) {
-        if (!owner.compareAndSet(OPEN, CALLER)) {
-            return false;
-        }
-        super.completeExceptionally(new CancellationException("loading '" + path + "' was cancelled: " + reason));
-        left();
-        return true;
+        return completeExceptionally(new CancellationException("loading '" + path + "' was cancelled: " + reason));
     }
 
     /**
