@@ -96,10 +96,7 @@ class AssetLoaderTest extends AssetTestBase {
         AssetLoader l = loader();
         // stall: Content-Length 100000, 1 KiB of body, then nothing
         CompletableFuture<Asset> f = l.load("stall/100000/early.bin", AssetType.BINARY);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (w.tierStats(Tier.MIDDLE).liveBlocks() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        waitFor(() -> w.tierStats(Tier.MIDDLE).liveBlocks() > 0);
         assertEquals(1, w.tierStats(Tier.MIDDLE).liveBlocks(), "a block while the body is still coming");
         assertEquals(reg.footprint(100_000, Tier.MIDDLE), w.tierStats(Tier.MIDDLE).liveBytes(),
                 "the block has the declared size from the start");
@@ -243,10 +240,7 @@ class AssetLoaderTest extends AssetTestBase {
     void cancellingOneLoadStopsItAndFreesItsBlock() throws Exception {
         AssetLoader l = loader();
         CompletableFuture<Asset> f = l.load("slow/400000/c.bin", AssetType.BINARY);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (w.tierStats(Tier.MIDDLE).liveBlocks() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        waitFor(() -> w.tierStats(Tier.MIDDLE).liveBlocks() > 0);
         assertEquals(1, w.tierStats(Tier.MIDDLE).liveBlocks(), "the body started arriving");
         assertTrue(f.cancel(true));
         CancellationException e = assertThrows(CancellationException.class, f::join);
@@ -367,10 +361,7 @@ class AssetLoaderTest extends AssetTestBase {
         }
         BatchLoad b = l.loadBatch(reqs, 3, null);
         assertEquals(3, b.parallelism());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (server.inFlight.get() < 3 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+        waitFor(() -> server.inFlight.get() >= 3);
         assertEquals(3, server.inFlight.get(), "three requests reach the server");
         Thread.sleep(100); // room for a fourth, were there no bound
         assertEquals(3, server.maxInFlight.get(), "and no more while they are held");

@@ -8,6 +8,8 @@ import io.walloc.Walloc;
 import io.walloc.WallocConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -27,6 +29,14 @@ abstract class AssetTestBase {
     <T extends AutoCloseable> T closeAfter(T c) {
         closeFirst.add(c);
         return c;
+    }
+
+    /** Waits up to 5 s for cond to hold; the caller asserts what it expects afterwards. */
+    static void waitFor(BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!cond.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
     }
 
     static void assertNoLive(Walloc w, String when) {
