@@ -159,6 +159,28 @@ walloc *walloc_create(const walloc_config *config);
  *  Must not race any other call on the same instance. */
 void walloc_destroy(walloc *w);
 
+/** The memory an instance's handles point into: handle h names byte base + h. Native builds:
+ *  the whole reservation (capacity bytes; parts never committed are not accessible). */
+typedef struct walloc_region {
+    void *base;
+    uint64_t size;
+} walloc_region;
+
+/** The region of w. WebAssembly builds have no reservation: {NULL, 0}. NULL w: {NULL, 0}. */
+walloc_region walloc_region_of(const walloc *w);
+
+/** walloc_destroy, except that the region stays mapped: for hosts that hand out raw pointers
+ *  (Java direct buffers) which may be used after the instance is gone. Everything that was ever
+ *  committed stays readable and writable, but its RAM is given back at once: it reads as zero,
+ *  and a write takes a fresh page. The caller owns the returned region and unmaps it with
+ *  walloc_region_release once nothing can touch it. WebAssembly: walloc_destroy, returns
+ *  {NULL, 0}. NULL is a no-op. Must not race any other call on the same instance. */
+walloc_region walloc_destroy_keep_region(walloc *w);
+
+/** Unmaps a region returned by walloc_destroy_keep_region. Every pointer into it becomes
+ *  invalid. {NULL, 0} is a no-op. */
+void walloc_region_release(walloc_region region);
+
 /** Allocates a block of at least size bytes in tier, aligned for the tier. size 0 allocates
  *  the smallest block. Returns WALLOC_NULL when there is no room, the size is larger than the
  *  tier, w is NULL or the tier is invalid (the latter two are not counted in statistics).

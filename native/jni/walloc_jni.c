@@ -18,7 +18,7 @@
 #include "io_walloc_WallocNative.h"
 #include "walloc.h"
 
-#define ABI_VERSION 1
+#define ABI_VERSION 2
 /* Copies up to this size go through a stack buffer (GetByteArrayRegion), larger ones pin the
  * array (GetPrimitiveArrayCritical) and let the core copy straight from it. */
 #define SMALL_COPY 512
@@ -64,11 +64,6 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_create(JNIEnv *env, jclass c
         return 0;
     walloc_config c = make_config(capacity, top, middle, bottom, checked);
     return (jlong)(uintptr_t)walloc_create(&c);
-}
-
-JNIEXPORT void JNICALL Java_io_walloc_WallocNative_destroy(JNIEnv *env, jclass cls, jlong w)
-{
-    walloc_destroy(W(w));
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_alloc(JNIEnv *env, jclass cls, jlong w,
@@ -252,23 +247,51 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass
     return (jlong)st | ((jlong)failed << 8);
 }
 
-JNIEXPORT jobject JNICALL Java_io_walloc_WallocNative_view(JNIEnv *env, jclass cls, jlong w,
-                                                           jlong handle, jint length)
+JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_viewable(JNIEnv *env, jclass cls, jlong w,
+                                                                jlong handle, jint length)
 {
     if (!w || length < 0)
-        return NULL;
+        return JNI_FALSE;
     /* The core checks the range: a zero-length read validates [handle, handle + length). */
-    void *p = walloc_ptr(W(w), (walloc_handle)handle);
-    if (!p)
-        return NULL;
+    if (!walloc_ptr(W(w), (walloc_handle)handle))
+        return JNI_FALSE;
     if (length > 0) {
         walloc_tier a, b;
         if (walloc_tier_of(W(w), (walloc_handle)handle, &a) != WALLOC_OK ||
             walloc_tier_of(W(w), (walloc_handle)handle + (uint64_t)length - 1, &b) != WALLOC_OK ||
             a != b)
-            return NULL;
+            return JNI_FALSE;
     }
-    return (*env)->NewDirectByteBuffer(env, p, (jlong)length);
+    return JNI_TRUE;
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_regionBase(JNIEnv *env, jclass cls, jlong w)
+{
+    return (jlong)(uintptr_t)walloc_region_of(W(w)).base;
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_regionSize(JNIEnv *env, jclass cls, jlong w)
+{
+    return (jlong)walloc_region_of(W(w)).size;
+}
+
+JNIEXPORT void JNICALL Java_io_walloc_WallocNative_destroyKeepRegion(JNIEnv *env, jclass cls, jlong w)
+{
+    walloc_destroy_keep_region(W(w));
+}
+
+JNIEXPORT void JNICALL Java_io_walloc_WallocNative_regionRelease(JNIEnv *env, jclass cls,
+                                                                 jlong base, jlong size)
+{
+    walloc_region_release((walloc_region){(void *)(uintptr_t)base, (uint64_t)size});
+}
+
+JNIEXPORT jobject JNICALL Java_io_walloc_WallocNative_buffer(JNIEnv *env, jclass cls, jlong address,
+                                                             jint length)
+{
+    if (!address || length < 0)
+        return NULL;
+    return (*env)->NewDirectByteBuffer(env, (void *)(uintptr_t)address, (jlong)length);
 }
 
 JNIEXPORT jstring JNICALL Java_io_walloc_WallocNative_statusString(JNIEnv *env, jclass cls,

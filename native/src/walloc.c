@@ -134,10 +134,9 @@ walloc *walloc_create(const walloc_config *config)
     return w;
 }
 
-void walloc_destroy(walloc *w)
+/* Everything of w but its reservation (native) and w itself. */
+static void destroy_metadata(walloc *w)
 {
-    if (w == NULL)
-        return;
     tcache_unregister_instance(w);
     checked_destroy(w->table);
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
@@ -153,10 +152,47 @@ void walloc_destroy(walloc *w)
     platform_meta_free(w->page_owner, WASM_PAGES);
 #endif
     wl_mutex_destroy(&w->tc_lock);
-#if WALLOC_PLATFORM_RESERVES
-    platform_release(w->base, w->reserved);
-#endif
+}
+
+void walloc_destroy(walloc *w)
+{
+    if (w == NULL)
+        return;
+    walloc_region r = walloc_region_of(w);
+    destroy_metadata(w);
     platform_meta_free(w, sizeof *w);
+    walloc_region_release(r);
+}
+
+walloc_region walloc_region_of(const walloc *w)
+{
+#if WALLOC_PLATFORM_RESERVES
+    if (w != NULL)
+        return (walloc_region){w->base, w->reserved};
+#endif
+    (void)w;
+    return (walloc_region){NULL, 0};
+}
+
+walloc_region walloc_destroy_keep_region(walloc *w)
+{
+    if (w == NULL)
+        return (walloc_region){NULL, 0};
+    walloc_region r = walloc_region_of(w);
+    destroy_metadata(w);
+    platform_meta_free(w, sizeof *w);
+    if (r.base != NULL) {
+        /* Whoever still holds a pointer may use it: no sanitizer report, no RAM kept. */
+        block_unpoison(r.base, r.size);
+        platform_decommit(r.base, r.size);
+    }
+    return r;
+}
+
+void walloc_region_release(walloc_region region)
+{
+    if (region.base != NULL)
+        platform_release(region.base, region.size);
 }
 
 /* The tier whose memory holds h, or NULL. */

@@ -5,6 +5,9 @@
 #include <set>
 #include <string>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 TEST(Config, DefaultIs256MiBWithFiftyThirtyTwenty)
 {
     walloc_config c = walloc_config_default();
@@ -51,6 +54,53 @@ TEST(Create, TierCapacitiesFollowRatios)
     EXPECT_EQ(stats_of(d, WALLOC_TIER_TOP).capacity, 128u << 20);
     walloc_destroy(d);
     walloc_destroy(nullptr); // no-op
+}
+
+/* Resident pages of [p, p + n) by mincore; -1 when the range is not mapped. */
+static long resident_pages(const void *p, size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    std::vector<unsigned char> vec((n + page - 1) / page);
+    if (mincore(const_cast<void *>(p), n, vec.data()) != 0)
+        return -1;
+    long r = 0;
+    for (unsigned char v : vec)
+        r += v & 1;
+    return r;
+}
+
+TEST(Destroy, KeepRegionLeavesMemoryUsableWithoutItsRam)
+{
+    walloc *w = walloc_create(nullptr);
+    ASSERT_NE(w, nullptr);
+    walloc_region r = walloc_region_of(w);
+    ASSERT_NE(r.base, nullptr);
+    uint64_t capacity = 0;
+    for (walloc_tier t : kTiers)
+        capacity += stats_of(w, t).capacity;
+    EXPECT_EQ(r.size, capacity);
+    const size_t n = 1u << 20;
+    walloc_handle h = walloc_alloc(w, n, WALLOC_TIER_MIDDLE);
+    ASSERT_NE(h, WALLOC_NULL);
+    auto *p = static_cast<uint8_t *>(walloc_ptr(w, h));
+    EXPECT_EQ(p, static_cast<uint8_t *>(r.base) + h);
+    memset(p, 0xAB, n);
+    EXPECT_EQ(resident_pages(p, n), (long)(n / (size_t)sysconf(_SC_PAGESIZE)));
+
+    walloc_region kept = walloc_destroy_keep_region(w);
+    EXPECT_EQ(kept.base, r.base);
+    EXPECT_EQ(kept.size, r.size);
+    EXPECT_EQ(resident_pages(p, n), 0) << "the RAM goes back at once";
+    for (size_t i = 0; i < n; i += 4096)
+        ASSERT_EQ(p[i], 0) << i;
+    p[n - 1] = 7; // still writable: a raw pointer used late must not fault
+    EXPECT_EQ(p[n - 1], 7);
+
+    walloc_region_release(kept);
+    EXPECT_EQ(resident_pages(p, n), -1) << "released: no longer mapped";
+    walloc_region_release(walloc_region{nullptr, 0});               // no-op
+    EXPECT_EQ(walloc_destroy_keep_region(nullptr).base, nullptr); // no-op
+    EXPECT_EQ(walloc_region_of(nullptr).base, nullptr);
 }
 
 TEST(Alloc, EveryTierAlignsItsBlocks)

@@ -20,8 +20,9 @@ import java.util.Objects;
  * <p>Thread safety: all methods may be called from several threads; {@code close()} frees exactly
  * once however many threads call it. Reads and writes racing each other on overlapping bytes see
  * unspecified data (it is plain memory). A {@code ByteBuffer} from {@link #asByteBuffer()} is not
- * checked: using it after the block was closed, its tier reset or the instance closed is
- * undefined, as for any direct buffer over memory freed elsewhere.
+ * checked: after the block was closed or its tier reset it reaches whatever now lives there;
+ * after the instance was closed it reads zeros. It never crashes the JVM: the memory stays mapped
+ * while any view over it is reachable.
  */
 public final class Block implements AutoCloseable {
     private static final VarHandle CLOSED;
@@ -140,10 +141,7 @@ public final class Block implements AutoCloseable {
     private ByteBuffer cachedView() {
         ByteBuffer v = view;
         if (v == null) {
-            v = WallocNative.view(owner.nativeInstance(), handle, (int) size);
-            if (v == null) {
-                throw new IllegalStateException("no view over live block " + Walloc.hex(handle));
-            }
+            v = owner.blockView(handle, (int) size);
             view = v; // a racing thread may make its own: both are equal
         }
         return v;

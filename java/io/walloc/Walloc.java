@@ -47,21 +47,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * throw {@link IllegalStateException}, never touch freed memory, and never crash the JVM. This is
  * done by a striped in-flight counter (one atomic increment and decrement per call, on a cache line
  * of the calling thread's stripe). A block may be freed by a thread other than its allocator's.
- * Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory: using one
- * after its block was freed, its tier reset or the instance closed is undefined, as with any
- * direct buffer over foreign memory; {@link Block}'s own read and write methods check instead.
+ * Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory, not checked:
+ * after its block was freed or its tier reset, a buffer reaches whatever block lives there now
+ * ({@link Block}'s own read and write methods check instead). They never crash the JVM: the
+ * region stays mapped while any buffer over it is reachable, and after {@link #close()} a buffer
+ * reads zeros and its writes go to memory nobody else sees.
  */
 public final class Walloc implements AutoCloseable {
     /** The null handle: "no block" ({@code WALLOC_NULL}, all ones). */
     public static final long NULL = -1L;
 
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final AtomicLong IDS = new AtomicLong();
     private static final Tier[] TIERS = Tier.values();
 
     private final long w;
     private final WallocConfig config;
     private final Gate gate;
+    private final Region region;
     private final long[] capacity = new long[3];
     private final long[] tierStart = {-1, -1, -1};
     private final int[] epoch = new int[3];
@@ -77,23 +79,31 @@ public final class Walloc implements AutoCloseable {
             check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
             capacity[t.code()] = s[0];
         }
-        this.cleanable = CLEANER.register(this, new Destroyer(w, gate));
+        this.region = new Region(w);
+        this.cleanable = Region.CLEANER.register(this, new Destroyer(w, gate, region.lifetime()));
     }
 
-    /** Destroys a region that was never closed once its Walloc is unreachable (no call can be in flight). */
+    /**
+     * Destroys the instance, at close or once the Walloc is unreachable (then no call can be in
+     * flight): its RAM goes back at once, its address range once no view over it is reachable
+     * either ({@link Region}).
+     */
     private static final class Destroyer implements Runnable {
         private final long w;
         private final Gate gate;
+        private final Region.Lifetime region;
 
-        Destroyer(long w, Gate gate) {
+        Destroyer(long w, Gate gate, Region.Lifetime region) {
             this.w = w;
             this.gate = gate;
+            this.region = region;
         }
 
         @Override
         public void run() {
             gate.close();
-            WallocNative.destroy(w);
+            WallocNative.destroyKeepRegion(w);
+            region.run();
         }
     }
 
@@ -706,8 +716,8 @@ public final class Walloc implements AutoCloseable {
 
     /**
      * A direct {@link ByteBuffer} over {@code [handle, handle + length)}, in native byte order,
-     * after the core checked the range. The buffer is raw memory: it stays usable only while the
-     * block is live, its tier not reset and the instance open (see the class comment).
+     * after the core checked the range. The buffer is raw memory: it reaches the block only while
+     * the block is live, its tier not reset and the instance open (see the class comment).
      *
      * @param handle first byte
      * @param length bytes, 0 or more
@@ -723,7 +733,7 @@ public final class Walloc implements AutoCloseable {
         int g = gate.enter();
         ByteBuffer b;
         try {
-            b = WallocNative.view(w, handle, length);
+            b = WallocNative.viewable(w, handle, length) ? region.slice(handle, length) : null;
         } finally {
             gate.exit(g);
         }
@@ -746,9 +756,10 @@ public final class Walloc implements AutoCloseable {
     }
 
     /**
-     * Releases the region: waits for calls in flight on other threads, then frees all memory.
-     * Every handle and view becomes invalid; later calls throw {@link IllegalStateException}.
-     * A second close is a no-op.
+     * Releases the region: waits for calls in flight on other threads, then frees everything
+     * and gives the region's RAM back to the system. Every handle becomes invalid; later calls
+     * throw {@link IllegalStateException}. Views still held read zeros; the address range is
+     * unmapped once the last of them is unreachable. A second close is a no-op.
      */
     @Override
     public void close() {
@@ -770,6 +781,16 @@ public final class Walloc implements AutoCloseable {
 
     long nativeInstance() {
         return w;
+    }
+
+    /** A view over a live block's [handle, handle + length); the caller is inside the gate. */
+    ByteBuffer blockView(long handle, int length) {
+        return region.slice(handle, length);
+    }
+
+    /** The region's lifetime, to see in tests when it is unmapped. */
+    Region.Lifetime regionLifetime() {
+        return region.lifetime();
     }
 
     private static int tierCode(Tier tier) {

@@ -22,7 +22,7 @@ final class WallocNative {
     static void ensureLoaded() {}
 
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
 
     static native int abiVersion();
 
@@ -31,7 +31,17 @@ final class WallocNative {
     /** The instance pointer, or 0 when the configuration is invalid or memory cannot be reserved. */
     static native long create(long capacity, double top, double middle, double bottom, boolean checked);
 
-    static native void destroy(long w);
+    /** walloc_destroy_keep_region: the instance is gone, its region stays mapped (see {@link Region}). */
+    static native void destroyKeepRegion(long w);
+
+    /** The address handle 0 names (walloc_region_of). */
+    static native long regionBase(long w);
+
+    /** The length of the region in bytes. */
+    static native long regionSize(long w);
+
+    /** Unmaps a region left by {@link #destroyKeepRegion} (walloc_region_release). */
+    static native void regionRelease(long base, long size);
 
     /** A handle, or -1 (WALLOC_NULL). */
     static native long alloc(long w, long size, int tier);
@@ -62,8 +72,11 @@ final class WallocNative {
     /** ops holds count (dst, src, len) triples. Returns 0, or status | (failedIndex << 8). */
     static native long bulkCopy(long w, long[] ops, int count);
 
-    /** A direct buffer over [handle, handle + length) after the core checked the range, else null. */
-    static native ByteBuffer view(long w, long handle, int length);
+    /** Whether [handle, handle + length) lies inside what one tier has handed out. */
+    static native boolean viewable(long w, long handle, int length);
+
+    /** A direct buffer over [address, address + length) (NewDirectByteBuffer); null for a bad argument. */
+    static native ByteBuffer buffer(long address, int length);
 
     static native String statusString(int status);
 

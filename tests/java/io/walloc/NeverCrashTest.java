@@ -2,6 +2,7 @@ package io.walloc;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +20,10 @@ import org.junit.jupiter.api.Timeout;
  * and every outcome must be a normal return or one of the documented exceptions. Hostile raw frees
  * (unchecked mode) and raw writes through stale handles corrupt the links the core keeps inside
  * free blocks: before core commit 621f019 this crashed the JVM (SIGSEGV in walloc_alloc /
- * bin_flush_n) or hung a thread in walloc_alloc; a call that never returns fails the test.
+ * bin_flush_n) or hung a thread in walloc_alloc; a call that never returns fails the test. Each
+ * thread also keeps direct views and touches them later, after their blocks were freed, their
+ * tiers reset or the instance closed: before Region (views kept the region mapped) that was a
+ * SIGSEGV.
  */
 class NeverCrashTest {
     private static final int THREADS = 4;
@@ -62,6 +66,7 @@ class NeverCrashTest {
                     List<Block> mine = new ArrayList<>();
                     long[] handles = new long[64];
                     long[] sizes = new long[64];
+                    List<ByteBuffer> views = new ArrayList<>();
                     try {
                         go.await();
                     } catch (InterruptedException e) {
@@ -75,7 +80,7 @@ class NeverCrashTest {
                             continue;
                         }
                         try {
-                            oneCall(w, r, mine, handles, sizes, skip);
+                            oneCall(w, r, mine, handles, sizes, views, skip);
                             outcomes.computeIfAbsent("ok", k -> new AtomicLong()).incrementAndGet();
                         } catch (Throwable e) {
                             if (!documented(e)) {
@@ -161,7 +166,7 @@ class NeverCrashTest {
     }
 
     private static void oneCall(Walloc w, SplittableRandom r, List<Block> mine, long[] handles, long[] sizes,
-            java.util.Set<Integer> skip) {
+            List<ByteBuffer> views, java.util.Set<Integer> skip) {
         int slot = r.nextInt(handles.length);
         int kind = r.nextInt(20);
         if (skip.contains(kind)) {
@@ -256,8 +261,19 @@ class NeverCrashTest {
             case 14:
                 if (r.nextInt(50) == 0) {
                     w.resetTier(tier(r));
+                } else if (views.size() < 8 || r.nextBoolean()) {
+                    ByteBuffer v = w.view(hostileHandle(r, handles), r.nextInt(-1, 100));
+                    views.add(r.nextBoolean() ? v : mine.isEmpty() ? v : mine.get(r.nextInt(mine.size())).asByteBuffer());
+                    if (views.size() > 8) {
+                        views.remove(0);
+                    }
                 } else {
-                    w.view(hostileHandle(r, handles), r.nextInt(-1, 100)); // created, never touched
+                    // touch a view held since who knows what: its block freed, its tier reset, the instance closed
+                    ByteBuffer v = views.get(r.nextInt(views.size()));
+                    if (v.capacity() > 0) {
+                        int i = r.nextInt(v.capacity());
+                        v.put(i, (byte) (v.get(i) + 1));
+                    }
                 }
                 break;
             case 15:
