@@ -160,7 +160,8 @@ walloc *walloc_create(const walloc_config *config);
 void walloc_destroy(walloc *w);
 
 /** The memory an instance's handles point into: handle h names byte base + h. Native builds:
- *  the whole reservation (capacity bytes; parts never committed are not accessible). */
+ *  the whole reservation, in which the tiers lie in order from handle 0 (TOP, MIDDLE, BOTTOM),
+ *  each as long as its capacity in walloc_tier_stats; parts never committed are not accessible. */
 typedef struct walloc_region {
     void *base;
     uint64_t size;
@@ -265,6 +266,11 @@ const char *walloc_status_str(walloc_status status);
 
 /** The alignment of a tier (128, 64, 8), or 0 for an invalid tier. */
 uint32_t walloc_tier_alignment(walloc_tier tier);
+
+/** The bytes a block for a request of size bytes in tier spans (its size class, or the large-
+ *  block granule above the classes): what walloc_tier_stats counts for it. size 0 counts as 1.
+ *  0 for a NULL w, an invalid tier or a size larger than the tier. Thread-safe. */
+uint64_t walloc_block_size(const walloc *w, walloc_tier tier, uint64_t size);
 
 #ifdef __cplusplus
 }

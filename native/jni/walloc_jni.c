@@ -265,6 +265,14 @@ JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_viewable(JNIEnv *env, jcl
     return JNI_TRUE;
 }
 
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_blockSize(JNIEnv *env, jclass cls, jlong w,
+                                                              jint tier, jlong size)
+{
+    if (size < 0)
+        return 0;
+    return (jlong)walloc_block_size(W(w), (walloc_tier)tier, (uint64_t)size);
+}
+
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_regionBase(JNIEnv *env, jclass cls, jlong w)
 {
     return (jlong)(uintptr_t)walloc_region_of(W(w)).base;

@@ -530,6 +530,15 @@ walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats
     return WALLOC_OK;
 }
 
+uint64_t walloc_block_size(const walloc *w, walloc_tier tier, uint64_t size)
+{
+    if (w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT)
+        return 0;
+    const struct tier *t = &w->tiers[tier];
+    uint64_t req = size ? size : 1;
+    return req > t->capacity ? 0 : tier_block_size(t, req);
+}
+
 walloc_status walloc_tier_of(const walloc *w, walloc_handle h, walloc_tier *out)
 {
     if (w == NULL || out == NULL)

@@ -103,6 +103,47 @@ TEST(Destroy, KeepRegionLeavesMemoryUsableWithoutItsRam)
     EXPECT_EQ(walloc_region_of(nullptr).base, nullptr);
 }
 
+TEST(Region, TiersLieInOrderFromHandleZero)
+{
+    auto w = make_walloc(64u << 20, 0, 0.2, 0.3, 0.5);
+    walloc_region r = walloc_region_of(w.get());
+    uint64_t start = 0;
+    for (walloc_tier t : kTiers) {
+        uint64_t cap = stats_of(w.get(), t).capacity;
+        walloc_handle h = walloc_alloc(w.get(), 64, t);
+        ASSERT_NE(h, WALLOC_NULL);
+        EXPECT_GE(h, start) << "tier " << t;
+        EXPECT_LT(h, start + cap) << "tier " << t;
+        EXPECT_EQ(walloc_ptr(w.get(), h), static_cast<uint8_t *>(r.base) + h);
+        ASSERT_EQ(walloc_free(w.get(), h, 64), WALLOC_OK);
+        start += cap;
+    }
+    EXPECT_EQ(start, r.size);
+}
+
+TEST(BlockSize, IsWhatTheStatisticsCount)
+{
+    auto w = make_walloc();
+    for (walloc_tier t : kTiers) {
+        uint32_t a = walloc_tier_alignment(t);
+        for (uint64_t size : {0ull, 1ull, 8ull, 9ull, 100ull, 129ull, 1000ull, 4096ull, 65536ull, 65537ull, 300000ull}) {
+            uint64_t bs = walloc_block_size(w.get(), t, size);
+            uint64_t req = size ? size : 1;
+            EXPECT_GE(bs, req);
+            EXPECT_EQ(bs % a, 0u);
+            EXPECT_LE(bs, req + req / 4 + a) << "rounding wastes at most 25 % plus the alignment";
+            uint64_t before = stats_of(w.get(), t).live_bytes;
+            walloc_handle h = walloc_alloc(w.get(), size, t);
+            ASSERT_NE(h, WALLOC_NULL);
+            EXPECT_EQ(stats_of(w.get(), t).live_bytes - before, bs) << "tier " << t << " size " << size;
+            ASSERT_EQ(walloc_free(w.get(), h, size), WALLOC_OK);
+        }
+    }
+    EXPECT_EQ(walloc_block_size(nullptr, WALLOC_TIER_TOP, 8), 0u);
+    EXPECT_EQ(walloc_block_size(w.get(), (walloc_tier)3, 8), 0u);
+    EXPECT_EQ(walloc_block_size(w.get(), WALLOC_TIER_TOP, UINT64_MAX), 0u);
+}
+
 TEST(Alloc, EveryTierAlignsItsBlocks)
 {
     auto w = make_walloc();

@@ -1,5 +1,7 @@
 package io.walloc;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -47,6 +49,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * throw {@link IllegalStateException}, never touch freed memory, and never crash the JVM. This is
  * done by a striped in-flight counter (one atomic increment and decrement per call, on a cache line
  * of the calling thread's stripe). A block may be freed by a thread other than its allocator's.
+ *
+ * <p>Thread cache (unchecked mode, on unless {@link WallocConfig#threadCache()} is off): {@link
+ * #free} of a block of up to 4 KiB puts it in a bin of the calling thread, and the thread's next
+ * {@link #allocate} of the same size in granules takes it back, neither crossing into native code
+ * nor touching the gate (about 12 ns per pair instead of about 19). Statistics count the blocks in
+ * bins as free. A reset or compaction makes every thread drop its bins of that tier at its next
+ * call; an allocation racing a reset may return a block from just before it.
+ *
  * Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory, not checked:
  * after its block was freed or its tier reset, a buffer reaches whatever block lives there now
  * ({@link Block}'s own read and write methods check instead). They never crash the JVM: the
@@ -59,11 +69,13 @@ public final class Walloc implements AutoCloseable {
 
     private static final AtomicLong IDS = new AtomicLong();
     private static final Tier[] TIERS = Tier.values();
+    private static final VarHandle EPOCH = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final long w;
     private final WallocConfig config;
     private final Gate gate;
     private final Region region;
+    private final ThreadCache cache; // null: every allocate and free goes to the core
     private final long[] capacity = new long[3];
     private final long[] tierStart = {-1, -1, -1};
     private final int[] epoch = new int[3];
@@ -80,6 +92,7 @@ public final class Walloc implements AutoCloseable {
             capacity[t.code()] = s[0];
         }
         this.region = new Region(w);
+        this.cache = config.threadCache() ? new ThreadCache(w, gate, epoch, capacity) : null;
         this.cleanable = Region.CLEANER.register(this, new Destroyer(w, gate, region.lifetime()));
     }
 
@@ -172,17 +185,32 @@ public final class Walloc implements AutoCloseable {
      */
     public long allocate(long size, Tier tier) {
         int t = tierCode(tier);
+        long h = cached(size, t);
+        if (h == NULL) {
+            h = allocateInCore(size, t);
+            if (h == NULL) {
+                throw allocFailure(size, tier);
+            }
+        }
+        return h;
+    }
+
+    /* A block from the calling thread's cache, or NULL. */
+    private long cached(long size, int t) {
+        return cache != null && size > 0 && size <= ThreadCache.MAX_SIZE ? cache.take(t, size) : NULL;
+    }
+
+    private long allocateInCore(long size, int t) {
         int g = gate.enter();
-        long h;
         try {
-            h = WallocNative.alloc(w, size, t);
+            long h = WallocNative.alloc(w, size, t);
+            if (h != NULL && cache != null) {
+                cache.handedOut(t, h, size);
+            }
+            return h;
         } finally {
             gate.exit(g);
         }
-        if (h == NULL) {
-            throw allocFailure(size, tier);
-        }
-        return h;
     }
 
     /**
@@ -197,13 +225,11 @@ public final class Walloc implements AutoCloseable {
      */
     public long tryAllocate(long size, Tier tier) {
         int t = tierCode(tier);
-        int g = gate.enter();
-        long h;
-        try {
-            h = WallocNative.alloc(w, size, t);
-        } finally {
-            gate.exit(g);
+        long h = cached(size, t);
+        if (h != NULL) {
+            return h;
         }
+        h = allocateInCore(size, t);
         if (h == NULL) {
             RuntimeException e = allocFailure(size, tier);
             if (!(e instanceof WallocOutOfMemoryException)) {
@@ -228,7 +254,9 @@ public final class Walloc implements AutoCloseable {
 
     /**
      * Frees a block. {@code size} must be the size given at allocation (unchecked instances accept
-     * any size of the same size class). After this the handle must not be used.
+     * any size of the same size class). After this the handle must not be used. With the thread
+     * cache, a block of up to 4 KiB may wait in the calling thread's bin for its next allocation
+     * of that size; the checks are those of unchecked mode (tier, alignment, handed-out range).
      *
      * @param handle the block's handle
      * @param size the size it was allocated with
@@ -239,6 +267,9 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long handle, long size) {
+        if (cache != null && cache.put(handle, size)) {
+            return;
+        }
         int g = gate.enter();
         int st;
         try {
@@ -314,6 +345,11 @@ public final class Walloc implements AutoCloseable {
         int st;
         try {
             st = WallocNative.allocBatch(w, sizes, tierCodes, n, out);
+            if (st == 0 && cache != null) {
+                for (int i = 0; i < n; i++) {
+                    cache.handedOut(tierCodes[i], out[i], sizes[i]);
+                }
+            }
         } finally {
             gate.exit(g);
         }
@@ -352,6 +388,9 @@ public final class Walloc implements AutoCloseable {
             long h = WallocNative.alloc(w, size, t);
             if (h == NULL) {
                 throw allocFailure(size, tier);
+            }
+            if (cache != null) {
+                cache.handedOut(t, h, size);
             }
             if (tierStart[t] < 0) {
                 findTierStart(t, h);
@@ -465,7 +504,10 @@ public final class Walloc implements AutoCloseable {
             limits[t] = Arrays.copyOf(limits[t], e * 2);
         }
         limits[t][e] = limit;
-        epoch[t] = e + 1;
+        if (cache != null) {
+            cache.forget(t);
+        }
+        EPOCH.setRelease(epoch, t, e + 1); // read with acquire outside the gate by the cache
     }
 
     /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
@@ -503,6 +545,9 @@ public final class Walloc implements AutoCloseable {
         int st;
         try {
             st = WallocNative.tierStats(w, t, v);
+            if (st == 0 && cache != null) {
+                cache.adjust(t, v);
+            }
         } finally {
             gate.exit(g);
         }

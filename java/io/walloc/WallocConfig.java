@@ -3,9 +3,9 @@ package io.walloc;
 import java.util.Arrays;
 
 /**
- * How to create a {@link Walloc}: total capacity, each tier's share of it, and checked mode.
- * Made with {@link #builder()}; the defaults are those of {@code walloc_config_default()}:
- * 256 MiB, 50/30/20 %, unchecked.
+ * How to create a {@link Walloc}: total capacity, each tier's share of it, checked mode and the
+ * Java thread cache. Made with {@link #builder()}; the defaults are those of
+ * {@code walloc_config_default()}: 256 MiB, 50/30/20 %, unchecked; thread cache on.
  *
  * <pre>{@code
  * WallocConfig cfg = WallocConfig.builder().capacity(64L << 20).share(Tier.BOTTOM, 0.4)
@@ -26,11 +26,13 @@ public final class WallocConfig {
     private final long capacity;
     private final double[] shares;
     private final boolean checked;
+    private final boolean threadCache;
 
-    private WallocConfig(long capacity, double[] shares, boolean checked) {
+    private WallocConfig(long capacity, double[] shares, boolean checked, boolean threadCache) {
         this.capacity = capacity;
         this.shares = shares;
         this.checked = checked;
+        this.threadCache = threadCache;
     }
 
     /**
@@ -45,7 +47,7 @@ public final class WallocConfig {
     /**
      * The default configuration.
      *
-     * @return 256 MiB, 50/30/20 %, unchecked
+     * @return 256 MiB, 50/30/20 %, unchecked, thread cache on
      */
     public static WallocConfig defaults() {
         return builder().build();
@@ -80,9 +82,25 @@ public final class WallocConfig {
         return checked;
     }
 
+    /**
+     * Whether {@link Walloc#free} and {@link Walloc#allocate} (and their {@code try} variants)
+     * keep freed blocks of up to 4 KiB in a per-thread cache in Java, so that a free followed by
+     * an allocation of the same size on the same thread never crosses into native code (an
+     * allocate+free pair then costs a few ns instead of ~19). Only in unchecked mode: checked
+     * mode sends every call to the core, which checks it. The cost: blocks a thread holds are not
+     * available to other threads (at most 64 per size and 256 KiB per tier per thread), and a
+     * free that the cache takes is checked only against the range the tier has handed out,
+     * exactly as the core checks it in unchecked mode.
+     *
+     * @return true when the cache is used (unchecked mode and not turned off)
+     */
+    public boolean threadCache() {
+        return threadCache && !checked;
+    }
+
     @Override
     public String toString() {
-        return "WallocConfig[capacity=" + capacity + ", shares=" + Arrays.toString(shares) + ", checked=" + checked + "]";
+        return "WallocConfig[capacity=" + capacity + ", shares=" + Arrays.toString(shares) + ", checked=" + checked + ", threadCache=" + threadCache() + "]";
     }
 
     /**
@@ -95,6 +113,7 @@ public final class WallocConfig {
         private long capacity = DEFAULT_CAPACITY;
         private final double[] shares = {Tier.TOP.defaultShare(), Tier.MIDDLE.defaultShare(), Tier.BOTTOM.defaultShare()};
         private boolean checked;
+        private boolean threadCache = true;
 
         private Builder() {}
 
@@ -158,6 +177,17 @@ public final class WallocConfig {
         }
 
         /**
+         * Turns the Java thread cache on (the default) or off (see {@link WallocConfig#threadCache()}).
+         *
+         * @param on false to send every allocate and free to the core
+         * @return this builder
+         */
+        public Builder threadCache(boolean on) {
+            this.threadCache = on;
+            return this;
+        }
+
+        /**
          * Builds the configuration after the core validated it.
          *
          * @return the configuration
@@ -175,7 +205,7 @@ public final class WallocConfig {
                 throw new WallocArgumentException(Status.ofCode(st), "configuration refused by the core (" + Status.ofCode(st).description()
                         + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
             }
-            return new WallocConfig(capacity, shares.clone(), checked);
+            return new WallocConfig(capacity, shares.clone(), checked, threadCache);
         }
     }
 }

@@ -81,4 +81,7 @@ final class WallocNative {
     static native String statusString(int status);
 
     static native int tierAlignment(int tier);
+
+    /** walloc_block_size: the bytes a block for a request of size spans; 0 for bad arguments. */
+    static native long blockSize(long w, int tier, long size);
 }

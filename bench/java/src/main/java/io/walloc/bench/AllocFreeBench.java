@@ -27,6 +27,7 @@ public class AllocFreeBench {
     public int size;
 
     Walloc w;
+    Walloc core; // thread cache off: every call crosses JNI
     PooledByteBufAllocator netty;
 
     @Setup(Level.Trial)
@@ -36,17 +37,28 @@ public class AllocFreeBench {
         // touch the memory once so first-touch page faults are not measured
         long h = w.allocate(size, Tier.BOTTOM);
         w.free(h, size);
+        core = Walloc.create(WallocConfig.builder().capacity(256L << 20).threadCache(false).build());
+        h = core.allocate(size, Tier.BOTTOM);
+        core.free(h, size);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         w.close();
+        core.close();
     }
 
     @Benchmark
     public long walloc() {
         long h = w.allocate(size, Tier.BOTTOM);
         w.free(h, size);
+        return h;
+    }
+
+    @Benchmark
+    public long wallocNoThreadCache() {
+        long h = core.allocate(size, Tier.BOTTOM);
+        core.free(h, size);
         return h;
     }
 
