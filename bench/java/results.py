@@ -5,6 +5,7 @@ import json, os, platform, sys, datetime
 out = sys.argv[1]
 runs = {}
 gate_runs = {}
+pair_runs = {}
 for v in ("17", "25"):
     p = os.path.join(out, f"jmh-{v}.json")
     if os.path.exists(p):
@@ -14,6 +15,10 @@ for v in ("17", "25"):
     if os.path.exists(p):
         with open(p) as f:
             gate_runs[v] = json.load(f)
+    p = os.path.join(out, f"jmh-{v}-pair.json")  # TAG=-pair BENCH='AllocFreeBench...' JMH_ARGS='-f 2 -i 8 ...'
+    if os.path.exists(p):
+        with open(p) as f:
+            pair_runs[v] = json.load(f)
 
 def table(v, src=None):
     r = {}
@@ -26,6 +31,7 @@ def table(v, src=None):
 
 T = {v: table(v) for v in runs}
 G = {v: table(v, gate_runs) for v in gate_runs}
+P = {v: table(v, pair_runs) for v in pair_runs}
 jdks = sorted(T)
 
 def med(v, name, size=""):
@@ -75,11 +81,12 @@ print("\nFigures are **medians** of the measurement iterations, in ns per operat
       "differences under ~10 % are noise.\n")
 
 print("## Allocate + free pair\n")
-print("`walloc` is `allocate(size, BOTTOM)` + `free(h, size)` (raw handles, the gate included); `wallocBlock` is the same "
-      "through a `Block` object; `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
+print("`walloc` is `allocate(size, BOTTOM)` + `free(h, size)` (raw handles; the freed block waits in the thread's "
+      "Java bin and the next allocation takes it back, neither crossing JNI); `wallocNoThreadCache` is the same with "
+      "`threadCache(false)` (every call through JNI and the gate); `wallocBlock` is a `Block` object (always through JNI); `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
       "at once (`Unsafe.invokeCleaner`); `nettyPooled` is `PooledByteBufAllocator.directBuffer` + `release`; "
       "`ffmConfinedArena` is `Arena.ofConfined()`, `allocate`, `close` (JDK 22+ only).\n")
-peers = ["walloc", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled", "ffmConfinedArena"]
+peers = ["walloc", "wallocNoThreadCache", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled", "ffmConfinedArena"]
 for size in ("64", "1024"):
     hdr = "| " + f"{size} B" + " | " + " | ".join(f"JDK {v} ns | vs walloc" for v in jdks) + " |"
     print(hdr)
@@ -89,6 +96,21 @@ for size in ("64", "1024"):
         for v in jdks:
             m = med(v, "AllocFreeBench." + p, size)
             cells += [fmt(m), ratio(m, med(v, "AllocFreeBench.walloc", size)) if p != "walloc" else "1.00x"]
+        print(f"| {p} | " + " | ".join(cells) + " |")
+    print()
+
+if P:
+    print("Focused run of the 64 B pair (" + "; ".join(
+        f'JDK {v}: {pair_runs[v][0]["forks"]} forks x {pair_runs[v][0]["measurementIterations"]} iterations'
+        for v in sorted(P)) + "), medians:\n")
+    print("| 64 B | " + " | ".join(f"JDK {v} ns | vs walloc" for v in sorted(P)) + " |")
+    print("|---|" + "---:|---:|" * len(P))
+    for p in ("walloc", "wallocNoThreadCache", "unsafe"):
+        cells = []
+        for v in sorted(P):
+            m = P[v].get(("AllocFreeBench." + p, "64"), (None,))[0]
+            w = P[v].get(("AllocFreeBench.walloc", "64"), (None,))[0]
+            cells += [fmt(m), ratio(m, w) if p != "walloc" else "1.00x"]
         print(f"| {p} | " + " | ".join(cells) + " |")
     print()
 
@@ -110,7 +132,7 @@ for v in jdks:
     print()
 
 print("## Cost of close-safety (the gate)\n")
-print("The same 64 B allocate + free pair through the public API (`gated`: a striped in-flight counter, one atomic "
+print("The same 64 B allocate + free pair through the public API with the thread cache off (`gated`: a striped in-flight counter, one atomic "
       "increment and one decrement per call on the calling thread's own cache line) and straight through the JNI entry "
       "points (`ungated`, unsafe against a concurrent close). `gateOnly` is one enter + exit alone. The 2-thread rows "
       "share one instance (ns per operation per thread).\n")
@@ -138,10 +160,11 @@ for v in jdks:
 
 print("\n## Targets (issue 3)\n")
 for v in jdks:
-    a = med(v, "AllocFreeBench.walloc", "64")
+    a = P[v].get(("AllocFreeBench.walloc", "64"), (None,))[0] if v in P else med(v, "AllocFreeBench.walloc", "64")
     verdict = "met" if a is not None and a < 15 else "not met"
     print(f"- JDK {v}: allocate + free pair under 15 ns: **{verdict}** ({fmt(a)} ns at 64 B; "
-          f"the ungated JNI pair alone is {fmt(gmed(v, 'GateCostBench.ungated'))} ns).")
+          f"{'focused run; ' if v in P else ''}through JNI with the thread cache off "
+          f"{fmt(P[v].get(('AllocFreeBench.wallocNoThreadCache', '64'), (None,))[0] if v in P else med(v, 'AllocFreeBench.wallocNoThreadCache', '64'))} ns).")
     slower = []
     for size in ("64", "1024", "16384", "65536"):
         b, p = med(v, "WriteBench.wallocBlockWrite", size), med(v, "WriteBench.byteBufferPut", size)

@@ -27,7 +27,7 @@ public class GateCostBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        w = Walloc.create(WallocConfig.builder().capacity(256L << 20).build());
+        w = Walloc.create(WallocConfig.builder().capacity(256L << 20).threadCache(false).build()); // every call through the gate
         p = w.nativeInstance();
     }
 
