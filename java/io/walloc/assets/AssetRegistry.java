@@ -58,8 +58,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * goes on evicting until the allocation succeeds; when it cannot (the budget is smaller than the
  * block, or what is live is not the registry's), the allocation fails with {@link WallocOutOfMemoryException} and a message
  * saying so. Borrowed assets take no new memory and are not checked against the budget. Blocks
- * of loads in flight (open {@link Reservation}s) count as live and cannot be evicted: keep the
- * number of parallel loads times the largest asset well below a tier's budget.
+ * of loads in flight (open {@link Reservation}s) count as live and cannot be evicted; when they
+ * are all that stands in the way, an allocation waits (at most {@code ROOM_WAIT}, 10 s) for one
+ * reserved by another thread to be registered (then evicted) or given back, so parallel loads
+ * that together overfill a budget queue instead of failing. Its own thread's reservations never
+ * make it wait. Still, keep the number of parallel loads times the largest asset below a tier's
+ * budget: the free space may also be in pieces too small.
  *
  * <h2>A full tier</h2>
  * When a small request (a size class, up to {@link TierStats#maxClassSize()}) finds no room, the
@@ -86,7 +90,10 @@ public final class AssetRegistry implements AutoCloseable {
     private final AtomicLongArray budgets = new AtomicLongArray(new long[] {-1, -1, -1});
     private final long[] smallMax = new long[3];
     private final ReentrantLock[] tierLocks = {new ReentrantLock(), new ReentrantLock(), new ReentrantLock()};
-    private final Map<Block, Boolean> pending = new IdentityHashMap<>();
+    private final Map<Block, Thread> pending = new IdentityHashMap<>(); // blocks of loads in flight -> who reserved them
+    private long pendingChanges; // guarded by lock: pending blocks registered or released so far
+    /** How long a reservation may wait in all for loads in flight to make room (see reserveBlock). */
+    static final Duration ROOM_WAIT = Duration.ofSeconds(10);
     private final long[] tierStart = {-1, -1, -1};
     private long evictions;
     private volatile long base = -1;
@@ -326,8 +333,66 @@ public final class AssetRegistry implements AutoCloseable {
 
     // ------------------------------------------------------------------ allocation and budgets
 
-    /* Allocates a block for the registry in the tier, evicting LRU assets first under a budget. */
+    /* Allocates a block for the registry in the tier, evicting LRU assets first under a budget.
+     * Under a budget, when nothing is left to evict but loads in flight in the tier hold blocks
+     * (reserved by other threads), it waits for one of them to register (its asset can then be
+     * evicted) or give its block back, and tries again: so parallel loads that together overfill a
+     * tier queue instead of failing. At most ROOM_WAIT in all, so that threads waiting for each
+     * other's blocks fail as before rather than hang. */
     Block reserveBlock(long size, Tier tier, String forPath) {
+        long deadline = System.nanoTime() + ROOM_WAIT.toNanos();
+        for (;;) {
+            long seen;
+            synchronized (lock) {
+                seen = pendingChanges;
+            }
+            try {
+                return reserveBlockOnce(size, tier, forPath);
+            } catch (NoRoomYet e) {
+                if (!awaitPendingChange(tier, seen, deadline)) {
+                    throw e.failure;
+                }
+            }
+        }
+    }
+
+    /* "No room, nothing left to evict" under a budget: worth waiting for loads in flight. */
+    private static final class NoRoomYet extends RuntimeException {
+        final WallocOutOfMemoryException failure;
+
+        NoRoomYet(WallocOutOfMemoryException failure) {
+            super(null, null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    /* Waits until a pending block of the registry registers or is released (true), unless no
+     * block of the tier is pending from another thread, the deadline passed or the wait is
+     * interrupted (false). */
+    private boolean awaitPendingChange(Tier tier, long seen, long deadline) {
+        Thread me = Thread.currentThread();
+        synchronized (lock) {
+            while (pendingChanges == seen && !closed) {
+                boolean others = false;
+                for (Map.Entry<Block, Thread> p : pending.entrySet()) {
+                    others |= p.getKey().tier() == tier && p.getValue() != me;
+                }
+                long left = deadline - System.nanoTime();
+                if (!others || left <= 0) {
+                    return false;
+                }
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true; // closed: the next try says so
+        }
+    }
+
+    private Block reserveBlockOnce(long size, Tier tier, String forPath) {
         int t = tier.code();
         ReentrantLock tl = tierLocks[t];
         tl.lock();
@@ -345,9 +410,10 @@ public final class AssetRegistry implements AutoCloseable {
                 }
                 while (walloc.tierStats(tier).liveBytes() + need > budget) {
                     if (!evictLeastRecent(tier)) {
-                        throw new WallocOutOfMemoryException(tier, size, "tier " + tier + " budget of " + budget
-                                + " bytes cannot take " + need + " more bytes: " + walloc.tierStats(tier).liveBytes()
-                                + " bytes are live and no registered asset is left to evict" + forWhat(forPath));
+                        throw new NoRoomYet(new WallocOutOfMemoryException(tier, size, "tier " + tier + " budget of "
+                                + budget + " bytes cannot take " + need + " more bytes: "
+                                + walloc.tierStats(tier).liveBytes() + " bytes are live and no registered asset is left "
+                                + "to evict" + forWhat(forPath) + " (" + roomReport(tier) + ")"));
                     }
                 }
             }
@@ -359,12 +425,13 @@ public final class AssetRegistry implements AutoCloseable {
                 }
                 // under a budget, a tier whose free space is in pieces gets room the same way
                 if (budget < 0 || !evictLeastRecent(tier)) {
-                    throw new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size
-                            + " bytes" + forWhat(forPath));
+                    WallocOutOfMemoryException e = new WallocOutOfMemoryException(tier, size, "tier " + tier
+                            + " has no room for " + size + " bytes" + forWhat(forPath) + " (" + roomReport(tier) + ")");
+                    throw budget < 0 ? e : new NoRoomYet(e);
                 }
             }
             synchronized (lock) {
-                pending.put(b, Boolean.TRUE);
+                pending.put(b, Thread.currentThread());
             }
             return b;
         } finally {
@@ -392,6 +459,21 @@ public final class AssetRegistry implements AutoCloseable {
         }
     }
 
+    /* What the tier holds, for a "no room" message: where the memory went. */
+    private String roomReport(Tier tier) {
+        TierStats s = walloc.tierStats(tier);
+        int inFlight;
+        synchronized (lock) {
+            inFlight = 0;
+            for (Block p : pending.keySet()) {
+                inFlight += p.tier() == tier ? 1 : 0;
+            }
+        }
+        return s.liveBytes() + " bytes live of " + s.capacity() + ", " + s.freeBytes() + " free in pieces, "
+                + (s.capacity() - s.bumpHead()) + " never handed out; blocks of " + inFlight + " load"
+                + (inFlight == 1 ? "" : "s") + " in flight";
+    }
+
     private static String forWhat(String path) {
         return path == null || path.isEmpty() ? "" : " (for '" + path + "')";
     }
@@ -399,7 +481,9 @@ public final class AssetRegistry implements AutoCloseable {
     /* Frees a block the registry took (pending or evicted). */
     void release(Block b) {
         synchronized (lock) {
-            pending.remove(b);
+            if (pending.remove(b) != null) {
+                pendingChanged();
+            }
         }
         reservations.remove(b);
         try {
@@ -530,8 +614,8 @@ public final class AssetRegistry implements AutoCloseable {
         Asset old;
         boolean refused;
         synchronized (lock) {
-            if (b != null) {
-                pending.remove(b);
+            if (b != null && pending.remove(b) != null) {
+                pendingChanged();
             }
             refused = closed;
             if (refused) {
@@ -559,6 +643,12 @@ public final class AssetRegistry implements AutoCloseable {
             freeAsset(old);
         }
         return a;
+    }
+
+    /* Holding lock: a pending block registered or went back; waiting reservations try again. */
+    private void pendingChanged() {
+        pendingChanges++;
+        lock.notifyAll();
     }
 
     private void removeLocked(Asset a) {
@@ -893,6 +983,7 @@ public final class AssetRegistry implements AutoCloseable {
                 return;
             }
             closed = true;
+            lock.notifyAll(); // reservations waiting for room give up
             all = new ArrayList<>(byPath.values());
             byPath.clear();
             for (LinkedHashMap<String, Asset> m : lru) {

@@ -123,6 +123,33 @@ class AssetRegistryTest extends AssetTestBase {
     }
 
     @Test
+    void underABudgetAReservationWaitsForOtherThreadsLoadsInFlightInsteadOfFailing() throws Exception {
+        Walloc w = open(8 << 20); // TOP: 4 MiB
+        AssetRegistry reg = registry(w);
+        reg.setBudget(Tier.TOP, 3 << 20);
+        Reservation first = reg.reserve(2 << 20, Tier.TOP); // a load in flight on this thread
+        java.util.concurrent.CompletableFuture<Reservation> second =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> reg.reserve(2 << 20, Tier.TOP));
+        Thread.sleep(300);
+        assertFalse(second.isDone(), "the budget cannot take both while the first is in flight: it waits");
+        first.commit("first.bin", AssetInfo.of(AssetType.BINARY), 2 << 20); // now evictable
+        Reservation r = second.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(r.isOpen());
+        assertNull(reg.get("first.bin"), "evicted, least recently used, to make room");
+
+        r.close();
+
+        // A thread's own reservation never makes it wait: it fails at once, as before.
+        Reservation mine = reg.reserve(2 << 20, Tier.TOP);
+        long t0 = System.nanoTime();
+        WallocOutOfMemoryException e = assertThrows(WallocOutOfMemoryException.class, () -> reg.reserve(2 << 20, Tier.TOP));
+        assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "no wait for its own block");
+        assertTrue(e.getMessage().contains("1 load in flight"), e.getMessage());
+        mine.close();
+        assertEquals(0, w.tierStats(Tier.TOP).liveBlocks());
+    }
+
+    @Test
     void reservationBufferIsCommittedWithoutCopy() {
         Walloc w = open(8 << 20);
         AssetRegistry reg = registry(w);
