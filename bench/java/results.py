@@ -83,7 +83,7 @@ print("\nFigures are **medians** of the measurement iterations, in ns per operat
 print("## Allocate + free pair\n")
 print("`walloc` is `allocate(size, BOTTOM)` + `free(h, size)` (raw handles; the freed block waits in the thread's "
       "Java bin and the next allocation takes it back, neither crossing JNI); `wallocNoThreadCache` is the same with "
-      "`threadCache(false)` (every call through JNI and the gate); `wallocBlock` is a `Block` object (always through JNI); `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
+      "`threadCache(false)` (every call through JNI and the gate); `wallocBlock` is `allocateBlock` + `Block.close()` (through the bins too in the focused run; through JNI in the full run below, made before Blocks used them); `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
       "at once (`Unsafe.invokeCleaner`); `nettyPooled` is `PooledByteBufAllocator.directBuffer` + `release`; "
       "`ffmConfinedArena` is `Arena.ofConfined()`, `allocate`, `close` (JDK 22+ only).\n")
 peers = ["walloc", "wallocNoThreadCache", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled", "ffmConfinedArena"]
@@ -105,7 +105,7 @@ if P:
         for v in sorted(P)) + "), medians:\n")
     print("| 64 B | " + " | ".join(f"JDK {v} ns | vs walloc" for v in sorted(P)) + " |")
     print("|---|" + "---:|---:|" * len(P))
-    for p in ("walloc", "wallocNoThreadCache", "unsafe"):
+    for p in ("walloc", "wallocNoThreadCache", "wallocBlock", "unsafe"):
         cells = []
         for v in sorted(P):
             m = P[v].get(("AllocFreeBench." + p, "64"), (None,))[0]

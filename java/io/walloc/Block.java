@@ -46,7 +46,8 @@ public final class Block implements AutoCloseable {
     private volatile int epoch;
     @SuppressWarnings("unused") // via CLOSED
     private volatile int closed;
-    private ByteBuffer view; // cached view over the block (racy, idempotent initialisation)
+    private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
+                                      // buffer's address field is not final, so publish it safely)
 
     Block(Walloc owner, long handle, long size, Tier tier, int epoch) {
         this.owner = owner;

@@ -80,6 +80,15 @@ final class Region {
         return lifetime;
     }
 
+    /** The instance is gone: it stops holding its windows (views still hold theirs), so a closed
+     *  Walloc that stays reachable does not keep the region mapped. */
+    void instanceDestroyed() {
+        for (int k = 0; k < windows.length(); k++) {
+            windows.set(k, null);
+        }
+        lifetime.run();
+    }
+
     /**
      * A big-endian direct buffer over {@code [offset, offset + length)} of the region, which must
      * already be checked to lie inside what one tier handed out. Only while the instance is open.

@@ -15,79 +15,100 @@ import java.util.List;
  * onto the calling thread's bin and an allocation that pops it cross nothing and need no gate:
  * bins are plain Java arrays owned by one thread and touch no native memory.
  *
- * <p>Bins are per (thread, tier, granule count): a block freed with size s goes to the bin of
- * g = ceil(s / alignment) and serves only requests with the same g. The core rounds by granule
- * count too (its classes are unions of granule counts), so a block is reused only for a request
- * it fits, and a free of (h, g × alignment) is the right free for it in the core.
+ * <p>Bins are per (thread, tier, size class). The core tells the bytes a request of g granules
+ * really spans ({@code walloc_block_size}); requests that span the same bytes share a class, so a
+ * block is reused only for a request it fits, and a free of (h, class bytes) is the right free
+ * for it in the core.
  *
  * <p>Validation: a free is taken only when the handle is aligned for its tier (tiers lie in
  * order from handle 0, each as long as its capacity: {@code walloc_region_of}) and its block
  * ends at or below the highest block end the core handed out through this instance for that tier
- * since its last reset or compaction ({@link #handedOut}); anything else goes to the core, which
- * checks fully. So a bin only ever holds memory the core has committed, and unchecked
- * mode's promise (a free is checked against what the tier handed out) holds.
+ * ({@link #handedOut}); a reset, a compaction, or a large free the core may have given back to its
+ * bump head lowers that bound to nothing ({@link #forget}, {@link #freedInCore}). Anything else
+ * goes to the core, which checks fully. So a bin only ever holds memory the core committed, and
+ * unchecked mode's promise (a free is checked against what the tier handed out) holds.
  *
  * <p>Resets and compactions advance the tier's epoch (the {@link Walloc}'s, written with release
  * inside the exclusive operation, read here with acquire). A thread's bins of a tier belong to one
- * epoch; its first call on the tier after a change drops them: the core forgot those blocks (as
- * with the core's own thread caches, dropped blocks below a compaction's keep count as live until
- * the next reset). A call racing a reset may complete just before it: a block it takes is then
- * dead on arrival, as if allocated just before the reset.
+ * epoch; at its first call on the tier after a change the thread keeps the blocks that every
+ * compaction since kept ({@link Survivors}) and drops the rest, which the core forgot. A call
+ * racing a reset may complete just before it: a block it takes is then dead on arrival, as if
+ * allocated just before the reset.
  *
  * <p>Each bin counts its pushes and pops forever, like the core's bins: the difference is its
  * depth, so a push or a pop writes one counter (a second per-operation counter cost ~2 ns per
- * pair: each is a chain of store-to-load forwarding through the loop). A bin holds at most
- * {@code min(64, max(1, min(32 KiB, capacity / 1024) / block size))} blocks.
+ * pair: each is a chain of store-to-load forwarding through the loop). A thread's bins of a tier
+ * hold at most {@code min(256 KiB, capacity / 64)} bytes, split evenly between the classes (and
+ * at most 64 blocks per class; a class whose share is less than one block is not cached). Blocks
+ * in one thread's bins are not available to others (the core does not hand a block of one class
+ * out for another either), which is what the bound is for.
  *
  * <p>Statistics ({@link #adjust}): the core counts a block in a bin as live; bins of the current
  * epoch count as free bytes instead, and bin allocations and frees join the totals. A dead
  * thread's bins are given back to the core by the next thread that makes bins.
  *
  * <p>Thread safety: {@link #take} and {@link #put} touch only the calling thread's bins;
- * {@link #handedOut}, {@link #forget} and {@link #adjust} run inside the instance's gate
- * ({@link #forget} inside an exclusive section).
+ * {@link #handedOut}, {@link #freedInCore}, {@link #forget} and
+ * {@link #adjust} run inside the instance's gate ({@link #forget} inside an exclusive section).
  */
 final class ThreadCache {
     /** The largest request served from bins. */
     static final long MAX_SIZE = 4096;
     private static final int MAX_DEPTH = 64;
-    private static final long MAX_CLASS_BYTES = 32L << 10;
+    private static final long MAX_TIER_BYTES = 256L << 10;
 
     private static final VarHandle INT = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LONG = MethodHandles.arrayElementVarHandle(long[].class);
 
+    /** What the owner knows about compactions: the handle below which blocks of tier t lived
+     *  through every reset and compaction from epoch {@code from} to epoch {@code to}. */
+    interface Survivors {
+        long keptBelow(int t, int from, int to);
+    }
+
     private final long w;
     private final Gate gate;
     private final int[] epoch; // the Walloc's
+    private final Survivors survivors;
     private final int[] shift = new int[3];
-    private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
-    private final int[][] cap = new int[3][]; // [tier][granules]: blocks a bin may hold
+    private final int[][] classOf = new int[3][]; // [tier][granules] -> class
+    private final long[][] classBytes = new long[3][]; // [tier][class]
+    private final int[][] cap = new int[3][]; // [tier][class]: blocks a bin may hold
     private final long start1; // MIDDLE's first handle
     private final long start2; // BOTTOM's first handle
     private final long[] hi = new long[3]; // LONG access
     private final ThreadLocal<Bins> local = new ThreadLocal<>();
-    private Bins first; // the first thread's bins, found without the ThreadLocal (racy: checked by owner)
+    private Bins first; // the first thread's bins, found without the ThreadLocal (checked by owner)
     private final List<Bins> registry = new ArrayList<>(); // guarded by itself, inside the gate
     private final long[] retiredAllocs = new long[3]; // guarded by registry
     private final long[] retiredFrees = new long[3]; // guarded by registry
 
     /** For the live instance w, whose tiers hold the given capacities. Called before any sharing. */
-    ThreadCache(long w, Gate gate, int[] epoch, long[] capacity) {
+    ThreadCache(long w, Gate gate, int[] epoch, long[] capacity, Survivors survivors) {
         this.w = w;
         this.gate = gate;
         this.epoch = epoch;
+        this.survivors = survivors;
         this.start1 = capacity[0];
         this.start2 = capacity[0] + capacity[1];
         for (int t = 0; t < 3; t++) {
             shift[t] = Integer.numberOfTrailingZeros(WallocNative.tierAlignment(t));
-            int n = (int) (MAX_SIZE >>> shift[t]) + 1;
-            blockBytes[t] = new long[n];
-            cap[t] = new int[n];
-            long classBytes = Math.min(MAX_CLASS_BYTES, capacity[t] / 1024);
-            for (int g = 1; g < n; g++) {
+            int granules = (int) (MAX_SIZE >>> shift[t]);
+            classOf[t] = new int[granules + 1];
+            long[] bytes = new long[granules];
+            int classes = 0;
+            for (int g = 1; g <= granules; g++) {
                 long b = WallocNative.blockSize(w, t, (long) g << shift[t]);
-                blockBytes[t][g] = b;
-                cap[t][g] = (int) Math.min(MAX_DEPTH, Math.max(1, classBytes / b));
+                if (classes == 0 || bytes[classes - 1] != b) {
+                    bytes[classes++] = b;
+                }
+                classOf[t][g] = classes - 1;
+            }
+            classBytes[t] = java.util.Arrays.copyOf(bytes, classes);
+            cap[t] = new int[classes];
+            long share = Math.min(MAX_TIER_BYTES, capacity[t] / 64) / classes;
+            for (int c = 0; c < classes; c++) {
+                cap[t][c] = (int) Math.min(MAX_DEPTH, share / classBytes[t][c]);
             }
         }
     }
@@ -96,10 +117,11 @@ final class ThreadCache {
     private static final class Bins {
         final Thread owner = Thread.currentThread();
         final int[] epoch = new int[3]; // INT opaque: read by statistics
-        final long[][] pushes = new long[3][]; // [tier][granules], forever; LONG opaque
-        final long[][] pops = new long[3][]; // [tier][granules], forever (incl. drops); LONG opaque
-        final long[][][] slots = new long[3][][]; // [tier][granules][cap]
+        final long[][] pushes = new long[3][]; // [tier][class], forever; LONG opaque
+        final long[][] pops = new long[3][]; // [tier][class], forever (incl. drops); LONG opaque
+        final long[][][] slots = new long[3][][]; // [tier][class][cap]
         final long[] dropped = new long[3]; // pops that were no allocation; LONG opaque
+        final long[] returned = new long[3]; // blocks given to the core, which counted them as frees again
 
         Bins(int[][] cap) {
             for (int t = 0; t < 3; t++) {
@@ -109,16 +131,15 @@ final class ThreadCache {
             }
         }
 
-        /** Drops the blocks of tier t and makes the bins belong to epoch e. */
-        void adopt(int t, int e) {
-            long n = 0;
-            for (int g = 1; g < pushes[t].length; g++) {
-                long p = pushes[t][g];
-                n += p - pops[t][g];
-                LONG.setOpaque(pops[t], g, p);
-            }
-            LONG.setOpaque(dropped, t, dropped[t] + n);
-            INT.setOpaque(epoch, t, e);
+        int depth(int t, int c) {
+            return (int) (pushes[t][c] - pops[t][c]);
+        }
+
+        /** Leaves the first keep blocks of class c of tier t, dropping the others. */
+        void shrink(int t, int c, int keep) {
+            int n = depth(t, c);
+            LONG.setOpaque(pops[t], c, pops[t][c] + (n - keep));
+            LONG.setOpaque(dropped, t, dropped[t] + (n - keep));
         }
     }
 
@@ -131,45 +152,65 @@ final class ThreadCache {
         return b != null && b.owner == Thread.currentThread() ? b : local.get();
     }
 
+    /* The owner's bins of tier t move to epoch e: blocks that every reset and compaction since
+     * kept stay, the rest (forgotten by the core) are dropped. */
+    private void adopt(Bins b, int t, int e) {
+        long below = survivors.keptBelow(t, b.epoch[t], e);
+        for (int c = 0; c < b.pushes[t].length; c++) {
+            int n = b.depth(t, c);
+            int kept = 0;
+            long[] s = b.slots[t][c];
+            for (int i = 0; i < n; i++) {
+                if (s[i] + classBytes[t][c] <= below) {
+                    s[kept++] = s[i];
+                }
+            }
+            b.shrink(t, c, kept);
+        }
+        INT.setOpaque(b.epoch, t, e);
+    }
+
     /**
      * A block from the calling thread's bin for a request of size bytes (1..{@link #MAX_SIZE}) in
-     * tier t, or {@link Walloc#NULL} (then the caller asks the core). NULL after close too, so
-     * that the core's path reports it.
+     * tier t, whose epoch the caller read as e, or {@link Walloc#NULL} (then the caller asks the
+     * core). NULL after close too, so that the core's path reports it.
      */
-    long take(int t, long size) {
+    long take(int t, long size, int e) {
         Bins b = mine();
         if (b == null || gate.isClosed()) {
             return Walloc.NULL;
         }
-        int e = epochNow(t);
         if (b.epoch[t] != e) {
-            b.adopt(t, e);
-            return Walloc.NULL;
+            adopt(b, t, e);
         }
-        int g = (int) ((size - 1) >>> shift[t]) + 1;
+        int c = classOf[t][(int) ((size - 1) >>> shift[t]) + 1];
         long[] pops = b.pops[t];
-        long q = pops[g];
-        int n = (int) (b.pushes[t][g] - q);
+        long q = pops[c];
+        int n = (int) (b.pushes[t][c] - q);
         if (n == 0) {
             return Walloc.NULL;
         }
-        LONG.setOpaque(pops, g, q + 1);
-        return b.slots[t][g][n - 1];
+        LONG.setOpaque(pops, c, q + 1);
+        return b.slots[t][c][n - 1];
     }
 
     /**
      * Takes a freed block of size bytes into the calling thread's bin. false when it is not for
-     * the bins (size, handle, full bin, closed instance): the caller gives it to the core.
+     * the bins (size, handle, full bin, closed instance, or its tier's epoch is not expected, when
+     * expected is 0 or more): the caller gives it to the core.
      */
-    boolean put(long h, long size) {
+    boolean put(long h, long size, int expected) {
         if (size < 1 || size > MAX_SIZE || h < 0 || gate.isClosed()) {
             return false;
         }
         int t = h >= start2 ? 2 : h >= start1 ? 1 : 0;
         int e = epochNow(t);
-        int g = (int) ((size - 1) >>> shift[t]) + 1;
+        if (expected >= 0 && e != expected) {
+            return false;
+        }
+        int c = classOf[t][(int) ((size - 1) >>> shift[t]) + 1];
         // the range check after the epoch read: a reset between the two empties the range
-        if ((h & ((1L << shift[t]) - 1)) != 0 || blockBytes[t][g] > (long) LONG.getAcquire(hi, t) - h) {
+        if ((h & ((1L << shift[t]) - 1)) != 0 || classBytes[t][c] > (long) LONG.getAcquire(hi, t) - h) {
             return false;
         }
         Bins b = mine();
@@ -177,35 +218,66 @@ final class ThreadCache {
             b = register();
         }
         if (b.epoch[t] != e) {
-            b.adopt(t, e);
+            adopt(b, t, e);
         }
         long[] pushes = b.pushes[t];
-        long p = pushes[g];
-        int n = (int) (p - b.pops[t][g]);
-        if (n == cap[t][g]) {
+        long p = pushes[c];
+        int n = (int) (p - b.pops[t][c]);
+        if (n >= cap[t][c]) {
             return false;
         }
-        long[] s = b.slots[t][g];
+        long[] s = b.slots[t][c];
         if (s == null) {
-            s = b.slots[t][g] = new long[cap[t][g]];
+            s = b.slots[t][c] = new long[cap[t][c]];
         }
         s[n] = h;
-        LONG.setOpaque(pushes, g, p + 1);
+        LONG.setOpaque(pushes, c, p + 1);
         return true;
     }
 
     /** Inside the gate: the core handed out h for a request of size bytes in tier t. */
     void handedOut(int t, long h, long size) {
-        long end = h + (size <= MAX_SIZE ? blockBytes[t][(int) ((Math.max(size, 1) - 1) >>> shift[t]) + 1] : size);
+        long end = h + (size <= MAX_SIZE ? classBytes[t][classOf[t][(int) ((Math.max(size, 1) - 1) >>> shift[t]) + 1]] : size);
         long e;
         while (end > (e = (long) LONG.getAcquire(hi, t)) && !LONG.compareAndSet(hi, t, e, end)) {
             Thread.onSpinWait();
         }
     }
 
+    /**
+     * Inside the gate, after the core freed [h, h + size) (size above {@link #MAX_SIZE}): a large
+     * block at the top of what was handed out may have gone back to the core's bump head, with
+     * free neighbours below it, so the bound is forgotten until the next allocation.
+     */
+    void freedInCore(long h, long size) {
+        int t = h >= start2 ? 2 : h >= start1 ? 1 : 0;
+        if (h + size >= (long) LONG.getAcquire(hi, t)) {
+            LONG.setRelease(hi, t, 0L);
+        }
+    }
+
     /** Inside an exclusive section, before the epoch advances: tier t handed out nothing yet. */
     void forget(int t) {
         LONG.setRelease(hi, t, 0L);
+    }
+
+    /* Inside the gate: b's blocks of tier t that are still valid go to the core. */
+    private void giveBack(Bins b, int t) {
+        int e = epochNow(t);
+        if (b.epoch[t] != e) {
+            adopt(b, t, e);
+        }
+        for (int c = 0; c < b.pushes[t].length; c++) {
+            int n = b.depth(t, c);
+            long back = 0;
+            for (int i = 0; i < n; i++) {
+                if (WallocNative.free(w, b.slots[t][c][i], classBytes[t][c]) == 0) {
+                    back++;
+                }
+            }
+            b.shrink(t, c, 0);
+            LONG.setOpaque(b.returned, t, b.returned[t] + back);
+        }
     }
 
     /**
@@ -221,14 +293,15 @@ final class ThreadCache {
             for (Bins b : registry) {
                 boolean current = (int) INT.getOpaque(b.epoch, t) == e;
                 allocs -= (long) LONG.getOpaque(b.dropped, t);
-                for (int g = 1; g < b.pushes[t].length; g++) {
-                    long q = (long) LONG.getOpaque(b.pops[t], g);
-                    long p = (long) LONG.getOpaque(b.pushes[t], g);
+                frees -= (long) LONG.getOpaque(b.returned, t);
+                for (int c = 0; c < b.pushes[t].length; c++) {
+                    long q = (long) LONG.getOpaque(b.pops[t], c);
+                    long p = (long) LONG.getOpaque(b.pushes[t], c);
                     allocs += q;
                     frees += p;
                     if (current) {
                         cachedBlocks += p - q;
-                        cachedBytes += (p - q) * blockBytes[t][g];
+                        cachedBytes += (p - q) * classBytes[t][c];
                     }
                 }
             }
@@ -259,7 +332,7 @@ final class ThreadCache {
                     Bins b = it.next();
                     if (!b.owner.isAlive()) { // its last actions happen-before this (JLS 17.4.4)
                         it.remove();
-                        giveBack(b);
+                        retire(b);
                     }
                 }
                 registry.add(mine);
@@ -273,23 +346,20 @@ final class ThreadCache {
         return mine;
     }
 
-    /* Inside the gate, holding the registry: a dead thread's blocks go back to the core. */
-    private void giveBack(Bins b) {
+    /* Inside the gate, holding the registry: a dead thread's blocks go back to the core and its
+     * counts join the retired totals. */
+    private void retire(Bins b) {
+        if (first == b) {
+            first = null;
+        }
         for (int t = 0; t < 3; t++) {
-            long returned = 0;
-            boolean current = b.epoch[t] == epochNow(t);
-            for (int g = 1; g < b.pushes[t].length; g++) {
-                long p = b.pushes[t][g];
-                for (long q = b.pops[t][g]; current && q < p; q++) {
-                    if (WallocNative.free(w, b.slots[t][g][(int) (q - b.pops[t][g])], (long) g << shift[t]) == 0) {
-                        returned++;
-                    }
-                }
-                retiredAllocs[t] += b.pops[t][g];
-                retiredFrees[t] += p;
+            giveBack(b, t);
+            for (int c = 0; c < b.pushes[t].length; c++) {
+                retiredAllocs[t] += b.pops[t][c];
+                retiredFrees[t] += b.pushes[t][c];
             }
             retiredAllocs[t] -= b.dropped[t];
-            retiredFrees[t] -= returned; // the core counted those frees again
+            retiredFrees[t] -= b.returned[t];
         }
     }
 }

@@ -64,6 +64,83 @@ class ThreadCacheTest extends WallocTestBase {
     }
 
     @Test
+    void blocksUseTheBinsTooAndABlockClosedAfterAResetNeverEntersThem() {
+        Walloc w = openCached();
+        Block b = w.allocateBlock(64, Tier.MIDDLE);
+        long h = b.handle();
+        b.close();
+        Block again = w.allocateBlock(64, Tier.MIDDLE);
+        assertEquals(h, again.handle(), "from the bin");
+        assertEquals(1, coreStats(w, Tier.MIDDLE)[8], "the core saw one allocation");
+        again.write(0, new byte[64]);
+        assertTrue(again.isAlive());
+
+        Block stale = w.allocateBlock(64, Tier.MIDDLE);
+        w.resetTier(Tier.MIDDLE);
+        assertFalse(stale.isAlive());
+        Set<Long> live = new HashSet<>();
+        for (int i = 0; i < 8; i++) { // the core hands the same addresses out again
+            assertTrue(live.add(w.allocateBlock(64, Tier.MIDDLE).handle()));
+        }
+        stale.close(); // released by the reset: not freed, and never into a bin
+        again.close();
+        for (int i = 0; i < 8; i++) {
+            assertTrue(live.add(w.allocateBlock(64, Tier.MIDDLE).handle()), "a block handed out twice after reset");
+        }
+        w.resetTier(Tier.MIDDLE);
+    }
+
+    @Test
+    void aThreadsBinsHoldAtMostTheirBudget() {
+        Walloc w = open(WallocConfig.builder().capacity(64L << 20).build()); // BOTTOM 12.8 MiB
+        long budget = Math.min(256L << 10, w.capacity(Tier.BOTTOM) / 64);
+        SplittableRandom r = new SplittableRandom(5);
+        int n = 4000; // about 9 MiB
+        long[] hs = new long[n];
+        int[] sizes = new int[n];
+        for (int i = 0; i < n; i++) {
+            sizes[i] = r.nextInt(1, 4097); // every size class up to 4 KiB
+            hs[i] = w.allocate(sizes[i], Tier.BOTTOM);
+        }
+        for (int i = 0; i < n; i++) {
+            w.free(hs[i], sizes[i]);
+        }
+        long[] core = coreStats(w, Tier.BOTTOM);
+        assertTrue(core[4] > 0, "some blocks wait in the bins");
+        assertTrue(core[4] <= budget, core[4] + " bytes in this thread's bins, more than " + budget);
+        TierStats s = w.tierStats(Tier.BOTTOM);
+        assertEquals(0, s.liveBytes(), s.toString());
+        assertEquals(0, s.liveBlocks(), s.toString());
+        assertEquals(n, s.totalFrees());
+    }
+
+    @Test
+    void aLargeFreeAtTheTopForgetsTheBoundSoAStaleSmallFreeGoesToTheCore() {
+        Walloc w = openCached();
+        long small = w.allocate(64, Tier.BOTTOM);
+        long big = w.allocate(128 << 10, Tier.BOTTOM); // large, at the top: its free lowers the core's head
+        w.free(big, 128 << 10);
+        // A wrong free of memory no longer handed out: the core refuses it; a bin must not take it.
+        assertThrows(IndexOutOfBoundsException.class, () -> w.free(big, 64));
+        w.free(small, 64);
+    }
+
+    @Test
+    void binnedBlocksBelowACompactionsKeepSurviveIt() {
+        Walloc w = openCached();
+        long a = w.allocate(64, Tier.MIDDLE);
+        long b = w.allocate(64, Tier.MIDDLE);
+        w.free(a, 64); // into the bin
+        w.fastCompactTier(Tier.MIDDLE, Math.max(a, b) + 64 - tierStart(w, Tier.MIDDLE)); // keeps a and b
+        assertEquals(a, w.allocate(64, Tier.MIDDLE), "a lies below keep: still a valid block, served from the bin");
+        w.resetTier(Tier.MIDDLE);
+    }
+
+    private static long tierStart(Walloc w, Tier t) {
+        return t == Tier.TOP ? 0 : t == Tier.MIDDLE ? w.capacity(Tier.TOP) : w.capacity(Tier.TOP) + w.capacity(Tier.MIDDLE);
+    }
+
+    @Test
     void offSendsEveryCallToTheCore() {
         Walloc w = open(WallocConfig.builder().capacity(16L << 20).threadCache(false).build());
         long h = w.allocate(64, Tier.BOTTOM);

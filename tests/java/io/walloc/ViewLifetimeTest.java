@@ -67,6 +67,18 @@ class ViewLifetimeTest extends WallocTestBase {
     }
 
     @Test
+    void aClosedInstanceThatStaysReachableDoesNotKeepTheRegionMapped() {
+        Walloc w = open(8L << 20, false);
+        Region.Lifetime lifetime = w.regionLifetime();
+        ByteBuffer[] held = {w.view(w.allocate(256, Tier.MIDDLE), 256)};
+        w.free(w.allocate(64, Tier.TOP), 64);
+        w.close();
+        held[0] = null;
+        waitFor(lifetime::released, "the region to be unmapped while the closed Walloc is still reachable");
+        assertTrue(w.isClosed()); // w itself was reachable all along
+    }
+
+    @Test
     void aViewOutlivesAnInstanceThatWasNeverClosed() {
         Walloc w = Walloc.create(WallocConfig.builder().capacity(8L << 20).build());
         Region.Lifetime lifetime = w.regionLifetime();
