@@ -220,15 +220,18 @@ final class ThreadCache {
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
+        long[] s = b.slots[t][c]; // its length is the class's cap
+        if (s == null) {
+            if (cap[t][c] == 0) {
+                return false;
+            }
+            s = b.slots[t][c] = new long[cap[t][c]];
+        }
         long[] pushes = b.pushes[t];
         long p = pushes[c];
         int n = (int) (p - b.pops[t][c]);
-        if (n >= cap[t][c]) {
+        if (n >= s.length) {
             return false;
-        }
-        long[] s = b.slots[t][c];
-        if (s == null) {
-            s = b.slots[t][c] = new long[cap[t][c]];
         }
         s[n] = h;
         LONG.setOpaque(pushes, c, p + 1);
