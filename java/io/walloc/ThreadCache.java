@@ -15,10 +15,12 @@ import java.util.List;
  * onto the calling thread's bin and an allocation that pops it cross nothing and need no gate:
  * bins are plain Java arrays owned by one thread and touch no native memory.
  *
- * <p>Bins are per (thread, tier, size class). The core tells the bytes a request of g granules
- * really spans ({@code walloc_block_size}); requests that span the same bytes share a class, so a
- * block is reused only for a request it fits, and a free of (h, class bytes) is the right free
- * for it in the core.
+ * <p>Bins are per (thread, tier, granule count): a block freed with size s goes to the bin of
+ * g = ceil(s / alignment) and serves only requests with the same g. The core rounds by granule
+ * count too (its classes are unions of granule counts; {@code walloc_block_size} says what a
+ * block spans), so a block is reused only for a request it fits, and a free of (h, g × alignment)
+ * is the right free for it in the core. (Indexing by the core's class instead costs a dependent
+ * load on both paths: 2-3 ns per pair here.)
  *
  * <p>Validation: a free is taken only when the handle is aligned for its tier (tiers lie in
  * order from handle 0, each as long as its capacity: {@code walloc_region_of}) and its block
@@ -38,8 +40,9 @@ import java.util.List;
  * <p>Each bin counts its pushes and pops forever, like the core's bins: the difference is its
  * depth, so a push or a pop writes one counter (a second per-operation counter cost ~2 ns per
  * pair: each is a chain of store-to-load forwarding through the loop). A thread's bins of a tier
- * hold at most {@code min(256 KiB, capacity / 64)} bytes, split evenly between the classes (and
- * at most 64 blocks per class; a class whose share is less than one block is not cached). Blocks
+ * hold at most {@code min(256 KiB, capacity / 64)} bytes: at most {@link #MAX_BINS} granule counts
+ * have a bin, each holding at most its share of that (and 64 blocks; a size whose share is less
+ * than one block is not cached); a size that finds all bins taken is not cached either. Blocks
  * in one thread's bins are not available to others (the core does not hand a block of one class
  * out for another either), which is what the bound is for.
  *
@@ -55,6 +58,8 @@ final class ThreadCache {
     /** The largest request served from bins. */
     static final long MAX_SIZE = 4096;
     private static final int MAX_DEPTH = 64;
+    /** Bins a thread may have per tier (one per granule count it frees). */
+    static final int MAX_BINS = 32;
     private static final long MAX_TIER_BYTES = 256L << 10;
 
     private static final VarHandle INT = MethodHandles.arrayElementVarHandle(int[].class);
@@ -71,9 +76,8 @@ final class ThreadCache {
     private final int[] epoch; // the Walloc's
     private final Survivors survivors;
     private final int[] shift = new int[3];
-    private final int[][] classOf = new int[3][]; // [tier][granules] -> class
-    private final long[][] classBytes = new long[3][]; // [tier][class]
-    private final int[][] cap = new int[3][]; // [tier][class]: blocks a bin may hold
+    private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
+    private final int[][] cap = new int[3][]; // [tier][granules]: blocks a bin may hold
     private final long start1; // MIDDLE's first handle
     private final long start2; // BOTTOM's first handle
     private final long[] hi = new long[3]; // LONG access
@@ -93,22 +97,13 @@ final class ThreadCache {
         this.start2 = capacity[0] + capacity[1];
         for (int t = 0; t < 3; t++) {
             shift[t] = Integer.numberOfTrailingZeros(WallocNative.tierAlignment(t));
-            int granules = (int) (MAX_SIZE >>> shift[t]);
-            classOf[t] = new int[granules + 1];
-            long[] bytes = new long[granules];
-            int classes = 0;
-            for (int g = 1; g <= granules; g++) {
-                long b = WallocNative.blockSize(w, t, (long) g << shift[t]);
-                if (classes == 0 || bytes[classes - 1] != b) {
-                    bytes[classes++] = b;
-                }
-                classOf[t][g] = classes - 1;
-            }
-            classBytes[t] = java.util.Arrays.copyOf(bytes, classes);
-            cap[t] = new int[classes];
-            long share = Math.min(MAX_TIER_BYTES, capacity[t] / 64) / classes;
-            for (int c = 0; c < classes; c++) {
-                cap[t][c] = (int) Math.min(MAX_DEPTH, share / classBytes[t][c]);
+            int n = (int) (MAX_SIZE >>> shift[t]) + 1;
+            blockBytes[t] = new long[n];
+            cap[t] = new int[n];
+            long share = Math.min(MAX_TIER_BYTES, capacity[t] / 64) / MAX_BINS;
+            for (int g = 1; g < n; g++) {
+                blockBytes[t][g] = WallocNative.blockSize(w, t, (long) g << shift[t]);
+                cap[t][g] = (int) Math.min(MAX_DEPTH, share / blockBytes[t][g]);
             }
         }
     }
@@ -117,9 +112,10 @@ final class ThreadCache {
     private static final class Bins {
         final Thread owner = Thread.currentThread();
         final int[] epoch = new int[3]; // INT opaque: read by statistics
-        final long[][] pushes = new long[3][]; // [tier][class], forever; LONG opaque
-        final long[][] pops = new long[3][]; // [tier][class], forever (incl. drops); LONG opaque
-        final long[][][] slots = new long[3][][]; // [tier][class][cap]
+        final long[][] pushes = new long[3][]; // [tier][granules], forever; LONG opaque
+        final long[][] pops = new long[3][]; // [tier][granules], forever (incl. drops); LONG opaque
+        final long[][][] slots = new long[3][][]; // [tier][granules][cap], made at a bin's first push
+        final int[] bins = new int[3]; // bins made per tier, at most MAX_BINS
         final long[] dropped = new long[3]; // pops that were no allocation; LONG opaque
         final long[] returned = new long[3]; // blocks given to the core, which counted them as frees again
 
@@ -135,7 +131,7 @@ final class ThreadCache {
             return (int) (pushes[t][c] - pops[t][c]);
         }
 
-        /** Leaves the first keep blocks of class c of tier t, dropping the others. */
+        /** Leaves the first keep blocks of bin c of tier t, dropping the others. */
         void shrink(int t, int c, int keep) {
             int n = depth(t, c);
             LONG.setOpaque(pops[t], c, pops[t][c] + (n - keep));
@@ -161,7 +157,7 @@ final class ThreadCache {
             int kept = 0;
             long[] s = b.slots[t][c];
             for (int i = 0; i < n; i++) {
-                if (s[i] + classBytes[t][c] <= below) {
+                if (s[i] + blockBytes[t][c] <= below) {
                     s[kept++] = s[i];
                 }
             }
@@ -183,7 +179,7 @@ final class ThreadCache {
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
-        int c = classOf[t][(int) ((size - 1) >>> shift[t]) + 1];
+        int c = (int) ((size - 1) >>> shift[t]) + 1;
         long[] pops = b.pops[t];
         long q = pops[c];
         int n = (int) (b.pushes[t][c] - q);
@@ -208,9 +204,9 @@ final class ThreadCache {
         if (expected >= 0 && e != expected) {
             return false;
         }
-        int c = classOf[t][(int) ((size - 1) >>> shift[t]) + 1];
+        int c = (int) ((size - 1) >>> shift[t]) + 1;
         // the range check after the epoch read: a reset between the two empties the range
-        if ((h & ((1L << shift[t]) - 1)) != 0 || classBytes[t][c] > (long) LONG.getAcquire(hi, t) - h) {
+        if ((h & ((1L << shift[t]) - 1)) != 0 || blockBytes[t][c] > (long) LONG.getAcquire(hi, t) - h) {
             return false;
         }
         Bins b = mine();
@@ -220,11 +216,12 @@ final class ThreadCache {
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
-        long[] s = b.slots[t][c]; // its length is the class's cap
+        long[] s = b.slots[t][c]; // its length is the bin's cap
         if (s == null) {
-            if (cap[t][c] == 0) {
+            if (cap[t][c] == 0 || b.bins[t] == MAX_BINS) {
                 return false;
             }
+            b.bins[t]++;
             s = b.slots[t][c] = new long[cap[t][c]];
         }
         long[] pushes = b.pushes[t];
@@ -240,7 +237,7 @@ final class ThreadCache {
 
     /** Inside the gate: the core handed out h for a request of size bytes in tier t. */
     void handedOut(int t, long h, long size) {
-        long end = h + (size <= MAX_SIZE ? classBytes[t][classOf[t][(int) ((Math.max(size, 1) - 1) >>> shift[t]) + 1]] : size);
+        long end = h + (size <= MAX_SIZE ? blockBytes[t][(int) ((Math.max(size, 1) - 1) >>> shift[t]) + 1] : size);
         long e;
         while (end > (e = (long) LONG.getAcquire(hi, t)) && !LONG.compareAndSet(hi, t, e, end)) {
             Thread.onSpinWait();
@@ -274,7 +271,7 @@ final class ThreadCache {
             int n = b.depth(t, c);
             long back = 0;
             for (int i = 0; i < n; i++) {
-                if (WallocNative.free(w, b.slots[t][c][i], classBytes[t][c]) == 0) {
+                if (WallocNative.free(w, b.slots[t][c][i], blockBytes[t][c]) == 0) {
                     back++;
                 }
             }
@@ -304,7 +301,7 @@ final class ThreadCache {
                     frees += p;
                     if (current) {
                         cachedBlocks += p - q;
-                        cachedBytes += (p - q) * classBytes[t][c];
+                        cachedBytes += (p - q) * blockBytes[t][c];
                     }
                 }
             }

@@ -88,8 +88,8 @@ public final class WallocConfig {
      * an allocation of the same size on the same thread never crosses into native code (an
      * allocate+free pair then costs ~14 ns instead of ~20). Only in unchecked mode: checked
      * mode sends every call to the core, which checks it. The cost: blocks a thread holds are not
-     * available to other threads (per thread and tier at most min(256 KiB, tier capacity / 64), split
-     * evenly between the size classes up to 4 KiB, and 64 blocks per class), and a
+     * available to other threads (per thread and tier at most min(256 KiB, tier capacity / 64), in
+     * bins for at most 32 sizes with an equal share each and 64 blocks at most), and a
      * free that the cache takes is checked only against the range the tier has handed out,
      * exactly as the core checks it in unchecked mode.
      *
