@@ -210,6 +210,16 @@ final class ThreadCache {
             return false;
         }
         Bins b = mine();
+        long[] s;
+        if (b == null || b.epoch[t] != e || (s = b.slots[t][c]) == null) {
+            return putSlow(h, t, c, e); // kept apart so that put stays small enough to inline
+        }
+        return push(b, t, c, s, h);
+    }
+
+    /* put for a thread without bins yet, bins of an older epoch, or a bin not made yet. */
+    private boolean putSlow(long h, int t, int c, int e) {
+        Bins b = mine();
         if (b == null) {
             b = register();
         }
@@ -224,6 +234,10 @@ final class ThreadCache {
             b.bins[t]++;
             s = b.slots[t][c] = new long[cap[t][c]];
         }
+        return push(b, t, c, s, h);
+    }
+
+    private static boolean push(Bins b, int t, int c, long[] s, long h) {
         long[] pushes = b.pushes[t];
         long p = pushes[c];
         int n = (int) (p - b.pops[t][c]);
