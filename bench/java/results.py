@@ -83,7 +83,7 @@ print("\nFigures are **medians** of the measurement iterations, in ns per operat
 print("## Allocate + free pair\n")
 print("`walloc` is `allocate(size, BOTTOM)` + `free(h, size)` (raw handles; the freed block waits in the thread's "
       "Java bin and the next allocation takes it back, neither crossing JNI); `wallocNoThreadCache` is the same with "
-      "`threadCache(false)` (every call through JNI and the gate); `wallocBlock` is `allocateBlock` + `Block.close()` (through the bins too in the focused run; through JNI in the full run below, made before Blocks used them); `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
+      "`threadCache(false)` (every call through JNI and the gate); `wallocBlock` is `allocateBlock` + `Block.close()` (through the bins too); `unsafe` is `Unsafe.allocateMemory/freeMemory`; `allocateDirect` runs the buffer's cleaner "
       "at once (`Unsafe.invokeCleaner`); `nettyPooled` is `PooledByteBufAllocator.directBuffer` + `release`; "
       "`ffmConfinedArena` is `Arena.ofConfined()`, `allocate`, `close` (JDK 22+ only).\n")
 peers = ["walloc", "wallocNoThreadCache", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled", "ffmConfinedArena"]
