@@ -362,8 +362,11 @@ struct tcache *tcache_current(walloc *w)
 void tcache_tier_totals(walloc *w, const struct tier *t, uint64_t *cached, uint64_t *allocs,
                         uint64_t *frees)
 {
-    uint64_t c = 0, a = counter_get(&t->allocs), f = counter_get(&t->frees);
+    /* The tier's own counters are read under the lock too: a thread that exits moves its cache's
+     * totals into them and unlinks the cache in one locked step (tcache_retire); read before the
+     * lock, that cache's frees were in neither sum and live blocks showed one too many. */
     wl_lock(&w->tc_lock);
+    uint64_t c = 0, a = counter_get(&t->allocs), f = counter_get(&t->frees);
     for (struct tcache *tc = w->tcaches; tc != NULL; tc = tc->next) {
         const struct tc_tier *tt = &tc->tiers[t->id];
         uint64_t ta, tf;

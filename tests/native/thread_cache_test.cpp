@@ -2,6 +2,7 @@
 // from the bins' push and pop counts add up through overflow, refill, cross-thread frees and
 // thread exit; a reset or compact makes every thread drop what it cached for the tier.
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -134,4 +135,37 @@ TEST(ThreadCache, CompactMakesOtherThreadsDropTheirCachedBlocks)
     all.insert(all.end(), after.begin(), after.end());
     all.push_back(keep);
     expect_distinct(all);
+}
+
+/* Statistics read while threads exit: an exiting thread moves its cache's totals into the tier
+ * and unlinks the cache in one locked step, so a reader must see either the cache or the moved
+ * totals, never neither (before the fix, the tier's counters were read outside that lock and the
+ * live block count showed the exiting thread's frees as missing). Each worker frees what this
+ * thread allocated; the reader checks only while the worker has finished its calls and exits. */
+TEST(ThreadCache, StatisticsStayExactWhileThreadsExit)
+{
+    auto w = make_walloc(64u << 20, 0);
+    std::atomic<int> phase{0}; // 1: the worker's calls are done, 2: joined
+    long reads = 0, wrong = 0;
+    for (int i = 0; i < 400; i++) {
+        phase = 0;
+        walloc_handle h[8]; // allocated here, freed by the worker: its cache counts frees only
+        for (auto &x : h)
+            x = walloc_alloc(w.get(), 64, WALLOC_TIER_BOTTOM);
+        std::thread worker([&] {
+            for (auto x : h)
+                ASSERT_EQ(walloc_free(w.get(), x, 64), WALLOC_OK);
+            phase = 1;
+        });
+        while (phase.load() == 0) {
+        }
+        std::thread joiner([&] { worker.join(); phase = 2; });
+        while (phase.load() == 1) {
+            walloc_stats s = stats_of(w.get(), WALLOC_TIER_BOTTOM);
+            reads++;
+            wrong += s.live_blocks != 0 || s.total_allocs != s.total_frees;
+        }
+        joiner.join();
+    }
+    EXPECT_EQ(wrong, 0) << "of " << reads << " reads while threads exited";
 }
