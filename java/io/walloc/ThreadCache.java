@@ -143,6 +143,16 @@ final class ThreadCache {
         return (int) INT.getAcquire(epoch, t);
     }
 
+    /* The bin of a request of size bytes (1..MAX_SIZE) in tier t: its granule count. */
+    private int binOf(int t, long size) {
+        return (int) ((size - 1) >>> shift[t]) + 1;
+    }
+
+    /* The tier whose span holds handle h (>= 0): tiers lie in order from handle 0. */
+    private int tierOf(long h) {
+        return h >= start2 ? 2 : h >= start1 ? 1 : 0;
+    }
+
     private Bins mine() {
         Bins b = first;
         return b != null && b.owner == Thread.currentThread() ? b : local.get();
@@ -179,7 +189,7 @@ final class ThreadCache {
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
-        int c = (int) ((size - 1) >>> shift[t]) + 1;
+        int c = binOf(t, size);
         long[] pops = b.pops[t];
         long q = pops[c];
         int n = (int) (b.pushes[t][c] - q);
@@ -199,12 +209,12 @@ final class ThreadCache {
         if (size < 1 || size > MAX_SIZE || h < 0 || gate.isClosed()) {
             return false;
         }
-        int t = h >= start2 ? 2 : h >= start1 ? 1 : 0;
+        int t = tierOf(h);
         int e = epochNow(t);
         if (expected >= 0 && e != expected) {
             return false;
         }
-        int c = (int) ((size - 1) >>> shift[t]) + 1;
+        int c = binOf(t, size);
         // the range check after the epoch read: a reset between the two empties the range
         if ((h & ((1L << shift[t]) - 1)) != 0 || blockBytes[t][c] > (long) LONG.getAcquire(hi, t) - h) {
             return false;
@@ -251,7 +261,7 @@ final class ThreadCache {
 
     /** Inside the gate: the core handed out h for a request of size bytes in tier t. */
     void handedOut(int t, long h, long size) {
-        long end = h + (size <= MAX_SIZE ? blockBytes[t][(int) ((Math.max(size, 1) - 1) >>> shift[t]) + 1] : size);
+        long end = h + (size <= MAX_SIZE ? blockBytes[t][binOf(t, Math.max(size, 1))] : size);
         long e;
         while (end > (e = (long) LONG.getAcquire(hi, t)) && !LONG.compareAndSet(hi, t, e, end)) {
             Thread.onSpinWait();
@@ -259,12 +269,15 @@ final class ThreadCache {
     }
 
     /**
-     * Inside the gate, after the core freed [h, h + size) (size above {@link #MAX_SIZE}): a large
-     * block at the top of what was handed out may have gone back to the core's bump head, with
-     * free neighbours below it, so the bound is forgotten until the next allocation.
+     * Inside the gate, after the core freed [h, h + size): a large block (above {@link #MAX_SIZE})
+     * at the top of what was handed out may have gone back to the core's bump head, with free
+     * neighbours below it, so the bound is forgotten until the next allocation.
      */
     void freedInCore(long h, long size) {
-        int t = h >= start2 ? 2 : h >= start1 ? 1 : 0;
+        if (size <= MAX_SIZE) {
+            return;
+        }
+        int t = tierOf(h);
         if (h + size >= (long) LONG.getAcquire(hi, t)) {
             LONG.setRelease(hi, t, 0L);
         }

@@ -188,7 +188,7 @@ public final class Walloc implements AutoCloseable {
      */
     public long allocate(long size, Tier tier) {
         int t = tierCode(tier);
-        long h = cached(size, t);
+        long h = cached(size, t, epochNow(t));
         if (h == NULL) {
             h = allocateInCore(size, t);
             if (h == NULL) {
@@ -198,10 +198,14 @@ public final class Walloc implements AutoCloseable {
         return h;
     }
 
-    /* A block from the calling thread's cache, or NULL. */
-    private long cached(long size, int t) {
-        return cache != null && size > 0 && size <= ThreadCache.MAX_SIZE
-                ? cache.take(t, size, (int) EPOCH.getAcquire(epoch, t)) : NULL;
+    /* A block from the calling thread's cache for tier t in epoch e, or NULL. */
+    private long cached(long size, int t, int e) {
+        return cache != null && size > 0 && size <= ThreadCache.MAX_SIZE ? cache.take(t, size, e) : NULL;
+    }
+
+    /* Tier t's epoch, for calls outside the gate (written with release in advanceEpoch). */
+    private int epochNow(int t) {
+        return (int) EPOCH.getAcquire(epoch, t);
     }
 
     private long allocateInCore(long size, int t) {
@@ -229,7 +233,7 @@ public final class Walloc implements AutoCloseable {
      */
     public long tryAllocate(long size, Tier tier) {
         int t = tierCode(tier);
-        long h = cached(size, t);
+        long h = cached(size, t, epochNow(t));
         if (h != NULL) {
             return h;
         }
@@ -278,7 +282,7 @@ public final class Walloc implements AutoCloseable {
         int st;
         try {
             st = WallocNative.free(w, handle, size);
-            if (st == 0 && cache != null && size > ThreadCache.MAX_SIZE) {
+            if (st == 0 && cache != null) {
                 cache.freedInCore(handle, size);
             }
         } finally {
@@ -390,12 +394,10 @@ public final class Walloc implements AutoCloseable {
      */
     public Block allocateBlock(long size, Tier tier) {
         int t = tierCode(tier);
-        if (cache != null && size > 0 && size <= ThreadCache.MAX_SIZE) {
-            int e = (int) EPOCH.getAcquire(epoch, t);
-            long h = cache.take(t, size, e);
-            if (h != NULL) {
-                return new Block(this, h, size, tier, e); // dead on arrival if a reset came after e
-            }
+        int e = epochNow(t);
+        long cachedBlock = cached(size, t, e);
+        if (cachedBlock != NULL) {
+            return new Block(this, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
         }
         int g = gate.enter();
         try {
@@ -432,7 +434,7 @@ public final class Walloc implements AutoCloseable {
                 return;
             }
             st = WallocNative.free(w, b.handle(), b.size());
-            if (st == 0 && cache != null && b.size() > ThreadCache.MAX_SIZE) {
+            if (st == 0 && cache != null) {
                 cache.freedInCore(b.handle(), b.size());
             }
         } finally {
@@ -527,12 +529,8 @@ public final class Walloc implements AutoCloseable {
         if (blockEpoch == now) {
             return true;
         }
-        long end = b.handle() + Math.max(1, b.size());
-        long[] l = limits[t];
-        for (int e = blockEpoch; e < now; e++) {
-            if (end > l[e]) {
-                return false;
-            }
+        if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now)) {
+            return false;
         }
         b.revalidated(now);
         return true;
