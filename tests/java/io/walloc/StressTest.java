@@ -3,13 +3,9 @@ package io.walloc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,65 +26,45 @@ class StressTest extends WallocTestBase {
         for (boolean checked : new boolean[] {false, true}) {
             Walloc w = open(64L << 20, checked);
             ConcurrentLinkedQueue<Block> shared = new ConcurrentLinkedQueue<>();
-            AtomicReference<Throwable> failure = new AtomicReference<>();
             AtomicLong verified = new AtomicLong();
-            CountDownLatch start = new CountDownLatch(1);
-            List<Thread> threads = new ArrayList<>();
             int[] sizes = {8, 24, 100, 256, 1000, 4096, 20000, 70000};
-            for (int t = 0; t < THREADS; t++) {
-                long seed = 1234 + t;
-                Thread th = new Thread(() -> {
-                    SplittableRandom r = new SplittableRandom(seed);
-                    try {
-                        start.await();
-                        for (int i = 0; i < 6000 && failure.get() == null; i++) {
-                            if (r.nextInt(3) != 0 || shared.isEmpty()) {
-                                Tier tier = Tier.values()[r.nextInt(3)];
-                                int size = sizes[r.nextInt(sizes.length)] + r.nextInt(8);
-                                Block b;
-                                try {
-                                    b = w.allocateBlock(size, tier);
-                                } catch (WallocOutOfMemoryException full) {
-                                    continue;
-                                }
-                                byte[] d = new byte[size];
-                                for (int k = 0; k < size; k++) {
-                                    d[k] = fill(b.handle(), k);
-                                }
-                                if (r.nextBoolean()) {
-                                    b.write(0, d);
-                                } else {
-                                    w.writeData(b.handle(), d);
-                                }
-                                shared.add(b);
-                            } else {
-                                Block b = shared.poll();
-                                if (b == null) {
-                                    continue;
-                                }
-                                verify(w, b);
-                                verified.incrementAndGet();
-                                if (r.nextBoolean()) {
-                                    b.close();
-                                } else {
-                                    w.free(b.handle(), b.size()); // raw free of a block another thread made
-                                }
-                            }
+            concurrently(THREADS, "stress (checked=" + checked + ")", (t, stop) -> {
+                SplittableRandom r = new SplittableRandom(1234 + t);
+                for (int i = 0; i < 6000 && !stop.getAsBoolean(); i++) {
+                    if (r.nextInt(3) != 0 || shared.isEmpty()) {
+                        Tier tier = Tier.values()[r.nextInt(3)];
+                        int size = sizes[r.nextInt(sizes.length)] + r.nextInt(8);
+                        Block b;
+                        try {
+                            b = w.allocateBlock(size, tier);
+                        } catch (WallocOutOfMemoryException full) {
+                            continue;
                         }
-                    } catch (Throwable e) {
-                        failure.compareAndSet(null, e);
+                        byte[] d = new byte[size];
+                        for (int k = 0; k < size; k++) {
+                            d[k] = fill(b.handle(), k);
+                        }
+                        if (r.nextBoolean()) {
+                            b.write(0, d);
+                        } else {
+                            w.writeData(b.handle(), d);
+                        }
+                        shared.add(b);
+                    } else {
+                        Block b = shared.poll();
+                        if (b == null) {
+                            continue;
+                        }
+                        verify(w, b);
+                        verified.incrementAndGet();
+                        if (r.nextBoolean()) {
+                            b.close();
+                        } else {
+                            w.free(b.handle(), b.size()); // raw free of a block another thread made
+                        }
                     }
-                }, "stress-" + t);
-                threads.add(th);
-                th.start();
-            }
-            start.countDown();
-            for (Thread th : threads) {
-                th.join();
-            }
-            if (failure.get() != null) {
-                throw new AssertionError("stress failure (checked=" + checked + ")", failure.get());
-            }
+                }
+            });
             for (Block b; (b = shared.poll()) != null;) {
                 verify(w, b);
                 b.close();

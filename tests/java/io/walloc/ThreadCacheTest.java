@@ -14,9 +14,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -297,70 +295,50 @@ class ThreadCacheTest extends WallocTestBase {
         ConcurrentSkipListMap<Long, Long> liveEnds = new ConcurrentSkipListMap<>();
         ConcurrentLinkedQueue<long[]> shared = new ConcurrentLinkedQueue<>(); // {handle, size, serial, tier}
         AtomicLong serials = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        CountDownLatch start = new CountDownLatch(1);
         int[] sizes = {8, 24, 64, 100, 256, 1000, 4096, 5000};
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            long seed = 99 + t;
-            Thread th = new Thread(() -> {
-                SplittableRandom r = new SplittableRandom(seed);
-                List<long[]> mine = new ArrayList<>();
-                try {
-                    start.await();
-                    for (int i = 0; i < 40_000 && failure.get() == null; i++) {
-                        int op = r.nextInt(4);
-                        if (op < 2 || (mine.isEmpty() && shared.isEmpty())) {
-                            Tier tier = Tier.values()[r.nextInt(3)];
-                            int size = sizes[r.nextInt(sizes.length)] - r.nextInt(8);
-                            long h = w.allocate(size, tier);
-                            long end = h + size;
-                            Map.Entry<Long, Long> below = liveEnds.floorEntry(end - 1);
-                            if (below != null && below.getValue() > h) {
-                                throw new AssertionError("block " + h + "+" + size + " overlaps live " + below);
-                            }
-                            if (liveEnds.putIfAbsent(h, end) != null) {
-                                throw new AssertionError("handle " + h + " handed out twice");
-                            }
-                            long serial = serials.incrementAndGet();
-                            w.writeData(h, pattern((int) serial, size));
-                            long[] b = {h, size, serial};
-                            if (r.nextBoolean()) {
-                                mine.add(b);
-                            } else {
-                                shared.add(b);
-                            }
-                        } else {
-                            long[] b = op == 2 && !mine.isEmpty() ? mine.remove(mine.size() - 1) : shared.poll();
-                            if (b == null) {
-                                continue;
-                            }
-                            byte[] got = w.readData(b[0], (int) b[1]);
-                            if (!java.util.Arrays.equals(got, pattern((int) b[2], (int) b[1]))) {
-                                throw new AssertionError("block " + b[0] + " of " + b[1] + " bytes corrupted");
-                            }
-                            liveEnds.remove(b[0]);
-                            w.free(b[0], b[1]);
-                        }
+        concurrently(8, "raw-stress", (t, stop) -> {
+            SplittableRandom r = new SplittableRandom(99 + t);
+            List<long[]> mine = new ArrayList<>();
+            for (int i = 0; i < 40_000 && !stop.getAsBoolean(); i++) {
+                int op = r.nextInt(4);
+                if (op < 2 || (mine.isEmpty() && shared.isEmpty())) {
+                    Tier tier = Tier.values()[r.nextInt(3)];
+                    int size = sizes[r.nextInt(sizes.length)] - r.nextInt(8);
+                    long h = w.allocate(size, tier);
+                    long end = h + size;
+                    Map.Entry<Long, Long> below = liveEnds.floorEntry(end - 1);
+                    if (below != null && below.getValue() > h) {
+                        throw new AssertionError("block " + h + "+" + size + " overlaps live " + below);
                     }
-                    for (long[] b : mine) {
-                        liveEnds.remove(b[0]);
-                        w.free(b[0], b[1]);
+                    if (liveEnds.putIfAbsent(h, end) != null) {
+                        throw new AssertionError("handle " + h + " handed out twice");
                     }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+                    long serial = serials.incrementAndGet();
+                    w.writeData(h, pattern((int) serial, size));
+                    long[] b = {h, size, serial};
+                    if (r.nextBoolean()) {
+                        mine.add(b);
+                    } else {
+                        shared.add(b);
+                    }
+                } else {
+                    long[] b = op == 2 && !mine.isEmpty() ? mine.remove(mine.size() - 1) : shared.poll();
+                    if (b == null) {
+                        continue;
+                    }
+                    byte[] got = w.readData(b[0], (int) b[1]);
+                    if (!java.util.Arrays.equals(got, pattern((int) b[2], (int) b[1]))) {
+                        throw new AssertionError("block " + b[0] + " of " + b[1] + " bytes corrupted");
+                    }
+                    liveEnds.remove(b[0]);
+                    w.free(b[0], b[1]);
                 }
-            }, "raw-stress-" + t);
-            threads.add(th);
-            th.start();
-        }
-        start.countDown();
-        for (Thread th : threads) {
-            th.join();
-        }
-        if (failure.get() != null) {
-            throw new AssertionError(failure.get());
-        }
+            }
+            for (long[] b : mine) {
+                liveEnds.remove(b[0]);
+                w.free(b[0], b[1]);
+            }
+        });
         for (long[] b; (b = shared.poll()) != null;) {
             w.free(b[0], b[1]);
         }

@@ -6,6 +6,9 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 
 /**
@@ -55,6 +58,41 @@ abstract class WallocTestBase {
             }
             opened.clear();
             allowLive.clear();
+        }
+    }
+
+    /** The work of one thread of {@link #concurrently}: thread i; stop turns true once any failed. */
+    interface ThreadBody {
+        void run(int i, BooleanSupplier stop) throws Exception;
+    }
+
+    /**
+     * Runs body on n threads started together, joins them all, then throws the first failure
+     * (wrapped, with name in the message) if any thread failed.
+     */
+    static void concurrently(int n, String name, ThreadBody body) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < n; t++) {
+            int i = t;
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    body.run(i, () -> failure.get() != null);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, name + "-" + t);
+            threads.add(th);
+            th.start();
+        }
+        start.countDown();
+        for (Thread th : threads) {
+            th.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(name + " failed", failure.get());
         }
     }
 
