@@ -115,8 +115,8 @@ if P:
     print()
 
 print("## Writing a byte[] into native memory\n")
-print("`wallocBlockWrite` is `Block.write(0, src)` (checks in Java, a Java copy into the block's cached direct view up to "
-      "16 KiB, the core's copy through JNI above); `wallocWriteData` is `Walloc.writeData(handle, src)` (one JNI call, the "
+print("`wallocBlockWrite` is `Block.write(0, src)` (checks in Java without the gate, then `ByteBuffer.put` into the block's "
+      "cached direct view; JNI only for blocks over 2 GiB); `wallocWriteData` is `Walloc.writeData(handle, src)` (one JNI call, the "
       "core checks the range and copies); `byteBufferPut` is `ByteBuffer.put(0, src)` on a direct buffer; "
       "`unsafeCopyMemory` is `Unsafe.copyMemory` from the array.\n")
 ws = ["wallocBlockWrite", "wallocWriteData", "byteBufferPut", "unsafeCopyMemory"]

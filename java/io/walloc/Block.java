@@ -12,10 +12,15 @@ import java.util.Objects;
  * {@link ByteBuffer} view. Made by {@link Walloc#allocateBlock}.
  *
  * <p>Reads and writes through the block's own methods check, in Java, that the block is still
- * closed-free and alive: after {@link #close()}, after its tier was reset, or after a compaction
+ * open and alive: after {@link #close()}, after its tier was reset, or after a compaction
  * released it, they throw {@link InvalidHandleException} instead of touching memory that may
  * belong to another block by now. A block that a reset or compaction released is not freed again
- * by {@code close()} (its memory was already forgotten).
+ * by {@code close()} (its memory was already forgotten). The check sees every close, reset and
+ * compaction that happened before the call (in the sense of the Java memory model: the same
+ * thread, or one the caller synchronised with); a read or write that <em>races</em> one of them on
+ * another thread may still reach the block's old memory, as a view would. That is a bug in the
+ * application, but a harmless one for the process: it stays inside the instance's memory and never
+ * crashes the JVM.
  *
  * <p>Thread safety: all methods may be called from several threads; {@code close()} frees exactly
  * once however many threads call it. Reads and writes racing each other on overlapping bytes see
@@ -25,27 +30,26 @@ import java.util.Objects;
  * while any view over it is reachable.
  */
 public final class Block implements AutoCloseable {
-    private static final VarHandle CLOSED;
+    private static final VarHandle EPOCH;
+
+    /* The epoch of a closed block; a tier's epochs count up from 0 and never reach it. */
+    private static final int CLOSED = -1;
 
     static {
         try {
-            CLOSED = MethodHandles.lookup().findVarHandle(Block.class, "closed", int.class);
+            EPOCH = MethodHandles.lookup().findVarHandle(Block.class, "epoch", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** Writes and reads up to this size go through the cached direct view (Java copy); larger
-     *  ones through JNI and the core's copy routine. */
-    static final int JAVA_COPY_MAX = 16 << 10;
-
     private final Walloc owner;
     private final long handle;
     private final long size;
     private final Tier tier;
-    private volatile int epoch;
-    @SuppressWarnings("unused") // via CLOSED
-    private volatile int closed;
+    private final int tierCode;
+    private final int[] tierEpochs; // the owner's, read without the gate (Walloc.epochIsCurrent)
+    private volatile int epoch; // the tier's epoch it is known alive in, or CLOSED
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
 
@@ -54,6 +58,8 @@ public final class Block implements AutoCloseable {
         this.handle = handle;
         this.size = size;
         this.tier = tier;
+        this.tierCode = tier.code();
+        this.tierEpochs = owner.tierEpochs();
         this.epoch = epoch;
     }
 
@@ -100,36 +106,52 @@ public final class Block implements AutoCloseable {
      * @return true when usable
      */
     public boolean isAlive() {
-        if (closed != 0 || owner.isClosed()) {
+        int e = epoch;
+        if (e == CLOSED || owner.isClosed()) {
             return false;
         }
         Gate gate = owner.gate();
         int g;
         try {
             g = gate.enter();
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException closedMeanwhile) {
             return false;
         }
         try {
-            return owner.blockAlive(this, epoch);
+            return owner.blockAlive(this, e);
         } finally {
             gate.exit(g);
         }
     }
 
-    void revalidated(int now) {
-        epoch = now;
+    /* Called by blockAlive: alive in epoch now too, unless a close came in between. */
+    void revalidated(int was, int now) {
+        EPOCH.compareAndSet(this, was, now);
     }
 
     private void checkAlive(String what) {
-        if (closed != 0) {
+        int e = epoch;
+        if (e == CLOSED) {
             throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Walloc.hex(handle)
                     + " (" + tier + ", " + size + " bytes) is closed");
         }
-        if (!owner.blockAlive(this, epoch)) {
+        if (!owner.blockAlive(this, e)) {
             throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Walloc.hex(handle) + " ("
                     + tier + ", " + size + " bytes) was released by a reset or compaction of its tier");
         }
+    }
+
+    /* The fast path's check, without the gate: not closed (a closed block's epoch is no tier's),
+     * and no reset, compaction or close of the owner since the block's epoch. A cached view is only ever made under the gate while
+     * the owner is open, and it keeps the region mapped (Region), so a copy through it cannot
+     * crash even when a close or reset races it; anything else takes the gated path. */
+    private boolean current() {
+        return Walloc.epochIsCurrent(tierEpochs, tierCode, epoch);
+    }
+
+    /* Whether [offset, offset + length) lies in the block, for a length of 0 or more; one branch. */
+    private boolean inBlock(long offset, int length) {
+        return (offset | (size - length - offset)) >= 0;
     }
 
     private void checkRange(String what, long offset, long length) {
@@ -163,12 +185,23 @@ public final class Block implements AutoCloseable {
     public void write(long offset, byte[] src, int srcOffset, int length) {
         Objects.requireNonNull(src, "src is null");
         Objects.checkFromIndexSize(srcOffset, length, src.length);
+        ByteBuffer v = view;
+        if (v != null && inBlock(offset, length) && current()) {
+            v.put((int) offset, src, srcOffset, length);
+            return;
+        }
+        writeChecked(offset, src, srcOffset, length);
+    }
+
+    /* write's every other case, out of line so that the fast path above stays small enough for
+     * the JIT to inline into its caller. */
+    private void writeChecked(long offset, byte[] src, int srcOffset, int length) {
         checkRange("write", offset, length);
         Gate gate = owner.gate();
         int g = gate.enter();
         try {
             checkAlive("write");
-            if (length <= JAVA_COPY_MAX && size <= Integer.MAX_VALUE) {
+            if (size <= Integer.MAX_VALUE) {
                 cachedView().put((int) offset, src, srcOffset, length);
             } else {
                 int st = WallocNative.write(owner.nativeInstance(), handle + offset, src, srcOffset, length);
@@ -212,12 +245,22 @@ public final class Block implements AutoCloseable {
     public void read(long offset, byte[] dst, int dstOffset, int length) {
         Objects.requireNonNull(dst, "dst is null");
         Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        ByteBuffer v = view;
+        if (v != null && inBlock(offset, length) && current()) {
+            v.get((int) offset, dst, dstOffset, length);
+            return;
+        }
+        readChecked(offset, dst, dstOffset, length);
+    }
+
+    /* read's every other case, out of line (see writeChecked). */
+    private void readChecked(long offset, byte[] dst, int dstOffset, int length) {
         checkRange("read", offset, length);
         Gate gate = owner.gate();
         int g = gate.enter();
         try {
             checkAlive("read");
-            if (length <= JAVA_COPY_MAX && size <= Integer.MAX_VALUE) {
+            if (size <= Integer.MAX_VALUE) {
                 cachedView().get((int) offset, dst, dstOffset, length);
             } else {
                 int st = WallocNative.read(owner.nativeInstance(), handle + offset, dst, dstOffset, length);
@@ -279,15 +322,16 @@ public final class Block implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!CLOSED.compareAndSet(this, 0, 1)) {
+        int e = (int) EPOCH.getAndSet(this, CLOSED);
+        if (e == CLOSED) {
             return;
         }
         view = null;
-        owner.freeBlock(this, epoch);
+        owner.freeBlock(this, e);
     }
 
     @Override
     public String toString() {
-        return "Block[" + Walloc.hex(handle) + ", " + size + " bytes, " + tier + (closed != 0 ? ", closed" : "") + "]";
+        return "Block[" + Walloc.hex(handle) + ", " + size + " bytes, " + tier + (epoch == CLOSED ? ", closed" : "") + "]";
     }
 }

@@ -498,7 +498,7 @@ public final class Walloc implements AutoCloseable {
         });
     }
 
-    /* Inside exclusive(): records that blocks of tier t ending above limit died with this epoch. */
+    /* Inside exclusive() or a close: records that blocks of tier t ending above limit died with this epoch. */
     private void advanceEpoch(int t, long limit) {
         int e = epoch[t];
         if (e == limits[t].length) {
@@ -522,6 +522,17 @@ public final class Walloc implements AutoCloseable {
         return below;
     }
 
+    /* Whether no reset, compaction or close came after tier t's epoch e (an acquire read: one
+     * that happened before the caller's read is seen). No gate. */
+    static boolean epochIsCurrent(int[] tierEpochs, int t, int e) {
+        return (int) EPOCH.getAcquire(tierEpochs, t) == e;
+    }
+
+    /* The tiers' epochs, for Blocks to check without a hop through their owner. */
+    int[] tierEpochs() {
+        return epoch;
+    }
+
     /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
@@ -532,7 +543,7 @@ public final class Walloc implements AutoCloseable {
         if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now)) {
             return false;
         }
-        b.revalidated(now);
+        b.revalidated(blockEpoch, now);
         return true;
     }
 
@@ -817,6 +828,9 @@ public final class Walloc implements AutoCloseable {
     @Override
     public void close() {
         if (gate.close()) {
+            for (int t = 0; t < epoch.length; t++) {
+                advanceEpoch(t, Long.MIN_VALUE); // so Blocks see the close in their epoch check alone
+            }
             cleanable.clean(); // runs Destroyer once: gate already closed, then walloc_destroy
         }
     }

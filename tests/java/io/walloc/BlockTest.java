@@ -39,7 +39,7 @@ class BlockTest extends WallocTestBase {
     @Test
     void writeReadAllSizes() {
         Walloc w = open(32L << 20, true);
-        for (int n : new int[] {0, 1, 7, 64, 511, 512, 513, 4096, Block.JAVA_COPY_MAX, Block.JAVA_COPY_MAX + 1, 1 << 20}) {
+        for (int n : new int[] {0, 1, 7, 64, 511, 512, 513, 4096, 16 << 10, (16 << 10) + 1, 1 << 20}) {
             try (Block b = w.allocateBlock(n + 16, Tier.TOP)) {
                 byte[] p = pattern(n, n);
                 b.write(16, p);
@@ -110,6 +110,54 @@ class BlockTest extends WallocTestBase {
         assertEquals(1, w.tierStats(Tier.BOTTOM).liveBlocks());
         newer.close();
         other.close();
+    }
+
+    /* Reads and writes of a block that has its view skip the gate (Block.current): a close,
+     * reset or compaction that came before must still make them throw. */
+    @Test
+    void readsAndWritesWithoutTheGateStillSeeCloseResetAndCompaction() {
+        for (boolean checked : new boolean[] {false, true}) {
+            Walloc w = open(16L << 20, checked);
+            Block low = w.allocateBlock(100_000, Tier.MIDDLE);
+            long keep = w.tierStats(Tier.MIDDLE).bumpHead();
+            Block high = w.allocateBlock(100_000, Tier.MIDDLE);
+            Block closed = w.allocateBlock(64, Tier.TOP);
+            Block reset = w.allocateBlock(64, Tier.BOTTOM);
+            for (Block b : new Block[] {low, high, closed, reset}) {
+                b.write(0, pattern(7, 64)); // makes the view the fast path copies through
+                assertArrayEquals(pattern(7, 64), b.read(0, 64));
+            }
+            closed.close();
+            assertThrows(InvalidHandleException.class, () -> closed.write(0, new byte[8]));
+            assertThrows(InvalidHandleException.class, () -> closed.read(0, 8));
+            w.resetTier(Tier.BOTTOM);
+            assertThrows(InvalidHandleException.class, () -> reset.write(0, new byte[8]));
+            assertThrows(InvalidHandleException.class, () -> reset.read(0, new byte[8], 0, 8));
+            w.fastCompactTier(Tier.MIDDLE, keep);
+            assertThrows(InvalidHandleException.class, () -> high.write(0, new byte[8]));
+            assertArrayEquals(pattern(7, 64), low.read(0, 64), "below keep: alive (the gated path says so)");
+            low.write(64, pattern(8, 64)); // and the fast path again
+            assertArrayEquals(pattern(8, 64), low.read(64, 64));
+            w.close();
+            assertThrows(IllegalStateException.class, () -> low.write(0, new byte[8]));
+            assertThrows(IllegalStateException.class, () -> low.read(0, 8));
+        }
+    }
+
+    /* A block over 2 GiB has no ByteBuffer view: its reads and writes go through JNI and the core. */
+    @Test
+    void blocksLargerThanAViewAreReadAndWrittenThroughTheCore() {
+        Walloc w = open(8L << 30, false); // reserved, committed only where written
+        try (Block b = w.allocateBlock(3L << 30, Tier.TOP)) {
+            long far = (1L << 31) + 5;
+            b.write(far, pattern(3, 4096));
+            assertArrayEquals(pattern(3, 4096), b.read(far, 4096));
+            assertArrayEquals(pattern(3, 4096), w.readData(b.handle() + far, 4096));
+            b.write(0, pattern(4, 16));
+            assertArrayEquals(pattern(4, 16), b.read(0, 16));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.write((3L << 30) - 2, new byte[3]));
+            assertThrows(UnsupportedOperationException.class, b::asByteBuffer);
+        }
     }
 
     @Test

@@ -58,7 +58,7 @@ public class WriteBench {
         Peers.U.freeMemory(unsafeAddr);
     }
 
-    /** Block.write: checks in Java, then a Java copy into the cached direct view (JNI copy above 16 KiB). */
+    /** Block.write: checks in Java (no gate), then ByteBuffer.put into the block's cached direct view. */
     @Benchmark
     public Block wallocBlockWrite() {
         block.write(0, src);
