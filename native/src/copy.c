@@ -19,7 +19,8 @@
  *                   fix-up, source prefetch past 4 KiB, non-temporal stores from
  *                   WALLOC_COPY_NT_THRESHOLD up (disjoint ranges only).
  * The AVX2 one has the same shape with 32-byte moves from 33 bytes (up to 256 without a loop);
- * on AMD CPUs with AVX-512 a third variant uses two 64-byte moves for 65..128 bytes.
+ * on AMD CPUs with AVX-512 a third variant uses one masked 64-byte move up to 64 bytes and
+ * two 64-byte moves for 65..128.
  * Because the small paths load everything before storing, they are memmove-safe; memmove only
  * adds the direction choice for the loops.
  *
@@ -391,7 +392,8 @@ static WALLOC_NO_INSTRUMENT const walloc_copy_impl *best_impl(void)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2"))
         return &impl_sse2;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_is("amd"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("bmi2") && __builtin_cpu_is("amd"))
         return &impl_avx512;
     return &impl_avx2;
 }

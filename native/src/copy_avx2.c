@@ -227,13 +227,14 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx2(void *dst, const void *src, siz
     return dst;
 }
 
-/* ---- AVX-512 tier: only 65..128 bytes differ ----
+/* ---- AVX-512 tier: 0..128 bytes differ ----
  * On AMD Zen 4 (which this project's machines turned out to be: family 25 model 17, AVX-512)
  * glibc picks its AVX-512 memmove, whose two 64-byte moves beat four 32-byte ones at 65-128
- * bytes. Loops stay AVX2: from 257 bytes the 32-byte loop already matches or beats glibc, and
+ * bytes, and whose masked moves beat the branches on the size below 64. Loops stay AVX2: from 257 bytes the 32-byte loop already matches or beats glibc, and
  * 512-bit stores would slow Intel parts that down-clock for them. Chosen only on AMD CPUs with
- * AVX512F (see copy.c). Compiled here through a target attribute, so no build flag changes. */
+ * AVX512F, AVX512BW and BMI2 (see copy.c). Compiled here through a target attribute, so no build flag changes. */
 #define WALLOC_AVX512 __attribute__((target("avx512f")))
+#define WALLOC_AVX512_BW __attribute__((target("avx512f,avx512bw,bmi2")))
 #define LOADU64(p) _mm512_loadu_si512((const void *)(p))
 #define STOREU64(p, v) _mm512_storeu_si512((void *)(p), (v))
 
@@ -274,22 +275,33 @@ static WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *avx512_move_large(void *dst, c
     return dst;
 }
 
+/* 0..64 bytes: one masked 64-byte load and store, no branch on the size (glibc's evex memmove
+ * does the same). Masked-off bytes are neither read nor written, and cannot fault. The load
+ * precedes the store, so it serves memmove too. */
+static inline __attribute__((always_inline)) WALLOC_AVX512_BW WALLOC_COPY_NO_LIBCALL void
+avx512_upto64(char *d, const char *s, size_t n)
+{
+    __mmask64 k = _bzhi_u64(~0ULL, (unsigned)n);
+    __m512i v = _mm512_maskz_loadu_epi8(k, s);
+    _mm512_mask_storeu_epi8(d, k, v);
+}
+
 /* Any n. */
-WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx512(void *dst, const void *src,
-                                                                size_t n)
+WALLOC_AVX512_BW WALLOC_COPY_NO_LIBCALL void *walloc_memcpy_avx512(void *dst, const void *src,
+                                                                   size_t n)
 {
     if (n > 64)
         return avx512_copy_large(dst, src, n);
-    avx2_upto64((char *)dst, (const char *)src, n);
+    avx512_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
 
-WALLOC_AVX512 WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx512(void *dst, const void *src,
-                                                                 size_t n)
+WALLOC_AVX512_BW WALLOC_COPY_NO_LIBCALL void *walloc_memmove_avx512(void *dst, const void *src,
+                                                                    size_t n)
 {
     if (n > 64)
         return avx512_move_large(dst, src, n);
-    avx2_upto64((char *)dst, (const char *)src, n);
+    avx512_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
 

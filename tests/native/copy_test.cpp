@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -52,7 +54,9 @@ using CopyFn = void *(*)(void *, const void *, size_t);
 bool cpu_runs(int isa) {
     __builtin_cpu_init();
     switch (isa) {
-    case WALLOC_COPY_ISA_AVX512: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f");
+    case WALLOC_COPY_ISA_AVX512:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2");
     case WALLOC_COPY_ISA_AVX2: return __builtin_cpu_supports("avx2");
     default: return true;
     }
@@ -253,6 +257,33 @@ TEST_P(CopyIsa, MemmoveDisjointLarge) {
     }
 }
 
+// Small copies that end right before, or start right after, a page nobody may touch: a kernel
+// that reads or writes a byte outside [src, src + n) / [dst, dst + n) (a masked move whose mask
+// is wrong, an over-wide load) faults here.
+TEST_P(CopyIsa, SmallCopiesTouchNoByteOutsideTheirRanges) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    auto *m = static_cast<unsigned char *>(
+        mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(m, MAP_FAILED);
+    // pages: [0] no access, [1] src/dst, [2] src/dst, [3] no access
+    ASSERT_EQ(mprotect(m, page, PROT_NONE), 0);
+    ASSERT_EQ(mprotect(m + 3 * page, page, PROT_NONE), 0);
+    unsigned char *lo = m + page, *hi = m + 3 * page; // first usable byte, one past the last
+    fill_random(lo, 2 * page, 7);
+    for (size_t n = 0; n <= 128; n++) {
+        for (CopyFn fn : {copy_, move_}) {
+            // source against the upper guard page, destination against the lower one, then swapped
+            std::vector<unsigned char> want(hi - n, hi);
+            fn(lo, hi - n, n);
+            ASSERT_EQ(0, std::memcmp(lo, want.data(), n)) << "n=" << n;
+            std::vector<unsigned char> want2(lo, lo + n);
+            fn(hi - n, lo, n);
+            ASSERT_EQ(0, std::memcmp(hi - n, want2.data(), n)) << "n=" << n;
+        }
+    }
+    munmap(m, 4 * page);
+}
+
 INSTANTIATE_TEST_SUITE_P(Kernels, CopyIsa,
                          ::testing::Values(int{WALLOC_COPY_ISA_SSE2}, int{WALLOC_COPY_ISA_AVX2},
                                            int{WALLOC_COPY_ISA_AVX512}),
@@ -263,7 +294,7 @@ TEST(CopyDispatch, PublicFunctionsAreBoundToTheWidestUsefulKernel) {
     int expected = WALLOC_COPY_ISA_SSE2;
     if (__builtin_cpu_supports("avx2")) expected = WALLOC_COPY_ISA_AVX2;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_is("amd"))
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2") && __builtin_cpu_is("amd"))
         expected = WALLOC_COPY_ISA_AVX512;
     EXPECT_EQ(walloc_copy_active_isa(), expected);
     // And they copy correctly: every small size and offset, a large copy, overlap both ways.
