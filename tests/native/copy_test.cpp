@@ -3,6 +3,7 @@
 // per-ISA functions; the public functions are bound to one of them, checked at the end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -275,10 +276,10 @@ TEST_P(CopyIsa, SmallCopiesTouchNoByteOutsideTheirRanges) {
             // source against the upper guard page, destination against the lower one, then swapped
             std::vector<unsigned char> want(hi - n, hi);
             fn(lo, hi - n, n);
-            ASSERT_EQ(0, std::memcmp(lo, want.data(), n)) << "n=" << n;
+            ASSERT_TRUE(std::equal(want.begin(), want.end(), lo)) << "n=" << n;
             std::vector<unsigned char> want2(lo, lo + n);
             fn(hi - n, lo, n);
-            ASSERT_EQ(0, std::memcmp(hi - n, want2.data(), n)) << "n=" << n;
+            ASSERT_TRUE(std::equal(want2.begin(), want2.end(), hi - n)) << "n=" << n;
         }
     }
     munmap(m, 4 * page);
