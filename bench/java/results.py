@@ -6,6 +6,7 @@ out = sys.argv[1]
 runs = {}
 gate_runs = {}
 pair_runs = {}
+write_runs = {}
 for v in ("17", "25"):
     p = os.path.join(out, f"jmh-{v}.json")
     if os.path.exists(p):
@@ -19,6 +20,10 @@ for v in ("17", "25"):
     if os.path.exists(p):
         with open(p) as f:
             pair_runs[v] = json.load(f)
+    p = os.path.join(out, f"jmh-{v}-write.json")  # TAG=-write BENCH=WriteBench JMH_ARGS='-f 3 ...'
+    if os.path.exists(p):
+        with open(p) as f:
+            write_runs[v] = json.load(f)
 
 def table(v, src=None):
     r = {}
@@ -32,11 +37,19 @@ def table(v, src=None):
 T = {v: table(v) for v in runs}
 G = {v: table(v, gate_runs) for v in gate_runs}
 P = {v: table(v, pair_runs) for v in pair_runs}
+W = {v: table(v, write_runs) for v in write_runs}
 jdks = sorted(T)
 
 def med(v, name, size=""):
     x = T[v].get((name, size))
     return None if x is None else x[0]
+
+def wmed(v, name, size):
+    """A write benchmark's median, from the focused write run when there is one."""
+    if v in W:
+        x = W[v].get((name, size))
+        return None if x is None else x[0]
+    return med(v, name, size)
 
 def fmt(x):
     if x is None:
@@ -118,14 +131,20 @@ print("## Writing a byte[] into native memory\n")
 print("`wallocBlockWrite` is `Block.write(0, src)` (checks in Java without the gate, then `ByteBuffer.put` into the block's "
       "cached direct view; JNI only for blocks over 2 GiB); `wallocWriteData` is `Walloc.writeData(handle, src)` (one JNI call, the "
       "core checks the range and copies); `byteBufferPut` is `ByteBuffer.put(0, src)` on a direct buffer; "
-      "`unsafeCopyMemory` is `Unsafe.copyMemory` from the array.\n")
+      "`unsafeCopyMemory` is `Unsafe.copyMemory` from the array. Every destination starts at the block's address "
+      "modulo 4096, so all stand in the same relation to the source array (copies are sensitive to "
+      "`(dst - src) mod 4096`).\n")
+if W:
+    print("Figures from a separate focused run (`TAG=-write BENCH=WriteBench`: " + "; ".join(
+        f'JDK {v}: {write_runs[v][0]["forks"]} forks x {write_runs[v][0]["measurementIterations"]} iterations'
+        for v in sorted(W)) + "), medians.\n")
 ws = ["wallocBlockWrite", "wallocWriteData", "byteBufferPut", "unsafeCopyMemory"]
 for v in jdks:
     print(f"JDK {v}:\n")
     print("| size | " + " | ".join(ws) + " | Block.write / put | writeData / put |")
     print("|---:|" + "---:|" * (len(ws) + 2))
     for size in ("64", "1024", "16384", "65536"):
-        vals = [med(v, "WriteBench." + w, size) for w in ws]
+        vals = [wmed(v, "WriteBench." + w, size) for w in ws]
         put = vals[2]
         print((f"| {int(size) // 1024} KiB | " if int(size) >= 1024 else f"| {size} B | ") + " | ".join(fmt(x) for x in vals)
               + f" | {ratio(vals[0], put)} | {ratio(vals[1], put)} |")
@@ -167,7 +186,7 @@ for v in jdks:
           f"{fmt(P[v].get(('AllocFreeBench.wallocNoThreadCache', '64'), (None,))[0] if v in P else med(v, 'AllocFreeBench.wallocNoThreadCache', '64'))} ns).")
     slower = []
     for size in ("64", "1024", "16384", "65536"):
-        b, p = med(v, "WriteBench.wallocBlockWrite", size), med(v, "WriteBench.byteBufferPut", size)
+        b, p = wmed(v, "WriteBench.wallocBlockWrite", size), wmed(v, "WriteBench.byteBufferPut", size)
         if b is not None and p is not None and b > p * 1.10:
             slower.append(f"{size} B ({b / p:.2f}x)")
     print(f"- JDK {v}: `Block.write` no slower than `ByteBuffer.put` (10 % noise allowed): "

@@ -25,6 +25,21 @@ final class Peers {
 
     static final long BYTE_ARRAY_BASE = U.arrayBaseOffset(byte[].class);
 
+    private static final long BUFFER_ADDRESS;
+
+    static {
+        try {
+            BUFFER_ADDRESS = U.objectFieldOffset(java.nio.Buffer.class.getDeclaredField("address"));
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The native address of a direct buffer's first byte. */
+    static long address(ByteBuffer direct) {
+        return U.getLong(direct, BUFFER_ADDRESS);
+    }
+
     static void freeDirect(ByteBuffer b) {
         U.invokeCleaner(b);
     }

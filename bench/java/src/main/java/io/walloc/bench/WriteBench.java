@@ -17,7 +17,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-/** Writing a byte[] of {@code size} bytes into native memory: Walloc's two paths against the peers. */
+/**
+ * Writing a byte[] of {@code size} bytes into native memory: Walloc's two paths against the peers.
+ * Every destination starts at the same address modulo 4096 as the Walloc block, so all of them
+ * stand in the same relation to the source array: copy routines are sensitive to
+ * {@code (dst - src) mod 4096} (4 KiB aliasing), and that placement would otherwise differ by
+ * chance from one destination to the next.
+ */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @State(Scope.Thread)
@@ -28,8 +34,10 @@ public class WriteBench {
     byte[] src;
     Walloc w;
     Block block;
-    long handle;
+    long handle; // the block's, written through the raw API
+    ByteBuffer directAll;
     ByteBuffer direct;
+    long unsafeAll;
     long unsafeAddr;
 
     @Setup(Level.Trial)
@@ -40,9 +48,12 @@ public class WriteBench {
         }
         w = Walloc.create(WallocConfig.builder().capacity(64L << 20).build());
         block = w.allocateBlock(size, Tier.MIDDLE);
-        handle = w.allocate(size, Tier.MIDDLE);
-        direct = ByteBuffer.allocateDirect(size);
-        unsafeAddr = Peers.U.allocateMemory(size);
+        handle = block.handle();
+        long page = Peers.address(block.asByteBuffer()) & 4095;
+        directAll = ByteBuffer.allocateDirect(size + 4096);
+        direct = directAll.slice((int) ((page - Peers.address(directAll)) & 4095), size);
+        unsafeAll = Peers.U.allocateMemory(size + 4096);
+        unsafeAddr = unsafeAll + ((page - unsafeAll) & 4095);
         // first touch outside the measurement
         block.write(0, src);
         w.writeData(handle, src);
@@ -53,9 +64,8 @@ public class WriteBench {
     @TearDown(Level.Trial)
     public void tearDown() {
         block.close();
-        w.free(handle, size);
         w.close();
-        Peers.U.freeMemory(unsafeAddr);
+        Peers.U.freeMemory(unsafeAll);
     }
 
     /** Block.write: checks in Java (no gate), then ByteBuffer.put into the block's cached direct view. */
