@@ -144,6 +144,50 @@ class BlockTest extends WallocTestBase {
         }
     }
 
+    /* Resets and compactions of other tiers, on another thread, leave the fast path of a tier's
+     * blocks alone: every write lands, every read sees it, nothing throws. */
+    @Test
+    void fastPathSurvivesResetsOfOtherTiersOnOtherThreads() throws Exception {
+        Walloc w = open(64L << 20, false);
+        int writers = 4;
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong resets = new java.util.concurrent.atomic.AtomicLong();
+        concurrently(writers + 1, "fast-path", (i, stop) -> {
+            if (i == writers) { // churns BOTTOM and TOP until the writers are done
+                while (!done.get() && !stop.getAsBoolean()) {
+                    Block b = w.allocateBlock(256, Tier.BOTTOM);
+                    b.write(0, new byte[256]);
+                    w.resetTier(Tier.BOTTOM);
+                    Block t = w.allocateBlock(1024, Tier.TOP);
+                    w.fastCompactTier(Tier.TOP, 0);
+                    assertThrows(InvalidHandleException.class, () -> t.read(0, 1));
+                    resets.incrementAndGet();
+                }
+                return;
+            }
+            try (Block b = w.allocateBlock(4096, Tier.MIDDLE)) {
+                byte[] in = new byte[4096];
+                for (int round = 0; round < 20_000 && !stop.getAsBoolean(); round++) {
+                    byte[] p = pattern(i * 100_003 + round, 64);
+                    int at = (round * 64) % 4096;
+                    b.write(at, p);
+                    b.read(at, in, 0, 64);
+                    for (int k = 0; k < 64; k++) {
+                        if (in[k] != p[k]) {
+                            throw new AssertionError("writer " + i + " round " + round + " byte " + k);
+                        }
+                    }
+                }
+            } finally {
+                if (i == 0) {
+                    done.set(true);
+                }
+            }
+        });
+        assertTrue(resets.get() > 0, "the resetting thread ran");
+        assertEquals(0, w.tierStats(Tier.MIDDLE).liveBlocks());
+    }
+
     /* A block over 2 GiB has no ByteBuffer view: its reads and writes go through JNI and the core. */
     @Test
     void blocksLargerThanAViewAreReadAndWrittenThroughTheCore() {
