@@ -45,6 +45,44 @@ __attribute__((noinline)) int floor_free(struct bin *bins, uint64_t h, uint64_t 
     return 0;
 }
 
+/* The same with a bin kept as one index (top) instead of the two counters Walloc's bins keep
+ * (pushes and pops, which give the statistics' totals without a counter per operation): how
+ * much of the floor that bookkeeping is. */
+struct bin_top {
+    uint32_t top, cap;
+    uint64_t *slots;
+};
+static struct bin_top g_tops[8] = {{1, 64, g_slots}};
+
+__attribute__((noinline)) uint64_t top_alloc(struct bin_top *bins, uint64_t size, int tier) {
+    if (bins == 0 || (unsigned)tier > 2) return UINT64_MAX;
+    struct bin_top *b = &bins[(size - 1) >> 10];
+    uint32_t t = b->top;
+    if (t == 0) return empty();
+    b->top = t - 1;
+    return b->slots[t - 1];
+}
+
+__attribute__((noinline)) int top_free(struct bin_top *bins, uint64_t h, uint64_t size) {
+    if (bins == 0) return 1;
+    struct bin_top *b = &bins[(size - 1) >> 10];
+    uint32_t t = b->top;
+    if (t >= b->cap) return (int)empty();
+    b->slots[t] = h;
+    b->top = t + 1;
+    return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void wb_pairs_top(uint32_t n, uint32_t size) {
+    uint64_t acc = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t h = top_alloc(g_tops, size, 2);
+        acc += h;
+        top_free(g_tops, h, size);
+    }
+    wb_sink = acc;
+}
+
 /* n pairs, the same loop as bench_walloc.c's wb_pairs. */
 EMSCRIPTEN_KEEPALIVE void wb_pairs(uint32_t w, uint32_t n, uint32_t size, int32_t tier) {
     struct bin *bins = (struct bin *)(uintptr_t)w;

@@ -77,12 +77,13 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
   // ---------------------------------------------------------------- alloc+free inside wasm
   for (const [label, size, tier] of [['32 B', 32, 2], ['256 B', 256, 2], ['4 KiB', 4096, 2], ['256 B, top tier', 256, 0]]) {
     // The call floor (bench_floor.c) runs interleaved with the first row.
-    const floor = res.alloc.length === 0 ? [(n) => fl.wb_pairs(fw, n, 32, 2)] : [];
-    const [wallocNs, dlNs, emNs, floorNs] = msLong([(n) => wb.wb_pairs(w, n, size, tier), (n) => dl.pb_pairs(n, size), (n) => em.pb_pairs(n, size), ...floor]);
+    const floor = res.alloc.length === 0 ? [(n) => fl.wb_pairs(fw, n, 32, 2), (n) => fl.wb_pairs_top(n, 32)] : [];
+    const [wallocNs, dlNs, emNs, floorNs, floorTopNs] = msLong([(n) => wb.wb_pairs(w, n, size, tier), (n) => dl.pb_pairs(n, size), (n) => em.pb_pairs(n, size), ...floor]);
     const row = { label, walloc: wallocNs, dlmalloc: dlNs, emmalloc: emNs };
     if (floorNs !== undefined) {
       res.callFloor = floorNs;
-      log(`alloc+free call floor: ${floorNs.toFixed(2)} ns`);
+      res.callFloorTop = floorTopNs;
+      log(`alloc+free call floor: ${floorNs.toFixed(2)} ns (bin as one index: ${floorTopNs.toFixed(2)} ns)`);
     }
     res.alloc.push(row);
     log(`alloc+free ${label}: walloc ${row.walloc.toFixed(2)} dlmalloc ${row.dlmalloc.toFixed(2)} emmalloc ${row.emmalloc.toFixed(2)} ns`);

@@ -116,7 +116,9 @@ L.push('');
 if (nodeRes.callFloor !== undefined) {
   L.push('Call floor (`bench_floor.c`): the same loop calling two out-of-line functions with walloc_alloc\'s and',
     'walloc_free\'s signatures that only pop and push a handle, no checks, 32 B: ' +
-    `${engines.map(([e, r]) => `${e} ${f(r.callFloor)} ns`).join(', ')}. What the engine charges for the call pattern itself.`, '');
+    `${engines.map(([e, r]) => `${e} ${f(r.callFloor)} ns`).join(', ')}. What the engine charges for the call pattern itself.`,
+    'The same with the bin kept as one index instead of Walloc\'s two counters (pushes, pops), `wb_pairs_top`: ' +
+    `${engines.map(([e, r]) => `${e} ${f(r.callFloorTop)} ns`).join(', ')}.`, '');
 }
 
 L.push('## Per JS call', '', 'A loop in JavaScript calling into wasm; ns per loop iteration (calls per iteration in the second column).', '');
