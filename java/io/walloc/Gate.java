@@ -125,15 +125,22 @@ final class Gate {
         }
     }
 
-    /** Closes the gate and waits until no call is inside. Returns false if it was closed already. */
-    boolean close() {
+    /**
+     * Closes the gate and waits until no call is inside. Returns false if it was closed already.
+     * {@code ending} runs twice under the control lock: before the closed state is published, so
+     * whoever sees the gate closed (isClosed, or a close that returned false) sees its effects
+     * too, and again once the calls in flight have drained, for what they did meanwhile.
+     */
+    boolean close(Runnable ending) {
         control.lock();
         try {
             if (state == CLOSED) {
                 return false;
             }
+            ending.run();
             state = CLOSED;
             drain();
+            ending.run();
             return true;
         } finally {
             control.unlock();

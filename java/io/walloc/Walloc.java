@@ -117,7 +117,7 @@ public final class Walloc implements AutoCloseable {
 
         @Override
         public void run() {
-            gate.close();
+            gate.close(() -> { }); // no Block is left to tell: the Walloc is closed or unreachable
             WallocNative.destroyKeepRegion(w);
             region.instanceDestroyed();
         }
@@ -498,6 +498,13 @@ public final class Walloc implements AutoCloseable {
         });
     }
 
+    /* Closing ends every tier's epoch, so that Blocks see the close in their epoch check alone. */
+    private void endEpochs() {
+        for (int t = 0; t < epoch.length; t++) {
+            advanceEpoch(t, Long.MIN_VALUE);
+        }
+    }
+
     /* Inside exclusive() or a close: records that blocks of tier t ending above limit died with this epoch. */
     private void advanceEpoch(int t, long limit) {
         int e = epoch[t];
@@ -827,10 +834,7 @@ public final class Walloc implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (gate.close()) {
-            for (int t = 0; t < epoch.length; t++) {
-                advanceEpoch(t, Long.MIN_VALUE); // so Blocks see the close in their epoch check alone
-            }
+        if (gate.close(this::endEpochs)) {
             cleanable.clean(); // runs Destroyer once: gate already closed, then walloc_destroy
         }
     }

@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The Block object: accessors, idempotent close, views, checked reads and writes. */
@@ -186,6 +189,83 @@ class BlockTest extends WallocTestBase {
         });
         assertTrue(resets.get() > 0, "the resetting thread ran");
         assertEquals(0, w.tierStats(Tier.MIDDLE).liveBlocks());
+    }
+
+    /* A close that races the first read or write can leave a closed block with a view (the
+     * gated path stores it after close cleared it): the fast path must still refuse it. */
+    @Test
+    void aClosedBlockThatKeptItsViewStillRefuses() throws Exception {
+        Walloc w = open();
+        Block b = w.allocateBlock(64, Tier.MIDDLE);
+        b.write(0, pattern(1, 64));
+        java.lang.reflect.Field view = Block.class.getDeclaredField("view");
+        view.setAccessible(true);
+        Object v = view.get(b);
+        b.close();
+        view.set(b, v);
+        assertThrows(InvalidHandleException.class, () -> b.write(0, new byte[8]));
+        assertThrows(InvalidHandleException.class, () -> b.read(0, 8));
+    }
+
+    /* Whoever sees the instance closed sees its blocks refuse, even while the closing thread
+     * still waits for a call in flight. */
+    @Test
+    void blocksRefuseAsSoonAsTheOwnerLooksClosed() throws Exception {
+        Walloc w = open();
+        Block b = w.allocateBlock(64, Tier.MIDDLE);
+        b.write(0, pattern(1, 64));
+        Gate gate = w.gate();
+        int inFlight = gate.enter(); // a call in flight: close waits for it
+        Thread closer = new Thread(w::close);
+        closer.start();
+        try {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!w.isClosed() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(w.isClosed(), "close started");
+            assertTrue(closer.isAlive(), "close still waits for the call in flight");
+            assertThrows(IllegalStateException.class, () -> b.write(0, new byte[8]));
+            assertThrows(IllegalStateException.class, () -> b.read(0, 8));
+        } finally {
+            gate.exit(inFlight);
+            closer.join();
+        }
+    }
+
+    /* Reads and writes of a block with a view do not wait for a reset or compaction of another
+     * tier (they do not enter the gate), also after such a reset moved that tier's epoch. */
+    @Test
+    void readsAndWritesDoNotWaitForOtherTiersResets() throws Exception {
+        Walloc w = open();
+        Block b = w.allocateBlock(64, Tier.MIDDLE);
+        b.write(0, pattern(1, 64));
+        w.resetTier(Tier.BOTTOM);
+        w.fastCompactTier(Tier.TOP, 0);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread exclusive = new Thread(() -> w.gate().exclusive(() -> {
+            inside.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }));
+        exclusive.start();
+        try {
+            assertTrue(inside.await(10, TimeUnit.SECONDS));
+            CompletableFuture<byte[]> io = CompletableFuture.supplyAsync(() -> {
+                b.write(0, pattern(2, 64));
+                return b.read(0, 64);
+            });
+            assertArrayEquals(pattern(2, 64), io.get(10, TimeUnit.SECONDS), "did not wait for the exclusive section");
+        } finally {
+            release.countDown();
+            exclusive.join();
+        }
+        b.close();
     }
 
     /* A block over 2 GiB has no ByteBuffer view: its reads and writes go through JNI and the core. */
