@@ -270,16 +270,22 @@ TEST_P(CopyIsa, SmallCopiesTouchNoByteOutsideTheirRanges) {
     ASSERT_EQ(mprotect(m, page, PROT_NONE), 0);
     ASSERT_EQ(mprotect(m + 3 * page, page, PROT_NONE), 0);
     unsigned char *lo = m + page, *hi = m + 3 * page; // first usable byte, one past the last
-    fill_random(lo, 2 * page, 7);
+    uint64_t seed = 1;
+    // dst..dst+n gets src's bytes, and every other byte of the mapping stays as it was
+    auto check = [&](CopyFn fn, unsigned char *dst, const unsigned char *src, size_t n) {
+        fill_random(lo, 2 * page, seed++);
+        std::vector<unsigned char> before(lo, hi);
+        fn(dst, src, n);
+        for (size_t i = 0; i < 2 * page; i++) {
+            unsigned char *p = lo + i;
+            unsigned char want = (p >= dst && p < dst + n) ? before[src - lo + (p - dst)] : before[i];
+            ASSERT_EQ(want, *p) << "n=" << n << " byte " << i;
+        }
+    };
     for (size_t n = 0; n <= 128; n++) {
         for (CopyFn fn : {copy_, move_}) {
-            // source against the upper guard page, destination against the lower one, then swapped
-            std::vector<unsigned char> want(hi - n, hi);
-            fn(lo, hi - n, n);
-            ASSERT_TRUE(std::equal(want.begin(), want.end(), lo)) << "n=" << n;
-            std::vector<unsigned char> want2(lo, lo + n);
-            fn(hi - n, lo, n);
-            ASSERT_TRUE(std::equal(want2.begin(), want2.end(), hi - n)) << "n=" << n;
+            check(fn, lo, hi - n, n); // source against the upper guard page, destination the lower
+            check(fn, hi - n, lo, n); // and the other way round
         }
     }
     munmap(m, 4 * page);
@@ -294,9 +300,12 @@ TEST(CopyDispatch, PublicFunctionsAreBoundToTheWidestUsefulKernel) {
     __builtin_cpu_init();
     int expected = WALLOC_COPY_ISA_SSE2;
     if (__builtin_cpu_supports("avx2")) expected = WALLOC_COPY_ISA_AVX2;
+    // Sanitizer builds stay on AVX2: GCC's sanitizers do not see the AVX-512 kernel's masked moves.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2") && __builtin_cpu_is("amd"))
         expected = WALLOC_COPY_ISA_AVX512;
+#endif
     EXPECT_EQ(walloc_copy_active_isa(), expected);
     // And they copy correctly: every small size and offset, a large copy, overlap both ways.
     exhaustive_small(walloc_memcpy, "walloc_memcpy");
