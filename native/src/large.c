@@ -29,24 +29,40 @@ static void ext_link(struct tier *t, uint64_t pred, uint64_t next)
         ext_set(t, pred, EXT_NEXT, next);
 }
 
-/* An extent header can be overwritten by a caller that writes into freed memory. An extent is
- * believed only if it is a block of the tier and its successor lies above it; otherwise the
- * list is cut before it (its memory stays unusable until a reset) and the byte count redone. */
-static bool ext_valid(const struct tier *t, uint64_t h)
+/* An extent's header, as read once. */
+struct ext {
+    uint64_t size, next;
+};
+
+/* An extent header can be overwritten by a caller that writes into freed memory, even while
+ * the list is walked. So each header is read once, into *e, and only those values are used: an
+ * extent is believed only if it is a block of the tier and its successor lies above it;
+ * otherwise the list is cut before it (its memory stays unusable until a reset) and the byte
+ * count redone. */
+static bool ext_read(const struct tier *t, uint64_t h, struct ext *e)
 {
     if (!tier_block_ok(t, h, 2 * sizeof(uint64_t))) /* before reading the header at all */
         return false;
-    uint64_t size = ext_get(t, h, EXT_SIZE), next = ext_get(t, h, EXT_NEXT);
-    return size > 0 && size % WALLOC_LARGE_GRANULE == 0 && tier_block_ok(t, h, size) &&
-           (next == WALLOC_NULL || next >= h + size);
+    e->size = ext_get(t, h, EXT_SIZE);
+    e->next = ext_get(t, h, EXT_NEXT);
+    return e->size > 0 && e->size % WALLOC_LARGE_GRANULE == 0 && tier_block_ok(t, h, e->size) &&
+           (e->next == WALLOC_NULL || e->next >= h + e->size);
 }
 
+/* Ends the list after pred, then recounts it; a header that stopped being believable since it
+ * was checked ends the list there instead. */
 static void ext_cut(struct tier *t, uint64_t pred)
 {
     ext_link(t, pred, WALLOC_NULL);
     uint64_t bytes = 0, count = 0;
-    for (uint64_t cur = t->large.first; cur != WALLOC_NULL; cur = ext_get(t, cur, EXT_NEXT))
-        bytes += ext_get(t, cur, EXT_SIZE), count++;
+    struct ext e;
+    for (uint64_t prev = WALLOC_NULL, cur = t->large.first; cur != WALLOC_NULL; prev = cur, cur = e.next) {
+        if (!ext_read(t, cur, &e)) {
+            ext_link(t, prev, WALLOC_NULL);
+            break;
+        }
+        bytes += e.size, count++;
+    }
     atomic_store_explicit(&t->large.bytes, bytes, memory_order_relaxed);
     t->large.count = count;
 }
@@ -62,23 +78,23 @@ uint64_t large_take(struct tier *t, uint64_t size)
     struct large_free *lf = &t->large;
     uint64_t result = WALLOC_NULL;
     wl_lock(&lf->lock);
-    uint64_t best = WALLOC_NULL, best_pred = WALLOC_NULL, best_size = UINT64_MAX;
-    for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL;
-         pred = cur, cur = ext_get(t, cur, EXT_NEXT)) {
-        if (!ext_valid(t, cur)) {
-            ext_cut(t, pred); /* best, if any, lies before the cut */
+    uint64_t best = WALLOC_NULL, best_pred = WALLOC_NULL, best_size = UINT64_MAX, best_next = 0;
+    struct ext e;
+    for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL; pred = cur, cur = e.next) {
+        if (!ext_read(t, cur, &e)) {
+            ext_cut(t, pred); /* best, if any, lies before the cut (or its header changed: its
+                               * range, as checked, is still inside the tier) */
             break;
         }
-        uint64_t s = ext_get(t, cur, EXT_SIZE);
-        if (s >= size && s < best_size) {
-            best = cur, best_pred = pred, best_size = s;
-            if (s == size)
+        if (e.size >= size && e.size < best_size) {
+            best = cur, best_pred = pred, best_size = e.size, best_next = e.next;
+            if (e.size == size)
                 break;
         }
     }
     if (best != WALLOC_NULL) {
         if (best_size == size) {
-            ext_link(t, best_pred, ext_get(t, best, EXT_NEXT));
+            ext_link(t, best_pred, best_next);
             lf->count--;
             result = best;
         } else { /* take the end: the extent keeps its place in the list */
@@ -96,17 +112,19 @@ void large_free(struct tier *t, uint64_t h, uint64_t size)
     struct large_free *lf = &t->large;
     wl_lock(&lf->lock);
     uint64_t pred2 = WALLOC_NULL, pred = WALLOC_NULL, cur = lf->first;
+    struct ext e = {0, WALLOC_NULL}, pred_e = {0, WALLOC_NULL}; /* cur's and pred's, as checked */
     while (cur != WALLOC_NULL && cur < h) {
-        if (!ext_valid(t, cur)) {
+        if (!ext_read(t, cur, &e)) {
             ext_cut(t, pred);
             cur = WALLOC_NULL;
             break;
         }
         pred2 = pred;
         pred = cur;
-        cur = ext_get(t, cur, EXT_NEXT);
+        pred_e = e;
+        cur = e.next;
     }
-    if (cur != WALLOC_NULL && !ext_valid(t, cur)) {
+    if (cur != WALLOC_NULL && !ext_read(t, cur, &e)) {
         ext_cut(t, pred);
         cur = WALLOC_NULL;
     }
@@ -114,13 +132,13 @@ void large_free(struct tier *t, uint64_t h, uint64_t size)
     uint64_t next = cur;
     uint64_t grow = size;
     if (cur != WALLOC_NULL && h + size == cur) { /* merge with the extent after */
-        grow += ext_get(t, cur, EXT_SIZE);
-        next = ext_get(t, cur, EXT_NEXT);
+        grow += e.size;
+        next = e.next;
         lf->count--;
     }
-    if (pred != WALLOC_NULL && pred + ext_get(t, pred, EXT_SIZE) == h) { /* and the one before */
+    if (pred != WALLOC_NULL && pred + pred_e.size == h) { /* and the one before */
         node = pred, node_pred = pred2;
-        len = ext_get(t, pred, EXT_SIZE) + grow;
+        len = pred_e.size + grow;
     } else {
         node = h, node_pred = pred;
         len = grow;

@@ -2,7 +2,11 @@
 // sizes from fragmenting the tier.
 #include "walloc_fixture.h"
 
+#include <atomic>
+#include <cstring>
 #include <map>
+#include <thread>
+#include <vector>
 
 TEST(Large, LongMixedWorkloadKeepsTheHeadBounded)
 {
@@ -86,4 +90,78 @@ TEST(Large, SmallRequestsUseFreedLargeBlocksWhenTheHeadIsFull)
         EXPECT_EQ(s.live_blocks, 0u);
         EXPECT_EQ(s.live_bytes, 0u) << "the rest of a cut extent must stay counted as free";
     }
+}
+
+// A caller that keeps writing into freed large blocks while other threads allocate and free
+// them: the free extents' headers change under the walks. Whatever they read, large blocks must
+// stay inside the tier's memory (each returned block is written whole: a handle past the
+// committed memory would fault) and nothing may crash.
+namespace {
+__attribute__((no_sanitize("address"))) void scribble(void *p, uint64_t a, uint64_t b)
+{
+    __atomic_store_n(static_cast<uint64_t *>(p), a, __ATOMIC_RELAXED);
+    __atomic_store_n(static_cast<uint64_t *>(p) + 1, b, __ATOMIC_RELAXED);
+}
+} // namespace
+
+TEST(Large, WritesIntoFreedBlocksDuringWalksNeverLeadOutsideTheTier)
+{
+    // Top: 128 MiB, unchecked (frees are not tracked). Headers the vandal spoils cut the extent
+    // list, and what lay behind stays unusable until a reset: room for that.
+    auto w = make_walloc(256u << 20, 0);
+    walloc_stats st = stats_of(w.get(), WALLOC_TIER_TOP);
+    constexpr int kRing = 64;
+    std::atomic<uint64_t> freed[kRing];
+    for (auto &f : freed)
+        f.store(WALLOC_NULL);
+    std::atomic<bool> done{false};
+    std::atomic<uint64_t> outside{0}, allocated{0};
+    auto worker = [&](uint64_t seed) {
+        Rng rng(seed);
+        std::vector<std::pair<walloc_handle, uint64_t>> live;
+        for (int i = 0; i < 4000; i++) {
+            if (live.size() < 6 && (live.empty() || rng.below(2))) {
+                uint64_t size = 65537 + rng.below(256u << 10);
+                walloc_handle h = walloc_alloc(w.get(), size, WALLOC_TIER_TOP);
+                if (h == WALLOC_NULL)
+                    continue;
+                if (h + size > st.capacity) {
+                    outside++;
+                    continue;
+                }
+                std::memset(walloc_ptr(w.get(), h), 0x5A, size); // faults if outside committed memory
+                live.emplace_back(h, size);
+                allocated++;
+            } else {
+                size_t k = rng.below(live.size());
+                walloc_free(w.get(), live[k].first, live[k].second);
+                freed[rng.below(kRing)].store(live[k].first);
+                live.erase(live.begin() + static_cast<long>(k));
+            }
+        }
+        for (auto &[h, size] : live)
+            walloc_free(w.get(), h, size);
+    };
+    std::thread vandal([&] {
+        Rng rng(99);
+        while (!done.load()) {
+            uint64_t h = freed[rng.below(kRing)].load();
+            void *p = h == WALLOC_NULL ? nullptr : walloc_ptr(w.get(), h);
+            if (p == nullptr)
+                continue;
+            switch (rng.below(4)) { // sizes and links: wild, huge, plausible-looking, backwards
+            case 0: scribble(p, rng.next(), rng.next()); break;
+            case 1: scribble(p, UINT64_MAX - 4095, WALLOC_NULL); break;
+            case 2: scribble(p, (1 + rng.below(64)) << 12, h + ((1 + rng.below(64)) << 12)); break;
+            default: scribble(p, 4096, h > 8192 ? h - 8192 : 0); break;
+            }
+        }
+    });
+    std::thread a(worker, 1), b(worker, 2);
+    a.join();
+    b.join();
+    done = true;
+    vandal.join();
+    EXPECT_EQ(outside.load(), 0u) << "a large block reached past the tier";
+    EXPECT_GT(allocated.load(), 1000u);
 }
