@@ -47,8 +47,6 @@ public final class Block implements AutoCloseable {
     private final long handle;
     private final long size;
     private final Tier tier;
-    private final int tierCode;
-    private final int[] tierEpochs; // the owner's, read without the gate (Walloc.epochIsCurrent)
     private volatile int epoch; // the tier's epoch it is known alive in, or CLOSED
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
@@ -58,8 +56,6 @@ public final class Block implements AutoCloseable {
         this.handle = handle;
         this.size = size;
         this.tier = tier;
-        this.tierCode = tier.code();
-        this.tierEpochs = owner.tierEpochs();
         this.epoch = epoch;
     }
 
@@ -142,11 +138,12 @@ public final class Block implements AutoCloseable {
     }
 
     /* The fast path's check, without the gate: not closed (a closed block's epoch is no tier's),
-     * and no reset, compaction or close of the owner since the block's epoch. A cached view is only ever made under the gate while
-     * the owner is open, and it keeps the region mapped (Region), so a copy through it cannot
-     * crash even when a close or reset races it; anything else takes the gated path. */
+     * and no reset, compaction or close of the owner since the block's epoch. A cached view is
+     * only ever made under the gate while the owner is open, and it keeps the region mapped
+     * (Region), so a copy through it cannot crash even when a close or reset races it; anything
+     * else takes the gated path. */
     private boolean current() {
-        return Walloc.epochIsCurrent(tierEpochs, tierCode, epoch);
+        return owner.epochIsCurrent(tier.code(), epoch);
     }
 
     /* Whether [offset, offset + length) lies in the block, for a length of 0 or more; one branch. */

@@ -531,13 +531,8 @@ public final class Walloc implements AutoCloseable {
 
     /* Whether no reset, compaction or close came after tier t's epoch e (an acquire read: one
      * that happened before the caller's read is seen). No gate. */
-    static boolean epochIsCurrent(int[] tierEpochs, int t, int e) {
-        return (int) EPOCH.getAcquire(tierEpochs, t) == e;
-    }
-
-    /* The tiers' epochs, for Blocks to check without a hop through their owner. */
-    int[] tierEpochs() {
-        return epoch;
+    boolean epochIsCurrent(int t, int e) {
+        return epochNow(t) == e;
     }
 
     /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
