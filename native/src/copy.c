@@ -166,17 +166,6 @@ static WALLOC_COPY_NO_LIBCALL void wasm_mid_bwd(char *d, const char *s, size_t n
     V16_STORE(d + n - 16, tail);
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_memcpy(void *dst, const void *src, size_t n)
-{
-    if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
-        return wasm_bulk_copy(dst, src, n);
-    if (n <= 128)
-        copy_small((char *)dst, (const char *)src, n);
-    else
-        wasm_mid_fwd((char *)dst, (const char *)src, n);
-    return dst;
-}
-
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)
 {
     if (n >= WALLOC_WASM_MEMORY_COPY_MIN)
@@ -189,6 +178,11 @@ WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n
         wasm_mid_bwd((char *)dst, (const char *)src, n);
     return dst;
 }
+
+/* One routine for both: memcpy's copies are memmove's, which adds one compare between 129 B and
+ * the memory.copy threshold, and the module keeps a single copy of the inline moves (~400
+ * bytes of walloc.wasm). */
+void *walloc_memcpy(void *dst, const void *src, size_t n) __attribute__((alias("walloc_memmove")));
 
 int walloc_copy_active_isa(void)
 {
