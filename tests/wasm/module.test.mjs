@@ -1,0 +1,60 @@
+// Properties of the built modules that no API call shows: the size target, and fast paths small
+// enough for an engine to inline (see link_opt in wasm-emscripten/build.sh).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const dist = fileURLToPath(new URL('../../wasm-emscripten/dist/', import.meta.url));
+
+// Body size in bytes of each exported function, read from the binary's sections.
+function exportedBodySizes(bytes) {
+  let pos = 8; // magic, version
+  const uleb = () => {
+    let v = 0, shift = 0, b;
+    do { b = bytes[pos++]; v += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
+    return v;
+  };
+  const name = () => { const n = uleb(); const s = new TextDecoder().decode(bytes.subarray(pos, pos + n)); pos += n; return s; };
+  let importedFunctions = 0;
+  const exports = new Map(), bodies = [];
+  while (pos < bytes.length) {
+    const id = bytes[pos++], size = uleb(), end = pos + size;
+    if (id === 2) { // imports: count the functions, which come first in the index space
+      for (let i = uleb(); i > 0; i--) {
+        name(); name();
+        const kind = bytes[pos++];
+        if (kind === 0) { uleb(); importedFunctions++; }
+        else if (kind === 1) { pos++; const f = uleb(); uleb(); if (f & 1) uleb(); } // table
+        else if (kind === 2) { const f = uleb(); uleb(); if (f & 1) uleb(); } // memory
+        else { pos += 2; } // global: type, mutability
+      }
+    } else if (id === 7) {
+      for (let i = uleb(); i > 0; i--) {
+        const n = name(), kind = bytes[pos++], index = uleb();
+        if (kind === 0) exports.set(n, index);
+      }
+    } else if (id === 10) {
+      for (let i = uleb(); i > 0; i--) { const n = uleb(); bodies.push(n); pos += n; }
+    }
+    pos = end;
+  }
+  return new Map([...exports].map(([n, index]) => [n, bodies[index - importedFunctions]]));
+}
+
+for (const file of ['walloc.wasm', 'walloc-nosimd.wasm']) {
+  test(`${file}: walloc_alloc and walloc_free stay small enough to inline`, async () => {
+    const sizes = exportedBodySizes(await readFile(dist + file));
+    const alloc = sizes.get('walloc_alloc'), free = sizes.get('walloc_free');
+    assert.ok(alloc > 0 && free > 0, 'both are exported');
+    // V8 inlines a callee of at most 500 wire bytes, and only while the caller's budget (3x its
+    // own size) lasts; with the slow paths folded in, these were 1214 and 814 bytes.
+    assert.ok(alloc <= 260, `walloc_alloc is ${alloc} bytes: did the linker fold alloc_slow back in?`);
+    assert.ok(free <= 450, `walloc_free is ${free} bytes: did the linker fold free_slow back in?`);
+  });
+}
+
+test('walloc.wasm is under 16 KB', async () => {
+  const { size } = await import('node:fs/promises').then((fs) => fs.stat(dist + 'walloc.wasm'));
+  assert.ok(size < 16000, `walloc.wasm is ${size} bytes`);
+});
