@@ -54,13 +54,15 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 #   the rest  -Oz: tiers' growth, large blocks, checked mode, thread-cache slow paths, platform,
 #             the JS shim.
 # Linked with wasm-opt -O3, without its "flexible" inlining of small functions into all their
-# callers (-fimfs=0, 272 bytes), and inlining a function that has one caller only up to 40 of
-# its size units (-ocimfs=40; default: any size). Unlimited, it folded alloc_slow and free_slow
+# callers (-fimfs=0, 272 bytes), and inlining a function that has one caller only up to 60 of
+# its size units (-ocimfs=60; default: any size). Unlimited, it folded alloc_slow and free_slow
 # back into walloc_alloc and walloc_free (1214 and 814 wire bytes in V8's trace), which V8 then
 # never inlines into their callers: it takes a callee of at most 500 bytes, and only within 3x
 # the caller's own size. Kept out, the fast paths are 204 and 390 bytes, and Chromium inlines
-# them into callers of ordinary size: the 256-live window loop went from 13.0 to 10.7 ns per
-# pair (2026-11-25; Node 20 does not inline wasm calls at all). tests/wasm/module.test.mjs
+# them into callers of ordinary size: the 256-live window loop (bench/wasm) went from 13.0 to
+# 10.8 ns per pair (2026-11-25; Node 20 does not inline wasm calls at all). At 70 the bench
+# module folds free_slow again (12.0 ns); at 40-50 the bump chunk's renewal stays out of line
+# (12.0 ns); walloc.wasm is 15521 bytes at 60, 15365 unlimited. tests/wasm/module.test.mjs
 # checks both sizes. The SIMD build also uses the saturating float->int conversions
 # (every engine with SIMD128 has them; 164 bytes). Measured 2026-11-24 18:05 UTC, load average
 # 7.6-8.1 (other jobs on both cores), minima of 2 ms bursts over 10 s, modules interleaved;
@@ -74,13 +76,13 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 #   same, linked with wasm-opt -Oz instead of -O3           15741  8005   9.8 /  9.8      14.7
 #   -Oz everywhere                                          15248  7810  21.2 / 10.1      27.3
 # 2026-11-25: walloc_memcpy became an alias of walloc_memmove in wasm (copy.c): 15915 -> 15365
-# bytes; -ocimfs=40 then 15604.
+# bytes; -ocimfs=60 then 15521.
 # ("this core": one page-map lookup in the free fast path, span lists in platform_wasm.c, no
 # unused shim exports, the minsize pragma.) Chromium's V8 inlines the small helpers that -Oz
 # leaves out of line, Node 20's does not.
 o3_re='/walloc\.c$'
 os_re='/(copy|freelist)\.c$'
-link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0,-ocimfs=40)
+link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0,-ocimfs=60)
 level_of() { # source file -> -O level
   if [[ $1 =~ $o3_re ]]; then echo -O3; elif [[ $1 =~ $os_re ]]; then echo -Os; else echo -Oz; fi
 }
