@@ -113,6 +113,8 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
   });
 
   // ---------------------------------------------------------------- copies inside wasm
+  // Modules linked so that walloc_memcpy is inlined into the copy loop (bench/wasm/build.sh).
+  const cw = await instantiate(await loadModule('walloc-copy.wasm'));
   const variants = {};
   for (const t of [...THRESHOLDS, INLINE_ONLY]) variants[t] = await instantiate(await loadModule(`walloc-bench-t${t}.wasm`));
   const prep = (mod) => {
@@ -121,14 +123,14 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
     for (let i = 0; i < u8.length; i++) u8[i] = i * 7;
     return { src: buf, dst: buf + 65536 + 64 };
   };
-  const pw = prep(wb);
+  const pw = prep(cw);
   const pv = {};
   for (const [t, mod] of Object.entries(variants)) pv[t] = prep(mod);
   for (const size of COPY_SIZES) {
     const ns = ms([
-      (n) => wb.wb_copy(n, size, pw.dst, pw.src),
+      (n) => cw.wb_copy(n, size, pw.dst, pw.src),
       (n) => variants[INLINE_ONLY].wb_copy(n, size, pv[INLINE_ONLY].dst, pv[INLINE_ONLY].src),
-      (n) => wb.wb_memory_copy(n, size, pw.dst, pw.src),
+      (n) => cw.wb_memory_copy(n, size, pw.dst, pw.src),
       ...THRESHOLDS.map((t) => (n) => variants[t].wb_copy(n, size, pv[t].dst, pv[t].src)),
     ]);
     const row = { size, walloc: ns[0], inline: ns[1], memoryCopy: ns[2], byThreshold: {} };

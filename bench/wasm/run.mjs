@@ -130,7 +130,9 @@ L.push('');
 L.push('## Copies inside wasm', '',
   '`walloc_memcpy` as built (inline SIMD128 below `WALLOC_WASM_MEMORY_COPY_MIN`, `memory.copy` from it on), the same',
   'routine with `memory.copy` never used ("inline only"), and a plain `memory.copy` loop. "best" is the faster of inline',
-  'and memory.copy; walloc/best above 1 means walloc lost at that size.', '');
+  'and memory.copy; walloc/best above 1 means walloc lost at that size. The routine is inlined into the loop, as',
+  '`memory.copy` is an instruction in it (`walloc-copy.wasm`, see bench/wasm/build.sh): these rows compare copy strategies,',
+  'not the cost of calling a function.', '');
 L.push(`| size | ${engines.map(([e]) => `${e} walloc | ${e} inline | ${e} memory.copy | ${e} walloc/best`).join(' | ')} |`);
 L.push(`|---:|${engines.map(() => '---:|---:|---:|---:').join('|')}`);
 COPY_SIZES.forEach((s, i) => {
