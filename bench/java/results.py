@@ -51,6 +51,14 @@ def wmed(v, name, size):
         return None if x is None else x[0]
     return med(v, name, size)
 
+def fork_means(v, name, size):
+    """Each fork's mean of a write benchmark (focused run only): the spread shows placement luck."""
+    for b in write_runs.get(v, []):
+        bn = b["benchmark"].split(".")[-2] + "." + b["benchmark"].split(".")[-1]
+        if bn == name and b.get("params", {}).get("size", "") == size:
+            return [sum(f) / len(f) for f in b["primaryMetric"]["rawData"]]
+    return []
+
 def fmt(x):
     if x is None:
         return "—"
@@ -128,27 +136,46 @@ if P:
     print()
 
 print("## Writing a byte[] into native memory\n")
-print("`wallocBlockWrite` is `Block.write(0, src)` (checks in Java without the gate, then `ByteBuffer.put` into the block's "
-      "cached direct view; JNI only for blocks over 2 GiB); `wallocWriteData` is `Walloc.writeData(handle, src)` (one JNI call, the "
-      "core checks the range and copies); `byteBufferPut` is `ByteBuffer.put(0, src)` on a direct buffer; "
-      "`unsafeCopyMemory` is `Unsafe.copyMemory` from the array. Every destination starts at the block's address "
-      "modulo 4096, so all stand in the same relation to the source array (copies are sensitive to "
-      "`(dst - src) mod 4096`).\n")
+print("`wallocBlockWrite` is `Block.write` (checks in Java without the gate, then `ByteBuffer.put` into the block's "
+      "cached direct view; JNI only for blocks over 2 GiB); `blockViewPut` is `ByteBuffer.put` into a view of the same "
+      "block, without Block's checks (a control: same memory, same copy); `wallocWriteData` is `Walloc.writeData` (one "
+      "JNI call, the core checks the range and copies); `byteBufferPut` is `ByteBuffer.put` on a buffer from "
+      "`allocateDirect`; `unsafeCopyMemory` is `Unsafe.copyMemory` from the array. Every destination starts at the "
+      "block's address modulo 4096, and the source bytes start 2048 bytes past it (modulo 4096) in every fork.\n")
+print("The source's placement matters beyond its alignment: where the source and destination ranges share page "
+      "offsets (4 KiB aliasing), some address pairs copy 1.5x slower on this CPU, so a writer's forks could split into "
+      "a fast and a slow group. The same shows in C (`bench/native/aliasing.c`: glibc's memcpy of 1 KiB into 512 "
+      "destinations at page offset 0 ran slow into 28 of them from a source at page offset 0x380, into none from "
+      "0x800). Hence the fixed distance of 2048 bytes. The spread of fork means is shown under each table. "
+      "`Block.write / blockViewPut` is the cost of Block's checks alone.\n")
 if W:
     print("Figures from a separate focused run (`TAG=-write BENCH=WriteBench`: " + "; ".join(
         f'JDK {v}: {write_runs[v][0]["forks"]} forks x {write_runs[v][0]["measurementIterations"]} iterations'
-        for v in sorted(W)) + "), medians.\n")
-ws = ["wallocBlockWrite", "wallocWriteData", "byteBufferPut", "unsafeCopyMemory"]
+        for v in sorted(W)) + "), medians of all iterations.\n")
+ws = ["wallocBlockWrite", "blockViewPut", "byteBufferPut", "wallocWriteData", "unsafeCopyMemory"]
 for v in jdks:
     print(f"JDK {v}:\n")
-    print("| size | " + " | ".join(ws) + " | Block.write / put | writeData / put |")
-    print("|---:|" + "---:|" * (len(ws) + 2))
+    print("| size | " + " | ".join(ws) + " | Block.write / put | Block.write / blockViewPut | writeData / put |")
+    print("|---:|" + "---:|" * (len(ws) + 3))
+    spreads = []
     for size in ("64", "1024", "16384", "65536"):
         vals = [wmed(v, "WriteBench." + w, size) for w in ws]
-        put = vals[2]
-        print((f"| {int(size) // 1024} KiB | " if int(size) >= 1024 else f"| {size} B | ") + " | ".join(fmt(x) for x in vals)
-              + f" | {ratio(vals[0], put)} | {ratio(vals[1], put)} |")
+        put, view = vals[2], vals[1]
+        label = f"{int(size) // 1024} KiB" if int(size) >= 1024 else f"{size} B"
+        print(f"| {label} | " + " | ".join(fmt(x) for x in vals)
+              + f" | {ratio(vals[0], put)} | {ratio(vals[0], view)} | {ratio(vals[3], put)} |")
+        cells = []
+        for w in ws[:3]:
+            m = fork_means(v, "WriteBench." + w, size)
+            if m:
+                cells.append(f"{w} " + ", ".join(fmt(x) for x in sorted(m)))
+        if cells:
+            spreads.append(f"- {label}: " + "; ".join(cells))
     print()
+    if spreads:
+        print("Fork means, ns:\n")
+        print("\n".join(spreads))
+        print()
 
 print("## Cost of close-safety (the gate)\n")
 print("The same 64 B allocate + free pair through the public API with the thread cache off (`gated`: a striped in-flight counter, one atomic "

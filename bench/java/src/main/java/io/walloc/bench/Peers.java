@@ -40,6 +40,37 @@ final class Peers {
         return U.getLong(direct, BUFFER_ADDRESS);
     }
 
+    /**
+     * Where the first element of a byte[] lies in its page (address modulo 4096), from the array's
+     * reference as the VM stores it (read through Unsafe; compressed references are decoded with
+     * the shift measured from two arrays allocated back to back; a heap base, if any, is page
+     * aligned). The write benchmarks use it to place their source at a chosen distance from the
+     * destinations, which the allocator would otherwise decide differently in every fork.
+     */
+    static int dataPageOffset(byte[] a) {
+        long base = U.arrayBaseOffset(byte[].class);
+        if (U.arrayIndexScale(Object[].class) == 8) {
+            return (int) ((reference(a) + base) & 4095);
+        }
+        for (;;) { // two long[2] of 32 bytes each, back to back in the thread's allocation buffer
+            long[] x = new long[2];
+            long[] y = new long[2];
+            long step = reference(y) - reference(x);
+            if (step == 32 || step == 4) { // unscaled or shifted by 3; else a buffer boundary: retry
+                int shift = Long.numberOfTrailingZeros(32 / step);
+                return (int) (((reference(a) << shift) + base) & 4095);
+            }
+        }
+    }
+
+    private static final long OBJECT_ARRAY_BASE = U.arrayBaseOffset(Object[].class);
+
+    private static long reference(Object o) {
+        Object[] box = {o};
+        return U.arrayIndexScale(Object[].class) == 8 ? U.getLong(box, OBJECT_ARRAY_BASE)
+                : U.getInt(box, OBJECT_ARRAY_BASE) & 0xFFFFFFFFL;
+    }
+
     static void freeDirect(ByteBuffer b) {
         U.invokeCleaner(b);
     }

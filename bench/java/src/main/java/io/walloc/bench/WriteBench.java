@@ -22,7 +22,14 @@ import org.openjdk.jmh.annotations.TearDown;
  * Every destination starts at the same address modulo 4096 as the Walloc block, so all of them
  * stand in the same relation to the source array: copy routines are sensitive to
  * {@code (dst - src) mod 4096} (4 KiB aliasing), and that placement would otherwise differ by
- * chance from one destination to the next.
+ * chance from one destination to the next. The source bytes, a window of a larger array, start
+ * 2048 bytes past the destinations modulo 4096 in every fork. Where the array itself lands
+ * differs from fork to fork, and copy speed depends on it: on JDK 17 a 1 KiB copy took 9.9 ns
+ * from a 64-byte aligned source and 12.0 ns from one at 40 mod 64; and when the source and
+ * destination ranges share page offsets (4 KiB aliasing) some address pairs run 1.5x slower on
+ * this CPU, which split a writer's forks into a 10 ns and a 15 ns group at 1 KiB. The same shows
+ * in C (bench/native/aliasing.c): glibc's memcpy of 1 KiB into 512 destinations at page offset 0
+ * ran slow into 28 of them from a source at 0x380, into none from 0x800.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -32,9 +39,14 @@ public class WriteBench {
     public int size;
 
     byte[] src;
+    int srcOffset; // where the size bytes start in src: SOURCE_DISTANCE past the block, mod 4096
+    long blockPage; // the block's address modulo 4096
+
+    static final int SOURCE_DISTANCE = 2048;
     Walloc w;
     Block block;
     long handle; // the block's, written through the raw API
+    ByteBuffer blockView; // the block's own memory as a plain direct buffer (a control, no checks)
     ByteBuffer directAll;
     ByteBuffer direct;
     long unsafeAll;
@@ -42,23 +54,40 @@ public class WriteBench {
 
     @Setup(Level.Trial)
     public void setup() {
-        src = new byte[size];
-        for (int i = 0; i < size; i++) {
-            src[i] = (byte) i;
-        }
         w = Walloc.create(WallocConfig.builder().capacity(64L << 20).build());
         block = w.allocateBlock(size, Tier.MIDDLE);
         handle = block.handle();
-        long page = Peers.address(block.asByteBuffer()) & 4095;
+        blockView = block.asByteBuffer();
+        long page = Peers.address(blockView) & 4095;
+        blockPage = page;
+        src = new byte[size + 4096];
+        srcOffset = placedOffset(src);
+        for (int i = 0; i < size; i++) {
+            src[srcOffset + i] = (byte) i;
+        }
         directAll = ByteBuffer.allocateDirect(size + 4096);
         direct = directAll.slice((int) ((page - Peers.address(directAll)) & 4095), size);
         unsafeAll = Peers.U.allocateMemory(size + 4096);
         unsafeAddr = unsafeAll + ((page - unsafeAll) & 4095);
         // first touch outside the measurement
-        block.write(0, src);
-        w.writeData(handle, src);
-        direct.put(0, src);
-        Peers.U.copyMemory(src, Peers.BYTE_ARRAY_BASE, null, unsafeAddr, size);
+        block.write(0, src, srcOffset, size);
+        w.writeData(handle, src, srcOffset, size);
+        direct.put(0, src, srcOffset, size);
+        Peers.U.copyMemory(src, Peers.BYTE_ARRAY_BASE + srcOffset, null, unsafeAddr, size);
+    }
+
+    /** Again before every iteration: a collection may have moved the array. */
+    @Setup(Level.Iteration)
+    public void placeSource() {
+        int now = placedOffset(src);
+        if (now != srcOffset) {
+            System.arraycopy(src, srcOffset, src, now, size);
+            srcOffset = now;
+        }
+    }
+
+    private int placedOffset(byte[] a) {
+        return (int) ((blockPage + SOURCE_DISTANCE - Peers.dataPageOffset(a)) & 4095);
     }
 
     @TearDown(Level.Trial)
@@ -71,25 +100,31 @@ public class WriteBench {
     /** Block.write: checks in Java (no gate), then ByteBuffer.put into the block's cached direct view. */
     @Benchmark
     public Block wallocBlockWrite() {
-        block.write(0, src);
+        block.write(0, src, srcOffset, size);
         return block;
     }
 
     /** Walloc.writeData: one JNI call, the core checks the range and copies. */
     @Benchmark
     public long wallocWriteData() {
-        w.writeData(handle, src);
+        w.writeData(handle, src, srcOffset, size);
         return handle;
+    }
+
+    /** Control: ByteBuffer.put into a view of the block's memory, without Block's checks. */
+    @Benchmark
+    public ByteBuffer blockViewPut() {
+        return blockView.put(0, src, srcOffset, size);
     }
 
     @Benchmark
     public ByteBuffer byteBufferPut() {
-        return direct.put(0, src);
+        return direct.put(0, src, srcOffset, size);
     }
 
     @Benchmark
     public long unsafeCopyMemory() {
-        Peers.U.copyMemory(src, Peers.BYTE_ARRAY_BASE, null, unsafeAddr, size);
+        Peers.U.copyMemory(src, Peers.BYTE_ARRAY_BASE + srcOffset, null, unsafeAddr, size);
         return unsafeAddr;
     }
 }
