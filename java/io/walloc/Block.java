@@ -47,15 +47,17 @@ public final class Block implements AutoCloseable {
     private final long handle;
     private final long size;
     private final Tier tier;
+    private final TierEpochs.Epoch tierEpoch; // its tier's, checked against epoch without the gate
     private volatile int epoch; // the tier's epoch it is known alive in, or CLOSED
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
 
-    Block(Walloc owner, long handle, long size, Tier tier, int epoch) {
+    Block(Walloc owner, long handle, long size, Tier tier, TierEpochs.Epoch tierEpoch, int epoch) {
         this.owner = owner;
         this.handle = handle;
         this.size = size;
         this.tier = tier;
+        this.tierEpoch = tierEpoch;
         this.epoch = epoch;
     }
 
@@ -143,7 +145,7 @@ public final class Block implements AutoCloseable {
      * (Region), so a copy through it cannot crash even when a close or reset races it; anything
      * else takes the gated path. */
     private boolean current() {
-        return owner.epochIsCurrent(tier.code(), epoch);
+        return tierEpoch.now() == epoch;
     }
 
     /* Whether [offset, offset + length) lies in the block, for a length of 0 or more; one branch. */
@@ -180,12 +182,16 @@ public final class Block implements AutoCloseable {
      * @throws IllegalStateException when the owner is closed
      */
     public void write(long offset, byte[] src, int srcOffset, int length) {
-        Objects.requireNonNull(src, "src is null");
-        Objects.checkFromIndexSize(srcOffset, length, src.length);
         ByteBuffer v = view;
-        if (v != null && inBlock(offset, length) && current()) {
-            v.put((int) offset, src, srcOffset, length);
-            return;
+        if (v != null && (int) offset == offset && current()) {
+            try {
+                // The view's own checks are the block's range (its limit is the block's size)
+                // and src's: no second set here (measured: ~1 ns of a 64 B write on JDK 17).
+                v.put((int) offset, src, srcOffset, length);
+                return;
+            } catch (IndexOutOfBoundsException | NullPointerException e) {
+                // the checked path below says what was wrong, in the block's terms
+            }
         }
         writeChecked(offset, src, srcOffset, length);
     }
@@ -193,6 +199,8 @@ public final class Block implements AutoCloseable {
     /* write's every other case, out of line so that the fast path above stays small enough for
      * the JIT to inline into its caller. */
     private void writeChecked(long offset, byte[] src, int srcOffset, int length) {
+        Objects.requireNonNull(src, "src is null");
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
         checkRange("write", offset, length);
         Gate gate = owner.gate();
         int g = gate.enter();
@@ -240,18 +248,22 @@ public final class Block implements AutoCloseable {
      * @throws IllegalStateException when the owner is closed
      */
     public void read(long offset, byte[] dst, int dstOffset, int length) {
-        Objects.requireNonNull(dst, "dst is null");
-        Objects.checkFromIndexSize(dstOffset, length, dst.length);
         ByteBuffer v = view;
-        if (v != null && inBlock(offset, length) && current()) {
-            v.get((int) offset, dst, dstOffset, length);
-            return;
+        if (v != null && (int) offset == offset && current()) {
+            try {
+                v.get((int) offset, dst, dstOffset, length); // checks both ranges (see write)
+                return;
+            } catch (IndexOutOfBoundsException | NullPointerException e) {
+                // the checked path below says what was wrong
+            }
         }
         readChecked(offset, dst, dstOffset, length);
     }
 
     /* read's every other case, out of line (see writeChecked). */
     private void readChecked(long offset, byte[] dst, int dstOffset, int length) {
+        Objects.requireNonNull(dst, "dst is null");
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
         checkRange("read", offset, length);
         Gate gate = owner.gate();
         int g = gate.enter();

@@ -73,7 +73,7 @@ final class ThreadCache {
 
     private final long w;
     private final Gate gate;
-    private final int[] epoch; // the Walloc's
+    private final TierEpochs epochs; // the Walloc's
     private final Survivors survivors;
     private final int[] shift = new int[3];
     private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
@@ -88,10 +88,10 @@ final class ThreadCache {
     private final long[] retiredFrees = new long[3]; // guarded by registry
 
     /** For the live instance w, whose tiers hold the given capacities. Called before any sharing. */
-    ThreadCache(long w, Gate gate, int[] epoch, long[] capacity, Survivors survivors) {
+    ThreadCache(long w, Gate gate, TierEpochs epochs, long[] capacity, Survivors survivors) {
         this.w = w;
         this.gate = gate;
-        this.epoch = epoch;
+        this.epochs = epochs;
         this.survivors = survivors;
         this.start1 = capacity[0];
         this.start2 = capacity[0] + capacity[1];
@@ -140,7 +140,7 @@ final class ThreadCache {
     }
 
     private int epochNow(int t) {
-        return (int) INT.getAcquire(epoch, t);
+        return epochs.now(t);
     }
 
     /* The bin of a request of size bytes (1..MAX_SIZE) in tier t: its granule count. */

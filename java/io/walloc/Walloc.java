@@ -1,7 +1,5 @@
 package io.walloc;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -70,7 +68,6 @@ public final class Walloc implements AutoCloseable {
 
     private static final AtomicLong IDS = new AtomicLong();
     private static final Tier[] TIERS = Tier.values();
-    private static final VarHandle EPOCH = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final long w;
     private final WallocConfig config;
@@ -79,7 +76,7 @@ public final class Walloc implements AutoCloseable {
     private final ThreadCache cache; // null: every allocate and free goes to the core
     private final long[] capacity = new long[3];
     private final long[] tierStart = new long[3]; // tiers lie in order from handle 0 (walloc_region_of)
-    private final int[] epoch = new int[3];
+    private final TierEpochs epochs = new TierEpochs();
     private final long[][] limits = {new long[4], new long[4], new long[4]};
     private final Cleaner.Cleanable cleanable;
 
@@ -95,7 +92,7 @@ public final class Walloc implements AutoCloseable {
         tierStart[1] = capacity[0];
         tierStart[2] = capacity[0] + capacity[1];
         this.region = new Region(w);
-        this.cache = config.threadCache() ? new ThreadCache(w, gate, epoch, capacity, this::keptBelow) : null;
+        this.cache = config.threadCache() ? new ThreadCache(w, gate, epochs, capacity, this::keptBelow) : null;
         this.cleanable = Region.CLEANER.register(this, new Destroyer(w, gate, region));
     }
 
@@ -203,9 +200,9 @@ public final class Walloc implements AutoCloseable {
         return cache != null && size > 0 && size <= ThreadCache.MAX_SIZE ? cache.take(t, size, e) : NULL;
     }
 
-    /* Tier t's epoch, for calls outside the gate (written with release in advanceEpoch). */
+    /* Tier t's epoch, for calls outside the gate. */
     private int epochNow(int t) {
-        return (int) EPOCH.getAcquire(epoch, t);
+        return epochs.now(t);
     }
 
     private long allocateInCore(long size, int t) {
@@ -397,7 +394,7 @@ public final class Walloc implements AutoCloseable {
         int e = epochNow(t);
         long cachedBlock = cached(size, t, e);
         if (cachedBlock != NULL) {
-            return new Block(this, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
+            return new Block(this, cachedBlock, size, tier, epochs.of(t), e); // dead on arrival if a reset came after e
         }
         int g = gate.enter();
         try {
@@ -408,7 +405,7 @@ public final class Walloc implements AutoCloseable {
             if (cache != null) {
                 cache.handedOut(t, h, size);
             }
-            return new Block(this, h, size, tier, epoch[t]);
+            return new Block(this, h, size, tier, epochs.of(t), epochs.now(t));
         } finally {
             gate.exit(g);
         }
@@ -500,14 +497,14 @@ public final class Walloc implements AutoCloseable {
 
     /* Closing ends every tier's epoch, so that Blocks see the close in their epoch check alone. */
     private void endEpochs() {
-        for (int t = 0; t < epoch.length; t++) {
+        for (int t = 0; t < TIERS.length; t++) {
             advanceEpoch(t, Long.MIN_VALUE);
         }
     }
 
     /* Inside exclusive() or a close: records that blocks of tier t ending above limit died with this epoch. */
     private void advanceEpoch(int t, long limit) {
-        int e = epoch[t];
+        int e = epochs.now(t);
         if (e == limits[t].length) {
             limits[t] = Arrays.copyOf(limits[t], e * 2);
         }
@@ -515,7 +512,7 @@ public final class Walloc implements AutoCloseable {
         if (cache != null) {
             cache.forget(t);
         }
-        EPOCH.setRelease(epoch, t, e + 1); // read with acquire outside the gate by the cache
+        epochs.advance(t); // publishes limits[t][e] to whoever reads the new epoch
     }
 
     /* The handle below which blocks of tier t lived through every reset and compaction from
@@ -529,16 +526,10 @@ public final class Walloc implements AutoCloseable {
         return below;
     }
 
-    /* Whether no reset, compaction or close came after tier t's epoch e (an acquire read: one
-     * that happened before the caller's read is seen). No gate. */
-    boolean epochIsCurrent(int t, int e) {
-        return epochNow(t) == e;
-    }
-
     /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
-        int now = epoch[t];
+        int now = epochs.now(t);
         if (blockEpoch == now) {
             return true;
         }

@@ -77,6 +77,41 @@ class BlockTest extends WallocTestBase {
     }
 
     @Test
+    void outOfBlockRangesThrowOnceTheBlockHasItsViewToo() {
+        Walloc w = open();
+        try (Block b = w.allocateBlock(100, Tier.BOTTOM)) {
+            byte[] pattern = new byte[100];
+            for (int i = 0; i < pattern.length; i++) {
+                pattern[i] = (byte) (i * 7 + 1);
+            }
+            b.write(0, pattern); // makes the cached view: what follows takes the fast path first
+            byte[] dst = new byte[10];
+            long[] offsets = {90, -1, 101, (1L << 32) + 5, (1L << 32) - 1, Long.MIN_VALUE + 5, Long.MAX_VALUE};
+            for (long off : offsets) {
+                IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class,
+                        () -> b.write(off, new byte[11]), "write at " + off);
+                assertTrue(e.getMessage().contains("outside block"), e.getMessage());
+                e = assertThrows(IndexOutOfBoundsException.class, () -> b.read(off, dst, 0, 11 - (int) (off & 1)),
+                        "read at " + off);
+                assertTrue(e.getMessage().contains("outside block") || e.getMessage().contains("out of bounds"),
+                        e.getMessage());
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> b.write(0, new byte[10], 5, 6));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.write(0, new byte[10], -1, 2));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.write(0, new byte[10], 0, -1));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.read(0, dst, 8, 3));
+            assertThrows(IndexOutOfBoundsException.class, () -> b.read(95, dst, 0, 10));
+            NullPointerException n = assertThrows(NullPointerException.class, () -> b.write(0, null, 0, 1));
+            assertTrue(n.getMessage().contains("src"), n.getMessage());
+            n = assertThrows(NullPointerException.class, () -> b.read(0, null, 0, 1));
+            assertTrue(n.getMessage().contains("dst"), n.getMessage());
+            assertArrayEquals(pattern, b.read(0, 100), "no failed call wrote anything");
+            b.write(90, new byte[10]); // the edge itself is fine
+            b.read(90, dst, 0, 10);
+        }
+    }
+
+    @Test
     void byteBufferView() {
         Walloc w = open();
         try (Block b = w.allocateBlock(256, Tier.TOP)) {
