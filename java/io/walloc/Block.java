@@ -148,11 +148,6 @@ public final class Block implements AutoCloseable {
         return tierEpoch.now() == epoch;
     }
 
-    /* Whether [offset, offset + length) lies in the block, for a length of 0 or more; one branch. */
-    private boolean inBlock(long offset, int length) {
-        return (offset | (size - length - offset)) >= 0;
-    }
-
     private void checkRange(String what, long offset, long length) {
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new IndexOutOfBoundsException(what + ": range [" + offset + ", " + offset + " + " + length
