@@ -181,7 +181,7 @@ public final class Block implements AutoCloseable {
         if (v != null && (int) offset == offset && current()) {
             try {
                 // The view's own checks are the block's range (its limit is the block's size)
-                // and src's: no second set here (measured: ~1 ns of a 64 B write on JDK 17).
+                // and src's: no second set here. (With the epoch object, JDK 17: 64 B 5.4 -> 4.8 ns.)
                 v.put((int) offset, src, srcOffset, length);
                 return;
             } catch (IndexOutOfBoundsException | NullPointerException e) {
