@@ -25,10 +25,15 @@ for v in ("17", "25"):
         with open(p) as f:
             write_runs[v] = json.load(f)
 
+def bench_name(b):
+    """"Class.method" of a JMH result."""
+    parts = b["benchmark"].split(".")
+    return parts[-2] + "." + parts[-1]
+
 def table(v, src=None):
     r = {}
     for b in (src if src is not None else runs).get(v, []):
-        name = b["benchmark"].split(".")[-2] + "." + b["benchmark"].split(".")[-1]
+        name = bench_name(b)
         size = b.get("params", {}).get("size", "")
         pm = b["primaryMetric"]
         r[(name, size)] = (pm["scorePercentiles"]["50.0"], pm["score"], pm["scoreError"])
@@ -54,8 +59,7 @@ def wmed(v, name, size):
 def fork_means(v, name, size):
     """Each fork's mean of a write benchmark (focused run only): the spread shows placement luck."""
     for b in write_runs.get(v, []):
-        bn = b["benchmark"].split(".")[-2] + "." + b["benchmark"].split(".")[-1]
-        if bn == name and b.get("params", {}).get("size", "") == size:
+        if bench_name(b) == name and b.get("params", {}).get("size", "") == size:
             return [sum(f) / len(f) for f in b["primaryMetric"]["rawData"]]
     return []
 

@@ -2,7 +2,7 @@
 // enough for an engine to inline (see link_opt in wasm-emscripten/build.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../../wasm-emscripten/dist/', import.meta.url));
@@ -55,6 +55,6 @@ for (const file of ['walloc.wasm', 'walloc-nosimd.wasm']) {
 }
 
 test('walloc.wasm is under 16 KB', async () => {
-  const { size } = await import('node:fs/promises').then((fs) => fs.stat(dist + 'walloc.wasm'));
+  const { size } = await stat(dist + 'walloc.wasm');
   assert.ok(size < 16000, `walloc.wasm is ${size} bytes`);
 });

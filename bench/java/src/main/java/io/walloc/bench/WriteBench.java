@@ -58,17 +58,16 @@ public class WriteBench {
         block = w.allocateBlock(size, Tier.MIDDLE);
         handle = block.handle();
         blockView = block.asByteBuffer();
-        long page = Peers.address(blockView) & 4095;
-        blockPage = page;
+        blockPage = Peers.address(blockView) & 4095;
         src = new byte[size + 4096];
         srcOffset = placedOffset(src);
         for (int i = 0; i < size; i++) {
             src[srcOffset + i] = (byte) i;
         }
         directAll = ByteBuffer.allocateDirect(size + 4096);
-        direct = directAll.slice((int) ((page - Peers.address(directAll)) & 4095), size);
+        direct = directAll.slice((int) ((blockPage - Peers.address(directAll)) & 4095), size);
         unsafeAll = Peers.U.allocateMemory(size + 4096);
-        unsafeAddr = unsafeAll + ((page - unsafeAll) & 4095);
+        unsafeAddr = unsafeAll + ((blockPage - unsafeAll) & 4095);
         // first touch outside the measurement
         block.write(0, src, srcOffset, size);
         w.writeData(handle, src, srcOffset, size);
