@@ -135,7 +135,7 @@ walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
 /* size_class_for by table lookup (1 <= size <= small_max). */
 static inline unsigned tier_class_of(const struct tier *t, uint64_t size)
 {
-    return size <= 1024 ? t->class_lut[(size - 1) >> 3] : t->class_lut_big[(size - 1) >> 7];
+    return __builtin_expect(size <= 1024, 1) ? t->class_lut[(size - 1) >> 3] : t->class_lut_big[(size - 1) >> 7];
 }
 
 /* The bytes a block for a request of req (>= 1) bytes really spans: its class size, or the

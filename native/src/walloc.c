@@ -354,40 +354,58 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
     return alloc_slow(w, t, size);
 }
 
+#if WALLOC_THREAD_CACHE
+/* The free fast path for a block that lies in tier ti (segment seg in WebAssembly): onto this
+ * thread's bin while it has room. false for anything unusual, including every error and a full
+ * bin: free_slow re-checks those from scratch. */
+static inline __attribute__((always_inline)) bool free_to_bin(walloc *w, size_t ti, unsigned seg,
+                                                              walloc_handle h, uint64_t size)
+{
+    struct tier *t = &w->tiers[ti];
+    if (unlikely((h & (t->align - 1)) != 0 || size - 1 >= t->small_max || walloc_tl.key != fast_key(w)))
+        return false;
+    unsigned c = tier_class_of(t, size);
+    uint64_t bsize = t->class_size[c];
+    struct tc_bin *b = &walloc_tl.tc[0]->tiers[ti].bins[c];
+    uint64_t pushes = tc_get(&b->pushes), n = pushes - tc_get(&b->pops);
+#if WALLOC_PLATFORM_RESERVES
+    (void)seg;
+    if (unlikely(n >= b->cap || !tier_block_handed_out(t, h, bsize)))
+#else
+    if (unlikely(n >= b->cap || !tier_seg_block_handed_out(t, seg, h, bsize)))
+#endif
+        return false;
+    block_poison(handle_ptr(w, h), bsize);
+    b->slots[n] = h;
+    tc_set(&b->pushes, pushes + 1);
+    return true;
+}
+#endif
+
 walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
 {
     if (unlikely(w == NULL))
         return WALLOC_ERR_INVALID_ARGUMENT;
-#if WALLOC_THREAD_CACHE
-    /* Fast path: a valid small block onto this thread's bin while it has room. Anything
-     * unusual, including every error and a full bin, goes to free_slow, which re-checks from
-     * scratch. */
-#if WALLOC_PLATFORM_RESERVES
-    size_t ti = (size_t)(h >= w->tier_end[0]) + (h >= w->tier_end[1]);
-    bool in_tiers = h < w->tier_end[2];
-#else
-    uint8_t owner = h < ((uint64_t)WASM_PAGES << WASM_PAGE_SHIFT) ? w->page_owner[h >> WASM_PAGE_SHIFT] : 0;
-    bool in_tiers = owner != 0;
-    size_t ti = in_tiers ? PAGE_OWNER_TIER(owner) : 0;
-#endif
-    struct tier *t = &w->tiers[ti];
-    if (likely(in_tiers && (h & (t->align - 1)) == 0 && size - 1 < t->small_max &&
-               walloc_tl.key == fast_key(w))) {
-        unsigned c = tier_class_of(t, size);
-        uint64_t bsize = t->class_size[c];
-        struct tc_bin *b = &walloc_tl.tc[0]->tiers[ti].bins[c];
-        uint64_t pushes = tc_get(&b->pushes), n = pushes - tc_get(&b->pops);
-#if WALLOC_PLATFORM_RESERVES
-        if (likely(n < b->cap && tier_block_handed_out(t, h, bsize))) {
-#else
-        if (likely(n < b->cap && tier_seg_block_handed_out(t, PAGE_OWNER_SEG(owner), h, bsize))) {
-#endif
-            block_poison(handle_ptr(w, h), bsize);
-            b->slots[n] = h;
-            tc_set(&b->pushes, pushes + 1);
+#if WALLOC_THREAD_CACHE && WALLOC_PLATFORM_RESERVES
+    /* Branches pick the tier, each with its own copy of the fast path, where the tier is a
+     * constant. Computed from h instead, the bin's address waited for h, which in an allocate
+     * then free is the last value to arrive (the pair's chain of dependent loads grew by the
+     * tier arithmetic). */
+    if (likely(h >= w->tier_end[1])) {
+        if (h < w->tier_end[2] && free_to_bin(w, 2, 0, h, size))
             return WALLOC_OK;
-        }
+    } else if (h >= w->tier_end[0]) {
+        if (free_to_bin(w, 1, 0, h, size))
+            return WALLOC_OK;
+    } else if (free_to_bin(w, 0, 0, h, size)) {
+        return WALLOC_OK;
     }
+#elif WALLOC_THREAD_CACHE
+    /* WebAssembly: the page map gives tier and segment; one copy of the fast path keeps
+     * walloc_free small enough for V8 to inline. */
+    uint8_t owner = h < ((uint64_t)WASM_PAGES << WASM_PAGE_SHIFT) ? w->page_owner[h >> WASM_PAGE_SHIFT] : 0;
+    if (owner != 0 && free_to_bin(w, PAGE_OWNER_TIER(owner), PAGE_OWNER_SEG(owner), h, size))
+        return WALLOC_OK;
 #endif
     return free_slow(w, h, size);
 }
