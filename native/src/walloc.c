@@ -390,7 +390,9 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
     /* Branches pick the tier, each with its own copy of the fast path, where the tier is a
      * constant. Computed from h instead, the bin's address waited for h, which in an allocate
      * then free is the last value to arrive (the pair's chain of dependent loads grew by the
-     * tier arithmetic). */
+     * tier arithmetic: 5.7 -> 4.4-4.65 ns per pair). BOTTOM, the tier of short-lived blocks,
+     * is tested first and falls straight through; each taken jump cost TOP and MIDDLE ~0.3 ns.
+     * Tier i spans [tier_end[i-1], tier_end[i]), TOP from 0; WALLOC_NULL lies past them all. */
     if (likely(h >= w->tier_end[1])) {
         if (h < w->tier_end[2] && free_to_bin(w, 2, 0, h, size))
             return WALLOC_OK;
