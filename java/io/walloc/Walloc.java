@@ -391,10 +391,10 @@ public final class Walloc implements AutoCloseable {
      */
     public Block allocateBlock(long size, Tier tier) {
         int t = tierCode(tier);
-        int e = epochNow(t);
-        long cachedBlock = cached(size, t, e);
+        TierEpochs.Epoch e = epochs.of(t);
+        long cachedBlock = cached(size, t, e.number());
         if (cachedBlock != NULL) {
-            return new Block(this, cachedBlock, size, tier, epochs.of(t), e); // dead on arrival if a reset came after e
+            return new Block(this, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
         }
         int g = gate.enter();
         try {
@@ -405,7 +405,7 @@ public final class Walloc implements AutoCloseable {
             if (cache != null) {
                 cache.handedOut(t, h, size);
             }
-            return new Block(this, h, size, tier, epochs.of(t), epochs.now(t));
+            return new Block(this, h, size, tier, epochs.of(t));
         } finally {
             gate.exit(g);
         }
@@ -536,7 +536,7 @@ public final class Walloc implements AutoCloseable {
         if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now)) {
             return false;
         }
-        b.revalidated(blockEpoch, now);
+        b.revalidated(blockEpoch, epochs.of(t)); // in the gate: no advance since now was read
         return true;
     }
 

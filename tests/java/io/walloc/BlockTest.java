@@ -176,6 +176,9 @@ class BlockTest extends WallocTestBase {
             assertArrayEquals(pattern(7, 64), low.read(0, 64), "below keep: alive (the gated path says so)");
             low.write(64, pattern(8, 64)); // and the fast path again
             assertArrayEquals(pattern(8, 64), low.read(64, 64));
+            w.fastCompactTier(Tier.MIDDLE, 0); // ends the epoch low was revalidated into, too
+            assertThrows(InvalidHandleException.class, () -> low.write(0, new byte[8]));
+            assertThrows(InvalidHandleException.class, () -> low.read(0, 8));
             w.close();
             assertThrows(IllegalStateException.class, () -> low.write(0, new byte[8]));
             assertThrows(IllegalStateException.class, () -> low.read(0, 8));
