@@ -529,14 +529,14 @@ public final class Walloc implements AutoCloseable {
     /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
-        int now = epochs.now(t);
-        if (blockEpoch == now) {
+        TierEpochs.Epoch now = epochs.of(t);
+        if (blockEpoch == now.number()) {
             return true;
         }
-        if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now)) {
+        if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now.number())) {
             return false;
         }
-        b.revalidated(blockEpoch, epochs.of(t)); // in the gate: no advance since now was read
+        b.revalidated(blockEpoch, now);
         return true;
     }
 
