@@ -142,37 +142,42 @@ if P:
 print("## Writing a byte[] into native memory\n")
 print("`wallocBlockWrite` is `Block.write` (checks in Java without the gate, then `ByteBuffer.put` into the block's "
       "cached direct view; JNI only for blocks over 2 GiB); `blockViewPut` is `ByteBuffer.put` into a view of the same "
-      "block, without Block's checks (a control: same memory, same copy); `wallocWriteData` is `Walloc.writeData` (one "
-      "JNI call, the core checks the range and copies); `byteBufferPut` is `ByteBuffer.put` on a buffer from "
-      "`allocateDirect`; `unsafeCopyMemory` is `Unsafe.copyMemory` from the array. Every destination starts at the "
+      "block, without Block's checks (a control: same memory, same copy; what `block.asByteBuffer().put(...)` costs); "
+      "`flagThenBlockViewPut` is `blockViewPut` after one test of a boolean field that is never set (a control: the "
+      "cheapest check there is); `byteBufferPut` is `ByteBuffer.put` on a buffer from `allocateDirect`; "
+      "`ffmSegmentCopy` is FFM's `MemorySegment.copy` from the array into a segment over that buffer (JDK 22+); "
+      "`wallocWriteData` is `Walloc.writeData` (one JNI call, the core checks the range and copies); "
+      "`unsafeCopyMemory` is `Unsafe.copyMemory` from the array. Every destination starts at the "
       "block's address modulo 4096, and the source bytes start 2048 bytes past it (modulo 4096) in every fork.\n")
 print("The source's placement matters beyond its alignment: where the source and destination ranges share page "
       "offsets (4 KiB aliasing), some address pairs copy 1.5x slower on this CPU, so a writer's forks could split into "
       "a fast and a slow group. The same shows in C (`bench/native/aliasing.c`: glibc's memcpy of 1 KiB into 512 "
       "destinations at page offset 0 ran slow into 28 of them from a source at page offset 0x380, into none from "
       "0x800). Hence the fixed distance of 2048 bytes. The spread of fork means is shown under each table. "
-      "`Block.write / blockViewPut` is the cost of Block's checks alone.\n")
+      "`Block.write / blockViewPut` is the cost of Block's checks alone; `flag / blockViewPut` is the cost of one "
+      "predicted branch.\n")
 if W:
     print("Figures from a separate focused run (`TAG=-write BENCH=WriteBench`: " + "; ".join(
         f'JDK {v}: {write_runs[v][0]["forks"]} forks x {write_runs[v][0]["measurementIterations"]} iterations'
         for v in sorted(W)) + "), medians of all iterations.\n")
-ws = ["wallocBlockWrite", "blockViewPut", "byteBufferPut", "wallocWriteData", "unsafeCopyMemory"]
+ws = ["wallocBlockWrite", "blockViewPut", "flagThenBlockViewPut", "byteBufferPut", "ffmSegmentCopy", "wallocWriteData",
+      "unsafeCopyMemory"]
 for v in jdks:
     print(f"JDK {v}:\n")
-    print("| size | " + " | ".join(ws) + " | Block.write / put | Block.write / blockViewPut | writeData / put |")
+    print("| size | " + " | ".join(ws) + " | Block.write / put | Block.write / blockViewPut | flag / blockViewPut |")
     print("|---:|" + "---:|" * (len(ws) + 3))
     spreads = []
     for size in ("64", "1024", "16384", "65536"):
-        vals = [wmed(v, "WriteBench." + w, size) for w in ws]
-        put, view = vals[2], vals[1]
+        m = {w: wmed(v, "WriteBench." + w, size) for w in ws}
         label = f"{int(size) // 1024} KiB" if int(size) >= 1024 else f"{size} B"
-        print(f"| {label} | " + " | ".join(fmt(x) for x in vals)
-              + f" | {ratio(vals[0], put)} | {ratio(vals[0], view)} | {ratio(vals[3], put)} |")
+        print(f"| {label} | " + " | ".join(fmt(m[w]) for w in ws)
+              + f" | {ratio(m['wallocBlockWrite'], m['byteBufferPut'])} | {ratio(m['wallocBlockWrite'], m['blockViewPut'])}"
+              + f" | {ratio(m['flagThenBlockViewPut'], m['blockViewPut'])} |")
         cells = []
-        for w in ws[:3]:
-            m = fork_means(v, "WriteBench." + w, size)
-            if m:
-                cells.append(f"{w} " + ", ".join(fmt(x) for x in sorted(m)))
+        for w in ("wallocBlockWrite", "blockViewPut", "byteBufferPut"):
+            f = fork_means(v, "WriteBench." + w, size)
+            if f:
+                cells.append(f"{w} " + ", ".join(fmt(x) for x in sorted(f)))
         if cells:
             spreads.append(f"- {label}: " + "; ".join(cells))
     print()
@@ -221,4 +226,12 @@ for v in jdks:
         if b is not None and p is not None and b > p * 1.10:
             slower.append(f"{size} B ({b / p:.2f}x)")
     print(f"- JDK {v}: `Block.write` no slower than `ByteBuffer.put` (10 % noise allowed): "
+          + ("**met** at every size." if not slower else "**not met** at " + ", ".join(slower) + "."))
+    slower = []
+    for size in ("64", "1024", "16384", "65536"):
+        b, p = wmed(v, "WriteBench.blockViewPut", size), wmed(v, "WriteBench.byteBufferPut", size)
+        if b is not None and p is not None and b > p * 1.10:
+            slower.append(f"{size} B ({b / p:.2f}x)")
+    print(f"- JDK {v}: writing through the block's view (`asByteBuffer().put`, unchecked) no slower than "
+          "`ByteBuffer.put` (10 % noise allowed): "
           + ("**met** at every size." if not slower else "**not met** at " + ", ".join(slower) + "."))

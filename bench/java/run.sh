@@ -27,7 +27,7 @@ for v in 17 25; do
   extra=()
   jvm_args="-Xmx1g"
   if [ "$v" = 17 ]; then
-    extra+=(-e ffmConfinedArena) # FFM is final from JDK 22
+    extra+=(-e 'ffm[A-Z]') # FFM is final from JDK 22 (ffmConfinedArena, ffmSegmentCopy)
   else
     jvm_args="$jvm_args --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
   fi

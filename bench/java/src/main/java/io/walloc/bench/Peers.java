@@ -100,6 +100,35 @@ final class Peers {
         ARENA_CLOSE = c;
     }
 
+    /** MemorySegment.ofBuffer(buffer) as (ByteBuffer)Object, and MemorySegment.copy(srcArray, srcIndex,
+     *  dstSegment, dstLayout, dstOffset, elementCount) with the segment and layout as Object; null before JDK 22. */
+    static final MethodHandle SEGMENT_OF_BUFFER;
+    static final MethodHandle SEGMENT_COPY_FROM_ARRAY;
+    static final Object JAVA_BYTE; // ValueLayout.JAVA_BYTE
+
+    static {
+        MethodHandle of = null;
+        MethodHandle copy = null;
+        Object javaByte = null;
+        try {
+            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
+            Class<?> layout = Class.forName("java.lang.foreign.ValueLayout");
+            MethodHandles.Lookup l = MethodHandles.publicLookup();
+            of = l.findStatic(segment, "ofBuffer", MethodType.methodType(segment, java.nio.Buffer.class))
+                    .asType(MethodType.methodType(Object.class, ByteBuffer.class));
+            copy = l.findStatic(segment, "copy", MethodType.methodType(void.class, Object.class, int.class, segment,
+                            layout, long.class, int.class))
+                    .asType(MethodType.methodType(void.class, Object.class, int.class, Object.class, Object.class,
+                            long.class, int.class));
+            javaByte = layout.getField("JAVA_BYTE").get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // JDK 17: FFM is not final; the FFM benchmarks are skipped
+        }
+        SEGMENT_OF_BUFFER = of;
+        SEGMENT_COPY_FROM_ARRAY = copy;
+        JAVA_BYTE = javaByte;
+    }
+
     static boolean hasFfm() {
         return ARENA_OF_CONFINED != null && Runtime.version().feature() >= 22;
     }

@@ -49,6 +49,8 @@ public class WriteBench {
     ByteBuffer blockView; // the block's own memory as a plain direct buffer (a control, no checks)
     ByteBuffer directAll;
     ByteBuffer direct;
+    Object directSegment; // MemorySegment.ofBuffer(direct), JDK 22+
+    boolean stop; // never set: the condition of flagThenBlockViewPut
     long unsafeAll;
     long unsafeAddr;
 
@@ -66,6 +68,13 @@ public class WriteBench {
         }
         directAll = ByteBuffer.allocateDirect(size + 4096);
         direct = directAll.slice((int) ((blockPage - Peers.address(directAll)) & 4095), size);
+        if (Peers.hasFfm()) {
+            try {
+                directSegment = (Object) Peers.SEGMENT_OF_BUFFER.invokeExact(direct);
+            } catch (Throwable e) {
+                throw new IllegalStateException(e);
+            }
+        }
         unsafeAll = Peers.U.allocateMemory(size + 4096);
         unsafeAddr = unsafeAll + ((blockPage - unsafeAll) & 4095);
         // first touch outside the measurement
@@ -116,9 +125,28 @@ public class WriteBench {
         return blockView.put(0, src, srcOffset, size);
     }
 
+    /**
+     * Control: blockViewPut after one test of a boolean field that is never set, the cheapest check
+     * there is. What it costs over blockViewPut is what any check costs in this loop.
+     */
+    @Benchmark
+    public ByteBuffer flagThenBlockViewPut() {
+        if (stop) {
+            return null;
+        }
+        return blockView.put(0, src, srcOffset, size);
+    }
+
     @Benchmark
     public ByteBuffer byteBufferPut() {
         return direct.put(0, src, srcOffset, size);
+    }
+
+    /** FFM (JDK 22+): MemorySegment.copy from the array into a segment over the allocateDirect buffer. */
+    @Benchmark
+    public Object ffmSegmentCopy() throws Throwable {
+        Peers.SEGMENT_COPY_FROM_ARRAY.invokeExact((Object) src, srcOffset, directSegment, Peers.JAVA_BYTE, 0L, size);
+        return directSegment;
     }
 
     @Benchmark
