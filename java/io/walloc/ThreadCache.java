@@ -139,10 +139,6 @@ final class ThreadCache {
         }
     }
 
-    private int epochNow(int t) {
-        return epochs.now(t);
-    }
-
     /* The bin of a request of size bytes (1..MAX_SIZE) in tier t: its granule count. */
     private int binOf(int t, long size) {
         return (int) ((size - 1) >>> shift[t]) + 1;
@@ -210,7 +206,7 @@ final class ThreadCache {
             return false;
         }
         int t = tierOf(h);
-        int e = epochNow(t);
+        int e = epochs.now(t);
         if (expected >= 0 && e != expected) {
             return false;
         }
@@ -290,7 +286,7 @@ final class ThreadCache {
 
     /* Inside the gate: b's blocks of tier t that are still valid go to the core. */
     private void giveBack(Bins b, int t) {
-        int e = epochNow(t);
+        int e = epochs.now(t);
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
@@ -312,7 +308,7 @@ final class ThreadCache {
      * blocks in bins of the current epoch and the bins' allocations and frees.
      */
     void adjust(int t, long[] v) {
-        int e = epochNow(t);
+        int e = epochs.now(t);
         long cachedBlocks = 0, cachedBytes = 0, allocs, frees;
         synchronized (registry) {
             allocs = retiredAllocs[t];
@@ -344,7 +340,7 @@ final class ThreadCache {
     private Bins register() {
         Bins mine = new Bins(cap);
         for (int t = 0; t < 3; t++) {
-            mine.epoch[t] = epochNow(t);
+            mine.epoch[t] = epochs.now(t);
         }
         local.set(mine);
         int g;

@@ -185,7 +185,7 @@ public final class Walloc implements AutoCloseable {
      */
     public long allocate(long size, Tier tier) {
         int t = tierCode(tier);
-        long h = cached(size, t, epochNow(t));
+        long h = cached(size, t, epochs.now(t));
         if (h == NULL) {
             h = allocateInCore(size, t);
             if (h == NULL) {
@@ -198,11 +198,6 @@ public final class Walloc implements AutoCloseable {
     /* A block from the calling thread's cache for tier t in epoch e, or NULL. */
     private long cached(long size, int t, int e) {
         return cache != null && size > 0 && size <= ThreadCache.MAX_SIZE ? cache.take(t, size, e) : NULL;
-    }
-
-    /* Tier t's epoch, for calls outside the gate. */
-    private int epochNow(int t) {
-        return epochs.now(t);
     }
 
     private long allocateInCore(long size, int t) {
@@ -230,7 +225,7 @@ public final class Walloc implements AutoCloseable {
      */
     public long tryAllocate(long size, Tier tier) {
         int t = tierCode(tier);
-        long h = cached(size, t, epochNow(t));
+        long h = cached(size, t, epochs.now(t));
         if (h != NULL) {
             return h;
         }
