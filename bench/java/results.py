@@ -213,6 +213,15 @@ for v in jdks:
         print(f"- JDK {v}: the gate adds {g - u:.1f} ns per allocate + free pair on one thread "
               f"({(g - u) / 2:.1f} ns per call), {(g2 - u2):.1f} ns per pair with two threads." if g2 and u2 else "")
 
+def no_slower_than_put(v, writer):
+    """The verdict on a WriteBench writer against byteBufferPut at every size, 10 % noise allowed."""
+    slower = []
+    for size in ("64", "1024", "16384", "65536"):
+        b, p = wmed(v, "WriteBench." + writer, size), wmed(v, "WriteBench.byteBufferPut", size)
+        if b is not None and p is not None and b > p * 1.10:
+            slower.append(f"{size} B ({b / p:.2f}x)")
+    return "**met** at every size." if not slower else "**not met** at " + ", ".join(slower) + "."
+
 print("\n## Targets (issue 3)\n")
 for v in jdks:
     a = P[v].get(("AllocFreeBench.walloc", "64"), (None,))[0] if v in P else med(v, "AllocFreeBench.walloc", "64")
@@ -220,18 +229,7 @@ for v in jdks:
     print(f"- JDK {v}: allocate + free pair under 15 ns: **{verdict}** ({fmt(a)} ns at 64 B; "
           f"{'focused run; ' if v in P else ''}through JNI with the thread cache off "
           f"{fmt(P[v].get(('AllocFreeBench.wallocNoThreadCache', '64'), (None,))[0] if v in P else med(v, 'AllocFreeBench.wallocNoThreadCache', '64'))} ns).")
-    slower = []
-    for size in ("64", "1024", "16384", "65536"):
-        b, p = wmed(v, "WriteBench.wallocBlockWrite", size), wmed(v, "WriteBench.byteBufferPut", size)
-        if b is not None and p is not None and b > p * 1.10:
-            slower.append(f"{size} B ({b / p:.2f}x)")
     print(f"- JDK {v}: `Block.write` no slower than `ByteBuffer.put` (10 % noise allowed): "
-          + ("**met** at every size." if not slower else "**not met** at " + ", ".join(slower) + "."))
-    slower = []
-    for size in ("64", "1024", "16384", "65536"):
-        b, p = wmed(v, "WriteBench.blockViewPut", size), wmed(v, "WriteBench.byteBufferPut", size)
-        if b is not None and p is not None and b > p * 1.10:
-            slower.append(f"{size} B ({b / p:.2f}x)")
+          + no_slower_than_put(v, "wallocBlockWrite"))
     print(f"- JDK {v}: writing through the block's view (`asByteBuffer().put`, unchecked) no slower than "
-          "`ByteBuffer.put` (10 % noise allowed): "
-          + ("**met** at every size." if not slower else "**not met** at " + ", ".join(slower) + "."))
+          "`ByteBuffer.put` (10 % noise allowed): " + no_slower_than_put(v, "blockViewPut"))

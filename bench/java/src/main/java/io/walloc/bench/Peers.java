@@ -80,26 +80,6 @@ final class Peers {
     static final MethodHandle ARENA_ALLOCATE;
     static final MethodHandle ARENA_CLOSE;
 
-    static {
-        MethodHandle a = null;
-        MethodHandle b = null;
-        MethodHandle c = null;
-        try {
-            Class<?> arena = Class.forName("java.lang.foreign.Arena");
-            Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
-            MethodHandles.Lookup l = MethodHandles.publicLookup();
-            a = l.findStatic(arena, "ofConfined", MethodType.methodType(arena)).asType(MethodType.methodType(Object.class));
-            b = l.findVirtual(arena, "allocate", MethodType.methodType(segment, long.class, long.class))
-                    .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class));
-            c = l.findVirtual(arena, "close", MethodType.methodType(void.class)).asType(MethodType.methodType(void.class, Object.class));
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // JDK 17: FFM is not final; the FFM benchmark is skipped
-        }
-        ARENA_OF_CONFINED = a;
-        ARENA_ALLOCATE = b;
-        ARENA_CLOSE = c;
-    }
-
     /** MemorySegment.ofBuffer(buffer) as (ByteBuffer)Object, and MemorySegment.copy(srcArray, srcIndex,
      *  dstSegment, dstLayout, dstOffset, elementCount) with the segment and layout as Object; null before JDK 22. */
     static final MethodHandle SEGMENT_OF_BUFFER;
@@ -107,14 +87,24 @@ final class Peers {
     static final Object JAVA_BYTE; // ValueLayout.JAVA_BYTE
 
     static {
-        MethodHandle of = null;
+        MethodHandle ofConfined = null;
+        MethodHandle allocate = null;
+        MethodHandle close = null;
+        MethodHandle ofBuffer = null;
         MethodHandle copy = null;
         Object javaByte = null;
         try {
+            Class<?> arena = Class.forName("java.lang.foreign.Arena");
             Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
             Class<?> layout = Class.forName("java.lang.foreign.ValueLayout");
             MethodHandles.Lookup l = MethodHandles.publicLookup();
-            of = l.findStatic(segment, "ofBuffer", MethodType.methodType(segment, java.nio.Buffer.class))
+            ofConfined = l.findStatic(arena, "ofConfined", MethodType.methodType(arena))
+                    .asType(MethodType.methodType(Object.class));
+            allocate = l.findVirtual(arena, "allocate", MethodType.methodType(segment, long.class, long.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class));
+            close = l.findVirtual(arena, "close", MethodType.methodType(void.class))
+                    .asType(MethodType.methodType(void.class, Object.class));
+            ofBuffer = l.findStatic(segment, "ofBuffer", MethodType.methodType(segment, java.nio.Buffer.class))
                     .asType(MethodType.methodType(Object.class, ByteBuffer.class));
             copy = l.findStatic(segment, "copy", MethodType.methodType(void.class, Object.class, int.class, segment,
                             layout, long.class, int.class))
@@ -124,7 +114,10 @@ final class Peers {
         } catch (ReflectiveOperationException | RuntimeException e) {
             // JDK 17: FFM is not final; the FFM benchmarks are skipped
         }
-        SEGMENT_OF_BUFFER = of;
+        ARENA_OF_CONFINED = ofConfined;
+        ARENA_ALLOCATE = allocate;
+        ARENA_CLOSE = close;
+        SEGMENT_OF_BUFFER = ofBuffer;
         SEGMENT_COPY_FROM_ARRAY = copy;
         JAVA_BYTE = javaByte;
     }
