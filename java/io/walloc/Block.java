@@ -31,6 +31,7 @@ import java.util.Objects;
  */
 public final class Block implements AutoCloseable {
     private static final VarHandle LIFE;
+    private static final byte[] NO_BYTES = {};
 
     /* The epoch of a closed block: no tier's, and ended. */
     private static final TierEpochs.Epoch CLOSED = TierEpochs.Epoch.CLOSED;
@@ -291,6 +292,7 @@ public final class Block implements AutoCloseable {
      */
     public byte[] read(long offset, int length) {
         checkRange("read", offset, length);
+        read(offset, NO_BYTES, 0, 0); // a read of nothing checks the rest before the array is made
         byte[] b = new byte[length];
         read(offset, b, 0, length);
         return b;

@@ -636,7 +636,8 @@ public final class Walloc implements AutoCloseable {
      * @param length bytes, 0 or more
      * @return the bytes
      * @throws InvalidHandleException when the handle lies in no tier
-     * @throws IndexOutOfBoundsException when the range is past what the tier handed out
+     * @throws IndexOutOfBoundsException when the range is past what the tier handed out (checked
+     *     before the array is made, so a huge length is this, not an {@link OutOfMemoryError})
      * @throws IllegalArgumentException for a negative length
      * @throws IllegalStateException after {@link #close()}
      */
@@ -644,9 +645,29 @@ public final class Walloc implements AutoCloseable {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length + " reading at " + hex(handle));
         }
+        checkReadable(handle, length); // before the array: a length past the range must not cost the heap
         byte[] b = new byte[length];
         readData(handle, b, 0, length);
         return b;
+    }
+
+    private static final byte[] NO_BYTES = {};
+
+    /* Throws what readData of [handle, handle + length) would throw for the range, if anything. */
+    private void checkReadable(long handle, int length) {
+        int g = gate.enter();
+        int st;
+        boolean inRange;
+        try {
+            st = WallocNative.read(w, handle, NO_BYTES, 0, 0); // the handle alone
+            inRange = st == 0 && WallocNative.viewable(w, handle, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (!inRange) {
+            throw error(st != 0 ? st : Status.OUT_OF_BOUNDS.code(), "readData of " + length + " bytes at " + hex(handle),
+                    handle, null, length);
+        }
     }
 
     /**
