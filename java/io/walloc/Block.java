@@ -325,8 +325,13 @@ public final class Block implements AutoCloseable {
     }
 
     /**
-     * Frees the block, once: later calls, from any thread, do nothing. Does nothing either when a
-     * reset or compaction already released the block, or when the owner is closed.
+     * Frees the block, once: later calls, from any thread, do nothing. Does nothing either when
+     * the owner is closed, or when a reset or compaction already released the block (a compaction
+     * releases it unless its footprint, {@link Walloc#footprint}, ends at or below the
+     * compaction's {@code keep}): that memory is no longer the block's and may already be another
+     * block's, so nothing is freed and nothing is thrown, in checked and unchecked mode, with the
+     * thread cache on or off. ({@link Walloc#free} of the raw handle instead is refused in checked
+     * mode and must not be done in unchecked mode.)
      */
     @Override
     public void close() {

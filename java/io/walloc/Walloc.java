@@ -169,6 +169,32 @@ public final class Walloc implements AutoCloseable {
         return capacity[tierCode(tier)];
     }
 
+    /**
+     * The bytes a block allocated with {@code size} occupies in a tier: its size class, or whole
+     * 4 KiB granules above the largest class (size 0 counts as 1). This is what
+     * {@link TierStats#liveBytes()} counts for it, and what a compaction must keep for the block
+     * to survive ({@link #fastCompactTier}).
+     *
+     * @param size the size the block was (or would be) allocated with, 0 or more
+     * @param tier the tier
+     * @return bytes, at least {@code max(1, size)}
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long footprint(long size, Tier tier) {
+        int t = tierCode(tier);
+        if (size < 0 || size > capacity[t]) {
+            throw allocFailure(size, tier);
+        }
+        int g = gate.enter();
+        try {
+            return WallocNative.blockSize(w, t, size);
+        } finally {
+            gate.exit(g);
+        }
+    }
+
     // ------------------------------------------------------------------ allocation
 
     /**
@@ -462,10 +488,14 @@ public final class Walloc implements AutoCloseable {
 
     /**
      * Moves the tier's bump head back to {@code keepBytes} (rounded up to the tier's alignment)
-     * from the tier's start: blocks wholly below stay valid and untouched, nothing moves; blocks at
-     * or above are released, and every recycled block is forgotten (free blocks below
-     * {@code keepBytes} are not reused until the next reset). O(size classes). {@link Block}s that
-     * were released refuse reads and writes afterwards. Runs alone, like {@link #resetTier}.
+     * from the tier's start: blocks wholly below stay valid and untouched, nothing moves; every
+     * other block is released, and every recycled block is forgotten (free blocks below
+     * {@code keepBytes} are not reused until the next reset). O(size classes). "Wholly below"
+     * counts a block's {@linkplain #footprint footprint}, not the size it was allocated with: a
+     * block of 1100 bytes in a 1280-byte class at offset 0 survives a keep of 1280, not one of
+     * 1152 (the head moves inside its class, whose tail is handed out again). {@link Block}s that
+     * were released refuse reads and writes afterwards, and their {@code close()} frees nothing.
+     * Runs alone, like {@link #resetTier}.
      *
      * @param tier the tier
      * @param keepBytes bytes from the tier's start to keep, 0 or more
@@ -521,14 +551,16 @@ public final class Walloc implements AutoCloseable {
         return below;
     }
 
-    /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
+    /* Whether a block is still valid after its tier's resets and compactions; called in the gate.
+     * A compaction keeps what lies wholly below keep by footprint: the core moves its head to keep
+     * even inside a block's size class, and hands the class's tail out again. */
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
         TierEpochs.Epoch now = epochs.of(t);
         if (blockEpoch == now.number()) {
             return true;
         }
-        if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now.number())) {
+        if (b.handle() + WallocNative.blockSize(w, t, b.size()) > keptBelow(t, blockEpoch, now.number())) {
             return false;
         }
         b.revalidated(blockEpoch, now);

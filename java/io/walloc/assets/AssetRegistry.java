@@ -524,18 +524,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @return bytes
      */
     public long footprint(long size, Tier tier) {
-        long a = tier.alignment();
-        long s = Math.max(1, size);
-        if (s <= smallMax[tier.code()]) {
-            long g = (s + a - 1) / a;
-            if (g <= 8) {
-                return g * a;
-            }
-            int p = 63 - Long.numberOfLeadingZeros(g - 1);
-            long step = 1L << (p - 2);
-            return (g + step - 1) / step * step * a;
-        }
-        return (s + 4095) & ~4095L;
+        return walloc.footprint(size, tier);
     }
 
     /**
@@ -855,14 +844,18 @@ public final class AssetRegistry implements AutoCloseable {
 
     /**
      * Moves the tier's bump head back to just above the highest block the registry still holds
-     * (registered or reserved), with {@link Walloc#fastCompactTier}: evicted space above it
-     * becomes allocatable again without a reset. Blocks below stay where they are. Use only on a
-     * tier this registry is the only user of: blocks of others above the registry's highest one
-     * would be released. Assets whose blocks the compaction released anyway (there should be
-     * none) are unregistered and counted in the result.
+     * (registered or reserved), counting each block's {@linkplain #footprint footprint}, with
+     * {@link Walloc#fastCompactTier}: evicted space above it becomes allocatable again without a
+     * reset. Blocks below stay where they are. Use only on a tier this registry is the only user
+     * of: blocks of others above the registry's highest one would be released, and so would the
+     * rest of a block a borrowed asset lies in (its bytes are kept, not the block's tail). Assets
+     * whose blocks were released already (by a reset or compaction made directly on the
+     * {@link Walloc}) are unregistered first, without freeing anything, and counted in the result;
+     * so are their reservations left out of the computation.
      *
      * @param tier the tier
-     * @return the number of assets lost (0 normally)
+     * @return the number of assets lost (0 unless the tier was reset or compacted behind the
+     *     registry's back)
      */
     public int compact(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
@@ -870,20 +863,22 @@ public final class AssetRegistry implements AutoCloseable {
         ReentrantLock tl = tierLocks[t];
         tl.lock();
         try {
+            synchronized (lock) {
+                checkOpen();
+            }
+            // Blocks a reset or compaction of the user's already released are no longer the
+            // registry's: they must not hold the head up, and their assets are lost.
+            int lost = dropLost(t);
             long maxEnd = -1;
             long anyHandle = Walloc.NULL;
             synchronized (lock) {
-                checkOpen();
                 for (Asset a : lru.get(t).values()) {
-                    if (a.owned()) {
-                        maxEnd = Math.max(maxEnd, a.handle() + footprint(a.blockSize(), tier));
-                    } else {
-                        maxEnd = Math.max(maxEnd, a.handle() + a.size());
-                    }
+                    long end = a.owned() ? a.handle() + footprint(a.blockSize(), tier) : a.handle() + a.size();
+                    maxEnd = Math.max(maxEnd, end);
                     anyHandle = a.handle();
                 }
                 for (Block b : pending.keySet()) {
-                    if (b.tier() == tier) {
+                    if (b.tier() == tier && b.isAlive()) {
                         maxEnd = Math.max(maxEnd, b.handle() + footprint(b.size(), tier));
                         anyHandle = b.handle();
                     }
@@ -894,19 +889,25 @@ public final class AssetRegistry implements AutoCloseable {
                 keep = maxEnd - tierStart(tier, anyHandle);
             }
             walloc.fastCompactTier(tier, keep);
-            List<Asset> lost = new ArrayList<>();
-            synchronized (lock) {
-                for (Asset a : List.copyOf(lru.get(t).values())) {
-                    if (a.owned() && !a.block().isAlive()) {
-                        removeLocked(a);
-                        lost.add(a);
-                    }
-                }
-            }
-            return lost.size();
+            return lost + dropLost(t); // none: keep covers every footprint
         } finally {
             tl.unlock();
         }
+    }
+
+    /* Unregisters the owned assets of tier t whose blocks are no longer alive; their count. */
+    private int dropLost(int t) {
+        int n = 0;
+        synchronized (lock) {
+            for (Asset a : List.copyOf(lru.get(t).values())) {
+                if (a.owned() && !a.block().isAlive()) {
+                    removeLocked(a);
+                    a.markEvicted(); // nothing to free: the block is no longer its own
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /* The handle of the tier's first byte: found once by bisection over tierOf from a live handle. */

@@ -24,6 +24,8 @@ import java.util.Objects;
  * reservation is running.
  */
 public final class Reservation implements AutoCloseable {
+    private static final byte[] NO_BYTES = {};
+
     private final AssetRegistry registry;
     private final Tier tier;
     private Block block;
@@ -89,8 +91,10 @@ public final class Reservation implements AutoCloseable {
      * @param info type, content type, source
      * @param size the asset's length, at most {@link #capacity()}
      * @return the registered asset
-     * @throws IllegalStateException after commit or close, or when the registry is closed (the
-     *     block is freed then)
+     * @throws IllegalStateException after commit or close, or when the registry or the instance is
+     *     closed (the reservation is closed then, and its block freed if it still was its own)
+     * @throws io.walloc.InvalidHandleException when a reset or compaction of the tier released the
+     *     block (the reservation is closed then; nothing is registered or freed)
      * @throws IllegalArgumentException for a size outside [0, capacity]
      */
     public Asset commit(String path, AssetInfo info, long size) {
@@ -103,6 +107,12 @@ public final class Reservation implements AutoCloseable {
         Block b = live();
         if (size < 0 || size > b.size()) {
             throw new IllegalArgumentException("size " + size + " is outside the reservation's [0, " + b.size() + "] bytes");
+        }
+        try {
+            b.read(0, NO_BYTES, 0, 0); // still the reservation's: not released by a reset, compaction or close
+        } catch (RuntimeException released) {
+            close(); // frees nothing: the memory is no longer the block's
+            throw released;
         }
         done = true;
         block = null;
