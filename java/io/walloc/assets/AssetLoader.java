@@ -70,10 +70,22 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * <h2>Failures</h2>
  * Every failure completes the future exceptionally with an {@link AssetLoadException} whose
  * message names the path and the cause (reasons: bad path, connection, HTTP status, time-out,
- * truncated, too long, no room, cancelled, I/O); the block taken for it is freed and nothing is
- * registered. Cancelling a future ({@code cancel(true)}) completes it with a
+ * truncated, too long, no room, cancelled, released, I/O); the block taken for it is freed and
+ * nothing is registered. Cancelling a future ({@code cancel(true)}) completes it with a
  * {@link CancellationException} naming the path and stops the request unless another caller
  * shares it.
+ *
+ * <h2>Resets, compactions and closes during a load</h2>
+ * A {@link io.walloc.Walloc#resetTier reset} of the load's tier, a
+ * {@link io.walloc.Walloc#fastCompactTier compaction} that releases its block, or closing the
+ * {@link io.walloc.Walloc} while the body arrives fails the load with reason RELEASED at its next
+ * step (the next chunk, the block's growth, or registration). Each chunk is checked and copied in
+ * one step those calls wait for, so no byte lands in the released memory, whoever holds it now;
+ * nothing is registered, and the block is not freed later (it is no longer the load's). A
+ * compaction that spares the block does not disturb the load. Closing the registry fails the load
+ * with reason CANCELLED at its next chunk; {@link AssetRegistry#clear(Tier)} refuses while a load
+ * into the tier is in flight, and {@link AssetRegistry#compact(Tier)} keeps its block. A load
+ * started after the registry or the instance was closed fails at once (CANCELLED).
  *
  * <h2>Cancelling as the body ends</h2>
  * Registering the asset and completing the futures are one decision: when the body has ended,
@@ -271,10 +283,12 @@ public final class AssetLoader implements AutoCloseable {
         if (f.isDone()) {
             return f;
         }
-        if (closed) {
+        String closedWhat = closed ? "the loader is closed" : registry.isClosed() ? "the asset registry is closed"
+                : registry.walloc().isClosed() ? "the Walloc instance is closed" : null;
+        if (closedWhat != null) { // refused up front
             if (f.claim()) {
                 f.finishExceptionally(new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
-                        "the loader is closed", null));
+                        closedWhat, null));
             }
             return f;
         }

@@ -154,9 +154,7 @@ public final class AssetRegistry implements AutoCloseable {
         Objects.requireNonNull(data, "data is null");
         Objects.checkFromIndexSize(offset, length, data.length);
         try (Reservation r = reserve(length, info.tier(), path)) {
-            if (length > 0) {
-                walloc.writeData(r.handle(), data, offset, length);
-            }
+            r.write(0, ByteBuffer.wrap(data, offset, length)); // nowhere if a reset took the block meanwhile
             return r.commit(path, info, length);
         }
     }
@@ -199,10 +197,7 @@ public final class AssetRegistry implements AutoCloseable {
             return register(path, info, data.array(), data.arrayOffset() + data.position(), n);
         }
         try (Reservation r = reserve(n, info.tier(), path)) {
-            if (n > 0) {
-                ByteBuffer dst = r.buffer();
-                dst.put(data.duplicate());
-            }
+            r.write(0, data.duplicate());
             return r.commit(path, info, n);
         }
     }

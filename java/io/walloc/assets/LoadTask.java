@@ -1,5 +1,7 @@
 package io.walloc.assets;
 
+import io.walloc.InvalidHandleException;
+import io.walloc.Status;
 import io.walloc.Tier;
 import io.walloc.WallocOutOfMemoryException;
 import java.net.URI;
@@ -252,6 +254,37 @@ final class LoadTask {
         return new AssetLoadException(path(), r, 0, what + " [" + uri + "]", null);
     }
 
+    /*
+     * What a failure of an operation on the load's block means. The block's own checks (Block
+     * copyFrom, Reservation.commit) refuse a block that a reset, compaction or close released, in
+     * the same step as the copy, so nothing reached its old memory; say so, rather than pass the
+     * refusal on as an I/O error.
+     */
+    private AssetLoadException blockFailure(RuntimeException e) {
+        AssetLoadException closed = closedUnder(e);
+        if (closed != null) {
+            return closed;
+        }
+        if (e instanceof InvalidHandleException && ((InvalidHandleException) e).status() == Status.NOT_A_BLOCK) {
+            return new AssetLoadException(path(), AssetLoadException.Reason.RELEASED, 0, "a reset or compaction of tier "
+                    + tier + " released its block while the body was arriving (" + received + " bytes in) [" + uri + "]", e);
+        }
+        return AssetLoader.classify(path(), uri, e);
+    }
+
+    /* The instance or the registry closed under the load (cause may be null), or null. */
+    private AssetLoadException closedUnder(RuntimeException cause) {
+        if (loader.registry().walloc().isClosed()) {
+            return new AssetLoadException(path(), reservation == null ? AssetLoadException.Reason.CANCELLED
+                    : AssetLoadException.Reason.RELEASED, 0, "the Walloc instance was closed [" + uri + "]", cause);
+        }
+        if (loader.registry().isClosed()) {
+            return new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "the asset registry was closed ["
+                    + uri + "]", cause);
+        }
+        return null;
+    }
+
     /** The body subscriber: writes chunks into the reservation as they arrive. */
     private final class Sink implements HttpResponse.BodySubscriber<Asset> {
         private final CompletableFuture<Asset> body = new CompletableFuture<>();
@@ -309,9 +342,12 @@ final class LoadTask {
                         reservation = loader.registry().reserve(first, tier, path());
                     } catch (WallocOutOfMemoryException e) {
                         f = error(AssetLoadException.Reason.NO_ROOM, "no room: " + e.getMessage());
-                    } catch (IllegalStateException | IllegalArgumentException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first + " bytes in tier "
-                                + tier + ": " + e.getMessage());
+                    } catch (RuntimeException e) {
+                        f = closedUnder(e);
+                        if (f == null) {
+                            f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first
+                                    + " bytes in tier " + tier + ": " + e.getMessage());
+                        }
                     }
                     if (f == null && known >= 0 && known != declared) {
                         declared = known;
@@ -357,44 +393,48 @@ final class LoadTask {
                     return;
                 }
                 lastActivity = System.nanoTime();
-                for (ByteBuffer b : items) {
-                    int n = b.remaining();
-                    if (n == 0) {
-                        continue;
-                    }
-                    if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
-                                + " bytes, all that tier " + tier + " holds");
-                        break;
-                    }
-                    if (received + n > limit) {
-                        f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
-                                + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
-                                        : "the size limit") + ")");
-                        break;
-                    }
-                    try {
-                        if (received + n > reservation.capacity()) {
-                            long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
-                            reservation.resize(cap, received);
+                if (loader.registry().isClosed()) {
+                    f = closedUnder(null); // stop now rather than after the whole body
+                } else {
+                    for (ByteBuffer b : items) {
+                        int n = b.remaining();
+                        if (n == 0) {
+                            continue;
                         }
-                        reservation.write(received, b);
-                    } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
-                                + received + " bytes: " + e.getMessage());
-                        break;
-                    } catch (RuntimeException e) {
-                        f = AssetLoader.classify(path(), uri, e);
-                        break;
-                    }
-                    received += n;
-                    for (Listener l : new ArrayList<>(callers.values())) {
-                        if (l != null) {
-                            l.bytes(n);
+                        if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
+                            f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
+                                    + " bytes, all that tier " + tier + " holds");
+                            break;
                         }
-                    }
-                    if (done) {
-                        return; // a listener cancelled the last caller: fail() freed the block
+                        if (received + n > limit) {
+                            f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
+                                    + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
+                                            : "the size limit") + ")");
+                            break;
+                        }
+                        try {
+                            if (received + n > reservation.capacity()) {
+                                long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
+                                reservation.resize(cap, received);
+                            }
+                            reservation.write(received, b);
+                        } catch (WallocOutOfMemoryException e) {
+                            f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
+                                    + received + " bytes: " + e.getMessage());
+                            break;
+                        } catch (RuntimeException e) {
+                            f = blockFailure(e);
+                            break;
+                        }
+                        received += n;
+                        for (Listener l : new ArrayList<>(callers.values())) {
+                            if (l != null) {
+                                l.bytes(n);
+                            }
+                        }
+                        if (done) {
+                            return; // a listener cancelled the last caller: fail() freed the block
+                        }
                     }
                 }
             }
@@ -457,7 +497,7 @@ final class LoadTask {
                     } catch (WallocOutOfMemoryException e) {
                         f = error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
                     } catch (RuntimeException e) {
-                        f = AssetLoader.classify(path(), uri, e);
+                        f = blockFailure(e);
                     }
                 }
                 afterFail = f == null ? null : failLocked(f, winners);

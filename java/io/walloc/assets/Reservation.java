@@ -128,9 +128,7 @@ public final class Reservation implements AutoCloseable {
         Block old = live();
         Block b = registry.reserveBlock(newSize, tier, "");
         try {
-            if (keep > 0) {
-                registry.walloc().copy(b.handle(), old.handle(), keep);
-            }
+            b.copyFrom(0, old, 0, keep); // checks that old is still ours in the same step as the copy
         } catch (RuntimeException e) {
             registry.release(b);
             throw e;
@@ -140,21 +138,10 @@ public final class Reservation implements AutoCloseable {
         registry.release(old);
     }
 
-    /** Writes src (all remaining bytes) at offset of the block. */
+    /** Writes src (all remaining bytes) at offset of the block, or nowhere when a reset,
+     *  compaction or close released it (Block.copyFrom throws then). */
     synchronized void write(long offset, ByteBuffer src) {
-        Block b = live();
-        int n = src.remaining();
-        if (offset < 0 || offset + n > b.size()) {
-            throw new IndexOutOfBoundsException("write of " + n + " bytes at " + offset + " past a block of " + b.size());
-        }
-        if (src.hasArray()) {
-            b.write(offset, src.array(), src.arrayOffset() + src.position(), n);
-            src.position(src.limit());
-        } else {
-            ByteBuffer view = b.asByteBuffer();
-            view.position((int) offset);
-            view.put(src);
-        }
+        live().copyFrom(offset, src);
     }
 
     private Block live() {

@@ -95,6 +95,8 @@ class LoadCancelRaceTest extends AssetTestBase {
         volatile Runnable headers = () -> { };
         volatile Runnable beforeFirstChunk = () -> { };
         volatile Runnable afterFirstChunk = () -> { };
+        /** After each chunk the loader took, with the body's bytes so far. */
+        volatile java.util.function.LongConsumer afterBytes = n -> { };
         volatile Runnable beforeComplete = () -> { };
         volatile Runnable loaderBodyDone = () -> { };
         volatile Runnable afterComplete = () -> { };
@@ -418,6 +420,7 @@ class LoadCancelRaceTest extends AssetTestBase {
         private final HttpResponse.BodySubscriber<T> d;
         private final Hooks h;
         private boolean first = true;
+        private long total;
 
         HookedSubscriber(HttpResponse.BodySubscriber<T> d, Hooks h) {
             this.d = d;
@@ -444,10 +447,14 @@ class LoadCancelRaceTest extends AssetTestBase {
             if (was) {
                 h.beforeFirstChunk.run();
             }
+            for (ByteBuffer b : items) {
+                total += b.remaining();
+            }
             d.onNext(items);
             if (was) {
                 h.afterFirstChunk.run();
             }
+            h.afterBytes.accept(total);
         }
 
         @Override
