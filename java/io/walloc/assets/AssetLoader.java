@@ -281,25 +281,19 @@ public final class AssetLoader implements AutoCloseable {
 
     LoadFuture load(LoadRequest request, LoadTask.Listener listener, LoadFuture f) {
         if (f.isDone()) {
-            return f;
+            return refused(f, listener, null);
         }
         String closedWhat = closed ? "the loader is closed" : registry.isClosed() ? "the asset registry is closed"
                 : registry.walloc().isClosed() ? "the Walloc instance is closed" : null;
         if (closedWhat != null) { // refused up front
-            if (f.claim()) {
-                f.finishExceptionally(new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
-                        closedWhat, null));
-            }
-            return f;
+            return refused(f, listener, new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
+                    closedWhat, null));
         }
         URI uri;
         try {
             uri = resolve(request.path());
         } catch (AssetLoadException e) {
-            if (f.claim()) {
-                f.finishExceptionally(e);
-            }
-            return f;
+            return refused(f, listener, e);
         }
         String key = uri.toString();
         while (true) {
@@ -318,6 +312,17 @@ public final class AssetLoader implements AutoCloseable {
             }
             inflight.remove(key, t); // being cancelled by all its callers: start another
         }
+    }
+
+    /* A load that sends no request: f fails with e (unless done already), and its listener hears it ended. */
+    private static LoadFuture refused(LoadFuture f, LoadTask.Listener listener, AssetLoadException e) {
+        if (e != null && f.claim()) {
+            f.finishExceptionally(e);
+        }
+        if (listener != null) {
+            listener.ended();
+        }
+        return f;
     }
 
     /**

@@ -33,11 +33,20 @@ import java.util.concurrent.TimeUnit;
  * claimed futures are completed after the monitor is released, so no caller's code runs under it.
  */
 final class LoadTask {
-    /** Byte and length events for one caller (a batch entry). Called under the task's monitor. */
+    /** Events for one caller (a batch entry). */
     interface Listener {
+        /** The body's length became known. Called under the task's monitor. */
         void length(long total);
 
+        /** n more body bytes arrived. Called under the task's monitor. */
         void bytes(long n);
+
+        /**
+         * The request is over for this caller: it completed, or it was stopped and the calls that
+         * stop it (which close its connection) have returned, or the caller left it to others.
+         * Called with no lock held, at least once (callers must ignore repeats).
+         */
+        void ended();
     }
 
     private final AssetLoader loader;
@@ -58,6 +67,8 @@ final class LoadTask {
     private Reservation reservation;
     private Sink sink;
     private CompletableFuture<?> http;
+    private boolean sending;             // start() is inside sendAsync: http is not known yet
+    private List<Listener> endedLater;   // a failure while sending: start() signals ended once it stopped the request
     private ScheduledFuture<?> dog;
 
     LoadTask(AssetLoader loader, LoadRequest request, URI uri) {
@@ -112,6 +123,9 @@ final class LoadTask {
                     f.finish(a);
                 }
             }
+            if (l != null) {
+                l.ended();
+            }
             return true;
         }
         f.onCancel(() -> leave(f));
@@ -120,16 +134,38 @@ final class LoadTask {
 
     private void leave(LoadFuture f) {
         boolean last;
+        boolean was;
+        Listener l;
         synchronized (this) {
-            boolean was = callers.containsKey(f);
-            callers.remove(f);
+            was = callers.containsKey(f);
+            l = callers.remove(f);
             last = was && callers.isEmpty() && !done;
             if (last) {
                 abandoned = true;
             }
         }
-        if (last) {
+        if (last) { // the request stops, and its connection is closed, before the caller hears it ended
             fail(new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "cancelled [" + uri + "]", null));
+        }
+        if (was && l != null) {
+            l.ended();
+        }
+    }
+
+    /* Under the monitor: the listeners of the callers still here. */
+    private List<Listener> listeners() {
+        List<Listener> ls = new ArrayList<>(callers.size());
+        for (Listener l : callers.values()) {
+            if (l != null) {
+                ls.add(l);
+            }
+        }
+        return ls;
+    }
+
+    private static void ended(List<Listener> ls) {
+        for (Listener l : ls) {
+            l.ended();
         }
     }
 
@@ -156,20 +192,36 @@ final class LoadTask {
                 // watchdog shut down: the loader is closing; the request still has HttpRequest.timeout
             }
         }
-        CompletableFuture<HttpResponse<Asset>> h;
+        synchronized (this) {
+            sending = true;
+        }
+        CompletableFuture<HttpResponse<Asset>> h = null;
+        RuntimeException refused = null;
         try {
             h = loader.client().sendAsync(req, this::newSink);
         } catch (RuntimeException e) {
-            fail(AssetLoader.classify(path(), uri, e));
-            return;
+            refused = e;
         }
         boolean cancelNow;
+        List<Listener> late;
         synchronized (this) {
             http = h;
-            cancelNow = failed && sink == null; // see failLocked: once a response arrived, the sink stops it
+            sending = false;
+            cancelNow = h != null && failed && sink == null; // see failLocked: once a response arrived, the sink stops it
+            late = endedLater;
+            endedLater = null;
+        }
+        if (refused != null) {
+            fail(AssetLoader.classify(path(), uri, refused));
         }
         if (cancelNow) {
             h.cancel(true);
+        }
+        if (late != null) {
+            ended(late);
+        }
+        if (h == null) {
+            return;
         }
         h.whenComplete((resp, e) -> {
             if (e != null) {
@@ -225,6 +277,14 @@ final class LoadTask {
                 fs.add(f);
             }
         }
+        // A batch hands the request's slot on when it hears "ended": only once the calls above
+        // stopped the exchange and closed its connection. While start() is still inside sendAsync
+        // there is nothing to stop yet: start() stops it and signals then.
+        List<Listener> ls = listeners();
+        boolean endNow = s != null || !sending;
+        if (!endNow) {
+            endedLater = ls;
+        }
         return () -> {
             loader.finished(this);
             if (s != null) {
@@ -235,6 +295,9 @@ final class LoadTask {
             }
             for (LoadFuture f : fs) {
                 f.finishExceptionally(e);
+            }
+            if (endNow) {
+                ended(ls);
             }
         };
     }
@@ -464,6 +527,7 @@ final class LoadTask {
             Asset a = null;
             List<LoadFuture> winners = List.of();
             Runnable afterFail;
+            List<Listener> ls;
             synchronized (LoadTask.this) {
                 if (done || failure != null) {
                     return;
@@ -501,6 +565,7 @@ final class LoadTask {
                     }
                 }
                 afterFail = f == null ? null : failLocked(f, winners);
+                ls = listeners();
             }
             if (afterFail != null) {
                 afterFail.run();
@@ -511,6 +576,7 @@ final class LoadTask {
             for (LoadFuture w : winners) {
                 w.finish(a);
             }
+            ended(ls);
         }
 
         /* Called by fail(): stop the body and fail its future. */
