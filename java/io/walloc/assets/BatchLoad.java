@@ -37,6 +37,9 @@ public final class BatchLoad {
     /* Listeners run here, never on the thread that reported the progress: that thread holds its
      * load's lock and the batch's, and a listener that cancels (taking every load's lock) would
      * deadlock with another load reporting at the same moment. Daemon threads that end when idle. */
+    /** Where what a progress listener throws is reported (see {@link ProgressListener}). */
+    static final System.Logger LOG = System.getLogger("io.walloc.assets");
+
     private static final ExecutorService DELIVERY = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "walloc-batch-progress");
         t.setDaemon(true);
@@ -245,21 +248,12 @@ public final class BatchLoad {
             }
             try {
                 listener.onProgress(p);
-            } catch (RuntimeException ignored) {
-                // a listener's failure must not break the batch
-            } catch (Error e) {
-                synchronized (this) {
-                    if (undelivered.isEmpty()) {
-                        delivering = false;
-                    } else {
-                        DELIVERY.execute(this::deliver); // the rest still arrives, done still completes
-                    }
-                }
-                throw e;
-            } finally {
-                if (p.assetsDone() == p.assetsTotal()) {
-                    done.complete(p);
-                }
+            } catch (Throwable e) { // checked ones too: Kotlin, Scala and Lombok code throw them undeclared
+                LOG.log(System.Logger.Level.WARNING, "the progress listener of a batch of " + p.assetsTotal()
+                        + " assets threw at " + p + "; ignored, the batch goes on", e);
+            }
+            if (p.assetsDone() == p.assetsTotal()) {
+                done.complete(p);
             }
         }
     }

@@ -196,10 +196,13 @@ final class LoadTask {
             sending = true;
         }
         CompletableFuture<HttpResponse<Asset>> h = null;
-        RuntimeException refused = null;
+        Throwable refused = null;
         try {
             h = loader.client().sendAsync(req, this::newSink);
-        } catch (RuntimeException e) {
+            if (h == null) {
+                refused = new NullPointerException(loader.client().getClass().getName() + ".sendAsync returned null");
+            }
+        } catch (Throwable e) { // a client of the user's may throw anything, undeclared checked exceptions too
             refused = e;
         }
         boolean cancelNow;
