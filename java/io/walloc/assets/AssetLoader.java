@@ -3,6 +3,9 @@ package io.walloc.assets;
 import io.walloc.Tier;
 import io.walloc.WallocOutOfMemoryException;
 import java.io.EOFException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
@@ -120,7 +123,11 @@ public final class AssetLoader implements AutoCloseable {
     private final URI base;
     private final String baseString;
     private final AssetRegistry registry;
-    private final HttpClient client;
+    // Dropped at close: a pooled connection of the client may still reference the loader through
+    // its last body subscriber, and a loader that referenced its client back would keep the client
+    // reachable, and with it (on JDK 17, where only unreachability stops a client) its threads.
+    private volatile HttpClient client;
+    private final boolean ownsClient;
     private final int parallelism;
     private final Duration timeout;
     private final long initialBlockSize;
@@ -133,6 +140,7 @@ public final class AssetLoader implements AutoCloseable {
         this.base = normaliseBase(b.base);
         this.baseString = base.toString();
         this.registry = b.registry;
+        this.ownsClient = b.client == null;
         this.client = b.client != null ? b.client
                 : HttpClient.newBuilder().connectTimeout(b.timeout).followRedirects(HttpClient.Redirect.NEVER)
                         .version(HttpClient.Version.HTTP_1_1).build();
@@ -377,6 +385,7 @@ public final class AssetLoader implements AutoCloseable {
 
     // ------------------------------------------------------------------ for LoadTask
 
+    /** The HTTP client, or null once the loader is closed. */
     HttpClient client() {
         return client;
     }
@@ -454,7 +463,15 @@ public final class AssetLoader implements AutoCloseable {
 
     /**
      * Stops accepting loads and fails the loads in flight (reason CANCELLED); their blocks are
-     * freed. Does not close the registry or the HTTP client.
+     * freed. Does not close the registry.
+     *
+     * <p>The HTTP client: one the loader made itself is shut down, and its threads end. On JDK 21
+     * and later that happens at once ({@code HttpClient.shutdownNow()}); on JDK 17, which has no
+     * way to stop a client, the loader drops every reference it holds to it, and the client's
+     * selector thread and workers end once the garbage collector has found the client unreachable
+     * (the JDK's selector looks again every few seconds). A client passed to
+     * {@link Builder#client} belongs to the caller: the loader leaves it open and working, and
+     * only forgets it.
      */
     @Override
     public void close() {
@@ -463,6 +480,37 @@ public final class AssetLoader implements AutoCloseable {
             t.fail(new AssetLoadException(t.path(), AssetLoadException.Reason.CANCELLED, 0, "the loader was closed", null));
         }
         watchdog.shutdownNow();
+        HttpClient c = client;
+        client = null;
+        if (ownsClient && c != null) {
+            shutdownNow(c);
+        }
+    }
+
+    /* HttpClient.shutdownNow (JDK 21+), found once; null on older JDKs. Not close(): close() waits
+     * for the client's exchanges to end, and would wait forever for the one whose completion
+     * called loader.close() from a future's dependent on the client's own thread. */
+    private static final MethodHandle SHUTDOWN_NOW = findShutdownNow();
+
+    private static MethodHandle findShutdownNow() {
+        try {
+            return MethodHandles.publicLookup().findVirtual(HttpClient.class, "shutdownNow", MethodType.methodType(void.class));
+        } catch (ReflectiveOperationException e) {
+            return null; // JDK 17-20
+        }
+    }
+
+    private static void shutdownNow(HttpClient c) {
+        if (SHUTDOWN_NOW == null) {
+            return; // unreachable once this loader is: see close()
+        }
+        try {
+            SHUTDOWN_NOW.invoke(c);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("HttpClient.shutdownNow failed", e);
+        }
     }
 
     /**
@@ -486,7 +534,8 @@ public final class AssetLoader implements AutoCloseable {
 
         /**
          * The HTTP client to use (default: a new HTTP/1.1 client, no redirects, connect time-out
-         * equal to {@link #timeout}).
+         * equal to {@link #timeout}, shut down by the loader's {@link AssetLoader#close()}). A
+         * client given here stays the caller's: closing the loader leaves it open.
          *
          * @param c the client
          * @return this builder
@@ -556,7 +605,7 @@ public final class AssetLoader implements AutoCloseable {
         /**
          * Builds the loader.
          *
-         * @return the loader; close it to stop its watchdog thread
+         * @return the loader; close it to stop its watchdog thread and the client it made
          */
         public AssetLoader build() {
             return new AssetLoader(this);

@@ -5,6 +5,7 @@ import io.walloc.Status;
 import io.walloc.Tier;
 import io.walloc.WallocOutOfMemoryException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -197,10 +199,15 @@ final class LoadTask {
         }
         CompletableFuture<HttpResponse<Asset>> h = null;
         Throwable refused = null;
+        HttpClient c = loader.client();
         try {
-            h = loader.client().sendAsync(req, this::newSink);
-            if (h == null) {
-                refused = new NullPointerException(loader.client().getClass().getName() + ".sendAsync returned null");
+            if (c == null) {
+                refused = new CancellationException("the loader was closed");
+            } else {
+                h = c.sendAsync(req, this::newSink);
+                if (h == null) {
+                    refused = new NullPointerException(c.getClass().getName() + ".sendAsync returned null");
+                }
             }
         } catch (Throwable e) { // a client of the user's may throw anything, undeclared checked exceptions too
             refused = e;
