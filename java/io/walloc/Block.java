@@ -27,6 +27,11 @@ import java.util.Objects;
  * uses the {@code copyFrom} methods: they check and copy in one step
  * that resets, compactions and closes wait for, so their bytes land in the block or nowhere.
  *
+ * <p>Once its owner is closed, a block answers {@link #handle()}, {@link #size()},
+ * {@link #tier()}, {@link #owner()} and {@link #toString()} as before, {@link #isAlive()} with
+ * false, and {@link #close()} does nothing; every other method (reads, writes, copies, the
+ * view) throws {@link IllegalStateException}.
+ *
  * <p>Thread safety: all methods may be called from several threads; {@code close()} frees exactly
  * once however many threads call it. Reads and writes racing each other on overlapping bytes see
  * unspecified data (it is plain memory). A {@code ByteBuffer} from {@link #asByteBuffer()} is not

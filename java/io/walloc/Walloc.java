@@ -36,8 +36,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *       only in checked mode ({@link WallocConfig#checked()}); raw handles from another instance
  *       are indistinguishable from this instance's unless checked mode is on. {@link Block}s carry
  *       their owner and catch all of these in Java, in either mode.</li>
- *   <li>Any call after {@link #close()}: {@link IllegalStateException}.</li>
+ *   <li>After {@link #close()}: {@link IllegalStateException}, but for the calls listed below.</li>
  * </ul>
+ *
+ * <h2>After close</h2>
+ * The instance's fixed facts keep answering after {@link #close()}: {@link #config()},
+ * {@link #capacity(Tier)}, {@link #isClosed()} and {@link #toString()}; and {@link #close()}
+ * again does nothing. Every other method throws {@link IllegalStateException} (its arguments are
+ * checked first, so a bad argument may still be reported as such) and touches no memory.
+ * {@link Block}s of a closed instance: see {@link Block}.
  *
  * <h2>Thread safety</h2>
  * Every method may be called from any number of threads at once. {@link #resetTier} and
@@ -863,8 +870,9 @@ public final class Walloc implements AutoCloseable {
     /**
      * Releases the region: waits for calls in flight on other threads, then frees everything
      * and gives the region's RAM back to the system. Every handle becomes invalid; later calls
-     * throw {@link IllegalStateException}. Views still held read zeros; the address range is
-     * unmapped once the last of them is unreachable. A second close is a no-op.
+     * throw {@link IllegalStateException}, but for those the class comment lists ("After close").
+     * Views still held read zeros; the address range is unmapped once the last of them is
+     * unreachable. A second close is a no-op.
      */
     @Override
     public void close() {

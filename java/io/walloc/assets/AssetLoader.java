@@ -117,6 +117,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@link Builder#timeout} bounds the wait for the response headers and then for each next chunk
  * of the body (an idle time-out): a slow body that keeps moving is not cut off.
  *
+ * <h2>After close</h2>
+ * {@link #load} and {@link #loadBatch} still return futures, which fail at once (reason
+ * CANCELLED); {@link #resolve}, {@link #baseUrl()}, {@link #registry()}, {@link #parallelism()},
+ * {@link #inFlight()} (0) and {@link #close()} (again: nothing) keep answering.
+ *
  * <p>Thread safety: every method may be called from any thread.
  */
 public final class AssetLoader implements AutoCloseable {

@@ -72,6 +72,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * bump head is full (see {@code CoreGapTest}); the fallback stays as a safety net for cores
  * without that.
  *
+ * <h2>After close</h2>
+ * {@link #close()} evicts every asset. Afterwards the registry answers as an empty one:
+ * {@link #get}, {@link #peek}, {@link #contains}, {@link #list()}, {@link #list(Tier)},
+ * {@link #size}, {@link #count}, {@link #totalBytes}, {@link #evict}, {@link #evictBatch} and
+ * {@link #evictTier} find nothing; {@link #walloc()}, {@link #budget}, {@link #setBudget},
+ * {@link #clearBudget}, {@link #enforceBudget} (nothing to evict), {@link #budgetEvictions},
+ * {@link #footprint} (while the instance is open), {@link #isClosed()}, {@link #toString()} and
+ * {@link #close()} (again: nothing) keep working. What would take memory or act on the instance
+ * for the registry throws {@link IllegalStateException}: the {@code register} methods,
+ * {@link #reserve}, {@link #compact} and {@link #clear} (a closed registry never resets a tier).
+ * Open {@link Reservation}s stay their owners' to close; their commit throws.
+ *
  * <h2>Thread safety</h2>
  * Every method may be called from any thread at any time. Metadata changes under one lock;
  * allocation and budget eviction of a tier run under that tier's lock, so concurrent loads cannot
@@ -214,10 +226,14 @@ public final class AssetRegistry implements AutoCloseable {
      * @return the asset
      * @throws IllegalArgumentException when the block belongs to another instance, is not alive,
      *     or is smaller than size
+     * @throws IllegalStateException when the registry is closed (the block stays the caller's)
      */
     public Asset register(String path, AssetInfo info, Block block, long size) {
         checkArgs(path, info);
         Objects.requireNonNull(block, "block is null");
+        synchronized (lock) {
+            checkOpen();
+        }
         if (block.owner() != walloc) {
             throw new IllegalArgumentException("block " + block + " belongs to another Walloc instance");
         }
@@ -227,7 +243,9 @@ public final class AssetRegistry implements AutoCloseable {
         if (size < 0 || size > block.size()) {
             throw new IllegalArgumentException("size " + size + " is outside block " + block);
         }
-        return commit(path, info.withTier(block.tier()), size, block, Duration.ZERO);
+        Asset a = new Asset(this, path, info.withTier(block.tier()), size, block.handle(), block.size(), block, Instant.now(),
+                Duration.ZERO);
+        return put(a, block, false);
     }
 
     /**
@@ -517,6 +535,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @param size requested bytes
      * @param tier the tier
      * @return bytes
+     * @throws IllegalStateException when the instance is closed
      */
     public long footprint(long size, Tier tier) {
         return walloc.footprint(size, tier);
@@ -586,15 +605,17 @@ public final class AssetRegistry implements AutoCloseable {
 
     Asset commit(String path, AssetInfo info, long size, Block b, Duration loadTime) {
         Asset a = new Asset(this, path, info, size, b.handle(), b.size(), b, Instant.now(), loadTime);
-        return put(a, b);
+        return put(a, b, true);
     }
 
     private Asset commitBorrowed(String path, AssetInfo info, long size, long handle) {
         Asset a = new Asset(this, path, info, size, handle, size, null, Instant.now(), Duration.ZERO);
-        return put(a, null);
+        return put(a, null, false);
     }
 
-    private Asset put(Asset a, Block b) {
+    /* Registers a (owning b, when not null); when the registry is closed, frees b if it is the
+     * registry's (a reservation's) and throws. */
+    private Asset put(Asset a, Block b, boolean ours) {
         Asset old;
         boolean refused;
         synchronized (lock) {
@@ -615,7 +636,7 @@ public final class AssetRegistry implements AutoCloseable {
             }
         }
         if (refused) {
-            if (b != null) {
+            if (b != null && ours) {
                 release(b);
             }
             throw new IllegalStateException("the registry is closed; '" + a.path() + "' was not registered");
@@ -938,7 +959,8 @@ public final class AssetRegistry implements AutoCloseable {
      *
      * @param tier the tier
      * @return how many assets were evicted
-     * @throws IllegalStateException when a reservation of the tier is open
+     * @throws IllegalStateException when a reservation of the tier is open, or the registry is
+     *     closed (then the tier is not reset: it is no longer the registry's to manage)
      */
     public int clear(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
@@ -946,6 +968,7 @@ public final class AssetRegistry implements AutoCloseable {
         tl.lock();
         try {
             synchronized (lock) {
+                checkOpen();
                 for (Block b : pending.keySet()) {
                     if (b.tier() == tier) {
                         throw new IllegalStateException("tier " + tier + " has a reservation open (a load in flight); "
@@ -968,8 +991,9 @@ public final class AssetRegistry implements AutoCloseable {
     }
 
     /**
-     * Evicts every asset (freeing owned blocks) and refuses further registrations. Open
-     * reservations stay their owners' to close. Idempotent.
+     * Evicts every asset (freeing owned blocks) and refuses further registrations (see the class
+     * comment for what a closed registry still answers). Open reservations stay their owners' to
+     * close. Idempotent.
      */
     @Override
     public void close() {

@@ -19,6 +19,10 @@ import java.util.Objects;
  * }                                                   // close after commit does nothing
  * }</pre>
  *
+ * <p>After close (or commit), {@link #tier()}, {@link #isOpen()} (false), {@link #toString()} and
+ * {@link #close()} (again: nothing) keep answering; every other method throws
+ * {@link IllegalStateException}.
+ *
  * <p>Thread safety: all methods are synchronized; {@link #close()} may come from another thread
  * (a cancellation) and frees the block exactly once, never while another method of this
  * reservation is running.
