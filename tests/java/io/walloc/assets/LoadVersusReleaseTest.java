@@ -264,9 +264,11 @@ class LoadVersusReleaseTest extends AssetTestBase {
                 }
             }, "racing-loads");
             loads.start();
-            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+            long least = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+            long most = System.nanoTime() + TimeUnit.SECONDS.toNanos(15); // a starved machine: go on until loads lost blocks
             try {
-                for (int round = 0; System.nanoTime() < until && loadFailure.get() == null; round++) {
+                for (int round = 0; (System.nanoTime() < least || released.get() < 5) && System.nanoTime() < most
+                        && loadFailure.get() == null; round++) {
                     if (round % 2 == 0) {
                         w.resetTier(TIER);
                     } else {
@@ -286,7 +288,7 @@ class LoadVersusReleaseTest extends AssetTestBase {
             if (loadFailure.get() != null) {
                 throw new AssertionError("a load ended otherwise than loaded or RELEASED", loadFailure.get());
             }
-            assertTrue(released.get() > 0, "some loads lost their blocks (" + loaded + " loaded)");
+            assertTrue(released.get() >= 5, "loads lost their blocks: " + released + " (" + loaded + " loaded)");
             assertEquals(0, l.inFlight());
             l.close();
             reg.close();
