@@ -14,13 +14,23 @@ import java.util.Objects;
  * <p>Reads and writes through the block's own methods check, in Java, that the block is still
  * open and alive: after {@link #close()}, after its tier was reset, or after a compaction
  * released it, they throw {@link InvalidHandleException} instead of touching memory that may
- * belong to another block by now. A block that a reset or compaction released is not freed again
- * by {@code close()} (its memory was already forgotten). The check sees every close, reset and
- * compaction that happened before the call (in the sense of the Java memory model: the same
- * thread, or one the caller synchronised with); a read or write that <em>races</em> one of them on
- * another thread may still reach the block's old memory, as a view would. That is a bug in the
- * application, but a harmless one for the process: it stays inside the instance's memory and never
- * crashes the JVM.
+ * belong to another block by now. A compaction releases every block whose <em>footprint</em>
+ * ({@link Walloc#footprint}: its size class, not the size asked for) does not end at or below
+ * the compaction's {@code keep}. A block that a reset or compaction released is not freed again
+ * by {@code close()} (its memory was already forgotten). The check of {@link #write(long, byte[],
+ * int, int)} and {@link #read(long, byte[], int, int)} sees every close, reset and compaction that
+ * happened before the call (in the sense of the Java memory model: the same thread, or one the
+ * caller synchronised with); one that <em>races</em> them on another thread may still let them
+ * reach the block's old memory, as a view would. That is a bug in the application, but a harmless
+ * one for the process: it stays inside the instance's memory and never crashes the JVM. Code that
+ * must write while other threads may reset or compact the tier (a loader streaming a body, say)
+ * uses the {@code copyFrom} methods: they check and copy in one step
+ * that resets, compactions and closes wait for, so their bytes land in the block or nowhere.
+ *
+ * <p>Once its owner is closed, a block answers {@link #handle()}, {@link #size()},
+ * {@link #tier()}, {@link #owner()} and {@link #toString()} as before, {@link #isAlive()} with
+ * false, and {@link #close()} does nothing; every other method (reads, writes, copies, the
+ * view) throws {@link IllegalStateException}.
  *
  * <p>Thread safety: all methods may be called from several threads; {@code close()} frees exactly
  * once however many threads call it. Reads and writes racing each other on overlapping bytes see
@@ -31,6 +41,7 @@ import java.util.Objects;
  */
 public final class Block implements AutoCloseable {
     private static final VarHandle LIFE;
+    private static final byte[] NO_BYTES = {};
 
     /* The epoch of a closed block: no tier's, and ended. */
     private static final TierEpochs.Epoch CLOSED = TierEpochs.Epoch.CLOSED;
@@ -232,6 +243,78 @@ public final class Block implements AutoCloseable {
     }
 
     /**
+     * Copies the remaining bytes of {@code src} into the block at {@code offset}, and moves
+     * {@code src}'s position to its limit. The block's life is checked and the bytes are copied
+     * in one step that {@link Walloc#resetTier}, {@link Walloc#fastCompactTier} and
+     * {@link Walloc#close()} on other threads wait for: either they come first and this throws,
+     * or the bytes are in the block before they start. Never a byte in memory the block no
+     * longer owns, even when the reset races this call (unlike the {@code byte[]} overloads'
+     * faster check; see the class comment).
+     *
+     * @param offset where in the block
+     * @param src the bytes, heap or direct
+     * @throws IndexOutOfBoundsException when src's remaining bytes do not fit the block there
+     * @throws InvalidHandleException when the block is closed or was released by a reset/compaction
+     * @throws NullPointerException for a null buffer
+     * @throws IllegalStateException when the owner is closed
+     */
+    public void copyFrom(long offset, ByteBuffer src) {
+        Objects.requireNonNull(src, "src is null");
+        int n = src.remaining();
+        checkRange("copyFrom", offset, n);
+        Gate gate = owner.gate();
+        int g = gate.enter();
+        try {
+            checkAlive("copyFrom");
+            if (size <= Integer.MAX_VALUE) {
+                cachedView().put((int) offset, src, src.position(), n);
+            } else {
+                owner.blockView(handle + offset, n).put(src.duplicate());
+            }
+            src.position(src.limit());
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes of {@code src} at {@code srcOffset} into this block at
+     * {@code offset} (inside the instance, memmove: the blocks may be the same). Both blocks'
+     * lives are checked and the bytes copied in one step that resets, compactions and closes
+     * wait for, as in {@link #copyFrom(long, ByteBuffer)}.
+     *
+     * @param offset where in this block
+     * @param src the block to copy from, of the same instance
+     * @param srcOffset where in src
+     * @param length bytes, 0 or more
+     * @throws IndexOutOfBoundsException when a range does not fit its block
+     * @throws InvalidHandleException when either block is closed or was released by a reset/compaction
+     * @throws IllegalArgumentException when src belongs to another instance
+     * @throws NullPointerException for a null src
+     * @throws IllegalStateException when the owner is closed
+     */
+    public void copyFrom(long offset, Block src, long srcOffset, long length) {
+        Objects.requireNonNull(src, "src is null");
+        if (src.owner != owner) {
+            throw new IllegalArgumentException("copyFrom: " + src + " belongs to another Walloc instance than " + this);
+        }
+        checkRange("copyFrom", offset, length);
+        src.checkRange("copyFrom", srcOffset, length);
+        Gate gate = owner.gate();
+        int g = gate.enter();
+        try {
+            checkAlive("copyFrom");
+            src.checkAlive("copyFrom");
+            int st = WallocNative.copy(owner.nativeInstance(), handle + offset, src.handle + srcOffset, length);
+            if (st != 0) {
+                throw Walloc.error(st, "copyFrom " + src + " to " + this, handle, tier, length);
+            }
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /**
      * Copies {@code length} bytes of the block at {@code offset} into
      * {@code dst[dstOffset, dstOffset + length)}.
      *
@@ -291,6 +374,7 @@ public final class Block implements AutoCloseable {
      */
     public byte[] read(long offset, int length) {
         checkRange("read", offset, length);
+        read(offset, NO_BYTES, 0, 0); // a read of nothing checks the rest before the array is made
         byte[] b = new byte[length];
         read(offset, b, 0, length);
         return b;
@@ -323,8 +407,13 @@ public final class Block implements AutoCloseable {
     }
 
     /**
-     * Frees the block, once: later calls, from any thread, do nothing. Does nothing either when a
-     * reset or compaction already released the block, or when the owner is closed.
+     * Frees the block, once: later calls, from any thread, do nothing. Does nothing either when
+     * the owner is closed, or when a reset or compaction already released the block (a compaction
+     * releases it unless its footprint, {@link Walloc#footprint}, ends at or below the
+     * compaction's {@code keep}): that memory is no longer the block's and may already be another
+     * block's, so nothing is freed and nothing is thrown, in checked and unchecked mode, with the
+     * thread cache on or off. ({@link Walloc#free} of the raw handle instead is refused in checked
+     * mode and must not be done in unchecked mode.)
      */
     @Override
     public void close() {

@@ -36,8 +36,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *       only in checked mode ({@link WallocConfig#checked()}); raw handles from another instance
  *       are indistinguishable from this instance's unless checked mode is on. {@link Block}s carry
  *       their owner and catch all of these in Java, in either mode.</li>
- *   <li>Any call after {@link #close()}: {@link IllegalStateException}.</li>
+ *   <li>After {@link #close()}: {@link IllegalStateException}, but for the calls listed below.</li>
  * </ul>
+ *
+ * <h2>After close</h2>
+ * The instance's fixed facts keep answering after {@link #close()}: {@link #config()},
+ * {@link #capacity(Tier)}, {@link #isClosed()} and {@link #toString()}; and {@link #close()}
+ * again does nothing. Every other method throws {@link IllegalStateException} (its arguments are
+ * checked first, so a bad argument may still be reported as such) and touches no memory.
+ * {@link Block}s of a closed instance: see {@link Block}.
  *
  * <h2>Thread safety</h2>
  * Every method may be called from any number of threads at once. {@link #resetTier} and
@@ -167,6 +174,32 @@ public final class Walloc implements AutoCloseable {
      */
     public long capacity(Tier tier) {
         return capacity[tierCode(tier)];
+    }
+
+    /**
+     * The bytes a block allocated with {@code size} occupies in a tier: its size class, or whole
+     * 4 KiB granules above the largest class (size 0 counts as 1). This is what
+     * {@link TierStats#liveBytes()} counts for it, and what a compaction must keep for the block
+     * to survive ({@link #fastCompactTier}).
+     *
+     * @param size the size the block was (or would be) allocated with, 0 or more
+     * @param tier the tier
+     * @return bytes, at least {@code max(1, size)}
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long footprint(long size, Tier tier) {
+        int t = tierCode(tier);
+        if (size < 0 || size > capacity[t]) {
+            throw allocFailure(size, tier);
+        }
+        int g = gate.enter();
+        try {
+            return WallocNative.blockSize(w, t, size);
+        } finally {
+            gate.exit(g);
+        }
     }
 
     // ------------------------------------------------------------------ allocation
@@ -462,10 +495,14 @@ public final class Walloc implements AutoCloseable {
 
     /**
      * Moves the tier's bump head back to {@code keepBytes} (rounded up to the tier's alignment)
-     * from the tier's start: blocks wholly below stay valid and untouched, nothing moves; blocks at
-     * or above are released, and every recycled block is forgotten (free blocks below
-     * {@code keepBytes} are not reused until the next reset). O(size classes). {@link Block}s that
-     * were released refuse reads and writes afterwards. Runs alone, like {@link #resetTier}.
+     * from the tier's start: blocks wholly below stay valid and untouched, nothing moves; every
+     * other block is released, and every recycled block is forgotten (free blocks below
+     * {@code keepBytes} are not reused until the next reset). O(size classes). "Wholly below"
+     * counts a block's {@linkplain #footprint footprint}, not the size it was allocated with: a
+     * block of 1100 bytes in a 1280-byte class at offset 0 survives a keep of 1280, not one of
+     * 1152 (the head moves inside its class, whose tail is handed out again). {@link Block}s that
+     * were released refuse reads and writes afterwards, and their {@code close()} frees nothing.
+     * Runs alone, like {@link #resetTier}.
      *
      * @param tier the tier
      * @param keepBytes bytes from the tier's start to keep, 0 or more
@@ -521,14 +558,16 @@ public final class Walloc implements AutoCloseable {
         return below;
     }
 
-    /* Whether a block is still valid after its tier's resets and compactions; called in the gate. */
+    /* Whether a block is still valid after its tier's resets and compactions; called in the gate.
+     * A compaction keeps what lies wholly below keep by footprint: the core moves its head to keep
+     * even inside a block's size class, and hands the class's tail out again. */
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
         TierEpochs.Epoch now = epochs.of(t);
         if (blockEpoch == now.number()) {
             return true;
         }
-        if (b.handle() + Math.max(1, b.size()) > keptBelow(t, blockEpoch, now.number())) {
+        if (b.handle() + WallocNative.blockSize(w, t, b.size()) > keptBelow(t, blockEpoch, now.number())) {
             return false;
         }
         b.revalidated(blockEpoch, now);
@@ -636,7 +675,8 @@ public final class Walloc implements AutoCloseable {
      * @param length bytes, 0 or more
      * @return the bytes
      * @throws InvalidHandleException when the handle lies in no tier
-     * @throws IndexOutOfBoundsException when the range is past what the tier handed out
+     * @throws IndexOutOfBoundsException when the range is past what the tier handed out (checked
+     *     before the array is made, so a huge length is this, not an {@link OutOfMemoryError})
      * @throws IllegalArgumentException for a negative length
      * @throws IllegalStateException after {@link #close()}
      */
@@ -644,9 +684,29 @@ public final class Walloc implements AutoCloseable {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length + " reading at " + hex(handle));
         }
+        checkReadable(handle, length); // before the array: a length past the range must not cost the heap
         byte[] b = new byte[length];
         readData(handle, b, 0, length);
         return b;
+    }
+
+    private static final byte[] NO_BYTES = {};
+
+    /* Throws what readData of [handle, handle + length) would throw for the range, if anything. */
+    private void checkReadable(long handle, int length) {
+        int g = gate.enter();
+        int st;
+        boolean inRange;
+        try {
+            st = WallocNative.read(w, handle, NO_BYTES, 0, 0); // the handle alone
+            inRange = st == 0 && WallocNative.viewable(w, handle, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (!inRange) {
+            throw error(st != 0 ? st : Status.OUT_OF_BOUNDS.code(), "readData of " + length + " bytes at " + hex(handle),
+                    handle, null, length);
+        }
     }
 
     /**
@@ -810,8 +870,9 @@ public final class Walloc implements AutoCloseable {
     /**
      * Releases the region: waits for calls in flight on other threads, then frees everything
      * and gives the region's RAM back to the system. Every handle becomes invalid; later calls
-     * throw {@link IllegalStateException}. Views still held read zeros; the address range is
-     * unmapped once the last of them is unreachable. A second close is a no-op.
+     * throw {@link IllegalStateException}, but for those the class comment lists ("After close").
+     * Views still held read zeros; the address range is unmapped once the last of them is
+     * unreachable. A second close is a no-op.
      */
     @Override
     public void close() {

@@ -27,6 +27,8 @@ import java.util.Objects;
  * Buffers from {@link #asByteBuffer()} are raw memory and are not checked after eviction.
  */
 public final class Asset {
+    private static final byte[] NO_BYTES = {};
+
     private final AssetRegistry registry;
     private final String path;
     private final AssetInfo info;
@@ -142,6 +144,8 @@ public final class Asset {
      * @param length bytes to copy
      * @throws IndexOutOfBoundsException when the range is outside the asset or dst
      * @throws IllegalStateException when the asset was evicted or replaced, or the instance closed
+     * @throws io.walloc.InvalidHandleException when a reset or compaction of its tier released the
+     *     block (one the registry did not make: it stays registered until evicted)
      */
     public void read(long offset, byte[] dst, int dstOffset, int length) {
         Objects.requireNonNull(dst, "dst is null");
@@ -209,11 +213,14 @@ public final class Asset {
      * @return the bytes
      * @throws UnsupportedOperationException when the asset is larger than an array can be
      * @throws IllegalStateException when the asset was evicted or replaced, or the instance closed
+     *     (checked, like the block, before the array is made)
+     * @throws io.walloc.InvalidHandleException when a reset or compaction of its tier released the block
      */
     public byte[] readAll() {
         if (size > Integer.MAX_VALUE - 8) {
             throw new UnsupportedOperationException("asset '" + path + "' of " + size + " bytes does not fit an array");
         }
+        read(0, NO_BYTES, 0, 0); // a read of nothing checks the asset and its block before the array is made
         byte[] b = new byte[(int) size];
         read(0, b, 0, b.length);
         return b;
@@ -225,6 +232,7 @@ public final class Asset {
      *
      * @return the view
      * @throws IllegalStateException when the asset was evicted or replaced, or the instance closed
+     * @throws io.walloc.InvalidHandleException when a reset or compaction of its tier released the block
      */
     public ByteBuffer asByteBuffer() {
         checkRegistered();

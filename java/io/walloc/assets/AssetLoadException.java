@@ -2,7 +2,8 @@ package io.walloc.assets;
 
 /**
  * A load failed. The message names the path and the cause; {@link #reason()} classifies it.
- * Nothing was registered and every block taken for the load was freed.
+ * Nothing was registered and every block taken for the load was freed (or, for
+ * {@link Reason#RELEASED}, had been released by the reset, compaction or close that failed it).
  *
  * <p>Thread safety: immutable after construction.
  */
@@ -29,8 +30,14 @@ public class AssetLoadException extends RuntimeException {
         TOO_LONG,
         /** The tier had no room, or the registry's budget for it could not be met. */
         NO_ROOM,
-        /** The load or its batch was cancelled. */
+        /** The load or its batch was cancelled, or the loader, registry or instance was closed. */
         CANCELLED,
+        /**
+         * The block the body was arriving in was released under the load: a reset or compaction
+         * of its tier ({@link io.walloc.Walloc#resetTier}, {@link io.walloc.Walloc#fastCompactTier})
+         * or the instance closing. Nothing was written into that memory after it was released.
+         */
+        RELEASED,
         /** Any other I/O failure. */
         IO
     }

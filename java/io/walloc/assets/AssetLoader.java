@@ -3,6 +3,9 @@ package io.walloc.assets;
 import io.walloc.Tier;
 import io.walloc.WallocOutOfMemoryException;
 import java.io.EOFException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
@@ -70,10 +73,22 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * <h2>Failures</h2>
  * Every failure completes the future exceptionally with an {@link AssetLoadException} whose
  * message names the path and the cause (reasons: bad path, connection, HTTP status, time-out,
- * truncated, too long, no room, cancelled, I/O); the block taken for it is freed and nothing is
- * registered. Cancelling a future ({@code cancel(true)}) completes it with a
+ * truncated, too long, no room, cancelled, released, I/O); the block taken for it is freed and
+ * nothing is registered. Cancelling a future ({@code cancel(true)}) completes it with a
  * {@link CancellationException} naming the path and stops the request unless another caller
  * shares it.
+ *
+ * <h2>Resets, compactions and closes during a load</h2>
+ * A {@link io.walloc.Walloc#resetTier reset} of the load's tier, a
+ * {@link io.walloc.Walloc#fastCompactTier compaction} that releases its block, or closing the
+ * {@link io.walloc.Walloc} while the body arrives fails the load with reason RELEASED at its next
+ * step (the next chunk, the block's growth, or registration). Each chunk is checked and copied in
+ * one step those calls wait for, so no byte lands in the released memory, whoever holds it now;
+ * nothing is registered, and the block is not freed later (it is no longer the load's). A
+ * compaction that spares the block does not disturb the load. Closing the registry fails the load
+ * with reason CANCELLED at its next chunk; {@link AssetRegistry#clear(Tier)} refuses while a load
+ * into the tier is in flight, and {@link AssetRegistry#compact(Tier)} keeps its block. A load
+ * started after the registry or the instance was closed fails at once (CANCELLED).
  *
  * <h2>Cancelling as the body ends</h2>
  * Registering the asset and completing the futures are one decision: when the body has ended,
@@ -102,13 +117,22 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * {@link Builder#timeout} bounds the wait for the response headers and then for each next chunk
  * of the body (an idle time-out): a slow body that keeps moving is not cut off.
  *
+ * <h2>After close</h2>
+ * {@link #load} and {@link #loadBatch} still return futures, which fail at once (reason
+ * CANCELLED); {@link #resolve}, {@link #baseUrl()}, {@link #registry()}, {@link #parallelism()},
+ * {@link #inFlight()} (0) and {@link #close()} (again: nothing) keep answering.
+ *
  * <p>Thread safety: every method may be called from any thread.
  */
 public final class AssetLoader implements AutoCloseable {
     private final URI base;
     private final String baseString;
     private final AssetRegistry registry;
-    private final HttpClient client;
+    // Dropped at close: a pooled connection of the client may still reference the loader through
+    // its last body subscriber, and a loader that referenced its client back would keep the client
+    // reachable, and with it (on JDK 17, where only unreachability stops a client) its threads.
+    private volatile HttpClient client;
+    private final boolean ownsClient;
     private final int parallelism;
     private final Duration timeout;
     private final long initialBlockSize;
@@ -121,6 +145,7 @@ public final class AssetLoader implements AutoCloseable {
         this.base = normaliseBase(b.base);
         this.baseString = base.toString();
         this.registry = b.registry;
+        this.ownsClient = b.client == null;
         this.client = b.client != null ? b.client
                 : HttpClient.newBuilder().connectTimeout(b.timeout).followRedirects(HttpClient.Redirect.NEVER)
                         .version(HttpClient.Version.HTTP_1_1).build();
@@ -269,23 +294,19 @@ public final class AssetLoader implements AutoCloseable {
 
     LoadFuture load(LoadRequest request, LoadTask.Listener listener, LoadFuture f) {
         if (f.isDone()) {
-            return f;
+            return refused(f, listener, null);
         }
-        if (closed) {
-            if (f.claim()) {
-                f.finishExceptionally(new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
-                        "the loader is closed", null));
-            }
-            return f;
+        String closedWhat = closed ? "the loader is closed" : registry.isClosed() ? "the asset registry is closed"
+                : registry.walloc().isClosed() ? "the Walloc instance is closed" : null;
+        if (closedWhat != null) { // refused up front
+            return refused(f, listener, new AssetLoadException(request.path(), AssetLoadException.Reason.CANCELLED, 0,
+                    closedWhat, null));
         }
         URI uri;
         try {
             uri = resolve(request.path());
         } catch (AssetLoadException e) {
-            if (f.claim()) {
-                f.finishExceptionally(e);
-            }
-            return f;
+            return refused(f, listener, e);
         }
         String key = uri.toString();
         while (true) {
@@ -304,6 +325,17 @@ public final class AssetLoader implements AutoCloseable {
             }
             inflight.remove(key, t); // being cancelled by all its callers: start another
         }
+    }
+
+    /* A load that sends no request: f fails with e (unless done already), and its listener hears it ended. */
+    private static LoadFuture refused(LoadFuture f, LoadTask.Listener listener, AssetLoadException e) {
+        if (e != null && f.claim()) {
+            f.finishExceptionally(e);
+        }
+        if (listener != null) {
+            listener.ended();
+        }
+        return f;
     }
 
     /**
@@ -358,6 +390,7 @@ public final class AssetLoader implements AutoCloseable {
 
     // ------------------------------------------------------------------ for LoadTask
 
+    /** The HTTP client, or null once the loader is closed. */
     HttpClient client() {
         return client;
     }
@@ -435,7 +468,15 @@ public final class AssetLoader implements AutoCloseable {
 
     /**
      * Stops accepting loads and fails the loads in flight (reason CANCELLED); their blocks are
-     * freed. Does not close the registry or the HTTP client.
+     * freed. Does not close the registry.
+     *
+     * <p>The HTTP client: one the loader made itself is shut down, and its threads end. On JDK 21
+     * and later that happens at once ({@code HttpClient.shutdownNow()}); on JDK 17, which has no
+     * way to stop a client, the loader drops every reference it holds to it, and the client's
+     * selector thread and workers end once the garbage collector has found the client unreachable
+     * (the JDK's selector looks again every few seconds). A client passed to
+     * {@link Builder#client} belongs to the caller: the loader leaves it open and working, and
+     * only forgets it.
      */
     @Override
     public void close() {
@@ -444,6 +485,37 @@ public final class AssetLoader implements AutoCloseable {
             t.fail(new AssetLoadException(t.path(), AssetLoadException.Reason.CANCELLED, 0, "the loader was closed", null));
         }
         watchdog.shutdownNow();
+        HttpClient c = client;
+        client = null;
+        if (ownsClient && c != null) {
+            shutdownNow(c);
+        }
+    }
+
+    /* HttpClient.shutdownNow (JDK 21+), found once; null on older JDKs. Not close(): close() waits
+     * for the client's exchanges to end, and would wait forever for the one whose completion
+     * called loader.close() from a future's dependent on the client's own thread. */
+    private static final MethodHandle SHUTDOWN_NOW = findShutdownNow();
+
+    private static MethodHandle findShutdownNow() {
+        try {
+            return MethodHandles.publicLookup().findVirtual(HttpClient.class, "shutdownNow", MethodType.methodType(void.class));
+        } catch (ReflectiveOperationException e) {
+            return null; // JDK 17-20
+        }
+    }
+
+    private static void shutdownNow(HttpClient c) {
+        if (SHUTDOWN_NOW == null) {
+            return; // unreachable once this loader is: see close()
+        }
+        try {
+            SHUTDOWN_NOW.invoke(c);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException("HttpClient.shutdownNow failed", e);
+        }
     }
 
     /**
@@ -467,7 +539,8 @@ public final class AssetLoader implements AutoCloseable {
 
         /**
          * The HTTP client to use (default: a new HTTP/1.1 client, no redirects, connect time-out
-         * equal to {@link #timeout}).
+         * equal to {@link #timeout}, shut down by the loader's {@link AssetLoader#close()}). A
+         * client given here stays the caller's: closing the loader leaves it open.
          *
          * @param c the client
          * @return this builder
@@ -537,7 +610,7 @@ public final class AssetLoader implements AutoCloseable {
         /**
          * Builds the loader.
          *
-         * @return the loader; close it to stop its watchdog thread
+         * @return the loader; close it to stop its watchdog thread and the client it made
          */
         public AssetLoader build() {
             return new AssetLoader(this);

@@ -72,6 +72,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * bump head is full (see {@code CoreGapTest}); the fallback stays as a safety net for cores
  * without that.
  *
+ * <h2>After close</h2>
+ * {@link #close()} evicts every asset. Afterwards the registry answers as an empty one:
+ * {@link #get}, {@link #peek}, {@link #contains}, {@link #list()}, {@link #list(Tier)},
+ * {@link #size}, {@link #count}, {@link #totalBytes}, {@link #evict}, {@link #evictBatch} and
+ * {@link #evictTier} find nothing; {@link #walloc()}, {@link #budget}, {@link #setBudget},
+ * {@link #clearBudget}, {@link #enforceBudget} (nothing to evict), {@link #budgetEvictions},
+ * {@link #footprint} (while the instance is open), {@link #isClosed()}, {@link #toString()} and
+ * {@link #close()} (again: nothing) keep working. What would take memory or act on the instance
+ * for the registry throws {@link IllegalStateException}: the {@code register} methods,
+ * {@link #reserve}, {@link #compact} and {@link #clear} (a closed registry never resets a tier).
+ * Open {@link Reservation}s stay their owners' to close; their commit throws.
+ *
  * <h2>Thread safety</h2>
  * Every method may be called from any thread at any time. Metadata changes under one lock;
  * allocation and budget eviction of a tier run under that tier's lock, so concurrent loads cannot
@@ -154,9 +166,7 @@ public final class AssetRegistry implements AutoCloseable {
         Objects.requireNonNull(data, "data is null");
         Objects.checkFromIndexSize(offset, length, data.length);
         try (Reservation r = reserve(length, info.tier(), path)) {
-            if (length > 0) {
-                walloc.writeData(r.handle(), data, offset, length);
-            }
+            r.write(0, ByteBuffer.wrap(data, offset, length)); // nowhere if a reset took the block meanwhile
             return r.commit(path, info, length);
         }
     }
@@ -199,10 +209,7 @@ public final class AssetRegistry implements AutoCloseable {
             return register(path, info, data.array(), data.arrayOffset() + data.position(), n);
         }
         try (Reservation r = reserve(n, info.tier(), path)) {
-            if (n > 0) {
-                ByteBuffer dst = r.buffer();
-                dst.put(data.duplicate());
-            }
+            r.write(0, data.duplicate());
             return r.commit(path, info, n);
         }
     }
@@ -219,10 +226,14 @@ public final class AssetRegistry implements AutoCloseable {
      * @return the asset
      * @throws IllegalArgumentException when the block belongs to another instance, is not alive,
      *     or is smaller than size
+     * @throws IllegalStateException when the registry is closed (the block stays the caller's)
      */
     public Asset register(String path, AssetInfo info, Block block, long size) {
         checkArgs(path, info);
         Objects.requireNonNull(block, "block is null");
+        synchronized (lock) {
+            checkOpen();
+        }
         if (block.owner() != walloc) {
             throw new IllegalArgumentException("block " + block + " belongs to another Walloc instance");
         }
@@ -232,7 +243,9 @@ public final class AssetRegistry implements AutoCloseable {
         if (size < 0 || size > block.size()) {
             throw new IllegalArgumentException("size " + size + " is outside block " + block);
         }
-        return commit(path, info.withTier(block.tier()), size, block, Duration.ZERO);
+        Asset a = new Asset(this, path, info.withTier(block.tier()), size, block.handle(), block.size(), block, Instant.now(),
+                Duration.ZERO);
+        return put(a, block, false);
     }
 
     /**
@@ -522,20 +535,10 @@ public final class AssetRegistry implements AutoCloseable {
      * @param size requested bytes
      * @param tier the tier
      * @return bytes
+     * @throws IllegalStateException when the instance is closed
      */
     public long footprint(long size, Tier tier) {
-        long a = tier.alignment();
-        long s = Math.max(1, size);
-        if (s <= smallMax[tier.code()]) {
-            long g = (s + a - 1) / a;
-            if (g <= 8) {
-                return g * a;
-            }
-            int p = 63 - Long.numberOfLeadingZeros(g - 1);
-            long step = 1L << (p - 2);
-            return (g + step - 1) / step * step * a;
-        }
-        return (s + 4095) & ~4095L;
+        return walloc.footprint(size, tier);
     }
 
     /**
@@ -602,15 +605,17 @@ public final class AssetRegistry implements AutoCloseable {
 
     Asset commit(String path, AssetInfo info, long size, Block b, Duration loadTime) {
         Asset a = new Asset(this, path, info, size, b.handle(), b.size(), b, Instant.now(), loadTime);
-        return put(a, b);
+        return put(a, b, true);
     }
 
     private Asset commitBorrowed(String path, AssetInfo info, long size, long handle) {
         Asset a = new Asset(this, path, info, size, handle, size, null, Instant.now(), Duration.ZERO);
-        return put(a, null);
+        return put(a, null, false);
     }
 
-    private Asset put(Asset a, Block b) {
+    /* Registers a (owning b, when not null); when the registry is closed, frees b if it is the
+     * registry's (a reservation's) and throws. */
+    private Asset put(Asset a, Block b, boolean ours) {
         Asset old;
         boolean refused;
         synchronized (lock) {
@@ -631,7 +636,7 @@ public final class AssetRegistry implements AutoCloseable {
             }
         }
         if (refused) {
-            if (b != null) {
+            if (b != null && ours) {
                 release(b);
             }
             throw new IllegalStateException("the registry is closed; '" + a.path() + "' was not registered");
@@ -855,14 +860,18 @@ public final class AssetRegistry implements AutoCloseable {
 
     /**
      * Moves the tier's bump head back to just above the highest block the registry still holds
-     * (registered or reserved), with {@link Walloc#fastCompactTier}: evicted space above it
-     * becomes allocatable again without a reset. Blocks below stay where they are. Use only on a
-     * tier this registry is the only user of: blocks of others above the registry's highest one
-     * would be released. Assets whose blocks the compaction released anyway (there should be
-     * none) are unregistered and counted in the result.
+     * (registered or reserved), counting each block's {@linkplain #footprint footprint}, with
+     * {@link Walloc#fastCompactTier}: evicted space above it becomes allocatable again without a
+     * reset. Blocks below stay where they are. Use only on a tier this registry is the only user
+     * of: blocks of others above the registry's highest one would be released, and so would the
+     * rest of a block a borrowed asset lies in (its bytes are kept, not the block's tail). Assets
+     * whose blocks were released already (by a reset or compaction made directly on the
+     * {@link Walloc}) are unregistered first, without freeing anything, and counted in the result;
+     * so are their reservations left out of the computation.
      *
      * @param tier the tier
-     * @return the number of assets lost (0 normally)
+     * @return the number of assets lost (0 unless the tier was reset or compacted behind the
+     *     registry's back)
      */
     public int compact(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
@@ -870,20 +879,22 @@ public final class AssetRegistry implements AutoCloseable {
         ReentrantLock tl = tierLocks[t];
         tl.lock();
         try {
+            synchronized (lock) {
+                checkOpen();
+            }
+            // Blocks a reset or compaction of the user's already released are no longer the
+            // registry's: they must not hold the head up, and their assets are lost.
+            int lost = dropLost(t);
             long maxEnd = -1;
             long anyHandle = Walloc.NULL;
             synchronized (lock) {
-                checkOpen();
                 for (Asset a : lru.get(t).values()) {
-                    if (a.owned()) {
-                        maxEnd = Math.max(maxEnd, a.handle() + footprint(a.blockSize(), tier));
-                    } else {
-                        maxEnd = Math.max(maxEnd, a.handle() + a.size());
-                    }
+                    long end = a.owned() ? a.handle() + footprint(a.blockSize(), tier) : a.handle() + a.size();
+                    maxEnd = Math.max(maxEnd, end);
                     anyHandle = a.handle();
                 }
                 for (Block b : pending.keySet()) {
-                    if (b.tier() == tier) {
+                    if (b.tier() == tier && b.isAlive()) {
                         maxEnd = Math.max(maxEnd, b.handle() + footprint(b.size(), tier));
                         anyHandle = b.handle();
                     }
@@ -894,19 +905,25 @@ public final class AssetRegistry implements AutoCloseable {
                 keep = maxEnd - tierStart(tier, anyHandle);
             }
             walloc.fastCompactTier(tier, keep);
-            List<Asset> lost = new ArrayList<>();
-            synchronized (lock) {
-                for (Asset a : List.copyOf(lru.get(t).values())) {
-                    if (a.owned() && !a.block().isAlive()) {
-                        removeLocked(a);
-                        lost.add(a);
-                    }
-                }
-            }
-            return lost.size();
+            return lost + dropLost(t); // none: keep covers every footprint
         } finally {
             tl.unlock();
         }
+    }
+
+    /* Unregisters the owned assets of tier t whose blocks are no longer alive; their count. */
+    private int dropLost(int t) {
+        int n = 0;
+        synchronized (lock) {
+            for (Asset a : List.copyOf(lru.get(t).values())) {
+                if (a.owned() && !a.block().isAlive()) {
+                    removeLocked(a);
+                    a.markEvicted(); // nothing to free: the block is no longer its own
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /* The handle of the tier's first byte: found once by bisection over tierOf from a live handle. */
@@ -942,7 +959,8 @@ public final class AssetRegistry implements AutoCloseable {
      *
      * @param tier the tier
      * @return how many assets were evicted
-     * @throws IllegalStateException when a reservation of the tier is open
+     * @throws IllegalStateException when a reservation of the tier is open, or the registry is
+     *     closed (then the tier is not reset: it is no longer the registry's to manage)
      */
     public int clear(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
@@ -950,6 +968,7 @@ public final class AssetRegistry implements AutoCloseable {
         tl.lock();
         try {
             synchronized (lock) {
+                checkOpen();
                 for (Block b : pending.keySet()) {
                     if (b.tier() == tier) {
                         throw new IllegalStateException("tier " + tier + " has a reservation open (a load in flight); "
@@ -972,8 +991,9 @@ public final class AssetRegistry implements AutoCloseable {
     }
 
     /**
-     * Evicts every asset (freeing owned blocks) and refuses further registrations. Open
-     * reservations stay their owners' to close. Idempotent.
+     * Evicts every asset (freeing owned blocks) and refuses further registrations (see the class
+     * comment for what a closed registry still answers). Open reservations stay their owners' to
+     * close. Idempotent.
      */
     @Override
     public void close() {

@@ -19,6 +19,16 @@ import java.util.concurrent.Executors;
  * for (CompletableFuture<Asset> f : b.futures()) { ... }
  * }</pre>
  *
+ * <h2>In flight</h2>
+ * A request holds one of the batch's {@link #parallelism()} places from the moment it is started
+ * until it is over: its body has arrived, or it failed, or it was cancelled and stopped (its
+ * connection closed). Only then does the next request start, so the server never sees more than
+ * {@code parallelism} of the batch's requests at once, cancelled ones included. After
+ * {@link #cancel()} nothing new starts; {@link #cancel(int)} of a request not started yet means it
+ * never starts. A request the batch shares with another caller's load of the same path (see
+ * {@link AssetLoader}) holds a place while the batch waits for it; cancelling it there leaves the
+ * request to the other caller and frees the place.
+ *
  * <p>Thread safety: every method may be called from any thread. The listener is called one call
  * at a time, on a thread of its own and with no lock of the loader held, so it may call any method
  * here, {@link #cancel()} included (see {@link ProgressListener}).
@@ -27,6 +37,9 @@ public final class BatchLoad {
     /* Listeners run here, never on the thread that reported the progress: that thread holds its
      * load's lock and the batch's, and a listener that cancels (taking every load's lock) would
      * deadlock with another load reporting at the same moment. Daemon threads that end when idle. */
+    /** Where what a progress listener throws is reported (see {@link ProgressListener}). */
+    static final System.Logger LOG = System.getLogger("io.walloc.assets");
+
     private static final ExecutorService DELIVERY = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "walloc-batch-progress");
         t.setDaemon(true);
@@ -41,10 +54,13 @@ public final class BatchLoad {
     private final long[] entryExpected;
     private final long[] entryReceived;
     private final boolean[] started;
+    private final boolean[] over; // started, and its request is over: its place is free
     private final boolean[] settled;
     private final CompletableFuture<BatchProgress> done = new CompletableFuture<>();
     private int next;
     private int running;
+    private boolean pumping;
+    private Thread pumper; // the thread in pump(), while pumping
     private int doneCount;
     private int failed;
     private long received;
@@ -63,6 +79,7 @@ public final class BatchLoad {
         this.entryExpected = new long[n];
         this.entryReceived = new long[n];
         this.started = new boolean[n];
+        this.over = new boolean[n];
         this.settled = new boolean[n];
         for (int i = 0; i < n; i++) {
             LoadRequest r = requests.get(i);
@@ -89,12 +106,25 @@ public final class BatchLoad {
         pump();
     }
 
-    /* Starts requests while fewer than parallelism are in flight. */
+    /* Starts requests while fewer than parallelism are in flight, unless the batch was cancelled.
+     * One thread pumps at a time: a load that ends at once (refused, or already loaded) calls back
+     * into pump from inside load, and the loop that is already running takes that place instead
+     * of recursing once per entry. */
     private void pump() {
+        synchronized (this) {
+            if (pumping) {
+                return;
+            }
+            pumping = true;
+            pumper = Thread.currentThread();
+        }
         while (true) {
             int i;
             synchronized (this) {
-                if (running >= parallelism || next >= futures.size()) {
+                if (cancelled || running >= parallelism || next >= futures.size()) {
+                    pumping = false;
+                    pumper = null;
+                    notifyAll(); // a cancel() waiting for the request this pump was starting
                     return;
                 }
                 i = next++;
@@ -128,6 +158,18 @@ public final class BatchLoad {
         }
 
         @Override
+        public void ended() {
+            synchronized (BatchLoad.this) {
+                if (over[i]) {
+                    return;
+                }
+                over[i] = true;
+                running--;
+            }
+            pump();
+        }
+
+        @Override
         public void bytes(long n) {
             synchronized (BatchLoad.this) {
                 if (settled[i]) {
@@ -151,9 +193,6 @@ public final class BatchLoad {
                 return;
             }
             settled[i] = true;
-            if (started[i]) {
-                running--;
-            }
             doneCount++;
             if (e != null) {
                 failed++;
@@ -171,11 +210,10 @@ public final class BatchLoad {
             fire();
             last = doneCount == futures.size();
         }
-        if (!last) {
-            pump();
-        } else if (listener == null) {
+        if (last && listener == null) {
             done.complete(progress());
         } // else the delivery of the last progress completes done, so the listener saw it first
+        // (a settled request's place is handed on when its request is over: Entry.ended)
     }
 
     /* Queues the progress now for the listener (called under this batch's lock). Consecutive
@@ -210,21 +248,12 @@ public final class BatchLoad {
             }
             try {
                 listener.onProgress(p);
-            } catch (RuntimeException ignored) {
-                // a listener's failure must not break the batch
-            } catch (Error e) {
-                synchronized (this) {
-                    if (undelivered.isEmpty()) {
-                        delivering = false;
-                    } else {
-                        DELIVERY.execute(this::deliver); // the rest still arrives, done still completes
-                    }
-                }
-                throw e;
-            } finally {
-                if (p.assetsDone() == p.assetsTotal()) {
-                    done.complete(p);
-                }
+            } catch (Throwable e) { // checked ones too: Kotlin, Scala and Lombok code throw them undeclared
+                LOG.log(System.Logger.Level.WARNING, "the progress listener of a batch of " + p.assetsTotal()
+                        + " assets threw at " + p + "; ignored, the batch goes on", e);
+            }
+            if (p.assetsDone() == p.assetsTotal()) {
+                done.complete(p);
             }
         }
     }
@@ -302,12 +331,28 @@ public final class BatchLoad {
 
     /**
      * Cancels every request not settled yet: requests in flight are stopped (unless another caller
-     * shares them) and their blocks freed; requests not started never start.
+     * shares them) and their blocks freed; requests not started never start, and no request starts
+     * after this returns.
      *
      * @return how many futures this cancelled
      */
     public int cancel() {
-        cancelled = true;
+        synchronized (this) {
+            cancelled = true; // first: a place freed by the cancellations below starts nothing
+            // A pump on another thread may be starting a request it took before: let it finish, so
+            // that no request starts after this returns (the cancellations below stop it).
+            boolean interrupted = false;
+            while (pumping && pumper != Thread.currentThread()) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
         int n = 0;
         for (LoadFuture f : futures) {
             if (f.cancel("the batch was cancelled")) {
@@ -318,7 +363,8 @@ public final class BatchLoad {
     }
 
     /**
-     * Cancels request {@code i} only.
+     * Cancels request {@code i} only. Not started yet: it never starts. In flight: it is stopped
+     * (unless another caller shares it), and its place goes to the next request once it is.
      *
      * @param i index in the request list
      * @return true when it was not settled before

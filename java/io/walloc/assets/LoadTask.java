@@ -1,8 +1,11 @@
 package io.walloc.assets;
 
+import io.walloc.InvalidHandleException;
+import io.walloc.Status;
 import io.walloc.Tier;
 import io.walloc.WallocOutOfMemoryException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -12,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -31,11 +35,20 @@ import java.util.concurrent.TimeUnit;
  * claimed futures are completed after the monitor is released, so no caller's code runs under it.
  */
 final class LoadTask {
-    /** Byte and length events for one caller (a batch entry). Called under the task's monitor. */
+    /** Events for one caller (a batch entry). */
     interface Listener {
+        /** The body's length became known. Called under the task's monitor. */
         void length(long total);
 
+        /** n more body bytes arrived. Called under the task's monitor. */
         void bytes(long n);
+
+        /**
+         * The request is over for this caller: it completed, or it was stopped and the calls that
+         * stop it (which close its connection) have returned, or the caller left it to others.
+         * Called with no lock held, at least once (callers must ignore repeats).
+         */
+        void ended();
     }
 
     private final AssetLoader loader;
@@ -56,6 +69,8 @@ final class LoadTask {
     private Reservation reservation;
     private Sink sink;
     private CompletableFuture<?> http;
+    private boolean sending;             // start() is inside sendAsync: http is not known yet
+    private List<Listener> endedLater;   // a failure while sending: start() signals ended once it stopped the request
     private ScheduledFuture<?> dog;
 
     LoadTask(AssetLoader loader, LoadRequest request, URI uri) {
@@ -110,6 +125,9 @@ final class LoadTask {
                     f.finish(a);
                 }
             }
+            if (l != null) {
+                l.ended();
+            }
             return true;
         }
         f.onCancel(() -> leave(f));
@@ -118,16 +136,38 @@ final class LoadTask {
 
     private void leave(LoadFuture f) {
         boolean last;
+        boolean was;
+        Listener l;
         synchronized (this) {
-            boolean was = callers.containsKey(f);
-            callers.remove(f);
+            was = callers.containsKey(f);
+            l = callers.remove(f);
             last = was && callers.isEmpty() && !done;
             if (last) {
                 abandoned = true;
             }
         }
-        if (last) {
+        if (last) { // the request stops, and its connection is closed, before the caller hears it ended
             fail(new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "cancelled [" + uri + "]", null));
+        }
+        if (was && l != null) {
+            l.ended();
+        }
+    }
+
+    /* Under the monitor: the listeners of the callers still here. */
+    private List<Listener> listeners() {
+        List<Listener> ls = new ArrayList<>(callers.size());
+        for (Listener l : callers.values()) {
+            if (l != null) {
+                ls.add(l);
+            }
+        }
+        return ls;
+    }
+
+    private static void ended(List<Listener> ls) {
+        for (Listener l : ls) {
+            l.ended();
         }
     }
 
@@ -154,20 +194,44 @@ final class LoadTask {
                 // watchdog shut down: the loader is closing; the request still has HttpRequest.timeout
             }
         }
-        CompletableFuture<HttpResponse<Asset>> h;
+        synchronized (this) {
+            sending = true;
+        }
+        CompletableFuture<HttpResponse<Asset>> h = null;
+        Throwable refused = null;
+        HttpClient c = loader.client();
         try {
-            h = loader.client().sendAsync(req, this::newSink);
-        } catch (RuntimeException e) {
-            fail(AssetLoader.classify(path(), uri, e));
-            return;
+            if (c == null) {
+                refused = new CancellationException("the loader was closed");
+            } else {
+                h = c.sendAsync(req, this::newSink);
+                if (h == null) {
+                    refused = new NullPointerException(c.getClass().getName() + ".sendAsync returned null");
+                }
+            }
+        } catch (Throwable e) { // a client of the user's may throw anything, undeclared checked exceptions too
+            refused = e;
         }
         boolean cancelNow;
+        List<Listener> late;
         synchronized (this) {
             http = h;
-            cancelNow = failed && sink == null; // see failLocked: once a response arrived, the sink stops it
+            sending = false;
+            cancelNow = h != null && failed && sink == null; // see failLocked: once a response arrived, the sink stops it
+            late = endedLater;
+            endedLater = null;
+        }
+        if (refused != null) {
+            fail(AssetLoader.classify(path(), uri, refused));
         }
         if (cancelNow) {
             h.cancel(true);
+        }
+        if (late != null) {
+            ended(late);
+        }
+        if (h == null) {
+            return;
         }
         h.whenComplete((resp, e) -> {
             if (e != null) {
@@ -223,6 +287,14 @@ final class LoadTask {
                 fs.add(f);
             }
         }
+        // A batch hands the request's slot on when it hears "ended": only once the calls above
+        // stopped the exchange and closed its connection. While start() is still inside sendAsync
+        // there is nothing to stop yet: start() stops it and signals then.
+        List<Listener> ls = listeners();
+        boolean endNow = s != null || !sending;
+        if (!endNow) {
+            endedLater = ls;
+        }
         return () -> {
             loader.finished(this);
             if (s != null) {
@@ -233,6 +305,9 @@ final class LoadTask {
             }
             for (LoadFuture f : fs) {
                 f.finishExceptionally(e);
+            }
+            if (endNow) {
+                ended(ls);
             }
         };
     }
@@ -250,6 +325,37 @@ final class LoadTask {
 
     private AssetLoadException error(AssetLoadException.Reason r, String what) {
         return new AssetLoadException(path(), r, 0, what + " [" + uri + "]", null);
+    }
+
+    /*
+     * What a failure of an operation on the load's block means. The block's own checks (Block
+     * copyFrom, Reservation.commit) refuse a block that a reset, compaction or close released, in
+     * the same step as the copy, so nothing reached its old memory; say so, rather than pass the
+     * refusal on as an I/O error.
+     */
+    private AssetLoadException blockFailure(RuntimeException e) {
+        AssetLoadException closed = closedUnder(e);
+        if (closed != null) {
+            return closed;
+        }
+        if (e instanceof InvalidHandleException && ((InvalidHandleException) e).status() == Status.NOT_A_BLOCK) {
+            return new AssetLoadException(path(), AssetLoadException.Reason.RELEASED, 0, "a reset or compaction of tier "
+                    + tier + " released its block while the body was arriving (" + received + " bytes in) [" + uri + "]", e);
+        }
+        return AssetLoader.classify(path(), uri, e);
+    }
+
+    /* The instance or the registry closed under the load (cause may be null), or null. */
+    private AssetLoadException closedUnder(RuntimeException cause) {
+        if (loader.registry().walloc().isClosed()) {
+            return new AssetLoadException(path(), reservation == null ? AssetLoadException.Reason.CANCELLED
+                    : AssetLoadException.Reason.RELEASED, 0, "the Walloc instance was closed [" + uri + "]", cause);
+        }
+        if (loader.registry().isClosed()) {
+            return new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "the asset registry was closed ["
+                    + uri + "]", cause);
+        }
+        return null;
     }
 
     /** The body subscriber: writes chunks into the reservation as they arrive. */
@@ -309,9 +415,12 @@ final class LoadTask {
                         reservation = loader.registry().reserve(first, tier, path());
                     } catch (WallocOutOfMemoryException e) {
                         f = error(AssetLoadException.Reason.NO_ROOM, "no room: " + e.getMessage());
-                    } catch (IllegalStateException | IllegalArgumentException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first + " bytes in tier "
-                                + tier + ": " + e.getMessage());
+                    } catch (RuntimeException e) {
+                        f = closedUnder(e);
+                        if (f == null) {
+                            f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first
+                                    + " bytes in tier " + tier + ": " + e.getMessage());
+                        }
                     }
                     if (f == null && known >= 0 && known != declared) {
                         declared = known;
@@ -357,44 +466,48 @@ final class LoadTask {
                     return;
                 }
                 lastActivity = System.nanoTime();
-                for (ByteBuffer b : items) {
-                    int n = b.remaining();
-                    if (n == 0) {
-                        continue;
-                    }
-                    if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
-                                + " bytes, all that tier " + tier + " holds");
-                        break;
-                    }
-                    if (received + n > limit) {
-                        f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
-                                + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
-                                        : "the size limit") + ")");
-                        break;
-                    }
-                    try {
-                        if (received + n > reservation.capacity()) {
-                            long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
-                            reservation.resize(cap, received);
+                if (loader.registry().isClosed()) {
+                    f = closedUnder(null); // stop now rather than after the whole body
+                } else {
+                    for (ByteBuffer b : items) {
+                        int n = b.remaining();
+                        if (n == 0) {
+                            continue;
                         }
-                        reservation.write(received, b);
-                    } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
-                                + received + " bytes: " + e.getMessage());
-                        break;
-                    } catch (RuntimeException e) {
-                        f = AssetLoader.classify(path(), uri, e);
-                        break;
-                    }
-                    received += n;
-                    for (Listener l : new ArrayList<>(callers.values())) {
-                        if (l != null) {
-                            l.bytes(n);
+                        if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
+                            f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
+                                    + " bytes, all that tier " + tier + " holds");
+                            break;
                         }
-                    }
-                    if (done) {
-                        return; // a listener cancelled the last caller: fail() freed the block
+                        if (received + n > limit) {
+                            f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
+                                    + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
+                                            : "the size limit") + ")");
+                            break;
+                        }
+                        try {
+                            if (received + n > reservation.capacity()) {
+                                long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
+                                reservation.resize(cap, received);
+                            }
+                            reservation.write(received, b);
+                        } catch (WallocOutOfMemoryException e) {
+                            f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
+                                    + received + " bytes: " + e.getMessage());
+                            break;
+                        } catch (RuntimeException e) {
+                            f = blockFailure(e);
+                            break;
+                        }
+                        received += n;
+                        for (Listener l : new ArrayList<>(callers.values())) {
+                            if (l != null) {
+                                l.bytes(n);
+                            }
+                        }
+                        if (done) {
+                            return; // a listener cancelled the last caller: fail() freed the block
+                        }
                     }
                 }
             }
@@ -424,6 +537,7 @@ final class LoadTask {
             Asset a = null;
             List<LoadFuture> winners = List.of();
             Runnable afterFail;
+            List<Listener> ls;
             synchronized (LoadTask.this) {
                 if (done || failure != null) {
                     return;
@@ -457,10 +571,11 @@ final class LoadTask {
                     } catch (WallocOutOfMemoryException e) {
                         f = error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
                     } catch (RuntimeException e) {
-                        f = AssetLoader.classify(path(), uri, e);
+                        f = blockFailure(e);
                     }
                 }
                 afterFail = f == null ? null : failLocked(f, winners);
+                ls = listeners();
             }
             if (afterFail != null) {
                 afterFail.run();
@@ -471,6 +586,7 @@ final class LoadTask {
             for (LoadFuture w : winners) {
                 w.finish(a);
             }
+            ended(ls);
         }
 
         /* Called by fail(): stop the body and fail its future. */

@@ -19,11 +19,17 @@ import java.util.Objects;
  * }                                                   // close after commit does nothing
  * }</pre>
  *
+ * <p>After close (or commit), {@link #tier()}, {@link #isOpen()} (false), {@link #toString()} and
+ * {@link #close()} (again: nothing) keep answering; every other method throws
+ * {@link IllegalStateException}.
+ *
  * <p>Thread safety: all methods are synchronized; {@link #close()} may come from another thread
  * (a cancellation) and frees the block exactly once, never while another method of this
  * reservation is running.
  */
 public final class Reservation implements AutoCloseable {
+    private static final byte[] NO_BYTES = {};
+
     private final AssetRegistry registry;
     private final Tier tier;
     private Block block;
@@ -89,8 +95,10 @@ public final class Reservation implements AutoCloseable {
      * @param info type, content type, source
      * @param size the asset's length, at most {@link #capacity()}
      * @return the registered asset
-     * @throws IllegalStateException after commit or close, or when the registry is closed (the
-     *     block is freed then)
+     * @throws IllegalStateException after commit or close, or when the registry or the instance is
+     *     closed (the reservation is closed then, and its block freed if it still was its own)
+     * @throws io.walloc.InvalidHandleException when a reset or compaction of the tier released the
+     *     block (the reservation is closed then; nothing is registered or freed)
      * @throws IllegalArgumentException for a size outside [0, capacity]
      */
     public Asset commit(String path, AssetInfo info, long size) {
@@ -103,6 +111,12 @@ public final class Reservation implements AutoCloseable {
         Block b = live();
         if (size < 0 || size > b.size()) {
             throw new IllegalArgumentException("size " + size + " is outside the reservation's [0, " + b.size() + "] bytes");
+        }
+        try {
+            b.read(0, NO_BYTES, 0, 0); // still the reservation's: not released by a reset, compaction or close
+        } catch (RuntimeException released) {
+            close(); // frees nothing: the memory is no longer the block's
+            throw released;
         }
         done = true;
         block = null;
@@ -118,9 +132,7 @@ public final class Reservation implements AutoCloseable {
         Block old = live();
         Block b = registry.reserveBlock(newSize, tier, "");
         try {
-            if (keep > 0) {
-                registry.walloc().copy(b.handle(), old.handle(), keep);
-            }
+            b.copyFrom(0, old, 0, keep); // checks that old is still ours in the same step as the copy
         } catch (RuntimeException e) {
             registry.release(b);
             throw e;
@@ -130,21 +142,10 @@ public final class Reservation implements AutoCloseable {
         registry.release(old);
     }
 
-    /** Writes src (all remaining bytes) at offset of the block. */
+    /** Writes src (all remaining bytes) at offset of the block, or nowhere when a reset,
+     *  compaction or close released it (Block.copyFrom throws then). */
     synchronized void write(long offset, ByteBuffer src) {
-        Block b = live();
-        int n = src.remaining();
-        if (offset < 0 || offset + n > b.size()) {
-            throw new IndexOutOfBoundsException("write of " + n + " bytes at " + offset + " past a block of " + b.size());
-        }
-        if (src.hasArray()) {
-            b.write(offset, src.array(), src.arrayOffset() + src.position(), n);
-            src.position(src.limit());
-        } else {
-            ByteBuffer view = b.asByteBuffer();
-            view.position((int) offset);
-            view.put(src);
-        }
+        live().copyFrom(offset, src);
     }
 
     private Block live() {

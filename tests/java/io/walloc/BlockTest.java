@@ -343,6 +343,46 @@ class BlockTest extends WallocTestBase {
     }
 
     @Test
+    void copyFromChecksRangesLivesAndOwnerAndCopies() {
+        Walloc w = open();
+        Block a = w.allocateBlock(300, Tier.MIDDLE);
+        Block b = w.allocateBlock(200, Tier.TOP);
+        ByteBuffer heap = ByteBuffer.wrap(pattern(1, 300), 10, 100);
+        a.copyFrom(50, heap);
+        assertEquals(110, heap.position(), "the source's bytes are consumed");
+        ByteBuffer direct = ByteBuffer.allocateDirect(64).put(pattern(2, 64)).flip();
+        a.copyFrom(200, direct);
+        assertArrayEquals(pattern(2, 64), a.read(200, 64));
+        byte[] mid = a.read(50, 100);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(pattern(1, 300)[10 + i], mid[i]);
+        }
+        b.copyFrom(100, a, 50, 100);
+        assertArrayEquals(mid, b.read(100, 100));
+        a.copyFrom(201, a, 200, 64); // overlapping, memmove
+        assertArrayEquals(pattern(2, 64), a.read(201, 64));
+        assertThrows(IndexOutOfBoundsException.class, () -> a.copyFrom(250, ByteBuffer.allocate(51)));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.copyFrom(0, a, 250, 51));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.copyFrom(150, a, 0, 51));
+        assertThrows(IndexOutOfBoundsException.class, () -> b.copyFrom(-1, a, 0, 1));
+        assertThrows(NullPointerException.class, () -> a.copyFrom(0, (ByteBuffer) null));
+        try (Walloc other = Walloc.create(); Block foreign = other.allocateBlock(10, Tier.TOP)) {
+            assertThrows(IllegalArgumentException.class, () -> a.copyFrom(0, foreign, 0, 1));
+        }
+        b.close();
+        assertThrows(InvalidHandleException.class, () -> a.copyFrom(0, b, 0, 1), "closed source");
+        assertThrows(InvalidHandleException.class, () -> b.copyFrom(0, ByteBuffer.allocate(1)), "closed block");
+        ByteBuffer untouched = ByteBuffer.allocate(8);
+        w.resetTier(Tier.MIDDLE);
+        assertThrows(InvalidHandleException.class, () -> a.copyFrom(0, untouched), "released by a reset");
+        assertEquals(0, untouched.position(), "nothing was taken from the source");
+        a.close();
+        Block c = w.allocateBlock(100, Tier.BOTTOM);
+        w.close();
+        assertThrows(IllegalStateException.class, () -> c.copyFrom(0, ByteBuffer.allocate(1)));
+    }
+
+    @Test
     void blocksFromAnotherInstanceAreTheirOwn() {
         Walloc a = open();
         Walloc b = open();

@@ -13,9 +13,6 @@ import io.walloc.Tier;
 import io.walloc.TierStats;
 import io.walloc.Walloc;
 import java.io.IOException;
-import java.net.Authenticator;
-import java.net.CookieHandler;
-import java.net.ProxySelector;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,17 +21,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,6 +88,8 @@ class LoadCancelRaceTest extends AssetTestBase {
         volatile Runnable headers = () -> { };
         volatile Runnable beforeFirstChunk = () -> { };
         volatile Runnable afterFirstChunk = () -> { };
+        /** After each chunk the loader took, with the body's bytes so far. */
+        volatile java.util.function.LongConsumer afterBytes = n -> { };
         volatile Runnable beforeComplete = () -> { };
         volatile Runnable loaderBodyDone = () -> { };
         volatile Runnable afterComplete = () -> { };
@@ -337,12 +332,11 @@ class LoadCancelRaceTest extends AssetTestBase {
     }
 
     /** The JDK's client, with {@link Hooks} run around the loader's body subscriber. */
-    static final class HookedClient extends HttpClient {
-        private final HttpClient d;
+    static final class HookedClient extends DelegatingClient {
         private final Map<String, Hooks> hooks;
 
         HookedClient(HttpClient d, Map<String, Hooks> hooks) {
-            this.d = d;
+            super(d);
             this.hooks = hooks;
         }
 
@@ -361,63 +355,13 @@ class LoadCancelRaceTest extends AssetTestBase {
         public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest req, HttpResponse.BodyHandler<T> handler) {
             return d.sendAsync(req, wrap(req, handler));
         }
-
-        @Override
-        public <T> CompletableFuture<HttpResponse<T>> sendAsync(HttpRequest req, HttpResponse.BodyHandler<T> handler,
-                HttpResponse.PushPromiseHandler<T> push) {
-            return d.sendAsync(req, wrap(req, handler), push);
-        }
-
-        @Override
-        public Optional<CookieHandler> cookieHandler() {
-            return d.cookieHandler();
-        }
-
-        @Override
-        public Optional<Duration> connectTimeout() {
-            return d.connectTimeout();
-        }
-
-        @Override
-        public Redirect followRedirects() {
-            return d.followRedirects();
-        }
-
-        @Override
-        public Optional<ProxySelector> proxy() {
-            return d.proxy();
-        }
-
-        @Override
-        public SSLContext sslContext() {
-            return d.sslContext();
-        }
-
-        @Override
-        public SSLParameters sslParameters() {
-            return d.sslParameters();
-        }
-
-        @Override
-        public Optional<Authenticator> authenticator() {
-            return d.authenticator();
-        }
-
-        @Override
-        public Version version() {
-            return d.version();
-        }
-
-        @Override
-        public Optional<Executor> executor() {
-            return d.executor();
-        }
     }
 
     static final class HookedSubscriber<T> implements HttpResponse.BodySubscriber<T> {
         private final HttpResponse.BodySubscriber<T> d;
         private final Hooks h;
         private boolean first = true;
+        private long total;
 
         HookedSubscriber(HttpResponse.BodySubscriber<T> d, Hooks h) {
             this.d = d;
@@ -444,10 +388,14 @@ class LoadCancelRaceTest extends AssetTestBase {
             if (was) {
                 h.beforeFirstChunk.run();
             }
+            for (ByteBuffer b : items) {
+                total += b.remaining();
+            }
             d.onNext(items);
             if (was) {
                 h.afterFirstChunk.run();
             }
+            h.afterBytes.accept(total);
         }
 
         @Override

@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code silent}: never answers</li>
  *   <li>{@code status}: answers with status {@code size}</li>
  *   <li>{@code gated}: waits for {@link #open()} before answering like fixed</li>
+ *   <li>{@code steps}: Content-Length, then the body in 4 KiB pieces, each sent only when
+ *       {@link #send(String, int)} allowed it for that name</li>
+ *   <li>{@code stepschunked}: like steps, without a length (chunked)</li>
  * </ul>
  * Two raw servers misbehave below HTTP: {@link #shortBase()} sends bodies shorter than their
  * {@code Content-Length}, {@link #longBase()} longer ones.
@@ -168,6 +171,13 @@ final class TestServer implements AutoCloseable {
         gate.countDown();
     }
 
+    private final Map<String, java.util.concurrent.Semaphore> pieces = new ConcurrentHashMap<>();
+
+    /** Lets a {@code steps} body of that name send n more 4 KiB pieces. */
+    void send(String name, int n) {
+        pieces.computeIfAbsent(name, k -> new java.util.concurrent.Semaphore(0)).release(n);
+    }
+
     static byte[] bytes(String name, int size) {
         byte[] b = new byte[size];
         int h = name.hashCode();
@@ -231,6 +241,21 @@ final class TestServer implements AutoCloseable {
                         // "insufficient bytes written to stream"
                     }
                     ex.close();
+                    break;
+                case "steps":
+                case "stepschunked":
+                    ex.sendResponseHeaders(200, mode.equals("steps") ? size : 0);
+                    out = ex.getResponseBody();
+                    java.util.concurrent.Semaphore allowed = pieces.computeIfAbsent(parts[3],
+                            k -> new java.util.concurrent.Semaphore(0));
+                    for (int i = 0; i < size; i += 4096) {
+                        if (!allowed.tryAcquire(10, TimeUnit.SECONDS)) {
+                            return; // never allowed: the test went elsewhere
+                        }
+                        out.write(body, i, Math.min(4096, size - i));
+                        out.flush();
+                    }
+                    out.close();
                     break;
                 case "stall":
                     ex.sendResponseHeaders(200, size);
