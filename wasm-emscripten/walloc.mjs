@@ -160,42 +160,54 @@ function toBytes(what, data) {
 }
 
 /**
- * Live blocks known to the wrapper: handle -> size * 4 + tier. Open addressing with linear
- * probing and backward-shift deletion over typed arrays: ~3x faster than a Map under the
- * allocate/free churn of an allocator (a Map's deletes leave holes that force rehashes).
+ * Live blocks known to the wrapper: handle -> size * 4 + tier, and an id that no other block of
+ * this table ever gets (a handle is not an identity: a freed or reset block's handle soon comes
+ * back for someone else). Open addressing with linear probing and backward-shift deletion over
+ * typed arrays: ~3x faster than a Map under the allocate/free churn of an allocator (a Map's
+ * deletes leave holes that force rehashes). Callers pass valid handles (integers below
+ * NULL_HANDLE); an empty slot never matches.
  */
 class BlockTable {
   constructor(capacity = 1024) { this.#init(capacity); }
-  #keys; #vals; #mask; size = 0;
-  #init(cap) { this.#keys = new Uint32Array(cap); this.#vals = new Float64Array(cap); this.#mask = cap - 1; this.size = 0; }
+  #keys; #vals; #ids; #mask; #lastId = 0; size = 0;
+  #init(cap) {
+    this.#keys = new Uint32Array(cap); this.#vals = new Float64Array(cap); this.#ids = new Float64Array(cap);
+    this.#mask = cap - 1; this.size = 0;
+  }
   #slot(h) { return Math.imul((h >>> 3) ^ (h >>> 17), 0x9E3779B1) >>> 0 & this.#mask; }
-  get(h) {
+  #find(h) {
     const keys = this.#keys, k = (h + 1) >>> 0, mask = this.#mask;
     for (let i = this.#slot(h); ; i = (i + 1) & mask) {
       const x = keys[i];
-      if (x === k) return this.#vals[i];
-      if (x === 0) return undefined;
+      if (x === 0) return -1;
+      if (x === k) return i;
     }
   }
-  has(h) { return this.get(h) !== undefined; }
-  set(h, v) {
+  get(h) { const i = this.#find(h); return i < 0 ? undefined : this.#vals[i]; }
+  /** The block's id, undefined when h is not live. */
+  idOf(h) { const i = this.#find(h); return i < 0 ? undefined : this.#ids[i]; }
+  has(h) { return this.#find(h) >= 0; }
+  /** Adds a new block (h must not be live); returns its id. */
+  add(h, v) { const id = ++this.#lastId; this.#insert(h, v, id); return id; }
+  #insert(h, v, id) {
     if ((this.size + 1) * 2 > this.#keys.length) this.#grow();
     const keys = this.#keys, k = (h + 1) >>> 0, mask = this.#mask;
     let i = this.#slot(h);
     for (; keys[i] !== 0 && keys[i] !== k; i = (i + 1) & mask);
     if (keys[i] === 0) { keys[i] = k; this.size++; }
     this.#vals[i] = v;
+    this.#ids[i] = id;
   }
   delete(h) {
-    const keys = this.#keys, vals = this.#vals, k = (h + 1) >>> 0, mask = this.#mask;
-    let i = this.#slot(h);
-    for (; keys[i] !== k; i = (i + 1) & mask) if (keys[i] === 0) return false;
+    const keys = this.#keys, vals = this.#vals, ids = this.#ids, mask = this.#mask;
+    let i = this.#find(h);
+    if (i < 0) return false;
     // Backward-shift: move later entries of the probe run into the hole when their home slot
     // does not lie cyclically in (hole, j].
     for (let j = (i + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
       const home = this.#slot(keys[j] - 1);
       if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-        keys[i] = keys[j]; vals[i] = vals[j]; i = j;
+        keys[i] = keys[j]; vals[i] = vals[j]; ids[i] = ids[j]; i = j;
       }
     }
     keys[i] = 0;
@@ -203,9 +215,9 @@ class BlockTable {
     return true;
   }
   #grow() {
-    const keys = this.#keys, vals = this.#vals;
+    const keys = this.#keys, vals = this.#vals, ids = this.#ids;
     this.#init(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i] - 1, vals[i]);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.#insert(keys[i] - 1, vals[i], ids[i]);
   }
   clear() { this.#init(1024); }
   /** [handle, value] pairs (a snapshot: safe to delete while iterating it). */
@@ -222,10 +234,10 @@ class BlockTable {
  * freed (or whose tier was reset) throws.
  */
 export class BlockView {
-  #owner; #key; #addr; #arr; #gen;
-  constructor(owner, handle, key, byteOffset, length, Type) {
+  #owner; #id; #addr; #arr; #gen;
+  constructor(owner, handle, id, byteOffset, length, Type) {
     this.#owner = owner;
-    this.#key = key;
+    this.#id = id;
     this.handle = handle;
     this.byteOffset = byteOffset;
     this.length = length;
@@ -238,13 +250,13 @@ export class BlockView {
   }
 
   /** True while the block is live. */
-  get valid() { return this.#owner._keyOf(this.handle) === this.#key; }
+  get valid() { return this.#owner._idOf(this.handle) === this.#id; }
 
   /** The typed array over the block, over the current memory buffer. Do not keep it across
    *  calls that may grow memory (allocate, load): take `array` again instead. */
   get array() {
     const owner = this.#owner;
-    if (owner._keyOf(this.handle) !== this.#key) {
+    if (owner._idOf(this.handle) !== this.#id) {
       throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or instance destroyed)`);
     }
     const gen = owner._generation();
@@ -262,6 +274,34 @@ export class BlockView {
   fill(v, start, end) { this.array.fill(v, start, end); return this; }
   /** A copy of the contents, independent of linear memory. */
   toArray() { return this.array.slice(); }
+}
+
+/**
+ * One request for a path, shared by the callers waiting for it. stop() ends it: the request is
+ * aborted and every await of the load (race()) returns at once, even a read that an abort does
+ * not end; check() throws once stopped. `reservation` is the block it fills, if any (see
+ * Walloc#reserve): that object, not the handle number, is what the load owns.
+ */
+class Load {
+  constructor(path) {
+    this.path = path;
+    this.ctrl = new AbortController();
+    this.waiters = 0;
+    this.progress = new Set();
+    this.reservation = undefined;
+    this.stopped = undefined; // {message, cause} once stopped
+    this.halted = new Promise((_, reject) => { this.#halt = reject; });
+    this.halted.catch(() => {});
+  }
+  #halt;
+  stop(message, cause) {
+    if (this.stopped) return;
+    this.stopped = { message, cause: cause ?? new Error(message) };
+    this.#halt(this.stopped.cause);
+    this.ctrl.abort(this.stopped.cause);
+  }
+  race(p) { return Promise.race([p, this.halted]); }
+  check() { if (this.stopped) throw new Error(this.stopped.message); }
 }
 
 const VIEW_TYPES = {
@@ -342,7 +382,8 @@ export class Walloc {
   }
 
   #x; #w; #memory; #buf; #u8; #blocks = new BlockTable(); #growListeners = new Set();
-  #growths = 0; #maximumMemory; #registry = new Map(); #inflight = new Map();
+  #growths = 0; #maximumMemory; #registry = new Map(); #assetAt = new Map(); #inflight = new Map();
+  #reserved = new Set(); #loading = 0;
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
 
   /** Use Walloc.create(). */
@@ -412,8 +453,8 @@ export class Walloc {
   _buffer() { return this.#heap().buffer; }
   /** @internal number of growths seen so far, after checking for a new one (for BlockView). */
   _generation() { if (this.#u8.length === 0) this.#checkGrowth(); return this.#growths; }
-  /** @internal live-block key (size * 4 + tier), undefined when not live. */
-  _keyOf(handle) { return this.#w === 0 ? undefined : this.#blocks.get(handle); }
+  /** @internal id of the live block at handle (a valid handle), undefined when not live. */
+  _idOf(handle) { return this.#w === 0 ? undefined : this.#blocks.idOf(handle); }
 
   #handle(what, h) {
     if (typeof h !== 'number') throw new TypeError(`${what}: handle must be a number, got ${describe(h)}`);
@@ -421,7 +462,12 @@ export class Walloc {
       throw new RangeError(`${what}: ${h === NULL_HANDLE ? 'Walloc.NULL is not a block' : `invalid handle ${describe(h)}`}`);
     }
     const key = this.#blocks.get(h);
-    if (key === undefined) throw new RangeError(`${what}: handle ${h} is not a live block`);
+    if (key === undefined) {
+      for (const r of this.#reserved) {
+        if (r.handle === h) throw new RangeError(`${what}: handle ${h} is the block of a load in progress ("${r.path}")`);
+      }
+      throw new RangeError(`${what}: handle ${h} is not a live block`);
+    }
     return key;
   }
 
@@ -444,12 +490,22 @@ export class Walloc {
     return p;
   }
 
-  #forgetTier(tier, keepIf) {
+  // After the core released (part of) a tier: forgets the blocks, assets and loads' blocks of
+  // the tier that keepIf(handle, size) does not keep; `by` names the call for the loads.
+  #forgetTier(tier, by, keepIf) {
     for (const [h, key] of this.#blocks.entries()) {
       if (key % 4 === tier && !(keepIf && keepIf(h, Math.floor(key / 4)))) this.#blocks.delete(h);
     }
     for (const [path, rec] of this.#registry) {
-      if (rec.tier === tier && !this.#blocks.has(rec.handle)) this.#registry.delete(path);
+      if (rec.tier === tier && !this.#blocks.has(rec.handle)) {
+        this.#registry.delete(path);
+        this.#assetAt.delete(rec.handle);
+      }
+    }
+    for (const r of this.#reserved) {
+      if (r.tier === tier && !(keepIf && keepIf(r.handle, r.size))) {
+        this.#dropReservation(r, `its block was released by ${by} while loading`);
+      }
     }
   }
 
@@ -481,14 +537,18 @@ export class Walloc {
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
     const h = this.#x.wjs_alloc(this.#w, size, t) >>> 0;
     if (this.#u8.length === 0) this.#checkGrowth();
-    if (h !== NULL_HANDLE) this.#blocks.set(h, size * 4 + t);
+    if (h !== NULL_HANDLE) this.#blocks.add(h, size * 4 + t);
     return h;
   }
 
-  /** Frees a block. size defaults to the size it was allocated with; a different size throws. */
+  /** Frees a block. size defaults to the size it was allocated with; a different size throws.
+   *  The block of a registered asset is freed by evict(), not here (RangeError). */
   free(handle, size) {
     this.#live();
     const key = this.#handle('free', handle);
+    if (this.#assetAt.size !== 0 && this.#assetAt.has(handle)) {
+      throw new RangeError(`free: block ${handle} holds asset "${this.#assetAt.get(handle)}": evict it instead`);
+    }
     const have = Math.floor(key / 4);
     if (size !== undefined) {
       checkUint32('free: size', size);
@@ -501,7 +561,7 @@ export class Walloc {
 
   /** Size and tier of a live block, or undefined. */
   blockInfo(handle) {
-    const key = this._keyOf(handle);
+    const key = this.#w === 0 ? undefined : this.#blocks.get(handle);
     return key === undefined ? undefined : { handle, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
   }
 
@@ -537,7 +597,7 @@ export class Walloc {
     const out = Array.from(new Uint32Array(heap.buffer, outAt, n));
     if (st === Status.OUT_OF_MEMORY) return out.fill(NULL_HANDLE);
     if (st !== 0) throw statusError('allocateBatch', st);
-    for (let i = 0; i < n; i++) this.#blocks.set(out[i], sizes[i] * 4 + tiers[i]);
+    for (let i = 0; i < n; i++) this.#blocks.add(out[i], sizes[i] * 4 + tiers[i]);
     return out;
   }
 
@@ -547,7 +607,7 @@ export class Walloc {
     const t = checkTier('resetTier', tier);
     const st = this.#x.walloc_reset_tier(this.#w, t);
     if (st !== 0) throw statusError('resetTier', st);
-    this.#forgetTier(t);
+    this.#forgetTier(t, 'resetTier');
   }
 
   /**
@@ -563,7 +623,7 @@ export class Walloc {
     const st = this.#x.wjs_compact_tier(this.#w, t, keepBytes);
     if (st !== 0) throw statusError('fastCompactTier', st);
     const x = this.#x, w = this.#w;
-    this.#forgetTier(t, (h, size) => {
+    this.#forgetTier(t, 'fastCompactTier', (h, size) => {
       if (x.wjs_ptr(w, h) === 0 || x.wjs_tier_of(w, h) !== t) return false;
       const last = h + Math.max(size, 1) - 1;
       return x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
@@ -610,7 +670,7 @@ export class Walloc {
       growths: this.#growths,
       utilisation: totals.committed > 0 ? totals.liveBytes / totals.committed : 0,
       memoryUtilisation: totals.liveBytes / memoryBytes,
-      assets: this.#registry.size, loading: this.#inflight.size, wrapperLiveBlocks: this.#blocks.size,
+      assets: this.#registry.size, loading: this.#loading, wrapperLiveBlocks: this.#blocks.size,
     };
   }
 
@@ -692,7 +752,7 @@ export class Walloc {
     checkUint32('view: length', length);
     this.#range('view', handle, byteOffset, length * el);
     if ((handle + byteOffset) % el !== 0) throw new RangeError(`view: ${Type.name} needs ${el}-byte alignment, address ${handle + byteOffset} is not`);
-    return new BlockView(this, handle, key, byteOffset, length, Type);
+    return new BlockView(this, handle, this.#blocks.idOf(handle), byteOffset, length, Type);
   }
 
   // ------------------------------------------------------------------ assets
@@ -734,11 +794,11 @@ export class Walloc {
     checkUint32(`register "${path}": size`, size);
     if (size > blockSize) throw new RangeError(`register "${path}": size ${size} is larger than block ${handle} (${blockSize} bytes)`);
     if (this.#registry.has(path)) throw new RangeError(`register: "${path}" is already registered`);
-    for (const rec of this.#registry.values()) {
-      if (rec.handle === handle) throw new RangeError(`register "${path}": block ${handle} already holds asset "${rec.path}"`);
-    }
+    const holder = this.#assetAt.get(handle);
+    if (holder !== undefined) throw new RangeError(`register "${path}": block ${handle} already holds asset "${holder}"`);
     const rec = Object.freeze({ path, type, size, tier: key % 4, tierName: TIER_NAMES[key % 4], handle });
     this.#registry.set(path, rec);
+    this.#assetAt.set(handle, path);
     return rec;
   }
 
@@ -754,8 +814,11 @@ export class Walloc {
     if (typeof path !== 'string') throw new TypeError(`evict: path must be a string, got ${describe(path)}`);
     const rec = this.#registry.get(path);
     if (!rec) return false;
+    // An asset's block is live while it is registered: free() refuses it, and resetTier and
+    // fastCompactTier unregister the assets whose blocks they release.
     this.#registry.delete(path);
-    if (this.#blocks.has(rec.handle)) this.free(rec.handle);
+    this.#assetAt.delete(rec.handle);
+    this.free(rec.handle);
     return true;
   }
 
@@ -804,6 +867,13 @@ export class Walloc {
    * onProgress({path, loaded, total}) is called per chunk (total is NaN without Content-Length).
    * Failures reject with an AssetLoadError naming the path and cause; nothing is registered or
    * leaked.
+   *
+   * The block being filled belongs to the load until it is registered: no call reaches it
+   * through its handle. resetTier, fastCompactTier and destroy that release it fail the load
+   * ("its block was released by resetTier while loading"), which then never touches memory
+   * again. A load without Content-Length collects the body and takes its block at the end, so
+   * a reset while it streams does not fail it. When every caller of a load has aborted, its
+   * block is freed before the last caller's promise rejects.
    */
   loadAsset(path, type = 'binary', options = {}) {
     try {
@@ -818,126 +888,161 @@ export class Walloc {
       if (this.#baseUrl === undefined && !/^[a-z][a-z0-9+.-]*:/i.test(path)) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
       const done = this.#registry.get(path);
       if (done) return Promise.resolve(done);
-      let entry = this.#inflight.get(path);
-      if (!entry) {
-        const ctrl = new AbortController();
-        entry = { ctrl, waiters: 0, progress: new Set() };
-        entry.promise = this.#load(path, type, tier, ctrl.signal, entry.progress)
-          .finally(() => { if (this.#inflight.get(path) === entry) this.#inflight.delete(path); });
-        entry.promise.catch(() => {});
-        this.#inflight.set(path, entry);
+      let load = this.#inflight.get(path);
+      if (!load) {
+        load = new Load(path);
+        this.#inflight.set(path, load);
+        this.#loading++;
+        load.promise = this.#load(load, type, tier).finally(() => {
+          this.#loading--;
+          if (this.#inflight.get(path) === load) this.#inflight.delete(path);
+        });
+        load.promise.catch(() => {});
       }
-      return this.#wait(path, entry, signal, onProgress);
+      return this.#wait(load, signal, onProgress);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  #wait(path, entry, signal, onProgress) {
-    entry.waiters++;
-    if (onProgress) entry.progress.add(onProgress);
+  #wait(load, signal, onProgress) {
+    load.waiters++;
+    if (onProgress) load.progress.add(onProgress);
     return new Promise((resolve, reject) => {
       let settled = false;
       const leave = () => {
         settled = true;
-        if (onProgress) entry.progress.delete(onProgress);
+        if (onProgress) load.progress.delete(onProgress);
         signal?.removeEventListener('abort', onAbort);
       };
       const onAbort = () => {
         if (settled) return;
         leave();
-        if (--entry.waiters === 0) entry.ctrl.abort(signal.reason);
-        reject(new AssetLoadError(path, 'aborted', { cause: signal.reason }));
+        // The last caller is gone: free the block before this promise rejects, so nothing the
+        // caller does next can meet a late clean-up.
+        if (--load.waiters === 0) this.#abandon(load, signal.reason);
+        reject(new AssetLoadError(load.path, 'aborted', { cause: signal.reason }));
       };
       if (signal?.aborted) { onAbort(); return; }
       signal?.addEventListener('abort', onAbort, { once: true });
-      entry.promise.then(
-        (rec) => { if (!settled) { leave(); entry.waiters--; resolve(rec); } },
-        (err) => { if (!settled) { leave(); entry.waiters--; reject(err); } });
+      load.promise.then(
+        (rec) => { if (!settled) { leave(); load.waiters--; resolve(rec); } },
+        (err) => { if (!settled) { leave(); load.waiters--; reject(err); } });
     });
   }
 
-  async #load(path, type, tier, signal, progress) {
-    const url = new URL(path, this.#baseUrl);
-    let res;
-    try {
-      res = await fetch(url, { signal });
-    } catch (e) {
-      throw new AssetLoadError(path, signal.aborted ? 'aborted' : `request failed: ${e.message}`, { cause: signal.aborted ? signal.reason : e });
+  // Every caller of the load aborted: a new loadAsset of the path starts a new request.
+  #abandon(load, reason) {
+    if (this.#inflight.get(load.path) === load) this.#inflight.delete(load.path);
+    const r = load.reservation;
+    if (r && r.released === undefined) this.#freeReservation(r, 'aborted');
+    load.stop('aborted', reason);
+  }
+
+  // A block for the load, owned by it (not in the block table) until #commit.
+  #reserve(load, size, tier) {
+    const h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
+    if (this.#u8.length === 0) this.#checkGrowth();
+    if (h === NULL_HANDLE) {
+      throw new AssetLoadError(load.path, `no room for ${size} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
     }
-    let handle = NULL_HANDLE;
+    const r = { handle: h, size, tier, path: load.path, load, released: undefined };
+    this.#reserved.add(r);
+    load.reservation = r;
+    return r;
+  }
+
+  // The block is no longer the load's (the core released it, or it is being freed): the load
+  // stops, and must not touch it again.
+  #dropReservation(r, why) {
+    this.#reserved.delete(r);
+    r.released = why;
+    r.load.stop(why);
+  }
+
+  #freeReservation(r, why) {
+    this.#dropReservation(r, why);
+    const st = this.#x.wjs_free(this.#w, r.handle, r.size);
+    if (st !== 0) throw statusError(`free(${r.handle}, ${r.size})`, st);
+  }
+
+  #commit(load, r, type) {
+    if (this.#registry.has(load.path)) throw new Error('the path was registered by another call while loading');
+    this.#reserved.delete(r);
+    r.released = 'registered';
+    this.#blocks.add(r.handle, r.size * 4 + r.tier);
+    return this.register(load.path, { handle: r.handle, size: r.size, type });
+  }
+
+  async #load(load, type, tier) {
+    const { path } = load;
+    let reader;
     try {
+      const url = new URL(path, this.#baseUrl);
+      let res;
+      try {
+        res = await load.race(fetch(url, { signal: load.ctrl.signal }));
+      } catch (e) {
+        if (load.stopped) throw e;
+        throw new AssetLoadError(path, `request failed: ${e.message}`, { cause: e });
+      }
       if (!res.ok) {
         res.body?.cancel().catch(() => {});
         throw new AssetLoadError(path, `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, { cause: new Error(`HTTP ${res.status}`), status: res.status });
       }
-      this.#live();
       const lenHeader = res.headers.get('content-length');
       const encoded = res.headers.get('content-encoding');
       const total = lenHeader !== null && !encoded && /^\d+$/.test(lenHeader) ? Number(lenHeader) : NaN;
       const report = (loaded) => {
-        for (const fn of progress) { try { fn({ path, loaded, total }); } catch (e) { queueMicrotask(() => { throw e; }); } }
+        for (const fn of load.progress) { try { fn({ path, loaded, total }); } catch (e) { queueMicrotask(() => { throw e; }); } }
       };
-      let loaded = 0;
+      reader = res.body?.getReader();
+      // Every await may end with the load stopped (released block, destroy, all callers gone):
+      // load.check() after each one, before any write into memory.
+      const next = () => (reader ? load.race(reader.read()) : { done: true });
+      let loaded = 0, r;
       if (Number.isFinite(total)) {
         if (total > 0xFFFFFFFF) throw new AssetLoadError(path, `too large (${total} bytes)`, { cause: new RangeError('size') });
-        handle = this.allocate(total, tier);
-        if (handle === NULL_HANDLE) throw new AssetLoadError(path, `no room for ${total} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
-        if (res.body) {
-          const reader = res.body.getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              if (this.#w === 0) throw new Error('instance destroyed');
-              if (loaded + value.length > total) throw new Error(`body longer than Content-Length ${total}`);
-              this.#heap().set(value, handle + loaded);
-              loaded += value.length;
-              report(loaded);
-            }
-          } finally {
-            reader.releaseLock?.();
-          }
-        } else {
-          const buf = new Uint8Array(await res.arrayBuffer());
-          if (buf.length > total) throw new Error(`body longer than Content-Length ${total}`);
-          this.#heap().set(buf, handle);
-          loaded = buf.length;
+        load.check();
+        r = this.#reserve(load, total, tier);
+        for (;;) {
+          const { done, value } = await next();
+          load.check();
+          if (done) break;
+          if (loaded + value.length > total) throw new Error(`body longer than Content-Length ${total}`);
+          this.#heap().set(value, r.handle + loaded);
+          loaded += value.length;
           report(loaded);
         }
         if (loaded !== total) throw new Error(`truncated body: ${loaded} of ${total} bytes`);
       } else {
         // No usable length: collect the chunks, then one block and one copy.
         const chunks = [];
-        if (res.body) {
-          const reader = res.body.getReader();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            chunks.push(value);
-            loaded += value.length;
-            report(loaded);
-          }
-        } else {
-          chunks.push(new Uint8Array(await res.arrayBuffer()));
-          loaded = chunks[0].length;
+        for (;;) {
+          const { done, value } = await next();
+          load.check();
+          if (done) break;
+          chunks.push(value);
+          loaded += value.length;
+          if (loaded > 0xFFFFFFFF) throw new Error(`too large (more than ${0xFFFFFFFF} bytes)`);
           report(loaded);
         }
-        this.#live();
-        if (loaded > 0xFFFFFFFF) throw new Error(`too large (${loaded} bytes)`);
-        handle = this.allocate(loaded, tier);
-        if (handle === NULL_HANDLE) throw new AssetLoadError(path, `no room for ${loaded} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
-        let at = handle;
-        for (const c of chunks) { this.#heap().set(c, at); at += c.length; }
+        load.check();
+        r = this.#reserve(load, loaded, tier);
+        const heap = this.#heap();
+        let at = r.handle;
+        for (const c of chunks) { heap.set(c, at); at += c.length; }
       }
-      if (signal.aborted) throw signal.reason;
-      const rec = this.register(path, { handle, size: loaded, type });
-      handle = NULL_HANDLE;
-      return rec;
+      load.check(); // a progress callback may have released the block
+      return this.#commit(load, r, type);
     } catch (e) {
-      if (handle !== NULL_HANDLE && this.#w !== 0 && this.#blocks.has(handle)) this.free(handle);
+      const { stopped } = load; // why the load was stopped from outside, if it was
+      reader?.cancel().catch(() => {});
+      const r = load.reservation;
+      if (r && r.released === undefined) this.#freeReservation(r, 'failed');
+      if (stopped) throw new AssetLoadError(path, stopped.message, { cause: stopped.cause });
       if (e instanceof AssetLoadError) throw e;
-      throw new AssetLoadError(path, signal.aborted ? 'aborted' : (e?.message || String(e)), { cause: signal.aborted ? (signal.reason ?? e) : e });
+      throw new AssetLoadError(path, e?.message || String(e), { cause: e });
     }
   }
 
@@ -998,15 +1103,21 @@ export class Walloc {
     return results;
   }
 
-  /** Destroys the instance: every handle, view and asset becomes invalid; in-flight loads reject. */
+  /** Destroys the instance: every handle, view and asset becomes invalid; loads in flight
+   *  reject ("the instance was destroyed while loading") without touching memory again. */
   destroy() {
     if (this.#w === 0) return;
-    for (const e of this.#inflight.values()) e.ctrl.abort(new Error('instance destroyed'));
+    for (const r of this.#reserved) r.released = 'destroyed';
+    this.#reserved.clear();
     this.#x.walloc_destroy(this.#w);
     this.#w = 0;
     this.#blocks.clear();
     this.#registry.clear();
+    this.#assetAt.clear();
     this.#growListeners.clear();
+    const loads = [...this.#inflight.values()];
+    this.#inflight.clear();
+    for (const load of loads) load.stop('the instance was destroyed while loading', new Error('instance destroyed'));
   }
 }
 
