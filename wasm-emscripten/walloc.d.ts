@@ -193,6 +193,13 @@ export class Walloc {
   /** All or nothing: every entry Walloc.NULL when one does not fit. */
   allocateBatch(requests: Array<number | { size: number; tier?: Tier }>): Handle[];
   resetTier(tier: Tier): void;
+  /**
+   * Moves the tier's head back to keepBytes (rounded up to the tier's alignment). A block stays
+   * valid when its footprint (its size class, or the 4 KiB granules of a large block) ends at
+   * or below that point; the others, their views and assets, and the blocks of loads in flight
+   * are released (such a load rejects). A block whose request ends below keepBytes but whose
+   * class does not is released.
+   */
   fastCompactTier(tier: Tier, keepBytes?: number): void;
   tierStats(tier: Tier): TierStats;
   memoryStats(): MemoryStats;

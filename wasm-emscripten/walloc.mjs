@@ -611,9 +611,13 @@ export class Walloc {
   }
 
   /**
-   * Moves the tier's bump head back to keepBytes from the tier's start (default 0) and drops its
-   * recycled blocks, in O(size classes). Blocks wholly below keepBytes stay valid; the others
-   * (and their views and assets) are released.
+   * Moves the tier's bump head back to keepBytes from the tier's start (default 0, rounded up
+   * to the tier's alignment) and drops its recycled blocks, in O(size classes). A block stays
+   * valid when its footprint (its size class, or the 4 KiB granules of a large block; see
+   * walloc_block_size) ends at or below that point; every other block, its views and assets,
+   * and the block of any load in flight that it releases, are released. So a block whose
+   * request ends below keepBytes but whose class does not is released: the core hands its tail
+   * out again.
    */
   fastCompactTier(tier, keepBytes = 0) {
     this.#live();
@@ -622,10 +626,11 @@ export class Walloc {
     if (!Number.isInteger(keepBytes) || keepBytes < 0 || keepBytes > Number.MAX_SAFE_INTEGER) throw new RangeError(`fastCompactTier: keepBytes must be a non-negative integer, got ${describe(keepBytes)}`);
     const st = this.#x.wjs_compact_tier(this.#w, t, keepBytes);
     if (st !== 0) throw statusError('fastCompactTier', st);
+    // What the tier has handed out is now exactly what lies below the new head: a block
+    // survives when the last byte of its footprint is still handed out in this tier.
     const x = this.#x, w = this.#w;
     this.#forgetTier(t, 'fastCompactTier', (h, size) => {
-      if (x.wjs_ptr(w, h) === 0 || x.wjs_tier_of(w, h) !== t) return false;
-      const last = h + Math.max(size, 1) - 1;
+      const last = h + x.wjs_block_size(w, t, size) - 1;
       return x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
     });
   }

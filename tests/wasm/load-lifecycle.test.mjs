@@ -220,6 +220,31 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 
+  test('a compaction whose keep ends inside a loading block\'s size class releases it (footprint, not request)', { timeout: 10000 }, async () => {
+    // 1100 B takes a 1280 B class at the middle tier's start; keep 1152 is past the request
+    // but inside the class: the head moves into the block, and the next block starts there.
+    const w = await Walloc.create({ capacity: 4 * MiB, checked: true, baseUrl: srv.url });
+    const path = `ctl/class-${++serial}.bin`;
+    let loaded = 0;
+    const p = w.loadAsset(path, 'scene', { onProgress: (e) => { loaded = e.loaded; } }).then(() => null, (e) => e);
+    const call = await srv.next(`/${path}`);
+    call.head(1100);
+    call.chunk(100);
+    await until(() => loaded === 100, 'the first chunk');
+    w.fastCompactTier('middle', 1152);
+    const x = w.allocate(1100, 'middle');
+    w.write(x, fillPattern(new Uint8Array(1100), 7));
+    call.chunk(1000);
+    call.end();
+    const err = await p;
+    assert.ok(err instanceof AssetLoadError, `${err}`);
+    assert.match(err.message, /released by fastCompactTier/);
+    assert.ok(samePattern(w.read(x), 7), 'the block after the new head is intact');
+    assert.equal(w.assets().length, 0);
+    assert.equal(w.tierStats('middle').liveBlocks, 1);
+    w.destroy();
+  });
+
   test('an aborted path can be loaded again at once: the new caller does not inherit the abort', { timeout: 10000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB, baseUrl: srv.url });
     const path = `ctl/again-${++serial}.bin`;

@@ -147,6 +147,12 @@ EMSCRIPTEN_KEEPALIVE uint32_t wjs_ptr(uint32_t w, uint32_t handle) {
     return (uint32_t)(uintptr_t)walloc_ptr((const walloc *)(uintptr_t)w, handle);
 }
 
+/* walloc_block_size: the bytes a block of size bytes spans in tier (its footprint), 0 for an
+ * invalid tier or a size larger than the tier. A double: a footprint can reach 4 GiB. */
+EMSCRIPTEN_KEEPALIVE double wjs_block_size(uint32_t w, int32_t tier, uint32_t size) {
+    return (double)walloc_block_size((const walloc *)(uintptr_t)w, (walloc_tier)tier, size);
+}
+
 EMSCRIPTEN_KEEPALIVE int32_t wjs_tier_of(uint32_t w, uint32_t handle) {
     walloc_tier t;
     walloc_status st = walloc_tier_of((const walloc *)(uintptr_t)w, handle, &t);
