@@ -28,7 +28,8 @@ export interface CreateOptions {
   wasmBytes?: BufferSource;
   /** A module compiled before (Walloc.compile). */
   module?: WebAssembly.Module;
-  /** Base URL of relative asset paths (browser default: the page's directory). */
+  /** Base URL of asset paths: an http(s) URL without query or fragment (browser default: the
+   *  page's directory when the page is served over http(s)). See Walloc.loadAsset. */
   baseUrl?: string | URL;
   /** Parallel requests of loadAssets (1..64, default 4). */
   concurrency?: number;
@@ -223,6 +224,8 @@ export class Walloc {
   viewBigInt64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigInt64Array>;
   viewBigUint64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigUint64Array>;
 
+  /** RangeError for a URL that is not http(s) or has a query or fragment; a missing trailing /
+   *  is added. To load from another origin on purpose, set the base URL to it. */
   setBaseUrl(url: string | URL): void;
   setConcurrency(n: number): void;
   tierForType(type: string): 0 | 1 | 2;
@@ -234,7 +237,15 @@ export class Walloc {
   evictBatch(paths: string[]): number;
   assetView<C extends TypedArrayConstructor = Uint8ArrayConstructor>(path: string, type?: C): BlockView<InstanceType<C>>;
   loadAssetZeroCopy(bytes: ArrayBufferView | ArrayBuffer, tier?: Tier, options?: { path?: string; type?: string }): Asset;
+  /**
+   * Streams baseUrl + path into a block of the type's tier and registers it under path.
+   * path names a file under the base URL: relative, without `.`/`..` segments (escaped ones
+   * included), scheme, host, leading `/`, backslash, escaped `/` or `\`, control character or
+   * leading space; its query and fragment are passed on. Anything else rejects with a
+   * RangeError before any request. To load from another origin, set the base URL to it.
+   */
   loadAsset(path: string, type?: string, options?: LoadOptions): Promise<Asset>;
+  /** Every entry is checked (path, type, tier) before any request starts. */
   loadAssets(batch: Array<string | BatchItem>, options?: BatchOptions & { settle?: false }): Promise<Asset[]>;
   loadAssets(batch: Array<string | BatchItem>, options: BatchOptions & { settle: true }): Promise<Settled[]>;
   destroy(): void;

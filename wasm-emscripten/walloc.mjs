@@ -160,6 +160,37 @@ function toBytes(what, data) {
 }
 
 /**
+ * The URL of an asset path under base (an http(s) URL ending in /), or a RangeError. A path
+ * names a file under the base: relative, without . or .. segments (also escaped: URL parsers
+ * read %2e%2e as ..), scheme, host, backslash (read as /), escaped / or \ (some servers decode
+ * them), control character or surrounding space (which parsers strip); a query or fragment is
+ * passed on. The resolved URL is checked to lie under the base as well.
+ */
+function assetUrl(what, path, base) {
+  const bad = (why) => new RangeError(`${what}: path ${describe(path)} ${why}; paths are relative to the base URL ${base}`);
+  if (/[\u0000-\u0020\u007f]/.test(path[0] ?? '') || /[\u0000-\u001f\u007f\\]/.test(path)) {
+    throw bad('contains a backslash, a control character or a leading space');
+  }
+  const end = path.search(/[?#]/);
+  const file = end < 0 ? path : path.slice(0, end);
+  if (file === '') throw bad('names no file');
+  if (file.startsWith('/')) throw bad('is absolute (starts with /)');
+  if (/^[^/]*:/.test(file)) throw bad('has a scheme (a colon before the first /)');
+  if (/%(2f|5c|[01][0-9a-f]|7f)/i.test(file)) throw bad('contains an escaped /, \\ or control character');
+  for (const seg of file.split('/')) {
+    const d = seg.replace(/%2e/gi, '.');
+    if (d === '.' || d === '..') throw bad('has a . or .. segment');
+  }
+  let u;
+  try { u = new URL(path, base); } catch { throw bad('is not a valid URL path'); }
+  const b = new URL(base);
+  if (u.origin !== b.origin || !u.pathname.startsWith(b.pathname) || u.pathname === b.pathname) {
+    throw bad(`resolves outside the base URL (${u.href})`);
+  }
+  return u;
+}
+
+/**
  * Live blocks known to the wrapper: handle -> size * 4 + tier, and an id that no other block of
  * this table ever gets (a handle is not an identity: a freed or reset block's handle soon comes
  * back for someone else). Open addressing with linear probing and backward-shift deletion over
@@ -417,8 +448,9 @@ export class Walloc {
       if (options.typeTiers === null || typeof options.typeTiers !== 'object') throw new TypeError('Walloc.create: typeTiers must be an object');
       for (const [k, v] of Object.entries(options.typeTiers)) this.#typeTiers[k] = checkTier(`typeTiers.${k}`, v);
     }
+    // In a page served over http(s), assets load from the page's directory by default.
     const loc = globalThis.location?.href;
-    this.#baseUrl = loc ? new URL('./', loc).href : undefined;
+    if (loc && /^https?:/i.test(loc)) this.#baseUrl = new URL('./', loc).href;
     if (options.baseUrl !== undefined) this.setBaseUrl(options.baseUrl);
     this.#checkGrowth();
   }
@@ -762,13 +794,16 @@ export class Walloc {
 
   // ------------------------------------------------------------------ assets
 
-  /** Sets the URL relative paths are loaded from (resolved against the page in browsers). */
+  /** Sets the URL asset paths are loaded from (resolved against the page in browsers): http(s),
+   *  no query or fragment (RangeError); a missing trailing / is added. */
   setBaseUrl(url) {
     if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`setBaseUrl: expected a string or URL, got ${describe(url)}`);
     let u;
     try { u = new URL(String(url), globalThis.location?.href); } catch {
       throw new TypeError(`setBaseUrl: ${describe(String(url))} is not a URL${globalThis.location ? '' : ' (Node needs an absolute URL)'}`);
     }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RangeError(`setBaseUrl: ${describe(u.href)} is not an http: or https: URL`);
+    if (u.search !== '' || u.hash !== '') throw new RangeError(`setBaseUrl: ${describe(u.href)} has a query or fragment`);
     if (!u.pathname.endsWith('/')) u.pathname += '/';
     this.#baseUrl = u.href;
   }
@@ -867,7 +902,10 @@ export class Walloc {
 
   /**
    * Fetches baseUrl + path and streams the body into a block of the type's tier (or
-   * options.tier). Resolves to the asset record. Concurrent loads of the same path share one
+   * options.tier). Resolves to the asset record. path must name a file under the base URL
+   * (see assetUrl: no scheme, host, absolute path, dot segments, backslashes...); anything
+   * else rejects with a RangeError before any request. To load from another origin on
+   * purpose, set the base URL to it. Concurrent loads of the same path share one
    * request; an already registered path resolves at once. options: {tier, signal, onProgress}.
    * onProgress({path, loaded, total}) is called per chunk (total is NaN without Content-Length).
    * Failures reject with an AssetLoadError naming the path and cause; nothing is registered or
@@ -890,7 +928,8 @@ export class Walloc {
       if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) throw new TypeError('loadAsset: signal must be an AbortSignal');
       if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAsset: onProgress must be a function');
       const tier = options.tier === undefined ? this.tierForType(type) : checkTier('loadAsset', options.tier);
-      if (this.#baseUrl === undefined && !/^[a-z][a-z0-9+.-]*:/i.test(path)) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
+      if (this.#baseUrl === undefined) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
+      const url = assetUrl('loadAsset', path, this.#baseUrl);
       const done = this.#registry.get(path);
       if (done) return Promise.resolve(done);
       let load = this.#inflight.get(path);
@@ -898,7 +937,7 @@ export class Walloc {
         load = new Load(path);
         this.#inflight.set(path, load);
         this.#loading++;
-        load.promise = this.#load(load, type, tier).finally(() => {
+        load.promise = this.#load(load, url, type, tier).finally(() => {
           this.#loading--;
           if (this.#inflight.get(path) === load) this.#inflight.delete(path);
         });
@@ -979,11 +1018,10 @@ export class Walloc {
     return this.register(load.path, { handle: r.handle, size: r.size, type });
   }
 
-  async #load(load, type, tier) {
+  async #load(load, url, type, tier) {
     const { path } = load;
     let reader;
     try {
-      const url = new URL(path, this.#baseUrl);
       let res;
       try {
         res = await load.race(fetch(url, { signal: load.ctrl.signal }));
@@ -1063,10 +1101,18 @@ export class Walloc {
     this.#live();
     if (!Array.isArray(batch)) throw new TypeError(`loadAssets: expected an array, got ${describe(batch)}`);
     if (options === null || typeof options !== 'object') throw new TypeError('loadAssets: options must be an object');
+    // Every entry is checked before any request starts: a bad one loads nothing.
     const items = batch.map((b, i) => {
-      if (typeof b === 'string') return { path: b, type: 'binary' };
-      if (b !== null && typeof b === 'object' && typeof b.path === 'string') return { path: b.path, type: b.type ?? 'binary', tier: b.tier };
-      throw new TypeError(`loadAssets: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
+      let it;
+      if (typeof b === 'string') it = { path: b, type: 'binary' };
+      else if (b !== null && typeof b === 'object' && typeof b.path === 'string') it = { path: b.path, type: b.type ?? 'binary', tier: b.tier };
+      else throw new TypeError(`loadAssets: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
+      if (it.path === '') throw new TypeError(`loadAssets: entry ${i}: path must be a non-empty string`);
+      if (typeof it.type !== 'string') throw new TypeError(`loadAssets: entry ${i}: type must be a string, got ${describe(it.type)}`);
+      if (it.tier !== undefined) checkTier(`loadAssets: entry ${i}`, it.tier);
+      if (this.#baseUrl === undefined) throw new TypeError('loadAssets: no base URL (call setBaseUrl first)');
+      assetUrl(`loadAssets: entry ${i}`, it.path, this.#baseUrl);
+      return it;
     });
     const concurrency = options.concurrency ?? this.#concurrency;
     checkUint32('loadAssets: concurrency', concurrency, 64);

@@ -97,7 +97,9 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   assert.deepEqual(consoleErrors, []);
 });
 
-test('walloc.mjs in the page: streaming compile, growth, views, errors', { skip, timeout: 60000 }, async () => {
+test('walloc.mjs in the page: streaming compile, growth, views, errors, paths', { skip, timeout: 60000 }, async () => {
+  const pageRequests = [];
+  page.on('request', (req) => pageRequests.push(req.url()));
   await page.goto(`${srv.url}demo/`);
   const r = await page.evaluate(async () => {
     const { Walloc } = await import('/walloc.mjs');
@@ -112,9 +114,17 @@ test('walloc.mjs in the page: streaming compile, growth, views, errors', { skip,
     try { w.allocate(-1); } catch (e) { errors.push(e.constructor.name); }
     try { w.write(h, new Uint8Array(5000)); } catch (e) { errors.push(e.constructor.name); }
     try { w.allocate('x'); } catch (e) { errors.push(e.constructor.name); }
-    const rec = await w.loadAsset('/assets/meshes/castle.glb', 'mesh');
-    return { simd: Walloc.simdSupported, after: v.get(1023), len: v.array.length, errors, rec: { size: rec.size, tier: rec.tier } };
+    w.setBaseUrl(new URL('/assets/', location.href));
+    const rec = await w.loadAsset('meshes/castle.glb', 'mesh');
+    // Paths that leave the base URL are refused before any request (issue 15 item 7).
+    const refused = [];
+    for (const p of ['../x', '%2e%2e/x', '/x', 'http://evil.example/x', '//evil.example/x', '..\\x', ' /x']) {
+      refused.push(await w.loadAsset(p).then(() => 'loaded', (e) => e.constructor.name));
+    }
+    return { simd: Walloc.simdSupported, after: v.get(1023), len: v.array.length, errors, rec: { size: rec.size, tier: rec.tier }, refused };
   });
+  assert.deepEqual(r.refused, Array(7).fill('RangeError'));
+  assert.deepEqual(pageRequests.filter((u) => /evil|\/x$/.test(u)), [], 'no request for a refused path');
   assert.equal(r.simd, true);
   assert.equal(r.after, 2.5);
   assert.equal(r.len, 1024);
