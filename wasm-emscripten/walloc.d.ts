@@ -86,6 +86,9 @@ export interface MemoryStats {
   wrapperLiveBlocks: number;
 }
 
+/** One growth of linear memory as the wrapper saw it: the size before and after in bytes, the
+ *  pages now, and the growths seen since creation. Growth through the raw exports is reported
+ *  at the wrapper's next call, several growths then as one event. */
 export interface GrowthEvent { oldBytes: number; newBytes: number; pages: number; growths: number; }
 
 export interface BlockInfo { handle: Handle; size: number; tier: 0 | 1 | 2; tierName: 'top' | 'middle' | 'bottom'; }

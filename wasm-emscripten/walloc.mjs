@@ -412,7 +412,7 @@ export class Walloc {
     return new Walloc(instance, { ...options, capacity, ratios, maximumMemory });
   }
 
-  #x; #w; #memory; #buf; #u8; #blocks = new BlockTable(); #growListeners = new Set();
+  #x; #w; #memory; #buf; #bufBytes; #u8; #blocks = new BlockTable(); #growListeners = new Set();
   #growths = 0; #maximumMemory; #registry = new Map(); #assetAt = new Map(); #inflight = new Map();
   #reserved = new Set(); #loading = 0;
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
@@ -425,6 +425,7 @@ export class Walloc {
     if (typeof x._initialize === 'function') x._initialize();
     this.#memory = x.memory;
     this.#buf = this.#memory.buffer;
+    this.#bufBytes = this.#buf.byteLength;
     this.#u8 = new Uint8Array(this.#buf);
     const current = this.#buf.byteLength;
     this.#maximumMemory = Math.floor(options.maximumMemory / WASM_PAGE) * WASM_PAGE;
@@ -471,8 +472,9 @@ export class Walloc {
   #checkGrowth() {
     const buf = this.#memory.buffer;
     if (buf === this.#buf) return;
-    const oldBytes = this.#buf.byteLength;
+    const oldBytes = this.#bufBytes; // the old buffer is detached: its byteLength reads 0 now
     this.#buf = buf;
+    this.#bufBytes = buf.byteLength;
     this.#u8 = new Uint8Array(buf);
     this.#growths++;
     const ev = { oldBytes, newBytes: buf.byteLength, pages: buf.byteLength / WASM_PAGE, growths: this.#growths };
