@@ -193,6 +193,9 @@ export class Walloc {
   allocate(size: number, tier?: Tier): Handle;
   /** size, when given, must equal the allocated size. */
   free(handle: Handle, size?: number): void;
+  /** The record of the live block at handle; undefined for anything else (Walloc.NULL, a
+   *  freed block, an address inside a block, a non-integer, a value past 32 bits, a string,
+   *  a BigInt...). Never throws. */
   blockInfo(handle: Handle): BlockInfo | undefined;
   /** All or nothing: every entry Walloc.NULL when one does not fit. */
   allocateBatch(requests: Array<number | { size: number; tier?: Tier }>): Handle[];

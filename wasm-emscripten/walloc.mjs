@@ -139,6 +139,11 @@ function checkUint32(what, v, max = 0xFFFFFFFF) {
   return v;
 }
 
+// A value that can be a block's handle: an integer Number in [0, NULL_HANDLE). Only these may
+// reach the block table or the core (the table's hashing truncates to 32 bits: h + 0.5 or
+// h + 2**32 would find h).
+function isHandle(h) { return typeof h === 'number' && (h >>> 0) === h && h !== NULL_HANDLE; }
+
 function checkTier(what, t) {
   if (typeof t === 'string') {
     const n = TIER_BY_NAME[t.toLowerCase()];
@@ -492,7 +497,7 @@ export class Walloc {
 
   #handle(what, h) {
     if (typeof h !== 'number') throw new TypeError(`${what}: handle must be a number, got ${describe(h)}`);
-    if (!Number.isInteger(h) || h < 0 || h >= NULL_HANDLE) {
+    if (!isHandle(h)) {
       throw new RangeError(`${what}: ${h === NULL_HANDLE ? 'Walloc.NULL is not a block' : `invalid handle ${describe(h)}`}`);
     }
     const key = this.#blocks.get(h);
@@ -593,10 +598,10 @@ export class Walloc {
     this.#blocks.delete(handle);
   }
 
-  /** Size and tier of a live block, or undefined. */
+  /** Size and tier of the live block at handle; undefined for anything else (any value). */
   blockInfo(handle) {
-    const key = this.#w === 0 ? undefined : this.#blocks.get(handle);
-    return key === undefined ? undefined : { handle, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
+    const key = this.#w === 0 || !isHandle(handle) ? undefined : this.#blocks.get(handle);
+    return key === undefined ? undefined : { handle: handle >>> 0, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
   }
 
   /**
@@ -889,7 +894,7 @@ export class Walloc {
     this.#live();
     const src = toBytes('loadAssetZeroCopy', bytes);
     if (src.buffer === this.#memory.buffer) {
-      const key = this.#blocks.get(src.byteOffset);
+      const key = isHandle(src.byteOffset) ? this.#blocks.get(src.byteOffset) : undefined;
       if (key === undefined) throw new RangeError(`loadAssetZeroCopy: bytes lie in this instance's memory but do not start at a live block (address ${src.byteOffset})`);
       return this.register(path ?? `memory:${src.byteOffset}`, { handle: src.byteOffset, size: src.length, type });
     }
