@@ -197,7 +197,10 @@ export class Walloc {
    *  freed block, an address inside a block, a non-integer, a value past 32 bits, a string,
    *  a BigInt...). Never throws. */
   blockInfo(handle: Handle): BlockInfo | undefined;
-  /** All or nothing: every entry Walloc.NULL when one does not fit. */
+  /** All or nothing: every entry Walloc.NULL when one does not fit (its tier is full, or it is
+   *  larger than its tier: where allocate returns Walloc.NULL). Entries are checked first, as
+   *  allocate checks its arguments (TypeError / RangeError naming the entry). Works wherever
+   *  the same allocate calls work: it needs no memory beyond the blocks. */
   allocateBatch(requests: Array<number | { size: number; tier?: Tier }>): Handle[];
   resetTier(tier: Tier): void;
   /**
@@ -215,6 +218,8 @@ export class Walloc {
   write(handle: Handle, data: ArrayBufferView | ArrayBuffer, offset?: number): void;
   read(handle: Handle, length?: number, offset?: number): Uint8Array;
   copy(dst: Handle, src: Handle, length: number, dstOffset?: number, srcOffset?: number): void;
+  /** The copies in order (memmove each); every entry is checked before any byte moves. Works
+   *  wherever the same copy calls work: it needs no memory beyond the blocks. */
   bulkCopy(ops: Array<CopyOp | [Handle, Handle, number]>): void;
 
   view(handle: Handle, length?: number): BlockView<Uint8Array>;

@@ -522,13 +522,6 @@ export class Walloc {
     return handle + offset;
   }
 
-  #scratch(bytes) {
-    const p = this.#x.wjs_scratch(bytes) >>> 0;
-    this.#checkGrowth();
-    if (p === 0) throw new WallocError('Walloc: no memory left for a scratch buffer', Status.OUT_OF_MEMORY);
-    return p;
-  }
-
   // After the core released (part of) a tier: forgets the blocks, assets and loads' blocks of
   // the tier that keepIf(handle, size) does not keep; `by` names the call for the loads.
   #forgetTier(tier, by, keepIf) {
@@ -605,15 +598,17 @@ export class Walloc {
   }
 
   /**
-   * Allocates several blocks, all or nothing. requests: [{size, tier}] (tier defaults to
-   * bottom). Returns the handles; when one does not fit, every entry is Walloc.NULL and nothing
-   * stays allocated.
+   * Allocates several blocks, all or nothing. requests: [{size, tier}] or sizes (tier defaults
+   * to bottom). Every entry is checked first, as allocate() checks its arguments (TypeError,
+   * RangeError naming the entry). Returns the handles; when one entry does not fit (its tier is
+   * full, or it is larger than its tier: where allocate() returns Walloc.NULL), every entry is
+   * Walloc.NULL and nothing stays allocated. Needs no memory beyond the blocks themselves.
    */
   allocateBatch(requests) {
     this.#live();
     if (!Array.isArray(requests)) throw new TypeError(`allocateBatch: expected an array of {size, tier}, got ${describe(requests)}`);
     const n = requests.length;
-    const sizes = new Uint32Array(n), tiers = new Int32Array(n);
+    const sizes = new Array(n), tiers = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = requests[i];
       let size, tier = 2;
@@ -625,17 +620,18 @@ export class Walloc {
       sizes[i] = size;
       tiers[i] = checkTier(`allocateBatch: entry ${i}`, tier);
     }
-    if (n === 0) return [];
-    const base = this.#scratch(n * 28 + 64);
-    const sizesAt = base, tiersAt = base + 4 * n, outAt = base + 8 * n, tmpAt = (base + 12 * n + 15) & ~7;
-    let heap = this.#heap();
-    new Uint32Array(heap.buffer, sizesAt, n).set(sizes);
-    new Int32Array(heap.buffer, tiersAt, n).set(tiers);
-    const st = this.#x.wjs_alloc_batch(this.#w, sizesAt, tiersAt, n, outAt, tmpAt);
-    heap = this.#heap();
-    const out = Array.from(new Uint32Array(heap.buffer, outAt, n));
-    if (st === Status.OUT_OF_MEMORY) return out.fill(NULL_HANDLE);
-    if (st !== 0) throw statusError('allocateBatch', st);
+    // One core call per entry, as allocate() makes: the core's batch entry point would need
+    // its arrays in linear memory, which may have no room left for them.
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
+      if (this.#u8.length === 0) this.#checkGrowth();
+      if (h === NULL_HANDLE) {
+        for (let j = i - 1; j >= 0; j--) this.#x.wjs_free(this.#w, out[j], sizes[j]);
+        return out.fill(NULL_HANDLE);
+      }
+      out[i] = h;
+    }
     for (let i = 0; i < n; i++) this.#blocks.add(out[i], sizes[i] * 4 + tiers[i]);
     return out;
   }
@@ -752,13 +748,14 @@ export class Walloc {
 
   /**
    * Performs several copies, in order: ops = [{dst, src, length, dstOffset?, srcOffset?}] or
-   * [[dst, src, length], ...]. Every entry is checked before any byte moves.
+   * [[dst, src, length], ...]. Every entry is checked before any byte moves. Needs no memory
+   * beyond the blocks it names.
    */
   bulkCopy(ops) {
     this.#live();
     if (!Array.isArray(ops)) throw new TypeError(`bulkCopy: expected an array of {dst, src, length}, got ${describe(ops)}`);
     const n = ops.length;
-    const triples = new Uint32Array(3 * n);
+    const triples = new Array(3 * n);
     for (let i = 0; i < n; i++) {
       const op = ops[i];
       let dst, src, length, dOff = 0, sOff = 0;
@@ -769,17 +766,12 @@ export class Walloc {
       triples[3 * i + 1] = this.#range(`bulkCopy: entry ${i} (src)`, src, sOff, length);
       triples[3 * i + 2] = length;
     }
-    if (n === 0) return;
-    if (n === 1) {
-      const st = this.#x.wjs_copy(this.#w, triples[0], triples[1], triples[2]);
-      if (st !== 0) throw statusError('bulkCopy: entry 0', st);
-      return;
+    // Every range lies in a live block (checked above), so the core accepts each copy; one call
+    // per entry, since the core's bulk entry point would need the list in linear memory.
+    for (let i = 0; i < n; i++) {
+      const st = this.#x.wjs_copy(this.#w, triples[3 * i], triples[3 * i + 1], triples[3 * i + 2]);
+      if (st !== 0) throw statusError(`bulkCopy: entry ${i}`, st);
     }
-    const base = this.#scratch(n * 40 + 64);
-    const tmpAt = (base + 12 * n + 15) & ~7;
-    new Uint32Array(this.#heap().buffer, base, 3 * n).set(triples);
-    const st = this.#x.wjs_bulk_copy(this.#w, base, n, tmpAt);
-    if (st !== 0) throw statusError(`bulkCopy: entry ${this.#x.wjs_failed_index()}`, st);
   }
 
   /**

@@ -85,3 +85,78 @@ describe('handles: only a live block\'s exact handle names it (item 9)', () => {
     w.destroy();
   });
 });
+
+describe('batch calls need no memory the user did not ask for (item 10)', () => {
+  // An instance whose linear memory is at its maximum, with room left in grown segments: the
+  // bottom tier's first segment and a block in each tier were taken before filling the top tier.
+  async function atMaximum() {
+    const max = 4 * MiB;
+    const w = await Walloc.create({ capacity: 64 * MiB, maximumMemory: max });
+    const a = w.allocate(64, 'bottom'), b = w.allocate(64, 'bottom');
+    w.write(a, fillPattern(new Uint8Array(64), 1));
+    w.write(b, fillPattern(new Uint8Array(64), 2));
+    while (w.allocate(64 * 1024, 'top') !== Walloc.NULL);
+    // The top tier stops when a segment no longer fits; take the pages that are left too.
+    const rest = (max - w.memory.buffer.byteLength) / 65536;
+    if (rest > 0) w.memory.grow(rest);
+    assert.equal(w.memory.buffer.byteLength, max, 'memory is at its maximum');
+    const probe = w.allocate(16, 'bottom');
+    assert.notEqual(probe, Walloc.NULL, 'a single allocation still fits');
+    w.free(probe);
+    return { w, a, b };
+  }
+
+  test('allocateBatch works wherever the same allocate calls work', async () => {
+    const { w } = await atMaximum();
+    const before = w.liveBlocks;
+    const hs = w.allocateBatch([16, { size: 24, tier: 'bottom' }, 100]);
+    assert.ok(hs.every((h) => h !== Walloc.NULL), `${hs}`);
+    assert.equal(new Set(hs).size, 3);
+    assert.equal(w.liveBlocks, before + 3);
+    for (const h of hs) w.free(h);
+    w.destroy();
+  });
+
+  test('bulkCopy works wherever the same copy calls work, and still checks every entry first', async () => {
+    const { w, a, b } = await atMaximum();
+    w.copy(a, b, 8);
+    w.bulkCopy([[a, b, 16], { dst: b, src: a, length: 8, dstOffset: 32 }]);
+    assert.deepEqual(w.read(a, 16), fillPattern(new Uint8Array(64), 2).subarray(0, 16));
+    assert.deepEqual(w.read(b, 8, 32), fillPattern(new Uint8Array(64), 2).subarray(0, 8));
+    const snapshot = [w.read(a), w.read(b)];
+    assert.throws(() => w.bulkCopy([[a, b, 8], [b, a, 65]]), /entry 1/);
+    assert.deepEqual([w.read(a), w.read(b)], snapshot, 'nothing copied when one entry is bad');
+    w.destroy();
+  });
+});
+
+describe('allocateBatch and allocate agree on sizes (item 11)', () => {
+  test('an entry larger than its tier: every entry Walloc.NULL, like allocate\'s NULL; nothing stays allocated', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const cap = w.tierStats('top').capacity;
+    assert.equal(w.allocate(cap + 1, 'top'), Walloc.NULL);
+    assert.equal(w.allocate(0xFFFFFFFF, 'top'), Walloc.NULL);
+    for (const batch of [
+      [{ size: cap + 1, tier: 'top' }],
+      [{ size: 16, tier: 'top' }, { size: 0xFFFFFFFF, tier: 'top' }],
+      [{ size: cap + 1, tier: 'top' }, 16, { size: 100, tier: 'middle' }],
+      [16, 32, { size: 100, tier: 'middle' }, { size: w.tierStats('bottom').capacity + 8 }],
+    ]) {
+      const live = w.liveBlocks, core = [0, 1, 2].map((t) => w.tierStats(t).liveBlocks);
+      assert.deepEqual(w.allocateBatch(batch), batch.map(() => Walloc.NULL), JSON.stringify(batch));
+      assert.equal(w.liveBlocks, live);
+      assert.deepEqual([0, 1, 2].map((t) => w.tierStats(t).liveBlocks), core);
+    }
+    w.destroy();
+  });
+
+  test('sizes allocate refuses are refused for the entry, named, before anything is allocated', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    for (const [bad, Err] of [[-1, RangeError], [2 ** 32, RangeError], [1.5, RangeError], [NaN, RangeError], ['16', TypeError], [16n, TypeError], [null, TypeError]]) {
+      assert.throws(() => w.allocate(bad), Err);
+      assert.throws(() => w.allocateBatch([16, { size: bad }]), (e) => e instanceof Err && /entry 1/.test(e.message), String(bad));
+      assert.equal(w.liveBlocks, 0);
+    }
+    w.destroy();
+  });
+});

@@ -36,6 +36,12 @@ export function samePattern(bytes, seed) {
   return true;
 }
 
+/** bytes of linear memory of a raw instance for the test's own arrays and structs: fresh pages
+ *  grown from JavaScript (the core's growth takes the pages after them). */
+export function rawScratch(x, bytes) {
+  return x.memory.grow(Math.ceil(bytes / 65536)) * 65536;
+}
+
 /** A raw instance of walloc.wasm: the C API exports with BigInt handles, for the scenarios. */
 export async function rawModule(simd = true) {
   const module = await Walloc.compile({ simd });
