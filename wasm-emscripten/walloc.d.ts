@@ -125,20 +125,39 @@ export type Settled =
   | { path: string; status: 'fulfilled'; value: Asset }
   | { path: string; status: 'rejected'; reason: AssetLoadError };
 
-/** A view that stays correct across memory growth: read `array` each time you use it. */
+/**
+ * A view that stays correct across memory growth: read `array` each time you use it. Made by
+ * Walloc.view (and viewFloat32 ...) only. Once its block is freed, its tier reset or compacted
+ * past it, or the instance destroyed, the view is invalid for good (also when another block
+ * gets the same handle) and every access throws a RangeError.
+ *
+ * get, set, copyFrom and fill check their arguments instead of coercing them as typed arrays
+ * do: an index is an integer Number in range (TypeError for another type, RangeError for a
+ * fraction or a value out of range); a value is a Number, a BigInt in BigInt64/BigUint64
+ * views (TypeError otherwise: no strings, null, booleans or objects). A Number is stored as the
+ * typed array stores it (wrapped to an integer type's range, rounded to float32, ...). For hot
+ * loops, index `array` directly.
+ */
 export class BlockView<T extends ArrayBufferView = Uint8Array> {
+  private constructor();
   readonly handle: Handle;
   readonly byteOffset: number;
   readonly length: number;
   readonly byteLength: number;
   readonly type: TypedArrayConstructor;
-  /** False once the block is freed, its tier reset or compacted away, or the instance destroyed. */
+  /** False once the block is freed, its tier reset or compacted past it, or the instance destroyed. */
   readonly valid: boolean;
   /** A typed array over the current buffer (throws RangeError when the view is no longer valid). */
   readonly array: T;
+  /** Element i, 0 <= i < length. */
   get(i: number): number | bigint;
+  /** Sets element i, 0 <= i < length. */
   set(i: number, v: number | bigint): void;
+  /** Copies an Array or a typed array of the view's kind (numbers or BigInts) from index at
+   *  (default 0); RangeError when it does not fit. An Array's elements are all read and checked
+   *  before anything is written. */
   copyFrom(src: ArrayLike<number> | ArrayLike<bigint>, at?: number): this;
+  /** Sets elements [start, end) (default: all); 0 <= start <= end <= length. */
   fill(v: number | bigint, start?: number, end?: number): this;
   toArray(): T;
 }
@@ -215,6 +234,8 @@ export class Walloc {
   memoryStats(): MemoryStats;
   onGrowth(listener: (e: GrowthEvent) => void): () => void;
 
+  /** Copies data's bytes into the block at offset. The length is the engine's own (a
+   *  typed array's own or overridden `length` is not believed). */
   write(handle: Handle, data: ArrayBufferView | ArrayBuffer, offset?: number): void;
   read(handle: Handle, length?: number, offset?: number): Uint8Array;
   copy(dst: Handle, src: Handle, length: number, dstOffset?: number, srcOffset?: number): void;

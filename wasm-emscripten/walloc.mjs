@@ -155,12 +155,35 @@ function checkTier(what, t) {
   return t;
 }
 
+// The engine's own accessors of typed arrays, DataViews and buffers. A subclass or an own
+// property can make `length` or `byteLength` say anything: a 128-byte array that claims 8 bytes
+// would pass a bounds check and then be copied whole. Taken once, before user code can change
+// the prototypes.
+const TA_PROTO = Object.getPrototypeOf(Uint8Array.prototype);
+const getterOf = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+const TA_NAME = getterOf(TA_PROTO, Symbol.toStringTag); // the kind of a typed array, else undefined
+const TA_BUFFER = getterOf(TA_PROTO, 'buffer'), TA_OFFSET = getterOf(TA_PROTO, 'byteOffset');
+const TA_BYTES = getterOf(TA_PROTO, 'byteLength'), TA_LENGTH = getterOf(TA_PROTO, 'length');
+const DV_BUFFER = getterOf(DataView.prototype, 'buffer'), DV_OFFSET = getterOf(DataView.prototype, 'byteOffset');
+const DV_BYTES = getterOf(DataView.prototype, 'byteLength');
+const BUFFER_BYTES = [getterOf(ArrayBuffer.prototype, 'byteLength')];
+if (typeof SharedArrayBuffer !== 'undefined') BUFFER_BYTES.push(getterOf(SharedArrayBuffer.prototype, 'byteLength'));
+
+const byteCount = (bytes) => TA_LENGTH.call(bytes);
+
+function isBuffer(x) {
+  for (const bytes of BUFFER_BYTES) { try { bytes.call(x); return true; } catch { /* not this kind */ } }
+  return false;
+}
+
+/** A Uint8Array over the bytes of data (a typed array, DataView or (Shared)ArrayBuffer): data
+ *  itself when it is one. Take its length with byteCount(), never from .length. */
 function toBytes(what, data) {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
-    return new Uint8Array(data);
-  }
+  const name = TA_NAME.call(data);
+  if (name === 'Uint8Array') return data;
+  if (name !== undefined) return new Uint8Array(TA_BUFFER.call(data), TA_OFFSET.call(data), TA_BYTES.call(data));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(DV_BUFFER.call(data), DV_OFFSET.call(data), DV_BYTES.call(data));
+  if (isBuffer(data)) return new Uint8Array(data);
   throw new TypeError(`${what}: expected a Uint8Array, another ArrayBufferView or an ArrayBuffer, got ${describe(data)}`);
 }
 
@@ -264,16 +287,28 @@ class BlockTable {
   }
 }
 
+// Only Walloc.view makes BlockViews: a view is as safe as the range it was checked for.
+const VIEW_TOKEN = Symbol('BlockView');
+
 /**
  * A view over (part of) a live block that stays correct across memory growth: `array` returns a
  * typed array over the current buffer, re-created after growth. Accessing a view whose block was
- * freed (or whose tier was reset) throws.
+ * freed (or whose tier was reset or compacted past it) throws a RangeError, also when another
+ * block has since been given the same handle.
+ *
+ * get, set, copyFrom and fill check their arguments instead of coercing them as typed arrays
+ * do: an index is an integer Number in range (TypeError for other types, RangeError for
+ * fractions and out-of-range values), a value is a Number (a BigInt in BigInt64/BigUint64
+ * views; TypeError otherwise, no strings, null or objects). A Number is stored as the typed
+ * array stores it (wrapped to the integer type's range, rounded to float32, ...).
  */
 export class BlockView {
-  #owner; #id; #addr; #arr; #gen;
-  constructor(owner, handle, id, byteOffset, length, Type) {
+  #owner; #id; #addr; #arr; #gen; #big;
+  constructor(token, owner, handle, id, byteOffset, length, Type) {
+    if (token !== VIEW_TOKEN) throw new TypeError('BlockView: use Walloc.view() (or viewFloat32 ...) to make a view');
     this.#owner = owner;
     this.#id = id;
+    this.#big = Type === VIEW_TYPES.BigInt64 || Type === VIEW_TYPES.BigUint64;
     this.handle = handle;
     this.byteOffset = byteOffset;
     this.length = length;
@@ -293,7 +328,7 @@ export class BlockView {
   get array() {
     const owner = this.#owner;
     if (owner._idOf(this.handle) !== this.#id) {
-      throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or instance destroyed)`);
+      throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or compacted, or instance destroyed)`);
     }
     const gen = owner._generation();
     if (gen !== this.#gen) {
@@ -303,11 +338,62 @@ export class BlockView {
     return this.#arr;
   }
 
-  get(i) { return this.array[i]; }
-  set(i, v) { this.array[i] = v; }
-  /** Copies an array-like into the view at index `at` (RangeError when it does not fit). */
-  copyFrom(src, at = 0) { this.array.set(src, at); return this; }
-  fill(v, start, end) { this.array.fill(v, start, end); return this; }
+  #index(what, i, max) {
+    if (typeof i !== 'number') throw new TypeError(`BlockView.${what} must be a number, got ${describe(i)}`);
+    if (!Number.isInteger(i) || i < 0 || i > max) throw new RangeError(`BlockView.${what} must be an integer in [0, ${max}], got ${describe(i)}`);
+    return i;
+  }
+
+  #value(what, v) {
+    if (typeof v !== (this.#big ? 'bigint' : 'number')) {
+      throw new TypeError(`BlockView.${what} must be a ${this.#big ? 'BigInt' : 'Number'} in a ${this.type.name} view, got ${describe(v)}`);
+    }
+    return v;
+  }
+
+  get(i) { return this.array[this.#index('get: index', i, this.length - 1)]; }
+  set(i, v) { this.#index('set: index', i, this.length - 1); this.#value('set: value', v); this.array[i] = v; }
+
+  /**
+   * Copies src (an Array, or a typed array of the view's kind: numbers or BigInts) into the
+   * view from index `at`. RangeError when it does not fit. An Array's elements are all read
+   * (and checked) before the first write: element getters are user code, and the view is
+   * checked for validity after them.
+   */
+  copyFrom(src, at = 0) {
+    let n, data;
+    const name = TA_NAME.call(src);
+    if (name !== undefined) {
+      if ((name === 'BigInt64Array' || name === 'BigUint64Array') !== this.#big) {
+        throw new TypeError(`BlockView.copyFrom: a ${name} cannot be copied into a ${this.type.name} view`);
+      }
+      n = TA_LENGTH.call(src);
+      data = src;
+    } else if (Array.isArray(src)) {
+      n = src.length;
+    } else {
+      throw new TypeError(`BlockView.copyFrom: source must be an Array or a typed array, got ${describe(src)}`);
+    }
+    this.#index('copyFrom: at', at, this.length);
+    if (n > this.length - at) throw new RangeError(`BlockView.copyFrom: ${n} elements at ${at} do not fit a view of ${this.length}`);
+    if (data === undefined) {
+      data = new this.type(n);
+      for (let k = 0; k < n; k++) data[k] = this.#value(`copyFrom: element ${k}`, src[k]);
+    }
+    this.array.set(data, at);
+    return this;
+  }
+
+  /** Sets elements [start, end) (default: all) to v; 0 <= start <= end <= length. */
+  fill(v, start = 0, end = this.length) {
+    this.#value('fill: value', v);
+    this.#index('fill: start', start, this.length);
+    this.#index('fill: end', end, this.length);
+    if (start > end) throw new RangeError(`BlockView.fill: start ${start} is after end ${end}`);
+    this.array.fill(v, start, end);
+    return this;
+  }
+
   /** A copy of the contents, independent of linear memory. */
   toArray() { return this.array.slice(); }
 }
@@ -728,7 +814,7 @@ export class Walloc {
   write(handle, data, offset = 0) {
     this.#live();
     const bytes = toBytes('write', data);
-    const addr = this.#range('write', handle, offset, bytes.length);
+    const addr = this.#range('write', handle, offset, byteCount(bytes));
     this.#heap().set(bytes, addr);
   }
 
@@ -788,7 +874,7 @@ export class Walloc {
     checkUint32('view: length', length);
     this.#range('view', handle, byteOffset, length * el);
     if ((handle + byteOffset) % el !== 0) throw new RangeError(`view: ${Type.name} needs ${el}-byte alignment, address ${handle + byteOffset} is not`);
-    return new BlockView(this, handle, this.#blocks.idOf(handle), byteOffset, length, Type);
+    return new BlockView(VIEW_TOKEN, this, handle, this.#blocks.idOf(handle), byteOffset, length, Type);
   }
 
   // ------------------------------------------------------------------ assets
@@ -823,8 +909,11 @@ export class Walloc {
   }
 
   /** Registers a live block as an asset. */
-  register(path, { handle, size, type = 'binary' } = {}) {
+  register(path, block = {}) {
     this.#live();
+    if (block === null || typeof block !== 'object') throw new TypeError(`register: expected {handle, size, type}, got ${describe(block)}`);
+    const { handle, type = 'binary' } = block;
+    let { size } = block;
     if (typeof path !== 'string' || path === '') throw new TypeError(`register: path must be a non-empty string, got ${describe(path)}`);
     if (typeof type !== 'string') throw new TypeError(`register: type must be a string, got ${describe(type)}`);
     const key = this.#handle(`register "${path}"`, handle);
@@ -872,6 +961,9 @@ export class Walloc {
 
   /** A view over an asset's bytes (see view()). */
   assetView(path, Type = Uint8Array) {
+    this.#live();
+    if (typeof path !== 'string') throw new TypeError(`assetView: path must be a string, got ${describe(path)}`);
+    if (!VIEW_CTORS.has(Type)) throw new TypeError(`assetView: type must be a typed array constructor (Uint8Array, Float32Array, ...), got ${describe(Type)}`);
     const rec = this.#registry.get(path);
     if (!rec) throw new RangeError(`assetView: "${path}" is not registered`);
     return this.view(rec.handle, Math.floor(rec.size / Type.BYTES_PER_ELEMENT), Type);
@@ -882,21 +974,25 @@ export class Walloc {
    * a live block, that block is registered as is (no copy). Otherwise one block is allocated in
    * tier and the bytes copied once. Returns the asset record.
    */
-  loadAssetZeroCopy(bytes, tier = 2, { path, type = 'binary' } = {}) {
+  loadAssetZeroCopy(bytes, tier = 2, options = {}) {
     this.#live();
     const src = toBytes('loadAssetZeroCopy', bytes);
-    if (src.buffer === this.#memory.buffer) {
-      const key = isHandle(src.byteOffset) ? this.#blocks.get(src.byteOffset) : undefined;
-      if (key === undefined) throw new RangeError(`loadAssetZeroCopy: bytes lie in this instance's memory but do not start at a live block (address ${src.byteOffset})`);
-      return this.register(path ?? `memory:${src.byteOffset}`, { handle: src.byteOffset, size: src.length, type });
-    }
     const t = checkTier('loadAssetZeroCopy', tier);
+    if (options === null || typeof options !== 'object') throw new TypeError(`loadAssetZeroCopy: options must be an object, got ${describe(options)}`);
+    const { path, type = 'binary' } = options;
+    const n = byteCount(src);
+    if (TA_BUFFER.call(src) === this.#memory.buffer) {
+      const at = TA_OFFSET.call(src);
+      const key = isHandle(at) ? this.#blocks.get(at) : undefined;
+      if (key === undefined) throw new RangeError(`loadAssetZeroCopy: bytes lie in this instance's memory but do not start at a live block (address ${at})`);
+      return this.register(path ?? `memory:${at}`, { handle: at, size: n, type });
+    }
     if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError('loadAssetZeroCopy: path must be a non-empty string');
     if (path !== undefined && this.#registry.has(path)) throw new RangeError(`loadAssetZeroCopy: "${path}" is already registered`);
-    const h = this.allocate(src.length, t);
-    if (h === NULL_HANDLE) throw new WallocError(`loadAssetZeroCopy: no room for ${src.length} bytes in tier ${TIER_NAMES[t]}`, Status.OUT_OF_MEMORY);
+    const h = this.allocate(n, t);
+    if (h === NULL_HANDLE) throw new WallocError(`loadAssetZeroCopy: no room for ${n} bytes in tier ${TIER_NAMES[t]}`, Status.OUT_OF_MEMORY);
     this.#heap().set(src, h);
-    return this.register(path ?? `memory:${h}`, { handle: h, size: src.length, type });
+    return this.register(path ?? `memory:${h}`, { handle: h, size: n, type });
   }
 
   /**

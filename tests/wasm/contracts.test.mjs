@@ -160,3 +160,150 @@ describe('allocateBatch and allocate agree on sizes (item 11)', () => {
     w.destroy();
   });
 });
+
+describe('index, offset and length arguments are checked, not coerced (item 12)', () => {
+  const notIndices = [['NaN', NaN], ['null', null], ['{}', {}], ["'16'", '16'], ['1.5', 1.5], ['-1', -1],
+    ['10n', 10n], ['true', true], ['Infinity', Infinity], ['2**32', 2 ** 32], ['new Number(1)', new Number(1)],
+    ['{valueOf: () => 1}', { valueOf: () => 1 }]];
+  const errFor = (x) => (typeof x === 'number' ? RangeError : TypeError);
+
+  // A block with a neighbour on each side, all three filled; nothing may change them.
+  async function setup(Type = Float32Array) {
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const [lo, h, hi] = [w.allocate(64, 'top'), w.allocate(64, 'top'), w.allocate(64, 'top')];
+    for (const [x, seed] of [[lo, 1], [h, 2], [hi, 3]]) w.write(x, fillPattern(new Uint8Array(64), seed));
+    const v = w.view(h, 64 / Type.BYTES_PER_ELEMENT, Type);
+    const intact = () => {
+      assert.ok(samePattern(w.read(lo), 1), 'the block before is intact');
+      assert.ok(samePattern(w.read(h), 2), 'the block is unchanged');
+      assert.ok(samePattern(w.read(hi), 3), 'the block after is intact');
+    };
+    return { w, lo, h, hi, v, intact };
+  }
+
+  test('BlockView.get and set: the index is an integer in [0, length)', async () => {
+    const { w, v, intact } = await setup();
+    for (const [name, i] of [...notIndices, ['length', 16], ['undefined', undefined]]) {
+      assert.throws(() => v.get(i), errFor(i), `get(${name})`);
+      assert.throws(() => v.set(i, 1), errFor(i), `set(${name}, 1)`);
+    }
+    intact();
+    assert.equal(typeof v.get(15), 'number');
+    w.destroy();
+  });
+
+  test('BlockView.set and fill: the value is a number (a bigint in BigInt views), never coerced', async () => {
+    const { w, v, intact } = await setup();
+    for (const [name, x] of [["'16'", '16'], ['null', null], ['undefined', undefined], ['{}', {}], ['true', true], ['10n', 10n],
+      ['{valueOf: () => 1}', { valueOf: () => 1 }], ['[1]', [1]]]) {
+      assert.throws(() => v.set(0, x), TypeError, `set(0, ${name})`);
+      assert.throws(() => v.fill(x), TypeError, `fill(${name})`);
+    }
+    intact();
+    const b = w.viewBigInt64(v.handle);
+    for (const x of [1, '1', null, 1.5]) {
+      assert.throws(() => b.set(0, x), TypeError, `BigInt64 set(0, ${x})`);
+      assert.throws(() => b.fill(x), TypeError);
+    }
+    intact();
+    b.set(0, 5n);
+    assert.equal(b.get(0), 5n);
+    v.set(1, 2.5);
+    assert.equal(v.get(1), 2.5);
+    w.destroy();
+  });
+
+  test('BlockView.fill: start and end are integers with 0 <= start <= end <= length', async () => {
+    const { w, v, intact } = await setup();
+    for (const [name, x] of [...notIndices, ['17', 17]]) {
+      assert.throws(() => v.fill(0, x), errFor(x), `fill(0, ${name})`);
+      assert.throws(() => v.fill(0, 0, x), errFor(x), `fill(0, 0, ${name})`);
+    }
+    assert.throws(() => v.fill(0, 5, 4), RangeError, 'start after end');
+    intact();
+    v.fill(7, 2, 4);
+    assert.deepEqual([...v.toArray().subarray(1, 5)], [v.get(1), 7, 7, v.get(4)]);
+    w.destroy();
+  });
+
+  test('BlockView.copyFrom: at is checked, the source is an array or typed array of the view\'s kind', async () => {
+    const { w, v, intact } = await setup();
+    for (const [name, at] of [...notIndices, ['15 (3 do not fit)', 15], ['17', 17]]) {
+      assert.throws(() => v.copyFrom([1, 2, 3], at), errFor(at), `copyFrom([1, 2, 3], ${name})`);
+    }
+    for (const [name, src] of [["'abc'", 'abc'], ['null', null], ['42', 42], ['{length: 2}', { length: 2 }],
+      ["[1, '2']", [1, '2']], ['[1, 2n]', [1, 2n]], ['[1, , 3]', [1, , 3]], ['[{}]', [{}]],
+      ['BigInt64Array', new BigInt64Array(2)], ['DataView', new DataView(new ArrayBuffer(8))]]) {
+      assert.throws(() => v.copyFrom(src), TypeError, `copyFrom(${name})`);
+    }
+    intact();
+    v.copyFrom([1, 2, 3], 13);
+    v.copyFrom(new Float64Array([4.5]), 0);
+    v.copyFrom(new Uint8Array([9]));
+    assert.deepEqual([v.get(0), v.get(13), v.get(14), v.get(15)], [9, 1, 2, 3]);
+    w.destroy();
+  });
+
+  test('copyFrom reads its source before it writes: a getter that frees the block cannot redirect the copy', async () => {
+    const { w, h, v } = await setup(Uint8Array);
+    let other;
+    const src = [1, 2, 3];
+    Object.defineProperty(src, 1, { get() { w.free(h); other = w.allocate(64, 'top'); w.write(other, new Uint8Array(64).fill(0xEE)); return 2; } });
+    assert.throws(() => v.copyFrom(src), RangeError, 'the view is no longer valid');
+    assert.equal(other, h, 'the same block came back to someone else');
+    assert.deepEqual([...w.read(other)], Array(64).fill(0xEE), 'and the copy did not write into it');
+    w.destroy();
+  });
+
+  test('write, loadAssetZeroCopy: a source\'s own length, buffer or offset properties are not believed', async () => {
+    const { w, h, intact } = await setup();
+    const lying = new Uint8Array(128).fill(0xAB);
+    Object.defineProperty(lying, 'length', { value: 8 });
+    Object.defineProperty(lying, 'byteLength', { value: 8 });
+    assert.throws(() => w.write(h, lying), RangeError, '128 bytes do not fit a 64-byte block');
+    class Liar extends Uint16Array { get byteLength() { return 2; } get length() { return 1; } get byteOffset() { return 0; } }
+    assert.throws(() => w.write(h, new Liar(64)), RangeError);
+    intact();
+    const live = w.liveBlocks;
+    const rec = w.loadAssetZeroCopy(lying, 'top');
+    assert.equal(rec.size, 128, 'the asset has the bytes the array really holds');
+    assert.deepEqual([...w.read(rec.handle)], Array(128).fill(0xAB));
+    assert.equal(w.liveBlocks, live + 1);
+    intact();
+    w.destroy();
+  });
+
+  test('the other calls\' offsets and lengths', async () => {
+    const { w, lo, h, hi, intact } = await setup();
+    const data = new Uint8Array(4);
+    for (const [name, x] of notIndices) {
+      const E = errFor(x);
+      assert.throws(() => w.write(h, data, x), E, `write offset ${name}`);
+      assert.throws(() => w.read(h, x), E, `read length ${name}`);
+      assert.throws(() => w.read(h, 4, x), E, `read offset ${name}`);
+      assert.throws(() => w.copy(lo, hi, x), E, `copy length ${name}`);
+      assert.throws(() => w.copy(lo, hi, 4, x), E, `copy dstOffset ${name}`);
+      assert.throws(() => w.copy(lo, hi, 4, 0, x), E, `copy srcOffset ${name}`);
+      assert.throws(() => w.view(h, x), E, `view length ${name}`);
+      assert.throws(() => w.view(h, 4, Uint8Array, x), E, `view byteOffset ${name}`);
+      assert.throws(() => w.free(h, x), E, `free size ${name}`);
+      assert.throws(() => w.register('p', { handle: h, size: x }), E, `register size ${name}`);
+    }
+    intact();
+    w.register('p', { handle: h });
+    assert.throws(() => w.assetView('p', Array), TypeError);
+    assert.throws(() => w.assetView('p', null), TypeError);
+    assert.throws(() => w.assetView(5), TypeError);
+    assert.throws(() => w.loadAssetZeroCopy(w.view(lo).array, 'garbage'), RangeError, 'the tier is checked on every path');
+    assert.throws(() => w.loadAssetZeroCopy(new Uint8Array(4), 'top', null), TypeError);
+    assert.throws(() => w.register('q', null), TypeError);
+    w.destroy();
+  });
+
+  test('BlockView cannot be constructed outside Walloc.view', async () => {
+    const { w, h } = await setup();
+    const { BlockView } = await import('./helpers.mjs');
+    assert.throws(() => new BlockView(w, h, 1, 0, 4096, Uint8Array), TypeError, 'a view over 4 KiB of someone else\'s memory');
+    w.destroy();
+  });
+});
