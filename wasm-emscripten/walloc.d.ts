@@ -169,8 +169,19 @@ export class AssetLoadError extends Error {
   readonly cause: unknown;
 }
 
+/** A core call that failed without a caller mistake (e.g. out of memory where that is an error). */
 export class WallocError extends Error {
   readonly status: number;
+}
+
+/**
+ * Thrown by every method of a Walloc after its destroy() (loadAsset and loadAssets reject with
+ * it), and by its memory, exports and instanceAddress properties. destroy() itself does nothing
+ * the second time; alive, liveBlocks (0), capacity, ratios, checked and baseUrl still answer.
+ * Loads in flight at destroy() reject with an AssetLoadError whose cause is a DestroyedError.
+ */
+export class DestroyedError extends Error {
+  readonly name: 'DestroyedError';
 }
 
 export declare const Status: Readonly<{
@@ -280,6 +291,8 @@ export class Walloc {
   /** Every entry is checked (path, type, tier) before any request starts. */
   loadAssets(batch: Array<string | BatchItem>, options?: BatchOptions & { settle?: false }): Promise<Asset[]>;
   loadAssets(batch: Array<string | BatchItem>, options: BatchOptions & { settle: true }): Promise<Settled[]>;
+  /** Frees the instance: every handle, view and asset becomes invalid, loads in flight reject.
+   *  Afterwards every method throws DestroyedError (see there). */
   destroy(): void;
 }
 

@@ -103,6 +103,15 @@ export class AssetLoadError extends Error {
   }
 }
 
+/** Thrown by every call on an instance after its destroy() (loads reject with it; in-flight
+ *  loads reject with an AssetLoadError whose cause it is). */
+export class DestroyedError extends Error {
+  constructor(message = 'Walloc: this instance was destroyed') {
+    super(message);
+    this.name = 'DestroyedError';
+  }
+}
+
 /** Error for a failed core call that is not a caller mistake. */
 export class WallocError extends Error {
   constructor(message, status) {
@@ -550,7 +559,7 @@ export class Walloc {
   // ------------------------------------------------------------------ internals
 
   #live() {
-    if (this.#w === 0) throw new Error('Walloc: this instance was destroyed');
+    if (this.#w === 0) throw new DestroyedError();
   }
 
   // Growth detaches the old ArrayBuffer: a zero-length #u8 (memory is never empty) means the
@@ -630,19 +639,19 @@ export class Walloc {
   // ------------------------------------------------------------------ properties
 
   /** The WebAssembly.Memory (its buffer changes on growth). */
-  get memory() { return this.#memory; }
-  /** The instance's capacity in bytes, tier ratios and checked mode. */
+  get memory() { this.#live(); return this.#memory; }
+  /** The instance's capacity in bytes, tier ratios and checked mode (also after destroy). */
   get capacity() { return this.#capacity; }
   get ratios() { return this.#ratios; }
   get checked() { return this.#checked; }
   /** True until destroy(). */
   get alive() { return this.#w !== 0; }
-  /** Number of live blocks known to this wrapper. */
+  /** Number of live blocks known to this wrapper (0 after destroy). */
   get liveBlocks() { return this.#blocks.size; }
   /** The raw wasm exports (benchmarks, diagnostics). They do no JS-side checks. */
-  get exports() { return this.#x; }
+  get exports() { this.#live(); return this.#x; }
   /** The raw core instance address (for the raw exports). */
-  get instanceAddress() { return this.#w; }
+  get instanceAddress() { this.#live(); return this.#w; }
 
   // ------------------------------------------------------------------ blocks
 
@@ -679,7 +688,8 @@ export class Walloc {
 
   /** Size and tier of the live block at handle; undefined for anything else (any value). */
   blockInfo(handle) {
-    const key = this.#w === 0 || !isHandle(handle) ? undefined : this.#blocks.get(handle);
+    this.#live();
+    const key = isHandle(handle) ? this.#blocks.get(handle) : undefined;
     return key === undefined ? undefined : { handle: handle >>> 0, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
   }
 
@@ -803,6 +813,7 @@ export class Walloc {
   /** Calls listener({oldBytes, newBytes, pages, growths}) after each memory growth. Returns a
    *  function that removes the listener. */
   onGrowth(listener) {
+    this.#live();
     if (typeof listener !== 'function') throw new TypeError('onGrowth: listener must be a function');
     this.#growListeners.add(listener);
     return () => this.#growListeners.delete(listener);
@@ -882,6 +893,7 @@ export class Walloc {
   /** Sets the URL asset paths are loaded from (resolved against the page in browsers): http(s),
    *  no query or fragment (RangeError); a missing trailing / is added. */
   setBaseUrl(url) {
+    this.#live();
     if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`setBaseUrl: expected a string or URL, got ${describe(url)}`);
     let u;
     try { u = new URL(String(url), globalThis.location?.href); } catch {
@@ -897,6 +909,7 @@ export class Walloc {
 
   /** Sets how many loads loadAssets runs at once (default 4). */
   setConcurrency(n) {
+    this.#live();
     checkUint32('setConcurrency', n, 64);
     if (n < 1) throw new RangeError('setConcurrency: at least 1');
     this.#concurrency = n;
@@ -904,6 +917,7 @@ export class Walloc {
 
   /** The tier an asset type goes to. */
   tierForType(type) {
+    this.#live();
     if (typeof type !== 'string') throw new TypeError(`tierForType: type must be a string, got ${describe(type)}`);
     return this.#typeTiers[type] ?? 1;
   }
@@ -931,10 +945,10 @@ export class Walloc {
   }
 
   /** The asset registered under path, or undefined. */
-  get(path) { return this.#registry.get(path); }
-  has(path) { return this.#registry.has(path); }
+  get(path) { this.#live(); return this.#registry.get(path); }
+  has(path) { this.#live(); return this.#registry.has(path); }
   /** All registered assets. */
-  assets() { return [...this.#registry.values()]; }
+  assets() { this.#live(); return [...this.#registry.values()]; }
 
   /** Unregisters an asset and frees its block. Returns false when path is not registered. */
   evict(path) {
@@ -952,6 +966,7 @@ export class Walloc {
 
   /** Evicts several assets; returns how many were registered. */
   evictBatch(paths) {
+    this.#live();
     if (!Array.isArray(paths)) throw new TypeError(`evictBatch: expected an array of paths, got ${describe(paths)}`);
     for (const p of paths) if (typeof p !== 'string') throw new TypeError(`evictBatch: paths must be strings, got ${describe(p)}`);
     let n = 0;
@@ -1263,7 +1278,7 @@ export class Walloc {
     this.#growListeners.clear();
     const loads = [...this.#inflight.values()];
     this.#inflight.clear();
-    for (const load of loads) load.stop('the instance was destroyed while loading', new Error('instance destroyed'));
+    for (const load of loads) load.stop('the instance was destroyed while loading', new DestroyedError());
   }
 }
 

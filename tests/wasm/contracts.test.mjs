@@ -307,3 +307,43 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
     w.destroy();
   });
 });
+
+describe('after destroy() (item 13)', () => {
+  test('every call throws the exported DestroyedError; loads reject with it; destroy() stays a no-op', async () => {
+    const mod = await import('../../wasm-emscripten/walloc.mjs');
+    const { DestroyedError } = mod;
+    assert.equal(typeof DestroyedError, 'function', 'walloc.mjs exports DestroyedError');
+    const w = await Walloc.create({ capacity: 4 * MiB, baseUrl: 'http://127.0.0.1:9/' });
+    const h = w.allocate(64, 'top');
+    w.register('a', { handle: h });
+    const v = w.view(h);
+    w.destroy();
+    const calls = {
+      allocate: () => w.allocate(8), free: () => w.free(h), blockInfo: () => w.blockInfo(h),
+      allocateBatch: () => w.allocateBatch([8]), resetTier: () => w.resetTier(0), fastCompactTier: () => w.fastCompactTier(0),
+      tierStats: () => w.tierStats(0), memoryStats: () => w.memoryStats(), onGrowth: () => w.onGrowth(() => {}),
+      write: () => w.write(h, new Uint8Array(1)), read: () => w.read(h), copy: () => w.copy(h, h, 1),
+      bulkCopy: () => w.bulkCopy([]), view: () => w.view(h), viewFloat32: () => w.viewFloat32(h),
+      setBaseUrl: () => w.setBaseUrl('http://127.0.0.1:9/'), setConcurrency: () => w.setConcurrency(2),
+      tierForType: () => w.tierForType('mesh'), register: () => w.register('b', { handle: h }), get: () => w.get('a'),
+      has: () => w.has('a'), assets: () => w.assets(), evict: () => w.evict('a'), evictBatch: () => w.evictBatch(['a']),
+      assetView: () => w.assetView('a'), loadAssetZeroCopy: () => w.loadAssetZeroCopy(new Uint8Array(4)),
+      memory: () => w.memory, exports: () => w.exports, instanceAddress: () => w.instanceAddress,
+    };
+    for (const [name, call] of Object.entries(calls)) {
+      assert.throws(call, (e) => e instanceof DestroyedError && e.name === 'DestroyedError' && /destroyed/.test(e.message), name);
+    }
+    await assert.rejects(w.loadAsset('x'), DestroyedError);
+    await assert.rejects(w.loadAssets(['x']), DestroyedError);
+    // What the instance was still answers; its views are invalid (RangeError, like any invalid view).
+    assert.equal(w.alive, false);
+    assert.equal(w.liveBlocks, 0);
+    assert.equal(w.capacity, 4 * MiB);
+    assert.deepEqual([...w.ratios], [0.5, 0.3, 0.2]);
+    assert.equal(w.checked, false);
+    assert.equal(w.baseUrl, 'http://127.0.0.1:9/');
+    assert.equal(v.valid, false);
+    assert.throws(() => v.array, RangeError);
+    w.destroy();
+  });
+});

@@ -9,7 +9,7 @@
 // leaks.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, AssetLoadError, startControlServer, until, patternBytes, seedOf, fillPattern, samePattern } from './helpers.mjs';
+import { Walloc, AssetLoadError, DestroyedError, startControlServer, until, patternBytes, seedOf, fillPattern, samePattern } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 const SIZE = 48 * 1024; // the 'temp' asset: 48 KiB in 4 KiB chunks
@@ -135,6 +135,7 @@ function check({ w, t, s, a, b, path, mem }, { action, phase, withLength, waiter
     assert.equal(b.err.path, path);
   }
   if (action === 'destroy') {
+    assert.ok(b.err.cause instanceof DestroyedError, 'the cause is a DestroyedError');
     assert.equal(w.alive, false);
     assert.ok(Buffer.compare(new Uint8Array(mem.buffer), s.snapshot) === 0, 'nothing wrote into memory after destroy');
     return;
