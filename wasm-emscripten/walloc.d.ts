@@ -1,4 +1,24 @@
 // Type declarations of walloc.mjs, the WebAssembly face of Walloc.
+//
+// They type-check with and without the DOM library (Node projects compile with
+// `--lib es2022 --types node`, some with no ambient types at all): the platform's types
+// (WebAssembly.Module, WebAssembly.Memory, URL, AbortSignal) are taken from globalThis where
+// the libraries declare them, and are structural stand-ins where they do not.
+
+/** The type of globalThis[K]'s instances where a library declares it, else F. */
+type GlobalInstance<K extends string, F> = typeof globalThis extends { [P in K]: { prototype: infer I } } ? I : F;
+/** WebAssembly.Module, WebAssembly.Memory and an instance's exports where declared. */
+type WasmNamespace = typeof globalThis extends { WebAssembly: infer W } ? W : unknown;
+export type WasmModule = WasmNamespace extends { Module: { prototype: infer M } } ? M : object;
+export type WasmMemory = WasmNamespace extends { Memory: { prototype: infer M } } ? M : { readonly buffer: ArrayBuffer; grow(delta: number): number };
+export type WasmExports = WasmNamespace extends { Instance: { prototype: { readonly exports: infer E } } } ? E : Readonly<Record<string, unknown>>;
+export type UrlLike = GlobalInstance<'URL', { readonly href: string }>;
+export type AbortSignalLike = GlobalInstance<'AbortSignal', {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}>;
 
 /** A block's handle: its unsigned 32-bit address in linear memory. */
 export type Handle = number;
@@ -23,14 +43,14 @@ export interface CreateOptions {
   /** 'auto' (default): SIMD128 build when the engine supports it. */
   simd?: 'auto' | boolean;
   /** Where the .wasm is (default: dist/walloc.wasm or dist/walloc-nosimd.wasm beside walloc.mjs). */
-  wasmUrl?: string | URL;
+  wasmUrl?: string | UrlLike;
   /** The module's bytes (no fetch / file read). */
-  wasmBytes?: BufferSource;
+  wasmBytes?: ArrayBufferView | ArrayBuffer;
   /** A module compiled before (Walloc.compile). */
-  module?: WebAssembly.Module;
+  module?: WasmModule;
   /** Base URL of asset paths: an http(s) URL without query or fragment (browser default: the
    *  page's directory when the page is served over http(s)). See Walloc.loadAsset. */
-  baseUrl?: string | URL;
+  baseUrl?: string | UrlLike;
   /** Parallel requests of loadAssets (1..64, default 4). */
   concurrency?: number;
   /** Tier per asset type, merged over Walloc.DEFAULT_TYPE_TIERS. */
@@ -106,7 +126,7 @@ export interface CopyOp { dst: Handle; src: Handle; length: number; dstOffset?: 
 
 export interface LoadOptions {
   tier?: Tier;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Per chunk; total is NaN without Content-Length. */
   onProgress?: (p: { path: string; loaded: number; total: number }) => void;
 }
@@ -115,7 +135,7 @@ export interface BatchItem { path: string; type?: string; tier?: Tier; }
 
 export interface BatchOptions {
   concurrency?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   onProgress?: (p: { path: string; done: number; total: number; bytes: number }) => void;
   /** Resolve with one result per item instead of rejecting on the first failure. */
   settle?: boolean;
@@ -203,12 +223,12 @@ export class Walloc {
   static readonly PAGE_SIZE: 65536;
   static readonly DEFAULT_TYPE_TIERS: Readonly<Record<string, 0 | 1 | 2>>;
   static readonly simdSupported: boolean;
-  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WebAssembly.Module>;
+  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WasmModule>;
   static create(options?: CreateOptions): Promise<Walloc>;
 
   private constructor();
 
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly capacity: number;
   readonly ratios: readonly [number, number, number];
   readonly checked: boolean;
@@ -216,7 +236,7 @@ export class Walloc {
   readonly liveBlocks: number;
   readonly baseUrl: string | undefined;
   /** Raw wasm exports (no checks): for benchmarks and diagnostics. */
-  readonly exports: WebAssembly.Exports;
+  readonly exports: WasmExports;
   readonly instanceAddress: number;
 
   /** A handle, or Walloc.NULL when the tier has no room. Default tier: bottom. */
@@ -225,7 +245,7 @@ export class Walloc {
   free(handle: Handle, size?: number): void;
   /** The record of the live block at handle; undefined for anything else (Walloc.NULL, a
    *  freed block, an address inside a block, a non-integer, a value past 32 bits, a string,
-   *  a BigInt...). Never throws. */
+   *  a BigInt...); it throws only after destroy() (DestroyedError). */
   blockInfo(handle: Handle): BlockInfo | undefined;
   /** All or nothing: every entry Walloc.NULL when one does not fit (its tier is full, or it is
    *  larger than its tier: where allocate returns Walloc.NULL). Entries are checked first, as
@@ -269,7 +289,7 @@ export class Walloc {
 
   /** RangeError for a URL that is not http(s) or has a query or fragment; a missing trailing /
    *  is added. To load from another origin on purpose, set the base URL to it. */
-  setBaseUrl(url: string | URL): void;
+  setBaseUrl(url: string | UrlLike): void;
   setConcurrency(n: number): void;
   tierForType(type: string): 0 | 1 | 2;
   register(path: string, block: { handle: Handle; size?: number; type?: string }): Asset;
