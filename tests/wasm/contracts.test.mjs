@@ -347,3 +347,50 @@ describe('after destroy() (item 13)', () => {
     w.destroy();
   });
 });
+
+describe('live figures and what compaction holds (item 13)', () => {
+  test('liveBytes - heldBytes is exactly the footprint of the live blocks, through frees, compactions and resets', async () => {
+    const w = await Walloc.create({ capacity: 32 * MiB });
+    const fp = (t, size) => w.exports.wjs_block_size(w.instanceAddress, t, size);
+    const live = new Map(); // handle -> [tier, size]
+    const alloc = (size, t) => { const h = w.allocate(size, t); assert.notEqual(h, Walloc.NULL); live.set(h, [t, size]); return h; };
+    const free = (h) => { w.free(h); live.delete(h); };
+    const check = (what) => {
+      for (const t of [0, 1, 2]) {
+        for (const [h] of live) if (!w.blockInfo(h)) live.delete(h);
+        let sum = 0;
+        for (const [, [bt, size]] of live) if (bt === t) sum += fp(t, size);
+        const s = w.tierStats(t);
+        assert.ok(s.heldBytes >= 0, `${what}: tier ${t} heldBytes ${s.heldBytes}`);
+        assert.equal(s.liveBytes - s.heldBytes, sum, `${what}: tier ${t}: live ${s.liveBytes}, held ${s.heldBytes}, blocks ${sum}`);
+      }
+      const m = w.memoryStats();
+      assert.equal(m.totals.heldBytes, m.tiers.reduce((a, s) => a + s.heldBytes, 0));
+    };
+    const sizes = [0, 8, 100, 1100, 4096, 20000, 100000, 300000];
+    for (const t of [0, 1, 2]) {
+      const hs = sizes.flatMap((s) => [alloc(s, t), alloc(s + 8, t)]);
+      check('allocated');
+      assert.equal(w.tierStats(t).heldBytes, 0, 'nothing held before a compaction');
+      hs.filter((_, i) => i % 3 === 0).forEach(free);
+      check('some freed');
+      const mark = w.tierStats(t).bumpHead;
+      const later = [alloc(5000, t), alloc(200000, t)];
+      free(later[0]);
+      w.fastCompactTier(t, mark);
+      check('compacted to a mark: the freed blocks below it are held');
+      assert.ok(w.tierStats(t).heldBytes > 0);
+      alloc(64, t); alloc(150000, t);
+      free(hs[1]);
+      check('allocations and frees after the compaction');
+      w.fastCompactTier(t, Math.floor(mark / 3));
+      check('compacted again, lower');
+      w.fastCompactTier(t, w.tierStats(t).bumpHead + 4096);
+      check('compacted past the head (freelists emptied)');
+      w.resetTier(t);
+      check('reset');
+      assert.equal(w.tierStats(t).heldBytes, 0);
+    }
+    w.destroy();
+  });
+});

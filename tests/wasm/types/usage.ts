@@ -17,7 +17,7 @@ export async function tour(): Promise<number> {
   big.set(0, 5n);
   const info: BlockInfo | undefined = w.blockInfo(h);
   const stats: TierStats = w.tierStats('bottom');
-  const held: number = stats.liveBytes;
+  const held: number = stats.heldBytes + stats.liveBytes + w.memoryStats().totals.heldBytes;
   const m: MemoryStats = w.memoryStats();
   const off: () => void = w.onGrowth((e: GrowthEvent) => e.oldBytes + e.newBytes);
   off();
