@@ -1054,10 +1054,10 @@ export class Walloc {
       if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) throw new TypeError('loadAsset: signal must be an AbortSignal');
       if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAsset: onProgress must be a function');
       const tier = options.tier === undefined ? this.tierForType(type) : checkTier('loadAsset', options.tier);
+      const done = this.#registry.get(path); // also a path registered without loading ('memory:...')
+      if (done) return Promise.resolve(done);
       if (this.#baseUrl === undefined) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
       const url = assetUrl('loadAsset', path, this.#baseUrl);
-      const done = this.#registry.get(path);
-      if (done) return Promise.resolve(done);
       let load = this.#inflight.get(path);
       if (!load) {
         load = new Load(path);
@@ -1236,8 +1236,10 @@ export class Walloc {
       if (it.path === '') throw new TypeError(`loadAssets: entry ${i}: path must be a non-empty string`);
       if (typeof it.type !== 'string') throw new TypeError(`loadAssets: entry ${i}: type must be a string, got ${describe(it.type)}`);
       if (it.tier !== undefined) checkTier(`loadAssets: entry ${i}`, it.tier);
-      if (this.#baseUrl === undefined) throw new TypeError('loadAssets: no base URL (call setBaseUrl first)');
-      assetUrl(`loadAssets: entry ${i}`, it.path, this.#baseUrl);
+      if (!this.#registry.has(it.path)) {
+        if (this.#baseUrl === undefined) throw new TypeError('loadAssets: no base URL (call setBaseUrl first)');
+        assetUrl(`loadAssets: entry ${i}`, it.path, this.#baseUrl);
+      }
       return it;
     });
     const concurrency = options.concurrency ?? this.#concurrency;

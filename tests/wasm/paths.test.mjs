@@ -100,3 +100,15 @@ describe('paths that leave the base URL', () => {
     w.destroy();
   });
 });
+
+test('a path registered without loading resolves at once, whatever its form', async () => {
+  const w = await Walloc.create({ capacity: 1024 * 1024 });
+  const rec = w.loadAssetZeroCopy(new Uint8Array(8), 'bottom');
+  assert.match(rec.path, /^memory:/);
+  assert.equal(await w.loadAsset(rec.path), rec, 'no base URL needed, no request');
+  w.setBaseUrl(`${srv.url}assets/`);
+  const before = requests.length;
+  assert.deepEqual(await w.loadAssets([rec.path]), [rec]);
+  assert.equal(requests.length, before);
+  w.destroy();
+});
