@@ -180,7 +180,10 @@ export class BlockView<T extends ArrayBufferView = Uint8Array> {
   readonly type: TypedArrayConstructor;
   /** False once the block is freed, its tier reset or compacted past it, or the instance destroyed. */
   readonly valid: boolean;
-  /** A typed array over the current buffer (throws RangeError when the view is no longer valid). */
+  /** A typed array over the current buffer (throws RangeError when the view is no longer
+   *  valid). It is the engine's own array, unchecked once taken: take it again after any call
+   *  that may grow memory, free, reset or compact; a kept one goes empty on growth, and after a
+   *  free it would reach whatever block gets that address next. */
   readonly array: T;
   /** Element i, 0 <= i < length. */
   get(i: number): number | bigint;

@@ -11,10 +11,13 @@
 //   const v = w.viewFloat32(h, 256);             // survives memory growth: use v.array each time
 //   w.free(h);
 //
-// Safety: the wrapper keeps a table of live blocks (handle -> size, tier). Every call that reads
-// or writes memory checks that the range lies inside the live block it names, so nothing reachable
-// from JavaScript writes outside that block. Bad input throws TypeError (wrong type) or RangeError
-// (wrong value). allocate() returns Walloc.NULL when the tier is full.
+// Safety: the wrapper keeps a table of live blocks (handle -> size, tier, and an id no later
+// block gets: a handle number comes back after a free or reset). Every call that reads or writes
+// memory checks that the range lies inside the live block it names, and what outlives a call (a
+// view, a load's block) is tied to that block's identity, so nothing reachable from JavaScript
+// writes outside the memory it names, in any order of calls. Bad input throws TypeError (wrong
+// type) or RangeError (wrong value), never coerced. allocate() returns Walloc.NULL when the tier
+// is full. After destroy() every call throws DestroyedError.
 //
 // Memory growth: linear memory grows in 64 KiB pages as tiers fill. Growth detaches the old
 // ArrayBuffer; every view this module hands out (BlockView) re-derives itself from the current
@@ -166,8 +169,7 @@ function checkTier(what, t) {
 
 // The engine's own accessors of typed arrays, DataViews and buffers. A subclass or an own
 // property can make `length` or `byteLength` say anything: a 128-byte array that claims 8 bytes
-// would pass a bounds check and then be copied whole. Taken once, before user code can change
-// the prototypes.
+// would pass a bounds check and then be copied whole. Taken once, when the module loads.
 const TA_PROTO = Object.getPrototypeOf(Uint8Array.prototype);
 const getterOf = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
 const TA_NAME = getterOf(TA_PROTO, Symbol.toStringTag); // the kind of a typed array, else undefined
@@ -332,8 +334,10 @@ export class BlockView {
   /** True while the block is live. */
   get valid() { return this.#owner._idOf(this.handle) === this.#id; }
 
-  /** The typed array over the block, over the current memory buffer. Do not keep it across
-   *  calls that may grow memory (allocate, load): take `array` again instead. */
+  /** The typed array over the block, over the current memory buffer. It is the engine's own
+   *  array, unchecked once taken: take it again after any call that may grow memory, free,
+   *  reset or compact (a kept one goes empty on growth, and after a free it would reach
+   *  whatever block is given that address next). */
   get array() {
     const owner = this.#owner;
     if (owner._idOf(this.handle) !== this.#id) {
