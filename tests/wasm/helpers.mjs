@@ -116,9 +116,9 @@ function controlCall(pathname, res) {
 }
 
 /** Resolves once cond() is true, checking after every macrotask turn (no fixed delays); throws
- *  after 10 s, which only a hang reaches. */
+ *  after 20 s, which only a hang reaches (the tests using it take milliseconds). */
 export async function until(cond, what = 'condition') {
-  const deadline = Date.now() + 10000;
+  const deadline = Date.now() + 20000;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setImmediate(r));

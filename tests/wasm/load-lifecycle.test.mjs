@@ -183,7 +183,7 @@ describe('a load and the calls that release its block, in every order', () => {
         for (const waiters of [1, 2]) {
           const o = { action, phase, withLength, waiters };
           const name = `${action} at ${phase}, ${withLength ? 'Content-Length' : 'no length'}, ${waiters === 2 ? 'shared with a caller that aborts' : 'one caller'}`;
-          test(name, { timeout: 10000 }, async () => check(await scenario(o), o));
+          test(name, { timeout: 30000 }, async () => check(await scenario(o), o));
         }
       }
     }
@@ -191,16 +191,16 @@ describe('a load and the calls that release its block, in every order', () => {
 });
 
 describe('the issue\'s examples', () => {
-  test('item 1: resetTier after the first chunk, unchecked instance; the asset never takes the user\'s block', { timeout: 10000 }, async () => {
+  test('item 1: resetTier after the first chunk, unchecked instance; the asset never takes the user\'s block', { timeout: 30000 }, async () => {
     const o = { action: 'resetTier', phase: 'between', withLength: true, waiters: 1 };
     check(await scenario({ ...o, checked: false }), o);
   });
-  test('item 1: fastCompactTier(bottom, 0) after the first chunk, unchecked instance', { timeout: 10000 }, async () => {
+  test('item 1: fastCompactTier(bottom, 0) after the first chunk, unchecked instance', { timeout: 30000 }, async () => {
     const o = { action: 'compact0', phase: 'between', withLength: true, waiters: 1 };
     check(await scenario({ ...o, checked: false }), o);
   });
   for (const tier of ['top', 'middle']) {
-    test(`compact to a keep that releases the load's block, ${tier} tier`, { timeout: 10000 }, async () => {
+    test(`compact to a keep that releases the load's block, ${tier} tier`, { timeout: 30000 }, async () => {
       const o = { action: 'compactRelease', phase: 'between', withLength: true, waiters: 1 };
       check(await scenario({ ...o, tier }), o);
     });
@@ -208,7 +208,7 @@ describe('the issue\'s examples', () => {
 });
 
 describe('more orders of the same kind', () => {
-  test('a released load fails at once, even when the server sends nothing more', { timeout: 10000 }, async () => {
+  test('a released load fails at once, even when the server sends nothing more', { timeout: 30000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB, baseUrl: srv.url });
     const path = `ctl/stall-${++serial}.bin`;
     let loaded = 0;
@@ -225,7 +225,7 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 
-  test('a compaction whose keep ends inside a loading block\'s size class releases it (footprint, not request)', { timeout: 10000 }, async () => {
+  test('a compaction whose keep ends inside a loading block\'s size class releases it (footprint, not request)', { timeout: 30000 }, async () => {
     // 1100 B takes a 1280 B class at the middle tier's start; keep 1152 is past the request
     // but inside the class: the head moves into the block, and the next block starts there.
     const w = await Walloc.create({ capacity: 4 * MiB, checked: true, baseUrl: srv.url });
@@ -250,7 +250,7 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 
-  test('an aborted path can be loaded again at once: the new caller does not inherit the abort', { timeout: 10000 }, async () => {
+  test('an aborted path can be loaded again at once: the new caller does not inherit the abort', { timeout: 30000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB, baseUrl: srv.url });
     const path = `ctl/again-${++serial}.bin`;
     const ctl = new AbortController();
@@ -274,7 +274,7 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 
-  test('a loading block cannot be freed, written, viewed or registered through its handle', { timeout: 10000 }, async () => {
+  test('a loading block cannot be freed, written, viewed or registered through its handle', { timeout: 30000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB, checked: true, baseUrl: srv.url });
     // The load's block takes the place a freed block of its size leaves: its handle is known.
     const probe = w.allocate(SIZE, 'bottom');
@@ -304,7 +304,7 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 
-  test('a view of a freed block stays invalid when the same handle, size and tier come back', { timeout: 10000 }, async () => {
+  test('a view of a freed block stays invalid when the same handle, size and tier come back', { timeout: 30000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB });
     for (const [size, tier] of [[64, 'bottom'], [1000, 'middle'], [SIZE, 'top']]) {
       const h = w.allocate(size, tier);
@@ -324,7 +324,7 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 
-  test('free() of an asset\'s block is refused: the registry never names a block someone else gets', { timeout: 10000 }, async () => {
+  test('free() of an asset\'s block is refused: the registry never names a block someone else gets', { timeout: 30000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB });
     const h = w.allocate(256, 'middle');
     w.register('a', { handle: h });
