@@ -321,7 +321,9 @@ export class Walloc {
    * path names a file under the base URL: relative, without `.`/`..` segments (escaped ones
    * included), scheme, host, leading `/`, backslash, escaped `/` or `\`, control character or
    * leading space; its query and fragment are passed on. Anything else rejects with a
-   * RangeError before any request. To load from another origin, set the base URL to it.
+   * RangeError before any request. A redirect is not followed: the load rejects with an
+   * AssetLoadError (status: the redirect's, 0 in browsers). To load from another origin, set
+   * the base URL to it.
    */
   loadAsset(path: string, type?: string, options?: LoadOptions): Promise<Asset>;
   /** Every entry is checked (path, type, tier) before any request starts. */

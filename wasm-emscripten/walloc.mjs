@@ -1034,8 +1034,8 @@ export class Walloc {
    * Fetches baseUrl + path and streams the body into a block of the type's tier (or
    * options.tier). Resolves to the asset record. path must name a file under the base URL
    * (see assetUrl: no scheme, host, absolute path, dot segments, backslashes...); anything
-   * else rejects with a RangeError before any request. To load from another origin on
-   * purpose, set the base URL to it. Concurrent loads of the same path share one
+   * else rejects with a RangeError before any request, and redirects are not followed. To load
+   * from another origin on purpose, set the base URL to it. Concurrent loads of the same path share one
    * request; an already registered path resolves at once. options: {tier, signal, onProgress}.
    * onProgress({path, loaded, total}) is called per chunk (total is NaN without Content-Length).
    * Failures reject with an AssetLoadError naming the path and cause; nothing is registered or
@@ -1154,10 +1154,16 @@ export class Walloc {
     try {
       let res;
       try {
-        res = await load.race(fetch(url, { signal: load.ctrl.signal }));
+        // A redirect would leave the base URL as surely as a path could: not followed.
+        res = await load.race(fetch(url, { signal: load.ctrl.signal, redirect: 'manual' }));
       } catch (e) {
         if (load.stopped) throw e;
         throw new AssetLoadError(path, `request failed: ${e.message}`, { cause: e });
+      }
+      if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+        res.body?.cancel().catch(() => {});
+        throw new AssetLoadError(path, `the server answered with a redirect (HTTP ${res.status}), which is not followed: set the base URL to where the assets are`,
+          { cause: new Error(`HTTP ${res.status}`), status: res.status });
       }
       if (!res.ok) {
         res.body?.cancel().catch(() => {});

@@ -60,7 +60,8 @@ export async function rawModule(simd = true) {
  * next request of that path and returns a call: `head(length?)` sends the headers (with
  * Content-Length when length is a number), `chunk(n)` sends the next n bytes of the pattern
  * patternBytes(seed, ...) for that path, `end()` ends the body, `cut()` drops the connection;
- * `closed` resolves when the response is over for either side. `srv.requests` lists every
+ * `redirect(status, location)` answers with a redirect; `closed` resolves when the response is
+ * over for either side. `srv.requests` lists every
  * request's URL (also refused ones would show up here).
  */
 export function startControlServer() {
@@ -111,6 +112,7 @@ function controlCall(pathname, res) {
       sent += n;
     },
     end() { if (open()) res.end(); },
+    redirect(status, location) { if (open()) { res.writeHead(status, { Location: location }); res.end(); } },
     cut() { res.destroy(); },
   };
 }

@@ -3,7 +3,7 @@
 // starts none of its entries); the server sees no request for them.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, startServer, patternBytes, seedOf } from './helpers.mjs';
+import { Walloc, AssetLoadError, startServer, startControlServer, patternBytes, seedOf } from './helpers.mjs';
 
 let srv;
 const requests = [];
@@ -111,4 +111,28 @@ test('a path registered without loading resolves at once, whatever its form', as
   assert.deepEqual(await w.loadAssets([rec.path]), [rec]);
   assert.equal(requests.length, before);
   w.destroy();
+});
+
+test('a redirect is not followed: the load fails and the other server sees no request', async () => {
+  const ctl = await startControlServer();
+  const other = [];
+  const elsewhere = await startServer({ onRequest: (req) => other.push(req.url) });
+  try {
+    const w = await Walloc.create({ capacity: 1024 * 1024, baseUrl: `${ctl.url}assets/` });
+    for (const status of [301, 302, 303, 307, 308]) {
+      const p = w.loadAsset(`r${status}.bin`).then(() => null, (e) => e);
+      (await ctl.next(`/assets/r${status}.bin`)).redirect(status, `${elsewhere.url}assets/x.bin?size=8`);
+      const err = await p;
+      assert.ok(err instanceof AssetLoadError, `${status}: ${err}`);
+      assert.match(err.message, /redirect/);
+      assert.equal(err.status, status);
+    }
+    assert.deepEqual(other, [], 'the redirect target saw no request');
+    assert.equal(w.assets().length, 0);
+    assert.equal(w.liveBlocks, 0);
+    w.destroy();
+  } finally {
+    await ctl.close();
+    await elsewhere.close();
+  }
 });
