@@ -463,6 +463,7 @@ export class Walloc {
 
   /** Compiles (and caches) the module create() would use. */
   static async compile(options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Walloc.compile: options must be an object, got ${describe(options)}`);
     if (options.module instanceof WebAssembly.Module) return options.module;
     if (options.wasmBytes !== undefined) return WebAssembly.compile(toBytes('wasmBytes', options.wasmBytes));
     let simd = options.simd ?? 'auto';
@@ -1257,9 +1258,10 @@ export class Walloc {
     if (concurrency < 1) throw new RangeError('loadAssets: concurrency must be at least 1');
     const { onProgress, settle = false } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAssets: onProgress must be a function');
+    if (typeof settle !== 'boolean') throw new TypeError(`loadAssets: settle must be true or false, got ${describe(settle)}`);
     const ctrl = new AbortController();
     const outer = options.signal;
-    if (outer !== undefined && !(outer && typeof outer.aborted === 'boolean')) throw new TypeError('loadAssets: signal must be an AbortSignal');
+    if (outer !== undefined && !(outer && typeof outer.aborted === 'boolean' && typeof outer.addEventListener === 'function')) throw new TypeError('loadAssets: signal must be an AbortSignal');
     const onOuter = () => ctrl.abort(outer.reason);
     if (outer?.aborted) onOuter(); else outer?.addEventListener('abort', onOuter, { once: true });
     const results = new Array(items.length);

@@ -300,6 +300,17 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
     w.destroy();
   });
 
+  test('option objects are checked, not coerced', async () => {
+    const w = await Walloc.create({ capacity: 4 * MiB, baseUrl: 'http://127.0.0.1:9/' });
+    await assert.rejects(w.loadAssets(['a'], { signal: { aborted: false } }), TypeError);
+    await assert.rejects(w.loadAssets(['a'], { settle: 'yes' }), TypeError);
+    await assert.rejects(w.loadAssets(['a'], { concurrency: '2' }), TypeError);
+    await assert.rejects(w.loadAsset('a', 'binary', { signal: { aborted: false } }), TypeError);
+    await assert.rejects(Walloc.compile(null), TypeError);
+    assert.equal(w.memoryStats().loading, 0, 'nothing started');
+    w.destroy();
+  });
+
   test('BlockView cannot be constructed outside Walloc.view', async () => {
     const { w, h } = await setup();
     const { BlockView } = await import('./helpers.mjs');
