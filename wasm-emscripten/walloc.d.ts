@@ -115,7 +115,9 @@ export interface MemoryStats {
   /** liveBytes / memoryBytes. */
   memoryUtilisation: number;
   assets: number;
+  /** Loads not settled yet (one per request, however many callers share it). */
   loading: number;
+  /** Live blocks this wrapper knows (the blocks of loads in flight are not among them). */
   wrapperLiveBlocks: number;
 }
 
