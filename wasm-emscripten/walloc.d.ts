@@ -259,7 +259,8 @@ export class Walloc {
 
   /** A handle, or Walloc.NULL when the tier has no room. Default tier: bottom. */
   allocate(size: number, tier?: Tier): Handle;
-  /** size, when given, must equal the allocated size. */
+  /** size, when given, must equal the allocated size. The block of a registered asset is
+   *  refused (RangeError): evict() frees it, so the registry never names a freed block. */
   free(handle: Handle, size?: number): void;
   /** The record of the live block at handle; undefined for anything else (Walloc.NULL, a
    *  freed block, an address inside a block, a non-integer, a value past 32 bits, a string,
