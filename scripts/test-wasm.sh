@@ -2,7 +2,8 @@
 # Builds and tests the WebAssembly face of Walloc:
 #   1. installs what is missing (Debian: emscripten, binaryen, nodejs/npm, chromium; npm ci),
 #   2. builds wasm-emscripten/dist/walloc.wasm and walloc-nosimd.wasm,
-#   3. runs the Node tests and the headless Chromium test (node --test, tests/wasm/).
+#   3. runs the Node tests (with the type check of walloc.d.ts by tsc, types.test.mjs) and the
+#      headless Chromium test (node --test, tests/wasm/).
 # The headless Chromium screenshot of the demo is left in tests/wasm/artifacts/demo.png.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,7 +11,7 @@ cd "$root"
 
 "$root/scripts/install-deps.sh" wasm
 
-if [ ! -d wasm-emscripten/node_modules/playwright-core ] ||
+if [ ! -d wasm-emscripten/node_modules/playwright-core ] || [ ! -d wasm-emscripten/node_modules/typescript ] ||
    [ wasm-emscripten/package-lock.json -nt wasm-emscripten/node_modules/.package-lock.json ]; then
   (cd wasm-emscripten && npm ci --no-audit --no-fund --loglevel=error)
 fi

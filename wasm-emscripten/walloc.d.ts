@@ -1,4 +1,24 @@
 // Type declarations of walloc.mjs, the WebAssembly face of Walloc.
+//
+// They type-check with and without the DOM library (Node projects compile with
+// `--lib es2022 --types node`, some with no ambient types at all): the platform's types
+// (WebAssembly.Module, WebAssembly.Memory, URL, AbortSignal) are taken from globalThis where
+// the libraries declare them, and are structural stand-ins where they do not.
+
+/** The type of globalThis[K]'s instances where a library declares it, else F. */
+type GlobalInstance<K extends string, F> = typeof globalThis extends { [P in K]: { prototype: infer I } } ? I : F;
+/** WebAssembly.Module, WebAssembly.Memory and an instance's exports where declared. */
+type WasmNamespace = typeof globalThis extends { WebAssembly: infer W } ? W : unknown;
+export type WasmModule = WasmNamespace extends { Module: { prototype: infer M } } ? M : object;
+export type WasmMemory = WasmNamespace extends { Memory: { prototype: infer M } } ? M : { readonly buffer: ArrayBuffer; grow(delta: number): number };
+export type WasmExports = WasmNamespace extends { Instance: { prototype: { readonly exports: infer E } } } ? E : Readonly<Record<string, unknown>>;
+export type UrlLike = GlobalInstance<'URL', { readonly href: string }>;
+export type AbortSignalLike = GlobalInstance<'AbortSignal', {
+  readonly aborted: boolean;
+  readonly reason: unknown;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}>;
 
 /** A block's handle: its unsigned 32-bit address in linear memory. */
 export type Handle = number;
@@ -23,13 +43,14 @@ export interface CreateOptions {
   /** 'auto' (default): SIMD128 build when the engine supports it. */
   simd?: 'auto' | boolean;
   /** Where the .wasm is (default: dist/walloc.wasm or dist/walloc-nosimd.wasm beside walloc.mjs). */
-  wasmUrl?: string | URL;
+  wasmUrl?: string | UrlLike;
   /** The module's bytes (no fetch / file read). */
-  wasmBytes?: BufferSource;
+  wasmBytes?: ArrayBufferView | ArrayBuffer;
   /** A module compiled before (Walloc.compile). */
-  module?: WebAssembly.Module;
-  /** Base URL of relative asset paths (browser default: the page's directory). */
-  baseUrl?: string | URL;
+  module?: WasmModule;
+  /** Base URL of asset paths: an http(s) URL without query or fragment (browser default: the
+   *  page's directory when the page is served over http(s)). See Walloc.loadAsset. */
+  baseUrl?: string | UrlLike;
   /** Parallel requests of loadAssets (1..64, default 4). */
   concurrency?: number;
   /** Tier per asset type, merged over Walloc.DEFAULT_TYPE_TIERS. */
@@ -48,7 +69,20 @@ export interface TierStats {
   /** High-water mark of bumpHead (also `highWater`). */
   peak: number;
   highWater: number;
+  /**
+   * Bytes the core counts as live (walloc.h's live_bytes): every live block at its footprint
+   * (size class, or 4 KiB granules for a large block), plus heldBytes. So after an evict and a
+   * fastCompactTier this can exceed the sum of the live blocks' (or assets') sizes.
+   */
   liveBytes: number;
+  /**
+   * The part of liveBytes no block owns: what fastCompactTier dropped from the freelists below
+   * its keep (blocks freed before it, and the head of a block it cut). Not reusable until
+   * resetTier or a compaction below it; 0 until a compaction. liveBytes - heldBytes is the
+   * footprint of the live blocks. Counted by this wrapper: blocks taken or freed through the
+   * raw exports are not seen.
+   */
+  heldBytes: number;
   liveBlocks: number;
   freeBytes: number;
   wastedBytes: number;
@@ -65,7 +99,7 @@ export interface TierStats {
 export interface MemoryStats {
   tiers: [TierStats, TierStats, TierStats];
   totals: {
-    capacity: number; committed: number; used: number; peak: number; liveBytes: number;
+    capacity: number; committed: number; used: number; peak: number; liveBytes: number; heldBytes: number;
     liveBlocks: number; freeBytes: number; wastedBytes: number; totalAllocs: number;
     totalFrees: number; failedAllocs: number;
   };
@@ -81,10 +115,15 @@ export interface MemoryStats {
   /** liveBytes / memoryBytes. */
   memoryUtilisation: number;
   assets: number;
+  /** Loads not settled yet (one per request, however many callers share it). */
   loading: number;
+  /** Live blocks this wrapper knows (the blocks of loads in flight are not among them). */
   wrapperLiveBlocks: number;
 }
 
+/** One growth of linear memory as the wrapper saw it: the size before and after in bytes, the
+ *  pages now, and the growths seen since creation. Growth through the raw exports is reported
+ *  at the wrapper's next call, several growths then as one event. */
 export interface GrowthEvent { oldBytes: number; newBytes: number; pages: number; growths: number; }
 
 export interface BlockInfo { handle: Handle; size: number; tier: 0 | 1 | 2; tierName: 'top' | 'middle' | 'bottom'; }
@@ -102,7 +141,7 @@ export interface CopyOp { dst: Handle; src: Handle; length: number; dstOffset?: 
 
 export interface LoadOptions {
   tier?: Tier;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Per chunk; total is NaN without Content-Length. */
   onProgress?: (p: { path: string; loaded: number; total: number }) => void;
 }
@@ -111,7 +150,7 @@ export interface BatchItem { path: string; type?: string; tier?: Tier; }
 
 export interface BatchOptions {
   concurrency?: number;
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   onProgress?: (p: { path: string; done: number; total: number; bytes: number }) => void;
   /** Resolve with one result per item instead of rejecting on the first failure. */
   settle?: boolean;
@@ -121,20 +160,42 @@ export type Settled =
   | { path: string; status: 'fulfilled'; value: Asset }
   | { path: string; status: 'rejected'; reason: AssetLoadError };
 
-/** A view that stays correct across memory growth: read `array` each time you use it. */
+/**
+ * A view that stays correct across memory growth: read `array` each time you use it. Made by
+ * Walloc.view (and viewFloat32 ...) only. Once its block is freed, its tier reset or compacted
+ * past it, or the instance destroyed, the view is invalid for good (also when another block
+ * gets the same handle) and every access throws a RangeError.
+ *
+ * get, set, copyFrom and fill check their arguments instead of coercing them as typed arrays
+ * do: an index is an integer Number in range (TypeError for another type, RangeError for a
+ * fraction or a value out of range); a value is a Number, a BigInt in BigInt64/BigUint64
+ * views (TypeError otherwise: no strings, null, booleans or objects). A Number is stored as the
+ * typed array stores it (wrapped to an integer type's range, rounded to float32, ...). For hot
+ * loops, index `array` directly.
+ */
 export class BlockView<T extends ArrayBufferView = Uint8Array> {
+  private constructor();
   readonly handle: Handle;
   readonly byteOffset: number;
   readonly length: number;
   readonly byteLength: number;
   readonly type: TypedArrayConstructor;
-  /** False once the block is freed, its tier reset or compacted away, or the instance destroyed. */
+  /** False once the block is freed, its tier reset or compacted past it, or the instance destroyed. */
   readonly valid: boolean;
-  /** A typed array over the current buffer (throws RangeError when the view is no longer valid). */
+  /** A typed array over the current buffer (throws RangeError when the view is no longer
+   *  valid). It is the engine's own array, unchecked once taken: take it again after any call
+   *  that may grow memory, free, reset or compact; a kept one goes empty on growth, and after a
+   *  free it would reach whatever block gets that address next. */
   readonly array: T;
+  /** Element i, 0 <= i < length. */
   get(i: number): number | bigint;
+  /** Sets element i, 0 <= i < length. */
   set(i: number, v: number | bigint): void;
+  /** Copies an Array or a typed array of the view's kind (numbers or BigInts) from index at
+   *  (default 0); RangeError when it does not fit. An Array's elements are all read and checked
+   *  before anything is written. */
   copyFrom(src: ArrayLike<number> | ArrayLike<bigint>, at?: number): this;
+  /** Sets elements [start, end) (default: all); 0 <= start <= end <= length. */
   fill(v: number | bigint, start?: number, end?: number): this;
   toArray(): T;
 }
@@ -146,8 +207,19 @@ export class AssetLoadError extends Error {
   readonly cause: unknown;
 }
 
+/** A core call that failed without a caller mistake (e.g. out of memory where that is an error). */
 export class WallocError extends Error {
   readonly status: number;
+}
+
+/**
+ * Thrown by every method of a Walloc after its destroy() (loadAsset and loadAssets reject with
+ * it), and by its memory, exports and instanceAddress properties. destroy() itself does nothing
+ * the second time; alive, liveBlocks (0), capacity, ratios, checked and baseUrl still answer.
+ * Loads in flight at destroy() reject with an AssetLoadError whose cause is a DestroyedError.
+ */
+export class DestroyedError extends Error {
+  readonly name: 'DestroyedError';
 }
 
 export declare const Status: Readonly<{
@@ -169,12 +241,12 @@ export class Walloc {
   static readonly PAGE_SIZE: 65536;
   static readonly DEFAULT_TYPE_TIERS: Readonly<Record<string, 0 | 1 | 2>>;
   static readonly simdSupported: boolean;
-  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WebAssembly.Module>;
+  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WasmModule>;
   static create(options?: CreateOptions): Promise<Walloc>;
 
   private constructor();
 
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly capacity: number;
   readonly ratios: readonly [number, number, number];
   readonly checked: boolean;
@@ -182,25 +254,43 @@ export class Walloc {
   readonly liveBlocks: number;
   readonly baseUrl: string | undefined;
   /** Raw wasm exports (no checks): for benchmarks and diagnostics. */
-  readonly exports: WebAssembly.Exports;
+  readonly exports: WasmExports;
   readonly instanceAddress: number;
 
   /** A handle, or Walloc.NULL when the tier has no room. Default tier: bottom. */
   allocate(size: number, tier?: Tier): Handle;
-  /** size, when given, must equal the allocated size. */
+  /** size, when given, must equal the allocated size. The block of a registered asset is
+   *  refused (RangeError): evict() frees it, so the registry never names a freed block. */
   free(handle: Handle, size?: number): void;
+  /** The record of the live block at handle; undefined for anything else (Walloc.NULL, a
+   *  freed block, an address inside a block, a non-integer, a value past 32 bits, a string,
+   *  a BigInt...); it throws only after destroy() (DestroyedError). */
   blockInfo(handle: Handle): BlockInfo | undefined;
-  /** All or nothing: every entry Walloc.NULL when one does not fit. */
+  /** All or nothing: every entry Walloc.NULL when one does not fit (its tier is full, or it is
+   *  larger than its tier: where allocate returns Walloc.NULL). Entries are checked first, as
+   *  allocate checks its arguments (TypeError / RangeError naming the entry). Works wherever
+   *  the same allocate calls work: it needs no memory beyond the blocks. */
   allocateBatch(requests: Array<number | { size: number; tier?: Tier }>): Handle[];
   resetTier(tier: Tier): void;
+  /**
+   * Moves the tier's head back to keepBytes (rounded up to the tier's alignment). A block stays
+   * valid when its footprint (its size class, or the 4 KiB granules of a large block) ends at
+   * or below that point; the others, their views and assets, and the blocks of loads in flight
+   * are released (such a load rejects). A block whose request ends below keepBytes but whose
+   * class does not is released.
+   */
   fastCompactTier(tier: Tier, keepBytes?: number): void;
   tierStats(tier: Tier): TierStats;
   memoryStats(): MemoryStats;
   onGrowth(listener: (e: GrowthEvent) => void): () => void;
 
+  /** Copies data's bytes into the block at offset. The length is the engine's own (a
+   *  typed array's own or overridden `length` is not believed). */
   write(handle: Handle, data: ArrayBufferView | ArrayBuffer, offset?: number): void;
   read(handle: Handle, length?: number, offset?: number): Uint8Array;
   copy(dst: Handle, src: Handle, length: number, dstOffset?: number, srcOffset?: number): void;
+  /** The copies in order (memmove each); every entry is checked before any byte moves. Works
+   *  wherever the same copy calls work: it needs no memory beyond the blocks. */
   bulkCopy(ops: Array<CopyOp | [Handle, Handle, number]>): void;
 
   view(handle: Handle, length?: number): BlockView<Uint8Array>;
@@ -216,7 +306,9 @@ export class Walloc {
   viewBigInt64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigInt64Array>;
   viewBigUint64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigUint64Array>;
 
-  setBaseUrl(url: string | URL): void;
+  /** RangeError for a URL that is not http(s) or has a query or fragment; a missing trailing /
+   *  is added. To load from another origin on purpose, set the base URL to it. */
+  setBaseUrl(url: string | UrlLike): void;
   setConcurrency(n: number): void;
   tierForType(type: string): 0 | 1 | 2;
   register(path: string, block: { handle: Handle; size?: number; type?: string }): Asset;
@@ -227,9 +319,21 @@ export class Walloc {
   evictBatch(paths: string[]): number;
   assetView<C extends TypedArrayConstructor = Uint8ArrayConstructor>(path: string, type?: C): BlockView<InstanceType<C>>;
   loadAssetZeroCopy(bytes: ArrayBufferView | ArrayBuffer, tier?: Tier, options?: { path?: string; type?: string }): Asset;
+  /**
+   * Streams baseUrl + path into a block of the type's tier and registers it under path.
+   * path names a file under the base URL: relative, without `.`/`..` segments (escaped ones
+   * included), scheme, host, leading `/`, backslash, escaped `/` or `\`, control character or
+   * leading space; its query and fragment are passed on. Anything else rejects with a
+   * RangeError before any request. A redirect is not followed: the load rejects with an
+   * AssetLoadError (status: the redirect's, 0 in browsers). To load from another origin, set
+   * the base URL to it.
+   */
   loadAsset(path: string, type?: string, options?: LoadOptions): Promise<Asset>;
+  /** Every entry is checked (path, type, tier) before any request starts. */
   loadAssets(batch: Array<string | BatchItem>, options?: BatchOptions & { settle?: false }): Promise<Asset[]>;
   loadAssets(batch: Array<string | BatchItem>, options: BatchOptions & { settle: true }): Promise<Settled[]>;
+  /** Frees the instance: every handle, view and asset becomes invalid, loads in flight reject.
+   *  Afterwards every method throws DestroyedError (see there). */
   destroy(): void;
 }
 

@@ -11,10 +11,13 @@
 //   const v = w.viewFloat32(h, 256);             // survives memory growth: use v.array each time
 //   w.free(h);
 //
-// Safety: the wrapper keeps a table of live blocks (handle -> size, tier). Every call that reads
-// or writes memory checks that the range lies inside the live block it names, so nothing reachable
-// from JavaScript writes outside that block. Bad input throws TypeError (wrong type) or RangeError
-// (wrong value). allocate() returns Walloc.NULL when the tier is full.
+// Safety: the wrapper keeps a table of live blocks (handle -> size, tier, and an id no later
+// block gets: a handle number comes back after a free or reset). Every call that reads or writes
+// memory checks that the range lies inside the live block it names, and what outlives a call (a
+// view, a load's block) is tied to that block's identity, so nothing reachable from JavaScript
+// writes outside the memory it names, in any order of calls. Bad input throws TypeError (wrong
+// type) or RangeError (wrong value), never coerced. allocate() returns Walloc.NULL when the tier
+// is full. After destroy() every call throws DestroyedError.
 //
 // Memory growth: linear memory grows in 64 KiB pages as tiers fill. Growth detaches the old
 // ArrayBuffer; every view this module hands out (BlockView) re-derives itself from the current
@@ -103,6 +106,15 @@ export class AssetLoadError extends Error {
   }
 }
 
+/** Thrown by every call on an instance after its destroy() (loads reject with it; in-flight
+ *  loads reject with an AssetLoadError whose cause it is). */
+export class DestroyedError extends Error {
+  constructor(message = 'Walloc: this instance was destroyed') {
+    super(message);
+    this.name = 'DestroyedError';
+  }
+}
+
 /** Error for a failed core call that is not a caller mistake. */
 export class WallocError extends Error {
   constructor(message, status) {
@@ -139,6 +151,11 @@ function checkUint32(what, v, max = 0xFFFFFFFF) {
   return v;
 }
 
+// A value that can be a block's handle: an integer Number in [0, NULL_HANDLE). Only these may
+// reach the block table or the core (the table's hashing truncates to 32 bits: h + 0.5 or
+// h + 2**32 would find h).
+function isHandle(h) { return typeof h === 'number' && (h >>> 0) === h && h !== NULL_HANDLE; }
+
 function checkTier(what, t) {
   if (typeof t === 'string') {
     const n = TIER_BY_NAME[t.toLowerCase()];
@@ -150,52 +167,117 @@ function checkTier(what, t) {
   return t;
 }
 
+// The engine's own accessors of typed arrays, DataViews and buffers. A subclass or an own
+// property can make `length` or `byteLength` say anything: a 128-byte array that claims 8 bytes
+// would pass a bounds check and then be copied whole. Taken once, when the module loads.
+const TA_PROTO = Object.getPrototypeOf(Uint8Array.prototype);
+const getterOf = (proto, key) => Object.getOwnPropertyDescriptor(proto, key).get;
+const TA_NAME = getterOf(TA_PROTO, Symbol.toStringTag); // the kind of a typed array, else undefined
+const TA_BUFFER = getterOf(TA_PROTO, 'buffer'), TA_OFFSET = getterOf(TA_PROTO, 'byteOffset');
+const TA_BYTES = getterOf(TA_PROTO, 'byteLength'), TA_LENGTH = getterOf(TA_PROTO, 'length');
+const DV_BUFFER = getterOf(DataView.prototype, 'buffer'), DV_OFFSET = getterOf(DataView.prototype, 'byteOffset');
+const DV_BYTES = getterOf(DataView.prototype, 'byteLength');
+const BUFFER_BYTES = [getterOf(ArrayBuffer.prototype, 'byteLength')];
+if (typeof SharedArrayBuffer !== 'undefined') BUFFER_BYTES.push(getterOf(SharedArrayBuffer.prototype, 'byteLength'));
+
+const byteCount = (bytes) => TA_LENGTH.call(bytes);
+
+function isBuffer(x) {
+  for (const bytes of BUFFER_BYTES) { try { bytes.call(x); return true; } catch { /* not this kind */ } }
+  return false;
+}
+
+/** A Uint8Array over the bytes of data (a typed array, DataView or (Shared)ArrayBuffer): data
+ *  itself when it is one. Take its length with byteCount(), never from .length. */
 function toBytes(what, data) {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
-    return new Uint8Array(data);
-  }
+  const name = TA_NAME.call(data);
+  if (name === 'Uint8Array') return data;
+  if (name !== undefined) return new Uint8Array(TA_BUFFER.call(data), TA_OFFSET.call(data), TA_BYTES.call(data));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(DV_BUFFER.call(data), DV_OFFSET.call(data), DV_BYTES.call(data));
+  if (isBuffer(data)) return new Uint8Array(data);
   throw new TypeError(`${what}: expected a Uint8Array, another ArrayBufferView or an ArrayBuffer, got ${describe(data)}`);
 }
 
 /**
- * Live blocks known to the wrapper: handle -> size * 4 + tier. Open addressing with linear
- * probing and backward-shift deletion over typed arrays: ~3x faster than a Map under the
- * allocate/free churn of an allocator (a Map's deletes leave holes that force rehashes).
+ * The URL of an asset path under base (an http(s) URL ending in /), or a RangeError. A path
+ * names a file under the base: relative, without . or .. segments (also escaped: URL parsers
+ * read %2e%2e as ..), scheme, host, backslash (read as /), escaped / or \ (some servers decode
+ * them), control character or surrounding space (which parsers strip); a query or fragment is
+ * passed on. The resolved URL is checked to lie under the base as well.
+ */
+function assetUrl(what, path, base) {
+  const bad = (why) => new RangeError(`${what}: path ${describe(path)} ${why}; paths are relative to the base URL ${base}`);
+  if (/[\u0000-\u0020\u007f]/.test(path[0] ?? '') || /[\u0000-\u001f\u007f\\]/.test(path)) {
+    throw bad('contains a backslash, a control character or a leading space');
+  }
+  const end = path.search(/[?#]/);
+  const file = end < 0 ? path : path.slice(0, end);
+  if (file === '') throw bad('names no file');
+  if (file.startsWith('/')) throw bad('is absolute (starts with /)');
+  if (/^[^/]*:/.test(file)) throw bad('has a scheme (a colon before the first /)');
+  if (/%(2f|5c|[01][0-9a-f]|7f)/i.test(file)) throw bad('contains an escaped /, \\ or control character');
+  for (const seg of file.split('/')) {
+    const d = seg.replace(/%2e/gi, '.');
+    if (d === '.' || d === '..') throw bad('has a . or .. segment');
+  }
+  let u;
+  try { u = new URL(path, base); } catch { throw bad('is not a valid URL path'); }
+  const b = new URL(base);
+  if (u.origin !== b.origin || !u.pathname.startsWith(b.pathname) || u.pathname === b.pathname) {
+    throw bad(`resolves outside the base URL (${u.href})`);
+  }
+  return u;
+}
+
+/**
+ * Live blocks known to the wrapper: handle -> size * 4 + tier, and an id that no other block of
+ * this table ever gets (a handle is not an identity: a freed or reset block's handle soon comes
+ * back for someone else). Open addressing with linear probing and backward-shift deletion over
+ * typed arrays: ~3x faster than a Map under the allocate/free churn of an allocator (a Map's
+ * deletes leave holes that force rehashes). Callers pass valid handles (integers below
+ * NULL_HANDLE); an empty slot never matches.
  */
 class BlockTable {
   constructor(capacity = 1024) { this.#init(capacity); }
-  #keys; #vals; #mask; size = 0;
-  #init(cap) { this.#keys = new Uint32Array(cap); this.#vals = new Float64Array(cap); this.#mask = cap - 1; this.size = 0; }
+  #keys; #vals; #ids; #mask; #lastId = 0; size = 0;
+  #init(cap) {
+    this.#keys = new Uint32Array(cap); this.#vals = new Float64Array(cap); this.#ids = new Float64Array(cap);
+    this.#mask = cap - 1; this.size = 0;
+  }
   #slot(h) { return Math.imul((h >>> 3) ^ (h >>> 17), 0x9E3779B1) >>> 0 & this.#mask; }
-  get(h) {
+  #find(h) {
     const keys = this.#keys, k = (h + 1) >>> 0, mask = this.#mask;
     for (let i = this.#slot(h); ; i = (i + 1) & mask) {
       const x = keys[i];
-      if (x === k) return this.#vals[i];
-      if (x === 0) return undefined;
+      if (x === 0) return -1;
+      if (x === k) return i;
     }
   }
-  has(h) { return this.get(h) !== undefined; }
-  set(h, v) {
+  get(h) { const i = this.#find(h); return i < 0 ? undefined : this.#vals[i]; }
+  /** The block's id, undefined when h is not live. */
+  idOf(h) { const i = this.#find(h); return i < 0 ? undefined : this.#ids[i]; }
+  has(h) { return this.#find(h) >= 0; }
+  /** Adds a new block (h must not be live); returns its id. */
+  add(h, v) { const id = ++this.#lastId; this.#insert(h, v, id); return id; }
+  #insert(h, v, id) {
     if ((this.size + 1) * 2 > this.#keys.length) this.#grow();
     const keys = this.#keys, k = (h + 1) >>> 0, mask = this.#mask;
     let i = this.#slot(h);
     for (; keys[i] !== 0 && keys[i] !== k; i = (i + 1) & mask);
     if (keys[i] === 0) { keys[i] = k; this.size++; }
     this.#vals[i] = v;
+    this.#ids[i] = id;
   }
   delete(h) {
-    const keys = this.#keys, vals = this.#vals, k = (h + 1) >>> 0, mask = this.#mask;
-    let i = this.#slot(h);
-    for (; keys[i] !== k; i = (i + 1) & mask) if (keys[i] === 0) return false;
+    const keys = this.#keys, vals = this.#vals, ids = this.#ids, mask = this.#mask;
+    let i = this.#find(h);
+    if (i < 0) return false;
     // Backward-shift: move later entries of the probe run into the hole when their home slot
     // does not lie cyclically in (hole, j].
     for (let j = (i + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
       const home = this.#slot(keys[j] - 1);
       if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-        keys[i] = keys[j]; vals[i] = vals[j]; i = j;
+        keys[i] = keys[j]; vals[i] = vals[j]; ids[i] = ids[j]; i = j;
       }
     }
     keys[i] = 0;
@@ -203,9 +285,9 @@ class BlockTable {
     return true;
   }
   #grow() {
-    const keys = this.#keys, vals = this.#vals;
+    const keys = this.#keys, vals = this.#vals, ids = this.#ids;
     this.#init(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i] - 1, vals[i]);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.#insert(keys[i] - 1, vals[i], ids[i]);
   }
   clear() { this.#init(1024); }
   /** [handle, value] pairs (a snapshot: safe to delete while iterating it). */
@@ -216,16 +298,28 @@ class BlockTable {
   }
 }
 
+// Only Walloc.view makes BlockViews: a view is as safe as the range it was checked for.
+const VIEW_TOKEN = Symbol('BlockView');
+
 /**
  * A view over (part of) a live block that stays correct across memory growth: `array` returns a
  * typed array over the current buffer, re-created after growth. Accessing a view whose block was
- * freed (or whose tier was reset) throws.
+ * freed (or whose tier was reset or compacted past it) throws a RangeError, also when another
+ * block has since been given the same handle.
+ *
+ * get, set, copyFrom and fill check their arguments instead of coercing them as typed arrays
+ * do: an index is an integer Number in range (TypeError for other types, RangeError for
+ * fractions and out-of-range values), a value is a Number (a BigInt in BigInt64/BigUint64
+ * views; TypeError otherwise, no strings, null or objects). A Number is stored as the typed
+ * array stores it (wrapped to the integer type's range, rounded to float32, ...).
  */
 export class BlockView {
-  #owner; #key; #addr; #arr; #gen;
-  constructor(owner, handle, key, byteOffset, length, Type) {
+  #owner; #id; #addr; #arr; #gen; #big;
+  constructor(token, owner, handle, id, byteOffset, length, Type) {
+    if (token !== VIEW_TOKEN) throw new TypeError('BlockView: use Walloc.view() (or viewFloat32 ...) to make a view');
     this.#owner = owner;
-    this.#key = key;
+    this.#id = id;
+    this.#big = Type === VIEW_TYPES.BigInt64 || Type === VIEW_TYPES.BigUint64;
     this.handle = handle;
     this.byteOffset = byteOffset;
     this.length = length;
@@ -238,14 +332,16 @@ export class BlockView {
   }
 
   /** True while the block is live. */
-  get valid() { return this.#owner._keyOf(this.handle) === this.#key; }
+  get valid() { return this.#owner._idOf(this.handle) === this.#id; }
 
-  /** The typed array over the block, over the current memory buffer. Do not keep it across
-   *  calls that may grow memory (allocate, load): take `array` again instead. */
+  /** The typed array over the block, over the current memory buffer. It is the engine's own
+   *  array, unchecked once taken: take it again after any call that may grow memory, free,
+   *  reset or compact (a kept one goes empty on growth, and after a free it would reach
+   *  whatever block is given that address next). */
   get array() {
     const owner = this.#owner;
-    if (owner._keyOf(this.handle) !== this.#key) {
-      throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or instance destroyed)`);
+    if (owner._idOf(this.handle) !== this.#id) {
+      throw new RangeError(`view of block ${this.handle} is no longer valid (block freed, tier reset or compacted, or instance destroyed)`);
     }
     const gen = owner._generation();
     if (gen !== this.#gen) {
@@ -255,13 +351,92 @@ export class BlockView {
     return this.#arr;
   }
 
-  get(i) { return this.array[i]; }
-  set(i, v) { this.array[i] = v; }
-  /** Copies an array-like into the view at index `at` (RangeError when it does not fit). */
-  copyFrom(src, at = 0) { this.array.set(src, at); return this; }
-  fill(v, start, end) { this.array.fill(v, start, end); return this; }
+  #index(what, i, max) {
+    if (typeof i !== 'number') throw new TypeError(`BlockView.${what} must be a number, got ${describe(i)}`);
+    if (!Number.isInteger(i) || i < 0 || i > max) throw new RangeError(`BlockView.${what} must be an integer in [0, ${max}], got ${describe(i)}`);
+    return i;
+  }
+
+  #value(what, v) {
+    if (typeof v !== (this.#big ? 'bigint' : 'number')) {
+      throw new TypeError(`BlockView.${what} must be a ${this.#big ? 'BigInt' : 'Number'} in a ${this.type.name} view, got ${describe(v)}`);
+    }
+    return v;
+  }
+
+  get(i) { return this.array[this.#index('get: index', i, this.length - 1)]; }
+  set(i, v) { this.#index('set: index', i, this.length - 1); this.#value('set: value', v); this.array[i] = v; }
+
+  /**
+   * Copies src (an Array, or a typed array of the view's kind: numbers or BigInts) into the
+   * view from index `at`. RangeError when it does not fit. An Array's elements are all read
+   * (and checked) before the first write: element getters are user code, and the view is
+   * checked for validity after them.
+   */
+  copyFrom(src, at = 0) {
+    let n, data;
+    const name = TA_NAME.call(src);
+    if (name !== undefined) {
+      if ((name === 'BigInt64Array' || name === 'BigUint64Array') !== this.#big) {
+        throw new TypeError(`BlockView.copyFrom: a ${name} cannot be copied into a ${this.type.name} view`);
+      }
+      n = TA_LENGTH.call(src);
+      data = src;
+    } else if (Array.isArray(src)) {
+      n = src.length;
+    } else {
+      throw new TypeError(`BlockView.copyFrom: source must be an Array or a typed array, got ${describe(src)}`);
+    }
+    this.#index('copyFrom: at', at, this.length);
+    if (n > this.length - at) throw new RangeError(`BlockView.copyFrom: ${n} elements at ${at} do not fit a view of ${this.length}`);
+    if (data === undefined) {
+      data = new this.type(n);
+      for (let k = 0; k < n; k++) data[k] = this.#value(`copyFrom: element ${k}`, src[k]);
+    }
+    this.array.set(data, at);
+    return this;
+  }
+
+  /** Sets elements [start, end) (default: all) to v; 0 <= start <= end <= length. */
+  fill(v, start = 0, end = this.length) {
+    this.#value('fill: value', v);
+    this.#index('fill: start', start, this.length);
+    this.#index('fill: end', end, this.length);
+    if (start > end) throw new RangeError(`BlockView.fill: start ${start} is after end ${end}`);
+    this.array.fill(v, start, end);
+    return this;
+  }
+
   /** A copy of the contents, independent of linear memory. */
   toArray() { return this.array.slice(); }
+}
+
+/**
+ * One request for a path, shared by the callers waiting for it. stop() ends it: the request is
+ * aborted and every await of the load (race()) returns at once, even a read that an abort does
+ * not end; check() throws once stopped. `reservation` is the block it fills, if any (see
+ * Walloc#reserve): that object, not the handle number, is what the load owns.
+ */
+class Load {
+  constructor(path) {
+    this.path = path;
+    this.ctrl = new AbortController();
+    this.waiters = 0;
+    this.progress = new Set();
+    this.reservation = undefined;
+    this.stopped = undefined; // {message, cause} once stopped
+    this.halted = new Promise((_, reject) => { this.#halt = reject; });
+    this.halted.catch(() => {});
+  }
+  #halt;
+  stop(message, cause) {
+    if (this.stopped) return;
+    this.stopped = { message, cause: cause ?? new Error(message) };
+    this.#halt(this.stopped.cause);
+    this.ctrl.abort(this.stopped.cause);
+  }
+  race(p) { return Promise.race([p, this.halted]); }
+  check() { if (this.stopped) throw new Error(this.stopped.message); }
 }
 
 const VIEW_TYPES = {
@@ -288,6 +463,7 @@ export class Walloc {
 
   /** Compiles (and caches) the module create() would use. */
   static async compile(options = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError(`Walloc.compile: options must be an object, got ${describe(options)}`);
     if (options.module instanceof WebAssembly.Module) return options.module;
     if (options.wasmBytes !== undefined) return WebAssembly.compile(toBytes('wasmBytes', options.wasmBytes));
     let simd = options.simd ?? 'auto';
@@ -341,8 +517,9 @@ export class Walloc {
     return new Walloc(instance, { ...options, capacity, ratios, maximumMemory });
   }
 
-  #x; #w; #memory; #buf; #u8; #blocks = new BlockTable(); #growListeners = new Set();
-  #growths = 0; #maximumMemory; #registry = new Map(); #inflight = new Map();
+  #x; #w; #memory; #buf; #bufBytes; #u8; #blocks = new BlockTable(); #growListeners = new Set();
+  #growths = 0; #maximumMemory; #registry = new Map(); #assetAt = new Map(); #inflight = new Map();
+  #reserved = new Set(); #loading = 0; #held = [0, 0, 0];
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
 
   /** Use Walloc.create(). */
@@ -353,6 +530,7 @@ export class Walloc {
     if (typeof x._initialize === 'function') x._initialize();
     this.#memory = x.memory;
     this.#buf = this.#memory.buffer;
+    this.#bufBytes = this.#buf.byteLength;
     this.#u8 = new Uint8Array(this.#buf);
     const current = this.#buf.byteLength;
     this.#maximumMemory = Math.floor(options.maximumMemory / WASM_PAGE) * WASM_PAGE;
@@ -376,8 +554,9 @@ export class Walloc {
       if (options.typeTiers === null || typeof options.typeTiers !== 'object') throw new TypeError('Walloc.create: typeTiers must be an object');
       for (const [k, v] of Object.entries(options.typeTiers)) this.#typeTiers[k] = checkTier(`typeTiers.${k}`, v);
     }
+    // In a page served over http(s), assets load from the page's directory by default.
     const loc = globalThis.location?.href;
-    this.#baseUrl = loc ? new URL('./', loc).href : undefined;
+    if (loc && /^https?:/i.test(loc)) this.#baseUrl = new URL('./', loc).href;
     if (options.baseUrl !== undefined) this.setBaseUrl(options.baseUrl);
     this.#checkGrowth();
   }
@@ -385,7 +564,7 @@ export class Walloc {
   // ------------------------------------------------------------------ internals
 
   #live() {
-    if (this.#w === 0) throw new Error('Walloc: this instance was destroyed');
+    if (this.#w === 0) throw new DestroyedError();
   }
 
   // Growth detaches the old ArrayBuffer: a zero-length #u8 (memory is never empty) means the
@@ -398,8 +577,9 @@ export class Walloc {
   #checkGrowth() {
     const buf = this.#memory.buffer;
     if (buf === this.#buf) return;
-    const oldBytes = this.#buf.byteLength;
+    const oldBytes = this.#bufBytes; // the old buffer is detached: its byteLength reads 0 now
     this.#buf = buf;
+    this.#bufBytes = buf.byteLength;
     this.#u8 = new Uint8Array(buf);
     this.#growths++;
     const ev = { oldBytes, newBytes: buf.byteLength, pages: buf.byteLength / WASM_PAGE, growths: this.#growths };
@@ -412,16 +592,21 @@ export class Walloc {
   _buffer() { return this.#heap().buffer; }
   /** @internal number of growths seen so far, after checking for a new one (for BlockView). */
   _generation() { if (this.#u8.length === 0) this.#checkGrowth(); return this.#growths; }
-  /** @internal live-block key (size * 4 + tier), undefined when not live. */
-  _keyOf(handle) { return this.#w === 0 ? undefined : this.#blocks.get(handle); }
+  /** @internal id of the live block at handle (a valid handle), undefined when not live. */
+  _idOf(handle) { return this.#w === 0 ? undefined : this.#blocks.idOf(handle); }
 
   #handle(what, h) {
     if (typeof h !== 'number') throw new TypeError(`${what}: handle must be a number, got ${describe(h)}`);
-    if (!Number.isInteger(h) || h < 0 || h >= NULL_HANDLE) {
+    if (!isHandle(h)) {
       throw new RangeError(`${what}: ${h === NULL_HANDLE ? 'Walloc.NULL is not a block' : `invalid handle ${describe(h)}`}`);
     }
     const key = this.#blocks.get(h);
-    if (key === undefined) throw new RangeError(`${what}: handle ${h} is not a live block`);
+    if (key === undefined) {
+      for (const r of this.#reserved) {
+        if (r.handle === h) throw new RangeError(`${what}: handle ${h} is the block of a load in progress ("${r.path}")`);
+      }
+      throw new RangeError(`${what}: handle ${h} is not a live block`);
+    }
     return key;
   }
 
@@ -437,38 +622,41 @@ export class Walloc {
     return handle + offset;
   }
 
-  #scratch(bytes) {
-    const p = this.#x.wjs_scratch(bytes) >>> 0;
-    this.#checkGrowth();
-    if (p === 0) throw new WallocError('Walloc: no memory left for a scratch buffer', Status.OUT_OF_MEMORY);
-    return p;
-  }
-
-  #forgetTier(tier, keepIf) {
+  // After the core released (part of) a tier: forgets the blocks, assets and loads' blocks of
+  // the tier that keepIf(handle, size) does not keep; `by` names the call for the loads.
+  #forgetTier(tier, by, keepIf) {
     for (const [h, key] of this.#blocks.entries()) {
       if (key % 4 === tier && !(keepIf && keepIf(h, Math.floor(key / 4)))) this.#blocks.delete(h);
     }
     for (const [path, rec] of this.#registry) {
-      if (rec.tier === tier && !this.#blocks.has(rec.handle)) this.#registry.delete(path);
+      if (rec.tier === tier && !this.#blocks.has(rec.handle)) {
+        this.#registry.delete(path);
+        this.#assetAt.delete(rec.handle);
+      }
+    }
+    for (const r of this.#reserved) {
+      if (r.tier === tier && !(keepIf && keepIf(r.handle, r.size))) {
+        this.#dropReservation(r, `its block was released by ${by} while loading`);
+      }
     }
   }
 
   // ------------------------------------------------------------------ properties
 
   /** The WebAssembly.Memory (its buffer changes on growth). */
-  get memory() { return this.#memory; }
-  /** The instance's capacity in bytes, tier ratios and checked mode. */
+  get memory() { this.#live(); return this.#memory; }
+  /** The instance's capacity in bytes, tier ratios and checked mode (also after destroy). */
   get capacity() { return this.#capacity; }
   get ratios() { return this.#ratios; }
   get checked() { return this.#checked; }
   /** True until destroy(). */
   get alive() { return this.#w !== 0; }
-  /** Number of live blocks known to this wrapper. */
+  /** Number of live blocks known to this wrapper (0 after destroy). */
   get liveBlocks() { return this.#blocks.size; }
   /** The raw wasm exports (benchmarks, diagnostics). They do no JS-side checks. */
-  get exports() { return this.#x; }
+  get exports() { this.#live(); return this.#x; }
   /** The raw core instance address (for the raw exports). */
-  get instanceAddress() { return this.#w; }
+  get instanceAddress() { this.#live(); return this.#w; }
 
   // ------------------------------------------------------------------ blocks
 
@@ -481,14 +669,18 @@ export class Walloc {
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
     const h = this.#x.wjs_alloc(this.#w, size, t) >>> 0;
     if (this.#u8.length === 0) this.#checkGrowth();
-    if (h !== NULL_HANDLE) this.#blocks.set(h, size * 4 + t);
+    if (h !== NULL_HANDLE) this.#blocks.add(h, size * 4 + t);
     return h;
   }
 
-  /** Frees a block. size defaults to the size it was allocated with; a different size throws. */
+  /** Frees a block. size defaults to the size it was allocated with; a different size throws.
+   *  The block of a registered asset is freed by evict(), not here (RangeError). */
   free(handle, size) {
     this.#live();
     const key = this.#handle('free', handle);
+    if (this.#assetAt.size !== 0 && this.#assetAt.has(handle)) {
+      throw new RangeError(`free: block ${handle} holds asset "${this.#assetAt.get(handle)}": evict it instead`);
+    }
     const have = Math.floor(key / 4);
     if (size !== undefined) {
       checkUint32('free: size', size);
@@ -499,22 +691,25 @@ export class Walloc {
     this.#blocks.delete(handle);
   }
 
-  /** Size and tier of a live block, or undefined. */
+  /** Size and tier of the live block at handle; undefined for anything else (any value). */
   blockInfo(handle) {
-    const key = this._keyOf(handle);
-    return key === undefined ? undefined : { handle, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
+    this.#live();
+    const key = isHandle(handle) ? this.#blocks.get(handle) : undefined;
+    return key === undefined ? undefined : { handle: handle >>> 0, size: Math.floor(key / 4), tier: key % 4, tierName: TIER_NAMES[key % 4] };
   }
 
   /**
-   * Allocates several blocks, all or nothing. requests: [{size, tier}] (tier defaults to
-   * bottom). Returns the handles; when one does not fit, every entry is Walloc.NULL and nothing
-   * stays allocated.
+   * Allocates several blocks, all or nothing. requests: [{size, tier}] or sizes (tier defaults
+   * to bottom). Every entry is checked first, as allocate() checks its arguments (TypeError,
+   * RangeError naming the entry). Returns the handles; when one entry does not fit (its tier is
+   * full, or it is larger than its tier: where allocate() returns Walloc.NULL), every entry is
+   * Walloc.NULL and nothing stays allocated. Needs no memory beyond the blocks themselves.
    */
   allocateBatch(requests) {
     this.#live();
     if (!Array.isArray(requests)) throw new TypeError(`allocateBatch: expected an array of {size, tier}, got ${describe(requests)}`);
     const n = requests.length;
-    const sizes = new Uint32Array(n), tiers = new Int32Array(n);
+    const sizes = new Array(n), tiers = new Array(n);
     for (let i = 0; i < n; i++) {
       const r = requests[i];
       let size, tier = 2;
@@ -526,18 +721,19 @@ export class Walloc {
       sizes[i] = size;
       tiers[i] = checkTier(`allocateBatch: entry ${i}`, tier);
     }
-    if (n === 0) return [];
-    const base = this.#scratch(n * 28 + 64);
-    const sizesAt = base, tiersAt = base + 4 * n, outAt = base + 8 * n, tmpAt = (base + 12 * n + 15) & ~7;
-    let heap = this.#heap();
-    new Uint32Array(heap.buffer, sizesAt, n).set(sizes);
-    new Int32Array(heap.buffer, tiersAt, n).set(tiers);
-    const st = this.#x.wjs_alloc_batch(this.#w, sizesAt, tiersAt, n, outAt, tmpAt);
-    heap = this.#heap();
-    const out = Array.from(new Uint32Array(heap.buffer, outAt, n));
-    if (st === Status.OUT_OF_MEMORY) return out.fill(NULL_HANDLE);
-    if (st !== 0) throw statusError('allocateBatch', st);
-    for (let i = 0; i < n; i++) this.#blocks.set(out[i], sizes[i] * 4 + tiers[i]);
+    // One core call per entry, as allocate() makes: the core's batch entry point would need
+    // its arrays in linear memory, which may have no room left for them.
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
+      if (this.#u8.length === 0) this.#checkGrowth();
+      if (h === NULL_HANDLE) {
+        for (let j = i - 1; j >= 0; j--) this.#x.wjs_free(this.#w, out[j], sizes[j]);
+        return out.fill(NULL_HANDLE);
+      }
+      out[i] = h;
+    }
+    for (let i = 0; i < n; i++) this.#blocks.add(out[i], sizes[i] * 4 + tiers[i]);
     return out;
   }
 
@@ -547,13 +743,18 @@ export class Walloc {
     const t = checkTier('resetTier', tier);
     const st = this.#x.walloc_reset_tier(this.#w, t);
     if (st !== 0) throw statusError('resetTier', st);
-    this.#forgetTier(t);
+    this.#forgetTier(t, 'resetTier');
+    this.#held[t] = 0;
   }
 
   /**
-   * Moves the tier's bump head back to keepBytes from the tier's start (default 0) and drops its
-   * recycled blocks, in O(size classes). Blocks wholly below keepBytes stay valid; the others
-   * (and their views and assets) are released.
+   * Moves the tier's bump head back to keepBytes from the tier's start (default 0, rounded up
+   * to the tier's alignment) and drops its recycled blocks, in O(size classes). A block stays
+   * valid when its footprint (its size class, or the 4 KiB granules of a large block; see
+   * walloc_block_size) ends at or below that point; every other block, its views and assets,
+   * and the block of any load in flight that it releases, are released. So a block whose
+   * request ends below keepBytes but whose class does not is released: the core hands its tail
+   * out again.
    */
   fastCompactTier(tier, keepBytes = 0) {
     this.#live();
@@ -562,29 +763,45 @@ export class Walloc {
     if (!Number.isInteger(keepBytes) || keepBytes < 0 || keepBytes > Number.MAX_SAFE_INTEGER) throw new RangeError(`fastCompactTier: keepBytes must be a non-negative integer, got ${describe(keepBytes)}`);
     const st = this.#x.wjs_compact_tier(this.#w, t, keepBytes);
     if (st !== 0) throw statusError('fastCompactTier', st);
+    // What the tier has handed out is now exactly what lies below the new head: a block
+    // survives when the last byte of its footprint is still handed out in this tier.
     const x = this.#x, w = this.#w;
-    this.#forgetTier(t, (h, size) => {
-      if (x.wjs_ptr(w, h) === 0 || x.wjs_tier_of(w, h) !== t) return false;
-      const last = h + Math.max(size, 1) - 1;
-      return x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
+    let kept = 0;
+    this.#forgetTier(t, 'fastCompactTier', (h, size) => {
+      const footprint = x.wjs_block_size(w, t, size);
+      const last = h + footprint - 1;
+      const survives = x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
+      if (survives) kept += footprint;
+      return survives;
     });
+    // The core counts as live everything below the head that is not free or wasted: the kept
+    // blocks, and what the compaction dropped from the freelists below keep (and the head of a
+    // block it cut), which no block owns and which stays unusable until a reset or a lower
+    // compaction. Nothing else changes that part, so it is measured once, here.
+    this.#held[t] = this.#coreStats(t)[4] - kept;
   }
 
-  /** Statistics of one tier. */
-  tierStats(tier) {
-    this.#live();
-    const t = checkTier('tierStats', tier);
+  // The core's walloc_stats of tier t, read in place: 12 uint64 (low, high uint32 halves), then
+  // alignment and max_class_size.
+  #coreStats(t) {
     const st = this.#x.wjs_tier_stats(this.#w, t);
     if (st !== 0) throw statusError('tierStats', st);
-    // walloc_stats in place: 12 uint64 (low, high uint32 halves), then alignment, max_class_size.
     const u = new Uint32Array(this.#heap().buffer, this.#x.wjs_stats_buffer() >>> 0, 26);
     const f = [];
     for (let i = 0; i < 12; i++) f.push(u[2 * i] + u[2 * i + 1] * 4294967296);
     f.push(u[24], u[25]);
+    return f;
+  }
+
+  /** Statistics of one tier. liveBytes counts heldBytes too (see walloc.d.ts). */
+  tierStats(tier) {
+    this.#live();
+    const t = checkTier('tierStats', tier);
+    const f = this.#coreStats(t);
     return {
       tier: t, name: TIER_NAMES[t],
       capacity: f[0], committed: f[1], bumpHead: f[2], used: f[2], peak: f[3], highWater: f[3],
-      liveBytes: f[4], liveBlocks: f[5], freeBytes: f[6], wastedBytes: f[7],
+      liveBytes: f[4], heldBytes: this.#held[t], liveBlocks: f[5], freeBytes: f[6], wastedBytes: f[7],
       totalAllocs: f[8], totalFrees: f[9], failedAllocs: f[10], resets: f[11],
       alignment: f[12], maxClassSize: f[13],
       utilisation: f[0] > 0 ? f[4] / f[0] : 0,
@@ -598,7 +815,7 @@ export class Walloc {
     const sum = (k) => tiers.reduce((a, s) => a + s[k], 0);
     const totals = {
       capacity: sum('capacity'), committed: sum('committed'), used: sum('used'), peak: sum('peak'),
-      liveBytes: sum('liveBytes'), liveBlocks: sum('liveBlocks'), freeBytes: sum('freeBytes'),
+      liveBytes: sum('liveBytes'), heldBytes: sum('heldBytes'), liveBlocks: sum('liveBlocks'), freeBytes: sum('freeBytes'),
       wastedBytes: sum('wastedBytes'), totalAllocs: sum('totalAllocs'), totalFrees: sum('totalFrees'),
       failedAllocs: sum('failedAllocs'),
     };
@@ -610,13 +827,14 @@ export class Walloc {
       growths: this.#growths,
       utilisation: totals.committed > 0 ? totals.liveBytes / totals.committed : 0,
       memoryUtilisation: totals.liveBytes / memoryBytes,
-      assets: this.#registry.size, loading: this.#inflight.size, wrapperLiveBlocks: this.#blocks.size,
+      assets: this.#registry.size, loading: this.#loading, wrapperLiveBlocks: this.#blocks.size,
     };
   }
 
   /** Calls listener({oldBytes, newBytes, pages, growths}) after each memory growth. Returns a
    *  function that removes the listener. */
   onGrowth(listener) {
+    this.#live();
     if (typeof listener !== 'function') throw new TypeError('onGrowth: listener must be a function');
     this.#growListeners.add(listener);
     return () => this.#growListeners.delete(listener);
@@ -628,7 +846,7 @@ export class Walloc {
   write(handle, data, offset = 0) {
     this.#live();
     const bytes = toBytes('write', data);
-    const addr = this.#range('write', handle, offset, bytes.length);
+    const addr = this.#range('write', handle, offset, byteCount(bytes));
     this.#heap().set(bytes, addr);
   }
 
@@ -648,13 +866,14 @@ export class Walloc {
 
   /**
    * Performs several copies, in order: ops = [{dst, src, length, dstOffset?, srcOffset?}] or
-   * [[dst, src, length], ...]. Every entry is checked before any byte moves.
+   * [[dst, src, length], ...]. Every entry is checked before any byte moves. Needs no memory
+   * beyond the blocks it names.
    */
   bulkCopy(ops) {
     this.#live();
     if (!Array.isArray(ops)) throw new TypeError(`bulkCopy: expected an array of {dst, src, length}, got ${describe(ops)}`);
     const n = ops.length;
-    const triples = new Uint32Array(3 * n);
+    const triples = new Array(3 * n);
     for (let i = 0; i < n; i++) {
       const op = ops[i];
       let dst, src, length, dOff = 0, sOff = 0;
@@ -665,17 +884,12 @@ export class Walloc {
       triples[3 * i + 1] = this.#range(`bulkCopy: entry ${i} (src)`, src, sOff, length);
       triples[3 * i + 2] = length;
     }
-    if (n === 0) return;
-    if (n === 1) {
-      const st = this.#x.wjs_copy(this.#w, triples[0], triples[1], triples[2]);
-      if (st !== 0) throw statusError('bulkCopy: entry 0', st);
-      return;
+    // Every range lies in a live block (checked above), so the core accepts each copy; one call
+    // per entry, since the core's bulk entry point would need the list in linear memory.
+    for (let i = 0; i < n; i++) {
+      const st = this.#x.wjs_copy(this.#w, triples[3 * i], triples[3 * i + 1], triples[3 * i + 2]);
+      if (st !== 0) throw statusError(`bulkCopy: entry ${i}`, st);
     }
-    const base = this.#scratch(n * 40 + 64);
-    const tmpAt = (base + 12 * n + 15) & ~7;
-    new Uint32Array(this.#heap().buffer, base, 3 * n).set(triples);
-    const st = this.#x.wjs_bulk_copy(this.#w, base, n, tmpAt);
-    if (st !== 0) throw statusError(`bulkCopy: entry ${this.#x.wjs_failed_index()}`, st);
   }
 
   /**
@@ -692,18 +906,22 @@ export class Walloc {
     checkUint32('view: length', length);
     this.#range('view', handle, byteOffset, length * el);
     if ((handle + byteOffset) % el !== 0) throw new RangeError(`view: ${Type.name} needs ${el}-byte alignment, address ${handle + byteOffset} is not`);
-    return new BlockView(this, handle, key, byteOffset, length, Type);
+    return new BlockView(VIEW_TOKEN, this, handle, this.#blocks.idOf(handle), byteOffset, length, Type);
   }
 
   // ------------------------------------------------------------------ assets
 
-  /** Sets the URL relative paths are loaded from (resolved against the page in browsers). */
+  /** Sets the URL asset paths are loaded from (resolved against the page in browsers): http(s),
+   *  no query or fragment (RangeError); a missing trailing / is added. */
   setBaseUrl(url) {
+    this.#live();
     if (typeof url !== 'string' && !(url instanceof URL)) throw new TypeError(`setBaseUrl: expected a string or URL, got ${describe(url)}`);
     let u;
     try { u = new URL(String(url), globalThis.location?.href); } catch {
       throw new TypeError(`setBaseUrl: ${describe(String(url))} is not a URL${globalThis.location ? '' : ' (Node needs an absolute URL)'}`);
     }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new RangeError(`setBaseUrl: ${describe(u.href)} is not an http: or https: URL`);
+    if (u.search !== '' || u.hash !== '') throw new RangeError(`setBaseUrl: ${describe(u.href)} has a query or fragment`);
     if (!u.pathname.endsWith('/')) u.pathname += '/';
     this.#baseUrl = u.href;
   }
@@ -712,6 +930,7 @@ export class Walloc {
 
   /** Sets how many loads loadAssets runs at once (default 4). */
   setConcurrency(n) {
+    this.#live();
     checkUint32('setConcurrency', n, 64);
     if (n < 1) throw new RangeError('setConcurrency: at least 1');
     this.#concurrency = n;
@@ -719,13 +938,17 @@ export class Walloc {
 
   /** The tier an asset type goes to. */
   tierForType(type) {
+    this.#live();
     if (typeof type !== 'string') throw new TypeError(`tierForType: type must be a string, got ${describe(type)}`);
     return this.#typeTiers[type] ?? 1;
   }
 
   /** Registers a live block as an asset. */
-  register(path, { handle, size, type = 'binary' } = {}) {
+  register(path, block = {}) {
     this.#live();
+    if (block === null || typeof block !== 'object') throw new TypeError(`register: expected {handle, size, type}, got ${describe(block)}`);
+    const { handle, type = 'binary' } = block;
+    let { size } = block;
     if (typeof path !== 'string' || path === '') throw new TypeError(`register: path must be a non-empty string, got ${describe(path)}`);
     if (typeof type !== 'string') throw new TypeError(`register: type must be a string, got ${describe(type)}`);
     const key = this.#handle(`register "${path}"`, handle);
@@ -734,19 +957,19 @@ export class Walloc {
     checkUint32(`register "${path}": size`, size);
     if (size > blockSize) throw new RangeError(`register "${path}": size ${size} is larger than block ${handle} (${blockSize} bytes)`);
     if (this.#registry.has(path)) throw new RangeError(`register: "${path}" is already registered`);
-    for (const rec of this.#registry.values()) {
-      if (rec.handle === handle) throw new RangeError(`register "${path}": block ${handle} already holds asset "${rec.path}"`);
-    }
+    const holder = this.#assetAt.get(handle);
+    if (holder !== undefined) throw new RangeError(`register "${path}": block ${handle} already holds asset "${holder}"`);
     const rec = Object.freeze({ path, type, size, tier: key % 4, tierName: TIER_NAMES[key % 4], handle });
     this.#registry.set(path, rec);
+    this.#assetAt.set(handle, path);
     return rec;
   }
 
   /** The asset registered under path, or undefined. */
-  get(path) { return this.#registry.get(path); }
-  has(path) { return this.#registry.has(path); }
+  get(path) { this.#live(); return this.#registry.get(path); }
+  has(path) { this.#live(); return this.#registry.has(path); }
   /** All registered assets. */
-  assets() { return [...this.#registry.values()]; }
+  assets() { this.#live(); return [...this.#registry.values()]; }
 
   /** Unregisters an asset and frees its block. Returns false when path is not registered. */
   evict(path) {
@@ -754,13 +977,17 @@ export class Walloc {
     if (typeof path !== 'string') throw new TypeError(`evict: path must be a string, got ${describe(path)}`);
     const rec = this.#registry.get(path);
     if (!rec) return false;
+    // An asset's block is live while it is registered: free() refuses it, and resetTier and
+    // fastCompactTier unregister the assets whose blocks they release.
     this.#registry.delete(path);
-    if (this.#blocks.has(rec.handle)) this.free(rec.handle);
+    this.#assetAt.delete(rec.handle);
+    this.free(rec.handle);
     return true;
   }
 
   /** Evicts several assets; returns how many were registered. */
   evictBatch(paths) {
+    this.#live();
     if (!Array.isArray(paths)) throw new TypeError(`evictBatch: expected an array of paths, got ${describe(paths)}`);
     for (const p of paths) if (typeof p !== 'string') throw new TypeError(`evictBatch: paths must be strings, got ${describe(p)}`);
     let n = 0;
@@ -770,6 +997,9 @@ export class Walloc {
 
   /** A view over an asset's bytes (see view()). */
   assetView(path, Type = Uint8Array) {
+    this.#live();
+    if (typeof path !== 'string') throw new TypeError(`assetView: path must be a string, got ${describe(path)}`);
+    if (!VIEW_CTORS.has(Type)) throw new TypeError(`assetView: type must be a typed array constructor (Uint8Array, Float32Array, ...), got ${describe(Type)}`);
     const rec = this.#registry.get(path);
     if (!rec) throw new RangeError(`assetView: "${path}" is not registered`);
     return this.view(rec.handle, Math.floor(rec.size / Type.BYTES_PER_ELEMENT), Type);
@@ -780,30 +1010,44 @@ export class Walloc {
    * a live block, that block is registered as is (no copy). Otherwise one block is allocated in
    * tier and the bytes copied once. Returns the asset record.
    */
-  loadAssetZeroCopy(bytes, tier = 2, { path, type = 'binary' } = {}) {
+  loadAssetZeroCopy(bytes, tier = 2, options = {}) {
     this.#live();
     const src = toBytes('loadAssetZeroCopy', bytes);
-    if (src.buffer === this.#memory.buffer) {
-      const key = this.#blocks.get(src.byteOffset);
-      if (key === undefined) throw new RangeError(`loadAssetZeroCopy: bytes lie in this instance's memory but do not start at a live block (address ${src.byteOffset})`);
-      return this.register(path ?? `memory:${src.byteOffset}`, { handle: src.byteOffset, size: src.length, type });
-    }
     const t = checkTier('loadAssetZeroCopy', tier);
+    if (options === null || typeof options !== 'object') throw new TypeError(`loadAssetZeroCopy: options must be an object, got ${describe(options)}`);
+    const { path, type = 'binary' } = options;
+    const n = byteCount(src);
+    if (TA_BUFFER.call(src) === this.#memory.buffer) {
+      const at = TA_OFFSET.call(src);
+      const key = isHandle(at) ? this.#blocks.get(at) : undefined;
+      if (key === undefined) throw new RangeError(`loadAssetZeroCopy: bytes lie in this instance's memory but do not start at a live block (address ${at})`);
+      return this.register(path ?? `memory:${at}`, { handle: at, size: n, type });
+    }
     if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError('loadAssetZeroCopy: path must be a non-empty string');
     if (path !== undefined && this.#registry.has(path)) throw new RangeError(`loadAssetZeroCopy: "${path}" is already registered`);
-    const h = this.allocate(src.length, t);
-    if (h === NULL_HANDLE) throw new WallocError(`loadAssetZeroCopy: no room for ${src.length} bytes in tier ${TIER_NAMES[t]}`, Status.OUT_OF_MEMORY);
+    const h = this.allocate(n, t);
+    if (h === NULL_HANDLE) throw new WallocError(`loadAssetZeroCopy: no room for ${n} bytes in tier ${TIER_NAMES[t]}`, Status.OUT_OF_MEMORY);
     this.#heap().set(src, h);
-    return this.register(path ?? `memory:${h}`, { handle: h, size: src.length, type });
+    return this.register(path ?? `memory:${h}`, { handle: h, size: n, type });
   }
 
   /**
    * Fetches baseUrl + path and streams the body into a block of the type's tier (or
-   * options.tier). Resolves to the asset record. Concurrent loads of the same path share one
+   * options.tier). Resolves to the asset record. path must name a file under the base URL
+   * (see assetUrl: no scheme, host, absolute path, dot segments, backslashes...); anything
+   * else rejects with a RangeError before any request, and redirects are not followed. To load
+   * from another origin on purpose, set the base URL to it. Concurrent loads of the same path share one
    * request; an already registered path resolves at once. options: {tier, signal, onProgress}.
    * onProgress({path, loaded, total}) is called per chunk (total is NaN without Content-Length).
    * Failures reject with an AssetLoadError naming the path and cause; nothing is registered or
    * leaked.
+   *
+   * The block being filled belongs to the load until it is registered: no call reaches it
+   * through its handle. resetTier, fastCompactTier and destroy that release it fail the load
+   * ("its block was released by resetTier while loading"), which then never touches memory
+   * again. A load without Content-Length collects the body and takes its block at the end, so
+   * a reset while it streams does not fail it. When every caller of a load has aborted, its
+   * block is freed before the last caller's promise rejects.
    */
   loadAsset(path, type = 'binary', options = {}) {
     try {
@@ -815,129 +1059,170 @@ export class Walloc {
       if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) throw new TypeError('loadAsset: signal must be an AbortSignal');
       if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAsset: onProgress must be a function');
       const tier = options.tier === undefined ? this.tierForType(type) : checkTier('loadAsset', options.tier);
-      if (this.#baseUrl === undefined && !/^[a-z][a-z0-9+.-]*:/i.test(path)) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
-      const done = this.#registry.get(path);
+      const done = this.#registry.get(path); // also a path registered without loading ('memory:...')
       if (done) return Promise.resolve(done);
-      let entry = this.#inflight.get(path);
-      if (!entry) {
-        const ctrl = new AbortController();
-        entry = { ctrl, waiters: 0, progress: new Set() };
-        entry.promise = this.#load(path, type, tier, ctrl.signal, entry.progress)
-          .finally(() => { if (this.#inflight.get(path) === entry) this.#inflight.delete(path); });
-        entry.promise.catch(() => {});
-        this.#inflight.set(path, entry);
+      if (this.#baseUrl === undefined) throw new TypeError('loadAsset: no base URL (call setBaseUrl first)');
+      const url = assetUrl('loadAsset', path, this.#baseUrl);
+      let load = this.#inflight.get(path);
+      if (!load) {
+        load = new Load(path);
+        this.#inflight.set(path, load);
+        this.#loading++;
+        load.promise = this.#load(load, url, type, tier).finally(() => {
+          this.#loading--;
+          if (this.#inflight.get(path) === load) this.#inflight.delete(path);
+        });
+        load.promise.catch(() => {});
       }
-      return this.#wait(path, entry, signal, onProgress);
+      return this.#wait(load, signal, onProgress);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  #wait(path, entry, signal, onProgress) {
-    entry.waiters++;
-    if (onProgress) entry.progress.add(onProgress);
+  #wait(load, signal, onProgress) {
+    load.waiters++;
+    if (onProgress) load.progress.add(onProgress);
     return new Promise((resolve, reject) => {
       let settled = false;
       const leave = () => {
         settled = true;
-        if (onProgress) entry.progress.delete(onProgress);
+        if (onProgress) load.progress.delete(onProgress);
         signal?.removeEventListener('abort', onAbort);
       };
       const onAbort = () => {
         if (settled) return;
         leave();
-        if (--entry.waiters === 0) entry.ctrl.abort(signal.reason);
-        reject(new AssetLoadError(path, 'aborted', { cause: signal.reason }));
+        // The last caller is gone: free the block before this promise rejects, so nothing the
+        // caller does next can meet a late clean-up.
+        if (--load.waiters === 0) this.#abandon(load, signal.reason);
+        reject(new AssetLoadError(load.path, 'aborted', { cause: signal.reason }));
       };
       if (signal?.aborted) { onAbort(); return; }
       signal?.addEventListener('abort', onAbort, { once: true });
-      entry.promise.then(
-        (rec) => { if (!settled) { leave(); entry.waiters--; resolve(rec); } },
-        (err) => { if (!settled) { leave(); entry.waiters--; reject(err); } });
+      load.promise.then(
+        (rec) => { if (!settled) { leave(); load.waiters--; resolve(rec); } },
+        (err) => { if (!settled) { leave(); load.waiters--; reject(err); } });
     });
   }
 
-  async #load(path, type, tier, signal, progress) {
-    const url = new URL(path, this.#baseUrl);
-    let res;
-    try {
-      res = await fetch(url, { signal });
-    } catch (e) {
-      throw new AssetLoadError(path, signal.aborted ? 'aborted' : `request failed: ${e.message}`, { cause: signal.aborted ? signal.reason : e });
+  // Every caller of the load aborted: a new loadAsset of the path starts a new request.
+  #abandon(load, reason) {
+    if (this.#inflight.get(load.path) === load) this.#inflight.delete(load.path);
+    const r = load.reservation;
+    if (r && r.released === undefined) this.#freeReservation(r, 'aborted');
+    load.stop('aborted', reason);
+  }
+
+  // A block for the load, owned by it (not in the block table) until #commit.
+  #reserve(load, size, tier) {
+    const h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
+    if (this.#u8.length === 0) this.#checkGrowth();
+    if (h === NULL_HANDLE) {
+      throw new AssetLoadError(load.path, `no room for ${size} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
     }
-    let handle = NULL_HANDLE;
+    const r = { handle: h, size, tier, path: load.path, load, released: undefined };
+    this.#reserved.add(r);
+    load.reservation = r;
+    return r;
+  }
+
+  // The block is no longer the load's (the core released it, or it is being freed): the load
+  // stops, and must not touch it again.
+  #dropReservation(r, why) {
+    this.#reserved.delete(r);
+    r.released = why;
+    r.load.stop(why);
+  }
+
+  #freeReservation(r, why) {
+    this.#dropReservation(r, why);
+    const st = this.#x.wjs_free(this.#w, r.handle, r.size);
+    if (st !== 0) throw statusError(`free(${r.handle}, ${r.size})`, st);
+  }
+
+  #commit(load, r, type) {
+    if (this.#registry.has(load.path)) throw new Error('the path was registered by another call while loading');
+    this.#reserved.delete(r);
+    r.released = 'registered';
+    this.#blocks.add(r.handle, r.size * 4 + r.tier);
+    return this.register(load.path, { handle: r.handle, size: r.size, type });
+  }
+
+  async #load(load, url, type, tier) {
+    const { path } = load;
+    let reader;
     try {
+      let res;
+      try {
+        // A redirect would leave the base URL as surely as a path could: not followed.
+        res = await load.race(fetch(url, { signal: load.ctrl.signal, redirect: 'manual' }));
+      } catch (e) {
+        if (load.stopped) throw e;
+        throw new AssetLoadError(path, `request failed: ${e.message}`, { cause: e });
+      }
+      if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) {
+        res.body?.cancel().catch(() => {});
+        throw new AssetLoadError(path, `the server answered with a redirect (HTTP ${res.status}), which is not followed: set the base URL to where the assets are`,
+          { cause: new Error(`HTTP ${res.status}`), status: res.status });
+      }
       if (!res.ok) {
         res.body?.cancel().catch(() => {});
         throw new AssetLoadError(path, `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, { cause: new Error(`HTTP ${res.status}`), status: res.status });
       }
-      this.#live();
       const lenHeader = res.headers.get('content-length');
       const encoded = res.headers.get('content-encoding');
       const total = lenHeader !== null && !encoded && /^\d+$/.test(lenHeader) ? Number(lenHeader) : NaN;
       const report = (loaded) => {
-        for (const fn of progress) { try { fn({ path, loaded, total }); } catch (e) { queueMicrotask(() => { throw e; }); } }
+        for (const fn of load.progress) { try { fn({ path, loaded, total }); } catch (e) { queueMicrotask(() => { throw e; }); } }
       };
-      let loaded = 0;
+      reader = res.body?.getReader();
+      // Every await may end with the load stopped (released block, destroy, all callers gone):
+      // load.check() after each one, before any write into memory.
+      const next = () => (reader ? load.race(reader.read()) : { done: true });
+      let loaded = 0, r;
       if (Number.isFinite(total)) {
         if (total > 0xFFFFFFFF) throw new AssetLoadError(path, `too large (${total} bytes)`, { cause: new RangeError('size') });
-        handle = this.allocate(total, tier);
-        if (handle === NULL_HANDLE) throw new AssetLoadError(path, `no room for ${total} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
-        if (res.body) {
-          const reader = res.body.getReader();
-          try {
-            for (;;) {
-              const { done, value } = await reader.read();
-              if (done) break;
-              if (this.#w === 0) throw new Error('instance destroyed');
-              if (loaded + value.length > total) throw new Error(`body longer than Content-Length ${total}`);
-              this.#heap().set(value, handle + loaded);
-              loaded += value.length;
-              report(loaded);
-            }
-          } finally {
-            reader.releaseLock?.();
-          }
-        } else {
-          const buf = new Uint8Array(await res.arrayBuffer());
-          if (buf.length > total) throw new Error(`body longer than Content-Length ${total}`);
-          this.#heap().set(buf, handle);
-          loaded = buf.length;
+        load.check();
+        r = this.#reserve(load, total, tier);
+        for (;;) {
+          const { done, value } = await next();
+          load.check();
+          if (done) break;
+          if (loaded + value.length > total) throw new Error(`body longer than Content-Length ${total}`);
+          this.#heap().set(value, r.handle + loaded);
+          loaded += value.length;
           report(loaded);
         }
         if (loaded !== total) throw new Error(`truncated body: ${loaded} of ${total} bytes`);
       } else {
         // No usable length: collect the chunks, then one block and one copy.
         const chunks = [];
-        if (res.body) {
-          const reader = res.body.getReader();
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            chunks.push(value);
-            loaded += value.length;
-            report(loaded);
-          }
-        } else {
-          chunks.push(new Uint8Array(await res.arrayBuffer()));
-          loaded = chunks[0].length;
+        for (;;) {
+          const { done, value } = await next();
+          load.check();
+          if (done) break;
+          chunks.push(value);
+          loaded += value.length;
+          if (loaded > 0xFFFFFFFF) throw new Error(`too large (more than ${0xFFFFFFFF} bytes)`);
           report(loaded);
         }
-        this.#live();
-        if (loaded > 0xFFFFFFFF) throw new Error(`too large (${loaded} bytes)`);
-        handle = this.allocate(loaded, tier);
-        if (handle === NULL_HANDLE) throw new AssetLoadError(path, `no room for ${loaded} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
-        let at = handle;
-        for (const c of chunks) { this.#heap().set(c, at); at += c.length; }
+        load.check();
+        r = this.#reserve(load, loaded, tier);
+        const heap = this.#heap();
+        let at = r.handle;
+        for (const c of chunks) { heap.set(c, at); at += c.length; }
       }
-      if (signal.aborted) throw signal.reason;
-      const rec = this.register(path, { handle, size: loaded, type });
-      handle = NULL_HANDLE;
-      return rec;
+      load.check(); // a progress callback may have released the block
+      return this.#commit(load, r, type);
     } catch (e) {
-      if (handle !== NULL_HANDLE && this.#w !== 0 && this.#blocks.has(handle)) this.free(handle);
+      const { stopped } = load; // why the load was stopped from outside, if it was
+      reader?.cancel().catch(() => {});
+      const r = load.reservation;
+      if (r && r.released === undefined) this.#freeReservation(r, 'failed');
+      if (stopped) throw new AssetLoadError(path, stopped.message, { cause: stopped.cause });
       if (e instanceof AssetLoadError) throw e;
-      throw new AssetLoadError(path, signal.aborted ? 'aborted' : (e?.message || String(e)), { cause: signal.aborted ? (signal.reason ?? e) : e });
+      throw new AssetLoadError(path, e?.message || String(e), { cause: e });
     }
   }
 
@@ -953,19 +1238,30 @@ export class Walloc {
     this.#live();
     if (!Array.isArray(batch)) throw new TypeError(`loadAssets: expected an array, got ${describe(batch)}`);
     if (options === null || typeof options !== 'object') throw new TypeError('loadAssets: options must be an object');
+    // Every entry is checked before any request starts: a bad one loads nothing.
     const items = batch.map((b, i) => {
-      if (typeof b === 'string') return { path: b, type: 'binary' };
-      if (b !== null && typeof b === 'object' && typeof b.path === 'string') return { path: b.path, type: b.type ?? 'binary', tier: b.tier };
-      throw new TypeError(`loadAssets: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
+      let it;
+      if (typeof b === 'string') it = { path: b, type: 'binary' };
+      else if (b !== null && typeof b === 'object' && typeof b.path === 'string') it = { path: b.path, type: b.type ?? 'binary', tier: b.tier };
+      else throw new TypeError(`loadAssets: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
+      if (it.path === '') throw new TypeError(`loadAssets: entry ${i}: path must be a non-empty string`);
+      if (typeof it.type !== 'string') throw new TypeError(`loadAssets: entry ${i}: type must be a string, got ${describe(it.type)}`);
+      if (it.tier !== undefined) checkTier(`loadAssets: entry ${i}`, it.tier);
+      if (!this.#registry.has(it.path)) {
+        if (this.#baseUrl === undefined) throw new TypeError('loadAssets: no base URL (call setBaseUrl first)');
+        assetUrl(`loadAssets: entry ${i}`, it.path, this.#baseUrl);
+      }
+      return it;
     });
     const concurrency = options.concurrency ?? this.#concurrency;
     checkUint32('loadAssets: concurrency', concurrency, 64);
     if (concurrency < 1) throw new RangeError('loadAssets: concurrency must be at least 1');
     const { onProgress, settle = false } = options;
     if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError('loadAssets: onProgress must be a function');
+    if (typeof settle !== 'boolean') throw new TypeError(`loadAssets: settle must be true or false, got ${describe(settle)}`);
     const ctrl = new AbortController();
     const outer = options.signal;
-    if (outer !== undefined && !(outer && typeof outer.aborted === 'boolean')) throw new TypeError('loadAssets: signal must be an AbortSignal');
+    if (outer !== undefined && !(outer && typeof outer.aborted === 'boolean' && typeof outer.addEventListener === 'function')) throw new TypeError('loadAssets: signal must be an AbortSignal');
     const onOuter = () => ctrl.abort(outer.reason);
     if (outer?.aborted) onOuter(); else outer?.addEventListener('abort', onOuter, { once: true });
     const results = new Array(items.length);
@@ -998,15 +1294,21 @@ export class Walloc {
     return results;
   }
 
-  /** Destroys the instance: every handle, view and asset becomes invalid; in-flight loads reject. */
+  /** Destroys the instance: every handle, view and asset becomes invalid; loads in flight
+   *  reject ("the instance was destroyed while loading") without touching memory again. */
   destroy() {
     if (this.#w === 0) return;
-    for (const e of this.#inflight.values()) e.ctrl.abort(new Error('instance destroyed'));
+    for (const r of this.#reserved) r.released = 'destroyed';
+    this.#reserved.clear();
     this.#x.walloc_destroy(this.#w);
     this.#w = 0;
     this.#blocks.clear();
     this.#registry.clear();
+    this.#assetAt.clear();
     this.#growListeners.clear();
+    const loads = [...this.#inflight.values()];
+    this.#inflight.clear();
+    for (const load of loads) load.stop('the instance was destroyed while loading', new DestroyedError());
   }
 }
 

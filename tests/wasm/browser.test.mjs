@@ -81,6 +81,31 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   const rows = await page.locator('#asset-rows tr').count();
   assert.equal(rows, 9);
 
+  // The page's figures against its own asset table (issue 15 item 13): per tier, 'live blocks'
+  // is the assets' footprints, and the evicted block that the compaction kept below its mark
+  // is shown as held, not as live.
+  const figures = await page.evaluate(() => {
+    const { w } = window.demo.state;
+    window.demo.render();
+    const fp = (t, size) => w.exports.wjs_block_size(w.instanceAddress, t, size);
+    return [0, 1, 2].map((t) => {
+      const s = w.tierStats(t);
+      const el = document.getElementById(`tier-${t}`);
+      return {
+        assets: w.assets().filter((a) => a.tier === t).reduce((sum, a) => sum + fp(t, a.size), 0),
+        blocks: s.liveBytes - s.heldBytes, held: s.heldBytes,
+        shownBlocks: el.querySelector('[data-k="blockBytes"]').textContent, shownHeld: el.querySelector('[data-k="heldBytes"]').textContent,
+        wantBlocks: window.demo.fmt(s.liveBytes - s.heldBytes), wantHeld: window.demo.fmt(s.heldBytes),
+      };
+    });
+  });
+  for (const [t, f] of figures.entries()) {
+    assert.equal(f.blocks, f.assets, `tier ${t}: live blocks are the assets`);
+    assert.equal(f.shownBlocks, f.wantBlocks, `tier ${t}: the page shows the live blocks`);
+    assert.equal(f.shownHeld, f.wantHeld, `tier ${t}: the page shows what compaction holds`);
+  }
+  assert.equal(figures[0].held, 1536 * 1024, 'the evicted texture (1.5 MiB) is held in the top tier');
+
   await page.click('#scratch');
   await page.click('#load-batch');
   await page.waitForFunction(() => document.body.dataset.assets === '14' && !window.demo.state.busy);
@@ -97,7 +122,9 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   assert.deepEqual(consoleErrors, []);
 });
 
-test('walloc.mjs in the page: streaming compile, growth, views, errors', { skip, timeout: 60000 }, async () => {
+test('walloc.mjs in the page: streaming compile, growth, views, errors, paths', { skip, timeout: 60000 }, async () => {
+  const pageRequests = [];
+  page.on('request', (req) => pageRequests.push(req.url()));
   await page.goto(`${srv.url}demo/`);
   const r = await page.evaluate(async () => {
     const { Walloc } = await import('/walloc.mjs');
@@ -112,9 +139,17 @@ test('walloc.mjs in the page: streaming compile, growth, views, errors', { skip,
     try { w.allocate(-1); } catch (e) { errors.push(e.constructor.name); }
     try { w.write(h, new Uint8Array(5000)); } catch (e) { errors.push(e.constructor.name); }
     try { w.allocate('x'); } catch (e) { errors.push(e.constructor.name); }
-    const rec = await w.loadAsset('/assets/meshes/castle.glb', 'mesh');
-    return { simd: Walloc.simdSupported, after: v.get(1023), len: v.array.length, errors, rec: { size: rec.size, tier: rec.tier } };
+    w.setBaseUrl(new URL('/assets/', location.href));
+    const rec = await w.loadAsset('meshes/castle.glb', 'mesh');
+    // Paths that leave the base URL are refused before any request (issue 15 item 7).
+    const refused = [];
+    for (const p of ['../x', '%2e%2e/x', '/x', 'http://evil.example/x', '//evil.example/x', '..\\x', ' /x']) {
+      refused.push(await w.loadAsset(p).then(() => 'loaded', (e) => e.constructor.name));
+    }
+    return { simd: Walloc.simdSupported, after: v.get(1023), len: v.array.length, errors, rec: { size: rec.size, tier: rec.tier }, refused };
   });
+  assert.deepEqual(r.refused, Array(7).fill('RangeError'));
+  assert.deepEqual(pageRequests.filter((u) => /evil|\/x$/.test(u)), [], 'no request for a refused path');
   assert.equal(r.simd, true);
   assert.equal(r.after, 2.5);
   assert.equal(r.len, 1024);

@@ -58,3 +58,22 @@ test('walloc.wasm is under 16 KB', async () => {
   const { size } = await stat(dist + 'walloc.wasm');
   assert.ok(size < 16000, `walloc.wasm is ${size} bytes`);
 });
+
+test('the npm package carries a README and a LICENSE that says what package.json says', async () => {
+  const { execFile } = await import('node:child_process');
+  const pkgDir = fileURLToPath(new URL('../../wasm-emscripten/', import.meta.url));
+  const pkg = JSON.parse(await readFile(pkgDir + 'package.json', 'utf8'));
+  assert.equal(pkg.license, 'UNLICENSED');
+  for (const f of ['README.md', 'LICENSE']) assert.ok(pkg.files.includes(f), `package.json "files" lists ${f}`);
+  const license = await readFile(pkgDir + 'LICENSE', 'utf8');
+  assert.match(license, /Copyright .*the Walloc maintainers/);
+  assert.match(license, /All rights reserved/);
+  assert.doesNotMatch(license, /MIT|Apache|GPL|BSD|Permission is hereby granted/i, 'no open-source licence was invented');
+  const readme = await readFile(pkgDir + 'README.md', 'utf8');
+  for (const word of ['npm install', 'Walloc.create', 'loadAsset', 'DestroyedError', 'UNLICENSED']) assert.ok(readme.includes(word), `README mentions ${word}`);
+  // What npm would publish (no prepack build: dist/ is already there).
+  const out = await new Promise((resolve, reject) => execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir },
+    (err, stdout) => (err ? reject(err) : resolve(stdout))));
+  const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
+  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json', 'walloc.d.ts', 'walloc.mjs']);
+});

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, rawModule } from './helpers.mjs';
+import { ROOT, rawModule, rawScratch } from './helpers.mjs';
 
 const DIR = path.join(ROOT, 'tests/scenarios');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
@@ -24,7 +24,8 @@ class Runner {
     this.x = x;
     this.vars = new Map();
     this.blocks = new Map(); // name -> {h: BigInt, size: BigInt, tier, live}
-    this.scratch = x.wjs_scratch(1 << 20) >>> 0;
+    this.scratch = rawScratch(x, 1 << 20);
+    this.scratchBytes = 1 << 20;
     const cfg = sc.config ?? {};
     this.w = this.create(cfg);
     assert.notEqual(this.w, 0, 'walloc_create failed');
@@ -64,8 +65,9 @@ class Runner {
   }
   // Makes the scratch area hold at least bytes (+ room for small structs); it may move.
   ensure(bytes) {
-    this.scratch = this.x.wjs_scratch(bytes + 16384) >>> 0;
-    assert.notEqual(this.scratch, 0, 'no memory for the scratch area');
+    if (bytes + 16384 <= this.scratchBytes) return;
+    this.scratchBytes = bytes + 16384;
+    this.scratch = rawScratch(this.x, this.scratchBytes);
   }
   data(d) {
     const len = d.len === undefined ? 0 : Number(this.num(d.len));

@@ -130,9 +130,9 @@ test('growth keeps every handle valid and every byte intact', async () => {
 test('create / destroy many times in one module instance reuses memory', async () => {
   // One wasm instance, many core instances: metadata comes from platform_wasm.c's pool, so the
   // memory stays bounded when instances come and go.
-  const { rawModule } = await import('./helpers.mjs');
+  const { rawModule, rawScratch } = await import('./helpers.mjs');
   const x = await rawModule(true);
-  const sc = x.wjs_scratch(4096) >>> 0;
+  const sc = rawScratch(x, 4096);
   const dv = () => new DataView(x.memory.buffer);
   const sizes = [];
   for (let i = 0; i < 200; i++) {

@@ -1,0 +1,49 @@
+// Compiled by tests/wasm/types.test.mjs with and without the DOM library and @types/node: the
+// declarations must type-check everywhere and still catch misuse (@ts-expect-error lines fail
+// the compile when the error they expect does not happen).
+import { Walloc, BlockView, AssetLoadError, WallocError, DestroyedError, Status, WallocWrapper } from 'walloc';
+import type { Asset, BlockInfo, GrowthEvent, MemoryStats, Settled, TierStats, Handle } from 'walloc';
+
+export async function tour(): Promise<number> {
+  const w: Walloc = await Walloc.create({ capacity: 64 << 20, ratios: [0.5, 0.3, 0.2], checked: true, wasmBytes: new Uint8Array(8) });
+  const h: Handle = w.allocate(1024, 'top');
+  if (h === Walloc.NULL) return 0;
+  w.write(h, new Uint8Array([1, 2, 3]), 4);
+  const v: BlockView<Float32Array> = w.viewFloat32(h);
+  v.set(0, 1.5);
+  const first: number | bigint = v.get(0);
+  v.copyFrom([1, 2, 3], 1).fill(0, 4, 8);
+  const big: BlockView<BigInt64Array> = w.viewBigInt64(h, 2);
+  big.set(0, 5n);
+  const info: BlockInfo | undefined = w.blockInfo(h);
+  const stats: TierStats = w.tierStats('bottom');
+  const held: number = stats.heldBytes + stats.liveBytes + w.memoryStats().totals.heldBytes;
+  const m: MemoryStats = w.memoryStats();
+  const off: () => void = w.onGrowth((e: GrowthEvent) => e.oldBytes + e.newBytes);
+  off();
+  const hs: Handle[] = w.allocateBatch([16, { size: 32, tier: 1 }]);
+  w.bulkCopy([[hs[0], hs[1], 8], { dst: hs[1], src: hs[0], length: 4, dstOffset: 4 }]);
+  w.setBaseUrl('https://cdn.example.com/assets/');
+  const a: Asset = await w.loadAsset('meshes/castle.glb', 'mesh', { onProgress: (p) => p.loaded / p.total });
+  const all: Settled[] = await w.loadAssets(['a.bin', { path: 'b.bin', type: 'scene', tier: 'middle' }], { settle: true });
+  const recs: Asset[] = await w.loadAssets(['a.bin'], { concurrency: 2 });
+  const mod = await Walloc.compile({ simd: false });
+  const w2 = await WallocWrapper.create({ module: mod });
+  const buf: ArrayBuffer = w.memory.buffer;
+  w.destroy();
+  try { w.allocate(8); } catch (e) {
+    if (e instanceof DestroyedError) return e.message.length;
+    if (e instanceof AssetLoadError) return e.path.length + (e.status ?? 0);
+    if (e instanceof WallocError) return e.status === Status.OUT_OF_MEMORY ? 1 : 2;
+  }
+  // @ts-expect-error sizes are numbers
+  w.allocate('16');
+  // @ts-expect-error no such tier
+  w.allocate(16, 'gpu');
+  // @ts-expect-error views are made by Walloc.view only
+  new BlockView();
+  // @ts-expect-error a Float32 view holds numbers
+  const wrong: BlockView<Float32Array> = w.viewBigInt64(h);
+  return Number(first) + (info?.size ?? 0) + held + m.pages + a.size + all.length + recs.length + buf.byteLength
+    + w2.capacity + Number(big.get(0)) + wrong.length;
+}
