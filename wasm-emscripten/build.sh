@@ -6,8 +6,9 @@
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
 # core takes its metadata and tier memory from native/src/platform_wasm.c. The source list is read
-# from native/CMakeLists.txt (WALLOC_CORE_SOURCES with platform_wasm.c in place of
-# platform_posix.c, plus copy.c), so the wasm build never drifts from the native one.
+# from native/CMakeLists.txt (WALLOC_CORE_SOURCES with platform_wasm.c and thread_slots_wasm.c in
+# place of platform_posix.c and thread_slots.c, plus copy.c), so the wasm build never drifts from
+# the native one.
 #
 # Environment:
 #   WALLOC_WASM_MAX_MEMORY  link-time maximum of linear memory (default 4GB; the JS wrapper's
@@ -32,6 +33,7 @@ srcs=()
 for s in "${core[@]}"; do
   case "$s" in
     src/platform_posix.c) srcs+=("$root/native/src/platform_wasm.c") ;;
+    src/thread_slots.c) srcs+=("$root/native/src/thread_slots_wasm.c") ;;
     *) srcs+=("$root/native/$s") ;;
   esac
 done
@@ -104,7 +106,7 @@ build() { # name, extra compile flags...
     "$EMCC" "$(level_of "$src")" "${cflags[@]}" "$@" -c "$src" -o "$o"
     objs+=("$o")
   done
-  "$EMCC" "${ldflags[@]}" "$@" "${objs[@]}" -o "$out/$name.wasm"
+  "$EMCC" "${ldflags[@]}" ${WALLOC_WASM_LINK_EXTRA:-} "$@" "${objs[@]}" -o "$out/$name.wasm"
   rm -rf "$obj"
   echo "build.sh: $out/$name.wasm $(stat -c %s "$out/$name.wasm") bytes"
 }

@@ -41,19 +41,18 @@ struct ext {
  * count redone. */
 static bool ext_read(const struct tier *t, uint64_t h, struct ext *e)
 {
-    if (!tier_block_ok(t, h, 2 * sizeof(uint64_t))) /* before reading the header at all */
-        return false;
+    if ((h & (WALLOC_PAGE - 1)) != 0 || tier_check_range(t, h, 2 * sizeof(uint64_t)) != WALLOC_OK)
+        return false; /* checked before the header is read at all */
     e->size = ext_get(t, h, EXT_SIZE);
     e->next = ext_get(t, h, EXT_NEXT);
-    return e->size > 0 && e->size % WALLOC_LARGE_GRANULE == 0 && tier_block_ok(t, h, e->size) &&
+    return e->size > 0 && e->size % WALLOC_LARGE_GRANULE == 0 && tier_check_range(t, h, e->size) == WALLOC_OK &&
            (e->next == WALLOC_NULL || e->next >= h + e->size);
 }
 
-/* Ends the list after pred, then recounts it; a header that stopped being believable since it
- * was checked ends the list there instead. */
-static void ext_cut(struct tier *t, uint64_t pred)
+/* Recounts the list's bytes and extents; a header that stopped being believable since it was
+ * checked ends the list there. */
+static void ext_recount(struct tier *t)
 {
-    ext_link(t, pred, WALLOC_NULL);
     uint64_t bytes = 0, count = 0;
     struct ext e;
     for (uint64_t prev = WALLOC_NULL, cur = t->large.first; cur != WALLOC_NULL; prev = cur, cur = e.next) {
@@ -67,17 +66,19 @@ static void ext_cut(struct tier *t, uint64_t pred)
     t->large.count = count;
 }
 
-uint64_t large_alloc(struct tier *t, uint64_t size)
+/* Ends the list after pred (an extent header there was overwritten), then recounts it. The
+ * memory cut off stays unusable until a reset. */
+static void ext_cut(struct tier *t, uint64_t pred)
 {
-    uint64_t h = large_take(t, size);
-    return h != WALLOC_NULL ? h : tier_bump(t, size);
+    ext_link(t, pred, WALLOC_NULL);
+    ext_recount(t);
 }
 
-uint64_t large_take(struct tier *t, uint64_t size)
+/* Best fit among the free extents, taking the end of the extent so that its header stays
+ * where it is. Under the lock. */
+static uint64_t take_locked(struct tier *t, uint64_t size)
 {
     struct large_free *lf = &t->large;
-    uint64_t result = WALLOC_NULL;
-    wl_lock(&lf->lock);
     uint64_t best = WALLOC_NULL, best_pred = WALLOC_NULL, best_size = UINT64_MAX, best_next = 0;
     struct ext e;
     for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL; pred = cur, cur = e.next) {
@@ -92,25 +93,37 @@ uint64_t large_take(struct tier *t, uint64_t size)
                 break;
         }
     }
-    if (best != WALLOC_NULL) {
-        if (best_size == size) {
-            ext_link(t, best_pred, best_next);
-            lf->count--;
-            result = best;
-        } else { /* take the end: the extent keeps its place in the list */
-            ext_set(t, best, EXT_SIZE, best_size - size);
-            result = best + best_size - size;
-        }
-        counter_sub(&lf->bytes, size);
+    if (best == WALLOC_NULL)
+        return WALLOC_NULL;
+    uint64_t result;
+    if (best_size == size) {
+        ext_link(t, best_pred, best_next);
+        lf->count--;
+        result = best;
+    } else {
+        ext_set(t, best, EXT_SIZE, best_size - size);
+        result = best + best_size - size;
     }
-    wl_unlock(&lf->lock);
+    counter_sub(&lf->bytes, size);
+    lf->resident -= size - tier_reuse_pages(t, result, size);
     return result;
 }
 
-void large_free(struct tier *t, uint64_t h, uint64_t size)
+uint64_t large_pages(struct tier *t, uint64_t size)
+{
+    wl_lock(&t->large.lock);
+    uint64_t h = take_locked(t, size);
+    if (h == WALLOC_NULL)
+        h = tier_bump_pages(t, size);
+    wl_unlock(&t->large.lock);
+    return h;
+}
+
+/* Returns [h, h + size) to the free extents, merged with its neighbours; gives the tier's
+ * memory beyond what it retains back to the system. Under the lock. */
+static void free_locked(struct tier *t, uint64_t h, uint64_t size)
 {
     struct large_free *lf = &t->large;
-    wl_lock(&lf->lock);
     uint64_t pred2 = WALLOC_NULL, pred = WALLOC_NULL, cur = lf->first;
     struct ext e = {0, WALLOC_NULL}, pred_e = {0, WALLOC_NULL}; /* cur's and pred's, as checked */
     while (cur != WALLOC_NULL && cur < h) {
@@ -148,20 +161,60 @@ void large_free(struct tier *t, uint64_t h, uint64_t size)
     ext_set(t, node, EXT_SIZE, len);
     ext_set(t, node, EXT_NEXT, next);
     counter_add(&lf->bytes, size);
+    lf->resident += size;
     /* The extent touches the bump head: lower the head instead of keeping the extent. */
     if (next == WALLOC_NULL && tier_unbump(t, node, len)) {
         ext_link(t, node_pred, WALLOC_NULL);
         lf->count--;
         counter_sub(&lf->bytes, len);
+        lf->resident -= len - tier_decommitted_in(t, node, len);
+        return;
     }
-    wl_unlock(&lf->lock);
+    if (lf->resident > t->retain) {
+        /* Beyond what the tier retains: the freed pages go back to the system, except the
+         * page that holds the extent's header. */
+        uint64_t from = node == h ? h + WALLOC_PAGE : h, end = h + size;
+        if (from < end)
+            lf->resident -= tier_give_back(t, from, end - from);
+    }
 }
 
-void large_clear(struct tier *t)
+void large_free_pages(struct tier *t, uint64_t h, uint64_t size)
 {
     wl_lock(&t->large.lock);
-    t->large.first = WALLOC_NULL;
-    t->large.count = 0;
-    atomic_store_explicit(&t->large.bytes, 0, memory_order_relaxed);
+    free_locked(t, h, size);
     wl_unlock(&t->large.lock);
+}
+
+void large_cut(struct tier *t, uint64_t keep)
+{
+    struct large_free *lf = &t->large;
+    uint64_t end = keep & ~(uint64_t)(WALLOC_PAGE - 1), dropped = 0;
+    struct ext e;
+    for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL; pred = cur, cur = e.next) {
+        if (!ext_read(t, cur, &e)) {
+            ext_link(t, pred, WALLOC_NULL);
+            break;
+        }
+        if (cur + e.size <= end)
+            continue;
+        /* cur reaches past end, and every later extent lies above it: count what goes. */
+        for (uint64_t x = cur, xs = e.size, xn = e.next;;) {
+            uint64_t from = x > end ? x : end;
+            dropped += (x + xs - from) - tier_decommitted_in(t, from, x + xs - from);
+            struct ext f;
+            if (xn == WALLOC_NULL || !ext_read(t, xn, &f))
+                break;
+            x = xn, xs = f.size, xn = f.next;
+        }
+        if (cur < end) {
+            ext_set(t, cur, EXT_SIZE, end - cur);
+            ext_set(t, cur, EXT_NEXT, WALLOC_NULL);
+        } else {
+            ext_link(t, pred, WALLOC_NULL);
+        }
+        break;
+    }
+    lf->resident -= dropped < lf->resident ? dropped : lf->resident;
+    ext_recount(t);
 }
