@@ -137,6 +137,12 @@ void walloc_destroy(walloc *w)
     if (w == NULL)
         return;
     walloc_region r = walloc_region_of(w);
+    /* Sanitizer builds: unmapping keeps the poison of free blocks, and the address range may
+     * be mapped again for something else. */
+    for (unsigned i = 0; r.base != NULL && i < WALLOC_TIER_COUNT; i++) {
+        const struct tier *t = &w->tiers[i];
+        block_unpoison(handle_ptr(w, t->start), atomic_load_explicit(&t->limit, memory_order_relaxed) - t->start);
+    }
     destroy_metadata(w);
     platform_meta_free(w, sizeof *w);
     walloc_region_release(r);

@@ -88,11 +88,16 @@ static bool carve_from(const walloc *w, struct span *s, uint64_t from)
 struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
 {
     walloc *w = t->owner;
-    uint64_t bytes = (uint64_t)t->span_pages[c] << WALLOC_PAGE_SHIFT;
     struct span *s = pool_take(t);
     if (s == NULL)
         return NULL;
-    uint64_t h = large_pages(t, bytes);
+    /* The class's span length, or when no run that long is free, shorter ones down to what one
+     * block needs: a tier whose free memory lies in pieces still serves every request that fits
+     * a piece. */
+    uint32_t pages = t->span_pages[c], least = (uint32_t)((t->class_size[c] + WALLOC_PAGE - 1) >> WALLOC_PAGE_SHIFT);
+    uint64_t h, bytes;
+    while ((h = large_pages(t, bytes = (uint64_t)pages << WALLOC_PAGE_SHIFT)) == WALLOC_NULL && pages > least)
+        pages = pages / 2 > least ? pages / 2 : least;
     if (h == WALLOC_NULL) {
         pool_put(t, s);
         return NULL;
@@ -100,7 +105,7 @@ struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
     s->lo = h;
     s->csize = t->class_size[c];
     s->nblocks = (uint32_t)(bytes / s->csize);
-    s->pages = t->span_pages[c];
+    s->pages = pages;
     s->amask = t->align - 1;
     s->keep_mask = ~s->amask;
     s->tier = (uint8_t)t->id;

@@ -40,6 +40,8 @@ static void set_current(struct tcache *tc, const struct tier *t, unsigned c, str
  * list (tc may be NULL for an unowned span). */
 static void unlist(struct tcache *tc, struct tier *t, struct span *s)
 {
+    if (tc != NULL && tc->tiers[t->id].empty == s)
+        tc->tiers[t->id].empty = NULL;
     switch (s->listed) {
     case SPAN_LIST_CURRENT: set_current(tc, t, s->cls, &span_none); break;
     case SPAN_LIST_PARTIAL: span_list_remove(t, &tc->tiers[t->id].partial[s->cls], s); break;
@@ -120,12 +122,11 @@ static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
 }
 
 /* Out of room: gives back the empty spans tc holds, takes what others freed into its full
- * spans, and sweeps what was freed into spans nobody owns. true when a span went back to the
- * tier. */
-static bool reclaim(struct tcache *tc, struct tier *t)
+ * spans, and sweeps what was freed into spans nobody owns. */
+static void reclaim_own(struct tcache *tc, struct tier *t)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
-    uint32_t spans_before = t->span_free_ids;
+    wl_lock(&tc->lock);
     wl_lock(&t->lock);
     for (unsigned c = 0; c < t->class_count; c++) {
         struct span *s = tt->cur[c];
@@ -150,9 +151,50 @@ static bool reclaim(struct tcache *tc, struct tier *t)
             place_unowned(t, s);
         }
     }
-    bool any = t->span_free_ids != spans_before;
     wl_unlock(&t->lock);
-    return any;
+    wl_unlock(&tc->lock);
+}
+
+/* A span of another cache that is not current and whose every block was freed (the frees of
+ * other threads waiting on its remote list) goes back to the tier: its owner can't be using it.
+ * used only falls for such a span while its owner does not hold the cache's lock, and the
+ * remote count only grows, so reading them equal means they are. */
+static void take_free_spans(struct tcache *from, struct tier *t, uint32_t *head, uint8_t which)
+{
+    uint32_t start = *head;
+    *head = 0; /* taken whole; the spans still in use go back on it */
+    for (uint32_t id = start, next; id != 0; id = next == start ? 0 : next) {
+        struct span *s = span_of_id(t, id);
+        next = s->next;
+        s->listed = SPAN_LIST_NONE;
+        uint32_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
+        if (used != REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_acquire))) {
+            span_list_push(t, head, s, which);
+            continue;
+        }
+        wl_lock(&t->lock);
+        span_set_owner(t, s, NULL);
+        span_release(t, s);
+        wl_unlock(&t->lock);
+    }
+    (void)from;
+}
+
+/* Out of room in tier t: every other cache of w gives back its spans that are entirely free. */
+static void take_others_free_spans(walloc *w, struct tcache *self, struct tier *t)
+{
+    wl_lock(&w->tc_lock);
+    for (struct tcache *tc = w->tcaches; tc != NULL; tc = tc->next) {
+        if (tc == self)
+            continue;
+        wl_lock(&tc->lock);
+        for (unsigned c = 0; c < t->class_count; c++) {
+            take_free_spans(tc, t, &tc->tiers[t->id].partial[c], SPAN_LIST_PARTIAL);
+            take_free_spans(tc, t, &tc->tiers[t->id].full[c], SPAN_LIST_FULL);
+        }
+        wl_unlock(&tc->lock);
+    }
+    wl_unlock(&w->tc_lock);
 }
 
 uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
@@ -167,28 +209,52 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
             uint64_t h = span_take_block(t, s);
             if (h != WALLOC_NULL)
                 return h;
+        }
+        wl_lock(&tc->lock);
+        if (s != &span_none) {
             set_current(tc, t, c, &span_none);
             span_list_push(t, &tt->full[c], s, SPAN_LIST_FULL);
         }
         if ((s = next_span(tc, t, c)) != NULL) {
             s->listed = SPAN_LIST_CURRENT;
             set_current(tc, t, c, s);
-        } else if (reclaimed || !reclaim(tc, t)) {
-            return WALLOC_NULL;
-        } else {
-            reclaimed = true;
         }
+        wl_unlock(&tc->lock);
+        if (s != NULL)
+            continue;
+        if (reclaimed)
+            return WALLOC_NULL;
+        reclaimed = true;
+        reclaim_own(tc, t);
+        if (WALLOC_THREADS)
+            take_others_free_spans(w, tc, t);
     }
 }
 
 /* ------------------------------------------------------------------ free ------------------- */
 
-void tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
+walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
 {
-    if (s->listed == SPAN_LIST_CURRENT)
-        return; /* the span it allocates from stays, even empty */
     struct tc_tier *tt = &tc->tiers[t->id];
-    if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
+    if (s->listed == SPAN_LIST_CURRENT && (tt->empty == s || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
+        return WALLOC_OK; /* a current span stays (the one kept empty, or one that was full) */
+    wl_lock(&tc->lock);
+    if (s->listed == SPAN_LIST_CURRENT) {
+        /* A current span just emptied: it stays, so that its class's next allocation is fast,
+         * but it becomes the tier's one empty span this thread keeps; the one before, if it
+         * is still empty, goes back to the tier. */
+        struct span *before = tt->empty;
+        tt->empty = s;
+        if (before != NULL && before->listed == SPAN_LIST_CURRENT && atomic_load_explicit(&before->used, memory_order_relaxed) == 0) {
+            unlist(tc, t, before);
+            wl_lock(&t->lock);
+            span_set_owner(t, before, NULL);
+            span_release(t, before);
+            wl_unlock(&t->lock);
+        }
+    } else if (s->listed == SPAN_LIST_NONE) {
+        /* Taken by a thread that ran out of room meanwhile (it found the span entirely free). */
+    } else if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
         unlist(tc, t, s);
         wl_lock(&t->lock);
         span_set_owner(t, s, NULL);
@@ -198,6 +264,8 @@ void tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
         span_list_remove(t, &tt->full[s->cls], s);
         span_list_push(t, &tt->partial[s->cls], s, SPAN_LIST_PARTIAL);
     }
+    wl_unlock(&tc->lock);
+    return WALLOC_OK;
 }
 
 void tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
@@ -228,7 +296,7 @@ void tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
 void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h)
 {
     struct span *s = span_at(w, h);
-    struct tcache *tc = walloc_tl.tc0; /* the allocation just made it current */
+    struct tcache *tc = tcache_current(w);
     if (s == NULL || s->csize == 0)
         return;
     wl_lock(&t->lock);
@@ -258,6 +326,7 @@ struct tcache *tcache_new(walloc *w, struct tl_slots *tl)
         direct[i] = &span_none;
     for (unsigned i = 0; i < WALLOC_TIER_COUNT * WALLOC_CLASS_COUNT_MAX; i++)
         tc->tiers[i / WALLOC_CLASS_COUNT_MAX].cur[i % WALLOC_CLASS_COUNT_MAX] = &span_none;
+    wl_mutex_init(&tc->lock);
     wl_lock(&w->tc_lock);
     tc->next = w->tcaches;
     tc->prev = NULL;
@@ -281,18 +350,23 @@ void tcache_retire(struct tcache *tc)
     if (tc->next)
         tc->next->prev = tc->prev;
     wl_unlock(&w->tc_lock);
+    wl_mutex_destroy(&tc->lock);
     platform_meta_free(tc, sizeof *tc);
 }
 
-void tcache_free_all(walloc *w, walloc *no_instance)
+void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache)
 {
     wl_lock(&w->tc_lock);
     for (struct tcache *tc = w->tcaches, *next; tc != NULL; tc = next) {
         next = tc->next;
         /* The thread may still point its fast paths at w: a new instance could get its address. */
         walloc *expected = w;
+        struct tcache *expected_tc = tc;
         atomic_compare_exchange_strong_explicit(&tc->tl->w0, &expected, no_instance, memory_order_relaxed,
                                                 memory_order_relaxed);
+        atomic_compare_exchange_strong_explicit(&tc->tl->tc0, &expected_tc, no_cache, memory_order_relaxed,
+                                                memory_order_relaxed);
+        wl_mutex_destroy(&tc->lock);
         platform_meta_free(tc, sizeof *tc);
     }
     w->tcaches = NULL;

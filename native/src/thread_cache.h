@@ -15,8 +15,9 @@
  * lock, so no cache ever holds a span that is gone.
  *
  * A thread holds, per class, one span it allocates from and the spans it owns; blocks others
- * free into them return to use when it next allocates in that class (or exits). Empty spans
- * other than current ones go back to the tier at once.
+ * free into them return to use when it next allocates in that class (or exits), or when a thread
+ * that runs out of room finds all of a span's blocks free. Empty spans other than current ones go
+ * back to the tier at once.
  */
 #ifndef WALLOC_THREAD_CACHE_H
 #define WALLOC_THREAD_CACHE_H
@@ -40,6 +41,7 @@ struct tc_tier {
     struct span *cur[WALLOC_CLASS_COUNT_MAX]; /* the span each class allocates from (span_none) */
     uint32_t partial[WALLOC_CLASS_COUNT_MAX]; /* owned spans with free blocks (list heads) */
     uint32_t full[WALLOC_CLASS_COUNT_MAX];    /* owned spans that had no free block left */
+    struct span *empty; /* the one current span kept while empty (others go back to the tier) */
 };
 
 struct tl_slots;
@@ -51,15 +53,21 @@ struct tcache {
     walloc *w;
     struct tcache *next, *prev; /* in w->tcaches, under w->tc_lock */
     struct tl_slots *tl;        /* the owning thread's slots (for an instance's destroy) */
+    /* Guards the lists of tiers[] and which spans are on them, against a thread that runs out of
+     * room and takes this cache's entirely free spans (the owner's fast paths and its current
+     * spans need no lock: nobody else takes a current span). Order: w->tc_lock, this, the
+     * tier's lock. */
+    wl_mutex lock;
     struct tc_tier tiers[WALLOC_TIER_COUNT];
 };
 
-/* A thread's caches. w0 is slot 0's instance while its fast paths may run (never a checked
- * instance, never NULL: cleared by the instance's destroy to an address no instance has), tc0
- * slot 0's cache. */
+/* A thread's caches. While slot 0's instance may take the fast paths (it is not checked), w0 is
+ * that instance and tc0 its cache; otherwise both are an address no instance or cache has (never
+ * NULL: a NULL instance argument or an unowned span never matches them). The instance's destroy
+ * clears both in every thread that still has it. */
 struct tl_slots {
     _Atomic(walloc *) w0;
-    struct tcache *tc0;
+    _Atomic(struct tcache *) tc0;
     uint64_t id[TL_SLOTS];
     struct tcache *tc[TL_SLOTS];
 };
@@ -84,9 +92,10 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c);
  * nobody does. */
 void tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d);
 
-/* The owner freed into s and the fast path saw that the span was full before or is empty now:
- * moves it between the owner's lists, or gives it back to the tier. */
-void tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
+/* The owner freed into s and saw that the span was full before or is empty now: moves it between
+ * the owner's lists, or gives it back to the tier. Returns WALLOC_OK (so that the free fast path
+ * ends in a jump). */
+walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
 
 /* Checked mode found block h, live, on a free list: drops the rest of that span's free list
  * when the calling thread (or nobody) owns it. */
@@ -101,9 +110,9 @@ void tcache_unlist(struct tier *t, struct span *s);
 struct tcache *tcache_new(walloc *w, struct tl_slots *tl);
 /* Gives up every span tc owns (they become unowned, or go back to the tier) and frees it. */
 void tcache_retire(struct tcache *tc);
-/* Frees every cache of w, pointing each thread that still had w in slot 0 at no_instance. The
- * instance is being destroyed: no call on it runs. */
-void tcache_free_all(walloc *w, walloc *no_instance);
+/* Frees every cache of w, pointing each thread that still had w in slot 0 at no_instance and
+ * no_cache. The instance is being destroyed: no call on it runs. */
+void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache);
 
 /* ---- thread_slots.c (thread_slots_wasm.c in WebAssembly) ---- */
 

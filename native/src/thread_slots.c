@@ -16,10 +16,11 @@ static uint64_t g_next_id = 1;
 
 /* What w0 holds when no fast path may run: an address no instance has, so that a NULL instance
  * argument never matches it. */
-static const char no_instance;
+_Alignas(64) static const char no_instance; /* aligned like a walloc */
 #define NO_INSTANCE ((walloc *)&no_instance)
+#define NO_CACHE ((struct tcache *)&no_instance)
 
-__thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec"))) = {.w0 = NO_INSTANCE};
+__thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec"))) = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
 
 static pthread_key_t g_exit_key;
 static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
@@ -36,7 +37,7 @@ static void thread_exit(void *unused)
 {
     (void)unused;
     atomic_store_explicit(&walloc_tl.w0, NO_INSTANCE, memory_order_relaxed);
-    walloc_tl.tc0 = NULL;
+    atomic_store_explicit(&walloc_tl.tc0, NO_CACHE, memory_order_relaxed);
     wl_lock(&g_lock);
     for (unsigned i = 0; i < TL_SLOTS; i++) {
         if (walloc_tl.id[i] != 0 && live_instance(walloc_tl.id[i]) != NULL)
@@ -95,10 +96,11 @@ struct tcache *tcache_current(walloc *w)
     struct tcache *tc = walloc_tl.id[0] == w->id ? walloc_tl.tc[0] : NULL;
     if (tc == NULL) {
         atomic_store_explicit(&walloc_tl.w0, NO_INSTANCE, memory_order_relaxed); /* slot 0 changes */
+        atomic_store_explicit(&walloc_tl.tc0, NO_CACHE, memory_order_relaxed);
         if ((tc = tcache_attach(w)) == NULL)
             return NULL;
     }
-    walloc_tl.tc0 = tc;
+    atomic_store_explicit(&walloc_tl.tc0, w->checked ? NO_CACHE : tc, memory_order_relaxed);
     atomic_store_explicit(&walloc_tl.w0, w->checked ? NO_INSTANCE : w, memory_order_relaxed);
     return tc;
 }
@@ -123,6 +125,6 @@ void tcache_unregister_instance(walloc *w)
             break;
         }
     }
-    tcache_free_all(w, NO_INSTANCE);
+    tcache_free_all(w, NO_INSTANCE, NO_CACHE);
     wl_unlock(&g_lock);
 }

@@ -9,17 +9,18 @@
 static uint64_t g_next_id = 1;
 
 /* What w0 holds when no fast path may run: an address no instance has. */
-static const char no_instance;
+_Alignas(64) static const char no_instance; /* aligned like a walloc */
 #define NO_INSTANCE ((walloc *)&no_instance)
+#define NO_CACHE ((struct tcache *)&no_instance)
 
-struct tl_slots walloc_tl = {.w0 = NO_INSTANCE};
+struct tl_slots walloc_tl = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
 
 struct tcache *tcache_current(walloc *w)
 {
     struct tcache *tc = w->tcaches;
     if (tc == NULL && (tc = tcache_new(w, &walloc_tl)) == NULL)
         return NULL;
-    walloc_tl.tc0 = tc;
+    atomic_store_explicit(&walloc_tl.tc0, w->checked ? NO_CACHE : tc, memory_order_relaxed);
     atomic_store_explicit(&walloc_tl.w0, w->checked ? NO_INSTANCE : w, memory_order_relaxed);
     return tc;
 }
@@ -31,7 +32,7 @@ void tcache_register_instance(walloc *w)
 
 void tcache_unregister_instance(walloc *w)
 {
-    tcache_free_all(w, NO_INSTANCE);
+    tcache_free_all(w, NO_INSTANCE, NO_CACHE);
 }
 
 #endif /* __wasm__ */

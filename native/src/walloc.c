@@ -146,10 +146,13 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
      * thread's own (only reset and compact, which never run during an allocation in their tier,
      * take spans from a cache, and they fix the cache's table); the link read from the free
      * block is believed only if it lies in a block the span handed out, and is masked to the
-     * tier's alignment. */
-    if (likely(size - 1 < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
+     * tier's alignment. One compare checks size and tier: it is below 3 only for a size of at
+     * most DIRECT_MAX and a valid tier. */
+    uint64_t g = size - 1;
+    if (likely(((g / DIRECT_MAX) << 2 | (uint32_t)tier) < WALLOC_TIER_COUNT &&
                atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w)) {
-        struct span *s = walloc_tl.tc0->direct[tier][(size - 1) >> 3];
+        struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
+        struct span *s = tc->direct[tier][g >> 3];
         uint64_t d = s->free;
         if (likely(d <= span_last(s))) {
             uint64_t h = s->lo + (d & s->keep_mask);
@@ -169,22 +172,23 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 
 walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
 {
-    /* Fast path: the block lies in a span this thread owns, whose class the size fits, at an
-     * aligned offset the span has handed out: push it on the span's free list. The slow path
-     * tells a span that was full or is empty now to the thread's lists. */
-    if (likely(atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w)) {
+    /* Fast path: the block lies in a span the calling thread owns (then tc0 is the cache of w,
+     * and w is not checked), whose class the size fits, at an aligned offset the span has
+     * handed out: push it on the span's free list. The span tells its owner's lists when it was
+     * full before or is empty now. */
+    if (likely(w != NULL)) {
         struct span *s = span_at(w, h);
-        if (likely(s != NULL && atomic_load_explicit(&s->owner, memory_order_relaxed) == walloc_tl.tc0)) {
+        struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
+        if (likely(s != NULL && atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
             uint64_t d = h - s->lo;
             if (likely(size - 1 < s->csize && d <= span_last(s) && (d & s->amask) == 0)) {
                 block_poison(handle_ptr(w, h), s->csize);
                 uint64_t was = span_push_local(w, s, d);
                 if (unlikely(was == SPAN_END || atomic_load_explicit(&s->used, memory_order_relaxed) == 0))
-                    tcache_after_free(walloc_tl.tc0, &w->tiers[s->tier], s);
+                    return tcache_after_free(tc, &w->tiers[s->tier], s);
                 return WALLOC_OK;
             }
         }
     }
     return free_slow(w, h, size);
 }
-

@@ -450,7 +450,7 @@ TEST(Stats, FiguresAddUp)
     EXPECT_GE(s.committed, s.live_bytes + s.wasted_bytes);
     EXPECT_LE(s.committed, s.capacity);
     EXPECT_GE(s.peak, s.bump_head);
-    EXPECT_EQ(s.max_class_size, 65536u);
+    EXPECT_EQ(s.max_class_size, 8192u);
     EXPECT_EQ(walloc_tier_stats(w.get(), (walloc_tier)3, &s), WALLOC_ERR_INVALID_TIER);
     EXPECT_EQ(walloc_tier_stats(w.get(), WALLOC_TIER_TOP, nullptr), WALLOC_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(walloc_tier_stats(nullptr, WALLOC_TIER_TOP, &s), WALLOC_ERR_INVALID_ARGUMENT);
