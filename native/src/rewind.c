@@ -29,7 +29,7 @@ static void release_spans_above(walloc *w, struct tier *t, uint64_t keep)
             if (s->nblocks != 0) {
                 /* Its owner finds its free blocks again (its lists are looked through); an empty
                  * one that no thread allocates from goes back to the tier. */
-                if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && s->listed != SPAN_LIST_CURRENT) {
+                if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && span_listed(s) != SPAN_LIST_CURRENT) {
                     tcache_unlist(t, s);
                     span_release(t, s);
                 }

@@ -110,7 +110,7 @@ struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
     s->keep_mask = ~s->amask;
     s->tier = (uint8_t)t->id;
     s->cls = (uint8_t)c;
-    s->listed = SPAN_LIST_NONE;
+    span_set_listed(s, SPAN_LIST_NONE);
     s->next = s->prev = 0;
     atomic_store_explicit(&s->used, 0, memory_order_relaxed);
     atomic_store_explicit(&s->allocs, 0, memory_order_relaxed);
@@ -161,6 +161,24 @@ void span_release(struct tier *t, struct span *s)
     span_forget(t, s);
     block_poison(handle_ptr(t->owner, h), bytes);
     large_free_pages(t, h, bytes);
+}
+
+void span_take_entirely_free(struct tier *t, struct span *s)
+{
+    atomic_store_explicit(&s->remote, REMOTE_NONE | REMOTE_UNOWNED, memory_order_relaxed);
+    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    uint64_t h = s->lo, bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
+    counter_add(&t->folded_allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed));
+    page_map_set(t->owner, h, s->pages, NULL);
+    s->pages = 0; /* statistics and rewinds skip it from now on */
+    span_set_listed(s, SPAN_LIST_LIMBO);
+    block_poison(handle_ptr(t->owner, h), bytes);
+    large_free_pages(t, h, bytes);
+}
+
+void span_recycle(struct tier *t, struct span *s)
+{
+    pool_put(t, s);
 }
 
 void span_drop(struct tier *t, struct span *s)
@@ -311,7 +329,7 @@ void span_list_push(struct tier *t, uint32_t *head, struct span *s, uint8_t whic
     else
         link_before(t, *head, s);
     *head = s->id;
-    s->listed = which;
+    span_set_listed(s, which);
 }
 
 void span_list_remove(struct tier *t, uint32_t *head, struct span *s)
@@ -325,5 +343,5 @@ void span_list_remove(struct tier *t, uint32_t *head, struct span *s)
             *head = s->next;
     }
     s->next = s->prev = 0;
-    s->listed = SPAN_LIST_NONE;
+    span_set_listed(s, SPAN_LIST_NONE);
 }

@@ -61,7 +61,8 @@ struct span {
     uint32_t next, prev; /* links (span ids) in the list it is on */
     uint8_t tier;
     uint8_t cls;
-    uint8_t listed;    /* which list links it: SPAN_LIST_* */
+    _Atomic uint8_t listed; /* which list links it (SPAN_LIST_*): its owner reads it before taking
+                             * its cache's lock, a thread taking free spans writes it under it */
 };
 
 _Static_assert(sizeof(struct span) == 2 * WALLOC_CACHE_LINE, "two cache lines per span");
@@ -78,8 +79,20 @@ enum {
     SPAN_LIST_CURRENT, /* its owner's current span for its class (no list) */
     SPAN_LIST_PARTIAL, /* its owner's spans of its class that have free blocks */
     SPAN_LIST_FULL,    /* its owner's spans of its class that had none left */
-    SPAN_LIST_SHARED   /* the tier's unowned spans of its class that have free blocks */
+    SPAN_LIST_SHARED,  /* the tier's unowned spans of its class that have free blocks */
+    SPAN_LIST_LIMBO    /* taken from its owner entirely free: pages gone, structure kept until
+                        * the owner (who may be finishing a free into it) lets it go */
 };
+
+static inline uint8_t span_listed(const struct span *s)
+{
+    return atomic_load_explicit(&s->listed, memory_order_relaxed);
+}
+
+static inline void span_set_listed(struct span *s, uint8_t which)
+{
+    atomic_store_explicit(&s->listed, which, memory_order_relaxed);
+}
 
 /* The offset of the last block the span has handed out. Relaxed: only its owner changes it (as
  * it carves), and a thread freeing one of its blocks got that block after the carve. */
@@ -116,6 +129,12 @@ struct span *span_create_large(struct tier *t, uint64_t bytes);
 /* Gives the span's pages back to the tier (free extents) and its structure to the pool; its
  * live blocks, if any, count as released. */
 void span_release(struct tier *t, struct span *s);
+/* Takes an entirely free span from an owner that may still be finishing its last free into it
+ * (that free moved the count that showed the span free, and may read the span's counters and
+ * list mark once more): its pages go back to the tier now, its structure waits in the owner's
+ * limbo list (marked SPAN_LIST_LIMBO) until the owner calls span_recycle. The tier's lock held. */
+void span_take_entirely_free(struct tier *t, struct span *s);
+void span_recycle(struct tier *t, struct span *s);
 /* Forgets a span whose pages a compaction or reset took back with the head: only its structure
  * goes back to the pool (its live blocks count as released). */
 void span_drop(struct tier *t, struct span *s);

@@ -42,13 +42,13 @@ static void unlist(struct tcache *tc, struct tier *t, struct span *s)
 {
     if (tc != NULL && tc->tiers[t->id].empty == s)
         tc->tiers[t->id].empty = NULL;
-    switch (s->listed) {
+    switch (span_listed(s)) {
     case SPAN_LIST_CURRENT: set_current(tc, t, s->cls, &span_none); break;
     case SPAN_LIST_PARTIAL: span_list_remove(t, &tc->tiers[t->id].partial[s->cls], s); break;
     case SPAN_LIST_FULL: span_list_remove(t, &tc->tiers[t->id].full[s->cls], s); break;
     case SPAN_LIST_SHARED: span_list_remove(t, &t->shared[s->cls], s); break;
     }
-    s->listed = SPAN_LIST_NONE;
+    span_set_listed(s, SPAN_LIST_NONE);
 }
 
 /* An unowned span's place, under the tier's lock: back to the tier when empty, on the shared
@@ -58,7 +58,7 @@ static void place_unowned(struct tier *t, struct span *s)
     if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
         unlist(NULL, t, s);
         span_release(t, s);
-    } else if (s->free != SPAN_END && s->listed != SPAN_LIST_SHARED) {
+    } else if (s->free != SPAN_END && span_listed(s) != SPAN_LIST_SHARED) {
         span_list_push(t, &t->shared[s->cls], s, SPAN_LIST_SHARED);
     }
 }
@@ -71,10 +71,28 @@ static void disown(struct tcache *tc, struct tier *t, struct span *s)
     place_unowned(t, s);
 }
 
+/* Recycles the structures of the spans other threads took from tc (its lock held): tc is in a
+ * slow path, so none of its frees into them is still running. */
+static void recycle_limbo(struct tcache *tc, struct tier *t)
+{
+    struct tc_tier *tt = &tc->tiers[t->id];
+    if (tt->limbo == 0)
+        return;
+    wl_lock(&t->lock);
+    for (uint32_t id = tt->limbo, next; id != 0; id = next) {
+        struct span *s = span_of_id(t, id);
+        next = s->next;
+        span_recycle(t, s);
+    }
+    tt->limbo = 0;
+    wl_unlock(&t->lock);
+}
+
 /* Gives up every span tc owns in tier t. */
 static void disown_tier(struct tcache *tc, struct tier *t)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
+    recycle_limbo(tc, t);
     wl_lock(&t->lock);
     for (unsigned c = 0; c < t->class_count; c++) {
         if (tt->cur[c] != &span_none)
@@ -166,18 +184,18 @@ static void take_free_spans(struct tcache *from, struct tier *t, uint32_t *head,
     for (uint32_t id = start, next; id != 0; id = next == start ? 0 : next) {
         struct span *s = span_of_id(t, id);
         next = s->next;
-        s->listed = SPAN_LIST_NONE;
+        span_set_listed(s, SPAN_LIST_NONE);
         uint32_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
         if (used != REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_acquire))) {
             span_list_push(t, head, s, which);
             continue;
         }
         wl_lock(&t->lock);
-        span_set_owner(t, s, NULL);
-        span_release(t, s);
+        span_take_entirely_free(t, s);
         wl_unlock(&t->lock);
+        s->next = from->tiers[t->id].limbo;
+        from->tiers[t->id].limbo = s->id;
     }
-    (void)from;
 }
 
 /* Out of room in tier t: every other cache of w gives back its spans that are entirely free. */
@@ -211,12 +229,13 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
                 return h;
         }
         wl_lock(&tc->lock);
+        recycle_limbo(tc, t);
         if (s != &span_none) {
             set_current(tc, t, c, &span_none);
             span_list_push(t, &tt->full[c], s, SPAN_LIST_FULL);
         }
         if ((s = next_span(tc, t, c)) != NULL) {
-            s->listed = SPAN_LIST_CURRENT;
+            span_set_listed(s, SPAN_LIST_CURRENT);
             set_current(tc, t, c, s);
         }
         wl_unlock(&tc->lock);
@@ -236,31 +255,32 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
 walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
-    if (s->listed == SPAN_LIST_CURRENT && (tt->empty == s || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
+    if (span_listed(s) == SPAN_LIST_CURRENT && (tt->empty == s || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
         return WALLOC_OK; /* a current span stays (the one kept empty, or one that was full) */
     wl_lock(&tc->lock);
-    if (s->listed == SPAN_LIST_CURRENT) {
+    if (span_listed(s) == SPAN_LIST_CURRENT) {
         /* A current span just emptied: it stays, so that its class's next allocation is fast,
          * but it becomes the tier's one empty span this thread keeps; the one before, if it
          * is still empty, goes back to the tier. */
         struct span *before = tt->empty;
         tt->empty = s;
-        if (before != NULL && before->listed == SPAN_LIST_CURRENT && atomic_load_explicit(&before->used, memory_order_relaxed) == 0) {
+        if (before != NULL && span_listed(before) == SPAN_LIST_CURRENT && atomic_load_explicit(&before->used, memory_order_relaxed) == 0) {
             unlist(tc, t, before);
             wl_lock(&t->lock);
             span_set_owner(t, before, NULL);
             span_release(t, before);
             wl_unlock(&t->lock);
         }
-    } else if (s->listed == SPAN_LIST_NONE) {
+    } else if (span_listed(s) == SPAN_LIST_LIMBO) {
         /* Taken by a thread that ran out of room meanwhile (it found the span entirely free). */
+        recycle_limbo(tc, t);
     } else if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
         unlist(tc, t, s);
         wl_lock(&t->lock);
         span_set_owner(t, s, NULL);
         span_release(t, s);
         wl_unlock(&t->lock);
-    } else if (s->listed == SPAN_LIST_FULL) {
+    } else if (span_listed(s) == SPAN_LIST_FULL) {
         span_list_remove(t, &tt->full[s->cls], s);
         span_list_push(t, &tt->partial[s->cls], s, SPAN_LIST_PARTIAL);
     }
@@ -268,7 +288,7 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
     return WALLOC_OK;
 }
 
-void tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
+walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
 {
     struct tcache *tc = tcache_current(w);
     for (;;) {
@@ -277,19 +297,24 @@ void tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
             uint64_t was = span_push_local(w, s, d);
             if (was == SPAN_END || atomic_load_explicit(&s->used, memory_order_relaxed) == 0)
                 tcache_after_free(tc, t, s);
-            return;
+            return WALLOC_OK;
         }
         if (owner != NULL && span_push_remote(w, s, d))
-            return;
+            return WALLOC_OK;
         wl_lock(&t->lock);
         if (atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
             wl_unlock(&t->lock); /* adopted meanwhile: push to the new owner */
             continue;
         }
-        span_push_local(w, s, d);
-        place_unowned(t, s);
+        walloc_status st = WALLOC_OK;
+        if (span_at(w, s->lo + d) == s && s->pages != 0) {
+            span_push_local(w, s, d);
+            place_unowned(t, s);
+        } else {
+            st = WALLOC_ERR_OUT_OF_BOUNDS; /* the span went while we looked: a double free */
+        }
         wl_unlock(&t->lock);
-        return;
+        return st;
     }
 }
 

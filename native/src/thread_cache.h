@@ -42,6 +42,8 @@ struct tc_tier {
     uint32_t partial[WALLOC_CLASS_COUNT_MAX]; /* owned spans with free blocks (list heads) */
     uint32_t full[WALLOC_CLASS_COUNT_MAX];    /* owned spans that had no free block left */
     struct span *empty; /* the one current span kept while empty (others go back to the tier) */
+    uint32_t limbo;     /* spans other threads took entirely free, waiting to be recycled
+                         * (linked through next; under the cache's lock) */
 };
 
 struct tl_slots;
@@ -89,8 +91,9 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c);
 
 /* Frees block d of span s (checked by the caller) from the calling thread: into the span when
  * the thread owns it, onto its remote list when another thread does, under the tier's lock when
- * nobody does. */
-void tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d);
+ * nobody does. WALLOC_ERR_OUT_OF_BOUNDS when the span went back to the tier meanwhile (the block
+ * was not live: a double free). */
+walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d);
 
 /* The owner freed into s and saw that the span was full before or is empty now: moves it between
  * the owner's lists, or gives it back to the tier. Returns WALLOC_OK (so that the free fast path

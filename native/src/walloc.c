@@ -102,8 +102,7 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
         if (s == NULL)
             return st;
         block_poison(handle_ptr(w, h), s->csize);
-        tcache_free(w, t, s, h - s->lo);
-        return WALLOC_OK;
+        return tcache_free(w, t, s, h - s->lo);
     }
     wl_lock(&t->lock);
     struct span *s = span_at(w, h);
