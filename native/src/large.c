@@ -144,7 +144,8 @@ static void free_locked(struct tier *t, uint64_t h, uint64_t size)
     uint64_t node, node_pred, len;
     uint64_t next = cur;
     uint64_t grow = size;
-    if (cur != WALLOC_NULL && h + size == cur) { /* merge with the extent after */
+    bool merged_after = cur != WALLOC_NULL && h + size == cur;
+    if (merged_after) { /* merge with the extent after */
         grow += e.size;
         next = e.next;
         lf->count--;
@@ -172,8 +173,9 @@ static void free_locked(struct tier *t, uint64_t h, uint64_t size)
     }
     if (lf->resident > t->retain) {
         /* Beyond what the tier retains: the freed pages go back to the system, except the
-         * page that holds the extent's header. */
-        uint64_t from = node == h ? h + WALLOC_PAGE : h, end = h + size;
+         * page that holds the extent's header; the header page of the extent after, which
+         * the merge made an ordinary page, goes too. */
+        uint64_t from = node == h ? h + WALLOC_PAGE : h, end = h + size + (merged_after ? WALLOC_PAGE : 0);
         if (from < end)
             lf->resident -= tier_give_back(t, from, end - from);
     }
