@@ -68,11 +68,12 @@ walloc_status walloc_config_validate(const walloc_config *c)
 }
 
 /* Free memory a tier keeps committed unless the configuration says otherwise: a 64th of the
- * tier, at least 1 MiB (per-frame scratch of that size is reset without page faults). */
+ * tier, within [1 MiB, 8 MiB] (per-frame scratch of that size is reset without page faults; a
+ * huge reservation does not keep huge free memory). */
 static uint64_t default_retain(uint64_t capacity)
 {
-    uint64_t r = capacity / 64;
-    return r > (UINT64_C(1) << 20) ? r : UINT64_C(1) << 20;
+    uint64_t r = capacity / 64, lo = UINT64_C(1) << 20, hi = UINT64_C(8) << 20;
+    return r < lo ? lo : r > hi ? hi : r;
 }
 
 walloc *walloc_create(const walloc_config *config)
