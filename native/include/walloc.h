@@ -92,7 +92,7 @@ typedef struct walloc_config {
      *  alloc and free. */
     int checked;
     /** Bytes of free memory each tier keeps committed for reuse; 0: the default, a 64th of the
-     *  tier within [1 MiB, 8 MiB]. Free memory beyond it (freed spans and large blocks, and what
+     *  tier within [1 MiB, 128 MiB]. Free memory beyond it (freed spans and large blocks, and what
      *  walloc_reset_tier and walloc_compact_tier release) goes back to the system at once:
      *  natively its pages read as zero when touched again; WebAssembly memory cannot shrink
      *  and keeps it. Raise it when a tier is reset every frame with more scratch than that. */

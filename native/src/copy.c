@@ -412,12 +412,12 @@ int walloc_copy_active_isa(void)
 }
 
 #if defined(__linux__) && defined(__GLIBC__) && !defined(WALLOC_COPY_NO_IFUNC)
-static WALLOC_NO_INSTRUMENT walloc_copy_fn choose_copy(void)
+static WALLOC_NO_INSTRUMENT __attribute__((used)) walloc_copy_fn choose_copy(void)
 {
     return best_impl()->copy;
 }
 
-static WALLOC_NO_INSTRUMENT walloc_copy_fn choose_move(void)
+static WALLOC_NO_INSTRUMENT __attribute__((used)) walloc_copy_fn choose_move(void)
 {
     return best_impl()->move;
 }

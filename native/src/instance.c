@@ -59,20 +59,19 @@ walloc_status walloc_config_validate(const walloc_config *c)
         if (!(r > 0 && r <= 1)) /* also rejects NaN */
             return WALLOC_ERR_INVALID_CONFIG;
         sum += r;
-        uint64_t cap = tier_capacity(c, i);
-        /* at least one page; freelist indices are 32-bit counts of the alignment */
-        if (cap == 0 || cap / walloc_tier_alignment((walloc_tier)i) >= UINT32_MAX)
+        if (tier_capacity(c, i) == 0) /* at least one page */
             return WALLOC_ERR_INVALID_CONFIG;
     }
     return sum <= 1.0 + 1e-9 ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
 }
 
 /* Free memory a tier keeps committed unless the configuration says otherwise: a 64th of the
- * tier, within [1 MiB, 8 MiB] (per-frame scratch of that size is reset without page faults; a
- * huge reservation does not keep huge free memory). */
+ * tier, within [1 MiB, 128 MiB]. Memory kept is reused without page faults (a phase of the
+ * workload that frees what the next one allocates, per-frame scratch that a reset drops); what
+ * is given back is faulted in again when used (bench/native: the phases workload). */
 static uint64_t default_retain(uint64_t capacity)
 {
-    uint64_t r = capacity / 64, lo = UINT64_C(1) << 20, hi = UINT64_C(8) << 20;
+    uint64_t r = capacity / 64, lo = UINT64_C(1) << 20, hi = UINT64_C(128) << 20;
     return r < lo ? lo : r > hi ? hi : r;
 }
 

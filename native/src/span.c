@@ -103,23 +103,29 @@ struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
         return NULL;
     }
     s->lo = h;
-    s->csize = t->class_size[c];
-    s->nblocks = (uint32_t)(bytes / s->csize);
     s->pages = pages;
+    s->bytes = (uint32_t)bytes;
     s->amask = t->align - 1;
     s->keep_mask = ~s->amask;
     s->tier = (uint8_t)t->id;
-    s->cls = (uint8_t)c;
     span_set_listed(s, SPAN_LIST_NONE);
     s->next = s->prev = 0;
-    atomic_store_explicit(&s->used, 0, memory_order_relaxed);
     atomic_store_explicit(&s->allocs, 0, memory_order_relaxed);
     atomic_store_explicit(&s->remote, REMOTE_NONE | (tc == NULL ? REMOTE_UNOWNED : 0), memory_order_relaxed);
-    s->free = SPAN_END;
-    carve_from(w, s, 0);
+    span_reuse(t, s, c);
     atomic_store_explicit(&s->owner, tc, memory_order_relaxed);
     page_map_set(w, h, s->pages, s); /* release: whoever finds the span sees it set up */
     return s;
+}
+
+void span_reuse(struct tier *t, struct span *s, unsigned c)
+{
+    s->csize = t->class_size[c];
+    s->nblocks = s->bytes / s->csize;
+    s->cls = (uint8_t)c;
+    atomic_store_explicit(&s->used, 0, memory_order_relaxed);
+    s->free = SPAN_END;
+    carve_from(t->owner, s, 0);
 }
 
 struct span *span_create_large(struct tier *t, uint64_t bytes)
@@ -301,6 +307,7 @@ uint64_t span_truncate(struct tier *t, struct span *s, uint64_t keep)
     uint32_t live_after = handed_below - free_below;
     s->free = head;
     s->nblocks = kept;
+    s->bytes = (uint32_t)limit;
     if (span_last(s) >= limit)
         atomic_store_explicit(&s->last, limit - s->csize, memory_order_relaxed);
     atomic_store_explicit(&s->used, live_after, memory_order_relaxed);

@@ -37,17 +37,36 @@
 
 struct tcache;
 
-/* One span. The first cache line holds everything the owner's fast paths touch; the remote list
- * has a line of its own, so other threads' frees do not contend with the owner's work. */
+/* One span, three cache lines: what a free reads (written when the span is made, and as it
+ * carves), what its owner changes on every allocation and free, and the remote list that other
+ * threads' frees push onto. A free from another thread then reads a line the owner rarely
+ * writes, and writes one the owner only empties. */
 struct span {
-    uint64_t free;     /* offset (from lo) of the first free block, SPAN_END when none */
-    _Atomic uint64_t last; /* offset of the last block handed out so far (the first is carved at
-                            * creation, so there always is one); read by other threads' frees */
+    /* Read by every free (set up when the span is made; last moves as it carves). */
     uint64_t lo;       /* handle of the first block */
     _Atomic(struct tcache *) owner; /* NULL: unowned */
-    uint64_t amask;    /* the tier's alignment - 1 */
-    uint64_t keep_mask; /* ~amask */
+    _Atomic uint64_t last; /* offset of the last block handed out so far (the first is carved at
+                            * creation, so there always is one) */
+    uint32_t amask;    /* the tier's alignment - 1 */
+    uint32_t keep_mask; /* ~amask (offsets are below 4 GiB) */
     uint32_t csize;    /* block size; 0 for a large block (a span of one block) */
+    uint32_t nblocks;  /* blocks the span can hold */
+    uint32_t pages;    /* span length in pages */
+    uint32_t bytes;    /* bytes of it blocks may use: its pages, or less once a compaction cut it
+                        * (the rest lies above the tier's head then); small spans only */
+    uint32_t id;       /* its index in the pool */
+    uint32_t next, prev; /* links (span ids) in the list it is on */
+    uint8_t tier;
+    uint8_t cls;
+    _Atomic uint8_t listed; /* which list links it (SPAN_LIST_*): its owner reads it before taking
+                             * its cache's lock, a thread taking free spans writes it under it */
+    /* The owner's current span that it keeps while empty (its frees need no slow path when the
+     * span empties); one per tier and thread. The owner alone reads and writes it. */
+    bool kept_empty;
+
+    /* The owner's: changed by every allocation and free of the owner. */
+    uint64_t free WALLOC_CACHE_ALIGNED; /* offset (from lo) of the first free block, SPAN_END
+                                         * when none */
     _Atomic uint32_t used;   /* blocks handed out and not freed (remote frees not yet taken
                               * count as used) */
     _Atomic uint64_t allocs; /* allocations from this span since it was made */
@@ -55,17 +74,9 @@ struct span {
     /* Remote frees (see REMOTE_*): the first block's offset, how many blocks the list holds, and
      * whether the span is unowned (then nobody may push: frees take the span lock instead). */
     _Atomic uint64_t remote WALLOC_CACHE_ALIGNED;
-    uint32_t nblocks;  /* blocks the span can hold */
-    uint32_t pages;    /* span length in pages */
-    uint32_t id;       /* its index in the pool */
-    uint32_t next, prev; /* links (span ids) in the list it is on */
-    uint8_t tier;
-    uint8_t cls;
-    _Atomic uint8_t listed; /* which list links it (SPAN_LIST_*): its owner reads it before taking
-                             * its cache's lock, a thread taking free spans writes it under it */
 };
 
-_Static_assert(sizeof(struct span) == 2 * WALLOC_CACHE_LINE, "two cache lines per span");
+_Static_assert(sizeof(struct span) == 3 * WALLOC_CACHE_LINE, "three cache lines per span");
 
 /* The remote word: offset of the first block in bits 0..31 (REMOTE_NONE: no block), the count
  * in bits 32..62, REMOTE_UNOWNED in bit 63. */
@@ -80,6 +91,7 @@ enum {
     SPAN_LIST_PARTIAL, /* its owner's spans of its class that have free blocks */
     SPAN_LIST_FULL,    /* its owner's spans of its class that had none left */
     SPAN_LIST_SHARED,  /* the tier's unowned spans of its class that have free blocks */
+    SPAN_LIST_SPARE,   /* its owner's empty spans, kept for any class (within a budget) */
     SPAN_LIST_LIMBO    /* taken from its owner entirely free: pages gone, structure kept until
                         * the owner (who may be finishing a free into it) lets it go */
 };
@@ -123,6 +135,9 @@ void span_pool_fini(struct tier *t);
 /* A new span of class c in tier t, owned by tc (NULL: unowned), with its first blocks ready;
  * NULL when the tier has no room. Its pages come from a free extent or the bump head. */
 struct span *span_create(struct tier *t, unsigned c, struct tcache *tc);
+/* An empty span made over for class c (its pages hold a block of it): its blocks are carved
+ * anew. Its owner, under the tier's lock (statistics read the class and count). */
+void span_reuse(struct tier *t, struct span *s, unsigned c);
 /* A large block: a span of one block of bytes (whole pages), csize 0, owned by nobody, live;
  * only its first page is mapped. NULL when the tier has no room. */
 struct span *span_create_large(struct tier *t, uint64_t bytes);

@@ -38,7 +38,7 @@ walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats
         uint32_t live = span_live(s); /* reads used first: allocs read later is not smaller */
         live_blocks += live;
         live_bytes += (uint64_t)live * s->csize;
-        wasted += bytes - (uint64_t)s->nblocks * s->csize;
+        wasted += s->bytes - (uint64_t)s->nblocks * s->csize;
         allocs += atomic_load_explicit(&s->allocs, memory_order_relaxed);
     }
     uint64_t released = counter_get(&t->released);

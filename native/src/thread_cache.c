@@ -40,13 +40,19 @@ static void set_current(struct tcache *tc, const struct tier *t, unsigned c, str
  * list (tc may be NULL for an unowned span). */
 static void unlist(struct tcache *tc, struct tier *t, struct span *s)
 {
-    if (tc != NULL && tc->tiers[t->id].empty == s)
+    if (tc != NULL && tc->tiers[t->id].empty == s) {
         tc->tiers[t->id].empty = NULL;
+        s->kept_empty = false;
+    }
     switch (span_listed(s)) {
     case SPAN_LIST_CURRENT: set_current(tc, t, s->cls, &span_none); break;
     case SPAN_LIST_PARTIAL: span_list_remove(t, &tc->tiers[t->id].partial[s->cls], s); break;
     case SPAN_LIST_FULL: span_list_remove(t, &tc->tiers[t->id].full[s->cls], s); break;
     case SPAN_LIST_SHARED: span_list_remove(t, &t->shared[s->cls], s); break;
+    case SPAN_LIST_SPARE:
+        span_list_remove(t, &tc->tiers[t->id].spare, s);
+        tc->tiers[t->id].spare_bytes -= (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
+        break;
     }
     span_set_listed(s, SPAN_LIST_NONE);
 }
@@ -102,10 +108,32 @@ static void disown_tier(struct tcache *tc, struct tier *t)
         while (tt->full[c] != 0)
             disown(tc, t, span_of_id(t, tt->full[c]));
     }
+    while (tt->spare != 0)
+        disown(tc, t, span_of_id(t, tt->spare));
     wl_unlock(&t->lock);
 }
 
 /* ------------------------------------------------------------------ allocation ------------- */
+
+/* One of tc's spare spans whose pages hold a block of class c, made over for it; NULL when none
+ * does. The tier's lock held (span_reuse). */
+static struct span *take_spare(struct tcache *tc, struct tier *t, unsigned c)
+{
+    struct tc_tier *tt = &tc->tiers[t->id];
+    if (tt->spare == 0)
+        return NULL;
+    uint32_t start = tt->spare;
+    for (uint32_t id = start;;) {
+        struct span *s = span_of_id(t, id);
+        if (s->bytes >= t->class_size[c]) {
+            unlist(tc, t, s);
+            span_reuse(t, s, c);
+            return s;
+        }
+        if ((id = s->next) == start)
+            return NULL;
+    }
+}
 
 /* The next span for class c of tier t: tc's partly free spans, then its full ones that others
  * freed into, then the tier's shared spans, then a new one. NULL when the tier has no room. */
@@ -128,12 +156,14 @@ static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
         tt->full[c] = s->next;
     }
     wl_lock(&t->lock);
-    s = span_list_first(t, t->shared[c]);
-    if (s != NULL) {
-        span_list_remove(t, &t->shared[c], s);
-        span_set_owner(t, s, tc);
-    } else {
-        s = span_create(t, c, tc);
+    if ((s = take_spare(tc, t, c)) == NULL) {
+        s = span_list_first(t, t->shared[c]);
+        if (s != NULL) {
+            span_list_remove(t, &t->shared[c], s);
+            span_set_owner(t, s, tc);
+        } else {
+            s = span_create(t, c, tc);
+        }
     }
     wl_unlock(&t->lock);
     return s;
@@ -146,6 +176,11 @@ static void reclaim_own(struct tcache *tc, struct tier *t)
     struct tc_tier *tt = &tc->tiers[t->id];
     wl_lock(&tc->lock);
     wl_lock(&t->lock);
+    while (tt->spare != 0) {
+        struct span *s = span_of_id(t, tt->spare);
+        unlist(tc, t, s);
+        span_release(t, s);
+    }
     for (unsigned c = 0; c < t->class_count; c++) {
         struct span *s = tt->cur[c];
         if (s != &span_none && (span_collect(t, s, 0), atomic_load_explicit(&s->used, memory_order_relaxed) == 0)) {
@@ -190,6 +225,8 @@ static void take_free_spans(struct tcache *from, struct tier *t, uint32_t *head,
             span_list_push(t, head, s, which);
             continue;
         }
+        if (which == SPAN_LIST_SPARE)
+            from->tiers[t->id].spare_bytes -= (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
         wl_lock(&t->lock);
         span_take_entirely_free(t, s);
         wl_unlock(&t->lock);
@@ -210,6 +247,7 @@ static void take_others_free_spans(walloc *w, struct tcache *self, struct tier *
             take_free_spans(tc, t, &tc->tiers[t->id].partial[c], SPAN_LIST_PARTIAL);
             take_free_spans(tc, t, &tc->tiers[t->id].full[c], SPAN_LIST_FULL);
         }
+        take_free_spans(tc, t, &tc->tiers[t->id].spare, SPAN_LIST_SPARE);
         wl_unlock(&tc->lock);
     }
     wl_unlock(&w->tc_lock);
@@ -255,7 +293,7 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
 walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
-    if (span_listed(s) == SPAN_LIST_CURRENT && (tt->empty == s || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
+    if (span_listed(s) == SPAN_LIST_CURRENT && (s->kept_empty || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
         return WALLOC_OK; /* a current span stays (the one kept empty, or one that was full) */
     wl_lock(&tc->lock);
     if (span_listed(s) == SPAN_LIST_CURRENT) {
@@ -264,6 +302,9 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
          * is still empty, goes back to the tier. */
         struct span *before = tt->empty;
         tt->empty = s;
+        s->kept_empty = true;
+        if (before != NULL)
+            before->kept_empty = false;
         if (before != NULL && span_listed(before) == SPAN_LIST_CURRENT && atomic_load_explicit(&before->used, memory_order_relaxed) == 0) {
             unlist(tc, t, before);
             wl_lock(&t->lock);
@@ -275,11 +316,19 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
         /* Taken by a thread that ran out of room meanwhile (it found the span entirely free). */
         recycle_limbo(tc, t);
     } else if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
+        /* Empty: kept as a spare for any class while the tier's spares of this thread stay
+         * within their budget (a 64th of the tier, at most 2 MiB), else back to the tier. */
+        uint64_t bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT, budget = t->capacity / 64;
         unlist(tc, t, s);
-        wl_lock(&t->lock);
-        span_set_owner(t, s, NULL);
-        span_release(t, s);
-        wl_unlock(&t->lock);
+        if (tt->spare_bytes + bytes <= (budget < (UINT64_C(2) << 20) ? budget : UINT64_C(2) << 20)) {
+            span_list_push(t, &tt->spare, s, SPAN_LIST_SPARE);
+            tt->spare_bytes += bytes;
+        } else {
+            wl_lock(&t->lock);
+            span_set_owner(t, s, NULL);
+            span_release(t, s);
+            wl_unlock(&t->lock);
+        }
     } else if (span_listed(s) == SPAN_LIST_FULL) {
         span_list_remove(t, &tt->full[s->cls], s);
         span_list_push(t, &tt->partial[s->cls], s, SPAN_LIST_PARTIAL);

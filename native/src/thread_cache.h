@@ -41,7 +41,9 @@ struct tc_tier {
     struct span *cur[WALLOC_CLASS_COUNT_MAX]; /* the span each class allocates from (span_none) */
     uint32_t partial[WALLOC_CLASS_COUNT_MAX]; /* owned spans with free blocks (list heads) */
     uint32_t full[WALLOC_CLASS_COUNT_MAX];    /* owned spans that had no free block left */
-    struct span *empty; /* the one current span kept while empty (others go back to the tier) */
+    struct span *empty; /* the one current span kept while empty */
+    uint32_t spare;     /* other empty spans, kept for any class (list head) */
+    uint64_t spare_bytes;
     uint32_t limbo;     /* spans other threads took entirely free, waiting to be recycled
                          * (linked through next; under the cache's lock) */
 };

@@ -137,6 +137,19 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
     return free_block(w, t, h, req);
 }
 
+/* A checked block of span s that another thread owns (or nobody): onto the span's remote list
+ * with one CAS, unless w is checked or the span unowned (free_slow). */
+__attribute__((noinline)) static walloc_status free_remote(walloc *w, struct span *s, walloc_handle h, uint64_t size)
+{
+    if (!w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
+        block_poison(handle_ptr(w, h), s->csize);
+        if (span_push_remote(w, s, h - s->lo))
+            return WALLOC_OK;
+        block_unpoison(handle_ptr(w, h), s->csize);
+    }
+    return free_slow(w, h, size);
+}
+
 WASM_MINSIZE_END
 
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
@@ -145,10 +158,9 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
      * thread's own (only reset and compact, which never run during an allocation in their tier,
      * take spans from a cache, and they fix the cache's table); the link read from the free
      * block is believed only if it lies in a block the span handed out, and is masked to the
-     * tier's alignment. One compare checks size and tier: it is below 3 only for a size of at
-     * most DIRECT_MAX and a valid tier. */
+     * tier's alignment. */
     uint64_t g = size - 1;
-    if (likely(((g / DIRECT_MAX) << 2 | (uint32_t)tier) < WALLOC_TIER_COUNT &&
+    if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
                atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w)) {
         struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
         struct span *s = tc->direct[tier][g >> 3];
@@ -171,21 +183,26 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 
 walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
 {
-    /* Fast path: the block lies in a span the calling thread owns (then tc0 is the cache of w,
-     * and w is not checked), whose class the size fits, at an aligned offset the span has
-     * handed out: push it on the span's free list. The span tells its owner's lists when it was
-     * full before or is empty now. */
+    /* Fast paths, for a block that lies in a span whose class the size fits, at an aligned
+     * offset the span has handed out: when the calling thread owns the span (then tc0 is the
+     * cache of w, and w is not checked), push it on the span's free list; the span tells its
+     * owner's lists when it was full before or is empty now. When another thread owns it, push
+     * it on the span's remote list (one CAS). Everything else: free_slow. */
     if (likely(w != NULL)) {
         struct span *s = span_at(w, h);
-        struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
-        if (likely(s != NULL && atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
+        if (likely(s != NULL)) {
             uint64_t d = h - s->lo;
             if (likely(size - 1 < s->csize && d <= span_last(s) && (d & s->amask) == 0)) {
-                block_poison(handle_ptr(w, h), s->csize);
-                uint64_t was = span_push_local(w, s, d);
-                if (unlikely(was == SPAN_END || atomic_load_explicit(&s->used, memory_order_relaxed) == 0))
-                    return tcache_after_free(tc, &w->tiers[s->tier], s);
-                return WALLOC_OK;
+                struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
+                if (likely(atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
+                    block_poison(handle_ptr(w, h), s->csize);
+                    uint64_t was = span_push_local(w, s, d);
+                    if (unlikely(was == SPAN_END ||
+                                 (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && !s->kept_empty)))
+                        return tcache_after_free(tc, &w->tiers[s->tier], s);
+                    return WALLOC_OK;
+                }
+                return free_remote(w, s, h, size);
             }
         }
     }
