@@ -76,9 +76,9 @@ static bool carve_from(const walloc *w, struct span *s, uint64_t from)
     uint64_t n = CARVE_BYTES / s->csize ? CARVE_BYTES / s->csize : 1;
     uint64_t to = from + n * s->csize < end ? from + n * s->csize : end;
     for (uint64_t d = from; d + s->csize < to; d += s->csize)
-        block_word_store(handle_ptr(w, s->lo + d), 0, d + s->csize);
+        block_word_store(handle_ptr(w, s->lo + d), 0, s->lo + d + s->csize);
     block_word_store(handle_ptr(w, s->lo + to - s->csize), 0, s->free);
-    s->free = from;
+    s->free = s->lo + from;
     atomic_store_explicit(&s->last, to - s->csize, memory_order_relaxed);
     return true;
 }
@@ -106,7 +106,6 @@ struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
     s->pages = pages;
     s->bytes = (uint32_t)bytes;
     s->amask = t->align - 1;
-    s->keep_mask = ~s->amask;
     s->tier = (uint8_t)t->id;
     span_set_listed(s, SPAN_LIST_NONE);
     s->next = s->prev = 0;
@@ -198,9 +197,8 @@ uint64_t span_take_block(struct tier *t, struct span *s)
 {
     const walloc *w = t->owner;
     for (;;) {
-        uint64_t d = s->free;
-        if (d <= span_last(s) && d % s->csize == 0) { /* the fast path masks instead of dividing */
-            uint64_t h = s->lo + d;
+        uint64_t h = s->free;
+        if (span_handle_ok(s, h) && (h - s->lo) % s->csize == 0) { /* also a block's start */
             s->free = block_word_load(handle_ptr(w, h), 0);
             atomic_store_explicit(&s->allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed) + 1,
                                   memory_order_relaxed);
@@ -220,15 +218,17 @@ static uint32_t splice(struct tier *t, struct span *s, uint64_t r)
 {
     const walloc *w = t->owner;
     uint32_t n = REMOTE_COUNT(r), got = 0;
-    uint64_t first = r & REMOTE_NONE, d = first, tail = SPAN_END;
-    while (got < n && d != REMOTE_NONE && span_offset_ok(s, d)) {
-        tail = d;
+    if (n == 0 || (r & REMOTE_NONE) == REMOTE_NONE)
+        return 0;
+    uint64_t first = s->lo + (r & REMOTE_NONE), h = first, tail = SPAN_END;
+    while (got < n && span_handle_ok(s, h)) {
+        tail = h;
         if (++got < n)
-            d = block_word_load(handle_ptr(w, s->lo + d), 0);
+            h = block_word_load(handle_ptr(w, h), 0);
     }
     if (got == 0)
         return 0; /* the first link was overwritten: those blocks stay lost until a reset */
-    block_word_store(handle_ptr(w, s->lo + tail), 0, s->free);
+    block_word_store(handle_ptr(w, tail), 0, s->free);
     s->free = first;
     atomic_store_explicit(&s->used, atomic_load_explicit(&s->used, memory_order_relaxed) - got,
                           memory_order_relaxed);
@@ -259,7 +259,7 @@ bool span_push_remote(const walloc *w, struct span *s, uint64_t d)
         if (old & REMOTE_UNOWNED)
             return false;
         uint64_t first = old & REMOTE_NONE;
-        block_word_store(block, 0, first == REMOTE_NONE ? SPAN_END : first);
+        block_word_store(block, 0, first == REMOTE_NONE ? SPAN_END : s->lo + first);
     } while (!atomic_compare_exchange_weak_explicit(&s->remote, &old,
                                                     ((old & ~REMOTE_NONE) + REMOTE_ONE) | d,
                                                     memory_order_release, memory_order_relaxed));
@@ -287,20 +287,20 @@ uint64_t span_truncate(struct tier *t, struct span *s, uint64_t keep)
     /* Keep the free blocks below limit, in their order; count them. */
     uint64_t head = SPAN_END, tail = SPAN_END;
     uint32_t free_below = 0, steps = 0;
-    for (uint64_t d = s->free; d != SPAN_END && span_offset_ok(s, d) && steps++ < s->nblocks;) {
-        uint64_t next = block_word_load(handle_ptr(w, s->lo + d), 0);
-        if (d < limit) {
+    for (uint64_t h = s->free; span_handle_ok(s, h) && steps++ < s->nblocks;) {
+        uint64_t next = block_word_load(handle_ptr(w, h), 0);
+        if (h - s->lo < limit) {
             if (tail == SPAN_END)
-                head = d;
+                head = h;
             else
-                block_word_store(handle_ptr(w, s->lo + tail), 0, d);
-            tail = d;
+                block_word_store(handle_ptr(w, tail), 0, h);
+            tail = h;
             free_below++;
         }
-        d = next;
+        h = next;
     }
     if (tail != SPAN_END)
-        block_word_store(handle_ptr(w, s->lo + tail), 0, SPAN_END);
+        block_word_store(handle_ptr(w, tail), 0, SPAN_END);
     uint32_t handed = (uint32_t)(span_last(s) / s->csize) + 1;
     uint32_t handed_below = handed < kept ? handed : kept;
     uint32_t live_before = atomic_load_explicit(&s->used, memory_order_relaxed);

@@ -9,8 +9,8 @@
  *
  * Ownership. A span is owned by one thread's cache (tcache) or by nobody:
  *   - its owner allocates from it and frees into it without any atomic read-modify-write: the
- *     span's free list (links inside the free blocks, as 32-bit offsets from the span's first
- *     block) and its counters are the owner's alone;
+ *     span's free list (links inside the free blocks: the next block's handle) and its
+ *     counters are the owner's alone;
  *   - another thread frees into an owned span by pushing the block onto the span's remote list
  *     (one CAS); the owner takes the whole list with one exchange when it needs blocks. The
  *     first push onto an empty remote list also tells the owner which span to look at (its
@@ -48,7 +48,6 @@ struct span {
     _Atomic uint64_t last; /* offset of the last block handed out so far (the first is carved at
                             * creation, so there always is one) */
     uint32_t amask;    /* the tier's alignment - 1 */
-    uint32_t keep_mask; /* ~amask (offsets are below 4 GiB) */
     uint32_t csize;    /* block size; 0 for a large block (a span of one block) */
     uint32_t nblocks;  /* blocks the span can hold */
     uint32_t pages;    /* span length in pages */
@@ -65,8 +64,7 @@ struct span {
     bool kept_empty;
 
     /* The owner's: changed by every allocation and free of the owner. */
-    uint64_t free WALLOC_CACHE_ALIGNED; /* offset (from lo) of the first free block, SPAN_END
-                                         * when none */
+    uint64_t free WALLOC_CACHE_ALIGNED; /* handle of the first free block, SPAN_END when none */
     _Atomic uint32_t used;   /* blocks handed out and not freed (remote frees not yet taken
                               * count as used) */
     _Atomic uint64_t allocs; /* allocations from this span since it was made */
@@ -113,9 +111,14 @@ static inline uint64_t span_last(const struct span *s)
     return atomic_load_explicit(&s->last, memory_order_relaxed);
 }
 
-/* true when offset d (from the span's first block) lies in a block the span has handed out at
- * some time and is aligned for the tier. Every freed handle passes this check, and every link
- * read from free memory is masked to alignment and passes its first half. */
+/* true when handle h lies in a block the span has handed out at some time and is aligned for the
+ * tier (SPAN_END never is). Every link read from free memory passes this check. */
+static inline bool span_handle_ok(const struct span *s, uint64_t h)
+{
+    return h - s->lo <= span_last(s) && (h & s->amask) == 0;
+}
+
+/* The same for an offset d from the span's first block: every freed handle passes it. */
 static inline bool span_offset_ok(const struct span *s, uint64_t d)
 {
     return d <= span_last(s) && (d & s->amask) == 0;
@@ -163,13 +166,13 @@ uint64_t span_take_block(struct tier *t, struct span *s);
 /* Moves the remote list onto the local one; how many blocks it moved. keep_flags: the
  * REMOTE_UNOWNED bit to leave in the word. */
 uint32_t span_collect(struct tier *t, struct span *s, uint64_t keep_flags);
-/* Pushes block d (an offset that passed span_offset_ok) onto the local free list. Returns the
- * list's previous head (SPAN_END: the span was full). */
-static inline uint64_t span_push_local(const walloc *w, struct span *s, uint64_t d)
+/* Pushes block h (checked with span_offset_ok) onto the local free list. Returns the list's
+ * previous head (SPAN_END: the span was full). */
+static inline uint64_t span_push_local(const walloc *w, struct span *s, uint64_t h)
 {
     uint64_t old = s->free;
-    block_word_store(handle_ptr(w, s->lo + d), 0, old);
-    s->free = d;
+    block_word_store(handle_ptr(w, h), 0, old);
+    s->free = h;
     atomic_store_explicit(&s->used, atomic_load_explicit(&s->used, memory_order_relaxed) - 1,
                           memory_order_relaxed);
     return old;

@@ -343,7 +343,7 @@ walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
     for (;;) {
         struct tcache *owner = atomic_load_explicit(&s->owner, memory_order_acquire);
         if (!WALLOC_THREADS || (owner != NULL && owner == tc)) {
-            uint64_t was = span_push_local(w, s, d);
+            uint64_t was = span_push_local(w, s, s->lo + d);
             if (was == SPAN_END || atomic_load_explicit(&s->used, memory_order_relaxed) == 0)
                 tcache_after_free(tc, t, s);
             return WALLOC_OK;
@@ -357,7 +357,7 @@ walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
         }
         walloc_status st = WALLOC_OK;
         if (span_at(w, s->lo + d) == s && s->pages != 0) {
-            span_push_local(w, s, d);
+            span_push_local(w, s, s->lo + d);
             place_unowned(t, s);
         } else {
             st = WALLOC_ERR_OUT_OF_BOUNDS; /* the span went while we looked: a double free */

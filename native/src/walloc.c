@@ -157,16 +157,14 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
     /* Fast path: pop the free list of this thread's current span for the size. The span is the
      * thread's own (only reset and compact, which never run during an allocation in their tier,
      * take spans from a cache, and they fix the cache's table); the link read from the free
-     * block is believed only if it lies in a block the span handed out, and is masked to the
-     * tier's alignment. */
+     * block is believed only if it lies in a block the span handed out, aligned for the tier. */
     uint64_t g = size - 1;
     if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
                atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w)) {
         struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
         struct span *s = tc->direct[tier][g >> 3];
-        uint64_t d = s->free;
-        if (likely(d <= span_last(s))) {
-            uint64_t h = s->lo + (d & s->keep_mask);
+        uint64_t h = s->free;
+        if (likely(span_handle_ok(s, h))) {
             s->free = block_word_load(handle_ptr(w, h), 0);
             atomic_store_explicit(&s->allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed) + 1,
                                   memory_order_relaxed);
@@ -196,7 +194,7 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
                 struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
                 if (likely(atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
                     block_poison(handle_ptr(w, h), s->csize);
-                    uint64_t was = span_push_local(w, s, d);
+                    uint64_t was = span_push_local(w, s, h);
                     if (unlikely(was == SPAN_END ||
                                  (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && !s->kept_empty)))
                         return tcache_after_free(tc, &w->tiers[s->tier], s);
