@@ -28,12 +28,11 @@ void tcache_unlock(walloc *w)
 static void set_current(struct tcache *tc, const struct tier *t, unsigned c, struct span *s)
 {
     tc->tiers[t->id].cur[c] = s;
-    if (t->class_size[c] > DIRECT_MAX || t->class_size[c] > t->small_max)
+    if (t->class_size[c] > t->small_max)
         return;
-    /* The direct slots of class c: sizes (g + 1) * 8 whose class is c, one run of slots. */
-    for (unsigned g = 0; g < DIRECT_SLOTS; g++)
-        if (t->class_lut[g] == c)
-            tc->direct[t->id][g] = s;
+    /* The direct slots of class c: sizes (previous class, this class], by (size - 1) / 8. */
+    for (uint32_t g = c == 0 ? 0 : t->class_size[c - 1] / 8; g < t->class_size[c] / 8; g++)
+        tc->direct[t->id][g] = s;
 }
 
 /* Takes s off whatever holds it: its owner tc's current slot or lists, or the tier's shared
@@ -317,10 +316,12 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
         recycle_limbo(tc, t);
     } else if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
         /* Empty: kept as a spare for any class while the tier's spares of this thread stay
-         * within their budget (a 64th of the tier, at most 2 MiB), else back to the tier. */
+         * within their budget (a 64th of the tier, at most 4 MiB: a thread's batch of a
+         * thousand 4 KiB blocks comes back without going through the tier's locks), else back
+         * to the tier. */
         uint64_t bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT, budget = t->capacity / 64;
         unlist(tc, t, s);
-        if (tt->spare_bytes + bytes <= (budget < (UINT64_C(2) << 20) ? budget : UINT64_C(2) << 20)) {
+        if (tt->spare_bytes + bytes <= (budget < (UINT64_C(4) << 20) ? budget : UINT64_C(4) << 20)) {
             span_list_push(t, &tt->spare, s, SPAN_LIST_SPARE);
             tt->spare_bytes += bytes;
         } else {

@@ -30,8 +30,8 @@
  * recently used cache. */
 #define TL_SLOTS 4
 
-/* Requests up to this size find their span by a table lookup on the fast path. */
-#define DIRECT_MAX 1024u
+/* Requests up to this size (every class) find their span by a table lookup on the fast path. */
+#define DIRECT_MAX WALLOC_MAX_CLASS_SIZE
 #define DIRECT_SLOTS (DIRECT_MAX / 8)
 
 /* The span every empty slot points to: always full, owned by nobody. */
