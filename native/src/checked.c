@@ -155,13 +155,13 @@ walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t si
     return s;
 }
 
-bool checked_was_freed(struct checked_table *tbl, uint64_t h)
+enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h)
 {
     wl_lock(&tbl->lock);
     const uint64_t *v = find(tbl, h);
-    bool freed = v != NULL && (*v & FREED_BIT);
+    enum checked_state st = v == NULL ? CHECKED_UNKNOWN : (*v & FREED_BIT) ? CHECKED_FREED_BLOCK : CHECKED_LIVE_BLOCK;
     wl_unlock(&tbl->lock);
-    return freed;
+    return st;
 }
 
 uint64_t checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,

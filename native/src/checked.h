@@ -23,8 +23,9 @@ enum checked_alloc checked_on_alloc(struct checked_table *tbl, uint64_t h, uint6
  * WALLOC_ERR_SIZE_MISMATCH or WALLOC_ERR_NOT_A_BLOCK. */
 walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size);
 
-/* true when h is a block that was freed (and not handed out again). */
-bool checked_was_freed(struct checked_table *tbl, uint64_t h);
+/* What the table knows of a block at h: nothing, live, or freed (and not handed out again). */
+enum checked_state { CHECKED_UNKNOWN, CHECKED_LIVE_BLOCK, CHECKED_FREED_BLOCK };
+enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h);
 
 /* Forgets every block of tier t that starts in [from, hi) and reaches past lo (from <= lo <=
  * hi): the blocks a compact to lo releases, those straddling lo included. Returns how many of

@@ -50,6 +50,7 @@ struct large_free {
     uint64_t count;
     _Atomic uint64_t bytes;
     uint64_t resident; /* bytes of the extents still committed */
+    uint64_t era;      /* changes when a compaction or reset forgets extents (large.c) */
 };
 
 struct span;
@@ -69,11 +70,6 @@ struct tier {
     /* Largest request served by size classes (spans): WALLOC_MAX_CLASS_SIZE, or less in a tier
      * too small for spans of the top classes (their requests take the large path). */
     uint32_t small_max;
-    /* Class of a request by table: up to 1 KiB by (size - 1) / 8, above by (size - 1) / 128
-     * (class boundaries there are multiples of 256 B in every tier). No bit scans on the fast
-     * paths. */
-    uint8_t class_lut[128];
-    uint8_t class_lut_big[WALLOC_MAX_CLASS_SIZE / 128];
     uint64_t capacity;      /* bytes the tier may use */
     uint64_t start;         /* native: handle of the tier's first byte */
     uint64_t retain;        /* free memory kept committed; more is given back to the system */
@@ -137,11 +133,10 @@ struct tier *tier_of_handle(const walloc *w, uint64_t h);
  * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
 walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
 
-/* size_class_for by table lookup (1 <= size <= small_max). Small sizes are expected: laid out
- * as the fall-through, they skip two taken jumps on the fast paths (~0.3 ns a pair at 256 B). */
+/* The class of a request of size bytes (1 <= size <= small_max). */
 static inline unsigned tier_class_of(const struct tier *t, uint64_t size)
 {
-    return __builtin_expect(size <= 1024, 1) ? t->class_lut[(size - 1) >> 3] : t->class_lut_big[(size - 1) >> 7];
+    return size_class_for(size, t->align_shift);
 }
 
 /* The bytes a block for a request of req (>= 1) bytes really spans: its class size, or the

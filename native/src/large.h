@@ -2,11 +2,12 @@
  * large.h - blocks above the largest size class.
  *
  * Sizes are rounded to WALLOC_LARGE_GRANULE. Free extents are kept address-ordered with their
- * header (size, next) inside them, and a freed block is merged with free neighbours on both
- * sides; an extent that ends at the bump head gives its memory back to the head. So a long
- * workload of mixed large sizes reuses memory instead of pushing the head up. One mutex per
- * tier: large blocks are few and their cost is dominated by touching their memory. Spans take
- * their pages from the same extents, so memory freed by any size serves every other.
+ * header (size, next, a check word; large.c) inside them, and a freed block is merged with free
+ * neighbours on both sides; an extent that ends at the bump head gives its memory back to the
+ * head. So a long workload of mixed large sizes reuses memory instead of pushing the head up.
+ * One mutex per tier: large blocks are few and their cost is dominated by touching their
+ * memory. Spans take their pages from the same extents, so memory freed by any size serves
+ * every other.
  */
 #ifndef WALLOC_LARGE_H
 #define WALLOC_LARGE_H

@@ -1,8 +1,9 @@
 /*
  * page_map.h - which span each page of an instance's handle space belongs to.
  *
- * One pointer per WALLOC_PAGE of handles (NULL: no span: free memory, outside every tier, or a
- * large block's later pages), so the free fast path finds a block's span with one load.
+ * One pointer per WALLOC_PAGE of handles (NULL: no span: free memory or outside every tier),
+ * so the free fast path finds a block's span with one load. A large block maps all its pages
+ * (O(pages) when it comes and goes, next to the cost of committing them).
  * Natively the map covers the whole reservation, in memory that costs RAM only where written;
  * in WebAssembly it covers linear memory up to the highest segment of the instance and grows
  * with it. Entries change under the owning tier's locks and are read by any thread.

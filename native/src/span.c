@@ -146,8 +146,7 @@ struct span *span_create_large(struct tier *t, uint64_t bytes)
     atomic_store_explicit(&s->allocs, 1, memory_order_relaxed);
     atomic_store_explicit(&s->remote, REMOTE_NONE | REMOTE_UNOWNED, memory_order_relaxed);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
-    /* Only the first page is mapped: a large block is found by its start. */
-    page_map_set(t->owner, h, 1, s);
+    page_map_set(t->owner, h, s->pages, s); /* every page: an address inside it finds it */
     return s;
 }
 
@@ -156,7 +155,7 @@ static void span_forget(struct tier *t, struct span *s)
 {
     counter_add(&t->released, span_live(s));
     counter_add(&t->folded_allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed));
-    page_map_set(t->owner, s->lo, s->csize == 0 ? 1 : s->pages, NULL);
+    page_map_set(t->owner, s->lo, s->pages, NULL);
     pool_put(t, s);
 }
 
@@ -213,12 +212,13 @@ uint64_t span_take_block(struct tier *t, struct span *s)
     }
 }
 
-/* Moves the remote list r (a word taken from s->remote) onto the local list. */
+/* Moves the remote list r (a word taken from s->remote) onto the local list. Without threads
+ * no free takes the remote path, and the list stays empty. */
 static uint32_t splice(struct tier *t, struct span *s, uint64_t r)
 {
     const walloc *w = t->owner;
     uint32_t n = REMOTE_COUNT(r), got = 0;
-    if (n == 0 || (r & REMOTE_NONE) == REMOTE_NONE)
+    if (!WALLOC_THREADS || n == 0 || (r & REMOTE_NONE) == REMOTE_NONE)
         return 0;
     uint64_t first = s->lo + (r & REMOTE_NONE), h = first, tail = SPAN_END;
     while (got < n && span_handle_ok(s, h)) {
@@ -237,7 +237,7 @@ static uint32_t splice(struct tier *t, struct span *s, uint64_t r)
 
 uint32_t span_collect(struct tier *t, struct span *s, uint64_t keep_flags)
 {
-    if (REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) == 0)
+    if (!WALLOC_THREADS || REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) == 0)
         return 0;
     return splice(t, s, atomic_exchange_explicit(&s->remote, REMOTE_NONE | keep_flags, memory_order_acquire));
 }

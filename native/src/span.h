@@ -12,16 +12,16 @@
  *     span's free list (links inside the free blocks: the next block's handle) and its
  *     counters are the owner's alone;
  *   - another thread frees into an owned span by pushing the block onto the span's remote list
- *     (one CAS); the owner takes the whole list with one exchange when it needs blocks. The
- *     first push onto an empty remote list also tells the owner which span to look at (its
- *     cache's notify stack), so spans the owner is not allocating from are still collected;
+ *     (one CAS); the owner takes the whole list with one exchange when it needs blocks (it looks
+ *     at a few of its full spans each time its current one runs out), and a thread that runs
+ *     out of room takes back every span whose blocks are all free, whoever owns it;
  *   - an unowned span (its thread exited, or it was handed back) is changed only under the
  *     tier's span lock; a thread adopts a partly free one from the tier's shared list.
  *
- * Free memory is read by the allocator only through links it validates before following (an
- * offset is used only if it names a block the span has handed out), so a caller that writes into
- * freed blocks can corrupt at most that span's free list, never send an allocation outside the
- * span, let alone the tier.
+ * Free memory is read by the allocator only through links it validates before following (a
+ * handle is used only if it lies in a block the span has handed out, aligned for the tier), so a
+ * caller that writes into freed blocks can corrupt at most that span's free list (a block may
+ * then be handed out twice), never send an allocation outside the span, let alone the tier.
  *
  * Lookup: the instance's page map (page_map.h) names the span of every page of its handle space.
  */

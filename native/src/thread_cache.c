@@ -81,7 +81,7 @@ static void disown(struct tcache *tc, struct tier *t, struct span *s)
 static void recycle_limbo(struct tcache *tc, struct tier *t)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
-    if (tt->limbo == 0)
+    if (!WALLOC_THREADS || tt->limbo == 0)
         return;
     wl_lock(&t->lock);
     for (uint32_t id = tt->limbo, next; id != 0; id = next) {
@@ -148,7 +148,8 @@ static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
      * it is looked at, so every span gets looked at in turn without walking them all. */
     for (unsigned i = 0; i < 4 && tt->full[c] != 0; i++) {
         s = span_of_id(t, tt->full[c]);
-        if (s->free != SPAN_END || REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) != 0) {
+        if (s->free != SPAN_END ||
+            (WALLOC_THREADS && REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) != 0)) {
             span_list_remove(t, &tt->full[c], s);
             return s;
         }
@@ -268,7 +269,9 @@ uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
         wl_lock(&tc->lock);
         recycle_limbo(tc, t);
         if (s != &span_none) {
-            set_current(tc, t, c, &span_none);
+            /* unlist: it may be the span kept empty (a write into a freed block of it can lose
+             * its free list), which must not stay known as such once it leaves current. */
+            unlist(tc, t, s);
             span_list_push(t, &tt->full[c], s, SPAN_LIST_FULL);
         }
         if ((s = next_span(tc, t, c)) != NULL) {
@@ -311,7 +314,7 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
             span_release(t, before);
             wl_unlock(&t->lock);
         }
-    } else if (span_listed(s) == SPAN_LIST_LIMBO) {
+    } else if (WALLOC_THREADS && span_listed(s) == SPAN_LIST_LIMBO) {
         /* Taken by a thread that ran out of room meanwhile (it found the span entirely free). */
         recycle_limbo(tc, t);
     } else if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {

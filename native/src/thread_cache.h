@@ -16,8 +16,9 @@
  *
  * A thread holds, per class, one span it allocates from and the spans it owns; blocks others
  * free into them return to use when it next allocates in that class (or exits), or when a thread
- * that runs out of room finds all of a span's blocks free. Empty spans other than current ones go
- * back to the tier at once.
+ * that runs out of room finds all of a span's blocks free. Of its empty spans a thread keeps one
+ * current span per tier and spares for any class up to a budget (a 64th of the tier, at most
+ * 4 MiB); the others go back to the tier at once.
  */
 #ifndef WALLOC_THREAD_CACHE_H
 #define WALLOC_THREAD_CACHE_H

@@ -58,10 +58,6 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
         if (t->span_pages[c] != 0)
             t->small_max = t->class_size[c];
     }
-    for (unsigned i = 0; i < 128; i++)
-        t->class_lut[i] = (uint8_t)size_class_for(i * 8 + 8, t->align_shift);
-    for (unsigned i = 0; i < WALLOC_MAX_CLASS_SIZE / 128; i++)
-        t->class_lut_big[i] = (uint8_t)size_class_for(i * 128 + 128, t->align_shift);
     wl_mutex_init(&t->grow_lock);
     wl_mutex_init(&t->lock);
     wl_mutex_init(&t->large.lock);

@@ -116,6 +116,17 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
     return WALLOC_OK;
 }
 
+/* Whether h lies inside a live block of checked instance w without starting it: a record of a
+ * block freed at h may be older than the block that holds h now (spans change class). */
+static bool inside_live_block(walloc *w, struct tier *t, uint64_t h)
+{
+    wl_lock(&t->lock); /* spans change class and extent under it */
+    const struct span *s = span_at(w, h);
+    uint64_t start = s == NULL || s->pages == 0 ? h : s->csize == 0 ? s->lo : h - (h - s->lo) % s->csize;
+    wl_unlock(&t->lock);
+    return start != h && checked_state_of(w->table, start) == CHECKED_LIVE_BLOCK;
+}
+
 /* Everything walloc_free's fast path does not handle, including every error status. */
 __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handle h, uint64_t size)
 {
@@ -130,18 +141,21 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
     walloc_status s;
     if (unlikely(w->checked)) {
         if (tier_check_range(t, h, tier_block_size(t, req)) != WALLOC_OK) /* past the head */
-            return checked_was_freed(w->table, h) ? WALLOC_ERR_DOUBLE_FREE : WALLOC_ERR_OUT_OF_BOUNDS;
-        if ((s = checked_on_free(w->table, h, size)) != WALLOC_OK)
+            return checked_state_of(w->table, h) == CHECKED_FREED_BLOCK ? WALLOC_ERR_DOUBLE_FREE : WALLOC_ERR_OUT_OF_BOUNDS;
+        if ((s = checked_on_free(w->table, h, size)) == WALLOC_ERR_DOUBLE_FREE && inside_live_block(w, t, h))
+            return WALLOC_ERR_NOT_A_BLOCK; /* freed, then its memory went to a block that is live */
+        if (s != WALLOC_OK)
             return s;
     }
     return free_block(w, t, h, req);
 }
 
 /* A checked block of span s that another thread owns (or nobody): onto the span's remote list
- * with one CAS, unless w is checked or the span unowned (free_slow). */
+ * with one CAS, unless w is checked or the span unowned (free_slow). Without threads the span
+ * is another instance's cache's, or nobody's: free_slow. */
 __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct span *s, walloc_handle h, uint64_t size)
 {
-    if (!w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
+    if (WALLOC_THREADS && !w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
         block_poison(handle_ptr(w, h), s->csize);
         if (span_push_remote(w, s, h - s->lo))
             return WALLOC_OK;

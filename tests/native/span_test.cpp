@@ -5,6 +5,7 @@
 #include "walloc_fixture.h"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -182,4 +183,43 @@ TEST(Spans, CompactionKeepsFreeBlocksBelowKeepForReuse)
     free_all(w.get(), again, 100);
     for (size_t i = 1; i < hs.size(); i += 2)
         ASSERT_EQ(walloc_free(w.get(), hs[i], 100), WALLOC_OK);
+}
+
+TEST(Spans, CheckedModeForgetsFreedBlocksWhoseMemoryAnotherBlockNowHolds)
+{
+    // Checked mode remembers freed blocks (to report DOUBLE_FREE). Once their memory serves
+    // blocks of another class, or a large block, or large blocks' memory serves small blocks,
+    // an address inside a live block is NOT_A_BLOCK, whatever was freed there before; the live
+    // blocks themselves free normally. Each phase fills the tier, so the memory is reused.
+    // Pairs whose layouts differ: some freed block starts end up inside the blocks of the next
+    // phase (small in small, small in large, large in small).
+    const uint64_t sizes[][2] = {{8, 56}, {24, 40}, {40, 64}, {8, 20000}, {12288, 56}};
+    for (const auto &pair : sizes) {
+        auto w = make_walloc(16u << 20, 1); /* spans of several pages */
+        std::vector<walloc_handle> before, after;
+        fill(w.get(), WALLOC_TIER_BOTTOM, pair[0], UINT64_MAX, before);
+        ASSERT_GT(before.size(), 4u);
+        std::vector<walloc_handle> stale = before;
+        free_all(w.get(), before, pair[0]);
+        fill(w.get(), WALLOC_TIER_BOTTOM, pair[1], UINT64_MAX, after);
+        ASSERT_GT(after.size(), 0u);
+        std::map<walloc_handle, uint64_t> live;
+        for (walloc_handle h : after)
+            live[h] = pair[1];
+        unsigned inside = 0;
+        for (walloc_handle x : stale) {
+            auto it = live.upper_bound(x);
+            if (it == live.begin() || live.count(x))
+                continue;
+            --it;
+            if (x >= it->first + it->second)
+                continue; /* not inside a live block */
+            inside++;
+            ASSERT_EQ(walloc_free(w.get(), x, 1), WALLOC_ERR_NOT_A_BLOCK)
+                << "0x" << std::hex << x << " (a freed " << std::dec << pair[0] << " B block) inside the live "
+                << pair[1] << " B block 0x" << std::hex << it->first;
+        }
+        EXPECT_GT(inside, 0u) << pair[0] << " -> " << pair[1] << ": no freed block ended up inside a live one";
+        free_all(w.get(), after, pair[1]);
+    }
 }
