@@ -6,8 +6,9 @@
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
 # core takes its metadata and tier memory from native/src/platform_wasm.c. The source list is read
-# from native/CMakeLists.txt (WALLOC_CORE_SOURCES with platform_wasm.c in place of
-# platform_posix.c, plus copy.c), so the wasm build never drifts from the native one.
+# from native/CMakeLists.txt (WALLOC_CORE_SOURCES with platform_wasm.c and thread_slots_wasm.c in
+# place of platform_posix.c and thread_slots.c, plus copy.c), so the wasm build never drifts from
+# the native one.
 #
 # Environment:
 #   WALLOC_WASM_MAX_MEMORY  link-time maximum of linear memory (default 4GB; the JS wrapper's
@@ -32,6 +33,7 @@ srcs=()
 for s in "${core[@]}"; do
   case "$s" in
     src/platform_posix.c) srcs+=("$root/native/src/platform_wasm.c") ;;
+    src/thread_slots.c) srcs+=("$root/native/src/thread_slots_wasm.c") ;;
     *) srcs+=("$root/native/$s") ;;
   esac
 done
@@ -50,7 +52,7 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 #             paths, reset/compact, statistics) is compiled for size by a wasm-only `minsize`
 #             pragma in walloc.c. walloc.c at -Os instead: the fast paths call their helpers
 #             (tier_class_of, tier_block_ok) and a pair costs 15.7 ns instead of 10.9.
-#   copy.c, freelist.c  -Os: same speed as -O3 (walloc_memcpy 6 B-4 KiB; the 256-live window).
+#   copy.c    -Os: same speed as -O3 (walloc_memcpy 6 B-4 KiB; the 256-live window).
 #   the rest  -Oz: tiers' growth, large blocks, checked mode, thread-cache slow paths, platform,
 #             the JS shim.
 # Linked with wasm-opt -O3, without its "flexible" inlining of small functions into all their
@@ -77,12 +79,18 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 #   -Oz everywhere                                          15248  7810  21.2 / 10.1      27.3
 # 2026-11-25: walloc_memcpy became an alias of walloc_memmove in wasm (copy.c): 15915 -> 15365
 # bytes; -ocimfs=60 then 15521.
+# 2026-12-07 (spans, issue 16): 16623 bytes before trimming; the remote-free machinery compiled
+# out where there are no threads (lock.h's WALLOC_THREADS), the class lookup tables replaced by
+# size_class_for (slow paths only), the target_features section stripped (--strip-target-features)
+# and errno support dropped (nothing reads it; -sSUPPORT_ERRNO=0): 15882 bytes. Then checked
+# free-extent headers and the checked-mode stale-record fix (+330 bytes), paid for by
+# WALLOC_WASM_MEMORY_COPY_MIN 256 -> 128 (copy.c; -222 bytes): 15991 bytes.
 # ("this core": one page-map lookup in the free fast path, span lists in platform_wasm.c, no
 # unused shim exports, the minsize pragma.) Chromium's V8 inlines the small helpers that -Oz
 # leaves out of line, Node 20's does not.
 o3_re='/walloc\.c$'
-os_re='/(copy|freelist)\.c$'
-link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0,-ocimfs=60)
+os_re='/copy\.c$'
+link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0,-ocimfs=60,--strip-target-features)
 level_of() { # source file -> -O level
   if [[ $1 =~ $o3_re ]]; then echo -O3; elif [[ $1 =~ $os_re ]]; then echo -Os; else echo -Oz; fi
 }
@@ -90,7 +98,8 @@ cflags=(-std=c11 -DNDEBUG -Wall -Wno-unused-command-line-argument
         -I"$root/native/include" -I"$root/native/src")
 ldflags=("${link_opt[@]}" --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=1MB
          -sTOTAL_STACK=64KB -sMAXIMUM_MEMORY="$max_memory" -sMALLOC=none
-         -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1)
+         -sEXPORTED_FUNCTIONS="$exports_csv" -sERROR_ON_UNDEFINED_SYMBOLS=1 -sWASM_BIGINT=1
+         -sSUPPORT_ERRNO=0)
 
 
 mkdir -p "$out"
@@ -104,7 +113,7 @@ build() { # name, extra compile flags...
     "$EMCC" "$(level_of "$src")" "${cflags[@]}" "$@" -c "$src" -o "$o"
     objs+=("$o")
   done
-  "$EMCC" "${ldflags[@]}" "$@" "${objs[@]}" -o "$out/$name.wasm"
+  "$EMCC" "${ldflags[@]}" ${WALLOC_WASM_LINK_EXTRA:-} "$@" "${objs[@]}" -o "$out/$name.wasm"
   rm -rf "$obj"
   echo "build.sh: $out/$name.wasm $(stat -c %s "$out/$name.wasm") bytes"
 }

@@ -69,20 +69,9 @@ export interface TierStats {
   /** High-water mark of bumpHead (also `highWater`). */
   peak: number;
   highWater: number;
-  /**
-   * Bytes the core counts as live (walloc.h's live_bytes): every live block at its footprint
-   * (size class, or 4 KiB granules for a large block), plus heldBytes. So after an evict and a
-   * fastCompactTier this can exceed the sum of the live blocks' (or assets') sizes.
-   */
+  /** Bytes of live blocks, each at its footprint (size class, or the 4 KiB pages of a large
+   *  block): walloc.h's live_bytes. */
   liveBytes: number;
-  /**
-   * The part of liveBytes no block owns: what fastCompactTier dropped from the freelists below
-   * its keep (blocks freed before it, and the head of a block it cut). Not reusable until
-   * resetTier or a compaction below it; 0 until a compaction. liveBytes - heldBytes is the
-   * footprint of the live blocks. Counted by this wrapper: blocks taken or freed through the
-   * raw exports are not seen.
-   */
-  heldBytes: number;
   liveBlocks: number;
   freeBytes: number;
   wastedBytes: number;
@@ -99,7 +88,7 @@ export interface TierStats {
 export interface MemoryStats {
   tiers: [TierStats, TierStats, TierStats];
   totals: {
-    capacity: number; committed: number; used: number; peak: number; liveBytes: number; heldBytes: number;
+    capacity: number; committed: number; used: number; peak: number; liveBytes: number;
     liveBlocks: number; freeBytes: number; wastedBytes: number; totalAllocs: number;
     totalFrees: number; failedAllocs: number;
   };

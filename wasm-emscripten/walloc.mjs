@@ -519,7 +519,7 @@ export class Walloc {
 
   #x; #w; #memory; #buf; #bufBytes; #u8; #blocks = new BlockTable(); #growListeners = new Set();
   #growths = 0; #maximumMemory; #registry = new Map(); #assetAt = new Map(); #inflight = new Map();
-  #reserved = new Set(); #loading = 0; #held = [0, 0, 0];
+  #reserved = new Set(); #loading = 0;
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
 
   /** Use Walloc.create(). */
@@ -744,17 +744,16 @@ export class Walloc {
     const st = this.#x.walloc_reset_tier(this.#w, t);
     if (st !== 0) throw statusError('resetTier', st);
     this.#forgetTier(t, 'resetTier');
-    this.#held[t] = 0;
   }
 
   /**
    * Moves the tier's bump head back to keepBytes from the tier's start (default 0, rounded up
-   * to the tier's alignment) and drops its recycled blocks, in O(size classes). A block stays
-   * valid when its footprint (its size class, or the 4 KiB granules of a large block; see
-   * walloc_block_size) ends at or below that point; every other block, its views and assets,
-   * and the block of any load in flight that it releases, are released. So a block whose
-   * request ends below keepBytes but whose class does not is released: the core hands its tail
-   * out again.
+   * to the tier's alignment), in O(spans of the tier). A block stays valid when its footprint
+   * (its size class, or the 4 KiB pages of a large block; see walloc_block_size) ends at or
+   * below that point; every other block, its views and assets, and the block of any load in
+   * flight that it releases, are released. So a block whose request ends below keepBytes but
+   * whose class does not is released: the core hands its tail out again. Free blocks below
+   * keepBytes stay free for reuse.
    */
   fastCompactTier(tier, keepBytes = 0) {
     this.#live();
@@ -766,19 +765,10 @@ export class Walloc {
     // What the tier has handed out is now exactly what lies below the new head: a block
     // survives when the last byte of its footprint is still handed out in this tier.
     const x = this.#x, w = this.#w;
-    let kept = 0;
     this.#forgetTier(t, 'fastCompactTier', (h, size) => {
-      const footprint = x.wjs_block_size(w, t, size);
-      const last = h + footprint - 1;
-      const survives = x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
-      if (survives) kept += footprint;
-      return survives;
+      const last = h + x.wjs_block_size(w, t, size) - 1;
+      return x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
     });
-    // The core counts as live everything below the head that is not free or wasted: the kept
-    // blocks, and what the compaction dropped from the freelists below keep (and the head of a
-    // block it cut), which no block owns and which stays unusable until a reset or a lower
-    // compaction. Nothing else changes that part, so it is measured once, here.
-    this.#held[t] = this.#coreStats(t)[4] - kept;
   }
 
   // The core's walloc_stats of tier t, read in place: 12 uint64 (low, high uint32 halves), then
@@ -793,7 +783,7 @@ export class Walloc {
     return f;
   }
 
-  /** Statistics of one tier. liveBytes counts heldBytes too (see walloc.d.ts). */
+  /** Statistics of one tier. */
   tierStats(tier) {
     this.#live();
     const t = checkTier('tierStats', tier);
@@ -801,7 +791,7 @@ export class Walloc {
     return {
       tier: t, name: TIER_NAMES[t],
       capacity: f[0], committed: f[1], bumpHead: f[2], used: f[2], peak: f[3], highWater: f[3],
-      liveBytes: f[4], heldBytes: this.#held[t], liveBlocks: f[5], freeBytes: f[6], wastedBytes: f[7],
+      liveBytes: f[4], liveBlocks: f[5], freeBytes: f[6], wastedBytes: f[7],
       totalAllocs: f[8], totalFrees: f[9], failedAllocs: f[10], resets: f[11],
       alignment: f[12], maxClassSize: f[13],
       utilisation: f[0] > 0 ? f[4] / f[0] : 0,
@@ -815,7 +805,7 @@ export class Walloc {
     const sum = (k) => tiers.reduce((a, s) => a + s[k], 0);
     const totals = {
       capacity: sum('capacity'), committed: sum('committed'), used: sum('used'), peak: sum('peak'),
-      liveBytes: sum('liveBytes'), heldBytes: sum('heldBytes'), liveBlocks: sum('liveBlocks'), freeBytes: sum('freeBytes'),
+      liveBytes: sum('liveBytes'), liveBlocks: sum('liveBlocks'), freeBytes: sum('freeBytes'),
       wastedBytes: sum('wastedBytes'), totalAllocs: sum('totalAllocs'), totalFrees: sum('totalFrees'),
       failedAllocs: sum('failedAllocs'),
     };

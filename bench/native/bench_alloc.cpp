@@ -6,6 +6,11 @@
 // Benchmarks, for 32 B, 64 B, 256 B, 1 KiB, 4 KiB and 64 KiB, on 1 and 2 threads:
 //   alloc_pair/<who>/<size>        one allocation then its free, repeated
 //   alloc_batch1000/<who>/<size>   1000 allocations, then the 1000 frees (in allocation order)
+// and, for 64 B, 256 B and 4 KiB, on 2 threads (wall time over both threads' iterations, as
+// for the others: half the time per block that crossed, for Walloc and its peer alike):
+//   prodcons/<who>/<size>          thread 0 allocates, thread 1 frees (blocks cross in one
+//                                  direction, through a ring of 1024)
+//   exchange/<who>/<size>          each thread allocates blocks the other frees (both directions)
 // <who> is the peer's name, walloc_bottom (Walloc, BOTTOM tier, 8-byte alignment) or walloc_top
 // (TOP tier, 128-byte alignment, for a few sizes). All times are wall-clock (UseRealTime); with 2
 // threads Google Benchmark reports wall time divided by the operations of both threads, i.e. the
@@ -23,6 +28,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -45,6 +51,8 @@ constexpr size_t kBatch = 1000;
 const size_t kSizes[] = {32, 64, 256, 1024, 4096, 65536};
 // Sizes also measured in the TOP tier (128-byte alignment).
 const size_t kTopSizes[] = {256, 4096};
+// Sizes of the blocks that cross threads.
+const size_t kCrossSizes[] = {64, 256, 4096};
 
 walloc *g_w = nullptr;
 
@@ -133,6 +141,76 @@ void BM_walloc_batch(benchmark::State &st, size_t n, walloc_tier t) {
     st.SetItemsProcessed(static_cast<int64_t>(st.iterations() * kBatch));
 }
 
+// ---- blocks that cross threads --------------------------------------------------------------------
+
+// A single-producer single-consumer ring of pointers or handles.
+struct Ring {
+    static constexpr size_t kCap = 1024;
+    std::atomic<uint64_t> head{0}, tail{0}; // written by the consumer / the producer
+    uint64_t slots[kCap];
+    void push(uint64_t v) {
+        uint64_t t = tail.load(std::memory_order_relaxed);
+        while (t - head.load(std::memory_order_acquire) == kCap) {}
+        slots[t % kCap] = v;
+        tail.store(t + 1, std::memory_order_release);
+    }
+    uint64_t pop() {
+        uint64_t h = head.load(std::memory_order_relaxed);
+        while (tail.load(std::memory_order_acquire) == h) {}
+        uint64_t v = slots[h % kCap];
+        head.store(h + 1, std::memory_order_release);
+        return v;
+    }
+};
+Ring g_ring[2]; // [0]: thread 0 -> thread 1, [1]: thread 1 -> thread 0
+
+// An allocator under test as two functions on 64-bit values (pointers or handles).
+struct Peer {
+    static uint64_t alloc(size_t n) { return reinterpret_cast<uint64_t>(malloc(n)); }
+    static void free_(uint64_t p, size_t) { free(reinterpret_cast<void *>(p)); }
+};
+struct Walloc {
+    static uint64_t alloc(size_t n) { return walloc_alloc(g_w, n, WALLOC_TIER_BOTTOM); }
+    static void free_(uint64_t h, size_t n) { walloc_free(g_w, h, n); }
+};
+
+// Thread 0 allocates, thread 1 frees: every free is a free from another thread.
+template <class A>
+void BM_prodcons(benchmark::State &st, size_t n) {
+    Ring &r = g_ring[0];
+    for (auto _ : st) {
+        if (st.thread_index() == 0) {
+            uint64_t p = A::alloc(n);
+            benchmark::DoNotOptimize(p);
+            r.push(p);
+        } else {
+            A::free_(r.pop(), n);
+        }
+    }
+    st.SetItemsProcessed(static_cast<int64_t>(st.iterations()));
+}
+
+// Both threads allocate blocks for the other to free, and free the other's. Each first hands the
+// other kSlack blocks, so that neither waits for the other in the timed loop (which would time
+// the threads' handshake, not the allocator), and frees the other's last kSlack after it.
+template <class A>
+void BM_exchange(benchmark::State &st, size_t n) {
+    constexpr int kSlack = 256;
+    const int me = st.thread_index();
+    Ring &out = g_ring[me], &in = g_ring[1 - me];
+    for (int i = 0; i < kSlack; i++)
+        out.push(A::alloc(n));
+    for (auto _ : st) {
+        uint64_t p = A::alloc(n);
+        benchmark::DoNotOptimize(p);
+        out.push(p);
+        A::free_(in.pop(), n);
+    }
+    for (int i = 0; i < kSlack; i++)
+        A::free_(in.pop(), n);
+    st.SetItemsProcessed(static_cast<int64_t>(st.iterations()));
+}
+
 // ---- registration -------------------------------------------------------------------------------
 
 void configure(benchmark::internal::Benchmark *b) {
@@ -166,6 +244,14 @@ void register_all() {
         configure(benchmark::RegisterBenchmark(
             ("alloc_batch1000/walloc_top/" + std::to_string(n)).c_str(), BM_walloc_batch, n,
             WALLOC_TIER_TOP));
+    }
+    // Blocks that cross threads: 2 threads only.
+    for (size_t n : kCrossSizes) {
+        const std::string sz = std::to_string(n);
+        benchmark::RegisterBenchmark(("prodcons/walloc_bottom/" + sz).c_str(), BM_prodcons<Walloc>, n)->Threads(2)->UseRealTime();
+        benchmark::RegisterBenchmark(("prodcons/" + peer + "/" + sz).c_str(), BM_prodcons<Peer>, n)->Threads(2)->UseRealTime();
+        benchmark::RegisterBenchmark(("exchange/walloc_bottom/" + sz).c_str(), BM_exchange<Walloc>, n)->Threads(2)->UseRealTime();
+        benchmark::RegisterBenchmark(("exchange/" + peer + "/" + sz).c_str(), BM_exchange<Peer>, n)->Threads(2)->UseRealTime();
     }
 }
 

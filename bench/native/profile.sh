@@ -18,7 +18,7 @@ out=$here/out
 mkdir -p "$out"
 command -v valgrind >/dev/null || { echo "profile.sh: valgrind is not installed" >&2; exit 1; }
 
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g -DCMAKE_CXX_FLAGS=-g \
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS=-g -gdwarf-4" "-DCMAKE_CXX_FLAGS=-g -gdwarf-4" \
       -DWALLOC_BUILD_BENCH=ON -DWALLOC_BUILD_TESTS=OFF -DWALLOC_BUILD_FUZZ=OFF -DWALLOC_BUILD_JNI=OFF \
       -DWALLOC_SANITIZE= -DWALLOC_CHECKED_DEFAULT=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target bench_alloc_mimalloc >/dev/null

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes bench/native/RESULTS.md from the Google Benchmark JSON files in bench/native/out/.
+"""Writes bench/native/results/<cpu>.md from the Google Benchmark JSON files in bench/native/out/
+(and the phases' JSON lines), and the index bench/native/RESULTS.md that lists every CPU's file.
+Results are kept per CPU: a run replaces only its own CPU's file.
 
-Standard library only. Usage: report.py OUT_DIR RESULTS_MD [COMMAND]
+Standard library only. Usage: report.py OUT_DIR RESULTS_DIR [COMMAND]
 Every ratio is peer median / Walloc median from the SAME process (> 1: Walloc is faster).
 """
 import datetime
@@ -23,6 +25,9 @@ PEER_NAME = {label: name for label, name, _ in ALLOC_PEERS}
 PEER_TITLE = {label: title for label, _, title in ALLOC_PEERS}
 ALLOC_TARGET_SIZES = [32, 64, 256, 1024, 4096]   # "no slower than mimalloc at 32 B - 4 KiB"
 COPY_TARGET_LARGE = (64 << 20, 1.5)               # ">= 1.5x glibc at 64 MiB"
+CROSS_GROUPS = [("prodcons", "one thread allocates, the other frees"),
+                ("exchange", "both threads allocate blocks the other frees")]
+PHASES_TARGET = 1.5                               # "peak within 1.5x of mimalloc's"
 # Ratios in [TIE, 1) are reported as ties: repetitions of one benchmark differ by about that much.
 TIE = 0.97
 # The machine these run on is shared (builds, fuzzers, JVMs of other sessions): wall-clock time
@@ -108,6 +113,22 @@ def sh(cmd):
         return ""
 
 
+def cpu_slug():
+    """A file name for this CPU: vendor, model name and family/model, e.g.
+    amd-epyc-f25-m17 or intel-xeon-processor-f6-m167."""
+    model, fam, mod = "", "", ""
+    for line in sh("lscpu").splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+        elif line.startswith("CPU family:"):
+            fam = line.split(":", 1)[1].strip()
+        elif line.startswith("Model:"):
+            mod = line.split(":", 1)[1].strip()
+    words = re.sub(r"\(.*?\)|@.*|\bcpu\b|\bprocessor\b", " ", model.lower())
+    slug = "-".join(re.findall(r"[a-z0-9]+", words)[:4]) or "unknown-cpu"
+    return slug + (f"-f{fam}-m{mod}" if fam and mod else "")
+
+
 def machine_lines(contexts):
     model, fam, mod = "", "", ""
     for line in sh("lscpu").splitlines():
@@ -188,7 +209,7 @@ def copy_section(med, group, title, arg_name, arg_fmt):
     return lines
 
 
-def targets(runs, copy_med):
+def targets(runs, copy_med, phases):
     lines, fails, ties = [], [], []
     mi = runs.get("mimalloc")
     if mi is None:
@@ -216,6 +237,36 @@ def targets(runs, copy_med):
                         + "; ".join(ties) + ")" if ties else "")
                      + f", {n_fail_alloc} missed")
         ties.clear()
+        n_cross, n_fail_cross = 0, 0
+        for group, what in CROSS_GROUPS:
+            for (g, who, size, thr), (mine, _) in sorted(mi.items()):
+                if g != group or who != "walloc_bottom":
+                    continue
+                peer = mi.get((group, "mimalloc", size, thr), (None, None))[0]
+                r = ratio(peer, mine)
+                n_cross += 1
+                if r is not None and TIE <= r < 1.0:
+                    ties.append(f"{group}, {fmt_size(size)}: {r:.3f}×")
+                elif r is None or r < 1.0:
+                    n_fail_cross += 1
+                    fails.append(f"{group} ({what}), {fmt_size(size)}: " + ("error" if r is None else
+                                 f"Walloc {r:.2f}× mimalloc's speed ({fmt_ns(mine)} vs {fmt_ns(peer)})"))
+        if n_cross:
+            lines.append(f"- blocks freed by another thread (producer/consumer, both directions) no slower "
+                         f"than mimalloc: {n_cross - n_fail_cross - len(ties)}/{n_cross} hold"
+                         + (f", {len(ties)} tie(s) (" + "; ".join(ties) + ")" if ties else "")
+                         + f", {n_fail_cross} missed")
+        ties.clear()
+    mine_rss = phases.get("walloc") if phases else None
+    peer_rss = phases.get("mimalloc") if phases else None
+    if mine_rss and peer_rss:
+        r = mine_rss / peer_rss
+        ok = r <= PHASES_TARGET
+        lines.append(f"- phases of changing size classes: Walloc's peak RSS within {PHASES_TARGET}× "
+                     f"mimalloc's: " + ("holds" if ok else "MISSED")
+                     + f" ({mine_rss / 2**20:.0f} vs {peer_rss / 2**20:.0f} MiB, {r:.2f}×)")
+        if not ok:
+            fails.append(f"phases: peak RSS {r:.2f}× mimalloc's, target {PHASES_TARGET}×")
     if copy_med is None:
         lines.append("- copy: not measured (bench_copy missing)")
     else:
@@ -255,8 +306,56 @@ def targets(runs, copy_med):
     return lines
 
 
+def load_phases(out_dir):
+    """{allocator: peak RSS in bytes} from out/phases.jsonl (one JSON line per run): Walloc's
+    figure is the smallest over the runs in each peer's executable (the same code), a peer's its
+    own."""
+    path = os.path.join(out_dir, "phases.jsonl")
+    if not os.path.exists(path):
+        return None, []
+    peaks, rows = {}, []
+    with open(path) as f:
+        for line in f:
+            try:
+                d = json.loads(line)
+            except ValueError:
+                continue
+            if not d.get("ok"):
+                continue
+            name = "walloc" if d["allocator"] == "walloc" else d["peer"]
+            peaks[name] = min(peaks.get(name, d["peak_rss"]), d["peak_rss"])
+            rows.append(d)
+    return peaks, rows
+
+
+def phases_section(peaks, rows):
+    lines = ["## Phases of changing size classes (peak memory)", "",
+             "Eight phases, each allocating 100 MiB in blocks of one size (24 B, 48 B, 128 B, 400 B,",
+             "1000 B, 3000 B, 8000 B, 20000 B; each block touched) and then freeing them all. Each",
+             "allocator runs in a process of its own (`bench_phases_<peer> walloc|peer`); Walloc through a",
+             "malloc-like wrapper over the public API, in an instance reserving 64 GiB. Peak RSS is the",
+             "process's VmHWM (the process's own footprint, ~3 MiB, included).", "",
+             "| allocator | peak RSS | time | peak / Walloc's |", "|:---|---:|---:|---:|"]
+    seen = set()
+    for d in rows:
+        name = "Walloc" if d["allocator"] == "walloc" else d["peer"]
+        key = (name, d["peer"])
+        if key in seen:
+            continue
+        seen.add(key)
+        where = f" (in the {d['peer']} executable)" if d["allocator"] == "walloc" else ""
+        rel = d["peak_rss"] / peaks["walloc"] if peaks.get("walloc") else None
+        lines.append(f"| {name}{where} | {d['peak_rss'] / 2**20:.1f} MiB | {d['seconds']:.2f} s | "
+                     f"{fmt_ratio(rel)} |")
+    lines.append("")
+    return lines
+
+
 def main():
-    out_dir, results = sys.argv[1], sys.argv[2]
+    out_dir, results_dir = sys.argv[1], sys.argv[2]
+    slug = cpu_slug()
+    os.makedirs(results_dir, exist_ok=True)
+    results = os.path.join(results_dir, f"{slug}.md")
     command = sys.argv[3] if len(sys.argv) > 3 else "bench/native/run.sh"
     runs, contexts, cvs, copy_med = {}, [], [], None
     for p, _, _ in ALLOC_PEERS:
@@ -273,15 +372,18 @@ def main():
         copy_med = medians(doc)
         cvs += [(cv, "copy: " + "/".join(map(str, k))) for k, (_, cv) in copy_med.items() if cv]
 
+    phases, phase_rows = load_phases(out_dir)
+
     # run.sh passes what was true when it built; report.py alone falls back to "now".
-    repo = os.path.dirname(os.path.abspath(results))
+    repo = os.path.dirname(os.path.abspath(results_dir))
     now = os.environ.get("WALLOC_BENCH_DATE") or \
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     commit = os.environ.get("WALLOC_BENCH_COMMIT") or sh(f"git -C '{repo}' rev-parse --short HEAD")
     dirty = os.environ.get("WALLOC_BENCH_DIRTY",
                            sh(f"git -C '{repo}' status --porcelain --untracked-files=no -- ../../native"))
-    L = ["# Walloc native benchmarks", "",
+    L = [f"# Walloc native benchmarks: {slug}", "",
          "Written by `bench/native/report.py` from the JSON in `bench/native/out/`; do not edit by hand.",
+         "Other CPUs' results: the other files in this directory (`bench/native/RESULTS.md` lists them).",
          "Each number is the median over the repetitions; every ratio is peer / Walloc from the same",
          "process (**> 1: Walloc is faster**). Times are the CPU time of the benchmark threads per",
          "operation (the machine is shared with other work, so wall-clock time would also measure the",
@@ -294,7 +396,7 @@ def main():
          ]
     L += machine_lines(contexts)
     L += ["", "## Targets", ""]
-    L += targets(runs, copy_med)
+    L += targets(runs, copy_med, phases)
     L += ["## Allocation", "",
           "One Walloc instance (8 GiB reserved, committed lazily) shared by all threads; each thread",
           "allocates its own blocks and warms up (two untimed batches) before timing. Blocks are not",
@@ -307,6 +409,10 @@ def main():
     L += alloc_section(runs, "alloc_batch1000",
                        "batches: 1000 allocations then 1000 frees (time per alloc+free pair = batch / 1000)",
                        1000)
+    for group, what in CROSS_GROUPS:
+        L += alloc_section(runs, group, f"{group}: {what} (2 threads; time per block per thread)", 1)
+    if phases:
+        L += phases_section(phases, phase_rows)
     if copy_med is not None:
         L += ["## Copy", "",
               "Both functions called through a volatile function pointer; buffers allocated and",
@@ -328,6 +434,30 @@ def main():
     with open(results, "w") as f:
         f.write("\n".join(L))
     print(f"report.py: wrote {results}")
+    write_index(results_dir)
+
+
+def write_index(results_dir):
+    """bench/native/RESULTS.md: one line per CPU that has results, with its date and targets."""
+    index = os.path.join(os.path.dirname(os.path.abspath(results_dir)), "RESULTS.md")
+    L = ["# Walloc native benchmarks, per CPU", "",
+         "`bench/native/run.sh` writes `results/<cpu>.md` for the CPU it runs on and leaves the other",
+         "files alone; this index is rewritten from them. Figures from CPUs that are not available",
+         "here stay as measured there.", ""]
+    for name in sorted(os.listdir(results_dir)):
+        if not name.endswith(".md"):
+            continue
+        with open(os.path.join(results_dir, name)) as f:
+            text = f.read()
+        date = re.search(r"^- Date: (.*)$", text, re.M)
+        machine = re.search(r"^- Machine: (.*)$", text, re.M)
+        L.append(f"- [`results/{name}`](results/{name}): {machine.group(1) if machine else name}"
+                 + (f", {date.group(1)}" if date else ""))
+        for t in re.findall(r"^- (.*(?:hold|MISSED).*)$", text, re.M):
+            L.append(f"  - {t}")
+    with open(index, "w") as f:
+        f.write("\n".join(L) + "\n")
+    print(f"report.py: wrote {index}")
 
 
 if __name__ == "__main__":

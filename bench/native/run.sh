@@ -10,8 +10,10 @@
 #
 # Environment: WALLOC_BENCH_BUILD_DIR (default <repo>/build-bench), WALLOC_BENCH_REPS (default 7),
 # WALLOC_BENCH_MIN_TIME (seconds per repetition, default 0.1).
-# Results: bench/native/out/<executable>.json (Google Benchmark JSON, aggregates only) and
-# bench/native/RESULTS.md (medians and ratios; every ratio comes from one process).
+# Results: bench/native/out/<executable>.json (Google Benchmark JSON, aggregates only), the
+# phases' bench/native/out/phases.jsonl, and bench/native/results/<cpu>.md (medians and ratios;
+# every ratio comes from one process), indexed by bench/native/RESULTS.md. Other CPUs' files
+# are kept.
 # Run it on an otherwise idle machine: the 2-thread results need both cores.
 set -euo pipefail
 
@@ -63,7 +65,7 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWALLOC_BUILD_BENCH=ON 
 cmake --build "$build" -j"$(nproc)" >/dev/null
 
 mkdir -p "$out"
-rm -f "$out"/*.json "$out/profile.md"
+rm -f "$out"/*.json "$out"/phases.jsonl "$out/profile.md"
 # Instruction counts first, so they describe the same source as the timings (others may commit
 # to native/ while the timings run).
 if [ "$profile" = 1 ] && command -v valgrind >/dev/null; then
@@ -95,8 +97,18 @@ for run in "${runs[@]}"; do
   env $envs "$bin" "${args[@]}" --benchmark_enable_random_interleaving=true
 done
 
+# Peak memory of phases of changing size classes: Walloc and each peer in processes of their own.
+if [ -z "$filter" ] || [[ phases =~ $filter ]]; then
+  for peer in glibc mimalloc jemalloc; do
+    bin="$build/bench/native/bench_phases_$peer"
+    [ -x "$bin" ] || continue
+    echo "== bench_phases_$peer"
+    for who in walloc peer; do "$bin" "$who" | tee -a "$out/phases.jsonl"; done
+  done
+fi
+
 if [ "$head" = 1 ]; then  # the clean checkout is only needed while building
   git -C "$here" worktree remove --force "$root" >/dev/null 2>&1 || true
 fi
 
-python3 "$here/report.py" "$out" "$here/RESULTS.md" "$command"
+python3 "$here/report.py" "$out" "$here/results" "$command"

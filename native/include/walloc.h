@@ -91,10 +91,19 @@ typedef struct walloc_config {
      *  handles that are not the start of a live block, at the cost of a locked table lookup per
      *  alloc and free. */
     int checked;
+    /** Bytes of free memory each tier keeps committed for reuse; 0: the default, a 64th of the
+     *  tier within [1 MiB, 128 MiB]. Free memory beyond it (freed spans and large blocks, and what
+     *  walloc_reset_tier and walloc_compact_tier release) goes back to the system at once:
+     *  natively its pages read as zero when touched again; WebAssembly memory cannot shrink
+     *  and keeps it. Raise it when a tier is reset every frame with more scratch than that. */
+    uint64_t retain;
 } walloc_config;
 
-/** Per-tier statistics, a consistent-enough snapshot (counters are read without stopping
- *  other threads). All sizes in bytes. */
+/** Per-tier statistics. Counted, not kept: the spans' own counters are summed under the tier's
+ *  locks, so every snapshot obeys the bounds below even while other threads allocate and free
+ *  (live_bytes + free_bytes + wasted_bytes == bump_head <= capacity, committed <= capacity,
+ *  total_frees <= total_allocs, live_blocks <= total_allocs - total_frees). A block another
+ *  thread freed into a span it does not own counts as free once freed. All sizes in bytes. */
 typedef struct walloc_stats {
     /** Bytes the tier may use. */
     uint64_t capacity;
@@ -104,23 +113,22 @@ typedef struct walloc_stats {
     uint64_t bump_head;
     /** High-water mark of bump_head since creation. */
     uint64_t peak;
-    /** Bytes in live blocks, counted at their size-class size: bump_head - free_bytes - wasted.
-     *  After walloc_compact_tier, free blocks below keep that compact forgot count as live until
-     *  the next reset (they are no longer available for reuse). */
+    /** Bytes in live blocks, counted at their block size (size class, or 4 KiB pages for a
+     *  large block). */
     uint64_t live_bytes;
-    /** Blocks allocated and not freed since the last reset. Compact subtracts the live blocks
-     *  it released in checked mode only; unchecked instances cannot see them and keep counting
-     *  them until the next reset (a compact to 0 is a reset and counts 0). */
+    /** Blocks allocated and not freed since the last reset; blocks a compaction released are
+     *  no longer counted. */
     uint64_t live_blocks;
-    /** Bytes of freed blocks waiting for reuse: shared freelists, per-thread caches, the unused
-     *  part of per-thread bump chunks, and free large extents. */
+    /** Bytes below the head free for reuse: free blocks in spans (of any thread), blocks a
+     *  span has not carved yet, and free extents. */
     uint64_t free_bytes;
-    /** Bytes handed out by the head that can never be used until reset (segment tails too
-     *  small to recycle). */
+    /** Bytes below the head no block can use: the end of a span too short for one more block
+     *  of its class, and (WebAssembly) segment tails too small for the request that closed
+     *  them. */
     uint64_t wasted_bytes;
     /** Successful allocations since creation. */
     uint64_t total_allocs;
-    /** Successful frees since creation. */
+    /** Successful frees since creation (blocks a reset or compaction released are not frees). */
     uint64_t total_frees;
     /** Failed allocations (no room, or a size too large) since creation. */
     uint64_t failed_allocs;
@@ -128,7 +136,8 @@ typedef struct walloc_stats {
     uint64_t resets;
     /** The tier's alignment. */
     uint32_t alignment;
-    /** The largest size served from size classes; larger blocks are "large" (coalesced). */
+    /** The largest size served from size classes (8 KiB, or less in a tier too small for
+     *  spans of the top classes); larger blocks are "large": whole pages, coalesced. */
     uint32_t max_class_size;
 } walloc_stats;
 
@@ -199,24 +208,29 @@ walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t
  *  class is accepted in unchecked mode). Returns WALLOC_ERR_INVALID_HANDLE when handle is in
  *  no tier or misaligned for it, WALLOC_ERR_OUT_OF_BOUNDS when the block that size implies —
  *  [handle, handle + size rounded up to its size class, or to 4 KiB above the largest class) —
- *  is not inside what the tier has handed out (so even an unchecked wrong free can never put
- *  memory beyond the head into a freelist), and in checked mode WALLOC_ERR_DOUBLE_FREE (also
- *  for a freed block whose memory has gone back to the bump head), WALLOC_ERR_SIZE_MISMATCH,
- *  WALLOC_ERR_NOT_A_BLOCK. On error nothing changes. */
+ *  is not a block of a span that handed it out (or a large block starting at handle), so even
+ *  an unchecked wrong free never puts memory outside a span, let alone beyond the head, into a
+ *  free list; in checked mode also WALLOC_ERR_DOUBLE_FREE (also for a freed block whose memory
+ *  has gone back to the bump head or is free again), WALLOC_ERR_SIZE_MISMATCH and
+ *  WALLOC_ERR_NOT_A_BLOCK (not the start of a live block). Unchecked mode trusts that handle
+ *  starts a block: an aligned address inside a block a span handed out is taken as one. On
+ *  error nothing changes. Cost: O(1) without a lock, except a free into a full span or one that
+ *  empties a span (its cache's lock; the tier's when the span goes back to the tier). */
 walloc_status walloc_free(walloc *w, walloc_handle handle, uint64_t size);
 
-/** Forgets every block of a tier: the bump head returns to the start, freelists and per-thread
- *  caches are emptied (caches notice through the tier's epoch). O(size classes). Committed
- *  memory stays committed for reuse. Must not race allocation or frees in the same tier. */
+/** Forgets every block of a tier: the bump head returns to the start, every span is released
+ *  and every thread's cache lets go of the tier. O(spans of the tier). Memory beyond what the
+ *  tier retains (walloc_config.retain) goes back to the system. Must not race allocation or
+ *  frees in the same tier. */
 walloc_status walloc_reset_tier(walloc *w, walloc_tier tier);
 
 /** Moves the tier's bump head back to keep_bytes (rounded up to the tier's alignment) from the
- *  tier's start and forgets every recycled block: blocks wholly below keep stay valid and
- *  untouched, nothing moves; every other block is released, including one that straddles keep
- *  (its tail will be handed out again; checked mode then refuses to free it, unchecked callers
- *  must not). Free blocks below keep are
- *  not reused until the next reset (this keeps compact O(size classes)). keep_bytes beyond the
- *  current head leaves the head where it is and still empties the freelists.
+ *  tier's start: blocks wholly below keep stay valid and untouched, nothing moves; every other
+ *  block is released, including one that straddles keep (its tail will be handed out again;
+ *  checked mode then refuses to free it, unchecked callers must not). Free blocks and free
+ *  extents below keep stay free for reuse. keep_bytes beyond the current head changes nothing
+ *  but the statistics' reset count. Memory released beyond what the tier retains goes back to
+ *  the system. O(spans of the tier) plus the free list of the one span across keep.
  *  Must not race allocation or frees in the same tier. */
 walloc_status walloc_compact_tier(walloc *w, walloc_tier tier, uint64_t keep_bytes);
 

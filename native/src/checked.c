@@ -120,17 +120,20 @@ void checked_destroy(struct checked_table *tbl)
     platform_meta_free(tbl, sizeof *tbl);
 }
 
-bool checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size)
+enum checked_alloc checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size)
 {
-    bool ok = true;
+    enum checked_alloc r = CHECKED_NEW;
     uint64_t none = 0;
     wl_lock(&tbl->lock);
-    if ((tbl->used + 1) * 4 > tbl->cap * 3) /* keep the load under 3/4 */
-        ok = rebuild(tbl, tbl->cap * 2, NULL, &none);
-    if (ok)
+    const uint64_t *v = find(tbl, h);
+    if (v != NULL && !(*v & FREED_BIT))
+        r = CHECKED_LIVE;
+    else if ((tbl->used + 1) * 4 > tbl->cap * 3 && !rebuild(tbl, tbl->cap * 2, NULL, &none))
+        r = CHECKED_NO_ROOM; /* keep the load under 3/4 */
+    else
         insert(tbl, h, size & ~FREED_BIT);
     wl_unlock(&tbl->lock);
-    return ok;
+    return r;
 }
 
 walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size)
@@ -152,13 +155,13 @@ walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t si
     return s;
 }
 
-bool checked_was_freed(struct checked_table *tbl, uint64_t h)
+enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h)
 {
     wl_lock(&tbl->lock);
     const uint64_t *v = find(tbl, h);
-    bool freed = v != NULL && (*v & FREED_BIT);
+    enum checked_state st = v == NULL ? CHECKED_UNKNOWN : (*v & FREED_BIT) ? CHECKED_FREED_BLOCK : CHECKED_LIVE_BLOCK;
     wl_unlock(&tbl->lock);
-    return freed;
+    return st;
 }
 
 uint64_t checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,

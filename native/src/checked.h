@@ -13,16 +13,19 @@
 struct checked_table *checked_create(void);
 void checked_destroy(struct checked_table *tbl);
 
-/* Records a new live block. false when the table cannot grow (the caller frees the block and
- * reports no room). */
-bool checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size);
+/* Records a new live block: CHECKED_NEW; CHECKED_NO_ROOM when the table cannot grow (the caller
+ * frees the block and reports no room); CHECKED_LIVE, recording nothing, when h is a live block
+ * already: a free list the caller corrupted handed it out again (the caller keeps away from it). */
+enum checked_alloc { CHECKED_NEW, CHECKED_NO_ROOM, CHECKED_LIVE };
+enum checked_alloc checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size);
 
 /* Checks a free and, when it is good, marks the block freed: WALLOC_OK, WALLOC_ERR_DOUBLE_FREE,
  * WALLOC_ERR_SIZE_MISMATCH or WALLOC_ERR_NOT_A_BLOCK. */
 walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size);
 
-/* true when h is a block that was freed (and not handed out again). */
-bool checked_was_freed(struct checked_table *tbl, uint64_t h);
+/* What the table knows of a block at h: nothing, live, or freed (and not handed out again). */
+enum checked_state { CHECKED_UNKNOWN, CHECKED_LIVE_BLOCK, CHECKED_FREED_BLOCK };
+enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h);
 
 /* Forgets every block of tier t that starts in [from, hi) and reaches past lo (from <= lo <=
  * hi): the blocks a compact to lo releases, those straddling lo included. Returns how many of

@@ -41,10 +41,11 @@
 /* ------------------------------------------------------------------------------------------ */
 
 /* From this many bytes up, copies are one `memory.copy` (flat 5-8 ns in V8, then faster than
- * SIMD128 from ~1 KiB); below it an inline copy wins. Tuned by measurement in the wasm
- * benchmark (bench/wasm); keep it >= 1. */
+ * SIMD128 from ~1 KiB); below it an inline copy wins. The threshold sweep in bench/wasm scored
+ * 256 best and 128 next (129-255 B copies take 1-3 ns more); 128 since 2026-12-07, because the
+ * 16-byte loops that 256 needs no longer fit walloc.wasm's 16 KB budget. Keep it >= 1. */
 #ifndef WALLOC_WASM_MEMORY_COPY_MIN
-#define WALLOC_WASM_MEMORY_COPY_MIN 256
+#define WALLOC_WASM_MEMORY_COPY_MIN 128
 #endif
 
 #if defined(__wasm_simd128__)
@@ -375,11 +376,19 @@ static const walloc_copy_impl impl_avx2 = {walloc_memcpy_avx2, walloc_memmove_av
 static const walloc_copy_impl impl_avx512 = {walloc_memcpy_avx512, walloc_memmove_avx512,
                                              WALLOC_COPY_ISA_AVX512};
 
-/* Runs inside ifunc resolvers, before sanitizer runtimes exist: no instrumentation. libgcc's
- * checks include the OS support bits (XGETBV), not just the cpuid flags; __builtin_cpu_init
- * must come first in a resolver. 64-byte moves only on AMD (Zen 4 and later run them at full
- * speed; several Intel generations lower their clock for 512-bit instructions). */
+/* Runs inside ifunc resolvers, before sanitizer runtimes and thread-local storage exist: no
+ * instrumentation of any kind (clang's no_sanitize("thread") alone still emits TSan's function
+ * entry hook; libFuzzer's coverage hooks use thread-local storage). libgcc's checks include
+ * the OS support bits (XGETBV), not just the cpuid flags; __builtin_cpu_init must come first
+ * in a resolver. 64-byte moves only on AMD (Zen 4 and later run them at full speed; several
+ * Intel generations lower their clock for 512-bit instructions). */
+#if defined(__clang__)
+#define WALLOC_NO_INSTRUMENT                                                                      \
+    __attribute__((disable_sanitizer_instrumentation,                                             \
+                   no_sanitize("address", "thread", "undefined", "coverage")))
+#else
 #define WALLOC_NO_INSTRUMENT __attribute__((no_sanitize("address", "thread", "undefined")))
+#endif
 
 /* GCC's AddressSanitizer and ThreadSanitizer do not see masked loads and stores: the AVX-512
  * kernel would hide every copy of up to 64 bytes from them. Sanitizer builds use AVX2. */
@@ -412,12 +421,12 @@ int walloc_copy_active_isa(void)
 }
 
 #if defined(__linux__) && defined(__GLIBC__) && !defined(WALLOC_COPY_NO_IFUNC)
-static WALLOC_NO_INSTRUMENT walloc_copy_fn choose_copy(void)
+static WALLOC_NO_INSTRUMENT __attribute__((used)) walloc_copy_fn choose_copy(void)
 {
     return best_impl()->copy;
 }
 
-static WALLOC_NO_INSTRUMENT walloc_copy_fn choose_move(void)
+static WALLOC_NO_INSTRUMENT __attribute__((used)) walloc_copy_fn choose_move(void)
 {
     return best_impl()->move;
 }

@@ -28,18 +28,14 @@
 #define WALLOC_THREAD_CACHE 0
 #endif
 
-/* Large blocks are rounded to this, so a split remainder can always hold an extent header. */
-#define WALLOC_LARGE_GRANULE 4096u
+/* Tier memory is handed out in pages of this size: large blocks are rounded to it (so a split
+ * remainder can always hold an extent header), spans are whole runs of them, the instance maps
+ * each one to its span, and free ones are given back to the system one by one. */
+#define WALLOC_PAGE_SHIFT 12u
+#define WALLOC_PAGE (1u << WALLOC_PAGE_SHIFT)
+#define WALLOC_LARGE_GRANULE WALLOC_PAGE
 /* WebAssembly: most segments a tier may chain. Segments grow geometrically, so 32 suffice. */
 #define WALLOC_MAX_SEGMENTS 32u
-
-/* A shared freelist of one size class: a lock-free stack whose head word packs a 32-bit block
- * index (handle - index_base) / alignment, all ones = empty) with a 32-bit ABA tag that every
- * successful push or pop increments. Alone on its cache line. */
-struct freelist {
-    _Atomic uint64_t head;
-    _Atomic uint64_t bytes; /* bytes on the list, for statistics */
-} WALLOC_CACHE_ALIGNED;
 
 struct segment {
     uint64_t base; /* handle of the first byte */
@@ -49,11 +45,18 @@ struct segment {
 
 /* Free large extents of a tier, address-ordered, coalesced; headers live in the extents. */
 struct large_free {
-    wl_mutex lock;
+    wl_mutex lock;  /* also guards the tier's page state: the bump head and given-back pages */
     uint64_t first; /* handle of the lowest extent, WALLOC_NULL if none */
     uint64_t count;
     _Atomic uint64_t bytes;
+    uint64_t resident; /* bytes of the extents still committed */
+    uint64_t era;      /* changes when a compaction or reset forgets extents (large.c) */
 };
+
+struct span;
+
+/* One chunk of a tier's pool of span structures. */
+#define SPAN_CHUNK 256u
 
 struct tier {
     /* Read-mostly. */
@@ -63,25 +66,20 @@ struct tier {
     uint32_t align_shift;
     uint32_t class_count;
     uint32_t class_size[WALLOC_CLASS_COUNT_MAX]; /* size_class_size, precomputed */
-    /* Largest request served by size classes: WALLOC_MAX_CLASS_SIZE, or less in a tier too
-     * small for the top classes (their requests take the large path, rounded to 4 KiB). */
+    uint32_t span_pages[WALLOC_CLASS_COUNT_MAX]; /* length of a span of each class, in pages */
+    /* Largest request served by size classes (spans): WALLOC_MAX_CLASS_SIZE, or less in a tier
+     * too small for spans of the top classes (their requests take the large path). */
     uint32_t small_max;
-    /* Class of a request by table: up to 1 KiB by (size - 1) / 8, above by (size - 1) / 128
-     * (class boundaries there are multiples of 256 B in every tier). No bit scans on the fast
-     * paths. */
-    uint8_t class_lut[128];
-    uint8_t class_lut_big[WALLOC_MAX_CLASS_SIZE / 128];
     uint64_t capacity;      /* bytes the tier may use */
-    uint64_t index_base;    /* freelist indices count from here */
-    uint64_t chunk_size;    /* per-thread bump chunk, 0 = none (tiny tiers) */
-    _Atomic uint32_t epoch; /* changes on reset/compact: thread caches drop their contents */
+    uint64_t start;         /* native: handle of the tier's first byte */
+    uint64_t retain;        /* free memory kept committed; more is given back to the system */
 
     /* The bump head and the end of usable memory in the current segment. Written by the
-     * allocation path (CAS) and the growth slow path; alone on their line. */
+     * allocation slow paths (CAS) and growth; alone on their line. */
     _Atomic uint64_t head WALLOC_CACHE_ALIGNED;
     _Atomic uint64_t limit;
 
-    /* Growth slow path (under grow_lock). */
+    /* Growth (under grow_lock). */
     wl_mutex grow_lock WALLOC_CACHE_ALIGNED;
     struct segment segs[WALLOC_MAX_SEGMENTS];
     _Atomic uint32_t seg_count;
@@ -89,18 +87,23 @@ struct tier {
     _Atomic uint64_t committed;
     _Atomic uint64_t used_before_cur; /* bytes of the segments before cur_seg */
     _Atomic uint64_t peak;
+    uint64_t *decommitted;    /* native: a bit per page of the tier given back to the system */
 
-    /* Counters of events that are not per-thread. */
+    /* Spans (under lock): the pool of structures, the unowned spans with free blocks per class. */
+    wl_mutex lock WALLOC_CACHE_ALIGNED;
+    struct span **span_chunks; /* span id i is span_chunks[i / SPAN_CHUNK][i % SPAN_CHUNK] */
+    uint32_t span_chunk_count; /* chunks allocated */
+    uint32_t span_ids;         /* ids handed out so far (id 0 is never used) */
+    uint32_t span_free_ids;    /* released structures, linked through next */
+    uint32_t shared[WALLOC_CLASS_COUNT_MAX];
+
+    /* Counters. Statistics add the live spans' own counts (a large block is a span of one). */
+    _Atomic uint64_t folded_allocs;  /* allocations of spans since released */
+    _Atomic uint64_t released;       /* live blocks released by reset and compact */
     _Atomic uint64_t failed_allocs;
     _Atomic uint64_t resets;
-    /* Counts folded in from thread caches that went away, and from cache-less paths. */
-    _Atomic uint64_t allocs;
-    _Atomic uint64_t frees;
-    /* live_blocks = (all allocs - all frees) - live_base; reset/compact move the base. */
-    _Atomic int64_t live_base;
 
     struct large_free large;
-    struct freelist lists[WALLOC_CLASS_COUNT_MAX];
 };
 
 struct tcache;
@@ -108,35 +111,32 @@ struct checked_table;
 
 struct walloc {
     uint64_t id;    /* unique for the process's lifetime: thread caches match on it */
-    /* id << 32 | a count of resets and compacts, or all ones when fast paths are off
-     * (checked mode); see tl_slots in thread_cache.h. */
-    _Atomic uint64_t fast_key;
     uint8_t *base;  /* handle 0; NULL in WebAssembly */
+    /* The span each page of the handle space belongs to (NULL: none), for npages pages. */
+    _Atomic(struct span *) *page_span;
+    uint64_t npages;
     uint64_t reserved;
     int checked;
     uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
-#if !WALLOC_PLATFORM_RESERVES
-    /* WebAssembly: per 64 KiB page of linear memory, which tier and segment own it, as
-     * PAGE_OWNER(tier, segment), 0 for none: the O(1) handle lookup of the fast paths. */
-    uint8_t *page_owner;
-#endif
     struct tier tiers[WALLOC_TIER_COUNT];
 
-    wl_mutex tc_lock;       /* guards the thread-cache list and their flushes */
+    wl_mutex tc_lock;       /* guards the thread-cache list; reset and compact hold it */
     struct tcache *tcaches; /* caches of live threads that used this instance */
     struct checked_table *table;
     struct walloc *next_live; /* global list of live instances (thread_cache.c) */
 };
 
+/* The tier whose memory holds h (handed out or not), or NULL. */
+struct tier *tier_of_handle(const walloc *w, uint64_t h);
+
 /* WALLOC_OK when [h, h + n) lies inside what one tier of w has handed out; else
  * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
 walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
 
-/* size_class_for by table lookup (1 <= size <= small_max). Small sizes are expected: laid out
- * as the fall-through, they skip two taken jumps on the fast paths (~0.3 ns a pair at 256 B). */
+/* The class of a request of size bytes (1 <= size <= small_max). */
 static inline unsigned tier_class_of(const struct tier *t, uint64_t size)
 {
-    return __builtin_expect(size <= 1024, 1) ? t->class_lut[(size - 1) >> 3] : t->class_lut_big[(size - 1) >> 7];
+    return size_class_for(size, t->align_shift);
 }
 
 /* The bytes a block for a request of req (>= 1) bytes really spans: its class size, or the
@@ -147,13 +147,6 @@ static inline uint64_t tier_block_size(const struct tier *t, uint64_t req)
                                : (req + WALLOC_LARGE_GRANULE - 1) & ~(uint64_t)(WALLOC_LARGE_GRANULE - 1);
 }
 
-#if !WALLOC_PLATFORM_RESERVES
-#define WASM_PAGE_SHIFT 16
-#define WASM_PAGES (1u << 16)
-#define PAGE_OWNER(tier, seg) ((uint8_t)(((seg) << 2 | (tier)) + 1))
-#define PAGE_OWNER_TIER(e) (((unsigned)(e) - 1) & 3u)
-#define PAGE_OWNER_SEG(e) (((unsigned)(e) - 1) >> 2)
-#endif
 
 static inline void *handle_ptr(const walloc *w, walloc_handle h)
 {

@@ -6,9 +6,16 @@
 #include "block.h"
 #include "tier.h"
 
-/* Extent header words. */
+/* Extent header words: the extent's size, the next extent's handle, and a check word. A write
+ * into freed memory (a caller's bug) can change any of them. The check word ties the size to
+ * the extent's address and to the tier's era, and is cleared when the extent stops being one
+ * (handed out whole, merged into the one before, given back to the head): so such a write cannot
+ * make an extent cover live memory, and a link it changes cannot lead to a header that is not
+ * a free extent's now, since every other header in the tier's memory is cleared or belongs to an
+ * earlier era. Such headers cut the list instead. */
 #define EXT_SIZE 0
 #define EXT_NEXT 1
+#define EXT_CHECK 2
 
 static uint64_t ext_get(const struct tier *t, uint64_t h, unsigned word)
 {
@@ -18,6 +25,28 @@ static uint64_t ext_get(const struct tier *t, uint64_t h, unsigned word)
 static void ext_set(const struct tier *t, uint64_t h, unsigned word, uint64_t v)
 {
     block_word_store(handle_ptr(t->owner, h), word, v);
+}
+
+/* The check word of an extent at h of size bytes in the given era (never 0: 0 marks a header
+ * withdrawn). */
+static uint64_t ext_check(uint64_t h, uint64_t size, uint64_t era)
+{
+    uint64_t x = (h ^ (size << 24) ^ (era * UINT64_C(0xC2B2AE3D27D4EB4F))) * UINT64_C(0x9E3779B97F4A7C15);
+    return (x ^ (x >> 29)) | 1;
+}
+
+/* Writes the header of the extent [h, h + size) whose successor is next. */
+static void ext_write(const struct tier *t, uint64_t h, uint64_t size, uint64_t next)
+{
+    ext_set(t, h, EXT_SIZE, size);
+    ext_set(t, h, EXT_NEXT, next);
+    ext_set(t, h, EXT_CHECK, ext_check(h, size, t->large.era));
+}
+
+/* h is no longer an extent's start. */
+static void ext_withdraw(const struct tier *t, uint64_t h)
+{
+    ext_set(t, h, EXT_CHECK, 0);
 }
 
 /* Points pred's link (or the list head when pred is WALLOC_NULL) at next. */
@@ -34,26 +63,25 @@ struct ext {
     uint64_t size, next;
 };
 
-/* An extent header can be overwritten by a caller that writes into freed memory, even while
- * the list is walked. So each header is read once, into *e, and only those values are used: an
- * extent is believed only if it is a block of the tier and its successor lies above it;
- * otherwise the list is cut before it (its memory stays unusable until a reset) and the byte
- * count redone. */
+/* Each header is read once, into *e, and only those values are used (a caller may write into it
+ * meanwhile): an extent is believed only if its check word matches, it is a block of the tier
+ * and its successor lies above it; otherwise the list is cut before it (its memory stays
+ * unusable until a reset) and the byte count redone. */
 static bool ext_read(const struct tier *t, uint64_t h, struct ext *e)
 {
-    if (!tier_block_ok(t, h, 2 * sizeof(uint64_t))) /* before reading the header at all */
-        return false;
+    if ((h & (WALLOC_PAGE - 1)) != 0 || tier_check_range(t, h, 3 * sizeof(uint64_t)) != WALLOC_OK)
+        return false; /* checked before the header is read at all */
     e->size = ext_get(t, h, EXT_SIZE);
     e->next = ext_get(t, h, EXT_NEXT);
-    return e->size > 0 && e->size % WALLOC_LARGE_GRANULE == 0 && tier_block_ok(t, h, e->size) &&
+    return ext_get(t, h, EXT_CHECK) == ext_check(h, e->size, t->large.era) && e->size > 0 &&
+           e->size % WALLOC_LARGE_GRANULE == 0 && tier_check_range(t, h, e->size) == WALLOC_OK &&
            (e->next == WALLOC_NULL || e->next >= h + e->size);
 }
 
-/* Ends the list after pred, then recounts it; a header that stopped being believable since it
- * was checked ends the list there instead. */
-static void ext_cut(struct tier *t, uint64_t pred)
+/* Recounts the list's bytes and extents; a header that stopped being believable since it was
+ * checked ends the list there. */
+static void ext_recount(struct tier *t)
 {
-    ext_link(t, pred, WALLOC_NULL);
     uint64_t bytes = 0, count = 0;
     struct ext e;
     for (uint64_t prev = WALLOC_NULL, cur = t->large.first; cur != WALLOC_NULL; prev = cur, cur = e.next) {
@@ -67,17 +95,19 @@ static void ext_cut(struct tier *t, uint64_t pred)
     t->large.count = count;
 }
 
-uint64_t large_alloc(struct tier *t, uint64_t size)
+/* Ends the list after pred (an extent header there was overwritten), then recounts it. The
+ * memory cut off stays unusable until a reset. */
+static void ext_cut(struct tier *t, uint64_t pred)
 {
-    uint64_t h = large_take(t, size);
-    return h != WALLOC_NULL ? h : tier_bump(t, size);
+    ext_link(t, pred, WALLOC_NULL);
+    ext_recount(t);
 }
 
-uint64_t large_take(struct tier *t, uint64_t size)
+/* Best fit among the free extents, taking the end of the extent so that its header stays
+ * where it is. Under the lock. */
+static uint64_t take_locked(struct tier *t, uint64_t size)
 {
     struct large_free *lf = &t->large;
-    uint64_t result = WALLOC_NULL;
-    wl_lock(&lf->lock);
     uint64_t best = WALLOC_NULL, best_pred = WALLOC_NULL, best_size = UINT64_MAX, best_next = 0;
     struct ext e;
     for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL; pred = cur, cur = e.next) {
@@ -92,25 +122,38 @@ uint64_t large_take(struct tier *t, uint64_t size)
                 break;
         }
     }
-    if (best != WALLOC_NULL) {
-        if (best_size == size) {
-            ext_link(t, best_pred, best_next);
-            lf->count--;
-            result = best;
-        } else { /* take the end: the extent keeps its place in the list */
-            ext_set(t, best, EXT_SIZE, best_size - size);
-            result = best + best_size - size;
-        }
-        counter_sub(&lf->bytes, size);
+    if (best == WALLOC_NULL)
+        return WALLOC_NULL;
+    uint64_t result;
+    if (best_size == size) {
+        ext_link(t, best_pred, best_next);
+        ext_withdraw(t, best);
+        lf->count--;
+        result = best;
+    } else {
+        ext_write(t, best, best_size - size, best_next);
+        result = best + best_size - size;
     }
-    wl_unlock(&lf->lock);
+    counter_sub(&lf->bytes, size);
+    lf->resident -= size - tier_reuse_pages(t, result, size);
     return result;
 }
 
-void large_free(struct tier *t, uint64_t h, uint64_t size)
+uint64_t large_pages(struct tier *t, uint64_t size)
+{
+    wl_lock(&t->large.lock);
+    uint64_t h = take_locked(t, size);
+    if (h == WALLOC_NULL)
+        h = tier_bump_pages(t, size);
+    wl_unlock(&t->large.lock);
+    return h;
+}
+
+/* Returns [h, h + size) to the free extents, merged with its neighbours; gives the tier's
+ * memory beyond what it retains back to the system. Under the lock. */
+static void free_locked(struct tier *t, uint64_t h, uint64_t size)
 {
     struct large_free *lf = &t->large;
-    wl_lock(&lf->lock);
     uint64_t pred2 = WALLOC_NULL, pred = WALLOC_NULL, cur = lf->first;
     struct ext e = {0, WALLOC_NULL}, pred_e = {0, WALLOC_NULL}; /* cur's and pred's, as checked */
     while (cur != WALLOC_NULL && cur < h) {
@@ -131,7 +174,9 @@ void large_free(struct tier *t, uint64_t h, uint64_t size)
     uint64_t node, node_pred, len;
     uint64_t next = cur;
     uint64_t grow = size;
-    if (cur != WALLOC_NULL && h + size == cur) { /* merge with the extent after */
+    bool merged_after = cur != WALLOC_NULL && h + size == cur;
+    if (merged_after) { /* merge with the extent after */
+        ext_withdraw(t, cur);
         grow += e.size;
         next = e.next;
         lf->count--;
@@ -145,23 +190,70 @@ void large_free(struct tier *t, uint64_t h, uint64_t size)
         ext_link(t, pred, h);
         lf->count++;
     }
-    ext_set(t, node, EXT_SIZE, len);
-    ext_set(t, node, EXT_NEXT, next);
+    ext_write(t, node, len, next);
     counter_add(&lf->bytes, size);
+    lf->resident += size;
     /* The extent touches the bump head: lower the head instead of keeping the extent. */
     if (next == WALLOC_NULL && tier_unbump(t, node, len)) {
+        ext_withdraw(t, node); /* (a header's page is never given back) */
         ext_link(t, node_pred, WALLOC_NULL);
         lf->count--;
         counter_sub(&lf->bytes, len);
+        lf->resident -= len - tier_decommitted_in(t, node, len);
+        return;
     }
-    wl_unlock(&lf->lock);
+    if (lf->resident > t->retain) {
+        /* Beyond what the tier retains: the freed pages go back to the system, except the
+         * page that holds the extent's header; the header page of the extent after, which
+         * the merge made an ordinary page, goes too. */
+        uint64_t from = node == h ? h + WALLOC_PAGE : h, end = h + size + (merged_after ? WALLOC_PAGE : 0);
+        if (from < end)
+            lf->resident -= tier_give_back(t, from, end - from);
+    }
 }
 
-void large_clear(struct tier *t)
+void large_free_pages(struct tier *t, uint64_t h, uint64_t size)
 {
     wl_lock(&t->large.lock);
-    t->large.first = WALLOC_NULL;
-    t->large.count = 0;
-    atomic_store_explicit(&t->large.bytes, 0, memory_order_relaxed);
+    free_locked(t, h, size);
     wl_unlock(&t->large.lock);
+}
+
+void large_cut(struct tier *t, uint64_t keep)
+{
+    /* The extents kept get their check words for a new era as the walk passes them: the headers
+     * of the ones dropped, in memory the head will hand out again, stop being believable. */
+    struct large_free *lf = &t->large;
+    uint64_t end = keep & ~(uint64_t)(WALLOC_PAGE - 1), dropped = 0, era = lf->era + 1;
+    struct ext e;
+    for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL; pred = cur, cur = e.next) {
+        if (!ext_read(t, cur, &e)) {
+            ext_link(t, pred, WALLOC_NULL);
+            break;
+        }
+        if (cur + e.size <= end) {
+            ext_set(t, cur, EXT_CHECK, ext_check(cur, e.size, era));
+            continue;
+        }
+        /* cur reaches past end, and every later extent lies above it: count what goes. */
+        for (uint64_t x = cur, xs = e.size, xn = e.next;;) {
+            uint64_t from = x > end ? x : end;
+            dropped += (x + xs - from) - tier_decommitted_in(t, from, x + xs - from);
+            struct ext f;
+            if (xn == WALLOC_NULL || !ext_read(t, xn, &f))
+                break;
+            x = xn, xs = f.size, xn = f.next;
+        }
+        if (cur < end) {
+            ext_set(t, cur, EXT_SIZE, end - cur);
+            ext_set(t, cur, EXT_NEXT, WALLOC_NULL);
+            ext_set(t, cur, EXT_CHECK, ext_check(cur, end - cur, era));
+        } else {
+            ext_link(t, pred, WALLOC_NULL);
+        }
+        break;
+    }
+    lf->era = era;
+    lf->resident -= dropped < lf->resident ? dropped : lf->resident;
+    ext_recount(t);
 }

@@ -7,6 +7,8 @@
 #define WALLOC_LOCK_H
 
 #if defined(__wasm__) && !defined(__wasm_threads__)
+/* One thread: every span is the one thread's own, no lock is ever contended. */
+#define WALLOC_THREADS 0
 typedef struct { int unused; } wl_mutex;
 #define WL_MUTEX_INIT {0}
 static inline void wl_mutex_init(wl_mutex *m) { (void)m; }
@@ -14,6 +16,7 @@ static inline void wl_mutex_destroy(wl_mutex *m) { (void)m; }
 static inline void wl_lock(wl_mutex *m) { (void)m; }
 static inline void wl_unlock(wl_mutex *m) { (void)m; }
 #else
+#define WALLOC_THREADS 1
 #include <pthread.h>
 typedef pthread_mutex_t wl_mutex;
 #define WL_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER

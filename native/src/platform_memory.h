@@ -38,6 +38,11 @@ void platform_release(void *addr, size_t bytes);
  * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
 uint64_t platform_grow(size_t bytes);
 
+/* Zeroed memory for large tables (the page map, the given-back bitmap) that costs RAM only where
+ * it is written: natively a mapping of its own; in WebAssembly the metadata pool. */
+void *platform_zeroed_alloc(size_t bytes);
+void platform_zeroed_free(void *p, size_t bytes);
+
 /* Zeroed, 64-byte aligned metadata memory of any size (instance, thread caches, the growing
  * checked-mode table), and its release. */
 void *platform_meta_alloc(size_t bytes);

@@ -48,6 +48,17 @@ uint64_t platform_grow(size_t bytes)
     return UINT64_MAX;
 }
 
+void *platform_zeroed_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void platform_zeroed_free(void *p, size_t bytes)
+{
+    munmap(p, bytes);
+}
+
 void *platform_meta_alloc(size_t bytes)
 {
     /* 64-byte aligned: the structures keep hot words on their own cache lines. */

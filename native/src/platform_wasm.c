@@ -159,6 +159,10 @@ void *platform_meta_alloc(size_t bytes) {
     return (void *)addr;
 }
 
+void *platform_zeroed_alloc(size_t bytes) { return platform_meta_alloc(bytes); }
+
+void platform_zeroed_free(void *p, size_t bytes) { platform_meta_free(p, bytes); }
+
 void platform_meta_free(void *p, size_t bytes) {
     if (p == NULL) return;
     if (bytes == 0) bytes = 1;

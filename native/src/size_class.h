@@ -15,10 +15,12 @@
 
 #include <stdint.h>
 
-/* Largest size served by size classes; larger blocks go to the large-block path (large.c). */
-#define WALLOC_MAX_CLASS_SIZE (64u * 1024u)
-/* Classes of the tier with the smallest alignment (8 B): 8 B .. 64 KiB. */
-#define WALLOC_CLASS_COUNT_MAX 48u
+/* Largest size served by size classes (from spans); larger blocks take whole pages (large.c).
+ * A thread keeps a span for each class it allocates: with classes up to 8 KiB, a span of 64 KiB
+ * holds at least 8 blocks, and what idle threads keep stays small. */
+#define WALLOC_MAX_CLASS_SIZE (8u * 1024u)
+/* Classes of the tier with the smallest alignment (8 B): 8 B .. 8 KiB. */
+#define WALLOC_CLASS_COUNT_MAX 36u
 
 /* The class of a request of size bytes (1 <= size <= WALLOC_MAX_CLASS_SIZE). */
 static inline unsigned size_class_for(uint64_t size, unsigned align_shift)

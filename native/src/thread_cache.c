@@ -1,31 +1,16 @@
 /*
- * thread_cache.c - per-thread caches, the registry of live instances, thread-exit flushing.
- * See thread_cache.h.
+ * thread_cache.c - a thread's cache of spans for one instance: what allocation and free do
+ * beyond the fast paths, and a cache's life. See thread_cache.h; which cache a thread uses is
+ * thread_slots.c's.
  */
 #include "thread_cache.h"
 
 #include <string.h>
 
-#include "block.h"
-#include "freelist.h"
-#include "large.h"
 #include "tier.h"
 
-/* Registry of live instances: ids are never reused, so a cache can check that its instance
- * still exists before flushing into it. */
-static wl_mutex g_lock = WL_MUTEX_INIT;
-static walloc *g_live;
-static uint64_t g_next_id = 1;
-
-#if WALLOC_THREAD_CACHE
-static walloc *live_instance(uint64_t id)
-{
-    for (walloc *w = g_live; w != NULL; w = w->next_live)
-        if (w->id == id)
-            return w;
-    return NULL;
-}
-#endif
+/* Always full (free > last), owned by nobody: what empty slots point to. */
+struct span span_none = {.free = SPAN_END, .last = 0};
 
 void tcache_lock(walloc *w)
 {
@@ -37,288 +22,389 @@ void tcache_unlock(walloc *w)
     wl_unlock(&w->tc_lock);
 }
 
-#if WALLOC_THREAD_CACHE
+/* ------------------------------------------------------------------ a cache's spans -------- */
 
-#if defined(__wasm__)
-struct tl_slots walloc_tl; /* WebAssembly has one thread, which never exits */
-#else
-#include <pthread.h>
-
-__thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
-
-static pthread_key_t g_exit_key;
-static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
-#endif
-
-/* A bin holds at most BIN_MAX_BLOCKS blocks and bin_bytes of memory: 1/64 of the tier, within
- * [128 KiB, 4 MiB], so a thread's batch of 1000 blocks up to 4 KiB stays in the thread in a big
- * tier, while a small tier is not hoarded by one thread's bins. */
-#define BIN_MAX_BLOCKS 2048u
-#define BIN_MIN_BYTES (UINT64_C(128) << 10)
-#define BIN_MAX_BYTES (UINT64_C(4) << 20)
-
-static uint32_t bin_limit(const struct tier *t, unsigned c)
+/* Makes s the span class c of tier t allocates from, in the class table and the fast path's. */
+static void set_current(struct tcache *tc, const struct tier *t, unsigned c, struct span *s)
 {
-    uint64_t bytes = t->capacity / 64;
-    bytes = bytes < BIN_MIN_BYTES ? BIN_MIN_BYTES : bytes > BIN_MAX_BYTES ? BIN_MAX_BYTES : bytes;
-    uint64_t n = bytes / t->class_size[c];
-    return (uint32_t)(n < 4 ? 4 : n > BIN_MAX_BLOCKS ? BIN_MAX_BLOCKS : n);
-}
-
-/* Links the bottom n blocks of bin c into a chain and pushes it to the shared freelist; the
- * blocks above move down. */
-static void bin_flush_bottom(struct tc_tier *tt, struct tier *t, unsigned c, uint32_t n)
-{
-    struct tc_bin *b = &tt->bins[c];
-    uint32_t depth = bin_depth(b);
-    if (n > depth)
-        n = depth;
-    if (n == 0)
+    tc->tiers[t->id].cur[c] = s;
+    if (t->class_size[c] > t->small_max)
         return;
-    uint64_t first = b->slots[0], last = first;
-    for (uint32_t i = 1; i < n; i++) {
-        uint64_t h = b->slots[i];
-        block_word_store(handle_ptr(t->owner, last), 0, h);
-        last = h;
-    }
-    freelist_push_chain(t, &t->lists[c], first, last, (uint64_t)n * t->class_size[c]);
-    memmove(b->slots, b->slots + n, (size_t)(depth - n) * sizeof b->slots[0]);
-    tc_add(&b->pops, n);
-    tc_add(&tt->not_allocs, n);
+    /* The direct slots of class c: sizes (previous class, this class], by (size - 1) / 8. */
+    for (uint32_t g = c == 0 ? 0 : t->class_size[c - 1] / 8; g < t->class_size[c] / 8; g++)
+        tc->direct[t->id][g] = s;
 }
 
-bool tcache_bin_push(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h)
+/* Takes s off whatever holds it: its owner tc's current slot or lists, or the tier's shared
+ * list (tc may be NULL for an unowned span). */
+static void unlist(struct tcache *tc, struct tier *t, struct span *s)
 {
-    struct tc_bin *b = &tt->bins[c];
-    if (unlikely(b->cap == 0)) {
-        if ((b->slots = platform_meta_alloc((size_t)b->limit * sizeof b->slots[0])) == NULL)
-            return false;
-        b->cap = b->limit;
+    if (tc != NULL && tc->tiers[t->id].empty == s) {
+        tc->tiers[t->id].empty = NULL;
+        s->kept_empty = false;
     }
-    uint32_t depth = bin_depth(b);
-    if (depth == b->cap) {
-        bin_flush_bottom(tt, t, c, b->cap / 2 ? b->cap / 2 : 1);
-        depth = bin_depth(b);
+    switch (span_listed(s)) {
+    case SPAN_LIST_CURRENT: set_current(tc, t, s->cls, &span_none); break;
+    case SPAN_LIST_PARTIAL: span_list_remove(t, &tc->tiers[t->id].partial[s->cls], s); break;
+    case SPAN_LIST_FULL: span_list_remove(t, &tc->tiers[t->id].full[s->cls], s); break;
+    case SPAN_LIST_SHARED: span_list_remove(t, &t->shared[s->cls], s); break;
+    case SPAN_LIST_SPARE:
+        span_list_remove(t, &tc->tiers[t->id].spare, s);
+        tc->tiers[t->id].spare_bytes -= (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
+        break;
     }
-    b->slots[depth] = h;
-    tc_add(&b->pushes, 1);
-    return true;
+    span_set_listed(s, SPAN_LIST_NONE);
 }
 
-/* Puts a block that was not freed (a refill, a carved piece) on bin c; to the shared freelist
- * when the bin cannot take it. */
-static void bin_fill(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h)
+/* An unowned span's place, under the tier's lock: back to the tier when empty, on the shared
+ * list when it has free blocks, on no list when full. */
+static void place_unowned(struct tier *t, struct span *s)
 {
-    if (tcache_bin_push(tt, t, c, h))
-        tc_add(&tt->not_frees, 1);
-    else
-        freelist_push_chain(t, &t->lists[c], h, h, t->class_size[c]);
-}
-
-/* Cuts [h, h + bytes) into blocks of the largest classes that fit and bins them. */
-static void carve_into_bins(struct tc_tier *tt, struct tier *t, uint64_t h, uint64_t bytes)
-{
-    while (bytes >= t->align) {
-        uint64_t want = bytes < t->small_max ? bytes : t->small_max;
-        unsigned c = tier_class_of(t, want);
-        if (t->class_size[c] > want)
-            c--;
-        bin_fill(tt, t, c, h);
-        h += t->class_size[c];
-        bytes -= t->class_size[c];
+    if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
+        unlist(NULL, t, s);
+        span_release(t, s);
+    } else if (s->free != SPAN_END && span_listed(s) != SPAN_LIST_SHARED) {
+        span_list_push(t, &t->shared[s->cls], s, SPAN_LIST_SHARED);
     }
 }
 
-/* Replaces the private chunk; false when the tier has no room for a new one. */
-static bool chunk_renew(struct tc_tier *tt, struct tier *t)
+/* tc gives s up: unowned from now on. */
+static void disown(struct tcache *tc, struct tier *t, struct span *s)
 {
-    uint64_t old = tc_get(&tt->chunk_cur), rest = tc_get(&tt->chunk_end) - old;
-    tc_set(&tt->chunk_cur, 0);
-    tc_set(&tt->chunk_end, 0);
-    carve_into_bins(tt, t, old, rest);
-    uint64_t h = tier_bump(t, t->chunk_size);
-    if (h == WALLOC_NULL && (h = large_take(t, t->chunk_size)) == WALLOC_NULL)
-        return false;
-    tc_set(&tt->chunk_end, h + t->chunk_size);
-    tc_set(&tt->chunk_cur, h);
-    return true;
+    unlist(tc, t, s);
+    span_set_owner(t, s, NULL);
+    place_unowned(t, s);
 }
 
-uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c)
+/* Recycles the structures of the spans other threads took from tc (its lock held): tc is in a
+ * slow path, so none of its frees into them is still running. */
+static void recycle_limbo(struct tcache *tc, struct tier *t)
 {
-    struct tc_bin *b = &tt->bins[c];
-    uint64_t size = t->class_size[c];
-    unsigned n;
-    uint32_t want = b->limit / 2 ? b->limit / 2 : 1;
-    uint64_t first = freelist_pop_chain(t, &t->lists[c], want, size, &n);
-    if (first != WALLOC_NULL) { /* pop_chain checked every link of the chain */
-        for (uint64_t h = first, next; h != WALLOC_NULL; h = next) {
-            next = block_word_load(handle_ptr(t->owner, h), 0);
-            bin_fill(tt, t, c, h);
+    struct tc_tier *tt = &tc->tiers[t->id];
+    if (!WALLOC_THREADS || tt->limbo == 0)
+        return;
+    wl_lock(&t->lock);
+    for (uint32_t id = tt->limbo, next; id != 0; id = next) {
+        struct span *s = span_of_id(t, id);
+        next = s->next;
+        span_recycle(t, s);
+    }
+    tt->limbo = 0;
+    wl_unlock(&t->lock);
+}
+
+/* Gives up every span tc owns in tier t. */
+static void disown_tier(struct tcache *tc, struct tier *t)
+{
+    struct tc_tier *tt = &tc->tiers[t->id];
+    recycle_limbo(tc, t);
+    wl_lock(&t->lock);
+    for (unsigned c = 0; c < t->class_count; c++) {
+        if (tt->cur[c] != &span_none)
+            disown(tc, t, tt->cur[c]);
+        while (tt->partial[c] != 0)
+            disown(tc, t, span_of_id(t, tt->partial[c]));
+        while (tt->full[c] != 0)
+            disown(tc, t, span_of_id(t, tt->full[c]));
+    }
+    while (tt->spare != 0)
+        disown(tc, t, span_of_id(t, tt->spare));
+    wl_unlock(&t->lock);
+}
+
+/* ------------------------------------------------------------------ allocation ------------- */
+
+/* One of tc's spare spans whose pages hold a block of class c, made over for it; NULL when none
+ * does. The tier's lock held (span_reuse). */
+static struct span *take_spare(struct tcache *tc, struct tier *t, unsigned c)
+{
+    struct tc_tier *tt = &tc->tiers[t->id];
+    if (tt->spare == 0)
+        return NULL;
+    uint32_t start = tt->spare;
+    for (uint32_t id = start;;) {
+        struct span *s = span_of_id(t, id);
+        if (s->bytes >= t->class_size[c]) {
+            unlist(tc, t, s);
+            span_reuse(t, s, c);
+            return s;
         }
-        uint64_t h = tc_bin_pop(tt, c);
-        if (h != WALLOC_NULL)
-            return h;
-    }
-    if (t->chunk_size == 0 || size * 4 > t->chunk_size)
-        return WALLOC_NULL;
-    if (tc_get(&tt->chunk_end) - tc_get(&tt->chunk_cur) < size) {
-        bool renewed = chunk_renew(tt, t);
-        uint64_t h = tc_bin_pop(tt, c); /* carving the old chunk may have filled this bin */
-        if (h != WALLOC_NULL)
-            return h;
-        if (!renewed)
-            return WALLOC_NULL;
-    }
-    uint64_t h = tc_get(&tt->chunk_cur);
-    tc_set(&tt->chunk_cur, h + size);
-    tc_add(&tt->allocs, 1);
-    return h;
-}
-
-/* Moves every block the cache holds for tier t to the shared freelists. */
-static void drain_tier(struct tc_tier *tt, struct tier *t)
-{
-    uint64_t cur = tc_get(&tt->chunk_cur), rest = tc_get(&tt->chunk_end) - cur;
-    tc_set(&tt->chunk_cur, 0);
-    tc_set(&tt->chunk_end, 0);
-    carve_into_bins(tt, t, cur, rest);
-    for (unsigned c = 0; c < t->class_count; c++)
-        bin_flush_bottom(tt, t, c, bin_depth(&tt->bins[c]));
-}
-
-/* The tier's epoch moved: forget what the cache holds for it (the blocks are gone). */
-static void tier_renew(struct tc_tier *tt, struct tier *t)
-{
-    for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++) {
-        struct tc_bin *b = &tt->bins[c];
-        uint32_t depth = bin_depth(b);
-        tc_add(&b->pops, depth);
-        tc_add(&tt->not_allocs, depth);
-    }
-    tc_set(&tt->chunk_cur, 0);
-    tc_set(&tt->chunk_end, 0);
-    atomic_store_explicit(&tt->epoch, atomic_load_explicit(&t->epoch, memory_order_relaxed),
-                          memory_order_relaxed);
-}
-
-static void tcache_init(struct tcache *tc, walloc *w)
-{
-    tc->id = w->id;
-    tc->w = w;
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
-        struct tier *t = &w->tiers[i];
-        struct tc_tier *tt = &tc->tiers[i];
-        for (unsigned c = 0; c < t->class_count; c++)
-            tt->bins[c].limit = bin_limit(t, c);
-        atomic_store_explicit(&tt->epoch, atomic_load_explicit(&t->epoch, memory_order_relaxed),
-                              memory_order_relaxed);
+        if ((id = s->next) == start)
+            return NULL;
     }
 }
 
-/* Allocation and free totals of a cache's tier. */
-static void tier_totals(const struct tc_tier *tt, unsigned classes, uint64_t *allocs, uint64_t *frees)
+/* The next span for class c of tier t: tc's partly free spans, then its full ones that others
+ * freed into, then the tier's shared spans, then a new one. NULL when the tier has no room. */
+static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
 {
-    uint64_t pops = 0, pushes = 0;
-    for (unsigned c = 0; c < classes; c++) {
-        pops += tc_get(&tt->bins[c].pops);
-        pushes += tc_get(&tt->bins[c].pushes);
+    struct tc_tier *tt = &tc->tiers[t->id];
+    struct span *s = span_list_first(t, tt->partial[c]);
+    if (s != NULL) {
+        span_list_remove(t, &tt->partial[c], s);
+        return s;
     }
-    *allocs = tc_get(&tt->allocs) + pops - tc_get(&tt->not_allocs);
-    *frees = pushes - tc_get(&tt->not_frees);
+    /* A few full spans others may have freed into (or a compaction shortened); the list turns as
+     * it is looked at, so every span gets looked at in turn without walking them all. */
+    for (unsigned i = 0; i < 4 && tt->full[c] != 0; i++) {
+        s = span_of_id(t, tt->full[c]);
+        if (s->free != SPAN_END ||
+            (WALLOC_THREADS && REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) != 0)) {
+            span_list_remove(t, &tt->full[c], s);
+            return s;
+        }
+        tt->full[c] = s->next;
+    }
+    wl_lock(&t->lock);
+    if ((s = take_spare(tc, t, c)) == NULL) {
+        s = span_list_first(t, t->shared[c]);
+        if (s != NULL) {
+            span_list_remove(t, &t->shared[c], s);
+            span_set_owner(t, s, tc);
+        } else {
+            s = span_create(t, c, tc);
+        }
+    }
+    wl_unlock(&t->lock);
+    return s;
 }
 
-static void tcache_free(struct tcache *tc)
+/* Out of room: gives back the empty spans tc holds, takes what others freed into its full
+ * spans, and sweeps what was freed into spans nobody owns. */
+static void reclaim_own(struct tcache *tc, struct tier *t)
 {
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
-        for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++)
-            if (tc->tiers[i].bins[c].slots != NULL)
-                platform_meta_free(tc->tiers[i].bins[c].slots,
-                                   (size_t)tc->tiers[i].bins[c].cap * sizeof(uint64_t));
-    platform_meta_free(tc, sizeof *tc);
+    struct tc_tier *tt = &tc->tiers[t->id];
+    wl_lock(&tc->lock);
+    wl_lock(&t->lock);
+    while (tt->spare != 0) {
+        struct span *s = span_of_id(t, tt->spare);
+        unlist(tc, t, s);
+        span_release(t, s);
+    }
+    for (unsigned c = 0; c < t->class_count; c++) {
+        struct span *s = tt->cur[c];
+        if (s != &span_none && (span_collect(t, s, 0), atomic_load_explicit(&s->used, memory_order_relaxed) == 0)) {
+            unlist(tc, t, s);
+            span_release(t, s);
+        }
+        while (tt->full[c] != 0) { /* each goes to the tier or the partial list */
+            s = span_of_id(t, tt->full[c]);
+            unlist(tc, t, s);
+            span_collect(t, s, 0);
+            if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0)
+                span_release(t, s);
+            else
+                span_list_push(t, &tt->partial[c], s, SPAN_LIST_PARTIAL);
+        }
+    }
+    for (uint32_t id = 1; WALLOC_THREADS && id <= t->span_ids; id++) {
+        struct span *s = span_of_id(t, id);
+        if (s->pages != 0 && s->csize != 0 && atomic_load_explicit(&s->owner, memory_order_relaxed) == NULL) {
+            span_collect(t, s, REMOTE_UNOWNED);
+            place_unowned(t, s);
+        }
+    }
+    wl_unlock(&t->lock);
+    wl_unlock(&tc->lock);
 }
 
-/* Gives everything a cache holds back to its instance and frees it. Called with g_lock held
- * and w alive. */
-static void tcache_retire(walloc *w, struct tcache *tc)
+/* A span of another cache that is not current and whose every block was freed (the frees of
+ * other threads waiting on its remote list) goes back to the tier: its owner can't be using it.
+ * used only falls for such a span while its owner does not hold the cache's lock, and the
+ * remote count only grows, so reading them equal means they are. */
+static void take_free_spans(struct tcache *from, struct tier *t, uint32_t *head, uint8_t which)
+{
+    uint32_t start = *head;
+    *head = 0; /* taken whole; the spans still in use go back on it */
+    for (uint32_t id = start, next; id != 0; id = next == start ? 0 : next) {
+        struct span *s = span_of_id(t, id);
+        next = s->next;
+        span_set_listed(s, SPAN_LIST_NONE);
+        uint32_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
+        if (used != REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_acquire))) {
+            span_list_push(t, head, s, which);
+            continue;
+        }
+        if (which == SPAN_LIST_SPARE)
+            from->tiers[t->id].spare_bytes -= (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
+        wl_lock(&t->lock);
+        span_take_entirely_free(t, s);
+        wl_unlock(&t->lock);
+        s->next = from->tiers[t->id].limbo;
+        from->tiers[t->id].limbo = s->id;
+    }
+}
+
+/* Out of room in tier t: every other cache of w gives back its spans that are entirely free. */
+static void take_others_free_spans(walloc *w, struct tcache *self, struct tier *t)
 {
     wl_lock(&w->tc_lock);
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
-        struct tier *t = &w->tiers[i];
-        struct tc_tier *tt = &tc->tiers[i];
-        if (atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
-            atomic_load_explicit(&t->epoch, memory_order_relaxed))
-            drain_tier(tt, t);
-        uint64_t allocs, frees;
-        tier_totals(tt, t->class_count, &allocs, &frees);
-        counter_add(&t->allocs, allocs);
-        counter_add(&t->frees, frees);
-    }
-    if (tc->prev)
-        tc->prev->next = tc->next;
-    else
-        w->tcaches = tc->next;
-    if (tc->next)
-        tc->next->prev = tc->prev;
-    wl_unlock(&w->tc_lock);
-    tcache_free(tc);
-}
-
-#if !defined(__wasm__)
-static void thread_exit(void *unused)
-{
-    (void)unused;
-    wl_lock(&g_lock);
-    for (unsigned i = 0; i < TL_SLOTS; i++) {
-        walloc *w = walloc_tl.id[i] ? live_instance(walloc_tl.id[i]) : NULL;
-        if (w != NULL)
-            tcache_retire(w, walloc_tl.tc[i]);
-        walloc_tl.id[i] = 0;
-        walloc_tl.tc[i] = NULL;
-    }
-    walloc_tl.key = 0;
-    wl_unlock(&g_lock);
-}
-
-static void make_exit_key(void)
-{
-    pthread_key_create(&g_exit_key, thread_exit);
-}
-#endif
-
-/* Slot 0 for w: found in another slot, or a new cache. */
-static struct tcache *tcache_attach(walloc *w)
-{
-    walloc_tl.key = 0; /* slot 0 changes */
-    for (unsigned i = 1; i < TL_SLOTS; i++) {
-        if (walloc_tl.id[i] == w->id) { /* move to front */
-            struct tcache *tc = walloc_tl.tc[i];
-            walloc_tl.id[i] = walloc_tl.id[0], walloc_tl.tc[i] = walloc_tl.tc[0];
-            walloc_tl.id[0] = w->id, walloc_tl.tc[0] = tc;
-            return tc;
+    for (struct tcache *tc = w->tcaches; tc != NULL; tc = tc->next) {
+        if (tc == self)
+            continue;
+        wl_lock(&tc->lock);
+        for (unsigned c = 0; c < t->class_count; c++) {
+            take_free_spans(tc, t, &tc->tiers[t->id].partial[c], SPAN_LIST_PARTIAL);
+            take_free_spans(tc, t, &tc->tiers[t->id].full[c], SPAN_LIST_FULL);
         }
+        take_free_spans(tc, t, &tc->tiers[t->id].spare, SPAN_LIST_SPARE);
+        wl_unlock(&tc->lock);
     }
-#if !defined(__wasm__)
-    pthread_once(&g_exit_once, make_exit_key);
-#endif
+    wl_unlock(&w->tc_lock);
+}
+
+uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
+{
+    struct tcache *tc = tcache_current(w);
+    if (tc == NULL)
+        return WALLOC_NULL; /* no memory for the thread's cache */
+    struct tc_tier *tt = &tc->tiers[t->id];
+    for (bool reclaimed = false;;) {
+        struct span *s = tt->cur[c];
+        if (s != &span_none) {
+            uint64_t h = span_take_block(t, s);
+            if (h != WALLOC_NULL)
+                return h;
+        }
+        wl_lock(&tc->lock);
+        recycle_limbo(tc, t);
+        if (s != &span_none) {
+            /* unlist: it may be the span kept empty (a write into a freed block of it can lose
+             * its free list), which must not stay known as such once it leaves current. */
+            unlist(tc, t, s);
+            span_list_push(t, &tt->full[c], s, SPAN_LIST_FULL);
+        }
+        if ((s = next_span(tc, t, c)) != NULL) {
+            span_set_listed(s, SPAN_LIST_CURRENT);
+            set_current(tc, t, c, s);
+        }
+        wl_unlock(&tc->lock);
+        if (s != NULL)
+            continue;
+        if (reclaimed)
+            return WALLOC_NULL;
+        reclaimed = true;
+        reclaim_own(tc, t);
+        if (WALLOC_THREADS)
+            take_others_free_spans(w, tc, t);
+    }
+}
+
+/* ------------------------------------------------------------------ free ------------------- */
+
+walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
+{
+    struct tc_tier *tt = &tc->tiers[t->id];
+    if (span_listed(s) == SPAN_LIST_CURRENT && (s->kept_empty || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
+        return WALLOC_OK; /* a current span stays (the one kept empty, or one that was full) */
+    wl_lock(&tc->lock);
+    if (span_listed(s) == SPAN_LIST_CURRENT) {
+        /* A current span just emptied: it stays, so that its class's next allocation is fast,
+         * but it becomes the tier's one empty span this thread keeps; the one before, if it
+         * is still empty, goes back to the tier. */
+        struct span *before = tt->empty;
+        tt->empty = s;
+        s->kept_empty = true;
+        if (before != NULL)
+            before->kept_empty = false;
+        if (before != NULL && span_listed(before) == SPAN_LIST_CURRENT && atomic_load_explicit(&before->used, memory_order_relaxed) == 0) {
+            unlist(tc, t, before);
+            wl_lock(&t->lock);
+            span_set_owner(t, before, NULL);
+            span_release(t, before);
+            wl_unlock(&t->lock);
+        }
+    } else if (WALLOC_THREADS && span_listed(s) == SPAN_LIST_LIMBO) {
+        /* Taken by a thread that ran out of room meanwhile (it found the span entirely free). */
+        recycle_limbo(tc, t);
+    } else if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
+        /* Empty: kept as a spare for any class while the tier's spares of this thread stay
+         * within their budget (a 64th of the tier, at most 4 MiB: a thread's batch of a
+         * thousand 4 KiB blocks comes back without going through the tier's locks), else back
+         * to the tier. */
+        uint64_t bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT, budget = t->capacity / 64;
+        unlist(tc, t, s);
+        if (tt->spare_bytes + bytes <= (budget < (UINT64_C(4) << 20) ? budget : UINT64_C(4) << 20)) {
+            span_list_push(t, &tt->spare, s, SPAN_LIST_SPARE);
+            tt->spare_bytes += bytes;
+        } else {
+            wl_lock(&t->lock);
+            span_set_owner(t, s, NULL);
+            span_release(t, s);
+            wl_unlock(&t->lock);
+        }
+    } else if (span_listed(s) == SPAN_LIST_FULL) {
+        span_list_remove(t, &tt->full[s->cls], s);
+        span_list_push(t, &tt->partial[s->cls], s, SPAN_LIST_PARTIAL);
+    }
+    wl_unlock(&tc->lock);
+    return WALLOC_OK;
+}
+
+walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
+{
+    struct tcache *tc = tcache_current(w);
+    for (;;) {
+        struct tcache *owner = atomic_load_explicit(&s->owner, memory_order_acquire);
+        if (!WALLOC_THREADS || (owner != NULL && owner == tc)) {
+            uint64_t was = span_push_local(w, s, s->lo + d);
+            if (was == SPAN_END || atomic_load_explicit(&s->used, memory_order_relaxed) == 0)
+                tcache_after_free(tc, t, s);
+            return WALLOC_OK;
+        }
+        if (owner != NULL && span_push_remote(w, s, d))
+            return WALLOC_OK;
+        wl_lock(&t->lock);
+        if (atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
+            wl_unlock(&t->lock); /* adopted meanwhile: push to the new owner */
+            continue;
+        }
+        walloc_status st = WALLOC_OK;
+        if (span_at(w, s->lo + d) == s && s->pages != 0) {
+            span_push_local(w, s, s->lo + d);
+            place_unowned(t, s);
+        } else {
+            st = WALLOC_ERR_OUT_OF_BOUNDS; /* the span went while we looked: a double free */
+        }
+        wl_unlock(&t->lock);
+        return st;
+    }
+}
+
+void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h)
+{
+    struct span *s = span_at(w, h);
+    struct tcache *tc = tcache_current(w);
+    if (s == NULL || s->csize == 0)
+        return;
+    wl_lock(&t->lock);
+    struct tcache *owner = atomic_load_explicit(&s->owner, memory_order_relaxed);
+    if (owner == NULL || owner == tc)
+        s->free = SPAN_END; /* its blocks stay counted as used: unusable until a reset */
+    wl_unlock(&t->lock);
+}
+
+void tcache_unlist(struct tier *t, struct span *s)
+{
+    unlist(atomic_load_explicit(&s->owner, memory_order_relaxed), t, s);
+}
+
+/* ------------------------------------------------------------------ caches ----------------- */
+
+struct tcache *tcache_new(walloc *w, struct tl_slots *tl)
+{
     struct tcache *tc = platform_meta_alloc(sizeof *tc);
     if (tc == NULL)
         return NULL;
-    wl_lock(&g_lock);
-    /* A free slot, or one whose instance is gone, or else evict the least recent. */
-    unsigned slot = TL_SLOTS - 1;
-    for (unsigned i = 0; i < TL_SLOTS; i++) {
-        if (walloc_tl.id[i] == 0 || live_instance(walloc_tl.id[i]) == NULL) {
-            slot = i;
-            break;
-        }
-    }
-    if (walloc_tl.id[slot] != 0) {
-        walloc *old = live_instance(walloc_tl.id[slot]);
-        if (old != NULL)
-            tcache_retire(old, walloc_tl.tc[slot]);
-    }
-    tcache_init(tc, w);
+    tc->id = w->id;
+    tc->w = w;
+    tc->tl = tl;
+    struct span **direct = &tc->direct[0][0];
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT * DIRECT_SLOTS; i++)
+        direct[i] = &span_none;
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT * WALLOC_CLASS_COUNT_MAX; i++)
+        tc->tiers[i / WALLOC_CLASS_COUNT_MAX].cur[i % WALLOC_CLASS_COUNT_MAX] = &span_none;
+    wl_mutex_init(&tc->lock);
     wl_lock(&w->tc_lock);
     tc->next = w->tcaches;
     tc->prev = NULL;
@@ -326,102 +412,41 @@ static struct tcache *tcache_attach(walloc *w)
         w->tcaches->prev = tc;
     w->tcaches = tc;
     wl_unlock(&w->tc_lock);
-    wl_unlock(&g_lock);
-    for (unsigned i = slot; i > 0; i--) {
-        walloc_tl.id[i] = walloc_tl.id[i - 1];
-        walloc_tl.tc[i] = walloc_tl.tc[i - 1];
-    }
-    walloc_tl.id[0] = w->id;
-    walloc_tl.tc[0] = tc;
-#if !defined(__wasm__)
-    pthread_setspecific(g_exit_key, &walloc_tl); /* any non-NULL value arms thread_exit */
-#endif
     return tc;
 }
 
-struct tcache *tcache_current(walloc *w)
+void tcache_retire(struct tcache *tc)
 {
-    /* Read the key before the epochs: a reset moves an epoch before the key, so a key read
-     * here that is already stale fails the next fast-path compare. */
-    uint64_t key = atomic_load_explicit(&w->fast_key, memory_order_acquire);
-    struct tcache *tc = walloc_tl.id[0] == w->id ? walloc_tl.tc[0] : tcache_attach(w);
-    if (tc == NULL)
-        return NULL;
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
-        struct tc_tier *tt = &tc->tiers[i];
-        struct tier *t = &w->tiers[i];
-        if (atomic_load_explicit(&tt->epoch, memory_order_relaxed) !=
-            atomic_load_explicit(&t->epoch, memory_order_relaxed))
-            tier_renew(tt, t);
-    }
-    if (!w->checked)
-        walloc_tl.key = key;
-    return tc;
-}
-
-void tcache_tier_totals(walloc *w, const struct tier *t, uint64_t *cached, uint64_t *allocs,
-                        uint64_t *frees)
-{
-    /* The tier's own counters are read under the lock too: a thread that exits moves its cache's
-     * totals into them and unlinks the cache in one locked step (tcache_retire); read before the
-     * lock, that cache's frees were in neither sum and live blocks showed one too many. */
+    walloc *w = tc->w;
     wl_lock(&w->tc_lock);
-    uint64_t c = 0, a = counter_get(&t->allocs), f = counter_get(&t->frees);
-    for (struct tcache *tc = w->tcaches; tc != NULL; tc = tc->next) {
-        const struct tc_tier *tt = &tc->tiers[t->id];
-        uint64_t ta, tf;
-        tier_totals(tt, t->class_count, &ta, &tf);
-        a += ta, f += tf;
-        if (atomic_load_explicit(&tt->epoch, memory_order_relaxed) ==
-            atomic_load_explicit(&t->epoch, memory_order_relaxed)) {
-            c += tc_get(&tt->chunk_end) - tc_get(&tt->chunk_cur);
-            for (unsigned k = 0; k < t->class_count; k++)
-                c += (uint64_t)bin_depth(&tt->bins[k]) * t->class_size[k];
-        }
-    }
+    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
+        disown_tier(tc, &w->tiers[i]);
+    if (tc->prev)
+        tc->prev->next = tc->next;
+    else
+        w->tcaches = tc->next;
+    if (tc->next)
+        tc->next->prev = tc->prev;
     wl_unlock(&w->tc_lock);
-    *cached = c, *allocs = a, *frees = f;
+    wl_mutex_destroy(&tc->lock);
+    platform_meta_free(tc, sizeof *tc);
 }
 
-#else /* !WALLOC_THREAD_CACHE */
-
-void tcache_tier_totals(walloc *w, const struct tier *t, uint64_t *cached, uint64_t *allocs,
-                        uint64_t *frees)
+void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache)
 {
-    (void)w;
-    *cached = 0;
-    *allocs = counter_get(&t->allocs);
-    *frees = counter_get(&t->frees);
-}
-
-#endif
-
-void tcache_register_instance(walloc *w)
-{
-    wl_lock(&g_lock);
-    w->id = g_next_id++;
-    w->next_live = g_live;
-    g_live = w;
-    wl_unlock(&g_lock);
-}
-
-void tcache_unregister_instance(walloc *w)
-{
-    wl_lock(&g_lock);
-    for (walloc **p = &g_live; *p != NULL; p = &(*p)->next_live) {
-        if (*p == w) {
-            *p = w->next_live;
-            break;
-        }
-    }
-#if WALLOC_THREAD_CACHE
     wl_lock(&w->tc_lock);
     for (struct tcache *tc = w->tcaches, *next; tc != NULL; tc = next) {
         next = tc->next;
-        tcache_free(tc);
+        /* The thread may still point its fast paths at w: a new instance could get its address. */
+        walloc *expected = w;
+        struct tcache *expected_tc = tc;
+        atomic_compare_exchange_strong_explicit(&tc->tl->w0, &expected, no_instance, memory_order_relaxed,
+                                                memory_order_relaxed);
+        atomic_compare_exchange_strong_explicit(&tc->tl->tc0, &expected_tc, no_cache, memory_order_relaxed,
+                                                memory_order_relaxed);
+        wl_mutex_destroy(&tc->lock);
+        platform_meta_free(tc, sizeof *tc);
     }
     w->tcaches = NULL;
     wl_unlock(&w->tc_lock);
-#endif
-    wl_unlock(&g_lock);
 }

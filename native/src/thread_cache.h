@@ -1,73 +1,78 @@
 /*
- * thread_cache.h - per-thread caches in front of the shared freelists and bump head.
+ * thread_cache.h - each thread's spans: the state behind the fast paths.
  *
- * On 2 cores every shared atomic word costs a cache-line transfer (~50 ns), so each thread
- * keeps, per (instance, tier), a bin of free blocks per size class and a private bump chunk.
- * The fast path reads and writes only the calling thread's cache: no atomic read-modify-write.
- * Bins refill from and flush to the shared freelists in batches (one CAS per batch).
+ * A thread keeps, per instance it uses (up to TL_SLOTS at once), a cache: per tier and size
+ * class the span it allocates from (its current span) and the other spans it owns, partly free
+ * or full. The allocation fast path reads the current span through a table indexed by the
+ * request's size in 8-byte steps (up to DIRECT_MAX bytes); the free fast path finds the block's
+ * span through the instance's page map and, when the calling thread owns it, pushes the block
+ * onto the span's free list. Neither does an atomic read-modify-write.
  *
- * A cache belongs to one thread; it is created on the thread's first call into an instance
- * and lives until the thread exits (its blocks are flushed to the shared freelists) or the
- * instance is destroyed. Reset and compact change the tier's epoch and the instance's
- * fast_key; the key sends every thread's next call to the slow path, where its cache drops
- * what it holds for a tier whose epoch moved. Caches are found through a small thread-local
- * table keyed by the instance's unique id, so a destroyed instance is never mistaken for a
- * new one at the same address.
+ * When a thread exits, or evicts an instance from its slots, its cache is retired: every span
+ * it owns becomes unowned (partly free ones go to the tier's shared lists, empty ones back to
+ * the tier), and the cache is freed. Reset and compact of a tier (which never run while that
+ * tier is in use) edit every cache's state for the tier directly, under the instance's cache
+ * lock, so no cache ever holds a span that is gone.
  *
- * A thread holds at most a bin's limit of blocks per class (see bin_limit: up to 1/64 of the
- * tier per class) plus its chunk. Blocks a thread holds are not available to other threads
- * until it frees more than its bin takes, exits, or the tier is reset.
+ * A thread holds, per class, one span it allocates from and the spans it owns; blocks others
+ * free into them return to use when it next allocates in that class (or exits), or when a thread
+ * that runs out of room finds all of a span's blocks free. Of its empty spans a thread keeps one
+ * current span per tier and spares for any class up to a budget (a 64th of the tier, at most
+ * 4 MiB); the others go back to the tier at once.
  */
 #ifndef WALLOC_THREAD_CACHE_H
 #define WALLOC_THREAD_CACHE_H
 
 #include "block.h"
 #include "internal.h"
-#include "tier.h"
+#include "span.h"
 
-#if WALLOC_THREAD_CACHE
-
-/* A thread caches at most this many instances at once; further ones use the shared paths. */
+/* A thread caches at most this many instances at once; using a further one retires the least
+ * recently used cache. */
 #define TL_SLOTS 4
 
-/* A bin is a stack of free blocks of one size class, kept as handles in an array the cache
- * owns, never as links inside the blocks: the fast paths touch no memory a caller can write, so
- * nothing they read needs validating. (Full handles rather than 32-bit indices: converting
- * costs more on the fast paths, measured 7.0 vs 5.8 ns per alloc+free pair, than the 4 extra
- * bytes per cached block.) pushes and pops count forever; their difference
- * is the depth, and their sums give the tier's allocation and free totals without a counter
- * per operation. Only the owning thread writes them (relaxed stores, never a read-modify-write);
- * statistics read them from other threads. */
-struct tc_bin {
-    _Atomic uint64_t pushes; /* blocks ever put in (frees, refills, carving) */
-    _Atomic uint64_t pops;   /* blocks ever taken out (allocations, flushes, drops) */
-    uint64_t *slots;         /* block handles, allocated at the bin's first push */
-    uint32_t cap;            /* entries of slots: 0 until allocated */
-    uint32_t limit;          /* cap once allocated */
-};
+/* Requests up to this size (every class) find their span by a table lookup on the fast path. */
+#define DIRECT_MAX WALLOC_MAX_CLASS_SIZE
+#define DIRECT_SLOTS (DIRECT_MAX / 8)
+
+/* The span every empty slot points to: always full, owned by nobody. */
+extern struct span span_none;
 
 struct tc_tier {
-    _Atomic uint32_t epoch;
-    _Atomic uint64_t chunk_cur, chunk_end; /* private bump chunk */
-    /* Corrections that turn the bins' pushes and pops into allocation and free totals: */
-    _Atomic uint64_t allocs;     /* allocations that popped no bin (taken from the chunk) */
-    _Atomic uint64_t not_allocs; /* pops that were no allocation (flushes, drops) */
-    _Atomic uint64_t not_frees;  /* pushes that were no free (refills, carving) */
-    struct tc_bin bins[WALLOC_CLASS_COUNT_MAX];
+    struct span *cur[WALLOC_CLASS_COUNT_MAX]; /* the span each class allocates from (span_none) */
+    uint32_t partial[WALLOC_CLASS_COUNT_MAX]; /* owned spans with free blocks (list heads) */
+    uint32_t full[WALLOC_CLASS_COUNT_MAX];    /* owned spans that had no free block left */
+    struct span *empty; /* the one current span kept while empty */
+    uint32_t spare;     /* other empty spans, kept for any class (list head) */
+    uint64_t spare_bytes;
+    uint32_t limbo;     /* spans other threads took entirely free, waiting to be recycled
+                         * (linked through next; under the cache's lock) */
 };
 
+struct tl_slots;
+
 struct tcache {
-    uint64_t id;
+    /* The allocation fast path's table: tier, (size - 1) / 8 -> the class's current span. */
+    struct span *direct[WALLOC_TIER_COUNT][DIRECT_SLOTS];
+    uint64_t id;     /* the instance's id */
     walloc *w;
     struct tcache *next, *prev; /* in w->tcaches, under w->tc_lock */
+    struct tl_slots *tl;        /* the owning thread's slots (for an instance's destroy) */
+    /* Guards the lists of tiers[] and which spans are on them, against a thread that runs out of
+     * room and takes this cache's entirely free spans (the owner's fast paths and its current
+     * spans need no lock: nobody else takes a current span). Order: w->tc_lock, this, the
+     * tier's lock. */
+    wl_mutex lock;
     struct tc_tier tiers[WALLOC_TIER_COUNT];
 };
 
-/* key: the instance's fast_key as it was when slot 0's cache was last made current for every
- * tier. The fast paths compare it with the instance's fast_key, which changes on every reset
- * and compact, so one compare covers "this instance" and "no tier moved its epoch". */
+/* A thread's caches. While slot 0's instance may take the fast paths (it is not checked), w0 is
+ * that instance and tc0 its cache; otherwise both are an address no instance or cache has (never
+ * NULL: a NULL instance argument or an unowned span never matches them). The instance's destroy
+ * clears both in every thread that still has it. */
 struct tl_slots {
-    uint64_t key;
+    _Atomic(walloc *) w0;
+    _Atomic(struct tcache *) tc0;
     uint64_t id[TL_SLOTS];
     struct tcache *tc[TL_SLOTS];
 };
@@ -78,65 +83,50 @@ extern struct tl_slots walloc_tl; /* one thread */
 extern __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
 #endif
 
-/* The calling thread's cache of w with every tier current for its epoch, now in slot 0 (and
- * walloc_tl.key set, unless w is checked); NULL when the thread can't have one. */
+/* The calling thread's cache of w, made slot 0 (w0 set unless w is checked); NULL when the
+ * thread can't have one (out of memory). thread_slots.c. */
 struct tcache *tcache_current(walloc *w);
 
-static inline uint64_t tc_get(const _Atomic uint64_t *v)
-{
-    return atomic_load_explicit(v, memory_order_relaxed);
-}
+/* A block of class c of tier t for the calling thread (its cache's spans, the tier's shared
+ * spans, a new span), counted; WALLOC_NULL when the tier has no room (or no memory is left for
+ * the thread's cache). */
+uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c);
 
-static inline void tc_set(_Atomic uint64_t *v, uint64_t x)
-{
-    atomic_store_explicit(v, x, memory_order_relaxed);
-}
+/* Frees block d of span s (checked by the caller) from the calling thread: into the span when
+ * the thread owns it, onto its remote list when another thread does, under the tier's lock when
+ * nobody does. WALLOC_ERR_OUT_OF_BOUNDS when the span went back to the tier meanwhile (the block
+ * was not live: a double free). */
+walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d);
 
-static inline void tc_add(_Atomic uint64_t *v, uint64_t x)
-{
-    tc_set(v, tc_get(v) + x);
-}
+/* The owner freed into s and saw that the span was full before or is empty now: moves it between
+ * the owner's lists, or gives it back to the tier. Returns WALLOC_OK (so that the free fast path
+ * ends in a jump). */
+walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
 
-/* Blocks in bin b. Reads pops first: pushes only grow, so a reader on another thread never
- * sees a negative depth. */
-static inline uint32_t bin_depth(const struct tc_bin *b)
-{
-    uint64_t pops = tc_get(&b->pops);
-    return (uint32_t)(tc_get(&b->pushes) - pops);
-}
+/* Checked mode found block h, live, on a free list: drops the rest of that span's free list
+ * when the calling thread (or nobody) owns it. */
+void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h);
 
-/* Takes the top block of bin c, WALLOC_NULL when it is empty. The caller counts it. */
-static inline uint64_t tc_bin_pop(struct tc_tier *tt, unsigned c)
-{
-    struct tc_bin *b = &tt->bins[c];
-    uint64_t pops = tc_get(&b->pops), n = tc_get(&b->pushes) - pops;
-    if (n == 0)
-        return WALLOC_NULL;
-    tc_set(&b->pops, pops + 1);
-    return b->slots[n - 1];
-}
+/* Reset and compact: takes span s out of whichever cache slot or list holds it (w->tc_lock and
+ * the tier's lock held, tier quiescent). */
+void tcache_unlist(struct tier *t, struct span *s);
 
-/* Puts block h on bin c, making room (tcache_bin_make_room) when it is full or not allocated
- * yet. false only when the bin's array cannot be allocated. */
-bool tcache_bin_push(struct tc_tier *tt, struct tier *t, unsigned c, uint64_t h);
+/* A new cache of w for the thread whose slots tl are, linked into w's list; NULL when out of
+ * memory. */
+struct tcache *tcache_new(walloc *w, struct tl_slots *tl);
+/* Gives up every span tc owns (they become unowned, or go back to the tier) and frees it. */
+void tcache_retire(struct tcache *tc);
+/* Frees every cache of w, pointing each thread that still had w in slot 0 at no_instance and
+ * no_cache. The instance is being destroyed: no call on it runs. */
+void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache);
 
-/* Refills bin c (shared freelist, then the private chunk) and takes a block from it;
- * WALLOC_NULL when neither has one. The block is counted as allocated. */
-uint64_t tcache_refill(struct tc_tier *tt, struct tier *t, unsigned c);
+/* ---- thread_slots.c (thread_slots_wasm.c in WebAssembly) ---- */
 
-
-#endif /* WALLOC_THREAD_CACHE */
-
-/* Registry of live instances (also used without thread caches, for ids). */
+/* Gives w its id (never reused while the process lives). */
 void tcache_register_instance(walloc *w);
 /* Unregisters w and frees every cache of it. No call on w may be running. */
 void tcache_unregister_instance(walloc *w);
 
-/* Sum of cached bytes, allocs and frees of tier t over all live caches of w. */
-void tcache_tier_totals(walloc *w, const struct tier *t, uint64_t *cached, uint64_t *allocs,
-                        uint64_t *frees);
-
-/* Serialises reset/compact of a tier against thread-exit flushes (which push to freelists). */
 void tcache_lock(walloc *w);
 void tcache_unlock(walloc *w);
 

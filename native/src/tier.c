@@ -4,13 +4,43 @@
 #include "tier.h"
 
 #include "block.h"
+#include "page_map.h"
 
 /* Native: commit at least this much at a time (one mprotect per step, not per page). */
 #define COMMIT_STEP_MIN (256u * 1024u)
 /* WebAssembly: first segment of a tier; later ones double the tier's size so far. */
 #define SEGMENT_MIN (64u * 1024u)
 
-void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity)
+/* Pages of a span of class size csize in a tier of capacity bytes: room for 8 blocks or a 64th
+ * of the tier, whichever is more, but at most 64 KiB for that 64th (a small tier holds spans of
+ * many classes at once) and at most an eighth of the tier; among lengths down to half of that,
+ * the one that wastes the smallest share at its end. 0 when a block does not fit. */
+static uint32_t span_pages_for(uint64_t csize, uint64_t capacity)
+{
+    uint64_t max_pages = capacity / WALLOC_PAGE / 8 ? capacity / WALLOC_PAGE / 8 : 1;
+    uint64_t share = capacity / 64 < (64u << 10) ? capacity / 64 : (64u << 10);
+    uint64_t want = 8 * csize > share ? 8 * csize : share;
+    uint64_t hi = (want + WALLOC_PAGE - 1) / WALLOC_PAGE, lo = (csize + WALLOC_PAGE - 1) / WALLOC_PAGE;
+    if (hi > max_pages)
+        hi = max_pages;
+    if (lo < hi / 2)
+        lo = hi / 2;
+    if (lo == 0)
+        lo = 1;
+    if (lo > hi)
+        return 0;
+    uint64_t best = hi, best_waste = UINT64_MAX;
+    for (uint64_t n = hi; n >= lo; n--) {
+        uint64_t bytes = n * WALLOC_PAGE;
+        uint64_t waste = (bytes % csize) * 1024 / bytes; /* per mille of the span */
+        if (waste < best_waste)
+            best = n, best_waste = waste;
+    }
+    return (uint32_t)best;
+}
+
+void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
+               uint64_t retain)
 {
     static const uint32_t shifts[WALLOC_TIER_COUNT] = {7, 6, 3};
     t->owner = owner;
@@ -18,51 +48,125 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
     t->align_shift = shifts[id];
     t->align = 1u << t->align_shift;
     t->class_count = size_class_count(t->align_shift);
-    for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++)
-        t->class_size[c] = c < t->class_count ? (uint32_t)size_class_size(c, t->align_shift) : 0;
     t->capacity = capacity;
-    for (unsigned i = 0; i < 128; i++)
-        t->class_lut[i] = (uint8_t)size_class_for(i * 8 + 8, t->align_shift);
-    for (unsigned i = 0; i < WALLOC_MAX_CLASS_SIZE / 128; i++)
-        t->class_lut_big[i] = (uint8_t)size_class_for(i * 128 + 128, t->align_shift);
-    t->small_max = WALLOC_MAX_CLASS_SIZE;
-    for (unsigned c = t->class_count; c-- > 0 && t->class_size[c] > capacity;)
-        t->small_max = c > 0 ? t->class_size[c - 1] : 0;
-    /* Per-thread bump chunks: 64 KiB, or less for tiny tiers so one thread can't take it all. */
-    uint64_t chunk = capacity / 16 < 64 * 1024 ? capacity / 16 : 64 * 1024;
-    t->chunk_size = chunk >= WALLOC_LARGE_GRANULE ? chunk & ~(uint64_t)(WALLOC_LARGE_GRANULE - 1) : 0;
-    atomic_init(&t->epoch, 0);
+    t->start = start;
+    t->retain = retain;
+    t->small_max = 0;
+    for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++) {
+        t->class_size[c] = c < t->class_count ? (uint32_t)size_class_size(c, t->align_shift) : 0;
+        t->span_pages[c] = c < t->class_count ? span_pages_for(t->class_size[c], capacity) : 0;
+        if (t->span_pages[c] != 0)
+            t->small_max = t->class_size[c];
+    }
     wl_mutex_init(&t->grow_lock);
+    wl_mutex_init(&t->lock);
     wl_mutex_init(&t->large.lock);
     t->large.first = WALLOC_NULL;
     t->large.count = 0;
     atomic_init(&t->large.bytes, 0);
-    for (unsigned c = 0; c < WALLOC_CLASS_COUNT_MAX; c++) {
-        atomic_init(&t->lists[c].head, UINT64_MAX);
-        atomic_init(&t->lists[c].bytes, 0);
-    }
+    t->large.resident = 0;
 #if WALLOC_PLATFORM_RESERVES
     t->segs[0].base = start;
     t->segs[0].size = capacity;
     atomic_init(&t->seg_count, 1);
-    t->index_base = start;
     atomic_init(&t->head, start);
     atomic_init(&t->limit, start); /* nothing committed yet */
 #else
-    (void)start;
     atomic_init(&t->seg_count, 0);
-    t->index_base = 0;
     atomic_init(&t->head, 0);
     atomic_init(&t->limit, 0);
 #endif
     atomic_init(&t->cur_seg, 0);
 }
 
+bool tier_init_memory(struct tier *t)
+{
+#if WALLOC_PLATFORM_RESERVES
+    uint64_t words = (t->capacity / WALLOC_PAGE + 63) / 64;
+    t->decommitted = platform_zeroed_alloc(words * sizeof *t->decommitted);
+    return t->decommitted != NULL;
+#else
+    t->decommitted = NULL; /* linear memory cannot give pages back */
+    return true;
+#endif
+}
+
 void tier_fini(struct tier *t)
 {
+    if (t->decommitted != NULL)
+        platform_zeroed_free(t->decommitted, (t->capacity / WALLOC_PAGE + 63) / 64 * sizeof *t->decommitted);
+    t->decommitted = NULL;
     wl_mutex_destroy(&t->grow_lock);
+    wl_mutex_destroy(&t->lock);
     wl_mutex_destroy(&t->large.lock);
 }
+
+/* ------------------------------------------------------------------ giving pages back ------ */
+
+#if WALLOC_PLATFORM_RESERVES
+
+/* Pages [h, h + bytes) of the tier in the bitmap: first bit and count. */
+static void page_bits(const struct tier *t, uint64_t h, uint64_t bytes, uint64_t *first, uint64_t *n)
+{
+    *first = (h - t->start) >> WALLOC_PAGE_SHIFT;
+    *n = bytes >> WALLOC_PAGE_SHIFT;
+}
+
+uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
+{
+    if (t->decommitted == NULL || bytes == 0)
+        return 0;
+    uint64_t first, n, was = 0;
+    page_bits(t, h, bytes, &first, &n);
+    for (uint64_t i = first; i < first + n; i++) {
+        uint64_t bit = UINT64_C(1) << (i % 64);
+        if (t->decommitted[i / 64] & bit) {
+            t->decommitted[i / 64] &= ~bit;
+            was++;
+        }
+    }
+    was <<= WALLOC_PAGE_SHIFT;
+    counter_add(&t->committed, was);
+    return was;
+}
+
+uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
+{
+    if (t->decommitted == NULL || bytes == 0)
+        return 0;
+    uint64_t first, n, count = 0;
+    page_bits(t, h, bytes, &first, &n);
+    for (uint64_t i = first; i < first + n; i++)
+        count += (t->decommitted[i / 64] >> (i % 64)) & 1;
+    return count << WALLOC_PAGE_SHIFT;
+}
+
+uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes)
+{
+    if (t->decommitted == NULL || bytes == 0)
+        return 0;
+    uint64_t first, n, now = 0;
+    page_bits(t, h, bytes, &first, &n);
+    for (uint64_t i = first; i < first + n; i++) {
+        uint64_t bit = UINT64_C(1) << (i % 64);
+        if (!(t->decommitted[i / 64] & bit)) {
+            t->decommitted[i / 64] |= bit;
+            now++;
+        }
+    }
+    now <<= WALLOC_PAGE_SHIFT;
+    if (now != 0) {
+        platform_decommit(handle_ptr(t->owner, h), bytes);
+        counter_sub(&t->committed, now);
+    }
+    return now;
+}
+#else
+/* WebAssembly memory cannot shrink: no page is ever given back. */
+uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
+uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
+uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
+#endif
 
 #if WALLOC_PLATFORM_RESERVES
 /* Native: commit more of the tier's single segment so that need_end fits. */
@@ -87,12 +191,6 @@ static bool tier_grow(struct tier *t, uint64_t need_end)
     return true;
 }
 #else
-/* Records that the pages of [addr, addr + bytes) belong to segment seg of t. */
-static void mark_pages(struct tier *t, uint64_t addr, uint64_t bytes, uint32_t seg)
-{
-    for (uint64_t p = addr >> WASM_PAGE_SHIFT; p < (addr + bytes + (1u << WASM_PAGE_SHIFT) - 1) >> WASM_PAGE_SHIFT; p++)
-        t->owner->page_owner[p] = PAGE_OWNER(t->id, seg);
-}
 
 /* WebAssembly: close the current segment and move to the next one that fits size, appending a
  * new segment from memory.grow when none does. Closed segments record their unused tail. */
@@ -117,6 +215,10 @@ static bool tier_grow(struct tier *t, uint64_t size)
         uint64_t addr = platform_grow(want);
         if (addr == UINT64_MAX)
             return false;
+        if (!page_map_cover(t->owner, addr + want)) {
+            platform_release(handle_ptr(t->owner, addr), want);
+            return false;
+        }
         block_poison(handle_ptr(t->owner, addr), want);
         counter_add(&t->committed, want);
         struct segment *last = count > 0 ? &t->segs[count - 1] : NULL;
@@ -124,7 +226,6 @@ static bool tier_grow(struct tier *t, uint64_t size)
             last->size % platform_page_size() == 0) {
             /* The new memory follows the current segment: extend it, so blocks on both sides
              * of the old end stay neighbours (large blocks coalesce across it). */
-            mark_pages(t, addr, want, count - 1);
             last->size += want;
             atomic_store_explicit(&t->limit, last->base + last->size, memory_order_release);
             return true;
@@ -132,7 +233,6 @@ static bool tier_grow(struct tier *t, uint64_t size)
         t->segs[count].base = addr;
         t->segs[count].size = want;
         t->segs[count].tail = 0;
-        mark_pages(t, addr, want, count);
         atomic_store_explicit(&t->seg_count, count + 1, memory_order_release);
     }
     uint64_t used_before = counter_get(&t->used_before_cur);
@@ -180,6 +280,18 @@ uint64_t tier_bump_slow(struct tier *t, uint64_t size)
     }
     wl_unlock(&t->grow_lock);
     return result;
+}
+
+uint64_t tier_bump_pages(struct tier *t, uint64_t bytes)
+{
+    uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
+    uint64_t gap = align_up(h, WALLOC_PAGE) - h; /* only after a compaction to an odd keep */
+    if (gap != 0 && tier_bump(t, gap) == WALLOC_NULL) /* free memory no page block can use */
+        return WALLOC_NULL;
+    uint64_t r = tier_bump(t, bytes);
+    if (r != WALLOC_NULL)
+        tier_reuse_pages(t, r, bytes);
+    return r;
 }
 
 static void peak_record(struct tier *t)
@@ -233,6 +345,43 @@ walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
     return WALLOC_ERR_INVALID_HANDLE;
 }
 
+uint64_t tier_offset_of(const struct tier *t, uint64_t h)
+{
+    uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
+    uint64_t before = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (h - t->segs[i].base < t->segs[i].size)
+            return before + (h - t->segs[i].base);
+        before += t->segs[i].size;
+    }
+    return before;
+}
+
+uint64_t tier_handle_of(const struct tier *t, uint64_t off)
+{
+    uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
+    if (count == 0)
+        return t->start + off;
+    uint64_t before = 0;
+    uint32_t i = 0;
+    while (i + 1 < count && off >= before + t->segs[i].size)
+        before += t->segs[i++].size;
+    return t->segs[i].base + (off - before);
+}
+
+#if WALLOC_PLATFORM_RESERVES
+void tier_give_back_above(struct tier *t, uint64_t keep_h)
+{
+    uint64_t keep_free = t->retain > t->large.resident ? t->retain - t->large.resident : 0;
+    uint64_t from = align_up(keep_h, WALLOC_PAGE) + align_up(keep_free, WALLOC_PAGE);
+    uint64_t end = atomic_load_explicit(&t->limit, memory_order_relaxed);
+    if (from < end)
+        tier_give_back(t, from, end - from);
+}
+#else
+void tier_give_back_above(struct tier *t, uint64_t keep_h) { (void)t, (void)keep_h; }
+#endif
+
 uint64_t tier_used(const struct tier *t)
 {
     if (atomic_load_explicit(&t->seg_count, memory_order_acquire) == 0)
@@ -277,7 +426,7 @@ void tier_memory_stats(const struct tier *t, walloc_stats *out)
     uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
     out->wasted_bytes = 0;
     for (uint32_t i = 0; i < cur; i++)
-        out->wasted_bytes += t->segs[i].tail;
+        out->wasted_bytes += t->segs[i].tail; /* WebAssembly: segments closed before their end */
     out->alignment = t->align;
     out->max_class_size = t->small_max;
 }

@@ -11,8 +11,11 @@
 #include "internal.h"
 
 /* Sets up an empty tier of capacity bytes whose memory starts at handle start (native; ignored
- * in WebAssembly, where segments come from memory.grow). */
-void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity);
+ * in WebAssembly, where segments come from memory.grow), keeping up to retain bytes of free
+ * memory committed. tier_init_memory then allocates what it needs (false: out of memory). */
+void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
+               uint64_t retain);
+bool tier_init_memory(struct tier *t);
 void tier_fini(struct tier *t);
 
 /* Takes size bytes (a multiple of the alignment) from the bump head; WALLOC_NULL when the tier
@@ -31,6 +34,23 @@ static inline uint64_t tier_bump(struct tier *t, uint64_t size)
     return tier_bump_slow(t, size);
 }
 
+/* Takes bytes (whole pages) from the bump head, first moving it to a page boundary (it is off
+ * one only after a compaction to an unaligned keep). WALLOC_NULL when
+ * the tier is full. Caller holds the tier's large lock (large.c), which guards page state. A gap
+ * left before the page boundary is free memory that no page-sized block can use. */
+uint64_t tier_bump_pages(struct tier *t, uint64_t bytes);
+
+/* Page state, natively (WebAssembly cannot give memory back: these do nothing there). All under
+ * the tier's large lock.
+ *   tier_give_back: gives the pages of [h, h + bytes) back to the system (they read as zero when
+ *     touched again); returns the bytes that were still committed.
+ *   tier_reuse_pages: pages of [h, h + bytes) are in use again: counts them committed; returns
+ *     the bytes that had been given back.
+ *   tier_decommitted_in: bytes of [h, h + bytes) given back. */
+uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes);
+uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes);
+uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes);
+
 /* Gives [h, h + size) back to the bump head if it ends exactly at the head (the head moves
  * down). true when it did. Never moves the head out of the current segment. */
 bool tier_unbump(struct tier *t, uint64_t h, uint64_t size);
@@ -42,55 +62,16 @@ bool tier_contains(const struct tier *t, uint64_t h);
  * when h is in the tier but the range is not, WALLOC_ERR_INVALID_HANDLE when h is not in it. */
 walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n);
 
-#if !WALLOC_PLATFORM_RESERVES
-/* WebAssembly: where what segment seg has handed out ends, given the tier's current segment cur:
- * the whole segment before cur, the bump head in cur. */
-static inline uint64_t tier_seg_end(const struct tier *t, unsigned seg, unsigned cur)
-{
-    return seg < cur ? t->segs[seg].base + t->segs[seg].size
-                     : atomic_load_explicit(&t->head, memory_order_relaxed);
-}
-#endif
 
-/* true when a block of bsize bytes at h lies inside what the tier has handed out and is aligned
- * for it. The allocator checks every link it reads from free memory with this before following
- * it: free blocks are ordinary memory a careless (or hostile) caller can still write, and a
- * corrupted link must never send an allocation outside the tier. */
-static inline bool tier_block_ok(const struct tier *t, uint64_t h, uint64_t bsize)
-{
-    if ((h & (t->align - 1)) != 0)
-        return false;
-#if WALLOC_PLATFORM_RESERVES
-    uint64_t base = t->segs[0].base;
-    uint64_t used = atomic_load_explicit(&t->head, memory_order_relaxed) - base, off = h - base;
-    return off < used && bsize <= used - off;
-#else
-    uint8_t e = h < ((uint64_t)WASM_PAGES << WASM_PAGE_SHIFT) ? t->owner->page_owner[h >> WASM_PAGE_SHIFT] : 0;
-    if (e == 0 || PAGE_OWNER_TIER(e) != (unsigned)t->id)
-        return false;
-    unsigned seg = PAGE_OWNER_SEG(e), cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
-    uint64_t end = tier_seg_end(t, seg, cur);
-    return seg <= cur && h < end && bsize <= end - h;
-#endif
-}
+/* The logical offset (from the tier's start, across segments) of handle h, which lies in the
+ * tier; and the handle at logical offset off (at most the tier's used bytes). */
+uint64_t tier_offset_of(const struct tier *t, uint64_t h);
+uint64_t tier_handle_of(const struct tier *t, uint64_t off);
 
-#if WALLOC_PLATFORM_RESERVES
-/* tier_block_ok for an h already known to be aligned and inside the tier's span (the free fast
- * path has established both). */
-static inline bool tier_block_handed_out(const struct tier *t, uint64_t h, uint64_t bsize)
-{
-    return h + bsize <= atomic_load_explicit(&t->head, memory_order_relaxed); /* no overflow: h < 64 GiB */
-}
-#else
-/* WebAssembly: tier_block_handed_out for an aligned h that the page map places in segment seg of
- * t (the free fast path has read the map already; one lookup instead of two). Segments start on
- * page boundaries, so h is at or above the segment's base. */
-static inline bool tier_seg_block_handed_out(const struct tier *t, unsigned seg, uint64_t h, uint64_t bsize)
-{
-    unsigned cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
-    return seg <= cur && h + bsize <= tier_seg_end(t, seg, cur); /* no overflow: h < 4 GiB, bsize <= small_max */
-}
-#endif
+/* After a rewind to handle keep_h: gives the committed memory above it back to the system,
+ * except what the tier retains (its retain, less the free extents it still holds). Under the
+ * large lock. */
+void tier_give_back_above(struct tier *t, uint64_t keep_h);
 
 /* Bytes handed out by the bump head, counted from the tier's start across segments. */
 uint64_t tier_used(const struct tier *t);

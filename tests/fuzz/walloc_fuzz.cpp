@@ -4,8 +4,7 @@
 //
 // What the model checks (everything the public header promises, nothing more):
 //  - a successful allocation is aligned for its tier, lies in that tier (walloc_tier_of), inside
-//    what the tier has handed out, and overlaps no live block nor a free block that
-//    walloc_compact_tier "forgot" (those must not be reused before the next reset);
+//    what the tier has handed out, and overlaps no live block;
 //  - every live block keeps its bytes (shadow copy) until freed: verified on free, on random
 //    reads, and at the end of the run;
 //  - every status matches: frees with misaligned, foreign, out-of-bounds handles and sizes, and
@@ -13,8 +12,8 @@
 //    reads/writes/copies; bulk copies with one bad entry copy nothing and name the entry;
 //    batches are all or nothing; invalid tiers;
 //  - statistics: total_allocs / total_frees / failed_allocs / resets follow the model exactly,
-//    live_blocks equals the model's live blocks (plus, unchecked, the blocks compact released),
-//    live + free + wasted == bump_head <= committed <= capacity, peak >= bump_head;
+//    live_blocks equals the model's live blocks (also after compactions, in both modes),
+//    live + free + wasted == bump_head, live + wasted <= committed <= capacity, peak >= bump_head;
 //  - reset empties the tier (head 0, live 0) and an empty tier can hold any size up to capacity;
 //    compact keeps everything below keep intact and releases the rest, including a block that
 //    keep cuts through (checked mode then refuses to free it).
@@ -93,9 +92,7 @@ struct TierModel {
     uint32_t align = 0;
     uint64_t allocs = 0, frees = 0, failed = 0, resets = 0;
     uint64_t peak = 0;             // last peak seen: never decreases
-    uint64_t uncounted = 0;        // unchecked mode: live blocks compact released, still counted
     std::vector<Range> freed;      // freed blocks no allocation has overlapped since
-    std::vector<Range> forgotten;  // free blocks compact forgot: not reused until reset
     std::vector<Range> straddlers; // live blocks a compact cut through: released, not freeable
 };
 
@@ -316,10 +313,10 @@ private:
                  "tier %d: live %llu + free %llu + wasted %llu != head %llu", t,
                  (unsigned long long)s.live_bytes, (unsigned long long)s.free_bytes,
                  (unsigned long long)s.wasted_bytes, (unsigned long long)s.bump_head);
-        FZ_CHECK(s.bump_head <= s.committed && s.committed <= s.capacity,
-                 "tier %d: head %llu committed %llu capacity %llu", t,
-                 (unsigned long long)s.bump_head, (unsigned long long)s.committed,
-                 (unsigned long long)s.capacity);
+        FZ_CHECK(s.live_bytes + s.wasted_bytes <= s.committed && s.committed <= s.capacity,
+                 "tier %d: live %llu + wasted %llu, committed %llu, capacity %llu", t,
+                 (unsigned long long)s.live_bytes, (unsigned long long)s.wasted_bytes,
+                 (unsigned long long)s.committed, (unsigned long long)s.capacity);
         FZ_CHECK(s.peak >= s.bump_head, "tier %d: peak < head", t);
         FZ_CHECK(s.peak >= m.peak, "tier %d: peak went down from %llu to %llu", t,
                  (unsigned long long)m.peak, (unsigned long long)s.peak);
@@ -332,7 +329,7 @@ private:
                  (unsigned long long)s.failed_allocs, (unsigned long long)m.failed);
         FZ_CHECK(s.resets == m.resets, "tier %d: resets %llu, model %llu", t,
                  (unsigned long long)s.resets, (unsigned long long)m.resets);
-        uint64_t want_live = live_in(t) + m.uncounted;
+        uint64_t want_live = live_in(t);
         FZ_CHECK(s.live_blocks == want_live, "tier %d: live_blocks %llu, model %llu", t,
                  (unsigned long long)s.live_blocks, (unsigned long long)want_live);
         uint64_t sum = 0;
@@ -438,12 +435,6 @@ private:
                      (unsigned long long)h, (unsigned long long)size,
                      (unsigned long long)it->first, (unsigned long long)it->second.size);
         }
-        for (const Range &r : m.forgotten)
-            FZ_CHECK(!overlaps(h, size, r.h, r.size),
-                     "%s: new block 0x%llx+%llu reuses 0x%llx+%llu, a free block compact forgot "
-                     "(must wait for the next reset)",
-                     what, (unsigned long long)h, (unsigned long long)size,
-                     (unsigned long long)r.h, (unsigned long long)r.size);
         m.straddlers.erase(std::remove_if(m.straddlers.begin(), m.straddlers.end(),
                                           [&](const Range &r) { return r.h == h; }),
                            m.straddlers.end());
@@ -906,14 +897,12 @@ private:
         FZ_CHECK(walloc_reset_tier(w_, (walloc_tier)t) == WALLOC_OK, "reset");
         drop_tier(t);
         m.resets++;
-        m.uncounted = 0;
         m.freed.clear();
-        m.forgotten.clear();
         m.straddlers.clear();
         walloc_stats s = stats(t);
         FZ_CHECK(s.bump_head == 0 && s.live_bytes == 0 && s.live_blocks == 0 && s.free_bytes == 0,
                  "tier %d not empty after reset", t);
-        FZ_CHECK(s.committed == before.committed, "reset changed committed memory");
+        FZ_CHECK(s.committed <= before.committed, "reset committed more memory");
     }
 
     void op_compact()
@@ -977,18 +966,11 @@ private:
         m.straddlers.erase(std::remove_if(m.straddlers.begin(), m.straddlers.end(),
                                           [&](const Range &r) { return r.h >= cut; }),
                            m.straddlers.end());
-        if (new_head == 0)
-            m.uncounted = 0; // a compact to 0 releases everything: it is a reset
-        else if (!g_checked)
-            m.uncounted += released;
-        // Forgotten free blocks above the new head are simply released now.
-        m.forgotten.erase(std::remove_if(m.forgotten.begin(), m.forgotten.end(),
-                                         [&](const Range &r) { return end_of(r.h, r.size) > cut; }),
-                          m.forgotten.end());
-        for (const Range &r : m.freed)
-            if (end_of(r.h, r.size) <= cut)
-                m.forgotten.push_back(r);
-        m.freed.clear();
+        (void)released;
+        // Free blocks below keep stay free (reusable); those above are gone with the head.
+        m.freed.erase(std::remove_if(m.freed.begin(), m.freed.end(),
+                                     [&](const Range &r) { return end_of(r.h, r.size) > cut; }),
+                      m.freed.end());
         walloc_stats s = stats(t);
         FZ_CHECK(s.bump_head == new_head, "compact(keep %llu): head %llu, expected %llu",
                  (unsigned long long)keep, (unsigned long long)s.bump_head,

@@ -102,6 +102,16 @@ __attribute__((no_sanitize("address"))) void scribble(void *p, uint64_t a, uint6
     __atomic_store_n(static_cast<uint64_t *>(p), a, __ATOMIC_RELAXED);
     __atomic_store_n(static_cast<uint64_t *>(p) + 1, b, __ATOMIC_RELAXED);
 }
+// One word of freed memory, read or written as a careless caller would (ASan builds keep free
+// memory poisoned).
+__attribute__((no_sanitize("address"))) uint64_t peek(const uint64_t *p, size_t i)
+{
+    return __atomic_load_n(p + i, __ATOMIC_RELAXED);
+}
+__attribute__((no_sanitize("address"))) void poke(uint64_t *p, size_t i, uint64_t v)
+{
+    __atomic_store_n(p + i, v, __ATOMIC_RELAXED);
+}
 } // namespace
 
 TEST(Large, WritesIntoFreedBlocksDuringWalksNeverLeadOutsideTheTier)
@@ -164,4 +174,88 @@ TEST(Large, WritesIntoFreedBlocksDuringWalksNeverLeadOutsideTheTier)
     vandal.join();
     EXPECT_EQ(outside.load(), 0u) << "a large block reached past the tier";
     EXPECT_GT(allocated.load(), 1000u);
+}
+
+// A write into a free extent that still looks like an extent header (a size in whole pages that
+// stays inside the tier, a successor above it) must not make live memory free: the next large
+// allocations and spans must never overlap the live block, whose contents survive. One case per
+// way of forging: a larger size, a link to a live block that holds a copy of a header, both.
+TEST(Large, AForgedExtentHeaderNeverFreesLiveMemory)
+{
+    const uint64_t big = 256u << 10;
+    for (int forge = 0; forge < 3; forge++) {
+        auto w = make_walloc(64u << 20, 0);
+        walloc_handle a = walloc_alloc(w.get(), big, WALLOC_TIER_TOP);
+        walloc_handle live = walloc_alloc(w.get(), big, WALLOC_TIER_TOP);
+        walloc_handle c = walloc_alloc(w.get(), big, WALLOC_TIER_TOP); // keeps the head above
+        ASSERT_NE(c, WALLOC_NULL);
+        ASSERT_EQ(live, a + big) << "the test expects the blocks one after another";
+        auto *lp = static_cast<uint64_t *>(walloc_ptr(w.get(), live));
+        ASSERT_EQ(walloc_free(w.get(), a, big), WALLOC_OK);
+        auto *ap = static_cast<uint64_t *>(walloc_ptr(w.get(), a));
+        uint64_t header[4]; // whatever the free extent at a holds
+        for (size_t i = 0; i < 4; i++)
+            header[i] = peek(ap, i);
+        for (uint64_t i = 0; i < big / 8; i++)
+            lp[i] = 0xC0FFEE00u + i;
+        if (forge == 0) {
+            poke(ap, 0, 2 * big); // a's extent now covers live
+        } else {
+            // live starts with a's header, made to say "big bytes, nothing after"; a links to it.
+            std::memcpy(lp, header, sizeof header);
+            lp[0] = big;
+            lp[1] = WALLOC_NULL;
+            poke(ap, 1, live);
+            if (forge == 2)
+                poke(ap, 0, big);
+        }
+        std::vector<std::pair<walloc_handle, uint64_t>> got;
+        for (uint64_t size : {2 * big, big, big, big / 2, big / 4, 8192ul, 4096ul, 64ul}) {
+            for (int k = 0; k < 8; k++) {
+                walloc_handle h = walloc_alloc(w.get(), size, WALLOC_TIER_TOP);
+                if (h == WALLOC_NULL)
+                    break;
+                got.emplace_back(h, size);
+                EXPECT_TRUE(h + size <= live || h >= live + big)
+                    << "forge " << forge << ": a " << size << " B block at 0x" << std::hex << h
+                    << " overlaps the live block at 0x" << live;
+            }
+        }
+        for (uint64_t i = forge == 0 ? 0 : 4; i < big / 8; i++) // (the forged header is the test's)
+            ASSERT_EQ(lp[i], 0xC0FFEE00u + i) << "forge " << forge << ": live block word " << i << " changed";
+        for (auto &[h, size] : got)
+            EXPECT_EQ(walloc_free(w.get(), h, size), WALLOC_OK);
+        EXPECT_EQ(walloc_free(w.get(), live, big), WALLOC_OK);
+    }
+}
+
+// The same with headers that were real once: a live block that was a free extent before it was
+// handed out whole, or before a reset, still holds that extent's header (its holder has not
+// written there). A link forged to point at it must not make it free again.
+TEST(Large, AFormerExtentHeaderInALiveBlockIsNeverBelievedAgain)
+{
+    const uint64_t big = 256u << 10;
+    for (bool reset : {false, true}) {
+        auto w = make_walloc(64u << 20, 0);
+        walloc_handle x = walloc_alloc(w.get(), big, WALLOC_TIER_TOP);
+        walloc_handle a = walloc_alloc(w.get(), big, WALLOC_TIER_TOP);
+        ASSERT_NE(walloc_alloc(w.get(), big, WALLOC_TIER_TOP), WALLOC_NULL); // keeps the head above
+        ASSERT_EQ(a, x + big);
+        ASSERT_EQ(walloc_free(w.get(), a, big), WALLOC_OK); // a's memory holds an extent header now
+        if (reset) {
+            ASSERT_EQ(walloc_reset_tier(w.get(), WALLOC_TIER_TOP), WALLOC_OK);
+            ASSERT_EQ(walloc_alloc(w.get(), big, WALLOC_TIER_TOP), x);
+            ASSERT_EQ(walloc_alloc(w.get(), big, WALLOC_TIER_TOP), a);
+            ASSERT_NE(walloc_alloc(w.get(), big, WALLOC_TIER_TOP), WALLOC_NULL);
+        } else {
+            ASSERT_EQ(walloc_alloc(w.get(), big, WALLOC_TIER_TOP), a); // the extent, handed out whole
+        }
+        ASSERT_EQ(walloc_free(w.get(), x, big), WALLOC_OK);
+        auto *xp = static_cast<uint64_t *>(walloc_ptr(w.get(), x));
+        poke(xp, 1, a); // x's extent now links to a
+        for (int k = 0; k < 4; k++) {
+            walloc_handle h = walloc_alloc(w.get(), big, WALLOC_TIER_TOP);
+            EXPECT_NE(h, a) << (reset ? "after a reset" : "handed out whole") << ": the live block was handed out again";
+        }
+    }
 }

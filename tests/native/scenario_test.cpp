@@ -561,8 +561,8 @@ private:
         std::string dump = all.str();
         if (s.live_bytes + s.free_bytes + s.wasted_bytes != s.bump_head)
             fail("invariant live_bytes + free_bytes + wasted_bytes == bump_head broken: " + dump);
-        if (s.bump_head > s.committed || s.committed > s.capacity)
-            fail("invariant bump_head <= committed <= capacity broken: " + dump);
+        if (s.live_bytes + s.wasted_bytes > s.committed || s.committed > s.capacity)
+            fail("invariant live_bytes + wasted_bytes <= committed <= capacity broken: " + dump);
         if (s.peak < s.bump_head)
             fail("invariant peak >= bump_head broken: " + dump);
         if (s.alignment != walloc_tier_alignment(static_cast<walloc_tier>(t)))

@@ -296,8 +296,7 @@ const KNOWN_WASM_FAILURES = {
 
 for (const file of files) {
   const sc = JSON.parse(readFileSync(path.join(DIR, file), 'utf8'));
-  const skip = sc.native_only ? 'native_only scenario (native page size)' : false;
-  test(`scenario ${file}`, { todo: KNOWN_WASM_FAILURES[file], skip }, async () => {
+  test(`scenario ${file}`, { todo: KNOWN_WASM_FAILURES[file] }, async () => {
     const x = await rawModule(true);
     const r = new Runner(x, sc);
     sc.steps.forEach((step, i) => {

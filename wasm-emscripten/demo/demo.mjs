@@ -49,18 +49,17 @@ function buildTiers() {
       </div>
       <div class="bar">
         <div class="committed"></div>
-        <div class="seg live"></div><div class="seg held"></div><div class="seg free"></div><div class="seg wasted"></div>
+        <div class="seg live"></div><div class="seg free"></div><div class="seg wasted"></div>
         <div class="peak"></div>
       </div>
       <div class="tier-legend">
-        <span><span class="dot live-any"></span>live blocks</span><span><span class="dot held"></span>held by compaction (until reset)</span>
+        <span><span class="dot live-any"></span>live blocks</span>
         <span><span class="dot free"></span>free (reusable)</span>
         <span><span class="dot wasted"></span>wasted tails</span><span><span class="dot committed"></span>grown segments</span>
         <span>│ peak</span>
       </div>
       <div class="tier-stats">
         <div class="stat"><b data-k="blockBytes">0</b><span>live blocks</span></div>
-        <div class="stat"><b data-k="heldBytes">0</b><span>held by compaction</span></div>
         <div class="stat"><b data-k="bumpHead">0</b><span>used (head)</span></div>
         <div class="stat"><b data-k="committed">0</b><span>grown</span></div>
         <div class="stat"><b data-k="capacity">0</b><span>capacity</span></div>
@@ -79,13 +78,9 @@ function render() {
     const el = $(`tier-${t}`);
     const pc = (x) => `${Math.min(100, (100 * x) / s.capacity).toFixed(3)}%`;
     el.querySelector('.committed').style.width = pc(s.committed);
-    // The core's liveBytes includes what a compaction holds (freed blocks below its mark, not
-    // reusable until a reset): shown apart, so 'live blocks' matches the asset table.
-    const blockBytes = s.liveBytes - s.heldBytes;
-    const live = el.querySelector('.live'), held = el.querySelector('.held');
+    const live = el.querySelector('.live');
     const free = el.querySelector('.free'), wasted = el.querySelector('.wasted');
-    live.style.left = '0%'; live.style.width = pc(blockBytes);
-    held.style.left = pc(blockBytes); held.style.width = pc(s.heldBytes);
+    live.style.left = '0%'; live.style.width = pc(s.liveBytes);
     free.style.left = pc(s.liveBytes); free.style.width = pc(s.freeBytes);
     wasted.style.left = pc(s.liveBytes + s.freeBytes); wasted.style.width = pc(s.wastedBytes);
     el.querySelector('.peak').style.left = pc(s.peak);
@@ -93,7 +88,7 @@ function render() {
     for (const b of el.querySelectorAll('[data-k]')) {
       const k = b.dataset.k;
       b.textContent = k === 'liveBlocks' ? String(s.liveBlocks) : k === 'totalAllocs' ? `${s.totalAllocs} / ${s.totalFrees}`
-        : k === 'blockBytes' ? fmt(blockBytes) : fmt(s[k]);
+        : k === 'blockBytes' ? fmt(s.liveBytes) : fmt(s[k]);
     }
   });
   $('mem-mib').textContent = (m.memoryBytes / MiB).toFixed(1);
@@ -217,8 +212,7 @@ function compact() {
   const before = w.assets().length;
   [0, 1, 2].forEach((t) => w.fastCompactTier(t, b.mark[t]));
   for (const p of b.paths) state.verified.delete(p);
-  const held = w.memoryStats().totals.heldBytes;
-  log(`compacted to the marks before batch ${state.batches.length + 1}: ${before - w.assets().length} assets released in O(classes)${held ? `; ${fmt(held)} of freed blocks below the marks held until a reset` : ''}`);
+  log(`compacted to the marks before batch ${state.batches.length + 1}: ${before - w.assets().length} assets released`);
   render();
 }
 

@@ -12,10 +12,10 @@ package io.walloc;
  * @param committed bytes of memory backing the tier now
  * @param bumpHead bytes handed out by the bump head (the tier's used extent)
  * @param peak high-water mark of {@code bumpHead} since creation
- * @param liveBytes bytes in live blocks, counted at their size-class size
+ * @param liveBytes bytes in live blocks, counted at their block size (size class, or whole pages)
  * @param liveBlocks blocks allocated and not freed since the last reset
- * @param freeBytes bytes of freed blocks waiting for reuse
- * @param wastedBytes bytes that cannot be used until the next reset
+ * @param freeBytes bytes below the head free for reuse (free blocks, uncarved span room, free extents)
+ * @param wastedBytes bytes below the head no block can use (span ends too short for a block)
  * @param totalAllocs successful allocations since creation
  * @param totalFrees successful frees since creation
  * @param failedAllocs failed allocations since creation

@@ -496,8 +496,8 @@ public final class Walloc implements AutoCloseable {
     /**
      * Moves the tier's bump head back to {@code keepBytes} (rounded up to the tier's alignment)
      * from the tier's start: blocks wholly below stay valid and untouched, nothing moves; every
-     * other block is released, and every recycled block is forgotten (free blocks below
-     * {@code keepBytes} are not reused until the next reset). O(size classes). "Wholly below"
+     * other block is released; free blocks below {@code keepBytes} stay free for reuse. O(spans
+     * of the tier). "Wholly below"
      * counts a block's {@linkplain #footprint footprint}, not the size it was allocated with: a
      * block of 1100 bytes in a 1280-byte class at offset 0 survives a keep of 1280, not one of
      * 1152 (the head moves inside its class, whose tail is handed out again). {@link Block}s that

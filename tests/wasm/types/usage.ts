@@ -17,7 +17,7 @@ export async function tour(): Promise<number> {
   big.set(0, 5n);
   const info: BlockInfo | undefined = w.blockInfo(h);
   const stats: TierStats = w.tierStats('bottom');
-  const held: number = stats.heldBytes + stats.liveBytes + w.memoryStats().totals.heldBytes;
+  const live: number = stats.liveBytes + w.memoryStats().totals.liveBytes;
   const m: MemoryStats = w.memoryStats();
   const off: () => void = w.onGrowth((e: GrowthEvent) => e.oldBytes + e.newBytes);
   off();
@@ -44,6 +44,6 @@ export async function tour(): Promise<number> {
   new BlockView();
   // @ts-expect-error a Float32 view holds numbers
   const wrong: BlockView<Float32Array> = w.viewBigInt64(h);
-  return Number(first) + (info?.size ?? 0) + held + m.pages + a.size + all.length + recs.length + buf.byteLength
+  return Number(first) + (info?.size ?? 0) + live + m.pages + a.size + all.length + recs.length + buf.byteLength
     + w2.capacity + Number(big.get(0)) + wrong.length;
 }

@@ -1,0 +1,38 @@
+/*
+ * thread_slots_wasm.c - thread_slots.c for WebAssembly builds without threads: the one thread
+ * keeps one cache per instance, in the instance itself, and never exits.
+ */
+#if defined(__wasm__)
+
+#include "thread_cache.h"
+
+static uint64_t g_next_id = 1;
+
+/* What w0 holds when no fast path may run: an address no instance has. */
+_Alignas(64) static const char no_instance; /* aligned like a walloc */
+#define NO_INSTANCE ((walloc *)&no_instance)
+#define NO_CACHE ((struct tcache *)&no_instance)
+
+struct tl_slots walloc_tl = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
+
+struct tcache *tcache_current(walloc *w)
+{
+    struct tcache *tc = w->tcaches;
+    if (tc == NULL && (tc = tcache_new(w, &walloc_tl)) == NULL)
+        return NULL;
+    atomic_store_explicit(&walloc_tl.tc0, w->checked ? NO_CACHE : tc, memory_order_relaxed);
+    atomic_store_explicit(&walloc_tl.w0, w->checked ? NO_INSTANCE : w, memory_order_relaxed);
+    return tc;
+}
+
+void tcache_register_instance(walloc *w)
+{
+    w->id = g_next_id++;
+}
+
+void tcache_unregister_instance(walloc *w)
+{
+    tcache_free_all(w, NO_INSTANCE, NO_CACHE);
+}
+
+#endif /* __wasm__ */
