@@ -2,12 +2,12 @@
  * block.h - what the allocator stores inside free blocks, and sanitizer poisoning.
  *
  * A free block's first 8 bytes hold a link (the next free block's handle); a free large extent
- * holds its size and link. Everything else about blocks lives outside them.
+ * holds its size, link and check word. Everything else about blocks lives outside them.
  *
  * The link accessors are exempt from ASan and TSan on purpose: free blocks are poisoned (so a
- * use-after-free inside a tier is reported), and a lock-free pop may read the link of a block
- * another thread has just taken (the tagged CAS then fails and the value is discarded). Those
- * reads are the only intended touches of free memory.
+ * use-after-free inside a tier is reported), and a caller may be writing into a block it freed
+ * while the allocator reads the link there (what it reads is validated before it is used).
+ * Those reads are the only intended touches of free memory.
  */
 #ifndef WALLOC_BLOCK_H
 #define WALLOC_BLOCK_H
