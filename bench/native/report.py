@@ -148,7 +148,7 @@ def machine_lines(contexts):
         f"- Machine: {model or 'unknown CPU'}, {cores} cores"
         + (f" at {ctx.get('mhz_per_cpu')} MHz" if ctx.get("mhz_per_cpu") else "")
         + f" ({', '.join(simd)}); {platform.system()} {platform.release()}",
-        f"- Compiler: {sh('cc --version | head -1')}; glibc {platform.libc_ver()[1]}; "
+        f"- Compiler: {os.environ.get('WALLOC_BENCH_CC') or sh('cc --version | head -1')}; glibc {platform.libc_ver()[1]}; "
         "Google Benchmark " + sh("dpkg-query -W -f='${Version}' libbenchmark-dev"),
     ]
     loads = [c.get("load_avg") for c in contexts if c.get("load_avg")]

@@ -63,6 +63,9 @@ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWALLOC_BUILD_BENCH=ON 
       -DWALLOC_BUILD_TESTS=OFF -DWALLOC_BUILD_FUZZ=OFF -DWALLOC_BUILD_JNI=OFF \
       -DWALLOC_SANITIZE= -DWALLOC_CHECKED_DEFAULT=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
+# The compiler CMake chose for the core (clang when installed; see CMakeLists.txt), for the report.
+cc_path=$(sed -n 's/^set(CMAKE_C_COMPILER "\(.*\)")$/\1/p' "$build"/CMakeFiles/*/CMakeCCompiler.cmake | head -1)
+export WALLOC_BENCH_CC; WALLOC_BENCH_CC=$("${cc_path:-cc}" --version | head -1)
 
 mkdir -p "$out"
 rm -f "$out"/*.json "$out"/phases.jsonl "$out/profile.md"
