@@ -84,7 +84,8 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 # size_class_for (slow paths only), the target_features section stripped (--strip-target-features)
 # and errno support dropped (nothing reads it; -sSUPPORT_ERRNO=0): 15882 bytes. Then checked
 # free-extent headers and the checked-mode stale-record fix (+330 bytes), paid for by
-# WALLOC_WASM_MEMORY_COPY_MIN 256 -> 128 (copy.c; -222 bytes): 15991 bytes.
+# WALLOC_WASM_MEMORY_COPY_MIN 256 -> 128 (copy.c; -222 bytes): 15991 bytes; 15959 after
+# the page-bitmap and extent-header helpers were shared.
 # ("this core": one page-map lookup in the free fast path, span lists in platform_wasm.c, no
 # unused shim exports, the minsize pragma.) Chromium's V8 inlines the small helpers that -Oz
 # leaves out of line, Node 20's does not.

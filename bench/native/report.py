@@ -113,9 +113,8 @@ def sh(cmd):
         return ""
 
 
-def cpu_slug():
-    """A file name for this CPU: vendor, model name and family/model, e.g.
-    amd-epyc-f25-m17 or intel-xeon-processor-f6-m167."""
+def cpu_identity():
+    """lscpu's model name, CPU family and model ("" when absent)."""
     model, fam, mod = "", "", ""
     for line in sh("lscpu").splitlines():
         if line.startswith("Model name:"):
@@ -124,20 +123,20 @@ def cpu_slug():
             fam = line.split(":", 1)[1].strip()
         elif line.startswith("Model:"):
             mod = line.split(":", 1)[1].strip()
+    return model, fam, mod
+
+
+def cpu_slug():
+    """A file name for this CPU: vendor, model name and family/model, e.g.
+    amd-epyc-f25-m17 or intel-xeon-processor-f6-m167."""
+    model, fam, mod = cpu_identity()
     words = re.sub(r"\(.*?\)|@.*|\bcpu\b|\bprocessor\b", " ", model.lower())
     slug = "-".join(re.findall(r"[a-z0-9]+", words)[:4]) or "unknown-cpu"
     return slug + (f"-f{fam}-m{mod}" if fam and mod else "")
 
 
 def machine_lines(contexts):
-    model, fam, mod = "", "", ""
-    for line in sh("lscpu").splitlines():
-        if line.startswith("Model name:"):
-            model = line.split(":", 1)[1].strip()
-        elif line.startswith("CPU family:"):
-            fam = line.split(":", 1)[1].strip()
-        elif line.startswith("Model:"):
-            mod = line.split(":", 1)[1].strip()
+    model, fam, mod = cpu_identity()
     if fam and mod:
         model += f" (family {fam}, model {mod})"
     cores = os.cpu_count()

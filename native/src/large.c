@@ -225,6 +225,7 @@ void large_cut(struct tier *t, uint64_t keep)
      * of the ones dropped, in memory the head will hand out again, stop being believable. */
     struct large_free *lf = &t->large;
     uint64_t end = keep & ~(uint64_t)(WALLOC_PAGE - 1), dropped = 0, era = lf->era + 1;
+    uint64_t shortened = WALLOC_NULL;
     struct ext e;
     for (uint64_t pred = WALLOC_NULL, cur = lf->first; cur != WALLOC_NULL; pred = cur, cur = e.next) {
         if (!ext_read(t, cur, &e)) {
@@ -244,16 +245,15 @@ void large_cut(struct tier *t, uint64_t keep)
                 break;
             x = xn, xs = f.size, xn = f.next;
         }
-        if (cur < end) {
-            ext_set(t, cur, EXT_SIZE, end - cur);
-            ext_set(t, cur, EXT_NEXT, WALLOC_NULL);
-            ext_set(t, cur, EXT_CHECK, ext_check(cur, end - cur, era));
-        } else {
+        if (cur < end)
+            shortened = cur; /* written below, in the new era */
+        else
             ext_link(t, pred, WALLOC_NULL);
-        }
         break;
     }
     lf->era = era;
+    if (shortened != WALLOC_NULL)
+        ext_write(t, shortened, end - shortened, WALLOC_NULL);
     lf->resident -= dropped < lf->resident ? dropped : lf->resident;
     ext_recount(t);
 }

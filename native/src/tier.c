@@ -112,20 +112,27 @@ static void page_bits(const struct tier *t, uint64_t h, uint64_t bytes, uint64_t
     *n = bytes >> WALLOC_PAGE_SHIFT;
 }
 
-uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
+/* Marks pages [h, h + bytes) decommitted (or committed) in the bitmap; returns the bytes of
+ * the pages whose mark changed. */
+static uint64_t mark_pages(struct tier *t, uint64_t h, uint64_t bytes, bool decommitted)
 {
     if (t->decommitted == NULL || bytes == 0)
         return 0;
-    uint64_t first, n, was = 0;
+    uint64_t first, n, changed = 0;
     page_bits(t, h, bytes, &first, &n);
     for (uint64_t i = first; i < first + n; i++) {
         uint64_t bit = UINT64_C(1) << (i % 64);
-        if (t->decommitted[i / 64] & bit) {
-            t->decommitted[i / 64] &= ~bit;
-            was++;
+        if (((t->decommitted[i / 64] & bit) != 0) != decommitted) {
+            t->decommitted[i / 64] ^= bit;
+            changed++;
         }
     }
-    was <<= WALLOC_PAGE_SHIFT;
+    return changed << WALLOC_PAGE_SHIFT;
+}
+
+uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
+{
+    uint64_t was = mark_pages(t, h, bytes, false);
     counter_add(&t->committed, was);
     return was;
 }
@@ -143,18 +150,7 @@ uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
 
 uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes)
 {
-    if (t->decommitted == NULL || bytes == 0)
-        return 0;
-    uint64_t first, n, now = 0;
-    page_bits(t, h, bytes, &first, &n);
-    for (uint64_t i = first; i < first + n; i++) {
-        uint64_t bit = UINT64_C(1) << (i % 64);
-        if (!(t->decommitted[i / 64] & bit)) {
-            t->decommitted[i / 64] |= bit;
-            now++;
-        }
-    }
-    now <<= WALLOC_PAGE_SHIFT;
+    uint64_t now = mark_pages(t, h, bytes, true);
     if (now != 0) {
         platform_decommit(handle_ptr(t->owner, h), bytes);
         counter_sub(&t->committed, now);
