@@ -23,51 +23,52 @@ typedef __m512i walloc_vec;
 #define VEC_STREAM(p, v) _mm512_stream_si512((void *)(p), (v))
 #include "copy_loops.h"
 
-/* n > 128: up to 512 bytes without a loop, overlap-safe; the loop above. */
+/* n > 256: up to 512 bytes without a loop, overlap-safe; the loop above. */
 static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *
-avx512_above128(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
+avx512_above256(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;
-    if (n <= 256) {
+    if (n > 512)
+        return copy_loop(dst, src, n, plan);
+    walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 64);
+    walloc_vec c = VEC_LOADU(s + 128), e = VEC_LOADU(s + 192);
+    walloc_vec f = VEC_LOADU(s + n - 256), g = VEC_LOADU(s + n - 192);
+    walloc_vec h = VEC_LOADU(s + n - 128), i = VEC_LOADU(s + n - 64);
+    VEC_STOREU(d, a);
+    VEC_STOREU(d + 64, b);
+    VEC_STOREU(d + 128, c);
+    VEC_STOREU(d + 192, e);
+    VEC_STOREU(d + n - 256, f);
+    VEC_STOREU(d + n - 192, g);
+    VEC_STOREU(d + n - 128, h);
+    VEC_STOREU(d + n - 64, i);
+    return dst;
+}
+
+/* Up to 256 bytes in the entry itself, as glibc's memmove does: at 100 and 256 bytes a tail call
+ * more is about a cycle, 5-10 % of the copy. */
+WALLOC_COPY_INLINE void *avx512_copy(void *dst, const void *src, size_t n,
+                                     const walloc_copy_plan *plan)
+{
+    char *d = (char *)dst;
+    const char *s = (const char *)src;
+    if (n <= 64) {
+        __mmask64 k = _bzhi_u64(~0ULL, (unsigned)n);
+        _mm512_mask_storeu_epi8(d, k, _mm512_maskz_loadu_epi8(k, s));
+    } else if (n <= 128) {
+        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + n - 64);
+        VEC_STOREU(d, a);
+        VEC_STOREU(d + n - 64, b);
+    } else if (n <= 256) {
         walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 64);
         walloc_vec c = VEC_LOADU(s + n - 128), e = VEC_LOADU(s + n - 64);
         VEC_STOREU(d, a);
         VEC_STOREU(d + 64, b);
         VEC_STOREU(d + n - 128, c);
         VEC_STOREU(d + n - 64, e);
-    } else if (n <= 512) {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 64);
-        walloc_vec c = VEC_LOADU(s + 128), e = VEC_LOADU(s + 192);
-        walloc_vec f = VEC_LOADU(s + n - 256), g = VEC_LOADU(s + n - 192);
-        walloc_vec h = VEC_LOADU(s + n - 128), i = VEC_LOADU(s + n - 64);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + 64, b);
-        VEC_STOREU(d + 128, c);
-        VEC_STOREU(d + 192, e);
-        VEC_STOREU(d + n - 256, f);
-        VEC_STOREU(d + n - 192, g);
-        VEC_STOREU(d + n - 128, h);
-        VEC_STOREU(d + n - 64, i);
     } else {
-        return copy_loop(dst, src, n, plan);
-    }
-    return dst;
-}
-
-/* Up to 128 bytes in the entry itself: a tail call more cost 100-byte copies ~10 %. */
-WALLOC_COPY_INLINE void *avx512_copy(void *dst, const void *src, size_t n,
-                                     const walloc_copy_plan *plan)
-{
-    if (n <= 64) {
-        __mmask64 k = _bzhi_u64(~0ULL, (unsigned)n);
-        _mm512_mask_storeu_epi8(dst, k, _mm512_maskz_loadu_epi8(k, src));
-    } else if (n <= 128) {
-        walloc_vec a = VEC_LOADU(src), b = VEC_LOADU((const char *)src + n - 64);
-        VEC_STOREU(dst, a);
-        VEC_STOREU((char *)dst + n - 64, b);
-    } else {
-        return avx512_above128(dst, src, n, plan);
+        return avx512_above256(dst, src, n, plan);
     }
     return dst;
 }
