@@ -7,7 +7,7 @@
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
 # core takes its metadata and tier memory from native/src/platform_wasm.c. The source list is read
 # from native/CMakeLists.txt (WALLOC_CORE_SOURCES with platform_wasm.c and thread_slots_wasm.c in
-# place of platform_posix.c and thread_slots.c, plus copy.c), so the wasm build never drifts from
+# place of platform_posix.c and thread_slots.c, plus copy_wasm.c), so the wasm build never drifts from
 # the native one.
 #
 # Environment:
@@ -37,7 +37,7 @@ for s in "${core[@]}"; do
     *) srcs+=("$root/native/$s") ;;
   esac
 done
-srcs+=("$root/native/src/copy.c" "$here/src/walloc_js.c")
+srcs+=("$root/native/src/copy_wasm.c" "$here/src/walloc_js.c")
 
 # The C API itself (BigInt handles; the scenario tests use it) and walloc_js.c's wjs_* entry points
 # (EMSCRIPTEN_KEEPALIVE), which walloc.mjs uses.
@@ -52,7 +52,7 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 #             paths, reset/compact, statistics) is compiled for size by a wasm-only `minsize`
 #             pragma in walloc.c. walloc.c at -Os instead: the fast paths call their helpers
 #             (tier_class_of, tier_block_ok) and a pair costs 15.7 ns instead of 10.9.
-#   copy.c    -Os: same speed as -O3 (walloc_memcpy 6 B-4 KiB; the 256-live window).
+#   copy_wasm.c -Os: same speed as -O3 (walloc_memcpy 6 B-4 KiB; the 256-live window).
 #   the rest  -Oz: tiers' growth, large blocks, checked mode, thread-cache slow paths, platform,
 #             the JS shim.
 # Linked with wasm-opt -O3, without its "flexible" inlining of small functions into all their
@@ -90,7 +90,7 @@ exports_csv=$(IFS=,; echo "${exports[*]}")
 # unused shim exports, the minsize pragma.) Chromium's V8 inlines the small helpers that -Oz
 # leaves out of line, Node 20's does not.
 o3_re='/walloc\.c$'
-os_re='/copy\.c$'
+os_re='/copy_wasm\.c$'
 link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0,-ocimfs=60,--strip-target-features)
 level_of() { # source file -> -O level
   if [[ $1 =~ $o3_re ]]; then echo -O3; elif [[ $1 =~ $os_re ]]; then echo -Os; else echo -Oz; fi

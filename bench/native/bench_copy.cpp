@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string>
 
+#include "copy_plan.h"
 #include "walloc.h"
 
 namespace {
@@ -49,6 +50,23 @@ void BM_copy(benchmark::State &st, copy_fn volatile *fnp, size_t n, size_t dst_o
         benchmark::ClobberMemory();
     }
     st.SetBytesProcessed(static_cast<int64_t>(st.iterations()) * static_cast<int64_t>(n));
+}
+
+std::string fmt_bytes(size_t n) {
+    if (n % (1u << 20) == 0) return std::to_string(n >> 20) + " MiB";
+    if (n % 1024 == 0) return std::to_string(n >> 10) + " KiB";
+    return std::to_string(n) + " B";
+}
+
+// What walloc_memcpy runs on this CPU (copy_plan.h), for the report.
+std::string describe_plan() {
+    const walloc_copy_plan *p = walloc_copy_active_plan();
+    std::string s = std::string(walloc_copy_isa_name(p->isa)) + " kernel; rep movsb ";
+    if (p->rep_movsb_min < p->rep_movsb_end)
+        s += "from " + fmt_bytes(p->rep_movsb_min) + " to " + fmt_bytes(p->rep_movsb_end - 1);
+    else
+        s += "never";
+    return s + "; non-temporal stores above " + fmt_bytes(p->stream_above);
 }
 
 void register_all() {
@@ -94,6 +112,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < kMaxCopy + kSlack; i++) g_src[i] = static_cast<unsigned char>(i * 131 + 7);
     std::memset(g_dst, 0, kMaxCopy + kSlack);
 
+    benchmark::AddCustomContext("copy_plan", describe_plan());
     register_all();
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -416,6 +416,9 @@ def main():
         L += ["## Copy", "",
               "Both functions called through a volatile function pointer; buffers allocated and",
               "touched before timing; small sizes repeat on cached bytes.", ""]
+        plan = next((c["copy_plan"] for c in contexts if c.get("copy_plan")), None)
+        if plan:
+            L += [f"walloc_memcpy on this CPU (`native/src/copy_plan.c`): {plan}.", ""]
         L += copy_section(copy_med, "copy", "By size (src and dst page-aligned, separate buffers)",
                           "size", fmt_size)
         L += copy_section(copy_med, "copy_16k_offset",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmark modules into bench/wasm/out/:
-#   walloc-bench.wasm           Walloc core + bench_walloc.c (copy threshold as in copy.c)
+#   walloc-bench.wasm           Walloc core + bench_walloc.c (copy threshold as in copy_wasm.c)
 #   walloc-copy.wasm            the same, linked for the copy rows (see copy_link below)
 #   walloc-bench-t<N>.wasm      that with WALLOC_WASM_MEMORY_COPY_MIN=N (threshold sweep)
 #   peer-dlmalloc.wasm / peer-emmalloc.wasm   bench_peer.c over Emscripten's allocators
@@ -16,7 +16,7 @@ srcs=()
 for s in "${core[@]}"; do
   case "$s" in src/platform_posix.c) srcs+=("$root/native/src/platform_wasm.c") ;; *) srcs+=("$root/native/$s") ;; esac
 done
-srcs+=("$root/native/src/copy.c")
+srcs+=("$root/native/src/copy_wasm.c")
 inc=(-I"$root/native/include" -I"$root/native/src")
 # Same per-file optimisation levels and link optimisation as the shipped walloc.wasm
 # (wasm-emscripten/build.sh); the benchmark loops themselves are -O3.

@@ -265,14 +265,15 @@ void *walloc_ptr(const walloc *w, walloc_handle handle);
 /** Which tier a handle lies in (in what the tier has handed out), or WALLOC_ERR_INVALID_HANDLE. */
 walloc_status walloc_tier_of(const walloc *w, walloc_handle handle, walloc_tier *out);
 
-/** memcpy for non-overlapping buffers, tuned for the sizes assets and scratch data use:
- *  overlapping small moves inline up to 64 bytes; above, AVX2 chosen at run time by cpuid (SSE2
- *  otherwise; two 64-byte moves for 65..128 B on AMD CPUs with AVX-512), non-temporal stores
- *  from 9 MiB; in WebAssembly inline SIMD128 for small sizes and memory.copy from 256 B.
- *  Never uses rep movsb. Returns dst. */
+/** memcpy (overlap is allowed: it is walloc_memmove). x86-64: bound once, from what cpuid reports,
+ *  to a kernel of 16-, 32- or 64-byte moves (64 on AMD's AVX-512 CPUs and Intel's with AVX-VNNI);
+ *  no loop up to 8 vectors; above, `rep movsb` where it has no 4 KiB-aliasing hole (not on AMD),
+ *  non-temporal stores above a quarter of the L3, and otherwise a vector loop whose direction
+ *  avoids 4 KiB aliasing. WebAssembly: inline SIMD128 moves, memory.copy from 128 bytes.
+ *  Thread-safe; returns dst. */
 void *walloc_memcpy(void *dst, const void *src, size_t n);
 
-/** memmove with walloc_memcpy's speed. Returns dst. */
+/** memmove; the same function as walloc_memcpy. Returns dst. */
 void *walloc_memmove(void *dst, const void *src, size_t n);
 
 /** A static English description of a status ("ok", "invalid handle", ...). Never NULL. */
