@@ -136,6 +136,8 @@ class CopyKernel : public ::testing::TestWithParam<Kernel> {
 };
 
 std::string kernel_test_name(const ::testing::TestParamInfo<Kernel> &info) { return info.param.name; }
+
+void PrintTo(const Kernel &k, std::ostream *os) { *os << k.name; }
 #endif
 
 // Every size 0..512 at every source and destination offset 0..63, guards on both sides.
