@@ -2,12 +2,16 @@
 # Builds and tests Walloc's Java face: the JNI library through CMake (driven by Maven), JUnit 5
 # through Surefire, the packaged-jar check through Failsafe. Tests run on JDK 17 (the default java)
 # and again, without rebuilding, on JDK 25 (Temurin), with -Xcheck:jni and
-# --enable-native-access=ALL-UNNAMED. Exit status 0 only when both runs pass.
+# --enable-native-access=ALL-UNNAMED. The jar is built with -Pall-platforms: it carries the JNI
+# library for linux-x86_64, linux-aarch_64 and windows-x86_64 (the cross toolchains come from
+# scripts/install-deps.sh cross; scripts/test-cross.sh runs the other platforms' tests).
+# Exit status 0 only when both runs pass.
 #   WALLOC_JDK25=/path/to/jdk   another JDK for the second run (default: Temurin 25 if present)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh java
+scripts/install-deps.sh cross
 
 jdk17=""
 for d in /usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/java-17-openjdk-arm64 /usr/lib/jvm/temurin-17-jdk-amd64; do
@@ -38,7 +42,7 @@ step() {
 }
 
 echo "== Java: build with $("${JAVA_HOME:-/usr}/bin/java" -version 2>&1 | head -1)"
-step mvn -B -ntp package -DskipTests
+step mvn -B -ntp -Pall-platforms package -DskipTests
 if [ $status -ne 0 ]; then
   echo "== Java: build FAILED"; grep -E "ERROR|error:" "$log" | head -40; exit 1
 fi
@@ -48,9 +52,9 @@ if [ -n "$jdk25" ]; then runs+=("25:$jdk25/bin/java"); else
 for r in "${runs[@]}"; do
   v=${r%%:*}; jvm=${r#*:}
   echo "== Java: unit tests on JDK $v ($("$jvm" -version 2>&1 | head -1))"
-  step mvn -B -ntp surefire:test -Dwalloc.test.jvm="$jvm"
+  step mvn -B -ntp -Pall-platforms surefire:test -Dwalloc.test.jvm="$jvm"
   echo "== Java: packaged-jar tests on JDK $v"
-  step mvn -B -ntp failsafe:integration-test failsafe:verify -Dwalloc.test.jvm="$jvm"
+  step mvn -B -ntp -Pall-platforms failsafe:integration-test failsafe:verify -Dwalloc.test.jvm="$jvm"
 done
 
 if grep -qE "Tests run: [0-9]+, Failures: [1-9]|Tests run: [0-9]+, Failures: [0-9]+, Errors: [1-9]|Crashed tests|BUILD FAILURE|There are test failures" "$log"; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Walloc on a fresh Debian machine, installing what is missing first:
-# the C core (scripts/test-native.sh), the Java face (scripts/test-java.sh) and the
-# WebAssembly face (scripts/test-wasm.sh). Each suite prints its own runner's summary; the last
+# the C core (scripts/test-native.sh), the Java face (scripts/test-java.sh), the other platforms
+# under emulation (scripts/test-cross.sh: linux-aarch_64 under qemu, windows-x86_64 under wine)
+# and the WebAssembly face (scripts/test-wasm.sh). Each suite prints its own runner's summary; the last
 # line counts the suites.
 #   scripts/test.sh               everything
 #   scripts/test.sh native wasm   only those suites
@@ -10,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(native java wasm)
+[ ${#suites[@]} -gt 0 ] || suites=(native java cross wasm)
 
 "$root/scripts/install-deps.sh" all || { echo "test.sh: installing dependencies failed" >&2; exit 1; }
 

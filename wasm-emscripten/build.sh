@@ -6,9 +6,9 @@
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
 # core takes its metadata and tier memory from native/src/platform_wasm.c. The source list is read
-# from native/CMakeLists.txt (WALLOC_CORE_SOURCES with platform_wasm.c and thread_slots_wasm.c in
-# place of platform_posix.c and thread_slots.c, plus copy_wasm.c), so the wasm build never drifts from
-# the native one.
+# from native/CMakeLists.txt (WALLOC_CORE_SOURCES with thread_slots_wasm.c in place of
+# thread_slots.c, plus the wasm platform layer and copy: platform_wasm.c, copy_wasm.c), so the
+# wasm build never drifts from the native one.
 #
 # Environment:
 #   WALLOC_WASM_MAX_MEMORY  link-time maximum of linear memory (default 4GB; the JS wrapper's
@@ -32,12 +32,11 @@ mapfile -t core < <(awk '/^set\(WALLOC_CORE_SOURCES/{on=1; next} on && /\)/{on=0
 srcs=()
 for s in "${core[@]}"; do
   case "$s" in
-    src/platform_posix.c) srcs+=("$root/native/src/platform_wasm.c") ;;
     src/thread_slots.c) srcs+=("$root/native/src/thread_slots_wasm.c") ;;
     *) srcs+=("$root/native/$s") ;;
   esac
 done
-srcs+=("$root/native/src/copy_wasm.c" "$here/src/walloc_js.c")
+srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c" "$here/src/walloc_js.c")
 
 # The C API itself (BigInt handles; the scenario tests use it) and walloc_js.c's wjs_* entry points
 # (EMSCRIPTEN_KEEPALIVE), which walloc.mjs uses.

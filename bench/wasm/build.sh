@@ -14,9 +14,9 @@ export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
 mapfile -t core < <(awk '/^set\(WALLOC_CORE_SOURCES/{on=1; next} on && /\)/{on=0} on {print $1}' "$root/native/CMakeLists.txt")
 srcs=()
 for s in "${core[@]}"; do
-  case "$s" in src/platform_posix.c) srcs+=("$root/native/src/platform_wasm.c") ;; *) srcs+=("$root/native/$s") ;; esac
+  case "$s" in src/thread_slots.c) srcs+=("$root/native/src/thread_slots_wasm.c") ;; *) srcs+=("$root/native/$s") ;; esac
 done
-srcs+=("$root/native/src/copy_wasm.c")
+srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c")
 inc=(-I"$root/native/include" -I"$root/native/src")
 # Same per-file optimisation levels and link optimisation as the shipped walloc.wasm
 # (wasm-emscripten/build.sh); the benchmark loops themselves are -O3.

@@ -41,8 +41,8 @@ WALLOC_COPY_INLINE void avx2_upto64(char *d, const char *s, size_t n)
 }
 
 /* n > 64: up to 256 bytes without a loop, overlap-safe; the loop above. */
-static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *avx2_above64(void *dst, const void *src, size_t n,
-                                                 const walloc_copy_plan *plan)
+static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *
+avx2_above64(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
 {
     char *d = (char *)dst;
     const char *s = (const char *)src;

@@ -82,9 +82,13 @@ void *walloc_copy_avx2_planned(const walloc_copy_plan *plan, void *dst, const vo
 void *walloc_copy_avx512_planned(const walloc_copy_plan *plan, void *dst, const void *src,
                                  size_t n);
 
-/* The plan the plain entry points follow (copy_dispatch.c). Hidden: the kernels reach it
- * without a GOT load. */
+/* The plan the plain entry points follow (copy_dispatch.c). Hidden where ELF has visibility:
+ * the kernels reach it without a GOT load. */
+#if defined(_WIN32)
+extern walloc_copy_plan walloc_copy_active;
+#else
 extern __attribute__((visibility("hidden"))) walloc_copy_plan walloc_copy_active;
+#endif
 
 /* Larger copies prefetch the source ahead. Measured neutral on Zen 3 (within 1.5 % from 16 KiB
  * to 8 MiB: its hardware prefetcher already follows the stream; a prefetchw of the destination

@@ -18,45 +18,19 @@ typedef __m128i walloc_vec;
 #define VEC_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), (v))
 #include "copy_loops.h"
 
-/* 0..64 bytes, overlap-safe: every load happens before the first store. */
-WALLOC_COPY_INLINE void sse2_upto64(char *d, const char *s, size_t n)
-{
-    if (n <= 16) {
-        walloc_copy_upto16(d, s, n);
-    } else if (n <= 32) {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + n - 16);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + n - 16, b);
-    } else {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 16);
-        walloc_vec c = VEC_LOADU(s + n - 32), e = VEC_LOADU(s + n - 16);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + 16, b);
-        VEC_STOREU(d + n - 32, c);
-        VEC_STOREU(d + n - 16, e);
-    }
-}
+/* 0..64 and 65..128 bytes: copy_upto64 and copy_65to128. */
+#define walloc_v16 walloc_vec
+#define V16_LOAD VEC_LOADU
+#define V16_STORE VEC_STOREU
+#include "copy_moves16.h"
 
 /* n > 64: up to 128 bytes without a loop, overlap-safe; the loop above. */
-static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *sse2_above64(void *dst, const void *src, size_t n,
-                                                 const walloc_copy_plan *plan)
+static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *
+sse2_above64(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
 {
-    char *d = (char *)dst;
-    const char *s = (const char *)src;
     if (n > 128)
         return copy_loop(dst, src, n, plan);
-    walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 16);
-    walloc_vec c = VEC_LOADU(s + 32), e = VEC_LOADU(s + 48);
-    walloc_vec f = VEC_LOADU(s + n - 64), g = VEC_LOADU(s + n - 48);
-    walloc_vec h = VEC_LOADU(s + n - 32), i = VEC_LOADU(s + n - 16);
-    VEC_STOREU(d, a);
-    VEC_STOREU(d + 16, b);
-    VEC_STOREU(d + 32, c);
-    VEC_STOREU(d + 48, e);
-    VEC_STOREU(d + n - 64, f);
-    VEC_STOREU(d + n - 48, g);
-    VEC_STOREU(d + n - 32, h);
-    VEC_STOREU(d + n - 16, i);
+    copy_65to128((char *)dst, (const char *)src, n);
     return dst;
 }
 
@@ -65,7 +39,7 @@ WALLOC_COPY_INLINE void *sse2_copy(void *dst, const void *src, size_t n,
 {
     if (n > 64)
         return sse2_above64(dst, src, n, plan);
-    sse2_upto64((char *)dst, (const char *)src, n);
+    copy_upto64((char *)dst, (const char *)src, n);
     return dst;
 }
 

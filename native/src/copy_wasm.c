@@ -53,43 +53,7 @@ static void *wasm_bulk_copy(void *dst, const void *src, size_t n)
     return __builtin_memmove(dst, src, n);
 }
 
-/* 0..64 bytes, overlap-safe: every load happens before the first store. */
-WALLOC_COPY_INLINE void
-copy_upto64(char *d, const char *s, size_t n)
-{
-    if (n <= 16) {
-        walloc_copy_upto16(d, s, n);
-    } else if (n <= 32) {
-        walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + n - 16);
-        V16_STORE(d, a);
-        V16_STORE(d + n - 16, b);
-    } else {
-        walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
-        walloc_v16 c = V16_LOAD(s + n - 32), e = V16_LOAD(s + n - 16);
-        V16_STORE(d, a);
-        V16_STORE(d + 16, b);
-        V16_STORE(d + n - 32, c);
-        V16_STORE(d + n - 16, e);
-    }
-}
-
-/* 65..128 bytes, overlap-safe likewise. */
-WALLOC_COPY_INLINE void
-copy_65to128(char *d, const char *s, size_t n)
-{
-    walloc_v16 a = V16_LOAD(s), b = V16_LOAD(s + 16);
-    walloc_v16 c = V16_LOAD(s + 32), e = V16_LOAD(s + 48);
-    walloc_v16 f = V16_LOAD(s + n - 64), g = V16_LOAD(s + n - 48);
-    walloc_v16 h = V16_LOAD(s + n - 32), i = V16_LOAD(s + n - 16);
-    V16_STORE(d, a);
-    V16_STORE(d + 16, b);
-    V16_STORE(d + 32, c);
-    V16_STORE(d + 48, e);
-    V16_STORE(d + n - 64, f);
-    V16_STORE(d + n - 48, g);
-    V16_STORE(d + n - 32, h);
-    V16_STORE(d + n - 16, i);
-}
+#include "copy_moves16.h"
 
 /* 0..128 bytes, overlap-safe. */
 WALLOC_COPY_INLINE void

@@ -1,8 +1,9 @@
 /*
  * platform_memory.h - where an instance's memory and metadata come from.
  *
- * Native (platform_posix.c): one contiguous reservation per instance (mmap PROT_NONE,
- * MAP_NORESERVE), committed lazily with mprotect as tiers grow; metadata from calloc.
+ * Native: one contiguous reservation per instance, committed lazily as tiers grow; metadata
+ * from the C heap. platform_posix.c (Linux and other POSIX systems: mmap PROT_NONE with
+ * MAP_NORESERVE, mprotect, madvise) and platform_windows.c (VirtualAlloc/VirtualFree).
  * WebAssembly (platform_wasm.c): no reservation is possible (linear memory only grows at its
  * end), so each tier is a chain of segments taken from memory.grow; metadata from a small
  * pool of pages, because the module is linked without malloc.
@@ -29,7 +30,8 @@ size_t platform_page_size(void);
 void *platform_reserve(size_t bytes);
 /* Make [addr, addr + bytes) readable and writable. Page-aligned. false on failure. */
 bool platform_commit(void *addr, size_t bytes);
-/* Give the pages' RAM back but keep them reserved (contents become zero on next touch). */
+/* Give the pages' RAM back; they stay readable and writable. Contents on the next touch: zero
+ * (POSIX, madvise(MADV_DONTNEED)) or unspecified, old bytes or zeros (Windows, MEM_RESET). */
 void platform_decommit(void *addr, size_t bytes);
 /* Release a reservation made by platform_reserve. */
 void platform_release(void *addr, size_t bytes);

@@ -210,7 +210,7 @@ TEST(Large, AForgedExtentHeaderNeverFreesLiveMemory)
                 poke(ap, 0, big);
         }
         std::vector<std::pair<walloc_handle, uint64_t>> got;
-        for (uint64_t size : {2 * big, big, big, big / 2, big / 4, 8192ul, 4096ul, 64ul}) {
+        for (uint64_t size : {uint64_t{2 * big}, uint64_t{big}, uint64_t{big}, uint64_t{big / 2}, uint64_t{big / 4}, uint64_t{8192}, uint64_t{4096}, uint64_t{64}}) {
             for (int k = 0; k < 8; k++) {
                 walloc_handle h = walloc_alloc(w.get(), size, WALLOC_TIER_TOP);
                 if (h == WALLOC_NULL)

@@ -9,6 +9,8 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -17,9 +19,9 @@ import java.util.Locale;
  *   <li>the system property {@value #PROP_LIBRARY} names a library file: that file is loaded (and
  *       nothing else is tried);</li>
  *   <li>{@code System.loadLibrary("walloc_jni")} from {@code java.library.path};</li>
- *   <li>the copy packed in the jar under {@code <os>/<arch>/} is extracted into the directory named
+ *   <li>the copy packed in the jar under {@code io/walloc/native/<platform>/} ({@link #PLATFORMS}) is extracted into the directory named
  *       by {@value #PROP_DIR} (default: {@code java.io.tmpdir}) as
- *       {@code walloc-<sha256 prefix>/libwalloc_jni.so}, its SHA-256 checked against the resource's,
+ *       {@code walloc-<sha256 prefix>/libwalloc_jni.so} ({@code walloc_jni.dll} on Windows), its SHA-256 checked against the resource's,
  *       and loaded with {@code System.load}. An existing file with the right digest is reused.</li>
  * </ol>
  * A failure throws {@link UnsatisfiedLinkError} naming the OS, the architecture, the resource and
@@ -39,44 +41,98 @@ final class NativeLoader {
         return loadedFrom;
     }
 
-    static String os() {
-        String n = System.getProperty("os.name", "unknown").toLowerCase(Locale.ROOT);
-        if (n.startsWith("linux")) {
-            return "linux";
-        }
-        if (n.startsWith("mac") || n.startsWith("darwin")) {
-            return "macos";
-        }
-        if (n.startsWith("windows")) {
-            return "windows";
-        }
-        return n.replaceAll("[^a-z0-9]", "");
+    /** The platforms a Walloc jar is built for (os-maven-plugin's names), in the jar under {@link #RESOURCE_DIR}. */
+    static final List<String> PLATFORMS = List.of("linux-x86_64", "linux-aarch_64", "windows-x86_64");
+    static final String RESOURCE_DIR = "/io/walloc/native/";
+
+    /** This JVM's platform, or an {@link UnsatisfiedLinkError} saying why there is none in the jar. */
+    static String platform() {
+        return platform(System.getProperty("os.name", "unknown"), System.getProperty("os.arch", "unknown"), isMusl());
     }
 
-    static String arch() {
-        String a = System.getProperty("os.arch", "unknown").toLowerCase(Locale.ROOT);
-        switch (a) {
+    /**
+     * The platform name for an {@code os.name} / {@code os.arch} pair, with the usual aliases
+     * ({@code amd64} = {@code x86_64}, {@code arm64} = {@code aarch64}): {@code linux-x86_64},
+     * {@code linux-aarch_64}, {@code windows-x86_64}, or another {@code <os>-<arch>} that no jar holds.
+     * {@code musl}: the C library is musl (Alpine), which the glibc-linked Linux builds cannot load.
+     */
+    static String platform(String osName, String osArch, boolean musl) {
+        String os = osName.toLowerCase(Locale.ROOT);
+        if (os.startsWith("linux")) {
+            if (musl) {
+                throw new UnsatisfiedLinkError("Walloc: musl-based Linux (such as Alpine) is not supported: the jar's "
+                        + "Linux libraries need glibc; this jar holds " + String.join(", ", packedPlatforms()));
+            }
+            os = "linux";
+        } else if (os.startsWith("windows")) {
+            os = "windows";
+        } else if (os.startsWith("mac") || os.startsWith("darwin")) {
+            os = "osx";
+        } else {
+            os = os.replaceAll("[^a-z0-9]", "");
+        }
+        String arch = osArch.toLowerCase(Locale.ROOT);
+        switch (arch) {
             case "amd64":
             case "x86_64":
             case "x64":
-                return "x86_64";
+                arch = "x86_64";
+                break;
             case "aarch64":
             case "arm64":
-                return "aarch64";
+                arch = "aarch_64";
+                break;
             default:
-                return a.replaceAll("[^a-z0-9_]", "");
+                arch = arch.replaceAll("[^a-z0-9_]", "");
         }
+        return os + "-" + arch;
     }
 
-    static String resourcePath() {
-        return "/" + os() + "/" + arch() + "/" + System.mapLibraryName(LIB_NAME);
+    /** The library's file name on a platform ({@code libwalloc_jni.so}, {@code walloc_jni.dll}). */
+    static String libraryFile(String platform) {
+        if (platform.startsWith("windows-")) {
+            return LIB_NAME + ".dll";
+        }
+        return "lib" + LIB_NAME + (platform.startsWith("osx-") ? ".dylib" : ".so");
+    }
+
+    static String resourcePath(String platform) {
+        return RESOURCE_DIR + platform + "/" + libraryFile(platform);
+    }
+
+    /** Which of {@link #PLATFORMS} this jar (or class path) actually carries a library for. */
+    static List<String> packedPlatforms() {
+        List<String> have = new ArrayList<>();
+        for (String p : PLATFORMS) {
+            if (NativeLoader.class.getResource(resourcePath(p)) != null) {
+                have.add(p);
+            }
+        }
+        return have;
+    }
+
+    /** True when this process runs on musl: its C library shows up in the process's own mappings. */
+    private static boolean isMusl() {
+        try {
+            Path maps = Paths.get("/proc/self/maps");
+            if (!Files.isReadable(maps)) {
+                return false;
+            }
+            for (String line : Files.readAllLines(maps)) {
+                if (line.contains("/ld-musl-") || line.contains("/libc.musl-")) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or /proc unreadable: glibc is the only C library the check could miss
+        }
+        return false;
     }
 
     static synchronized void load() {
         if (loadedFrom != null) {
             return;
         }
-        String where = os() + "/" + arch();
         String explicit = System.getProperty(PROP_LIBRARY);
         if (explicit != null && !explicit.isEmpty()) {
             Path p = Paths.get(explicit).toAbsolutePath();
@@ -97,13 +153,14 @@ final class NativeLoader {
         } catch (UnsatisfiedLinkError notOnPath) {
             // fall through to the packed copy
         }
-        String resource = resourcePath();
+        String platform = platform(); // musl and unknown platforms fail here, with what the jar holds
+        String resource = resourcePath(platform);
         byte[] bytes;
         try (InputStream in = NativeLoader.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw fail("no native library for " + where + ": resource " + resource + " is not in the jar, "
-                        + System.mapLibraryName(LIB_NAME) + " is not on java.library.path, and -D" + PROP_LIBRARY
-                        + " is not set", null);
+                throw fail("no native library for " + platform + ": resource " + resource + " is not in the jar "
+                        + "(it holds " + String.join(", ", packedPlatforms()) + "), " + System.mapLibraryName(LIB_NAME)
+                        + " is not on java.library.path, and -D" + PROP_LIBRARY + " is not set", null);
             }
             bytes = in.readAllBytes();
         } catch (IOException e) {
@@ -156,9 +213,10 @@ final class NativeLoader {
     }
 
     private static UnsatisfiedLinkError fail(String what, Throwable cause) {
+        String platform = platform(System.getProperty("os.name", "unknown"), System.getProperty("os.arch", "unknown"), false);
         UnsatisfiedLinkError e = new UnsatisfiedLinkError("Walloc: " + what + " [os.name=" + System.getProperty("os.name")
-                + ", os.arch=" + System.getProperty("os.arch") + ", platform " + os() + "/" + arch() + ", resource "
-                + resourcePath() + "]");
+                + ", os.arch=" + System.getProperty("os.arch") + ", platform " + platform + ", resource "
+                + resourcePath(platform) + "]");
         if (cause != null) {
             e.initCause(cause);
         }

@@ -30,7 +30,7 @@ public final class SelfCheck {
                 }
             }
             System.out.println("walloc self-check ok: library " + NativeLoader.loadedFrom() + " ("
-                    + NativeLoader.os() + "/" + NativeLoader.arch() + ")");
+                    + NativeLoader.platform() + ")");
         }
     }
 }

@@ -66,7 +66,7 @@ class JarIT {
     void jarCarriesLibraryAndManifest() throws IOException {
         try (JarFile j = new JarFile(jar().toFile())) {
             assertEquals("ALL-UNNAMED", j.getManifest().getMainAttributes().getValue("Enable-Native-Access"));
-            assertTrue(j.getEntry(NativeLoader.resourcePath().substring(1)) != null, "jar holds " + NativeLoader.resourcePath());
+            assertTrue(j.getEntry(NativeLoader.resourcePath(NativeLoader.platform()).substring(1)) != null, "jar holds " + NativeLoader.resourcePath(NativeLoader.platform()));
         }
     }
 
@@ -99,7 +99,7 @@ class JarIT {
         assertNotEquals(0, r.exit);
         assertTrue(r.out.contains("walloc.library"), r.out);
         assertTrue(r.out.contains("os.arch=") && r.out.contains("os.name="), r.out);
-        assertTrue(r.out.contains(NativeLoader.resourcePath()), r.out);
+        assertTrue(r.out.contains(NativeLoader.resourcePath(NativeLoader.platform())), r.out);
     }
 
     @Test
@@ -109,6 +109,6 @@ class JarIT {
         Result r = run(j.getParent(), "-Dwalloc.library.dir=" + file, "-cp", "walloc.jar", "io.walloc.SelfCheck");
         assertNotEquals(0, r.exit);
         assertTrue(r.out.contains("-Dwalloc.library.dir="), r.out);
-        assertTrue(r.out.contains("platform " + NativeLoader.os() + "/" + NativeLoader.arch()), r.out);
+        assertTrue(r.out.contains("platform " + NativeLoader.platform()), r.out);
     }
 }
