@@ -6,14 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,33 +22,11 @@ class JarIT {
     Path tmp;
 
     private static Path jar() {
-        String p = System.getProperty("walloc.jar");
-        assertTrue(p != null && Files.isRegularFile(Paths.get(p)), "walloc.jar property names the built jar: " + p);
-        return Paths.get(p);
+        return ChildJvm.jar();
     }
 
-    private static String java() {
-        return System.getProperty("walloc.test.jvm", Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    }
-
-    private static final class Result {
-        final int exit;
-        final String out;
-
-        Result(int exit, String out) {
-            this.exit = exit;
-            this.out = out;
-        }
-    }
-
-    private Result run(Path cwd, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java());
-        cmd.addAll(Arrays.asList(args));
-        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child finished");
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    private static ChildJvm.Result run(Path cwd, String... args) throws IOException, InterruptedException {
+        return ChildJvm.run(cwd, args);
     }
 
     private Path copyJar() throws IOException {
@@ -74,19 +46,19 @@ class JarIT {
     void jarAloneLoadsItsLibraryWithCp() throws Exception {
         Path j = copyJar();
         Path extract = Files.createDirectory(tmp.resolve("extract"));
-        Result r = run(j.getParent(), "-Xcheck:jni", "-Dwalloc.library.dir=" + extract, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        ChildJvm.Result r = run(j.getParent(), "-Xcheck:jni", "-Dwalloc.library.dir=" + extract, "-cp", "walloc.jar", "io.walloc.SelfCheck");
         assertEquals(0, r.exit, r.out);
         assertTrue(r.out.contains("walloc self-check ok"), r.out);
         assertTrue(r.out.contains(extract.toString()), "extracted into the configured directory: " + r.out);
         // a second run reuses the verified file
-        Result again = run(j.getParent(), "-Dwalloc.library.dir=" + extract, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        ChildJvm.Result again = run(j.getParent(), "-Dwalloc.library.dir=" + extract, "-cp", "walloc.jar", "io.walloc.SelfCheck");
         assertEquals(0, again.exit, again.out);
     }
 
     @Test
     void executableJarNeedsNoNativeAccessFlag() throws Exception {
         Path j = copyJar();
-        Result r = run(j.getParent(), "-Djava.io.tmpdir=" + tmp, "-jar", "walloc.jar");
+        ChildJvm.Result r = run(j.getParent(), "-Djava.io.tmpdir=" + tmp, "-jar", "walloc.jar");
         assertEquals(0, r.exit, r.out);
         assertTrue(r.out.contains("walloc self-check ok"), r.out);
         assertFalse(r.out.contains("restricted method"), "Enable-Native-Access in the manifest silences JDK 24+: " + r.out);
@@ -95,7 +67,7 @@ class JarIT {
     @Test
     void explicitLibraryPropertyFailureSaysWhatWasWrong() throws Exception {
         Path j = copyJar();
-        Result r = run(j.getParent(), "-Dwalloc.library=/nonexistent/libwalloc_jni.so", "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        ChildJvm.Result r = run(j.getParent(), "-Dwalloc.library=/nonexistent/libwalloc_jni.so", "-cp", "walloc.jar", "io.walloc.SelfCheck");
         assertNotEquals(0, r.exit);
         assertTrue(r.out.contains("walloc.library"), r.out);
         assertTrue(r.out.contains("os.arch=") && r.out.contains("os.name="), r.out);
@@ -106,7 +78,7 @@ class JarIT {
     void unwritableExtractionDirectorySaysWhichPropertyToSet() throws Exception {
         Path j = copyJar();
         Path file = Files.writeString(tmp.resolve("not-a-dir"), "x");
-        Result r = run(j.getParent(), "-Dwalloc.library.dir=" + file, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        ChildJvm.Result r = run(j.getParent(), "-Dwalloc.library.dir=" + file, "-cp", "walloc.jar", "io.walloc.SelfCheck");
         assertNotEquals(0, r.exit);
         assertTrue(r.out.contains("-Dwalloc.library.dir="), r.out);
         assertTrue(r.out.contains("platform " + NativeLoader.platform()), r.out);
