@@ -23,6 +23,10 @@ export WINEDEBUG=-all
 step() { echo; echo "=== cross: $* ==="; }
 status=0
 
+# Create wine's prefix (~/.wine) once, before the tests start several wine processes at a time.
+/usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
+/usr/lib/wine/wineserver -w || true
+
 for platform in linux-aarch_64 windows-x86_64; do
   step "$platform: Google Test suite under $([ $platform = windows-x86_64 ] && echo wine64 || echo qemu-aarch64)"
   dir="$builds/$platform"

@@ -1029,6 +1029,11 @@ private:
                 FZ_CHECK(a.total_allocs - before[t].total_allocs == a.total_frees - before[t].total_frees,
                          "failed alloc_batch: allocs and frees of tier %d differ", t);
                 FZ_CHECK(a.failed_allocs - before[t].failed_allocs <= 1, "failed alloc_batch counted twice");
+                // The blocks it took and gave back may have reused freed blocks' addresses: in
+                // checked mode those addresses now name the rolled-back blocks (a compaction
+                // through one forgets it), so the model's freed records of this tier are stale.
+                if (a.total_allocs != before[t].total_allocs)
+                    t_[t].freed.clear();
                 t_[t].allocs = a.total_allocs;
                 t_[t].frees = a.total_frees;
                 t_[t].failed = a.failed_allocs;
