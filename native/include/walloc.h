@@ -247,6 +247,11 @@ walloc_status walloc_write(walloc *w, walloc_handle dst, const void *src, uint64
  *  walloc_write. */
 walloc_status walloc_read(const walloc *w, walloc_handle src, void *dst, uint64_t len);
 
+/** Sets len bytes of the instance from handle dst on to byte (memset). Same range rules as
+ *  walloc_write; nothing is written when the range is refused. Hosts build zeroed allocation on
+ *  it (allocate, then fill with 0): a block reused from a free list holds its last owner's bytes. */
+walloc_status walloc_fill(walloc *w, walloc_handle dst, uint8_t byte, uint64_t len);
+
 /** Copies len bytes between two ranges of the instance (memmove semantics: they may overlap).
  *  Both ranges follow walloc_write's rules; they may be in different tiers. */
 walloc_status walloc_copy(walloc *w, walloc_handle dst, walloc_handle src, uint64_t len);

@@ -18,7 +18,7 @@
 #include "io_walloc_WallocNative.h"
 #include "walloc.h"
 
-#define ABI_VERSION 2
+#define ABI_VERSION 3
 /* Copies up to this size go through a stack buffer (GetByteArrayRegion), larger ones pin the
  * array (GetPrimitiveArrayCritical) and let the core copy straight from it. */
 #define SMALL_COPY 512
@@ -219,6 +219,15 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_copy(JNIEnv *env, jclass cls,
         return WALLOC_ERR_INVALID_ARGUMENT;
     /* A negative length reaches the core as a huge unsigned one: out of bounds there. */
     return (jint)walloc_copy(W(w), (walloc_handle)dst, (walloc_handle)src, (uint64_t)length);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_fill(JNIEnv *env, jclass cls, jlong w,
+                                                        jlong dst, jint value, jlong length)
+{
+    if (!w)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    /* A negative length reaches the core as a huge unsigned one: out of bounds there. */
+    return (jint)walloc_fill(W(w), (walloc_handle)dst, (uint8_t)value, (uint64_t)length);
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass cls, jlong w,

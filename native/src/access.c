@@ -7,6 +7,8 @@
  */
 #include "internal.h"
 
+#include <string.h>
+
 static walloc_status check(const walloc *w, uint64_t h, uint64_t n)
 {
     if (w == NULL)
@@ -21,6 +23,14 @@ walloc_status walloc_write(walloc *w, walloc_handle dst, const void *src, uint64
     walloc_status s = check(w, dst, len);
     if (s == WALLOC_OK && len > 0)
         walloc_memmove(handle_ptr(w, dst), src, (size_t)len);
+    return s;
+}
+
+walloc_status walloc_fill(walloc *w, walloc_handle dst, uint8_t byte, uint64_t len)
+{
+    walloc_status s = check(w, dst, len);
+    if (s == WALLOC_OK && len > 0)
+        memset(handle_ptr(w, dst), byte, (size_t)len);
     return s;
 }
 

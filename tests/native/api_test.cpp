@@ -328,6 +328,27 @@ TEST(Access, BoundsAndArguments)
     EXPECT_EQ(walloc_free(w.get(), a, 256), WALLOC_OK);
 }
 
+TEST(Access, FillSetsExactlyItsRangeAndRefusesWhatIsOutside)
+{
+    auto w = make_walloc(8u << 20);
+    walloc_handle a = walloc_alloc(w.get(), 5000, WALLOC_TIER_TOP);
+    ASSERT_NE(a, WALLOC_NULL);
+    auto *p = static_cast<uint8_t *>(walloc_ptr(w.get(), a));
+    memset(p, 0x11, 5000);
+    ASSERT_EQ(walloc_fill(w.get(), a + 7, 0xEE, 4000), WALLOC_OK);
+    for (size_t i = 0; i < 5000; i++)
+        ASSERT_EQ(p[i], i >= 7 && i < 4007 ? 0xEE : 0x11) << i;
+    EXPECT_EQ(walloc_fill(w.get(), a, 0, 0), WALLOC_OK);
+    walloc_stats s = stats_of(w.get(), WALLOC_TIER_TOP);
+    uint64_t past = a + s.bump_head; // first byte the tier has not handed out
+    EXPECT_EQ(walloc_fill(w.get(), past - 4, 0, 8), WALLOC_ERR_OUT_OF_BOUNDS);
+    EXPECT_EQ(walloc_fill(w.get(), a, 0, UINT64_MAX), WALLOC_ERR_OUT_OF_BOUNDS);
+    EXPECT_EQ(walloc_fill(w.get(), WALLOC_NULL, 0, 1), WALLOC_ERR_INVALID_HANDLE);
+    EXPECT_EQ(walloc_fill(nullptr, a, 0, 1), WALLOC_ERR_INVALID_ARGUMENT);
+    for (size_t i = 0; i < 5000; i++) // refused fills wrote nothing
+        ASSERT_EQ(p[i], i >= 7 && i < 4007 ? 0xEE : 0x11) << i;
+}
+
 TEST(Access, BulkCopyValidatesEveryEntryBeforeCopyingAny)
 {
     auto w = make_walloc();

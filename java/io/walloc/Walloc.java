@@ -228,6 +228,58 @@ public final class Walloc implements AutoCloseable {
         return h;
     }
 
+    /**
+     * Like {@link #allocate}, with the block's first {@code size} bytes set to zero (a block may
+     * come back from a free list holding its last owner's bytes). {@link #allocate} never pays
+     * for this.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @return the block's handle, never {@link #NULL}
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long allocateZeroed(long size, Tier tier) {
+        long h = allocate(size, tier);
+        zero(h, size);
+        return h;
+    }
+
+    /**
+     * Sets {@code length} bytes from {@code handle} on to {@code value} (its low 8 bits), like
+     * {@code memset}; bounds-checked like {@link #copy}.
+     *
+     * @param handle where to start
+     * @param value the byte to store
+     * @param length bytes, 0 or more
+     * @throws IndexOutOfBoundsException ({@link WallocBoundsException}) when the range reaches past
+     *     what its tier handed out, or the length is negative (nothing is written)
+     * @throws InvalidHandleException when the handle lies in no tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void fill(long handle, byte value, long length) {
+        int g = gate.enter();
+        int st;
+        try {
+            st = WallocNative.fill(w, handle, value, length);
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw error(st, "fill of " + length + (length < 0 ? " (negative)" : "") + " bytes at " + hex(handle), handle,
+                    null, length);
+        }
+    }
+
+    /* The first size bytes of a block just handed out set to zero. */
+    private void zero(long h, long size) {
+        if (size > 0) {
+            fill(h, (byte) 0, size);
+        }
+    }
+
     /* A block from the calling thread's cache for tier t in epoch e, or NULL. */
     private long cached(long size, int t, int e) {
         return cache != null && size > 0 && size <= ThreadCache.MAX_SIZE ? cache.take(t, size, e) : NULL;
@@ -437,6 +489,23 @@ public final class Walloc implements AutoCloseable {
         } finally {
             gate.exit(g);
         }
+    }
+
+    /**
+     * Like {@link #allocateBlock}, with the block's bytes set to zero.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @return the block
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block allocateBlockZeroed(long size, Tier tier) {
+        Block b = allocateBlock(size, tier);
+        zero(b.handle(), size);
+        return b;
     }
 
     /* Block.close(): frees the block unless the owner is closed or a reset/compaction released it;

@@ -22,7 +22,7 @@ final class WallocNative {
     static void ensureLoaded() {}
 
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
 
     static native int abiVersion();
 
@@ -68,6 +68,9 @@ final class WallocNative {
     static native int read(long w, long src, byte[] dst, int offset, int length);
 
     static native int copy(long w, long dst, long src, long length);
+
+    /* walloc_fill: the low 8 bits of value. */
+    static native int fill(long w, long dst, int value, long length);
 
     /** ops holds count (dst, src, len) triples. Returns 0, or status | (failedIndex << 8). */
     static native long bulkCopy(long w, long[] ops, int count);
