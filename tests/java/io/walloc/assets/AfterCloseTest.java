@@ -134,6 +134,7 @@ class AfterCloseTest extends AssetTestBase {
         Map<Class<?>, Object> a = new HashMap<>();
         a.put(long.class, 0L);
         a.put(int.class, 0);
+        a.put(byte.class, (byte) 0);
         a.put(Tier.class, Tier.MIDDLE);
         a.put(byte[].class, new byte[1]);
         a.put(long[].class, new long[3]);
