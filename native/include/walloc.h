@@ -94,7 +94,8 @@ typedef struct walloc_config {
     /** Bytes of free memory each tier keeps committed for reuse; 0: the default, a 64th of the
      *  tier within [1 MiB, 128 MiB]. Free memory beyond it (freed spans and large blocks, and what
      *  walloc_reset_tier and walloc_compact_tier release) goes back to the system at once:
-     *  natively its pages read as zero when touched again; WebAssembly memory cannot shrink
+     *  natively its pages read as zero when touched again (on Windows: unspecified bytes, never
+     *  a fault); WebAssembly memory cannot shrink
      *  and keeps it. Raise it when a tier is reset every frame with more scratch than that. */
     uint64_t retain;
 } walloc_config;
@@ -182,7 +183,8 @@ walloc_region walloc_region_of(const walloc *w);
 /** walloc_destroy, except that the region stays mapped: for hosts that hand out raw pointers
  *  (Java direct buffers) which may be used after the instance is gone. Everything that was ever
  *  committed stays readable and writable, but its RAM is given back at once: it reads as zero,
- *  and a write takes a fresh page. The caller owns the returned region and unmaps it with
+ *  and a write takes a fresh page (Windows: the system takes the RAM back when it needs it, and
+ *  the pages read unspecified bytes). The caller owns the returned region and unmaps it with
  *  walloc_region_release once nothing can touch it. WebAssembly: walloc_destroy, returns
  *  {NULL, 0}. NULL is a no-op. Must not race any other call on the same instance. */
 walloc_region walloc_destroy_keep_region(walloc *w);

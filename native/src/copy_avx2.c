@@ -22,14 +22,13 @@ typedef __m256i walloc_vec;
 #define VEC_STOREA(p, v) _mm256_store_si256((__m256i *)(void *)(p), (v))
 #define VEC_STREAM(p, v) _mm256_stream_si256((__m256i *)(void *)(p), (v))
 #include "copy_loops.h"
+#include "copy_moves.h"
 
-/* 0..64 bytes, overlap-safe: every load happens before the first store. */
+/* 0..64 bytes. */
 WALLOC_COPY_INLINE void avx2_upto64(char *d, const char *s, size_t n)
 {
     if (n > 32) {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + n - 32);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + n - 32, b);
+        copy_2vec(d, s, n);
     } else if (n > 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
         __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + n - 16));
@@ -40,35 +39,16 @@ WALLOC_COPY_INLINE void avx2_upto64(char *d, const char *s, size_t n)
     }
 }
 
-/* n > 64: up to 256 bytes without a loop, overlap-safe; the loop above. */
+/* n > 64: up to 256 bytes without a loop; the loop above. */
 static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *
 avx2_above64(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
 {
-    char *d = (char *)dst;
-    const char *s = (const char *)src;
     if (n > 256)
         return copy_loop(dst, src, n, plan);
-    if (n <= 128) {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 32);
-        walloc_vec c = VEC_LOADU(s + n - 64), e = VEC_LOADU(s + n - 32);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + 32, b);
-        VEC_STOREU(d + n - 64, c);
-        VEC_STOREU(d + n - 32, e);
-    } else {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 32);
-        walloc_vec c = VEC_LOADU(s + 64), e = VEC_LOADU(s + 96);
-        walloc_vec f = VEC_LOADU(s + n - 128), g = VEC_LOADU(s + n - 96);
-        walloc_vec h = VEC_LOADU(s + n - 64), i = VEC_LOADU(s + n - 32);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + 32, b);
-        VEC_STOREU(d + 64, c);
-        VEC_STOREU(d + 96, e);
-        VEC_STOREU(d + n - 128, f);
-        VEC_STOREU(d + n - 96, g);
-        VEC_STOREU(d + n - 64, h);
-        VEC_STOREU(d + n - 32, i);
-    }
+    if (n <= 128)
+        copy_4vec((char *)dst, (const char *)src, n);
+    else
+        copy_8vec((char *)dst, (const char *)src, n);
     return dst;
 }
 

@@ -22,27 +22,15 @@ typedef __m512i walloc_vec;
 #define VEC_STOREA(p, v) _mm512_store_si512((void *)(p), (v))
 #define VEC_STREAM(p, v) _mm512_stream_si512((void *)(p), (v))
 #include "copy_loops.h"
+#include "copy_moves.h"
 
-/* n > 256: up to 512 bytes without a loop, overlap-safe; the loop above. */
+/* n > 256: up to 512 bytes without a loop; the loop above. */
 static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *
 avx512_above256(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
 {
-    char *d = (char *)dst;
-    const char *s = (const char *)src;
     if (n > 512)
         return copy_loop(dst, src, n, plan);
-    walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 64);
-    walloc_vec c = VEC_LOADU(s + 128), e = VEC_LOADU(s + 192);
-    walloc_vec f = VEC_LOADU(s + n - 256), g = VEC_LOADU(s + n - 192);
-    walloc_vec h = VEC_LOADU(s + n - 128), i = VEC_LOADU(s + n - 64);
-    VEC_STOREU(d, a);
-    VEC_STOREU(d + 64, b);
-    VEC_STOREU(d + 128, c);
-    VEC_STOREU(d + 192, e);
-    VEC_STOREU(d + n - 256, f);
-    VEC_STOREU(d + n - 192, g);
-    VEC_STOREU(d + n - 128, h);
-    VEC_STOREU(d + n - 64, i);
+    copy_8vec((char *)dst, (const char *)src, n);
     return dst;
 }
 
@@ -57,16 +45,9 @@ WALLOC_COPY_INLINE void *avx512_copy(void *dst, const void *src, size_t n,
         __mmask64 k = _bzhi_u64(~0ULL, (unsigned)n);
         _mm512_mask_storeu_epi8(d, k, _mm512_maskz_loadu_epi8(k, s));
     } else if (n <= 128) {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + n - 64);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + n - 64, b);
+        copy_2vec(d, s, n);
     } else if (n <= 256) {
-        walloc_vec a = VEC_LOADU(s), b = VEC_LOADU(s + 64);
-        walloc_vec c = VEC_LOADU(s + n - 128), e = VEC_LOADU(s + n - 64);
-        VEC_STOREU(d, a);
-        VEC_STOREU(d + 64, b);
-        VEC_STOREU(d + n - 128, c);
-        VEC_STOREU(d + n - 64, e);
+        copy_4vec(d, s, n);
     } else {
         return avx512_above256(dst, src, n, plan);
     }

@@ -17,12 +17,7 @@ typedef __m128i walloc_vec;
 #define VEC_STOREA(p, v) _mm_store_si128((__m128i *)(void *)(p), (v))
 #define VEC_STREAM(p, v) _mm_stream_si128((__m128i *)(void *)(p), (v))
 #include "copy_loops.h"
-
-/* 0..64 and 65..128 bytes: copy_upto64 and copy_65to128. */
-#define walloc_v16 walloc_vec
-#define V16_LOAD VEC_LOADU
-#define V16_STORE VEC_STOREU
-#include "copy_moves16.h"
+#include "copy_moves.h"
 
 /* n > 64: up to 128 bytes without a loop, overlap-safe; the loop above. */
 static __attribute__((noinline)) WALLOC_COPY_NO_LIBCALL void *
@@ -30,16 +25,23 @@ sse2_above64(void *dst, const void *src, size_t n, const walloc_copy_plan *plan)
 {
     if (n > 128)
         return copy_loop(dst, src, n, plan);
-    copy_65to128((char *)dst, (const char *)src, n);
+    copy_8vec((char *)dst, (const char *)src, n);
     return dst;
 }
 
 WALLOC_COPY_INLINE void *sse2_copy(void *dst, const void *src, size_t n,
                                    const walloc_copy_plan *plan)
 {
+    char *d = (char *)dst;
+    const char *s = (const char *)src;
     if (n > 64)
         return sse2_above64(dst, src, n, plan);
-    copy_upto64((char *)dst, (const char *)src, n);
+    if (n > 32)
+        copy_4vec(d, s, n);
+    else if (n > 16)
+        copy_2vec(d, s, n);
+    else
+        walloc_copy_upto16(d, s, n);
     return dst;
 }
 

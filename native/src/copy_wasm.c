@@ -20,30 +20,31 @@
 #define WALLOC_WASM_MEMORY_COPY_MIN 128
 #endif
 
+#define VEC 16
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
-typedef v128_t walloc_v16;
-#define V16_LOAD(p) wasm_v128_load(p)
-#define V16_STORE(p, v) wasm_v128_store((p), (v))
+typedef v128_t walloc_vec;
+#define VEC_LOADU(p) wasm_v128_load(p)
+#define VEC_STOREU(p, v) wasm_v128_store((p), (v))
 #else
 /* No SIMD128: a 16-byte "vector" is two 8-byte words. */
 typedef struct {
     uint64_t lo, hi;
-} walloc_v16;
-static inline WALLOC_COPY_NO_LIBCALL walloc_v16 v16_load(const void *p)
+} walloc_vec;
+static inline WALLOC_COPY_NO_LIBCALL walloc_vec v16_load(const void *p)
 {
-    walloc_v16 v;
+    walloc_vec v;
     v.lo = *(const walloc_u64u *)p;
     v.hi = *(const walloc_u64u *)((const char *)p + 8);
     return v;
 }
-static inline WALLOC_COPY_NO_LIBCALL void v16_store(void *p, walloc_v16 v)
+static inline WALLOC_COPY_NO_LIBCALL void v16_store(void *p, walloc_vec v)
 {
     *(walloc_u64u *)p = v.lo;
     *(walloc_u64u *)((char *)p + 8) = v.hi;
 }
-#define V16_LOAD(p) v16_load(p)
-#define V16_STORE(p, v) v16_store((p), (v))
+#define VEC_LOADU(p) v16_load(p)
+#define VEC_STOREU(p, v) v16_store((p), (v))
 #endif
 
 /* Large copies: memory.copy (handles overlap itself). Kept apart from the NO_LIBCALL functions
@@ -53,36 +54,42 @@ static void *wasm_bulk_copy(void *dst, const void *src, size_t n)
     return __builtin_memmove(dst, src, n);
 }
 
-#include "copy_moves16.h"
+#include "copy_moves.h"
 
 /* 0..128 bytes, overlap-safe. */
 WALLOC_COPY_INLINE void
 copy_small(char *d, const char *s, size_t n)
 {
-    if (n <= 64)
-        copy_upto64(d, s, n);
-    else
-        copy_65to128(d, s, n);
+    if (n <= 64) {
+        if (n <= 16)
+            walloc_copy_upto16(d, s, n);
+        else if (n <= 32)
+            copy_2vec(d, s, n);
+        else
+            copy_4vec(d, s, n);
+    } else {
+        copy_8vec(d, s, n);
+    }
 }
 
 /* Sizes between the inline moves and memory.copy: a 16-byte loop, head and tail loaded first.
  * Forward is safe for dst < src, backward for dst > src (loads stay ahead of stores). */
 static WALLOC_COPY_NO_LIBCALL void wasm_mid_fwd(char *d, const char *s, size_t n)
 {
-    walloc_v16 head = V16_LOAD(s), tail = V16_LOAD(s + n - 16);
+    walloc_vec head = VEC_LOADU(s), tail = VEC_LOADU(s + n - 16);
     for (size_t i = 16; i < n - 16; i += 16)
-        V16_STORE(d + i, V16_LOAD(s + i));
-    V16_STORE(d, head);
-    V16_STORE(d + n - 16, tail);
+        VEC_STOREU(d + i, VEC_LOADU(s + i));
+    VEC_STOREU(d, head);
+    VEC_STOREU(d + n - 16, tail);
 }
 
 static WALLOC_COPY_NO_LIBCALL void wasm_mid_bwd(char *d, const char *s, size_t n)
 {
-    walloc_v16 head = V16_LOAD(s), tail = V16_LOAD(s + n - 16);
+    walloc_vec head = VEC_LOADU(s), tail = VEC_LOADU(s + n - 16);
     for (size_t i = n - 16; i > 16; i -= 16)
-        V16_STORE(d + i - 16, V16_LOAD(s + i - 16));
-    V16_STORE(d, head);
-    V16_STORE(d + n - 16, tail);
+        VEC_STOREU(d + i - 16, VEC_LOADU(s + i - 16));
+    VEC_STOREU(d, head);
+    VEC_STOREU(d + n - 16, tail);
 }
 
 WALLOC_COPY_NO_LIBCALL void *walloc_memmove(void *dst, const void *src, size_t n)

@@ -42,8 +42,9 @@ uint64_t tier_bump_pages(struct tier *t, uint64_t bytes);
 
 /* Page state, natively (WebAssembly cannot give memory back: these do nothing there). All under
  * the tier's large lock.
- *   tier_give_back: gives the pages of [h, h + bytes) back to the system (they read as zero when
- *     touched again); returns the bytes that were still committed.
+ *   tier_give_back: gives the pages of [h, h + bytes) back to the system (platform_decommit: they
+ *     stay accessible and read zeros, or on Windows unspecified bytes); returns the bytes that
+ *     were still committed.
  *   tier_reuse_pages: pages of [h, h + bytes) are in use again: counts them committed; returns
  *     the bytes that had been given back.
  *   tier_decommitted_in: bytes of [h, h + bytes) given back. */

@@ -36,7 +36,7 @@ import java.util.Objects;
  * once however many threads call it. Reads and writes racing each other on overlapping bytes see
  * unspecified data (it is plain memory). A {@code ByteBuffer} from {@link #asByteBuffer()} is not
  * checked: after the block was closed or its tier reset it reaches whatever now lives there;
- * after the instance was closed it reads zeros. It never crashes the JVM: the memory stays mapped
+ * after the instance was closed it reads zeros (on Windows: unspecified bytes). It never crashes the JVM: the memory stays mapped
  * while any view over it is reachable.
  */
 public final class Block implements AutoCloseable {

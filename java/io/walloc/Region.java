@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * reachable. The region is unmapped only when the instance is destroyed <em>and</em> every window
  * is unreachable; destroying the instance gives the RAM back at once (see
  * {@code walloc_destroy_keep_region}), so a buffer used after {@link Walloc#close()} reads zeros
- * and its writes land in pages nobody else sees.
+ * (on Windows: unspecified bytes) and its writes land in pages nobody else sees.
  *
  * <p>Thread safety: {@link #slice} may be called from any thread; windows are made at most once
  * each (a thread that loses the race to publish one drops its own, which is then released like

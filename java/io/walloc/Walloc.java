@@ -67,7 +67,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * after its block was freed or its tier reset, a buffer reaches whatever block lives there now
  * ({@link Block}'s own read and write methods check instead). They never crash the JVM: the
  * region stays mapped while any buffer over it is reachable, and after {@link #close()} a buffer
- * reads zeros and its writes go to memory nobody else sees.
+ * reads zeros (on Windows: unspecified bytes) and its writes go to memory nobody else sees.
  */
 public final class Walloc implements AutoCloseable {
     /** The null handle: "no block" ({@code WALLOC_NULL}, all ones). */
@@ -940,7 +940,7 @@ public final class Walloc implements AutoCloseable {
      * Releases the region: waits for calls in flight on other threads, then frees everything
      * and gives the region's RAM back to the system. Every handle becomes invalid; later calls
      * throw {@link IllegalStateException}, but for those the class comment lists ("After close").
-     * Views still held read zeros; the address range is unmapped once the last of them is
+     * Views still held read zeros (on Windows: unspecified bytes); the address range is unmapped once the last of them is
      * unreachable. A second close is a no-op.
      */
     @Override
