@@ -15,9 +15,9 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdlib.h>
 
 #include "platform_barrier.h"
+#include "platform_memory.h"
 
 struct walloc_gate {
     _Alignas(64) _Atomic int state;
@@ -58,7 +58,7 @@ static struct slot *slot_claim(void)
             atomic_compare_exchange_strong(&s->taken, &free_slot, true))
             goto claimed;
     }
-    s = aligned_alloc(64, sizeof *s);
+    s = platform_meta_alloc(sizeof *s); /* zeroed, 64-byte aligned */
     if (s == NULL)
         return NULL;
     atomic_init(&s->inside, NULL);
@@ -84,7 +84,7 @@ static void pause_briefly(unsigned *spins)
 walloc_gate *walloc_gate_new(void)
 {
     pthread_once(&g_once, init_once);
-    walloc_gate *g = aligned_alloc(64, sizeof *g);
+    walloc_gate *g = platform_meta_alloc(sizeof *g);
     if (g != NULL)
         atomic_init(&g->state, WALLOC_GATE_OPEN);
     return g;
@@ -92,7 +92,8 @@ walloc_gate *walloc_gate_new(void)
 
 void walloc_gate_delete(walloc_gate *g)
 {
-    free(g);
+    if (g != NULL)
+        platform_meta_free(g, sizeof *g);
 }
 
 static bool enter_unslotted(walloc_gate *g)
