@@ -19,8 +19,8 @@
 #include <jni.h>
 
 #include "io_walloc_WallocNative.h"
+#include "gate_fast.h" /* walloc_gate.h, its enter and exit inline */
 #include "walloc.h"
-#include "walloc_gate.h"
 
 #define ABI_VERSION 4
 /* Status of a call refused because the instance is closed (io.walloc.WallocNative.CLOSED): not a
@@ -51,10 +51,10 @@ static inline walloc *W(jlong w)
 #define GATED(w, closed, expr)                                                                     \
     do {                                                                                           \
         struct host *h_ = H(w);                                                                    \
-        if (!walloc_gate_enter(h_->gate))                                                          \
+        if (!gate_enter(h_->gate))                                                                 \
             return (closed);                                                                       \
         __typeof__(expr) r_ = (expr);                                                              \
-        walloc_gate_exit(h_->gate);                                                                \
+        gate_exit(h_->gate);                                                                       \
         return r_;                                                                                 \
     } while (0)
 

@@ -16,42 +16,34 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "gate_fast.h"
 #include "platform_barrier.h"
 #include "platform_memory.h"
 
-struct walloc_gate {
-    _Alignas(64) _Atomic int state;
-};
 
-struct slot {
-    _Alignas(64) _Atomic(walloc_gate *) inside;
-    atomic_bool taken;
-    struct slot *next; /* fixed once the slot is in the list */
-};
-
-static _Atomic(struct slot *) g_slots;
+static _Atomic(struct gate_slot *) g_slots;
 /* Calls of threads that could get no slot (out of memory): counted with fenced atomics. */
 static _Atomic long g_unslotted;
-static atomic_bool g_fence_calls;
+atomic_bool walloc_gate_fence_calls;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_exit_key;
 
-static __thread struct slot *my_slot __attribute__((tls_model("initial-exec")));
+__thread struct gate_slot *walloc_gate_my_slot __attribute__((tls_model("initial-exec")));
 
 static void slot_release(void *s)
 {
-    atomic_store_explicit(&((struct slot *)s)->taken, false, memory_order_release);
+    atomic_store_explicit(&((struct gate_slot *)s)->taken, false, memory_order_release);
 }
 
 static void init_once(void)
 {
-    atomic_store_explicit(&g_fence_calls, !platform_process_barrier_init(), memory_order_relaxed);
+    atomic_store_explicit(&walloc_gate_fence_calls, !platform_process_barrier_init(), memory_order_relaxed);
     pthread_key_create(&g_exit_key, slot_release);
 }
 
-static struct slot *slot_claim(void)
+static struct gate_slot *slot_claim(void)
 {
-    struct slot *s;
+    struct gate_slot *s;
     for (s = atomic_load_explicit(&g_slots, memory_order_acquire); s != NULL; s = s->next) {
         bool free_slot = false;
         if (!atomic_load_explicit(&s->taken, memory_order_relaxed) &&
@@ -69,7 +61,7 @@ static struct slot *slot_claim(void)
     }
 claimed:
     pthread_setspecific(g_exit_key, s); /* gives the slot back when the thread exits */
-    my_slot = s;
+    walloc_gate_my_slot = s;
     return s;
 }
 
@@ -110,17 +102,17 @@ static bool enter_unslotted(walloc_gate *g)
     }
 }
 
-bool walloc_gate_enter(walloc_gate *g)
+/* Enter's every other case: no slot yet, or the gate not open (then the slot is cleared, and
+ * the call waits while the gate is exclusive and tries again). Out of line: the fast path stays
+ * a handful of instructions with no frame. */
+bool walloc_gate_enter_slow(walloc_gate *g)
 {
-    struct slot *s = my_slot;
+    struct gate_slot *s = walloc_gate_my_slot;
     if (s == NULL && (s = slot_claim()) == NULL)
         return enter_unslotted(g);
     for (unsigned spins = 0;;) {
         atomic_store_explicit(&s->inside, g, memory_order_relaxed);
-        if (atomic_load_explicit(&g_fence_calls, memory_order_relaxed))
-            atomic_thread_fence(memory_order_seq_cst);
-        else
-            atomic_signal_fence(memory_order_seq_cst); /* the closer's barrier does the CPU's part */
+        atomic_thread_fence(memory_order_seq_cst); /* slow path: the full fence costs nothing here */
         int st = atomic_load_explicit(&g->state, memory_order_acquire);
         if (st == WALLOC_GATE_OPEN)
             return true;
@@ -132,24 +124,29 @@ bool walloc_gate_enter(walloc_gate *g)
     }
 }
 
+bool walloc_gate_enter(walloc_gate *g)
+{
+    return gate_enter(g);
+}
+
 void walloc_gate_exit(walloc_gate *g)
 {
-    struct slot *s = my_slot;
-    if (s == NULL)
-        atomic_fetch_sub(&g_unslotted, 1);
-    else
-        atomic_store_explicit(&s->inside, NULL, memory_order_release);
-    (void)g;
+    gate_exit(g);
+}
+
+void walloc_gate_exit_unslotted(void)
+{
+    atomic_fetch_sub(&g_unslotted, 1);
 }
 
 void walloc_gate_shut(walloc_gate *g, walloc_gate_state state)
 {
     atomic_store(&g->state, (int)state);
-    if (!atomic_load_explicit(&g_fence_calls, memory_order_relaxed))
+    if (!atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed))
         platform_process_barrier();
     atomic_thread_fence(memory_order_seq_cst);
     unsigned spins = 0;
-    for (struct slot *s = atomic_load_explicit(&g_slots, memory_order_acquire); s != NULL; s = s->next) {
+    for (struct gate_slot *s = atomic_load_explicit(&g_slots, memory_order_acquire); s != NULL; s = s->next) {
         while (atomic_load_explicit(&s->inside, memory_order_acquire) == g)
             pause_briefly(&spins);
     }
@@ -165,5 +162,5 @@ void walloc_gate_open(walloc_gate *g)
 bool walloc_gate_asymmetric(void)
 {
     pthread_once(&g_once, init_once);
-    return !atomic_load_explicit(&g_fence_calls, memory_order_relaxed);
+    return !atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed);
 }
