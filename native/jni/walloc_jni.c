@@ -335,7 +335,7 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass
     GATED(w, (jlong)HOST_CLOSED, bulk_copy_inside(env, H(w)->core, ops, count));
 }
 
-static jboolean viewable_inside(JNIEnv *env, walloc *core, jlong handle, jint length)
+static jboolean viewable_inside(JNIEnv *env, walloc *core, jlong handle, jlong length)
 {
     if (length < 0)
         return JNI_FALSE;
@@ -353,7 +353,7 @@ static jboolean viewable_inside(JNIEnv *env, walloc *core, jlong handle, jint le
 }
 
 JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_viewable(JNIEnv *env, jclass cls, jlong w,
-        jlong handle, jint length)
+        jlong handle, jlong length)
 {
     GATED(w, JNI_FALSE, viewable_inside(env, H(w)->core, handle, length));
 }

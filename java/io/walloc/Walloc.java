@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A tiered memory allocator instance: one native region split into three {@link Tier}s, handing
@@ -90,6 +92,9 @@ public final class Walloc implements AutoCloseable {
     private final TierEpochs epochs = new TierEpochs();
     private final long[][] limits = {new long[4], new long[4], new long[4]};
     private final NativeSide nativeSide;
+    private final SegmentScopes segments = new SegmentScopes(); // does nothing before JDK 22
+    private final AtomicLongArray unclosedFreed = new AtomicLongArray(3); // per tier
+    private final AtomicBoolean unclosedLogged = new AtomicBoolean();
 
     private Walloc(long w, WallocConfig config) {
         this.w = w;
@@ -372,6 +377,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long handle, long size) {
+        segments.freed(handle);
         int st;
         if (cache == null) { // one native call: the native gate alone guards it
             st = WallocNative.free(w, handle, size);
@@ -537,6 +543,7 @@ public final class Walloc implements AutoCloseable {
      * thread cache takes the block only while its tier is still in the block's epoch (a reset
      * racing that drops the bin). */
     void freeBlock(Block b, int blockEpoch) {
+        segments.freed(b.handle());
         if (cache != null && cache.put(b.handle(), b.size(), blockEpoch)) {
             return;
         }
@@ -634,6 +641,7 @@ public final class Walloc implements AutoCloseable {
             limits[t] = Arrays.copyOf(limits[t], e * 2);
         }
         limits[t][e] = limit;
+        segments.released(tierStart[t], tierStart[t] + capacity[t], limit);
         if (cache != null) {
             cache.forget(t);
         }
@@ -657,14 +665,61 @@ public final class Walloc implements AutoCloseable {
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
         TierEpochs.Epoch now = epochs.of(t);
-        if (blockEpoch == now.number()) {
-            return true;
-        }
-        if (b.handle() + WallocNative.blockSize(w, t, b.size()) > keptBelow(t, blockEpoch, now.number())) {
+        if (!alive(t, b.handle(), b.size(), blockEpoch, now.number())) {
             return false;
         }
-        b.revalidated(blockEpoch, now);
+        if (blockEpoch != now.number()) {
+            b.revalidated(blockEpoch, now);
+        }
         return true;
+    }
+
+    /* Whether the block [h, h + size) of tier t from epoch e lived through every reset and
+     * compaction up to epoch now; called in the gate. */
+    private boolean alive(int t, long h, long size, int e, int now) {
+        return e == now || h + WallocNative.blockSize(w, t, size) <= keptBelow(t, e, now);
+    }
+
+    /* Block's constructor: the Cleaner's action for it, or null when unclosed blocks are not watched. */
+    UnclosedBlock watchUnclosed(Block b, int epoch) {
+        if (!config.freeUnclosedBlocks()) {
+            return null;
+        }
+        UnclosedBlock u = new UnclosedBlock(this, b.handle(), b.size(), b.tier(), epoch);
+        Region.CLEANER.register(b, u);
+        return u;
+    }
+
+    /* The Cleaner's thread: a Block of epoch e became unreachable unclosed. Frees it unless the
+     * instance is closed or a reset or compaction released it; counts and (once) logs what it frees. */
+    void freeUnclosed(long h, long size, Tier tier, int e) {
+        int t = tier.code();
+        int g;
+        try {
+            g = gate.enter();
+        } catch (IllegalStateException closed) {
+            return;
+        }
+        int st = -1;
+        try {
+            if (alive(t, h, size, e, epochs.now(t))) {
+                segments.freed(h);
+                st = WallocNative.free(w, h, size);
+                if (st == 0 && cache != null) {
+                    cache.freedInCore(h, size);
+                }
+            }
+        } finally {
+            gate.exit(g);
+        }
+        if (st == 0) {
+            unclosedFreed.incrementAndGet(t);
+            if (unclosedLogged.compareAndSet(false, true)) {
+                System.getLogger("io.walloc").log(System.Logger.Level.WARNING, this + ": a Block of " + size
+                        + " bytes in tier " + tier + " at " + hex(h) + " became unreachable without close(); the"
+                        + " Cleaner freed it (this is logged once per instance; TierStats.unclosedBlocksFreed counts them all)");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ statistics
@@ -691,7 +746,7 @@ public final class Walloc implements AutoCloseable {
             gate.exit(g);
         }
         check(st, "tierStats", NULL, tier, 0);
-        return TierStats.of(tier, v);
+        return TierStats.of(tier, v, unclosedFreed.get(t));
     }
 
     /**
@@ -966,6 +1021,43 @@ public final class Walloc implements AutoCloseable {
 
     long nativeInstance() {
         return w;
+    }
+
+    /** What {@code Segments} (JDK 22+) makes a segment from: the block at handle, its address
+     *  and size, and where its footprint ends. */
+    interface SegmentMaker<T> {
+        T make(SegmentScopes scopes, long address, long handle, long size, long end);
+    }
+
+    /* Segments.of(w, handle, size): inside the gate, after the core checked the range. */
+    <T> T segment(long handle, long size, SegmentMaker<T> maker) {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size + " for a segment at " + hex(handle));
+        }
+        int g = gate.enter();
+        try {
+            int r = WallocNative.tierOf(w, handle);
+            if (r < 0 || !WallocNative.viewable(w, handle, size)) {
+                throw new WallocBoundsException("no segment of " + size + " bytes at " + hex(handle)
+                        + ": the range is not inside what one tier has handed out");
+            }
+            long end = handle + WallocNative.blockSize(w, r, size);
+            return maker.make(segments, region.address(handle), handle, size, end);
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /* Segments.of(block): inside the gate, after the block's liveness check. */
+    <T> T segment(Block b, SegmentMaker<T> maker) {
+        int g = gate.enter();
+        try {
+            b.checkAlive("segment");
+            long end = b.handle() + WallocNative.blockSize(w, b.tier().code(), b.size());
+            return maker.make(segments, region.address(b.handle()), b.handle(), b.size(), end);
+        } finally {
+            gate.exit(g);
+        }
     }
 
     /** A view over a live block's [handle, handle + length); the caller is inside the gate. */

@@ -100,7 +100,7 @@ final class WallocNative {
     static native long bulkCopy(long w, long[] ops, int count);
 
     /** Whether [handle, handle + length) lies inside what one tier has handed out. */
-    static native boolean viewable(long w, long handle, int length);
+    static native boolean viewable(long w, long handle, long length);
 
     /** A direct buffer over [address, address + length) (NewDirectByteBuffer); null for a bad argument. */
     static native ByteBuffer buffer(long address, int length);
