@@ -2,6 +2,7 @@ package io.walloc.bench;
 
 import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.walloc.Tier;
 import io.walloc.Walloc;
@@ -109,17 +110,19 @@ public class AllocFreeBench {
 
     @Benchmark
     public int nettyPooled() {
-        ByteBuf b = netty.directBuffer(size);
-        int c = b.capacity();
-        b.release();
-        return c;
+        return nettyPair(netty);
     }
 
     /** Netty 4.2's default allocator at its defaults: JMH's thread is no event-loop thread, so it
      *  takes the shared magazines, as nettyPooled takes no thread cache. */
     @Benchmark
     public int nettyAdaptive() {
-        ByteBuf b = adaptive.directBuffer(size);
+        return nettyPair(adaptive);
+    }
+
+    /** directBuffer + release; each benchmark runs in a fork of its own, so this call site sees one allocator. */
+    private int nettyPair(ByteBufAllocator a) {
+        ByteBuf b = a.directBuffer(size);
         int c = b.capacity();
         b.release();
         return c;
