@@ -75,10 +75,16 @@ final class Peers {
         U.invokeCleaner(b);
     }
 
-    /** Arena.ofConfined(), arena.allocate(size, align), arena.close(); null handles before JDK 22. */
+    /** Arena.ofConfined(), Arena.ofShared(), arena.allocate(size, align), arena.close(); null handles before JDK 22. */
     static final MethodHandle ARENA_OF_CONFINED;
+    static final MethodHandle ARENA_OF_SHARED;
     static final MethodHandle ARENA_ALLOCATE;
     static final MethodHandle ARENA_CLOSE;
+
+    /** SegmentAllocator.slicingAllocator(segment) and allocator.allocate(size, align), with segments and
+     *  allocators as Object; null before JDK 22. */
+    static final MethodHandle SLICING_ALLOCATOR;
+    static final MethodHandle ALLOCATOR_ALLOCATE;
 
     /** MemorySegment.ofBuffer(buffer) as (ByteBuffer)Object, and MemorySegment.copy(srcArray, srcIndex,
      *  dstSegment, dstLayout, dstOffset, elementCount) with the segment and layout as Object; null before JDK 22. */
@@ -88,8 +94,11 @@ final class Peers {
 
     static {
         MethodHandle ofConfined = null;
+        MethodHandle ofShared = null;
         MethodHandle allocate = null;
         MethodHandle close = null;
+        MethodHandle slicing = null;
+        MethodHandle allocatorAllocate = null;
         MethodHandle ofBuffer = null;
         MethodHandle copy = null;
         Object javaByte = null;
@@ -97,13 +106,21 @@ final class Peers {
             Class<?> arena = Class.forName("java.lang.foreign.Arena");
             Class<?> segment = Class.forName("java.lang.foreign.MemorySegment");
             Class<?> layout = Class.forName("java.lang.foreign.ValueLayout");
+            Class<?> allocator = Class.forName("java.lang.foreign.SegmentAllocator");
             MethodHandles.Lookup l = MethodHandles.publicLookup();
             ofConfined = l.findStatic(arena, "ofConfined", MethodType.methodType(arena))
+                    .asType(MethodType.methodType(Object.class));
+            ofShared = l.findStatic(arena, "ofShared", MethodType.methodType(arena))
                     .asType(MethodType.methodType(Object.class));
             allocate = l.findVirtual(arena, "allocate", MethodType.methodType(segment, long.class, long.class))
                     .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class));
             close = l.findVirtual(arena, "close", MethodType.methodType(void.class))
                     .asType(MethodType.methodType(void.class, Object.class));
+            slicing = l.findStatic(allocator, "slicingAllocator", MethodType.methodType(allocator, segment))
+                    .asType(MethodType.methodType(Object.class, Object.class));
+            allocatorAllocate = l.findVirtual(allocator, "allocate",
+                            MethodType.methodType(segment, long.class, long.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, long.class, long.class));
             ofBuffer = l.findStatic(segment, "ofBuffer", MethodType.methodType(segment, java.nio.Buffer.class))
                     .asType(MethodType.methodType(Object.class, ByteBuffer.class));
             copy = l.findStatic(segment, "copy", MethodType.methodType(void.class, Object.class, int.class, segment,
@@ -115,8 +132,11 @@ final class Peers {
             // JDK 17: FFM is not final; the FFM benchmarks are skipped
         }
         ARENA_OF_CONFINED = ofConfined;
+        ARENA_OF_SHARED = ofShared;
         ARENA_ALLOCATE = allocate;
         ARENA_CLOSE = close;
+        SLICING_ALLOCATOR = slicing;
+        ALLOCATOR_ALLOCATE = allocatorAllocate;
         SEGMENT_OF_BUFFER = ofBuffer;
         SEGMENT_COPY_FROM_ARRAY = copy;
         JAVA_BYTE = javaByte;
