@@ -140,6 +140,49 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_free(JNIEnv *env, jclass cls,
     GATED(w, HOST_CLOSED, (jint)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size));
 }
 
+/* The same two calls without the gate, for bench/java's GateCostBench only (what the gate costs,
+ * in the same run): unsafe against a concurrent close or reset, never called by io.walloc. */
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_allocNoGate(JNIEnv *env, jclass cls, jlong w,
+                                                                jlong size, jint tier)
+{
+    return (jlong)walloc_alloc(H(w)->core, (uint64_t)size, (walloc_tier)tier);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_freeNoGate(JNIEnv *env, jclass cls, jlong w,
+                                                              jlong handle, jlong size)
+{
+    return (jint)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size);
+}
+
+/* FFM critical downcalls (JDK 22+: java22/io/walloc/CoreCalls.java) of alloc and free. Such a
+ * call keeps its thread from reaching a safepoint, so it must never wait: when the gate is not
+ * open (or the thread has no slot yet) it answers FFM_BUSY and Java makes the JNI call instead,
+ * which may wait (in native state) and says what happened. */
+#define FFM_BUSY (-2)
+
+JNIEXPORT int64_t walloc_ffm_alloc(int64_t w, int64_t size, int32_t tier);
+JNIEXPORT int32_t walloc_ffm_free(int64_t w, int64_t handle, int64_t size);
+
+JNIEXPORT int64_t walloc_ffm_alloc(int64_t w, int64_t size, int32_t tier)
+{
+    struct host *h = H(w);
+    if (!gate_try_enter(h->gate))
+        return FFM_BUSY;
+    int64_t r = (int64_t)walloc_alloc(h->core, (uint64_t)size, (walloc_tier)tier);
+    gate_exit(h->gate);
+    return r;
+}
+
+JNIEXPORT int32_t walloc_ffm_free(int64_t w, int64_t handle, int64_t size)
+{
+    struct host *h = H(w);
+    if (!gate_try_enter(h->gate))
+        return FFM_BUSY;
+    int32_t r = (int32_t)walloc_free(h->core, (walloc_handle)handle, (uint64_t)size);
+    gate_exit(h->gate);
+    return r;
+}
+
 static jint alloc_batch_inside(JNIEnv *env, walloc *core, jlongArray sizes, jintArray tiers, jint count, jlongArray out)
 {
     if (!sizes || !tiers || !out || count < 0)

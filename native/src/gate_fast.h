@@ -46,6 +46,25 @@ static inline bool gate_enter(walloc_gate *g)
     return walloc_gate_enter_slow(g);
 }
 
+/* Enters without ever waiting: false when the gate is not open, or the thread has no slot yet (the
+ * caller then takes a path that may wait, gate_enter). For callers that must not block: an FFM
+ * critical downcall keeps its thread from reaching a safepoint until it returns. */
+static inline bool gate_try_enter(walloc_gate *g)
+{
+    struct gate_slot *s = walloc_gate_my_slot;
+    if (s == NULL)
+        return false;
+    atomic_store_explicit(&s->inside, g, memory_order_relaxed);
+    if (atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed))
+        atomic_thread_fence(memory_order_seq_cst);
+    else
+        atomic_signal_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&g->state, memory_order_acquire) == WALLOC_GATE_OPEN)
+        return true;
+    atomic_store_explicit(&s->inside, NULL, memory_order_release);
+    return false;
+}
+
 static inline void gate_exit(walloc_gate *g)
 {
     struct gate_slot *s = walloc_gate_my_slot;

@@ -304,13 +304,13 @@ public final class Walloc implements AutoCloseable {
 
     private long allocateInCore(long size, int t) {
         if (cache == null) { // one native call: the native gate alone guards it
-            long h = WallocNative.alloc(w, size, t);
+            long h = CoreCalls.alloc(w, size, t);
             Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
             return h;
         }
         int g = gate.enter();
         try {
-            long h = WallocNative.alloc(w, size, t);
+            long h = CoreCalls.alloc(w, size, t);
             if (h != NULL && cache != null) {
                 cache.handedOut(t, h, size);
             }
@@ -380,14 +380,14 @@ public final class Walloc implements AutoCloseable {
         segments.freed(handle);
         int st;
         if (cache == null) { // one native call: the native gate alone guards it
-            st = WallocNative.free(w, handle, size);
+            st = CoreCalls.free(w, handle, size);
             Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         } else if (cache.put(handle, size, -1)) {
             return;
         } else {
             int g = gate.enter();
             try {
-                st = WallocNative.free(w, handle, size);
+                st = CoreCalls.free(w, handle, size);
                 if (st == 0) {
                     cache.freedInCore(handle, size);
                 }
@@ -508,7 +508,7 @@ public final class Walloc implements AutoCloseable {
         }
         int g = gate.enter();
         try {
-            long h = WallocNative.alloc(w, size, t);
+            long h = CoreCalls.alloc(w, size, t);
             if (h == NULL) {
                 throw allocFailure(size, tier);
             }
@@ -558,7 +558,7 @@ public final class Walloc implements AutoCloseable {
             if (!blockAlive(b, blockEpoch)) {
                 return;
             }
-            st = WallocNative.free(w, b.handle(), b.size());
+            st = CoreCalls.free(w, b.handle(), b.size());
             if (st == 0 && cache != null) {
                 cache.freedInCore(b.handle(), b.size());
             }
@@ -704,7 +704,7 @@ public final class Walloc implements AutoCloseable {
         try {
             if (alive(t, h, size, e, epochs.now(t))) {
                 segments.freed(h);
-                st = WallocNative.free(w, h, size);
+                st = CoreCalls.free(w, h, size);
                 if (st == 0 && cache != null) {
                     cache.freedInCore(h, size);
                 }

@@ -72,6 +72,12 @@ final class WallocNative {
 
     static native int free(long w, long handle, long size);
 
+    /** {@link #alloc} without the gate: for bench/java's GateCostBench only (unsafe against close). */
+    static native long allocNoGate(long w, long size, int tier);
+
+    /** {@link #free} without the gate: for bench/java's GateCostBench only (unsafe against close). */
+    static native int freeNoGate(long w, long handle, long size);
+
     static native int allocBatch(long w, long[] sizes, int[] tiers, int count, long[] out);
 
     static native int resetTier(long w, int tier);
