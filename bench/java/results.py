@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.join(here, "..", "native"))
 sys.dont_write_bytecode = True  # no __pycache__ left in bench/native by the import
 from report import cpu_slug, machine_line, write_index  # noqa: E402  one CPU naming for every bench
 
-FOCUSED = ("-gate", "-pair", "-write")  # TAG=-gate BENCH=GateCostBench, TAG=-pair BENCH='AllocFreeBench...',
+FOCUSED = ("-gate", "-pair", "-write", "-segments")  # TAG=-gate BENCH=GateCostBench, TAG=-pair BENCH='AllocFreeBench...',
                                         # TAG=-write BENCH=WriteBench: focused runs the report folds in
 SIZES = ("64", "1024")
 PAIR_PEERS = ["walloc", "wallocNoThreadCache", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled",
@@ -85,11 +85,12 @@ def bench_name(b):
 
 
 def table(runs, v):
-    """{(Class.method, size): (median, mean, error)} of one JDK's run."""
+    """{(Class.method, size or segments param): (median, mean, error)} of one JDK's run."""
     r = {}
     for b in runs.get(v, []):
         pm = b["primaryMetric"]
-        r[(bench_name(b), b.get("params", {}).get("size", ""))] = (
+        p = b.get("params", {})
+        r[(bench_name(b), p.get("size", p.get("segments", "")))] = (
             pm["scorePercentiles"]["50.0"], pm["score"], pm["scoreError"])
     return r
 
@@ -115,7 +116,7 @@ class Report:
         self.out, self.tag = out, tag
         self.runs = load_runs(out, tag, slug)
         focused = tag == "" and slug is not None
-        self.gate_runs, self.pair_runs, self.write_runs = (
+        self.gate_runs, self.pair_runs, self.write_runs, self.segment_runs = (
             load_runs(out, t, slug) if focused else {} for t in FOCUSED)
         self.T = {v: table(self.runs, v) for v in self.runs}
         self.G = {v: table(self.gate_runs, v) for v in self.gate_runs}
@@ -223,7 +224,8 @@ class Report:
                      f"{r0.get('measurementIterations')} x {r0.get('measurementTime')} measurement"
                      + (f"; load average at start {load:.2f}" if load is not None else "")
                      + (f"; commit {commit}" if commit else "") + ")")
-        for name, runs in (("gate", self.gate_runs), ("pair", self.pair_runs), ("write", self.write_runs)):
+        for name, runs in (("gate", self.gate_runs), ("pair", self.pair_runs), ("write", self.write_runs),
+                           ("segments", self.segment_runs)):
             for v in sorted(runs):
                 commit = stamp(self.out, v, "-" + name, "commit")
                 L.append(f"- Focused {name} run, JDK {v}: {iterations(runs, v)}"
@@ -241,7 +243,8 @@ class Report:
             L += ["- " + self.gate_target(v)[1], "- " + self.block_target(v)[1]]
         L += ["", "Medians from the focused runs where there are (`-pair` for `AllocFreeBench` at 64 B, `-gate` "
               "for `GateCostBench`), else from the full run; the two sides of a ratio come from different forks.", ""]
-        L += self.pair_section() + self.write_section() + self.gate_section() + self.issue3_section()
+        L += (self.pair_section() + self.write_section() + self.gate_section() + self.segment_section()
+              + self.issue3_section())
         return L
 
     def pair_section(self):
@@ -342,25 +345,48 @@ class Report:
 
     def gate_section(self):
         L = ["## Cost of close-safety (the gate)", "",
-             "The same 64 B allocate + free pair through the public API with the thread cache off (`gated`: a "
-             "striped in-flight counter, one atomic increment and one decrement per call on the calling thread's own "
-             "cache line) and straight through the JNI entry points (`ungated`, unsafe against a concurrent close). "
-             "`gateOnly` is one enter + exit alone. The 2-thread rows share one instance (ns per operation per "
-             "thread).", ""]
+             "The same 64 B allocate + free pair with the thread cache off: `ungated` through JNI entry points "
+             "without the gate (for this benchmark only, unsafe against a concurrent close); `jniGated` through the "
+             "JNI entry points Walloc uses (the native call gate of `walloc_gate.h`: a slot store and a state load "
+             "per call, no locked instruction); `gated` through the public API (on JDK 22+, FFM critical downcalls "
+             "of the same gated functions, falling back to JNI); `ffmCriticalGated` those downcalls alone (JDK 22+); "
+             "`javaStripes` one enter + exit of the striped counter Java sections still use (two atomic "
+             "read-modify-writes). The 2-thread rows share one instance (ns per operation per thread).", ""]
         if self.G:
             L += ["Figures from a separate focused run (`TAG=-gate BENCH=GateCostBench`: " + "; ".join(
                 f"JDK {v}: {iterations(self.gate_runs, v)}" for v in sorted(self.G)) + ").", ""]
         g = lambda v, b: self.focused_med(self.G, v, "GateCostBench." + b)  # noqa: E731
         L.append("| benchmark | " + " | ".join(f"JDK {v} ns" for v in self.jdks) + " |")
         L.append("|---|" + "---:|" * len(self.jdks))
-        for b in ["ungated", "gated", "gateOnly", "ungated2Threads", "gated2Threads"]:
+        for b in ["ungated", "jniGated", "gated", "ffmCriticalGated", "javaStripes", "ungated2Threads",
+                  "gated2Threads"]:
             L.append(f"| {b} | " + " | ".join(fmt(g(v, b)) for v in self.jdks) + " |")
         L.append("")
         for v in self.jdks:
-            gd, u, g2, u2 = g(v, "gated"), g(v, "ungated"), g(v, "gated2Threads"), g(v, "ungated2Threads")
-            if gd and u and g2 and u2:
-                L.append(f"- JDK {v}: the gate adds {gd - u:.1f} ns per allocate + free pair on one thread "
-                         f"({(gd - u) / 2:.1f} ns per call), {(g2 - u2):.1f} ns per pair with two threads.")
+            gd, u, j = g(v, "gated"), g(v, "ungated"), g(v, "jniGated")
+            if gd and u and j:
+                L.append(f"- JDK {v}: the native gate adds {j - u:.1f} ns per JNI allocate + free pair; the public "
+                         f"API's pair takes {gd / u:.2f}x the ungated JNI pair's time.")
+        return L + [""]
+
+    def segment_section(self):
+        """SegmentBench (bench/java22, JDK 25): access through a block's segment, and ending blocks with segments."""
+        if not self.segment_runs:
+            return []
+        v = sorted(self.segment_runs)[-1]
+        t = table(self.segment_runs, v)
+        m = lambda name, p="": (t.get(("SegmentBench." + name, p)) or (None,))[0]  # noqa: E731
+        L = ["## Segments (JDK 22+)", "",
+             f"`bench/java22` on JDK {v} ({iterations(self.segment_runs, v)}): summing a 4 KiB segment as longs "
+             "through a block's segment and through segments of plain arenas; `allocateBlock` + `Segments.of` + "
+             "`close` (the segment's own shared arena, closed with a handshake) against `allocateBlock` + `close`; "
+             "a reset of a tier with 64 blocks of which 0 or 64 have segments.", "",
+             "| benchmark | ns |", "|---|---:|"]
+        for name in ["sumBlockSegment", "sumSharedArenaSegment", "sumConfinedArenaSegment", "blockAlone",
+                     "blockWithSegment"]:
+            L.append(f"| {name} | {fmt(m(name))} |")
+        for key in sorted(k for k in t if k[0] == "SegmentBench.resetTier"):
+            L.append(f"| resetTier, segments={key[1] or '?'} | {fmt(t[key][0])} |")
         return L + [""]
 
     def no_slower_than_put(self, v, writer):

@@ -30,6 +30,7 @@ fi
 
 out="$here/target"
 for v in 17 25; do
+  [ "$tag" = -segments ] && break # that run is bench/java22's alone (below)
   jdk=$jdk17; [ "$v" = 25 ] && jdk=$jdk25
   if [ ! -x "$jdk/bin/java" ]; then echo "== JDK $v not found at $jdk: skipped"; continue; fi
   extra=()
@@ -48,8 +49,23 @@ for v in 17 25; do
       -jvmArgsAppend "$jvm_args" -rf json -rff "$out/jmh-$v$tag.json" $bench | tee "$out/jmh-$v$tag.txt" | grep -E "^(Benchmark|([a-z]+\.)*[A-Z][A-Za-z]+Bench\.)" || true
 done
 
+# The JDK 22+ face's benchmarks (bench/java22: Segments, compiled for release 22), on JDK 25: with
+# the full run, or alone with TAG=-segments.
+if { [ -z "$tag" ] || [ "$tag" = -segments ]; } && [ -x "$jdk25/bin/java" ]; then
+  if [ "$build" = 1 ] || [ ! -f "$root/bench/java22/target/benchmarks.jar" ]; then
+    (cd "$root/bench/java22" && JAVA_HOME=$jdk25 mvn -B -q -ntp package)
+  fi
+  jvm_args="-Xmx1g --enable-native-access=ALL-UNNAMED"
+  { date -u '+%Y-%m-%d %H:%M UTC'; uptime; echo "cpu: $slug"; echo "commit: $commit"; } > "$out/load-25-segments.txt"
+  echo "== JMH on JDK 25: bench/java22 (Segments)"
+  # shellcheck disable=SC2086
+  "$jdk25/bin/java" $jvm_args -jar "$root/bench/java22/target/benchmarks.jar" $jmh_args \
+      -jvmArgsAppend "$jvm_args" -rf json -rff "$out/jmh-25-segments.json" | tee "$out/jmh-25-segments.txt" |
+      grep -E "^(Benchmark|([a-z0-9]+\.)*[A-Z][A-Za-z]+Bench\.)" || true
+fi
+
 case "$tag" in
-  ""|-gate|-pair|-write) python3 "$here/results.py" "$out" "$here/results" ;;
+  ""|-gate|-pair|-write|-segments) python3 "$here/results.py" "$out" "$here/results" ;;
   *) python3 "$here/results.py" "$out" --print "$tag" > "$out/results$tag.md"
      echo "== wrote $out/results$tag.md (TAG=$tag: results/ left alone)" ;;
 esac

@@ -214,6 +214,29 @@ def copy_section(med, group, title, arg_name, arg_fmt):
     return lines
 
 
+GATE_GUARDS = [("bare", "no gate"), ("native_gate", "native call gate, inline (what the JNI glue does)"),
+               ("native_gate_calls", "native call gate, through its exported functions"),
+               ("counter_gate", "striped counter: two atomic read-modify-writes per call")]
+
+
+def gate_section(med):
+    """The call gate's cost on a host's alloc + free pair (bench_gate.cpp)."""
+    lines = ["## Call gate (`walloc_gate.h`)", "",
+             "A 64 B alloc + free pair of BOTTOM made by host glue in C (`bench_gate_host.c`), each call",
+             "guarded as named; time per pair, and what the guard adds to the bare pair.", "",
+             "| guard | 1 thread | added | 2 threads | added |", "|---|---:|---:|---:|---:|"]
+    bare = {t: med.get(("gate_pair", "bare", 64, t), (None, None))[0] for t in (1, 2)}
+    for who, what in GATE_GUARDS:
+        cells = []
+        for t in (1, 2):
+            ns = med.get(("gate_pair", who, 64, t), (None, None))[0]
+            add = "—" if ns is None or bare[t] is None or who == "bare" else f"{ns - bare[t]:+.1f} ns"
+            cells += [fmt_ns(ns), add]
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def targets(runs, copy_med, phases):
     lines, fails, ties = [], [], []
     mi = runs.get("mimalloc")
@@ -430,6 +453,10 @@ def main():
         L += copy_section(copy_med, "copy_16k_offset",
                           "16 KiB by placement: (dst - src) mod 4096 (glibc's rep movsb hole is 1..31)",
                           "(dst-src) mod 4096", str)
+    path = os.path.join(out_dir, "bench_gate.json")
+    doc = load(path) if os.path.exists(path) else None
+    if doc is not None:
+        L += gate_section(medians(doc))
     prof = os.path.join(out_dir, "profile.md")
     if os.path.exists(prof):
         with open(prof) as f:

@@ -58,6 +58,17 @@ static inline walloc *W(jlong w)
         return r_;                                                                                 \
     } while (0)
 
+/* GATED for callers that must never wait: busy when the gate is not open right now. */
+#define TRIED(w, busy, expr)                                                                       \
+    do {                                                                                           \
+        struct host *h_ = H(w);                                                                    \
+        if (!gate_try_enter(h_->gate))                                                             \
+            return (busy);                                                                         \
+        __typeof__(expr) r_ = (expr);                                                              \
+        gate_exit(h_->gate);                                                                       \
+        return r_;                                                                                 \
+    } while (0)
+
 static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jdouble bottom,
                                  jboolean checked)
 {
@@ -165,22 +176,12 @@ JNIEXPORT int32_t walloc_ffm_free(int64_t w, int64_t handle, int64_t size);
 
 JNIEXPORT int64_t walloc_ffm_alloc(int64_t w, int64_t size, int32_t tier)
 {
-    struct host *h = H(w);
-    if (!gate_try_enter(h->gate))
-        return FFM_BUSY;
-    int64_t r = (int64_t)walloc_alloc(h->core, (uint64_t)size, (walloc_tier)tier);
-    gate_exit(h->gate);
-    return r;
+    TRIED(w, FFM_BUSY, (int64_t)walloc_alloc(H(w)->core, (uint64_t)size, (walloc_tier)tier));
 }
 
 JNIEXPORT int32_t walloc_ffm_free(int64_t w, int64_t handle, int64_t size)
 {
-    struct host *h = H(w);
-    if (!gate_try_enter(h->gate))
-        return FFM_BUSY;
-    int32_t r = (int32_t)walloc_free(h->core, (walloc_handle)handle, (uint64_t)size);
-    gate_exit(h->gate);
-    return r;
+    TRIED(w, FFM_BUSY, (int32_t)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size));
 }
 
 static jint alloc_batch_inside(JNIEnv *env, walloc *core, jlongArray sizes, jintArray tiers, jint count, jlongArray out)
