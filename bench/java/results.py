@@ -67,7 +67,7 @@ def load_runs(out, tag, slug):
     runs = {}
     for v in ("17", "25"):
         doc = read(os.path.join(out, f"jmh-{v}{tag}.json"))
-        if doc is None:
+        if not doc or not doc.strip():  # absent, or a run that was stopped before JMH wrote it
             continue
         cpu = stamp(out, v, tag, "cpu")
         if slug is not None and cpu != slug:
