@@ -4,8 +4,8 @@
 #   1. The whole Google Test suite, cross-built, under qemu-aarch64 and under wine64, at full
 #      stress iterations (WALLOC_STRESS_SCALE to change them).
 #   2. The JNI libraries the jar carries (mvn -Pall-platforms): the Windows DLL exports exactly
-#      the JNI header's Java_io_walloc_... functions and imports only system DLLs; the aarch64
-#      library exports exactly those functions too.
+#      the JNI header's Java_io_walloc_... functions and the FFM entry points walloc_ffm_alloc and
+#      walloc_ffm_free, and imports only system DLLs; the aarch64 library exports exactly those too.
 #   3. Java on linux-aarch_64: Debian's arm64 JRE under qemu-aarch64 runs the jar-alone tests
 #      (JarIT) and a smoke subset of the JUnit suite against the jar's aarch64 library.
 #      WALLOC_CROSS_JAVA=full runs the whole JUnit suite there instead (about 5.5 minutes on 2
@@ -42,13 +42,15 @@ jdk17=/usr/lib/jvm/java-17-openjdk-amd64
 mvn -B -ntp -q -Pall-platforms package -DskipTests >target/test-cross-build.log 2>&1 ||
   { echo "mvn package failed:"; tail -40 target/test-cross-build.log; exit 1; }
 native="target/classes/io/walloc/native"
-want=$(grep -o 'Java_io_walloc_[A-Za-z0-9_]*' target/jni-headers/io_walloc_WallocNative.h | sort -u)
+# The JNI functions, and the two FFM entry points of the JDK 22+ face (java22/io/walloc/CoreCalls.java).
+want=$( { grep -o 'Java_io_walloc_[A-Za-z0-9_]*' target/jni-headers/io_walloc_WallocNative.h;
+          printf '%s\n' walloc_ffm_alloc walloc_ffm_free; } | sort -u)
 dll_exports=$(x86_64-w64-mingw32-objdump -p "$native/windows-x86_64/walloc_jni.dll" |
               sed -n '/\[Ordinal\/Name Pointer\] Table/,/^$/p' | tail -n +2 | awk 'NF {print $NF}' | sort -u)
 dll_imports=$(x86_64-w64-mingw32-objdump -p "$native/windows-x86_64/walloc_jni.dll" | sed -n 's/.*DLL Name: //p' | sort -u)
 so_exports=$(aarch64-linux-gnu-nm -D --defined-only "$native/linux-aarch_64/libwalloc_jni.so" | awk '{print $3}' | sort -u)
 if [ "$dll_exports" = "$want" ]; then
-  echo "walloc_jni.dll exports exactly the $(echo "$want" | wc -l) JNI functions; imports:" $dll_imports
+  echo "walloc_jni.dll exports exactly the $(echo "$want" | wc -l) JNI and FFM entry points; imports:" $dll_imports
 else
   echo "walloc_jni.dll exports differ from the JNI header:"; diff <(echo "$want") <(echo "$dll_exports") || true; status=1
 fi
@@ -57,7 +59,7 @@ for dll in $dll_imports; do  # system DLLs only: nothing of MinGW's to ship besi
     *) echo "walloc_jni.dll needs a non-system DLL: $dll"; status=1 ;; esac
 done
 if [ "$so_exports" = "$want" ]; then
-  echo "linux-aarch_64 libwalloc_jni.so exports exactly the JNI functions"
+  echo "linux-aarch_64 libwalloc_jni.so exports exactly the JNI and FFM entry points"
 else
   echo "libwalloc_jni.so (aarch64) exports differ from the JNI header:"; diff <(echo "$want") <(echo "$so_exports") || true; status=1
 fi

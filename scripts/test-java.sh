@@ -2,8 +2,9 @@
 # Builds and tests Walloc's Java face: the JNI library through CMake (driven by Maven), JUnit 5
 # through Surefire, the packaged-jar check through Failsafe. Tests run on JDK 17 (the default java)
 # and again, without rebuilding, on JDK 25 (Temurin), with -Xcheck:jni and
-# --enable-native-access=ALL-UNNAMED. The jar is built with -Pall-platforms: it carries the JNI
-# library for linux-x86_64, linux-aarch_64 and windows-x86_64 (the cross toolchains come from
+# --enable-native-access=ALL-UNNAMED; the JDK 22+ face (compiled by JDK 25's javac into the
+# multi-release jar) is tested on JDK 25 by tests/java22. The jar is built with -Pall-platforms: it
+# carries the JNI library for linux-x86_64, linux-aarch_64 and windows-x86_64 (the cross toolchains come from
 # scripts/install-deps.sh cross; scripts/test-cross.sh runs the other platforms' tests).
 # Exit status 0 only when both runs pass.
 #   WALLOC_JDK25=/path/to/jdk   another JDK for the second run (default: Temurin 25 if present)
@@ -42,7 +43,7 @@ step() {
 }
 
 echo "== Java: build with $("${JAVA_HOME:-/usr}/bin/java" -version 2>&1 | head -1)"
-step mvn -B -ntp -Pall-platforms package -DskipTests
+step mvn -B -ntp -Pall-platforms${jdk25:+,jdk22-face} package -DskipTests ${jdk25:+-Dwalloc.jdk25=$jdk25}
 if [ $status -ne 0 ]; then
   echo "== Java: build FAILED"; grep -E "ERROR|error:" "$log" | head -40; exit 1
 fi
@@ -57,12 +58,24 @@ for r in "${runs[@]}"; do
   step mvn -B -ntp -Pall-platforms failsafe:integration-test failsafe:verify -Dwalloc.test.jvm="$jvm"
 done
 
+# The JDK 22+ face (META-INF/versions/22: Segments): its tests are compiled for release 22 against
+# the jar (tests/java22, a module of its own) and run on JDK 25.
+if [ -n "$jdk25" ]; then
+  echo "== Java: JDK 22+ face (tests/java22) on JDK 25"
+  if ! unzip -l target/walloc-*.jar | grep -q 'META-INF/versions/22/io/walloc/Segments.class'; then
+    echo "the jar has no JDK 22+ face (profile jdk22-face: is $jdk25/bin/javac there?)"; status=1
+  else
+    step mvn -B -ntp -q install:install-file -Dfile="$(ls target/walloc-*.jar | head -1)" -DpomFile=pom.xml
+    step env JAVA_HOME="$jdk25" mvn -B -ntp -f tests/java22/pom.xml test
+  fi
+fi
+
 if grep -qE "Tests run: [0-9]+, Failures: [1-9]|Tests run: [0-9]+, Failures: [0-9]+, Errors: [1-9]|Crashed tests|BUILD FAILURE|There are test failures" "$log"; then
   status=1
 fi
 if [ $status -ne 0 ]; then
   echo "== Java: FAILED (see the summaries above)"
 else
-  echo "== Java: all tests passed on JDK 17 and JDK 25"
+  echo "== Java: all tests passed on JDK 17 and JDK 25 (and the JDK 22+ face's on 25)"
 fi
 exit $status

@@ -135,18 +135,24 @@ def cpu_slug():
     return slug + (f"-f{fam}-m{mod}" if fam and mod else "")
 
 
-def machine_lines(contexts):
+def machine_line(mhz=None):
+    """"- Machine: ..." for a results file (bench/java/results.py writes it too): the CPU, its
+    cores, the copy-relevant flags and the kernel."""
     model, fam, mod = cpu_identity()
     if fam and mod:
         model += f" (family {fam}, model {mod})"
-    cores = os.cpu_count()
     flags = sh("grep -m1 '^flags' /proc/cpuinfo")
     simd = [f for f in ("avx2", "avx512f", "erms", "fsrm") if re.search(rf"\b{f}\b", flags)]
+    return (f"- Machine: {model or 'unknown CPU'}, {os.cpu_count()} cores"
+            + (f" at {mhz} MHz" if mhz else "")
+            + f" ({', '.join(simd)}); {platform.system()} {platform.release()}")
+
+
+def machine_lines(contexts):
+    cores = os.cpu_count()
     ctx = contexts[0] if contexts else {}
     lines = [
-        f"- Machine: {model or 'unknown CPU'}, {cores} cores"
-        + (f" at {ctx.get('mhz_per_cpu')} MHz" if ctx.get("mhz_per_cpu") else "")
-        + f" ({', '.join(simd)}); {platform.system()} {platform.release()}",
+        machine_line(ctx.get("mhz_per_cpu")),
         f"- Compiler: {os.environ.get('WALLOC_BENCH_CC') or sh('cc --version | head -1')}; glibc {platform.libc_ver()[1]}; "
         "Google Benchmark " + sh("dpkg-query -W -f='${Version}' libbenchmark-dev"),
     ]
@@ -204,6 +210,29 @@ def copy_section(med, group, title, arg_name, arg_fmt):
         gbs = lambda ns: "—" if not ns else f"{nbytes / ns:.2f}"  # bytes per ns == GB/s
         lines.append(f"| {arg_fmt(a)} | {fmt_ns(mine)} | {fmt_ns(peer)} | {fmt_ratio(ratio(peer, mine))}"
                      f" | {gbs(mine)} | {gbs(peer)} |")
+    lines.append("")
+    return lines
+
+
+GATE_GUARDS = [("bare", "no gate"), ("native_gate", "native call gate, inline (what the JNI glue does)"),
+               ("native_gate_calls", "native call gate, through its exported functions"),
+               ("counter_gate", "striped counter: two atomic read-modify-writes per call")]
+
+
+def gate_section(med):
+    """The call gate's cost on a host's alloc + free pair (bench_gate.cpp)."""
+    lines = ["## Call gate (`walloc_gate.h`)", "",
+             "A 64 B alloc + free pair of BOTTOM made by host glue in C (`bench_gate_host.c`), each call",
+             "guarded as named; time per pair, and what the guard adds to the bare pair.", "",
+             "| guard | 1 thread | added | 2 threads | added |", "|---|---:|---:|---:|---:|"]
+    bare = {t: med.get(("gate_pair", "bare", 64, t), (None, None))[0] for t in (1, 2)}
+    for who, what in GATE_GUARDS:
+        cells = []
+        for t in (1, 2):
+            ns = med.get(("gate_pair", who, 64, t), (None, None))[0]
+            add = "—" if ns is None or bare[t] is None or who == "bare" else f"{ns - bare[t]:+.1f} ns"
+            cells += [fmt_ns(ns), add]
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
     lines.append("")
     return lines
 
@@ -424,6 +453,10 @@ def main():
         L += copy_section(copy_med, "copy_16k_offset",
                           "16 KiB by placement: (dst - src) mod 4096 (glibc's rep movsb hole is 1..31)",
                           "(dst-src) mod 4096", str)
+    path = os.path.join(out_dir, "bench_gate.json")
+    doc = load(path) if os.path.exists(path) else None
+    if doc is not None:
+        L += gate_section(medians(doc))
     prof = os.path.join(out_dir, "profile.md")
     if os.path.exists(prof):
         with open(prof) as f:
@@ -439,13 +472,18 @@ def main():
     write_index(results_dir)
 
 
-def write_index(results_dir):
-    """bench/native/RESULTS.md: one line per CPU that has results, with its date and targets."""
+INDEX_HEADER = ["# Walloc native benchmarks, per CPU", "",
+                "`bench/native/run.sh` writes `results/<cpu>.md` for the CPU it runs on and leaves the other",
+                "files alone; this index is rewritten from them. Figures from CPUs that are not available",
+                "here stay as measured there.", ""]
+
+
+def write_index(results_dir, header=INDEX_HEADER, verdict=r"^- (.*(?:hold|MISSED).*)$"):
+    """RESULTS.md beside results_dir (bench/native's, or bench/java's with its own header and
+    verdict pattern): the header, then one line per CPU that has results, with its date and the
+    lines of its file that match verdict."""
     index = os.path.join(os.path.dirname(os.path.abspath(results_dir)), "RESULTS.md")
-    L = ["# Walloc native benchmarks, per CPU", "",
-         "`bench/native/run.sh` writes `results/<cpu>.md` for the CPU it runs on and leaves the other",
-         "files alone; this index is rewritten from them. Figures from CPUs that are not available",
-         "here stay as measured there.", ""]
+    L = list(header)
     for name in sorted(os.listdir(results_dir)):
         if not name.endswith(".md"):
             continue
@@ -455,11 +493,11 @@ def write_index(results_dir):
         machine = re.search(r"^- Machine: (.*)$", text, re.M)
         L.append(f"- [`results/{name}`](results/{name}): {machine.group(1) if machine else name}"
                  + (f", {date.group(1)}" if date else ""))
-        for t in re.findall(r"^- (.*(?:hold|MISSED).*)$", text, re.M):
+        for t in re.findall(verdict, text, re.M):
             L.append(f"  - {t}")
     with open(index, "w") as f:
         f.write("\n".join(L) + "\n")
-    print(f"report.py: wrote {index}")
+    print(f"{os.path.basename(sys.argv[0])}: wrote {index}")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ runs=(
   "bench_alloc_mimalloc     bench_alloc_mimalloc  -"
   "bench_alloc_jemalloc     bench_alloc_jemalloc  -"
   "bench_copy               bench_copy            -"
+  "bench_gate               bench_gate            -"
 )
 for run in "${runs[@]}"; do
   read -r label exe envs <<<"$run"

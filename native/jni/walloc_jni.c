@@ -3,8 +3,11 @@
  *
  * Thin on purpose: argument checks that only C can do (array lengths against counts), calls
  * into walloc.h, and status numbers back to Java, which maps them to exceptions (io.walloc.Status).
- * No policy lives here. The instance pointer arrives as a jlong; io.walloc.Walloc's gate makes
- * sure it is live for the whole call (close waits for calls in flight).
+ * No policy lives here. The instance arrives as a jlong naming a struct host: the core instance
+ * and its call gate (walloc_gate.h). Every call that touches the core enters the gate and
+ * returns HOST_CLOSED (or its function's "nothing" value) once the instance is closed; close,
+ * reset and compaction shut the gate first (gateShut), so they never race a call. The struct
+ * outlives the core: io.walloc.Walloc frees it (release) only once the Walloc is unreachable.
  *
  * The generated header is included so that a mismatch between the Java declarations and these
  * definitions is a compile error.
@@ -16,17 +19,55 @@
 #include <jni.h>
 
 #include "io_walloc_WallocNative.h"
+#include "gate_fast.h" /* walloc_gate.h, its enter and exit inline */
 #include "walloc.h"
 
-#define ABI_VERSION 3
+#define ABI_VERSION 4
+/* Status of a call refused because the instance is closed (io.walloc.WallocNative.CLOSED): not a
+ * core status, and below 256 so that bulkCopy's packed result holds it. */
+#define HOST_CLOSED 255
 /* Copies up to this size go through a stack buffer (GetByteArrayRegion), larger ones pin the
  * array (GetPrimitiveArrayCritical) and let the core copy straight from it. */
 #define SMALL_COPY 512
 
+struct host {
+    walloc_gate *gate;
+    walloc *core; /* NULL once destroyed */
+};
+
+static inline struct host *H(jlong w)
+{
+    return (struct host *)(uintptr_t)w;
+}
+
+/* The core of w, for calls made while the gate is shut by their caller (reset, compact, destroy)
+ * or before anyone else can call (the region's range, read at creation). */
 static inline walloc *W(jlong w)
 {
-    return (walloc *)(uintptr_t)w;
+    return H(w)->core;
 }
+
+/* Returns expr, computed inside w's gate, or closed once the instance is closed. */
+#define GATED(w, closed, expr)                                                                     \
+    do {                                                                                           \
+        struct host *h_ = H(w);                                                                    \
+        if (!gate_enter(h_->gate))                                                                 \
+            return (closed);                                                                       \
+        __typeof__(expr) r_ = (expr);                                                              \
+        gate_exit(h_->gate);                                                                       \
+        return r_;                                                                                 \
+    } while (0)
+
+/* GATED for callers that must never wait: busy when the gate is not open right now. */
+#define TRIED(w, busy, expr)                                                                       \
+    do {                                                                                           \
+        struct host *h_ = H(w);                                                                    \
+        if (!gate_try_enter(h_->gate))                                                             \
+            return (busy);                                                                         \
+        __typeof__(expr) r_ = (expr);                                                              \
+        gate_exit(h_->gate);                                                                       \
+        return r_;                                                                                 \
+    } while (0)
 
 static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jdouble bottom,
                                  jboolean checked)
@@ -63,26 +104,89 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_create(JNIEnv *env, jclass c
     if (capacity < 0)
         return 0;
     walloc_config c = make_config(capacity, top, middle, bottom, checked);
-    return (jlong)(uintptr_t)walloc_create(&c);
+    struct host *h = malloc(sizeof *h);
+    if (!h)
+        return 0;
+    h->gate = walloc_gate_new();
+    h->core = h->gate ? walloc_create(&c) : NULL;
+    if (!h->core) {
+        walloc_gate_delete(h->gate);
+        free(h);
+        return 0;
+    }
+    return (jlong)(uintptr_t)h;
+}
+
+JNIEXPORT void JNICALL Java_io_walloc_WallocNative_gateShut(JNIEnv *env, jclass cls, jlong w,
+                                                            jint state)
+{
+    walloc_gate_shut(H(w)->gate, (walloc_gate_state)state);
+}
+
+JNIEXPORT void JNICALL Java_io_walloc_WallocNative_gateOpen(JNIEnv *env, jclass cls, jlong w)
+{
+    walloc_gate_open(H(w)->gate);
+}
+
+JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_gateAsymmetric(JNIEnv *env, jclass cls)
+{
+    return walloc_gate_asymmetric() ? JNI_TRUE : JNI_FALSE;
+}
+
+JNIEXPORT void JNICALL Java_io_walloc_WallocNative_release(JNIEnv *env, jclass cls, jlong w)
+{
+    walloc_gate_delete(H(w)->gate);
+    free(H(w));
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_alloc(JNIEnv *env, jclass cls, jlong w,
                                                           jlong size, jint tier)
 {
-    return (jlong)walloc_alloc(W(w), (uint64_t)size, (walloc_tier)tier);
+    GATED(w, (jlong)WALLOC_NULL, (jlong)walloc_alloc(H(w)->core, (uint64_t)size, (walloc_tier)tier));
 }
 
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_free(JNIEnv *env, jclass cls, jlong w,
                                                         jlong handle, jlong size)
 {
-    return (jint)walloc_free(W(w), (walloc_handle)handle, (uint64_t)size);
+    GATED(w, HOST_CLOSED, (jint)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size));
 }
 
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_allocBatch(JNIEnv *env, jclass cls, jlong w,
-                                                              jlongArray sizes, jintArray tiers,
-                                                              jint count, jlongArray out)
+/* The same two calls without the gate, for bench/java's GateCostBench only (what the gate costs,
+ * in the same run): unsafe against a concurrent close or reset, never called by io.walloc. */
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_allocNoGate(JNIEnv *env, jclass cls, jlong w,
+                                                                jlong size, jint tier)
 {
-    if (!w || !sizes || !tiers || !out || count < 0)
+    return (jlong)walloc_alloc(H(w)->core, (uint64_t)size, (walloc_tier)tier);
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_freeNoGate(JNIEnv *env, jclass cls, jlong w,
+                                                              jlong handle, jlong size)
+{
+    return (jint)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size);
+}
+
+/* FFM critical downcalls (JDK 22+: java22/io/walloc/CoreCalls.java) of alloc and free. Such a
+ * call keeps its thread from reaching a safepoint, so it must never wait: when the gate is not
+ * open (or the thread has no slot yet) it answers FFM_BUSY and Java makes the JNI call instead,
+ * which may wait (in native state) and says what happened. */
+#define FFM_BUSY (-2)
+
+JNIEXPORT int64_t walloc_ffm_alloc(int64_t w, int64_t size, int32_t tier);
+JNIEXPORT int32_t walloc_ffm_free(int64_t w, int64_t handle, int64_t size);
+
+JNIEXPORT int64_t walloc_ffm_alloc(int64_t w, int64_t size, int32_t tier)
+{
+    TRIED(w, FFM_BUSY, (int64_t)walloc_alloc(H(w)->core, (uint64_t)size, (walloc_tier)tier));
+}
+
+JNIEXPORT int32_t walloc_ffm_free(int64_t w, int64_t handle, int64_t size)
+{
+    TRIED(w, FFM_BUSY, (int32_t)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size));
+}
+
+static jint alloc_batch_inside(JNIEnv *env, walloc *core, jlongArray sizes, jintArray tiers, jint count, jlongArray out)
+{
+    if (!sizes || !tiers || !out || count < 0)
         return WALLOC_ERR_INVALID_ARGUMENT;
     if ((*env)->GetArrayLength(env, sizes) < count || (*env)->GetArrayLength(env, tiers) < count ||
         (*env)->GetArrayLength(env, out) < count)
@@ -99,7 +203,7 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_allocBatch(JNIEnv *env, jclas
     if (s && t && o) {
         (*env)->GetLongArrayRegion(env, sizes, 0, count, (jlong *)s);
         (*env)->GetIntArrayRegion(env, tiers, 0, count, (jint *)t);
-        st = walloc_alloc_batch(W(w), s, t, n, o);
+        st = walloc_alloc_batch(core, s, t, n, o);
         (*env)->SetLongArrayRegion(env, out, 0, count, (const jlong *)o);
     }
     free(s);
@@ -108,29 +212,32 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_allocBatch(JNIEnv *env, jclas
     return (jint)st;
 }
 
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_allocBatch(JNIEnv *env, jclass cls, jlong w,
+        jlongArray sizes, jintArray tiers, jint count, jlongArray out)
+{
+    GATED(w, HOST_CLOSED, alloc_batch_inside(env, H(w)->core, sizes, tiers, count, out));
+}
+
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_resetTier(JNIEnv *env, jclass cls, jlong w,
                                                              jint tier)
 {
-    if (!w)
-        return WALLOC_ERR_INVALID_ARGUMENT;
+    /* Called while the caller holds the gate shut (exclusive): no call can race it. */
     return (jint)walloc_reset_tier(W(w), (walloc_tier)tier);
 }
 
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_compactTier(JNIEnv *env, jclass cls, jlong w,
                                                                jint tier, jlong keep)
 {
-    if (!w)
-        return WALLOC_ERR_INVALID_ARGUMENT;
+    /* Called while the caller holds the gate shut (exclusive): no call can race it. */
     return (jint)walloc_compact_tier(W(w), (walloc_tier)tier, (uint64_t)keep);
 }
 
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierStats(JNIEnv *env, jclass cls, jlong w,
-                                                             jint tier, jlongArray out)
+static jint tier_stats_inside(JNIEnv *env, walloc *core, jint tier, jlongArray out)
 {
-    if (!w || !out || (*env)->GetArrayLength(env, out) < 14)
+    if (!out || (*env)->GetArrayLength(env, out) < 14)
         return WALLOC_ERR_INVALID_ARGUMENT;
     walloc_stats s;
-    walloc_status st = walloc_tier_stats(W(w), (walloc_tier)tier, &s);
+    walloc_status st = walloc_tier_stats(core, (walloc_tier)tier, &s);
     if (st != WALLOC_OK)
         return (jint)st;
     jlong v[14] = {
@@ -143,22 +250,29 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierStats(JNIEnv *env, jclass
     return WALLOC_OK;
 }
 
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierStats(JNIEnv *env, jclass cls, jlong w,
+        jint tier, jlongArray out)
+{
+    GATED(w, HOST_CLOSED, tier_stats_inside(env, H(w)->core, tier, out));
+}
+
+static jint tier_of_inside(walloc *core, jlong handle)
+{
+    walloc_tier t;
+    walloc_status st = walloc_tier_of(core, (walloc_handle)handle, &t);
+    return st == WALLOC_OK ? (jint)t : -(jint)st;
+}
+
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierOf(JNIEnv *env, jclass cls, jlong w,
                                                           jlong handle)
 {
-    if (!w)
-        return -WALLOC_ERR_INVALID_ARGUMENT;
-    walloc_tier t;
-    walloc_status st = walloc_tier_of(W(w), (walloc_handle)handle, &t);
-    return st == WALLOC_OK ? (jint)t : -(jint)st;
+    GATED(w, -HOST_CLOSED, tier_of_inside(H(w)->core, handle));
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_ptr(JNIEnv *env, jclass cls, jlong w,
                                                         jlong handle)
 {
-    if (!w)
-        return 0;
-    return (jlong)(uintptr_t)walloc_ptr(W(w), (walloc_handle)handle);
+    GATED(w, (jlong)0, (jlong)(uintptr_t)walloc_ptr(H(w)->core, (walloc_handle)handle));
 }
 
 /* offset/length are checked against the array here too (Java checks first, with a better
@@ -171,34 +285,36 @@ static int range_ok(JNIEnv *env, jbyteArray a, jint offset, jint length)
     return offset <= n && length <= n - offset;
 }
 
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_write(JNIEnv *env, jclass cls, jlong w,
-                                                         jlong dst, jbyteArray src, jint offset,
-                                                         jint length)
+static jint write_inside(JNIEnv *env, walloc *core, jlong dst, jbyteArray src, jint offset, jint length)
 {
-    if (!w || !range_ok(env, src, offset, length))
+    if (!range_ok(env, src, offset, length))
         return WALLOC_ERR_INVALID_ARGUMENT;
     if (length <= SMALL_COPY) {
         jbyte buf[SMALL_COPY];
         (*env)->GetByteArrayRegion(env, src, offset, length, buf);
-        return (jint)walloc_write(W(w), (walloc_handle)dst, buf, (uint64_t)length);
+        return (jint)walloc_write(core, (walloc_handle)dst, buf, (uint64_t)length);
     }
     jbyte *p = (*env)->GetPrimitiveArrayCritical(env, src, NULL);
     if (!p)
         return WALLOC_ERR_OUT_OF_MEMORY; /* an OutOfMemoryError is pending */
-    walloc_status st = walloc_write(W(w), (walloc_handle)dst, p + offset, (uint64_t)length);
+    walloc_status st = walloc_write(core, (walloc_handle)dst, p + offset, (uint64_t)length);
     (*env)->ReleasePrimitiveArrayCritical(env, src, p, JNI_ABORT);
     return (jint)st;
 }
 
-JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_read(JNIEnv *env, jclass cls, jlong w,
-                                                        jlong src, jbyteArray dst, jint offset,
-                                                        jint length)
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_write(JNIEnv *env, jclass cls, jlong w,
+        jlong dst, jbyteArray src, jint offset, jint length)
 {
-    if (!w || !range_ok(env, dst, offset, length))
+    GATED(w, HOST_CLOSED, write_inside(env, H(w)->core, dst, src, offset, length));
+}
+
+static jint read_inside(JNIEnv *env, walloc *core, jlong src, jbyteArray dst, jint offset, jint length)
+{
+    if (!range_ok(env, dst, offset, length))
         return WALLOC_ERR_INVALID_ARGUMENT;
     if (length <= SMALL_COPY) {
         jbyte buf[SMALL_COPY];
-        walloc_status st = walloc_read(W(w), (walloc_handle)src, buf, (uint64_t)length);
+        walloc_status st = walloc_read(core, (walloc_handle)src, buf, (uint64_t)length);
         if (st == WALLOC_OK)
             (*env)->SetByteArrayRegion(env, dst, offset, length, buf);
         return (jint)st;
@@ -206,34 +322,35 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_read(JNIEnv *env, jclass cls,
     jbyte *p = (*env)->GetPrimitiveArrayCritical(env, dst, NULL);
     if (!p)
         return WALLOC_ERR_OUT_OF_MEMORY;
-    walloc_status st = walloc_read(W(w), (walloc_handle)src, p + offset, (uint64_t)length);
+    walloc_status st = walloc_read(core, (walloc_handle)src, p + offset, (uint64_t)length);
     /* 0 copies back if the VM handed out a copy; on error nothing was written into it. */
     (*env)->ReleasePrimitiveArrayCritical(env, dst, p, st == WALLOC_OK ? 0 : JNI_ABORT);
     return (jint)st;
 }
 
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_read(JNIEnv *env, jclass cls, jlong w,
+        jlong src, jbyteArray dst, jint offset, jint length)
+{
+    GATED(w, HOST_CLOSED, read_inside(env, H(w)->core, src, dst, offset, length));
+}
+
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_copy(JNIEnv *env, jclass cls, jlong w,
                                                         jlong dst, jlong src, jlong length)
 {
-    if (!w)
-        return WALLOC_ERR_INVALID_ARGUMENT;
     /* A negative length reaches the core as a huge unsigned one: out of bounds there. */
-    return (jint)walloc_copy(W(w), (walloc_handle)dst, (walloc_handle)src, (uint64_t)length);
+    GATED(w, HOST_CLOSED, (jint)walloc_copy(H(w)->core, (walloc_handle)dst, (walloc_handle)src, (uint64_t)length));
 }
 
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_fill(JNIEnv *env, jclass cls, jlong w,
                                                         jlong dst, jint value, jlong length)
 {
-    if (!w)
-        return WALLOC_ERR_INVALID_ARGUMENT;
     /* A negative length reaches the core as a huge unsigned one: out of bounds there. */
-    return (jint)walloc_fill(W(w), (walloc_handle)dst, (uint8_t)value, (uint64_t)length);
+    GATED(w, HOST_CLOSED, (jint)walloc_fill(H(w)->core, (walloc_handle)dst, (uint8_t)value, (uint64_t)length));
 }
 
-JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass cls, jlong w,
-                                                             jlongArray ops, jint count)
+static jlong bulk_copy_inside(JNIEnv *env, walloc *core, jlongArray ops, jint count)
 {
-    if (!w || !ops || count < 0 || (*env)->GetArrayLength(env, ops) / 3 < count)
+    if (!ops || count < 0 || (*env)->GetArrayLength(env, ops) / 3 < count)
         return WALLOC_ERR_INVALID_ARGUMENT;
     if (count == 0)
         return WALLOC_OK;
@@ -249,29 +366,40 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass
         o[i].len = (uint64_t)v[2];
     }
     size_t failed = 0;
-    walloc_status st = walloc_bulk_copy(W(w), o, n, &failed);
+    walloc_status st = walloc_bulk_copy(core, o, n, &failed);
     free(o);
     if (st == WALLOC_OK)
         return 0;
     return (jlong)st | ((jlong)failed << 8);
 }
 
-JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_viewable(JNIEnv *env, jclass cls, jlong w,
-                                                                jlong handle, jint length)
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass cls, jlong w,
+        jlongArray ops, jint count)
 {
-    if (!w || length < 0)
+    GATED(w, (jlong)HOST_CLOSED, bulk_copy_inside(env, H(w)->core, ops, count));
+}
+
+static jboolean viewable_inside(JNIEnv *env, walloc *core, jlong handle, jlong length)
+{
+    if (length < 0)
         return JNI_FALSE;
     /* The core checks the range: a zero-length read validates [handle, handle + length). */
-    if (!walloc_ptr(W(w), (walloc_handle)handle))
+    if (!walloc_ptr(core, (walloc_handle)handle))
         return JNI_FALSE;
     if (length > 0) {
         walloc_tier a, b;
-        if (walloc_tier_of(W(w), (walloc_handle)handle, &a) != WALLOC_OK ||
-            walloc_tier_of(W(w), (walloc_handle)handle + (uint64_t)length - 1, &b) != WALLOC_OK ||
+        if (walloc_tier_of(core, (walloc_handle)handle, &a) != WALLOC_OK ||
+            walloc_tier_of(core, (walloc_handle)handle + (uint64_t)length - 1, &b) != WALLOC_OK ||
             a != b)
             return JNI_FALSE;
     }
     return JNI_TRUE;
+}
+
+JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_viewable(JNIEnv *env, jclass cls, jlong w,
+        jlong handle, jlong length)
+{
+    GATED(w, JNI_FALSE, viewable_inside(env, H(w)->core, handle, length));
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_blockSize(JNIEnv *env, jclass cls, jlong w,
@@ -279,7 +407,7 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_blockSize(JNIEnv *env, jclas
 {
     if (size < 0)
         return 0;
-    return (jlong)walloc_block_size(W(w), (walloc_tier)tier, (uint64_t)size);
+    GATED(w, (jlong)-1, (jlong)walloc_block_size(H(w)->core, (walloc_tier)tier, (uint64_t)size));
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_regionBase(JNIEnv *env, jclass cls, jlong w)
@@ -294,7 +422,9 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_regionSize(JNIEnv *env, jcla
 
 JNIEXPORT void JNICALL Java_io_walloc_WallocNative_destroyKeepRegion(JNIEnv *env, jclass cls, jlong w)
 {
+    /* Called once, with the gate shut for good (closed). */
     walloc_destroy_keep_region(W(w));
+    H(w)->core = NULL;
 }
 
 JNIEXPORT void JNICALL Java_io_walloc_WallocNative_regionRelease(JNIEnv *env, jclass cls,

@@ -61,6 +61,7 @@ public final class Block implements AutoCloseable {
     private volatile TierEpochs.Epoch life; // the tier's epoch it is known alive in, or CLOSED
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
+    private final UnclosedBlock unclosed; // the Cleaner's action, or null (WallocConfig.freeUnclosedBlocks)
 
     Block(Walloc owner, long handle, long size, Tier tier, TierEpochs.Epoch life) {
         this.owner = owner;
@@ -68,6 +69,7 @@ public final class Block implements AutoCloseable {
         this.size = size;
         this.tier = tier;
         this.life = life;
+        this.unclosed = owner.watchUnclosed(this, life.number());
     }
 
     /**
@@ -139,7 +141,7 @@ public final class Block implements AutoCloseable {
         }
     }
 
-    private void checkAlive(String what) {
+    void checkAlive(String what) {
         TierEpochs.Epoch e = life;
         if (e == CLOSED) {
             throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Walloc.hex(handle)
@@ -420,6 +422,9 @@ public final class Block implements AutoCloseable {
         TierEpochs.Epoch e = (TierEpochs.Epoch) LIFE.getAndSet(this, CLOSED);
         if (e == CLOSED) {
             return;
+        }
+        if (unclosed != null) {
+            unclosed.closed();
         }
         view = null;
         owner.freeBlock(this, e.number());

@@ -5,15 +5,23 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Close- and reset-safety for one instance: a striped count of calls in flight.
+ * Close- and reset-safety for one instance, in two layers.
  *
- * <p>Every call into the native instance runs between {@link #enter()} and {@link #exit(int)}:
- * an atomic increment of a per-thread-stripe counter (each stripe on its own 128-byte line, so
- * threads do not share a cache line), then a read of the state word. {@link #exclusive} (reset,
- * compact) and {@link #close} set the state first and then wait for every stripe to drain, so no
- * call is inside the core while they run: the core's "reset must not race allocation" rule and
- * "destroy must not race anything" are enforced, and close can unmap the region at once. Calls
- * arriving while a reset runs wait for it; calls after close throw {@link IllegalStateException}.
+ * <p>Calls that are one native call and nothing else (allocate and free without the thread cache,
+ * copies, reads, writes, statistics) are guarded in native code, by the instance's call gate
+ * ({@code walloc_gate.h}): no locked instruction per call, and a closed instance answers
+ * {@link WallocNative#CLOSED}. Sections that also read or change Java state that a reset or close
+ * changes (a {@link Block}'s liveness check and its free, the thread cache's bounds, views) run
+ * between {@link #enter()} and {@link #exit(int)} here: an atomic increment of a
+ * per-thread-stripe counter (each stripe on its own 128-byte line), then a read of the state word.
+ *
+ * <p>{@link #exclusive} (reset, compact) and {@link #close} shut this layer first (set the state,
+ * wait for every stripe to drain), then the native gate (which waits for native calls in
+ * flight), so no call is inside the core while they run: the core's "reset must not race
+ * allocation" rule and "destroy must not race anything" are enforced, and close can give the
+ * memory back at once. In that order no thread waits in the native gate while holding a stripe.
+ * Calls arriving while a reset runs wait for it; calls after close throw
+ * {@link IllegalStateException}.
  *
  * <p>Correctness: increment and state read are both sequentially consistent (VarHandle
  * getAndAdd, volatile read), as are the closer's state write and stripe reads, so either the
@@ -32,9 +40,12 @@ final class Gate {
     private volatile int state = OPEN;
     private final ReentrantLock control = new ReentrantLock();
     private final String name;
+    private final long w;
 
-    Gate(String name) {
+    /** The gate of native instance w (whose call gate it shuts too). */
+    Gate(String name, long w) {
         this.name = name;
+        this.w = w;
     }
 
     private static int slot() {
@@ -116,7 +127,12 @@ final class Gate {
             state = EXCLUSIVE;
             try {
                 drain();
-                return op.get();
+                WallocNative.gateShut(w, WallocNative.GATE_EXCLUSIVE);
+                try {
+                    return op.get();
+                } finally {
+                    WallocNative.gateOpen(w);
+                }
             } finally {
                 state = OPEN;
             }
@@ -140,6 +156,7 @@ final class Gate {
             ending.run();
             state = CLOSED;
             drain();
+            WallocNative.gateShut(w, WallocNative.GATE_CLOSED);
             ending.run();
             return true;
         } finally {

@@ -89,6 +89,11 @@ final class Region {
         lifetime.run();
     }
 
+    /** The address of offset in the region (for segments, JDK 22+). */
+    long address(long offset) {
+        return base + offset;
+    }
+
     /**
      * A big-endian direct buffer over {@code [offset, offset + length)} of the region, which must
      * already be checked to lie inside what one tier handed out. Only while the instance is open.

@@ -22,6 +22,8 @@ package io.walloc;
  * @param resets resets and compactions since creation
  * @param alignment the tier's alignment
  * @param maxClassSize the largest size served from size classes; larger blocks are "large"
+ * @param unclosedBlocksFreed {@link Block}s nobody closed that the Cleaner freed since creation
+ *     ({@link WallocConfig#freeUnclosedBlocks()}; counted by the Java face, not the core)
  */
 public record TierStats(
         Tier tier,
@@ -38,10 +40,11 @@ public record TierStats(
         long failedAllocs,
         long resets,
         int alignment,
-        int maxClassSize) {
+        int maxClassSize,
+        long unclosedBlocksFreed) {
 
-    static TierStats of(Tier tier, long[] v) {
+    static TierStats of(Tier tier, long[] v, long unclosedBlocksFreed) {
         return new TierStats(tier, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
-                v[11], (int) v[12], (int) v[13]);
+                v[11], (int) v[12], (int) v[13], unclosedBlocksFreed);
     }
 }

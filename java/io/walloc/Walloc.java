@@ -1,11 +1,13 @@
 package io.walloc;
 
-import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A tiered memory allocator instance: one native region split into three {@link Tier}s, handing
@@ -51,15 +53,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #fastCompactTier} run alone: they wait until no other call is inside the instance, and
  * calls that arrive meanwhile wait for them (the core forbids resetting a tier while it
  * allocates). {@link #close()} waits for calls in flight, then releases the region; calls after it
- * throw {@link IllegalStateException}, never touch freed memory, and never crash the JVM. This is
- * done by a striped in-flight counter (one atomic increment and decrement per call, on a cache line
- * of the calling thread's stripe). A block may be freed by a thread other than its allocator's.
+ * throw {@link IllegalStateException}, never touch freed memory, and never crash the JVM. A call
+ * that is one native call (allocate and free without the thread cache, copies, reads, writes) is
+ * guarded in native code without a locked instruction: it marks itself in its thread's slot,
+ * and close or reset make every thread execute a memory barrier before they wait for the slots
+ * ({@code walloc_gate.h}); calls that also read Java state a reset changes (blocks, the thread
+ * cache, views) count themselves in a striped counter as well. A block may be freed by a thread
+ * other than its allocator's.
  *
  * <p>Thread cache (unchecked mode, on unless {@link WallocConfig#threadCache()} is off): {@link
  * #free} (or {@link Block#close()}) of a block of up to 4 KiB puts it in a bin of the calling
  * thread, and the thread's next {@link #allocate} (or {@link #allocateBlock}) of the same size in
- * granules takes it back, neither crossing into native code nor touching the gate (about 13 ns
- * per pair instead of about 20). Statistics count the blocks in
+ * granules takes it back, neither crossing into native code nor touching the gate (see
+ * bench/java/RESULTS.md for what it saves). Statistics count the blocks in
  * bins as free. A reset or compaction makes every thread drop its bins of that tier at its next
  * call; an allocation racing a reset may return a block from just before it.
  *
@@ -85,12 +91,15 @@ public final class Walloc implements AutoCloseable {
     private final long[] tierStart = new long[3]; // tiers lie in order from handle 0 (walloc_region_of)
     private final TierEpochs epochs = new TierEpochs();
     private final long[][] limits = {new long[4], new long[4], new long[4]};
-    private final Cleaner.Cleanable cleanable;
+    private final NativeSide nativeSide;
+    private final SegmentScopes segments = new SegmentScopes(); // does nothing before JDK 22
+    private final AtomicLongArray unclosedFreed = new AtomicLongArray(3); // per tier
+    private final AtomicBoolean unclosedLogged = new AtomicBoolean();
 
     private Walloc(long w, WallocConfig config) {
         this.w = w;
         this.config = config;
-        this.gate = new Gate("Walloc#" + IDS.incrementAndGet());
+        this.gate = new Gate("Walloc#" + IDS.incrementAndGet(), w);
         long[] s = new long[14];
         for (Tier t : TIERS) {
             check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
@@ -100,30 +109,43 @@ public final class Walloc implements AutoCloseable {
         tierStart[2] = capacity[0] + capacity[1];
         this.region = new Region(w);
         this.cache = config.threadCache() ? new ThreadCache(w, gate, epochs, capacity, this::keptBelow) : null;
-        this.cleanable = Region.CLEANER.register(this, new Destroyer(w, gate, region));
+        this.nativeSide = new NativeSide(w, gate, region);
+        Region.CLEANER.register(this, nativeSide);
     }
 
     /**
-     * Destroys the instance, at close or once the Walloc is unreachable (then no call can be in
-     * flight): its RAM goes back at once, its address range once no view over it is reachable
-     * either ({@link Region}).
+     * The native side of an instance: the core, destroyed at close (its RAM goes back at once, its
+     * address range once no view over it is reachable either: {@link Region}), and the handle
+     * {@code w} with its call gate, which calls made after close still read, freed only once the
+     * Walloc is unreachable (a Cleaner action; it references no Walloc).
      */
-    private static final class Destroyer implements Runnable {
+    private static final class NativeSide implements Runnable {
         private final long w;
         private final Gate gate;
-        private final Region region; // references no Walloc
+        private final Region region;
+        private boolean destroyed; // guarded by this
 
-        Destroyer(long w, Gate gate, Region region) {
+        NativeSide(long w, Gate gate, Region region) {
             this.w = w;
             this.gate = gate;
             this.region = region;
         }
 
+        /** Destroys the core, once; the gate is closed. */
+        synchronized void destroy() {
+            if (!destroyed) {
+                destroyed = true;
+                WallocNative.destroyKeepRegion(w);
+                region.instanceDestroyed();
+            }
+        }
+
+        /** The Walloc is unreachable: no call can be in flight or come. */
         @Override
         public void run() {
-            gate.close(() -> { }); // no Block is left to tell: the Walloc is closed or unreachable
-            WallocNative.destroyKeepRegion(w);
-            region.instanceDestroyed();
+            gate.close(() -> { }); // no Block is left to tell
+            destroy();
+            WallocNative.release(w);
         }
     }
 
@@ -194,12 +216,12 @@ public final class Walloc implements AutoCloseable {
         if (size < 0 || size > capacity[t]) {
             throw allocFailure(size, tier);
         }
-        int g = gate.enter();
-        try {
-            return WallocNative.blockSize(w, t, size);
-        } finally {
-            gate.exit(g);
+        long bytes = WallocNative.blockSize(w, t, size);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
+        if (bytes < 0) {
+            throw gate.closed();
         }
+        return bytes;
     }
 
     // ------------------------------------------------------------------ allocation
@@ -260,13 +282,8 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void fill(long handle, byte value, long length) {
-        int g = gate.enter();
-        int st;
-        try {
-            st = WallocNative.fill(w, handle, value, length);
-        } finally {
-            gate.exit(g);
-        }
+        int st = WallocNative.fill(w, handle, value, length);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (st != 0) {
             throw error(st, "fill of " + length + (length < 0 ? " (negative)" : "") + " bytes at " + hex(handle), handle,
                     null, length);
@@ -286,9 +303,14 @@ public final class Walloc implements AutoCloseable {
     }
 
     private long allocateInCore(long size, int t) {
+        if (cache == null) { // one native call: the native gate alone guards it
+            long h = CoreCalls.alloc(w, size, t);
+            Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
+            return h;
+        }
         int g = gate.enter();
         try {
-            long h = WallocNative.alloc(w, size, t);
+            long h = CoreCalls.alloc(w, size, t);
             if (h != NULL && cache != null) {
                 cache.handedOut(t, h, size);
             }
@@ -334,6 +356,9 @@ public final class Walloc implements AutoCloseable {
             return new WallocArgumentException(Status.INVALID_SIZE, "size " + size + " is larger than tier " + tier
                     + " (" + cap + " bytes)");
         }
+        if (gate.isClosed()) { // the native gate refused the call
+            return gate.closed();
+        }
         return new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size + " bytes");
     }
 
@@ -352,18 +377,23 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long handle, long size) {
-        if (cache != null && cache.put(handle, size, -1)) {
-            return;
-        }
-        int g = gate.enter();
+        segments.freed(handle);
         int st;
-        try {
-            st = WallocNative.free(w, handle, size);
-            if (st == 0 && cache != null) {
-                cache.freedInCore(handle, size);
+        if (cache == null) { // one native call: the native gate alone guards it
+            st = CoreCalls.free(w, handle, size);
+            Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
+        } else if (cache.put(handle, size, -1)) {
+            return;
+        } else {
+            int g = gate.enter();
+            try {
+                st = CoreCalls.free(w, handle, size);
+                if (st == 0) {
+                    cache.freedInCore(handle, size);
+                }
+            } finally {
+                gate.exit(g);
             }
-        } finally {
-            gate.exit(g);
         }
         if (st != 0) {
             throw freeFailure(st, handle, size);
@@ -478,7 +508,7 @@ public final class Walloc implements AutoCloseable {
         }
         int g = gate.enter();
         try {
-            long h = WallocNative.alloc(w, size, t);
+            long h = CoreCalls.alloc(w, size, t);
             if (h == NULL) {
                 throw allocFailure(size, tier);
             }
@@ -513,6 +543,7 @@ public final class Walloc implements AutoCloseable {
      * thread cache takes the block only while its tier is still in the block's epoch (a reset
      * racing that drops the bin). */
     void freeBlock(Block b, int blockEpoch) {
+        segments.freed(b.handle());
         if (cache != null && cache.put(b.handle(), b.size(), blockEpoch)) {
             return;
         }
@@ -527,7 +558,7 @@ public final class Walloc implements AutoCloseable {
             if (!blockAlive(b, blockEpoch)) {
                 return;
             }
-            st = WallocNative.free(w, b.handle(), b.size());
+            st = CoreCalls.free(w, b.handle(), b.size());
             if (st == 0 && cache != null) {
                 cache.freedInCore(b.handle(), b.size());
             }
@@ -610,6 +641,7 @@ public final class Walloc implements AutoCloseable {
             limits[t] = Arrays.copyOf(limits[t], e * 2);
         }
         limits[t][e] = limit;
+        segments.released(tierStart[t], tierStart[t] + capacity[t], limit);
         if (cache != null) {
             cache.forget(t);
         }
@@ -633,14 +665,61 @@ public final class Walloc implements AutoCloseable {
     boolean blockAlive(Block b, int blockEpoch) {
         int t = b.tier().code();
         TierEpochs.Epoch now = epochs.of(t);
-        if (blockEpoch == now.number()) {
-            return true;
-        }
-        if (b.handle() + WallocNative.blockSize(w, t, b.size()) > keptBelow(t, blockEpoch, now.number())) {
+        if (!alive(t, b.handle(), b.size(), blockEpoch, now.number())) {
             return false;
         }
-        b.revalidated(blockEpoch, now);
+        if (blockEpoch != now.number()) {
+            b.revalidated(blockEpoch, now);
+        }
         return true;
+    }
+
+    /* Whether the block [h, h + size) of tier t from epoch e lived through every reset and
+     * compaction up to epoch now; called in the gate. */
+    private boolean alive(int t, long h, long size, int e, int now) {
+        return e == now || h + WallocNative.blockSize(w, t, size) <= keptBelow(t, e, now);
+    }
+
+    /* Block's constructor: the Cleaner's action for it, or null when unclosed blocks are not watched. */
+    UnclosedBlock watchUnclosed(Block b, int epoch) {
+        if (!config.freeUnclosedBlocks()) {
+            return null;
+        }
+        UnclosedBlock u = new UnclosedBlock(this, b.handle(), b.size(), b.tier(), epoch);
+        Region.CLEANER.register(b, u);
+        return u;
+    }
+
+    /* The Cleaner's thread: a Block of epoch e became unreachable unclosed. Frees it unless the
+     * instance is closed or a reset or compaction released it; counts and (once) logs what it frees. */
+    void freeUnclosed(long h, long size, Tier tier, int e) {
+        int t = tier.code();
+        int g;
+        try {
+            g = gate.enter();
+        } catch (IllegalStateException closed) {
+            return;
+        }
+        int st = -1;
+        try {
+            if (alive(t, h, size, e, epochs.now(t))) {
+                segments.freed(h);
+                st = CoreCalls.free(w, h, size);
+                if (st == 0 && cache != null) {
+                    cache.freedInCore(h, size);
+                }
+            }
+        } finally {
+            gate.exit(g);
+        }
+        if (st == 0) {
+            unclosedFreed.incrementAndGet(t);
+            if (unclosedLogged.compareAndSet(false, true)) {
+                System.getLogger("io.walloc").log(System.Logger.Level.WARNING, this + ": a Block of " + size
+                        + " bytes in tier " + tier + " at " + hex(h) + " became unreachable without close(); the"
+                        + " Cleaner freed it (this is logged once per instance; TierStats.unclosedBlocksFreed counts them all)");
+            }
+        }
     }
 
     // ------------------------------------------------------------------ statistics
@@ -667,7 +746,7 @@ public final class Walloc implements AutoCloseable {
             gate.exit(g);
         }
         check(st, "tierStats", NULL, tier, 0);
-        return TierStats.of(tier, v);
+        return TierStats.of(tier, v, unclosedFreed.get(t));
     }
 
     /**
@@ -679,13 +758,8 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public Tier tierOf(long handle) {
-        int g = gate.enter();
-        int r;
-        try {
-            r = WallocNative.tierOf(w, handle);
-        } finally {
-            gate.exit(g);
-        }
+        int r = WallocNative.tierOf(w, handle);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (r < 0) {
             throw error(-r, "tierOf(" + hex(handle) + ")", handle, null, 0);
         }
@@ -725,13 +799,8 @@ public final class Walloc implements AutoCloseable {
     public void writeData(long handle, byte[] src, int offset, int length) {
         Objects.requireNonNull(src, "src is null");
         Objects.checkFromIndexSize(offset, length, src.length);
-        int g = gate.enter();
-        int st;
-        try {
-            st = WallocNative.write(w, handle, src, offset, length);
-        } finally {
-            gate.exit(g);
-        }
+        int st = WallocNative.write(w, handle, src, offset, length);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (st != 0) {
             throw error(st, "writeData of " + length + " bytes at " + hex(handle), handle, null, length);
         }
@@ -794,13 +863,8 @@ public final class Walloc implements AutoCloseable {
     public void readData(long handle, byte[] dst, int offset, int length) {
         Objects.requireNonNull(dst, "dst is null");
         Objects.checkFromIndexSize(offset, length, dst.length);
-        int g = gate.enter();
-        int st;
-        try {
-            st = WallocNative.read(w, handle, dst, offset, length);
-        } finally {
-            gate.exit(g);
-        }
+        int st = WallocNative.read(w, handle, dst, offset, length);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (st != 0) {
             throw error(st, "readData of " + length + " bytes at " + hex(handle), handle, null, length);
         }
@@ -819,13 +883,8 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void copy(long dst, long src, long length) {
-        int g = gate.enter();
-        int st;
-        try {
-            st = WallocNative.copy(w, dst, src, length);
-        } finally {
-            gate.exit(g);
-        }
+        int st = WallocNative.copy(w, dst, src, length);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (st != 0) {
             throw error(st, "copy of " + length + (length < 0 ? " (negative)" : "") + " bytes from " + hex(src) + " to "
                     + hex(dst), dst, null, length);
@@ -850,15 +909,13 @@ public final class Walloc implements AutoCloseable {
                     + " is not a multiple of 3");
         }
         int n = ops.length / 3;
-        int g = gate.enter();
-        long r;
-        try {
-            r = WallocNative.bulkCopy(w, ops, n);
-        } finally {
-            gate.exit(g);
-        }
+        long r = WallocNative.bulkCopy(w, ops, n);
+        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (r != 0) {
             int st = (int) (r & 0xFF);
+            if (st == WallocNative.CLOSED) {
+                throw gate.closed();
+            }
             int i = (int) (r >>> 8);
             String what = "bulkCopy entry " + i + " (" + ops[3 * i + 2] + " bytes from " + hex(ops[3 * i + 1]) + " to "
                     + hex(ops[3 * i]) + "), nothing was copied";
@@ -946,8 +1003,9 @@ public final class Walloc implements AutoCloseable {
     @Override
     public void close() {
         if (gate.close(this::endEpochs)) {
-            cleanable.clean(); // runs Destroyer once: gate already closed, then walloc_destroy
+            nativeSide.destroy();
         }
+        Reference.reachabilityFence(this); // NativeSide must not run before destroy() returns
     }
 
     @Override
@@ -963,6 +1021,43 @@ public final class Walloc implements AutoCloseable {
 
     long nativeInstance() {
         return w;
+    }
+
+    /** What {@code Segments} (JDK 22+) makes a segment from: the block at handle, its address
+     *  and size, and where its footprint ends. */
+    interface SegmentMaker<T> {
+        T make(SegmentScopes scopes, long address, long handle, long size, long end);
+    }
+
+    /* Segments.of(w, handle, size): inside the gate, after the core checked the range. */
+    <T> T segment(long handle, long size, SegmentMaker<T> maker) {
+        if (size < 0) {
+            throw new IllegalArgumentException("negative size " + size + " for a segment at " + hex(handle));
+        }
+        int g = gate.enter();
+        try {
+            int r = WallocNative.tierOf(w, handle);
+            if (r < 0 || !WallocNative.viewable(w, handle, size)) {
+                throw new WallocBoundsException("no segment of " + size + " bytes at " + hex(handle)
+                        + ": the range is not inside what one tier has handed out");
+            }
+            long end = handle + WallocNative.blockSize(w, r, size);
+            return maker.make(segments, region.address(handle), handle, size, end);
+        } finally {
+            gate.exit(g);
+        }
+    }
+
+    /* Segments.of(block): inside the gate, after the block's liveness check. */
+    <T> T segment(Block b, SegmentMaker<T> maker) {
+        int g = gate.enter();
+        try {
+            b.checkAlive("segment");
+            long end = b.handle() + WallocNative.blockSize(w, b.tier().code(), b.size());
+            return maker.make(segments, region.address(b.handle()), b.handle(), b.size(), end);
+        } finally {
+            gate.exit(g);
+        }
     }
 
     /** A view over a live block's [handle, handle + length); the caller is inside the gate. */
@@ -994,6 +1089,9 @@ public final class Walloc implements AutoCloseable {
 
     /** Maps a core status to the documented exception, with a message saying what was wrong. */
     static RuntimeException error(int st, String what, long handle, Tier tier, long size) {
+        if (st == WallocNative.CLOSED) {
+            return new IllegalStateException(what + ": the instance is closed");
+        }
         Status s;
         try {
             s = Status.ofCode(st);

@@ -27,12 +27,15 @@ public final class WallocConfig {
     private final double[] shares;
     private final boolean checked;
     private final boolean threadCache;
+    private final boolean freeUnclosedBlocks;
 
-    private WallocConfig(long capacity, double[] shares, boolean checked, boolean threadCache) {
+    private WallocConfig(long capacity, double[] shares, boolean checked, boolean threadCache,
+            boolean freeUnclosedBlocks) {
         this.capacity = capacity;
         this.shares = shares;
         this.checked = checked;
         this.threadCache = threadCache;
+        this.freeUnclosedBlocks = freeUnclosedBlocks;
     }
 
     /**
@@ -99,9 +102,25 @@ public final class WallocConfig {
         return threadCache && !checked;
     }
 
+    /**
+     * Whether a {@link Block} that becomes unreachable without being closed is freed by a
+     * {@link java.lang.ref.Cleaner} (off by default). Each such block is counted in
+     * {@link TierStats#unclosedBlocksFreed()}, and the first of each instance is logged (a
+     * {@link System.Logger} warning of "io.walloc" with its size and tier), since it is a leak
+     * in the program. It costs every {@link Walloc#allocateBlock} a Cleaner registration and the
+     * garbage collector a phantom reference per block (bench/java/RESULTS.md); raw handles are
+     * never watched.
+     *
+     * @return true when unclosed blocks are freed
+     */
+    public boolean freeUnclosedBlocks() {
+        return freeUnclosedBlocks;
+    }
+
     @Override
     public String toString() {
-        return "WallocConfig[capacity=" + capacity + ", shares=" + Arrays.toString(shares) + ", checked=" + checked + ", threadCache=" + threadCache() + "]";
+        return "WallocConfig[capacity=" + capacity + ", shares=" + Arrays.toString(shares) + ", checked=" + checked + ", threadCache=" + threadCache()
+                + (freeUnclosedBlocks ? ", freeUnclosedBlocks" : "") + "]";
     }
 
     /**
@@ -115,6 +134,7 @@ public final class WallocConfig {
         private final double[] shares = {Tier.TOP.defaultShare(), Tier.MIDDLE.defaultShare(), Tier.BOTTOM.defaultShare()};
         private boolean checked;
         private boolean threadCache = true;
+        private boolean freeUnclosedBlocks;
 
         private Builder() {}
 
@@ -189,6 +209,17 @@ public final class WallocConfig {
         }
 
         /**
+         * Turns the Cleaner for unclosed blocks on or off (see {@link WallocConfig#freeUnclosedBlocks()}).
+         *
+         * @param on true to free blocks that become unreachable unclosed
+         * @return this builder
+         */
+        public Builder freeUnclosedBlocks(boolean on) {
+            this.freeUnclosedBlocks = on;
+            return this;
+        }
+
+        /**
          * Builds the configuration after the core validated it.
          *
          * @return the configuration
@@ -206,7 +237,7 @@ public final class WallocConfig {
                 throw new WallocArgumentException(Status.ofCode(st), "configuration refused by the core (" + Status.ofCode(st).description()
                         + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
             }
-            return new WallocConfig(capacity, shares.clone(), checked, threadCache);
+            return new WallocConfig(capacity, shares.clone(), checked, threadCache, freeUnclosedBlocks);
         }
     }
 }

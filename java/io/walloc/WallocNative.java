@@ -9,7 +9,12 @@ import java.nio.ByteBuffer;
  * Java ({@link Status}). The glue in {@code native/jni/walloc_jni.c} includes the header javac
  * writes for this class, so a signature mismatch fails the native build.
  *
- * <p>Callers must pass a live instance pointer: {@link Walloc} guarantees that through its gate.
+ * <p>{@code w} names the native side of one {@link Walloc}: the core instance and its call gate
+ * ({@code walloc_gate.h}). Calls that touch the core enter the gate themselves and answer
+ * {@link #CLOSED} (or their "nothing" value: {@link Walloc#NULL}, false, -1) once the instance is
+ * closed; {@link #resetTier}, {@link #compactTier} and {@link #destroyKeepRegion} do not, and run
+ * only while their caller holds the gate shut. {@code w} stays valid until {@link #release}, which
+ * {@link Walloc} calls once it is unreachable (so a caller keeps its Walloc reachable during a call).
  */
 final class WallocNative {
     private WallocNative() {}
@@ -22,7 +27,26 @@ final class WallocNative {
     static void ensureLoaded() {}
 
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
-    static final int ABI_VERSION = 3;
+    static final int ABI_VERSION = 4;
+
+    /** Status of a call refused because the instance is closed (not a core status). */
+    static final int CLOSED = 255;
+
+    /** {@link #gateShut} states ({@code walloc_gate_state}). */
+    static final int GATE_EXCLUSIVE = 1;
+    static final int GATE_CLOSED = 2;
+
+    /** Sets the gate to {@link #GATE_EXCLUSIVE} or {@link #GATE_CLOSED}; returns once no call is inside. */
+    static native void gateShut(long w, int state);
+
+    /** Opens the gate again after {@code gateShut(w, GATE_EXCLUSIVE)}. */
+    static native void gateOpen(long w);
+
+    /** Whether gated calls skip the memory fence (the OS has a process-wide barrier). */
+    static native boolean gateAsymmetric();
+
+    /** Frees w itself (gate and all); the core must be destroyed already. */
+    static native void release(long w);
 
     static native int abiVersion();
 
@@ -47,6 +71,12 @@ final class WallocNative {
     static native long alloc(long w, long size, int tier);
 
     static native int free(long w, long handle, long size);
+
+    /** {@link #alloc} without the gate: for bench/java's GateCostBench only (unsafe against close). */
+    static native long allocNoGate(long w, long size, int tier);
+
+    /** {@link #free} without the gate: for bench/java's GateCostBench only (unsafe against close). */
+    static native int freeNoGate(long w, long handle, long size);
 
     static native int allocBatch(long w, long[] sizes, int[] tiers, int count, long[] out);
 
@@ -76,7 +106,7 @@ final class WallocNative {
     static native long bulkCopy(long w, long[] ops, int count);
 
     /** Whether [handle, handle + length) lies inside what one tier has handed out. */
-    static native boolean viewable(long w, long handle, int length);
+    static native boolean viewable(long w, long handle, long length);
 
     /** A direct buffer over [address, address + length) (NewDirectByteBuffer); null for a bad argument. */
     static native ByteBuffer buffer(long address, int length);

@@ -51,8 +51,12 @@ class NeverCrashTest {
         Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
         long perRound = TOTAL_CALLS / ROUNDS;
         for (int round = 0; round < ROUNDS; round++) {
-            boolean checked = (round & 1) == 0;
-            Walloc w = Walloc.create(WallocConfig.builder().capacity(4L << 20).checked(checked).build());
+            // Checked, unchecked with the thread cache, unchecked without it (every call one
+            // native call behind the native gate alone).
+            boolean checked = round % 3 == 0;
+            boolean threadCache = round % 3 == 1;
+            Walloc w = Walloc.create(WallocConfig.builder().capacity(4L << 20).checked(checked)
+                    .threadCache(threadCache).build());
             AtomicReference<Throwable> bad = new AtomicReference<>();
             CountDownLatch go = new CountDownLatch(1);
             long closeAt = perRound / 2 + new SplittableRandom(round).nextLong(perRound / 4);

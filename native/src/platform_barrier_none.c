@@ -1,0 +1,13 @@
+/*
+ * platform_barrier_none.c - systems without a process-wide barrier we use: gates fence every call.
+ */
+#include "platform_barrier.h"
+
+bool platform_process_barrier_init(void)
+{
+    return false;
+}
+
+void platform_process_barrier(void)
+{
+}
