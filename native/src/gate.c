@@ -20,7 +20,6 @@
 #include "platform_barrier.h"
 #include "platform_memory.h"
 
-
 static _Atomic(struct gate_slot *) g_slots;
 /* Calls of threads that could get no slot (out of memory): counted with fenced atomics. */
 static _Atomic long g_unslotted;
@@ -30,8 +29,11 @@ static pthread_key_t g_exit_key;
 
 __thread struct gate_slot *walloc_gate_my_slot __attribute__((tls_model("initial-exec")));
 
+/* The thread exits (a pthread key destructor, run on that thread): its slot goes to the next
+ * thread that needs one; a call made after this, from a later destructor, claims a slot anew. */
 static void slot_release(void *s)
 {
+    walloc_gate_my_slot = NULL;
     atomic_store_explicit(&((struct gate_slot *)s)->taken, false, memory_order_release);
 }
 

@@ -41,6 +41,7 @@ import java.util.Objects;
  */
 public final class Block implements AutoCloseable {
     private static final VarHandle LIFE;
+    private static final VarHandle SEGMENT_KEY;
     private static final byte[] NO_BYTES = {};
 
     /* The epoch of a closed block: no tier's, and ended. */
@@ -49,6 +50,7 @@ public final class Block implements AutoCloseable {
     static {
         try {
             LIFE = MethodHandles.lookup().findVarHandle(Block.class, "life", TierEpochs.Epoch.class);
+            SEGMENT_KEY = MethodHandles.lookup().findVarHandle(Block.class, "segmentKey", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -62,6 +64,7 @@ public final class Block implements AutoCloseable {
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
     private final UnclosedBlock unclosed; // the Cleaner's action, or null (WallocConfig.freeUnclosedBlocks)
+    private volatile Object segmentKey; // whose segments are this block's (JDK 22+ Segments), made at the first segment
 
     Block(Walloc owner, long handle, long size, Tier tier, TierEpochs.Epoch life) {
         this.owner = owner;
@@ -133,6 +136,21 @@ public final class Block implements AutoCloseable {
         }
     }
 
+    /** The key of this block's segments (JDK 22+ {@code Segments}), made at the first call. */
+    Object segmentKey() {
+        Object k = segmentKey;
+        if (k == null) {
+            SEGMENT_KEY.compareAndSet(this, null, new Object());
+            k = segmentKey;
+        }
+        return k;
+    }
+
+    /* The key, or null when the block never had a segment. */
+    Object segmentKeyIfAny() {
+        return segmentKey;
+    }
+
     /* Called by blockAlive: alive in epoch now too, unless a close came in between. */
     void revalidated(int was, TierEpochs.Epoch now) {
         TierEpochs.Epoch e = life;
@@ -148,6 +166,9 @@ public final class Block implements AutoCloseable {
                     + " (" + tier + ", " + size + " bytes) is closed");
         }
         if (!owner.blockAlive(this, e.number())) {
+            if (owner.closing()) { // a close racing this call ended the epoch, not a reset
+                throw owner.gate().closed();
+            }
             throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Walloc.hex(handle) + " ("
                     + tier + ", " + size + " bytes) was released by a reset or compaction of its tier");
         }

@@ -10,8 +10,14 @@ package io.walloc;
  * exclusive section or its close.
  */
 final class SegmentScopes {
-    /** The block at handle is about to be freed (or taken by the thread cache). */
-    void freed(long handle) {
+    /** The owner key of segments made from a raw handle, and of a free that may end any. */
+    static final Object RAW = new Object();
+
+    /**
+     * The block at handle is about to be freed (or taken by the thread cache) by its owner: a
+     * {@link Block}'s key ({@link Block#segmentKey()}), or {@link #RAW} for a raw free.
+     */
+    void freed(long handle, Object owner) {
     }
 
     /**

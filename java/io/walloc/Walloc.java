@@ -95,6 +95,7 @@ public final class Walloc implements AutoCloseable {
     private final SegmentScopes segments = new SegmentScopes(); // does nothing before JDK 22
     private final AtomicLongArray unclosedFreed = new AtomicLongArray(3); // per tier
     private final AtomicBoolean unclosedLogged = new AtomicBoolean();
+    private volatile boolean closing; // close() has begun: it ends every epoch before the gate says closed
 
     private Walloc(long w, WallocConfig config) {
         this.w = w;
@@ -377,7 +378,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void free(long handle, long size) {
-        segments.freed(handle);
+        segments.freed(handle, SegmentScopes.RAW);
         int st;
         if (cache == null) { // one native call: the native gate alone guards it
             st = CoreCalls.free(w, handle, size);
@@ -543,7 +544,10 @@ public final class Walloc implements AutoCloseable {
      * thread cache takes the block only while its tier is still in the block's epoch (a reset
      * racing that drops the bin). */
     void freeBlock(Block b, int blockEpoch) {
-        segments.freed(b.handle());
+        Object key = b.segmentKeyIfAny();
+        if (key != null) {
+            segments.freed(b.handle(), key);
+        }
         if (cache != null && cache.put(b.handle(), b.size(), blockEpoch)) {
             return;
         }
@@ -629,6 +633,7 @@ public final class Walloc implements AutoCloseable {
 
     /* Closing ends every tier's epoch, so that Blocks see the close in their epoch check alone. */
     private void endEpochs() {
+        closing = true; // before the epochs end: a Block that finds its epoch ended can tell why
         for (int t = 0; t < TIERS.length; t++) {
             advanceEpoch(t, Long.MIN_VALUE);
         }
@@ -703,7 +708,7 @@ public final class Walloc implements AutoCloseable {
         int st = -1;
         try {
             if (alive(t, h, size, e, epochs.now(t))) {
-                segments.freed(h);
+                segments.freed(h, SegmentScopes.RAW); // alive, so every segment at h is this block's
                 st = CoreCalls.free(w, h, size);
                 if (st == 0 && cache != null) {
                     cache.freedInCore(h, size);
@@ -1017,6 +1022,11 @@ public final class Walloc implements AutoCloseable {
 
     Gate gate() {
         return gate;
+    }
+
+    /** Whether close() has begun (it ends every tier's epoch before the gate reports closed). */
+    boolean closing() {
+        return closing;
     }
 
     long nativeInstance() {

@@ -18,31 +18,54 @@ import java.util.concurrent.ConcurrentHashMap;
  * instance's gate); {@link #released} inside the exclusive section or the close.
  */
 final class SegmentScopes {
-    /** A block's arena, and where its footprint ends (what a compaction must keep for it). */
-    private record Scope(Arena arena, long end) {}
+    /** The owner key of segments made from a raw handle, and of a free that may end any. */
+    static final Object RAW = new Object();
+
+    /**
+     * A block's arena, where its footprint ends (what a compaction must keep for it), and whose
+     * segments they are: a {@link Block}'s key, or {@link #RAW}. The key keeps a Block released by a
+     * reset from ending, at its late close, the segments of the block that lives at its handle now.
+     */
+    private record Scope(Arena arena, long end, Object owner) {}
 
     private final ConcurrentHashMap<Long, Scope> live = new ConcurrentHashMap<>();
     private volatile boolean used;
 
     /**
      * A segment over {@code [address, address + size)}, the block at handle whose footprint ends at
-     * {@code end}; inside the gate, after the caller checked the range.
+     * {@code end}, for owner; inside the gate, after the caller checked the range. stillOpen throws
+     * when the owner was closed meanwhile: run under the same lock as {@link #freed}, so a close
+     * either comes first (and this throws) or finds the arena (and closes it). A block's segments and
+     * raw segments at its handle share one arena (the first one's owner is kept).
      */
-    MemorySegment segment(long address, long handle, long size, long end) {
-        used = true;
-        Scope s = live.computeIfAbsent(handle, h -> new Scope(Arena.ofShared(), end));
-        // Closed meanwhile by a free on another thread: reinterpret throws IllegalStateException.
-        return MemorySegment.ofAddress(address).reinterpret(size, s.arena(), null);
+    MemorySegment segment(long address, long handle, long size, long end, Object owner, Runnable stillOpen) {
+        synchronized (this) {
+            used = true;
+            stillOpen.run();
+            Scope s = live.computeIfAbsent(handle, h -> new Scope(Arena.ofShared(), end, owner));
+            // Under the lock: freed removes the arena under it before closing it, so it is open here.
+            return MemorySegment.ofAddress(address).reinterpret(size, s.arena(), null);
+        }
     }
 
-    /** The block at handle is about to be freed (or taken by the thread cache). */
-    void freed(long handle) {
-        if (used) {
-            Scope s = live.remove(handle);
-            if (s != null) {
-                close(s.arena());
-            }
+    /**
+     * The block at handle is about to be freed (or taken by the thread cache) by owner: a
+     * {@link Block}'s key, which ends its own segments and raw ones at its handle, or {@link #RAW}
+     * (a raw free, or the Cleaner's free of a block that is still alive), which ends any.
+     */
+    void freed(long handle, Object owner) {
+        if (!used) {
+            return;
         }
+        Scope s;
+        synchronized (this) {
+            s = live.get(handle);
+            if (s == null || (owner != RAW && s.owner() != owner && s.owner() != RAW)) {
+                return;
+            }
+            live.remove(handle);
+        }
+        close(s.arena());
     }
 
     /**

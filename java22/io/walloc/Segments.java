@@ -35,7 +35,9 @@ public final class Segments {
      * @throws NullPointerException for a null block
      */
     public static MemorySegment of(Block block) {
-        return block.owner().segment(block, Segments::make);
+        Object key = block.segmentKey(); // before the liveness check, which a close would fail: see freed
+        return block.owner().segment(block, (scopes, address, handle, size, end) ->
+                scopes.segment(address, handle, size, end, key, () -> block.checkAlive("segment")));
     }
 
     /**
@@ -54,10 +56,7 @@ public final class Segments {
      * @throws NullPointerException for a null instance
      */
     public static MemorySegment of(Walloc w, long handle, long size) {
-        return w.segment(handle, size, Segments::make);
-    }
-
-    private static MemorySegment make(SegmentScopes scopes, long address, long handle, long size, long end) {
-        return scopes.segment(address, handle, size, end);
+        return w.segment(handle, size, (scopes, address, h, n, end) ->
+                scopes.segment(address, h, n, end, SegmentScopes.RAW, () -> { }));
     }
 }

@@ -125,6 +125,56 @@ class SegmentTest {
     }
 
     @Test
+    void aReleasedBlocksLateCloseLeavesTheSegmentOfTheBlockNowAtItsHandle() {
+        for (boolean threadCache : new boolean[] {true, false}) {
+            try (Walloc w = open(threadCache)) {
+                Block old = w.allocateBlock(512, Tier.MIDDLE);
+                Segments.of(old);
+                w.resetTier(Tier.MIDDLE);
+                Block now = w.allocateBlock(512, Tier.MIDDLE);
+                assertEquals(old.handle(), now.handle(), "the test needs the new block at the old one's handle");
+                MemorySegment s = Segments.of(now);
+                old.close(); // released by the reset: frees nothing, and must end nothing of now's
+                s.set(JAVA_LONG, 0, 42);
+                assertEquals(42, s.get(JAVA_LONG, 0));
+                now.close();
+                assertThrows(IllegalStateException.class, () -> s.get(JAVA_LONG, 0));
+            }
+        }
+    }
+
+    /** A segment made while another thread closes its block is ended by that close, or not made. */
+    @Test
+    void aSegmentRacingItsBlocksCloseEndsWithIt() throws Exception {
+        try (Walloc w = open(false)) {
+            for (int i = 0; i < 2000; i++) {
+                Block b = w.allocateBlock(64, Tier.BOTTOM);
+                AtomicReference<MemorySegment> made = new AtomicReference<>();
+                AtomicReference<Throwable> other = new AtomicReference<>();
+                Thread maker = new Thread(() -> {
+                    try {
+                        made.set(Segments.of(b));
+                    } catch (InvalidHandleException closedFirst) {
+                        // the close came first: no segment
+                    } catch (Throwable e) {
+                        other.set(e);
+                    }
+                });
+                maker.start();
+                b.close();
+                maker.join();
+                if (other.get() != null) {
+                    throw new AssertionError("round " + i + ": Segments.of threw", other.get());
+                }
+                MemorySegment s = made.get();
+                if (s != null) {
+                    assertThrows(IllegalStateException.class, () -> s.get(JAVA_BYTE, 0), "round " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void theCleanerOfAnUnclosedBlockEndsItsSegment() throws Exception {
         try (Walloc w = Walloc.create(WallocConfig.builder().capacity(8L << 20).freeUnclosedBlocks(true).build())) {
             MemorySegment s = segmentOfALeakedBlock(w);
