@@ -62,10 +62,13 @@ done
 # the jar (tests/java22, a module of its own) and run on JDK 25.
 if [ -n "$jdk25" ]; then
   echo "== Java: JDK 22+ face (tests/java22) on JDK 25"
-  if ! unzip -l target/walloc-*.jar | grep -q 'META-INF/versions/22/io/walloc/Segments.class'; then
+  jar=$(ls target/walloc-*.jar)
+  # The listing whole, then grep: under pipefail, grep -q closing the pipe early fails unzip (SIGPIPE).
+  entries=$(unzip -Z1 "$jar")
+  if ! grep -qx 'META-INF/versions/22/io/walloc/Segments.class' <<<"$entries"; then
     echo "the jar has no JDK 22+ face (profile jdk22-face: is $jdk25/bin/javac there?)"; status=1
   else
-    step mvn -B -ntp -q install:install-file -Dfile="$(ls target/walloc-*.jar | head -1)" -DpomFile=pom.xml
+    step mvn -B -ntp -q install:install-file -Dfile="$jar" -DpomFile=pom.xml
     step env JAVA_HOME="$jdk25" mvn -B -ntp -f tests/java22/pom.xml test
   fi
 fi
