@@ -47,27 +47,23 @@ static inline walloc *W(jlong w)
     return H(w)->core;
 }
 
-/* Returns expr, computed inside w's gate, or closed once the instance is closed. */
-#define GATED(w, closed, expr)                                                                     \
+/* Returns expr, computed inside w's gate entered with enter (gate_enter or gate_try_enter), or
+ * refused when enter refuses: the instance is closed, or (gate_try_enter) the gate is not open now. */
+#define INSIDE(enter, w, refused, expr)                                                            \
     do {                                                                                           \
         struct host *h_ = H(w);                                                                    \
-        if (!gate_enter(h_->gate))                                                                 \
-            return (closed);                                                                       \
+        if (!enter(h_->gate))                                                                      \
+            return (refused);                                                                      \
         __typeof__(expr) r_ = (expr);                                                              \
         gate_exit(h_->gate);                                                                       \
         return r_;                                                                                 \
     } while (0)
 
-/* GATED for callers that must never wait: busy when the gate is not open right now. */
-#define TRIED(w, busy, expr)                                                                       \
-    do {                                                                                           \
-        struct host *h_ = H(w);                                                                    \
-        if (!gate_try_enter(h_->gate))                                                             \
-            return (busy);                                                                         \
-        __typeof__(expr) r_ = (expr);                                                              \
-        gate_exit(h_->gate);                                                                       \
-        return r_;                                                                                 \
-    } while (0)
+/* expr inside w's gate, waiting while it is exclusive; closed once the instance is closed. */
+#define GATED(w, closed, expr) INSIDE(gate_enter, w, closed, expr)
+
+/* expr inside w's gate for callers that must never wait: busy when the gate is not open now. */
+#define TRIED(w, busy, expr) INSIDE(gate_try_enter, w, busy, expr)
 
 static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jdouble bottom,
                                  jboolean checked)

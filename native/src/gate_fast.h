@@ -30,22 +30,6 @@ extern atomic_bool walloc_gate_fence_calls;
 bool walloc_gate_enter_slow(walloc_gate *g);
 void walloc_gate_exit_unslotted(void);
 
-static inline bool gate_enter(walloc_gate *g)
-{
-    struct gate_slot *s = walloc_gate_my_slot;
-    if (s == NULL)
-        return walloc_gate_enter_slow(g);
-    atomic_store_explicit(&s->inside, g, memory_order_relaxed);
-    if (atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed))
-        atomic_thread_fence(memory_order_seq_cst);
-    else
-        atomic_signal_fence(memory_order_seq_cst); /* the closer's barrier does the CPU's part */
-    if (atomic_load_explicit(&g->state, memory_order_acquire) == WALLOC_GATE_OPEN)
-        return true;
-    atomic_store_explicit(&s->inside, NULL, memory_order_release);
-    return walloc_gate_enter_slow(g);
-}
-
 /* Enters without ever waiting: false when the gate is not open, or the thread has no slot yet (the
  * caller then takes a path that may wait, gate_enter). For callers that must not block: an FFM
  * critical downcall keeps its thread from reaching a safepoint until it returns. */
@@ -58,11 +42,17 @@ static inline bool gate_try_enter(walloc_gate *g)
     if (atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed))
         atomic_thread_fence(memory_order_seq_cst);
     else
-        atomic_signal_fence(memory_order_seq_cst);
+        atomic_signal_fence(memory_order_seq_cst); /* the closer's barrier does the CPU's part */
     if (atomic_load_explicit(&g->state, memory_order_acquire) == WALLOC_GATE_OPEN)
         return true;
     atomic_store_explicit(&s->inside, NULL, memory_order_release);
     return false;
+}
+
+/* Enters, waiting while the gate is exclusive: false once it is closed. */
+static inline bool gate_enter(walloc_gate *g)
+{
+    return gate_try_enter(g) || walloc_gate_enter_slow(g);
 }
 
 static inline void gate_exit(walloc_gate *g)

@@ -551,25 +551,8 @@ public final class Walloc implements AutoCloseable {
         if (cache != null && cache.put(b.handle(), b.size(), blockEpoch)) {
             return;
         }
-        int g;
-        try {
-            g = gate.enter();
-        } catch (IllegalStateException closed) {
-            return;
-        }
-        int st;
-        try {
-            if (!blockAlive(b, blockEpoch)) {
-                return;
-            }
-            st = CoreCalls.free(w, b.handle(), b.size());
-            if (st == 0 && cache != null) {
-                cache.freedInCore(b.handle(), b.size());
-            }
-        } finally {
-            gate.exit(g);
-        }
-        if (st != 0) {
+        int st = freeIfAlive(b.handle(), b.size(), b.tier().code(), blockEpoch, null);
+        if (st != 0 && st != NOT_FREED) {
             throw error(st, "closing " + b, b.handle(), b.tier(), b.size());
         }
     }
@@ -685,6 +668,37 @@ public final class Walloc implements AutoCloseable {
         return e == now || h + WallocNative.blockSize(w, t, size) <= keptBelow(t, e, now);
     }
 
+    /* What freeIfAlive answers when it frees nothing: the instance is closed, or a reset or
+     * compaction released the block (no core status is negative). */
+    private static final int NOT_FREED = -1;
+
+    /* Frees the block [h, h + size) of tier t from epoch e in the core, unless the instance is
+     * closed or a reset or compaction released it, after ending its segments of segmentOwner (null:
+     * the caller did). Returns the core's status, or NOT_FREED. */
+    private int freeIfAlive(long h, long size, int t, int e, Object segmentOwner) {
+        int g;
+        try {
+            g = gate.enter();
+        } catch (IllegalStateException closed) {
+            return NOT_FREED;
+        }
+        try {
+            if (!alive(t, h, size, e, epochs.now(t))) {
+                return NOT_FREED;
+            }
+            if (segmentOwner != null) {
+                segments.freed(h, segmentOwner);
+            }
+            int st = CoreCalls.free(w, h, size);
+            if (st == 0 && cache != null) {
+                cache.freedInCore(h, size);
+            }
+            return st;
+        } finally {
+            gate.exit(g);
+        }
+    }
+
     /* Block's constructor: the Cleaner's action for it, or null when unclosed blocks are not watched. */
     UnclosedBlock watchUnclosed(Block b, int epoch) {
         if (!config.freeUnclosedBlocks()) {
@@ -699,24 +713,7 @@ public final class Walloc implements AutoCloseable {
      * instance is closed or a reset or compaction released it; counts and (once) logs what it frees. */
     void freeUnclosed(long h, long size, Tier tier, int e) {
         int t = tier.code();
-        int g;
-        try {
-            g = gate.enter();
-        } catch (IllegalStateException closed) {
-            return;
-        }
-        int st = -1;
-        try {
-            if (alive(t, h, size, e, epochs.now(t))) {
-                segments.freed(h, SegmentScopes.RAW); // alive, so every segment at h is this block's
-                st = CoreCalls.free(w, h, size);
-                if (st == 0 && cache != null) {
-                    cache.freedInCore(h, size);
-                }
-            }
-        } finally {
-            gate.exit(g);
-        }
+        int st = freeIfAlive(h, size, t, e, SegmentScopes.RAW); // alive: every segment at h is this block's
         if (st == 0) {
             unclosedFreed.incrementAndGet(t);
             if (unclosedLogged.compareAndSet(false, true)) {
