@@ -6,12 +6,14 @@
  * class, free pushes onto the list of the block's span when the calling thread owns it. Every
  * other case - an empty span, another thread's span, checked mode, large blocks, every error -
  * goes to a slow path. Large blocks are spans of one block, cut from the tier's free extents or
- * bump head (large.c).
+ * bump head (large.c). Samples of an allocation profile come from the profile's own cache and
+ * go back to it (profile.h).
  */
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
 #include "large.h"
+#include "profile.h"
 #include "span.h"
 #include "thread_cache.h"
 #include "tier.h"
@@ -25,6 +27,14 @@
 #else
 #define WASM_MINSIZE_BEGIN
 #define WASM_MINSIZE_END
+#endif
+
+/* The site of a sample walloc_alloc takes: where its caller continues. WebAssembly has no
+ * return addresses to read (hosts there pass sites to walloc_alloc_site). */
+#if defined(__wasm__)
+#define RETURN_ADDRESS() UINT64_C(0)
+#else
+#define RETURN_ADDRESS() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 #endif
 
 WASM_MINSIZE_BEGIN
@@ -50,13 +60,46 @@ static uint64_t alloc_large(struct tier *t, uint64_t size)
     return s != NULL ? s->lo : WALLOC_NULL;
 }
 
+/* A block of req (>= 1) bytes of tier t from cache tc (NULL: the calling thread's), counted. */
+static uint64_t take_block(walloc *w, struct tier *t, uint64_t req, struct tcache *tc)
+{
+    if (req > t->small_max)
+        return alloc_large(t, req);
+    if (tc == NULL && (tc = tcache_current(w)) == NULL)
+        return WALLOC_NULL; /* no memory for the thread's cache */
+    return tcache_alloc(tc, t, tier_class_of(t, req));
+}
+
+/* A sample: a block from the profile's sampler, recorded at site. */
+static uint64_t take_sample(walloc *w, struct tier *t, uint64_t req, uint64_t site)
+{
+    struct profile *p = w->profile;
+    profile_lock(p);
+    uint64_t h = take_block(w, t, req, p->sampler);
+    if (h != WALLOC_NULL)
+        profile_record(p, h, site, t->id, tier_block_size(t, req));
+    profile_unlock(p);
+    return h;
+}
+
+/* Whether this walloc_alloc call on w is a sample. */
+static bool sample_due(walloc *w)
+{
+    struct tcache *tc;
+    return profile_samples_walloc_alloc(w) && (tc = tcache_current(w)) != NULL && profile_sample_due(w->profile, tc);
+}
+
 /* Everything walloc_alloc's fast path does not handle: an empty current span, size 0, sizes
- * above the direct table, large blocks, checked mode, another instance in the thread's slot. */
-__attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier *t, uint64_t size)
+ * above the direct table, large blocks, checked mode, an instance that samples, another
+ * instance in the thread's slot. The block is a sample of site when a sample is due, or
+ * always when the host sampled it (w keeps a profile). */
+__attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier *t, uint64_t size, uint64_t site,
+                                                          bool host_sampled)
 {
     uint64_t req = size ? size : 1;
+    bool sample = host_sampled || sample_due(w);
     for (;;) {
-        uint64_t h = likely(req <= t->small_max) ? tcache_alloc(w, t, tier_class_of(t, req)) : alloc_large(t, req);
+        uint64_t h = unlikely(sample) ? take_sample(w, t, req, site) : take_block(w, t, req, NULL);
         if (unlikely(h == WALLOC_NULL)) {
             counter_add(&t->failed_allocs, 1);
             return WALLOC_NULL;
@@ -102,18 +145,31 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
         if (s == NULL)
             return st;
         block_poison(handle_ptr(w, h), s->csize);
-        return tcache_free(w, t, s, h - s->lo);
+        if (likely(!profile_owns_span(w, s)))
+            return tcache_free(w, tcache_current(w), t, s, h - s->lo);
+        profile_lock(w->profile); /* a sample: back to the sampler, off its site */
+        profile_forget(w->profile, h);
+        st = tcache_free(w, w->profile->sampler, t, s, h - s->lo);
+        profile_unlock(w->profile);
+        return st;
     }
+    if (w->profile != NULL) /* a large block may be a sample */
+        profile_lock(w->profile);
     wl_lock(&t->lock);
     struct span *s = span_at(w, h);
-    if (s == NULL || s->csize != 0 || s->lo != h || large_round(req) > ((uint64_t)s->pages << WALLOC_PAGE_SHIFT)) {
-        wl_unlock(&t->lock);
-        return WALLOC_ERR_OUT_OF_BOUNDS;
+    st = WALLOC_ERR_OUT_OF_BOUNDS;
+    if (s != NULL && s->csize == 0 && s->lo == h && large_round(req) <= ((uint64_t)s->pages << WALLOC_PAGE_SHIFT)) {
+        atomic_store_explicit(&s->used, 0, memory_order_relaxed);
+        span_release(t, s);
+        st = WALLOC_OK;
     }
-    atomic_store_explicit(&s->used, 0, memory_order_relaxed);
-    span_release(t, s);
     wl_unlock(&t->lock);
-    return WALLOC_OK;
+    if (w->profile != NULL) {
+        if (st == WALLOC_OK)
+            profile_forget(w->profile, h);
+        profile_unlock(w->profile);
+    }
+    return st;
 }
 
 /* Whether h lies inside a live block of checked instance w without starting it: a record of a
@@ -151,11 +207,12 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
 }
 
 /* A checked block of span s that another thread owns (or nobody): onto the span's remote list
- * with one CAS, unless w is checked or the span unowned (free_slow). Without threads the span
- * is another instance's cache's, or nobody's: free_slow. */
+ * with one CAS, unless w is checked, the span unowned or the profile's (free_slow). Without
+ * threads the span is another instance's cache's, the profile's or nobody's: free_slow. */
 __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct span *s, walloc_handle h, uint64_t size)
 {
-    if (WALLOC_THREADS && !w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
+    if (WALLOC_THREADS && !w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL &&
+        !profile_owns_span(w, s)) {
         block_poison(handle_ptr(w, h), s->csize);
         if (span_push_remote(w, s, h - s->lo))
             return WALLOC_OK;
@@ -190,7 +247,14 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
     }
     if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
         return WALLOC_NULL;
-    return alloc_slow(w, &w->tiers[tier], size);
+    return alloc_slow(w, &w->tiers[tier], size, RETURN_ADDRESS(), false);
+}
+
+walloc_handle walloc_alloc_site(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
+{
+    if (w == NULL || w->profile == NULL || (unsigned)tier >= WALLOC_TIER_COUNT)
+        return walloc_alloc(w, size, tier);
+    return alloc_slow(w, &w->tiers[tier], size, site, true);
 }
 
 walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
