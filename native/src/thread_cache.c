@@ -368,10 +368,9 @@ walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct s
     }
 }
 
-void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h)
+void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h)
 {
     struct span *s = span_at(w, h);
-    struct tcache *tc = tcache_current(w);
     if (s == NULL || s->csize == 0)
         return;
     wl_lock(&t->lock);

@@ -106,8 +106,9 @@ walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct s
 walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
 
 /* Checked mode found block h, live, on a free list: drops the rest of that span's free list
- * when the calling thread (or nobody) owns it. */
-void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h);
+ * when tc (the calling thread's cache, or the profile's sampler under its lock) or nobody owns
+ * it. */
+void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h);
 
 /* Reset and compact: takes span s out of whichever cache slot or list holds it (w->tc_lock and
  * the tier's lock held, tier quiescent). */

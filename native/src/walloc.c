@@ -116,7 +116,13 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
         }
         /* A live block came off a free list: someone wrote into freed memory. Leave that block
          * to its owner, drop what is left of the list, and try again. */
-        tcache_drop_free_list(w, t, h);
+        if (likely(!sample)) {
+            tcache_drop_free_list(w, tcache_current(w), t, h);
+        } else {
+            profile_lock(w->profile);
+            tcache_drop_free_list(w, w->profile->sampler, t, h);
+            profile_unlock(w->profile);
+        }
     }
 }
 
