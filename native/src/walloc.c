@@ -82,22 +82,13 @@ static uint64_t take_sample(walloc *w, struct tier *t, uint64_t req, uint64_t si
     return h;
 }
 
-/* Whether this walloc_alloc call on w is a sample. */
-static bool sample_due(walloc *w)
-{
-    struct tcache *tc;
-    return profile_samples_walloc_alloc(w) && (tc = tcache_current(w)) != NULL && profile_sample_due(w->profile, tc);
-}
-
 /* Everything walloc_alloc's fast path does not handle: an empty current span, size 0, sizes
- * above the direct table, large blocks, checked mode, an instance that samples, another
- * instance in the thread's slot. The block is a sample of site when a sample is due, or
- * always when the host sampled it (w keeps a profile). */
+ * above the direct table, large blocks, checked mode, another instance in the thread's slot,
+ * and samples (of site) of an instance's profile. */
 __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier *t, uint64_t size, uint64_t site,
-                                                          bool host_sampled)
+                                                          bool sample)
 {
     uint64_t req = size ? size : 1;
-    bool sample = host_sampled || sample_due(w);
     for (;;) {
         uint64_t h = unlikely(sample) ? take_sample(w, t, req, site) : take_block(w, t, req, NULL);
         if (unlikely(h == WALLOC_NULL)) {
@@ -229,31 +220,52 @@ __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct spa
 
 WASM_MINSIZE_END
 
+/* The fast path's allocation: pops the free list of cache tc's current span for a request of
+ * size = g + 1 (g < DIRECT_MAX) bytes of tier into *out; false when it is empty. The span is tc's
+ * own (only reset and compact, which never run during an allocation in their tier, take spans
+ * from a cache, and they fix the cache's table); the link read from the free block is believed
+ * only if it lies in a block the span handed out, aligned for the tier. */
+static inline bool pop_current(walloc *w, struct tcache *tc, walloc_tier tier, uint64_t g, uint64_t size,
+                               walloc_handle *out)
+{
+    struct span *s = tc->direct[tier][g >> 3];
+    uint64_t h = s->free;
+    if (unlikely(!span_handle_ok(s, h)))
+        return false;
+    s->free = block_word_load(handle_ptr(w, h), 0);
+    atomic_store_explicit(&s->allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed) + 1, memory_order_relaxed);
+    atomic_store_explicit(&s->used, atomic_load_explicit(&s->used, memory_order_relaxed) + 1, memory_order_release);
+    block_unpoison(handle_ptr(w, h), size);
+    *out = h;
+    return true;
+}
+
+/* walloc_alloc on an instance that samples it (the fast path is not bound to it): counts down
+ * to the calling thread's next sample, and between samples pops as the fast path does. */
+__attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
+{
+    struct tcache *tc = tcache_current(w);
+    bool due = tc != NULL && profile_sample_due(w->profile, tc);
+    uint64_t g = size - 1;
+    walloc_handle h;
+    if (likely(!due && tc != NULL && g < DIRECT_MAX && !w->checked && pop_current(w, tc, tier, g, size, &h)))
+        return h;
+    return alloc_slow(w, &w->tiers[tier], size, site, due);
+}
+
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 {
-    /* Fast path: pop the free list of this thread's current span for the size. The span is the
-     * thread's own (only reset and compact, which never run during an allocation in their tier,
-     * take spans from a cache, and they fix the cache's table); the link read from the free
-     * block is believed only if it lies in a block the span handed out, aligned for the tier. */
     uint64_t g = size - 1;
+    walloc_handle h;
     if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
-               atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w)) {
-        struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
-        struct span *s = tc->direct[tier][g >> 3];
-        uint64_t h = s->free;
-        if (likely(span_handle_ok(s, h))) {
-            s->free = block_word_load(handle_ptr(w, h), 0);
-            atomic_store_explicit(&s->allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed) + 1,
-                                  memory_order_relaxed);
-            atomic_store_explicit(&s->used, atomic_load_explicit(&s->used, memory_order_relaxed) + 1,
-                                  memory_order_release);
-            block_unpoison(handle_ptr(w, h), size);
-            return h;
-        }
-    }
+               atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
+               pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, &h)))
+        return h;
     if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
         return WALLOC_NULL;
-    return alloc_slow(w, &w->tiers[tier], size, RETURN_ADDRESS(), false);
+    if (unlikely(profile_samples_walloc_alloc(w)))
+        return alloc_counted(w, size, tier, RETURN_ADDRESS());
+    return alloc_slow(w, &w->tiers[tier], size, 0, false);
 }
 
 walloc_handle walloc_alloc_site(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
