@@ -51,19 +51,17 @@ void expect_sites_add_up(walloc *w)
     }
 }
 
-__attribute__((noinline)) walloc_handle alloc_here_a(walloc *w, uint64_t n, walloc_tier t)
+// Two call sites of walloc_alloc: the asm keeps each call from becoming a tail call (its return
+// address is in here) and, naming K, keeps the compiler from folding the two into one function.
+template <int K>
+__attribute__((noinline)) walloc_handle alloc_at(walloc *w, uint64_t n, walloc_tier t)
 {
     walloc_handle h = walloc_alloc(w, n, t);
-    asm volatile("" ::: "memory"); // keep the call from becoming a tail call
+    asm volatile("" ::"r"(K) : "memory");
     return h;
 }
-
-__attribute__((noinline)) walloc_handle alloc_here_b(walloc *w, uint64_t n, walloc_tier t)
-{
-    walloc_handle h = walloc_alloc(w, n, t);
-    asm volatile("" ::: "memory");
-    return h;
-}
+constexpr auto alloc_here_a = alloc_at<1>;
+constexpr auto alloc_here_b = alloc_at<2>;
 
 TEST(Profile, OffHasNoProfileAndConfigBoundsSites)
 {
