@@ -240,6 +240,9 @@ static inline bool pop_current(walloc *w, struct tcache *tc, walloc_tier tier, u
     return true;
 }
 
+/* WebAssembly has no return addresses for walloc_alloc to sample (hosts there sample themselves):
+ * for size. */
+WASM_MINSIZE_BEGIN
 /* walloc_alloc on an instance that samples it (the fast path is not bound to it): counts down
  * to the calling thread's next sample, and between samples pops as the fast path does. */
 __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
@@ -252,6 +255,7 @@ __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t
         return h;
     return alloc_slow(w, &w->tiers[tier], size, site, due);
 }
+WASM_MINSIZE_END
 
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 {
