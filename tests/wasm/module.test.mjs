@@ -75,5 +75,5 @@ test('the npm package carries a README and a LICENSE that says what package.json
   const out = await new Promise((resolve, reject) => execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir },
     (err, stdout) => (err ? reject(err) : resolve(stdout))));
   const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json', 'walloc.d.ts', 'walloc.mjs']);
+  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json', 'profile.mjs', 'walloc.d.ts', 'walloc.mjs']);
 });
