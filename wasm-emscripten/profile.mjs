@@ -12,7 +12,9 @@
 //   take the core's ordinary path: with profiling on they pay one decrement and one compare.
 // - Sites: a sampled allocation's site is its JavaScript stack (new Error().stack), without the
 //   frames of walloc.mjs and this file, cut to `depth` frames; the same frames give the same site
-//   id (1, 2, ...). The asset loader names the asset instead: frames [`asset:<path>`].
+//   id (1, 2, ...). Frames are the engine's text: V8 names an anonymous function after the
+//   receiver it was called on, so one line called as f() and as obj.f() is two sites. The asset
+//   loader names the asset instead: frames [`asset:<path>`].
 // - The table of sites holds at most maxSites sites, like the core's; the samples of further
 //   sites go to one id past the table, which the core counts at WALLOC_SITE_OTHER (its table is
 //   full by then), so this side's memory stays bounded too.
