@@ -2,7 +2,10 @@
 // The core counts sampled blocks per site and tier; walloc.mjs samples and names the sites.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, WallocError, Status, DestroyedError, startServer, MANIFEST } from './helpers.mjs';
+import { Walloc, WallocError, Status, DestroyedError, startServer, MANIFEST, WASM_DIR } from './helpers.mjs';
+import path from 'node:path';
+
+const { Sampler, OTHER_FRAMES } = await import(path.join(WASM_DIR, 'profile.mjs'));
 
 const MiB = 1024 * 1024;
 const TIERS = [0, 1, 2];
@@ -140,7 +143,7 @@ describe('counts', () => {
     // would fall on the same phase of the loop (all of them there, or none); with gaps drawn
     // from [1, 199] about 1 % of the ~2000 samples are there: 20, +-4.5 sd.
     const w = await Walloc.create({ capacity: 16 * MiB, profile: 100, ...quiet });
-    for (let i = 0; i < 200000; i++) w.free(i % 100 === 0 ? everyHundredth(w) : theRest(w), undefined);
+    for (let i = 0; i < 200000; i++) w.free(i % 100 === 0 ? everyHundredth(w) : theRest(w));
     const p = w.profile();
     const rare = figures(p, 'everyHundredth', 'allocs')[2], common = figures(p, 'theRest', 'allocs')[2];
     assert.ok(rare >= 5 && rare <= 60, `${rare} samples of everyHundredth (expected about 20), ${common} of theRest`);
@@ -326,6 +329,14 @@ describe('site table', () => {
     for (const h of hs) w.free(h);
     assert.deepEqual([...w.profile().sites.at(-1).liveBlocks], [0, 0, 0]);
     w.destroy();
+  });
+
+  test('the JavaScript table is bounded like the core\'s: sites beyond it share one id', () => {
+    const s = new Sampler({ rate: 1, sites: 2, depth: 8 }, []);
+    assert.deepEqual(['a', 'b', 'c', 'd', 'a'].map((p) => s.assetSite(p)), [1, 2, 3, 3, 1]);
+    assert.deepEqual([...s.framesOf(2)], ['asset:b']);
+    assert.equal(s.framesOf(3), OTHER_FRAMES, 'the id past the table is no site of its own');
+    assert.equal(s.framesOf(Walloc.SITE_OTHER), OTHER_FRAMES);
   });
 
   test('top(tier, n): the sites with the most live bytes in the tier, most first', async () => {
