@@ -689,7 +689,7 @@ export class Walloc {
     if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocate: size must be an integer in [0, 4294967295], got ${describe(size)}`);
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
     const s = this.#sampler;
-    const h = (s === undefined || --s.countdown !== 0 ? this.#x.wjs_alloc(this.#w, size, t) : this.#allocSample(size, t, s)) >>> 0;
+    const h = (s === undefined || --s.countdown[0] !== 0 ? this.#x.wjs_alloc(this.#w, size, t) : this.#allocSample(size, t, s)) >>> 0;
     if (this.#u8.length === 0) this.#checkGrowth();
     if (h !== NULL_HANDLE) this.#blocks.add(h, size * 4 + t);
     return h;
@@ -756,7 +756,7 @@ export class Walloc {
     let site; // the batch's caller, taken at its first sample
     for (let i = 0; i < n; i++) {
       let h;
-      if (s === undefined || --s.countdown !== 0) h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
+      if (s === undefined || --s.countdown[0] !== 0) h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
       else {
         s.rearm();
         h = this.#x.wjs_alloc_site(this.#w, sizes[i], tiers[i], site ??= s.stackSite()) >>> 0;
@@ -1180,7 +1180,7 @@ export class Walloc {
   #reserve(load, size, tier) {
     const s = this.#sampler;
     let h;
-    if (s === undefined || --s.countdown !== 0) h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
+    if (s === undefined || --s.countdown[0] !== 0) h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
     else {
       s.rearm(); // a load's site is its asset: the stack would name this module's loader
       h = this.#x.wjs_alloc_site(this.#w, size, tier, s.assetSite(load.path)) >>> 0;

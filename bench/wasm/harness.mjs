@@ -66,11 +66,14 @@ function sampleSet(fns, { targetMs = TARGET_MS, rounds }) {
   });
   const samples = fns.map(() => []);
   for (let r = 0; r < rounds; r++) {
-    fns.forEach((fn, k) => {
+    // Each round starts with the next candidate: none always runs right after the same one
+    // (the rate-1 candidate leaves garbage for whoever follows).
+    for (let j = 0; j < fns.length; j++) {
+      const k = (r + j) % fns.length;
       const t = now();
-      fn(iters[k]);
+      fns[k](iters[k]);
       samples[k].push(((now() - t) * 1e6) / iters[k]);
-    });
+    }
   }
   return samples;
 }
@@ -89,19 +92,28 @@ export const PROFILE_ROUNDS = 400;
  * an unsampled allocation costs there). Returns {rates, baseline, rows}; a row holds the median
  * and minimum ns per pair over the rounds for each candidate ('base' for the baseline).
  */
-export async function runProfileBench({ Walloc, Baseline, log = () => {}, quick = false }) {
+export async function runProfileBench({ Walloc, loadFace, Baseline, log = () => {}, quick = false }) {
   const rounds = quick ? 20 : PROFILE_ROUNDS;
   const MiB = 1024 * 1024;
   const ws = [];
-  for (const rate of PROFILE_RATES) ws.push(await Walloc.create({ capacity: 64 * MiB, profile: rate, onLeak: () => {} }));
+  // loadFace(tag): walloc.mjs imported once more (another URL: a class of its own) for each
+  // candidate, so the engine's feedback for allocate() in one candidate is not the others'
+  // (instances with and without a profile of one class share it; an application has one kind).
+  for (const rate of PROFILE_RATES) {
+    const Face = loadFace ? await loadFace(`profile-${rate}`) : Walloc;
+    ws.push(await Face.create({ capacity: 64 * MiB, profile: rate, onLeak: () => {} }));
+  }
   const keys = [...PROFILE_RATES];
   if (Baseline) {
     ws.push(await Baseline.create({ capacity: 64 * MiB, module: await Walloc.compile() }));
     keys.push('base');
   }
   const rows = [];
+  // Each candidate's loop is a function of its own (new Function: its own type feedback): one
+  // loop shared by the faces would see two classes at its call sites and be compiled for both.
+  const own = (body) => (w, size) => new Function('w', 'size', `return (n) => { ${body} };`)(w, size);
   for (const size of [32, 4096]) {
-    const pair = (w) => (n) => { for (let i = 0; i < n; i++) w.free(w.allocate(size)); };
+    const pair = (w) => own('for (let i = 0; i < n; i++) w.free(w.allocate(size));')(w, size);
     const samples = sampleSet(ws.map(pair), { rounds });
     const row = { label: `allocate+free ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} (façade)`, size, rounds, median: {}, min: {} };
     keys.forEach((key, k) => { row.median[key] = median(samples[k]); row.min[key] = Math.min(...samples[k]); });
@@ -109,7 +121,7 @@ export async function runProfileBench({ Walloc, Baseline, log = () => {}, quick 
     log(`profile ${row.label}: ${keys.map((r) => `${r || 'off'} ${row.median[r].toFixed(2)}`).join(', ')} ns (medians of ${rounds})`);
   }
   {
-    const raw = (w) => { const x = w.exports, a = w.instanceAddress; return (n) => { for (let i = 0; i < n; i++) x.wjs_free(a, x.wjs_alloc(a, 32, 2), 32); }; };
+    const raw = (w) => own('const x = w.exports, a = w.instanceAddress; for (let i = 0; i < n; i++) x.wjs_free(a, x.wjs_alloc(a, size, 2), size);')(w, 32);
     const samples = sampleSet([raw(ws[0]), raw(ws[1])], { rounds });
     const row = { label: 'wjs_alloc+wjs_free 32 B (raw exports; the core keeps a profile at 1000)', size: 32, rounds, raw: true, median: {}, min: {} };
     [0, 1000].forEach((rate, k) => { row.median[rate] = median(samples[k]); row.min[rate] = Math.min(...samples[k]); });
@@ -130,7 +142,7 @@ async function instantiate(module) {
   return inst.exports;
 }
 
-export async function runBench({ loadModule, Walloc, Baseline, log = () => {}, quick = false }) {
+export async function runBench({ loadModule, Walloc, loadFace, Baseline, log = () => {}, quick = false }) {
   const opt = quick ? QUICK : {};
   const ms = (fns) => measureSet(fns, opt);
   // The allocation rows are the headline figures: run them longer (quiet windows are rare on a
@@ -231,6 +243,6 @@ export async function runBench({ loadModule, Walloc, Baseline, log = () => {}, q
   }
   wa.destroy();
   res.sink = sink;
-  res.profile = await runProfileBench({ Walloc, Baseline, log, quick });
+  res.profile = await runProfileBench({ Walloc, loadFace, Baseline, log, quick });
   return res;
 }

@@ -67,10 +67,12 @@ if (baselineRev) {
 
 // ------------------------------------------------------------------ Node
 console.log(`# Node ${process.version}`);
+const wallocUrl = pathToFileURL(path.join(root, 'wasm-emscripten/walloc.mjs')).href;
+const loadFace = async (tag) => (await import(`${wallocUrl}?${tag}`)).Walloc;
 nodeRes = profileOnly
-  ? { profile: await runProfileBench({ Walloc, Baseline, log: (s) => log(`node: ${s}`), quick }) }
+  ? { profile: await runProfileBench({ Walloc, loadFace, Baseline, log: (s) => log(`node: ${s}`), quick }) }
   : await runBench({
-    Walloc, Baseline, log: (s) => log(`node: ${s}`), quick,
+    Walloc, loadFace, Baseline, log: (s) => log(`node: ${s}`), quick,
     loadModule: async (name) => WebAssembly.compile(await readFile(path.join(here, 'out', name))),
   });
 
@@ -102,9 +104,10 @@ if (withChromium) {
     const { runBench, runProfileBench } = await import('/bench/wasm/harness.mjs');
     const { Walloc } = await import('/wasm-emscripten/walloc.mjs');
     const Baseline = baseline ? (await import('/bench/wasm/out/walloc-baseline.mjs')).Walloc : undefined;
-    if (profileOnly) return { profile: await runProfileBench({ Walloc, Baseline, quick: q, log: (s) => console.log(s) }) };
+    const loadFace = async (tag) => (await import(`/wasm-emscripten/walloc.mjs?${tag}`)).Walloc;
+    if (profileOnly) return { profile: await runProfileBench({ Walloc, loadFace, Baseline, quick: q, log: (s) => console.log(s) }) };
     return runBench({
-      Walloc, Baseline, quick: q, log: (s) => console.log(s),
+      Walloc, loadFace, Baseline, quick: q, log: (s) => console.log(s),
       loadModule: (name) => WebAssembly.compileStreaming(fetch(`/bench/wasm/out/${name}`)),
     });
   }, [quick, profileOnly, !!baselineRev]);
