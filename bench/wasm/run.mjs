@@ -6,7 +6,7 @@
 //   node bench/wasm/run.mjs [--quick] [--no-chromium]
 //   node bench/wasm/run.mjs --render     results/<cpu>.md again from out/results.json (after
 //                                        NOTES.md changed), without measuring
-//   node bench/wasm/run.mjs --profile [--baseline REV]
+//   node bench/wasm/run.mjs --profile [--baseline REV] [--render]
 //                                        the allocation-profiling rows only (harness.mjs,
 //                                        runProfileBench): they replace that section of
 //                                        results/<cpu>.md and leave the rest as measured.
@@ -39,7 +39,7 @@ const resultsFile = path.join(resultsDir, `${slug}.md`);
 const log = (s) => console.log(s);
 let nodeRes, chromeRes = null, sizes = [], meta;
 if (render) {
-  ({ node: nodeRes, chromium: chromeRes, sizes, meta } = JSON.parse(await readFile(path.join(here, 'out/results.json'), 'utf8')));
+  ({ node: nodeRes, chromium: chromeRes, sizes, meta } = JSON.parse(await readFile(path.join(here, profileOnly ? 'out/profile.json' : 'out/results.json'), 'utf8')));
 } else {
   meta = {
     date: new Date().toISOString().slice(0, 16), cpu: os.cpus()[0]?.model ?? 'unknown CPU', cores: os.cpus().length,
@@ -134,7 +134,8 @@ await writeFile(path.join(here, profileOnly ? 'out/profile.json' : 'out/results.
 const PROFILE_BEGIN = '<!-- profile: written by run.mjs --profile or a full run -->';
 const PROFILE_END = '<!-- /profile -->';
 // The 1/1000 target (issue: "<= 5 % on the pair benchmarks") and what "unchanged within noise"
-// is taken to mean for the off/baseline A/B (medians of interleaved rounds).
+// is taken to mean for the off/baseline A/B (medians of interleaved rounds): not slower by more
+// than NOISE (faster is no regression; V8 compiles two copies of one loop differently by 10-20 %).
 const PROFILE_TARGET = 1.05, NOISE = 0.03;
 
 function profileSection() {
@@ -169,7 +170,7 @@ function profileSection() {
   const verdict = (ok) => (ok ? 'met' : '**NOT MET**');
   if (base) {
     const ratios = engines.flatMap(([e, r]) => facade(r).map((x) => [e, x.label, x.median[0] / x.median.base]));
-    L.push(`- Profiling off: the façade pair unchanged within noise (±${NOISE * 100} % of the face at ${base}, same run): ${verdict(ratios.every(([, , q]) => Math.abs(q - 1) <= NOISE))} (${ratios.map(([e, l, q]) => `${e} ${l.replace(/allocate\+free |\s*\(façade\)/g, '')}: ${r2(q)}`).join(', ')})`);
+    L.push(`- Profiling off: the façade pair no slower than the face at ${base} (within ${NOISE * 100} %, same run): ${verdict(ratios.every(([, , q]) => q <= 1 + NOISE))} (${ratios.map(([e, l, q]) => `${e} ${l.replace(/allocate\+free |\s*\(façade\)/g, '')}: ${r2(q)}`).join(', ')})`);
   }
   const at1000 = engines.flatMap(([e, r]) => facade(r).map((x) => [e, x.label, x.median[1000] / x.median[0]]));
   L.push(`- Profiling at 1/1000: the façade pair within 5 % of the pair without a profile: ${verdict(at1000.every(([, , q]) => q <= PROFILE_TARGET))} (${at1000.map(([e, l, q]) => `${e} ${l.replace(/allocate\+free |\s*\(façade\)/g, '')}: ${r2(q)}`).join(', ')})`);
