@@ -163,7 +163,7 @@ public final class Walloc implements AutoCloseable {
     public static Walloc create(WallocConfig config) {
         Objects.requireNonNull(config, "config is null");
         long p = WallocNative.create(config.capacity(), config.share(Tier.TOP), config.share(Tier.MIDDLE),
-                config.share(Tier.BOTTOM), config.checked());
+                config.share(Tier.BOTTOM), config.checked(), 0);
         if (p == 0) {
             throw new WallocOutOfMemoryException(null, config.capacity(), "cannot create an instance of " + config
                     + ": the address space could not be reserved");

@@ -232,7 +232,7 @@ public final class WallocConfig {
                 throw new WallocArgumentException(Status.INVALID_CONFIG, "tier shares sum to " + sum + " (TOP " + shares[0] + ", MIDDLE " + shares[1]
                         + ", BOTTOM " + shares[2] + "); at most 1 is allowed");
             }
-            int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked);
+            int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked, 0);
             if (st != 0) {
                 throw new WallocArgumentException(Status.ofCode(st), "configuration refused by the core (" + Status.ofCode(st).description()
                         + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
