@@ -9,15 +9,18 @@ import jdk.jfr.StackTrace;
 
 /**
  * A JDK Flight Recorder event for each allocation a profiled instance samples
- * ({@link WallocConfig.Builder#profile(int)}), committed when a recording enables it (off by
- * default, so it costs nothing unless JFR records it): {@code jfr.enable("io.walloc.AllocationSample")}
- * in a {@link jdk.jfr.Recording}, or {@code -XX:StartFlightRecording:settings=...} with the
- * event enabled. JDK Mission Control lists the events with their stack traces (the recorder's
- * own, which show the allocator's frames as well) under "Walloc".
+ * ({@link WallocConfig.Builder#profile(int)}): its size, tier, handle and site, with the
+ * recorder's stack trace (which shows the allocator's frames as well). Committed only while a
+ * recording runs that does not disable it: like every program's event it is enabled by default,
+ * so JDK Mission Control shows it (under "Walloc") in any recording, e.g. one started with
+ * {@code -XX:StartFlightRecording}; {@code jfr configure} or {@link jdk.jfr.Recording#disable(String)}
+ * with {@code "io.walloc.AllocationSample"} turns it off. Without a recording it costs a sample a
+ * check of {@link jdk.jfr.Event#shouldCommit()}.
  *
  * <p>Needs the module {@code jdk.jfr}, which Walloc reads only when it is there ({@code requires
  * static}): on a runtime without it Walloc never loads this class, and profiles without events.
- * On the module path, a program that does not itself require {@code jdk.jfr} adds it with
+ * On the module path a full JDK resolves it anyway (its service binding brings in
+ * jdk.management.jfr, which requires it); in a runtime image that leaves it out, add it with
  * {@code --add-modules jdk.jfr}.
  *
  * <p>Thread safety: an event object belongs to the thread that commits it.

@@ -49,6 +49,11 @@ final class Profiler {
         this.listener = config.leakListener();
     }
 
+    /** Whether samples can be JFR events here (SelfCheck says so). */
+    static boolean jfrEvents() {
+        return JFR;
+    }
+
     private static boolean jfrReadable() {
         Optional<Module> jfr = ModuleLayer.boot().findModule("jdk.jfr");
         return jfr.isPresent() && Profiler.class.getModule().canRead(jfr.get());
