@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -460,6 +461,60 @@ class ProfileTest extends WallocTestBase {
         assertThrows(WallocArgumentException.class, () -> w.allocateBlock(cap + 1, Tier.BOTTOM));
         w.free(h, cap);
         assertSitesAddUpToStats(w);
+    }
+
+    @Test
+    void resetsAndACloseRaceSampledAllocationsSafely() throws Exception {
+        List<LeakReport> reports = new CopyOnWriteArrayList<>();
+        Walloc w = open(WallocConfig.builder().capacity(32L << 20).profile(2).leakListener(reports::add).build());
+        AtomicInteger closedSeen = new AtomicInteger();
+        AtomicLong progress = new AtomicLong();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        Thread resetter = new Thread(() -> {
+            int resets = 0;
+            while (progress.get() < 30_000 && System.nanoTime() < deadline || resets < 100) {
+                w.resetTier(Tier.BOTTOM);
+                w.profile();
+                resets++;
+            }
+            w.close(); // while the others allocate, free and read the profile
+        });
+        resetter.start();
+        concurrently(3, "sampled", (i, stop) -> {
+            List<Block> mine = new ArrayList<>();
+            try {
+                for (long k = 0; !stop.getAsBoolean(); k++) {
+                    long h = w.allocate(64 + k % 64, i == 0 ? Tier.BOTTOM : Tier.MIDDLE);
+                    if (k % 2 == 0 && i != 0) {
+                        w.free(h, 64 + k % 64);
+                    }
+                    mine.add(w.allocateBlock(200, Tier.BOTTOM));
+                    if (mine.size() > 50) {
+                        for (Block b : mine) {
+                            b.close(); // a reset may have released it: then close frees nothing
+                        }
+                        mine.clear();
+                    }
+                    if (k % 100 == 0) {
+                        w.profile();
+                    }
+                    progress.incrementAndGet();
+                }
+            } catch (IllegalStateException closed) {
+                closedSeen.incrementAndGet();
+                for (Block b : mine) {
+                    b.close(); // after close: does nothing
+                }
+            }
+        });
+        resetter.join();
+        assertTrue(w.isClosed());
+        assertEquals(3, closedSeen.get(), "every thread ended on the close");
+        assertThrows(IllegalStateException.class, w::profile);
+        assertTrue(reports.size() <= 1);
+        for (LeakReport r : reports) { // what was live at close: MIDDLE's half kept, BOTTOM's since the last reset
+            assertTrue(r.liveBlocks() > 0, r.text());
+        }
     }
 
     // ------------------------------------------------------------------ the table's overflow
