@@ -24,20 +24,23 @@ export const QUICK = { targetMs: 1, reps: 8 };
 
 const now = () => performance.now();
 
+// The iterations that make fn(iterations) last at least targetMs, counted up from n after one
+// warm-up call (JIT tier-up, first touch).
+function calibrate(fn, n, targetMs) {
+  fn(n);
+  for (;;) {
+    const t = now();
+    fn(n);
+    const dt = now() - t;
+    if (dt >= targetMs || n >= 1 << 30) return n;
+    n = Math.min(1 << 30, Math.ceil(n * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
+  }
+}
+
 // Minimum ns per iteration of each fn(iterations), the fns interleaved round by round: reps
 // rounds, and more until minSeconds have passed.
 function measureSet(fns, { targetMs = TARGET_MS, reps = REPS, minSeconds = 0 } = {}) {
-  const iters = fns.map((fn) => {
-    let n = 256;
-    fn(n); // warm-up (JIT tier-up, first-touch)
-    for (;;) {
-      const t = now();
-      fn(n);
-      const dt = now() - t;
-      if (dt >= targetMs || n >= 1 << 30) return n;
-      n = Math.min(1 << 30, Math.ceil(n * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
-    }
-  });
+  const iters = fns.map((fn) => calibrate(fn, 256, targetMs));
   const best = fns.map(() => Infinity);
   const until = now() + minSeconds * 1000;
   for (let r = 0; r < reps || now() < until; r++) {
@@ -53,17 +56,7 @@ function measureSet(fns, { targetMs = TARGET_MS, reps = REPS, minSeconds = 0 } =
 // Every round's ns per iteration of each fn(iterations), the fns interleaved round by round (as
 // measureSet, which keeps only the minimum): for medians of candidates that differ by a few %.
 function sampleSet(fns, { targetMs = TARGET_MS, rounds }) {
-  const iters = fns.map((fn) => {
-    let n = 64;
-    fn(n);
-    for (;;) {
-      const t = now();
-      fn(n);
-      const dt = now() - t;
-      if (dt >= targetMs || n >= 1 << 30) return n;
-      n = Math.min(1 << 30, Math.ceil(n * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
-    }
-  });
+  const iters = fns.map((fn) => calibrate(fn, 64, targetMs));
   const samples = fns.map(() => []);
   for (let r = 0; r < rounds; r++) {
     // Each round starts with the next candidate: none always runs right after the same one
