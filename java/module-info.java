@@ -10,6 +10,9 @@
 module io.walloc {
     requires java.net.http;            // AssetLoader: the JDK's HttpClient
     requires jdk.unsupported;          // DirectAddress on JDK 17-21 (sun.misc.Unsafe)
+    // AllocationSample, a JFR event per sampled allocation: used only when jdk.jfr is in the
+    // runtime (Profiler checks), so a runtime without it runs Walloc, profiles included
+    requires static jdk.jfr;
 
     // The demo only: library users need none of these at run time.
     requires static jdk.httpserver;    // its embedded asset server

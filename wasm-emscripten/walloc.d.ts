@@ -55,6 +55,73 @@ export interface CreateOptions {
   concurrency?: number;
   /** Tier per asset type, merged over Walloc.DEFAULT_TYPE_TIERS. */
   typeTiers?: Record<string, Tier>;
+  /**
+   * Keep an allocation profile (Walloc.profile, and a leak report at destroy): one allocation in
+   * `profile` is sampled on average (1: every one), an integer in [0, 2^31 - 1]; absent or 0: no
+   * profile, and allocation costs what it costs without one. The gap from one sample to the next
+   * is drawn uniformly from [1, 2 * profile - 1]. A sample's site is its caller's stack
+   * (`new Error().stack` without walloc.mjs's own frames, cut to profileDepth frames; the same
+   * frames are the same site), or for a block of loadAsset / loadAssets the asset's path
+   * (frames [`asset:<path>`], the path as the load was given it). Every allocating call counts:
+   * allocate, allocateBatch (per entry), loadAssetZeroCopy, loadAsset(s).
+   */
+  profile?: number;
+  /** Sites the profile tracks, 1 .. 2^20 (default 1024). Samples from further sites are counted
+   *  at the entry Walloc.SITE_OTHER (ProfileSnapshot.overflowSamples). */
+  profileSites?: number;
+  /** Stack frames kept per site, at least 1 (default 8). */
+  profileDepth?: number;
+  /** Called at destroy() with the sites whose sampled blocks are still live (not when none is);
+   *  default: console.warn of the report's text. */
+  onLeak?: (report: LeakReport) => void;
+}
+
+/** One figure per tier: [top, middle, bottom]. */
+export type PerTier = readonly [top: number, middle: number, bottom: number];
+
+/** One site of an allocation profile. Figures count SAMPLED blocks only, as the core counts them:
+ *  multiply by ProfileSnapshot.rate for an estimate of all blocks. */
+export interface ProfileSite {
+  /** 1, 2, ... in the order sites were first sampled; Walloc.SITE_OTHER (-1) for the entry
+   *  that counts samples from sites beyond the table. */
+  readonly id: number;
+  /** Innermost first, e.g. "loadLevel (https://example.com/app.mjs:12:7)", or
+   *  ["asset:<path>"] for a loaded asset, or ["(other sites: table full)"] for SITE_OTHER. */
+  readonly frames: readonly string[];
+  /** Sampled allocations since creation (resets and compactions keep them). */
+  readonly allocs: PerTier;
+  /** Sampled blocks still live: neither freed nor released by resetTier or fastCompactTier. */
+  readonly liveBlocks: PerTier;
+  /** Their bytes, at each block's footprint as TierStats.liveBytes counts it: at rate 1 the
+   *  sites of a tier add up to its liveBytes and liveBlocks. */
+  readonly liveBytes: PerTier;
+}
+
+/** What Walloc.profile() returns: plain data, taken at the call. */
+export interface ProfileSnapshot {
+  /** The profile option: one allocation in rate is sampled. */
+  readonly rate: number;
+  /** profileSites as the core applies it. */
+  readonly maxSites: number;
+  /** Samples counted at SITE_OTHER because the table of sites was full. */
+  readonly overflowSamples: number;
+  /** Samples not recorded at all (no memory for their record; the blocks were still handed out). */
+  readonly lostSamples: number;
+  /** Every site sampled so far (ordered by id, SITE_OTHER last), also those without live blocks. */
+  readonly sites: readonly ProfileSite[];
+  /** The n sites (default 5) with the most live bytes in tier, most first; sites without live
+   *  bytes in that tier are left out. */
+  top(tier: Tier, n?: number): ProfileSite[];
+}
+
+/** What destroy() hands onLeak: the sites whose sampled blocks were still live (sampled
+ *  figures, as in ProfileSnapshot) and their totals, and the same as readable text. */
+export interface LeakReport {
+  readonly rate: number;
+  readonly liveBlocks: number;
+  readonly liveBytes: number;
+  readonly sites: readonly ProfileSite[];
+  readonly text: string;
 }
 
 export interface TierStats {
@@ -229,6 +296,8 @@ export class Walloc {
   static readonly Status: typeof Status;
   static readonly PAGE_SIZE: 65536;
   static readonly DEFAULT_TYPE_TIERS: Readonly<Record<string, 0 | 1 | 2>>;
+  /** ProfileSite.id of the entry that counts the samples of sites beyond the table. */
+  static readonly SITE_OTHER: -1;
   static readonly simdSupported: boolean;
   static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WasmModule>;
   static create(options?: CreateOptions): Promise<Walloc>;
@@ -245,6 +314,8 @@ export class Walloc {
   /** Raw wasm exports (no checks): for benchmarks and diagnostics. */
   readonly exports: WasmExports;
   readonly instanceAddress: number;
+  /** CreateOptions.profile: one in how many allocations is sampled; 0 without a profile. */
+  readonly profileRate: number;
 
   /** A handle, or Walloc.NULL when the tier has no room. Default tier: bottom. */
   allocate(size: number, tier?: Tier): Handle;
@@ -271,6 +342,9 @@ export class Walloc {
   fastCompactTier(tier: Tier, keepBytes?: number): void;
   tierStats(tier: Tier): TierStats;
   memoryStats(): MemoryStats;
+  /** The allocation profile now (see ProfileSnapshot). WallocError with status
+   *  Status.INVALID_CONFIG when the instance was created without `profile`. */
+  profile(): ProfileSnapshot;
   onGrowth(listener: (e: GrowthEvent) => void): () => void;
 
   /** Copies data's bytes into the block at offset. The length is the engine's own (a
@@ -322,7 +396,8 @@ export class Walloc {
   loadAssets(batch: Array<string | BatchItem>, options?: BatchOptions & { settle?: false }): Promise<Asset[]>;
   loadAssets(batch: Array<string | BatchItem>, options: BatchOptions & { settle: true }): Promise<Settled[]>;
   /** Frees the instance: every handle, view and asset becomes invalid, loads in flight reject.
-   *  Afterwards every method throws DestroyedError (see there). */
+   *  Afterwards every method throws DestroyedError (see there). With a profile, the sites of
+   *  sampled blocks still live are reported first (CreateOptions.onLeak). */
   destroy(): void;
 }
 

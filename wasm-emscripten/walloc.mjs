@@ -19,9 +19,14 @@
 // type) or RangeError (wrong value), never coerced. allocate() returns Walloc.NULL when the tier
 // is full. After destroy() every call throws DestroyedError.
 //
+// Profiling (create({ profile: rate })): profile.mjs samples allocations and names their sites;
+// the core counts them (w.profile(), and a leak report at destroy()).
+//
 // Memory growth: linear memory grows in 64 KiB pages as tiers fill. Growth detaches the old
 // ArrayBuffer; every view this module hands out (BlockView) re-derives itself from the current
 // buffer on each access, and onGrowth() listeners are told after each growth.
+
+import { Sampler, SITE_OTHER, profileOptions, makeSnapshot, leakReport } from './profile.mjs';
 
 const NULL_HANDLE = 0xFFFFFFFF;
 const WASM_PAGE = 65536;
@@ -456,6 +461,8 @@ export class Walloc {
   static Status = Status;
   static PAGE_SIZE = WASM_PAGE;
   static DEFAULT_TYPE_TIERS = DEFAULT_TYPE_TIERS;
+  /** The id of the profile entry that counts the samples of sites beyond the table. */
+  static SITE_OTHER = SITE_OTHER;
 
   /** True when this engine runs WebAssembly SIMD128 (create() then loads walloc.wasm, else
    *  walloc-nosimd.wasm). */
@@ -487,7 +494,10 @@ export class Walloc {
    *   ratios ([top, middle, bottom], default [0.5, 0.3, 0.2]),
    *   maximumMemory (bytes linear memory may grow to, default 4 GiB),
    *   checked (core's checked mode), simd ('auto' | true | false), wasmUrl, wasmBytes, module,
-   *   baseUrl (for assets), concurrency (parallel loads, default 4), typeTiers.
+   *   baseUrl (for assets), concurrency (parallel loads, default 4), typeTiers,
+   *   profile (sample one allocation in this many, 1: every one; absent or 0: no profile),
+   *   profileSites (sites the profile tracks, default 1024), profileDepth (frames kept per
+   *   site, default 8), onLeak (called with the leak report at destroy; default console.warn).
    */
   static async create(options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Walloc.create: options must be an object, got ${describe(options)}`);
@@ -512,15 +522,18 @@ export class Walloc {
     }
     const simd = options.simd ?? 'auto';
     if (simd !== 'auto' && typeof simd !== 'boolean') throw new TypeError(`Walloc.create: simd must be 'auto', true or false`);
+    const profiling = profileOptions(options);
     const module = await Walloc.compile(options);
     const instance = await WebAssembly.instantiate(module, importsFor(module));
-    return new Walloc(instance, { ...options, capacity, ratios, maximumMemory });
+    return new Walloc(instance, { ...options, capacity, ratios, maximumMemory, profiling });
   }
 
   #x; #w; #memory; #buf; #bufBytes; #u8; #blocks = new BlockTable(); #growListeners = new Set();
   #growths = 0; #maximumMemory; #registry = new Map(); #assetAt = new Map(); #inflight = new Map();
   #reserved = new Set(); #loading = 0;
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
+  #sampler; #onLeak; // profiling on: the Sampler (profile.mjs) and the leak callback
+
 
   /** Use Walloc.create(). */
   constructor(instance, options) {
@@ -540,13 +553,19 @@ export class Walloc {
     x.wjs_set_max_bytes(this.#maximumMemory);
     const [r0, r1, r2] = options.ratios;
     const checked = options.checked ? 1 : 0;
-    const st = x.wjs_config_validate(options.capacity, r0, r1, r2, checked);
+    const { profiling } = options; // checked by create (profileOptions)
+    const sites = profiling ? profiling.sites : 0;
+    const st = x.wjs_config_validate(options.capacity, r0, r1, r2, checked, sites);
     if (st !== 0) throw new RangeError(`Walloc.create: invalid configuration (capacity ${options.capacity}, ratios ${options.ratios.join('/')}): ${STATUS_TEXT[st] ?? st}`);
-    this.#w = x.wjs_create(options.capacity, r0, r1, r2, checked) >>> 0;
+    this.#w = x.wjs_create(options.capacity, r0, r1, r2, checked, sites) >>> 0;
     if (this.#w === 0) throw new WallocError('Walloc.create: the core could not create an instance (memory limit too low?)', Status.OUT_OF_MEMORY);
     this.#capacity = options.capacity;
     this.#ratios = Object.freeze([r0, r1, r2]);
     this.#checked = !!checked;
+    if (profiling) {
+      this.#sampler = new Sampler(profiling, [import.meta.url]);
+      this.#onLeak = profiling.onLeak;
+    }
     this.#concurrency = 4;
     if (options.concurrency !== undefined) this.setConcurrency(options.concurrency);
     this.#typeTiers = { ...DEFAULT_TYPE_TIERS };
@@ -657,6 +676,8 @@ export class Walloc {
   get exports() { this.#live(); return this.#x; }
   /** The raw core instance address (for the raw exports). */
   get instanceAddress() { this.#live(); return this.#w; }
+  /** One in how many allocations the profile samples (1: every one); 0 without a profile. */
+  get profileRate() { return this.#sampler ? this.#sampler.rate : 0; }
 
   // ------------------------------------------------------------------ blocks
 
@@ -667,10 +688,17 @@ export class Walloc {
     if (typeof size !== 'number') throw new TypeError(`allocate: size must be a number, got ${describe(size)}`);
     if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocate: size must be an integer in [0, 4294967295], got ${describe(size)}`);
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
-    const h = this.#x.wjs_alloc(this.#w, size, t) >>> 0;
+    const s = this.#sampler;
+    const h = (s === undefined || --s.countdown[0] !== 0 ? this.#x.wjs_alloc(this.#w, size, t) : this.#allocSample(size, t, s)) >>> 0;
     if (this.#u8.length === 0) this.#checkGrowth();
     if (h !== NULL_HANDLE) this.#blocks.add(h, size * 4 + t);
     return h;
+  }
+
+  // A sampled allocation (the sampler's countdown reached 0): recorded at the caller's stack.
+  #allocSample(size, t, s) {
+    s.rearm();
+    return this.#x.wjs_alloc_site(this.#w, size, t, s.stackSite());
   }
 
   /** Frees a block. size defaults to the size it was allocated with; a different size throws.
@@ -724,8 +752,15 @@ export class Walloc {
     // One core call per entry, as allocate() makes: the core's batch entry point would need
     // its arrays in linear memory, which may have no room left for them.
     const out = new Array(n);
+    const s = this.#sampler;
+    let site; // the batch's caller, taken at its first sample
     for (let i = 0; i < n; i++) {
-      const h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
+      let h;
+      if (s === undefined || --s.countdown[0] !== 0) h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
+      else {
+        s.rearm();
+        h = this.#x.wjs_alloc_site(this.#w, sizes[i], tiers[i], site ??= s.stackSite()) >>> 0;
+      }
       if (this.#u8.length === 0) this.#checkGrowth();
       if (h === NULL_HANDLE) {
         for (let j = i - 1; j >= 0; j--) this.#x.wjs_free(this.#w, out[j], sizes[j]);
@@ -819,6 +854,43 @@ export class Walloc {
       memoryUtilisation: totals.liveBytes / memoryBytes,
       assets: this.#registry.size, loading: this.#loading, wrapperLiveBlocks: this.#blocks.size,
     };
+  }
+
+  /**
+   * The allocation profile (create({ profile: rate })): a snapshot of plain data, {rate,
+   * maxSites, overflowSamples, lostSamples, sites, top(tier, n)}, each site {id, frames, allocs,
+   * liveBlocks, liveBytes} with per-tier arrays [top, middle, bottom] of the SAMPLED figures as
+   * the core counts them (multiply by rate for an estimate). WallocError (status INVALID_CONFIG)
+   * when the instance keeps no profile. See walloc.d.ts, ProfileSnapshot.
+   */
+  profile() {
+    this.#live();
+    return this.#profileSnapshot('profile');
+  }
+
+  #profileSnapshot(what) {
+    const x = this.#x;
+    if (!this.#sampler) {
+      throw new WallocError(`${what}: this instance keeps no profile (create it with { profile: rate })`, Status.INVALID_CONFIG);
+    }
+    const n = x.wjs_profile_snapshot(this.#w);
+    if (n < 0) throw statusError(what, -n);
+    try {
+      const buf = this.#heap().buffer; // the copy may have grown memory
+      const u64 = (u, i) => u[i] + u[i + 1] * 4294967296;
+      const u = new Uint32Array(buf, x.wjs_profile_sites() >>> 0, n * 20);
+      const sites = [];
+      for (let k = 0; k < n; k++) {
+        const o = k * 20; // walloc_profile_site: site, allocs[3], live_blocks[3], live_bytes[3]
+        const tiers = (at) => [u64(u, o + at), u64(u, o + at + 2), u64(u, o + at + 4)];
+        const other = u[o] === 0xFFFFFFFF && u[o + 1] === 0xFFFFFFFF;
+        sites.push({ site: other ? SITE_OTHER : u64(u, o), allocs: tiers(2), liveBlocks: tiers(8), liveBytes: tiers(14) });
+      }
+      const i = new Uint32Array(buf, x.wjs_profile_info() >>> 0, 8); // rate, max_sites, sites, overflow, lost
+      return makeSnapshot(this.#sampler, sites, { maxSites: i[1], overflowSamples: u64(i, 4), lostSamples: u64(i, 6) });
+    } finally {
+      x.wjs_profile_release();
+    }
   }
 
   /** Calls listener({oldBytes, newBytes, pages, growths}) after each memory growth. Returns a
@@ -1106,7 +1178,13 @@ export class Walloc {
 
   // A block for the load, owned by it (not in the block table) until #commit.
   #reserve(load, size, tier) {
-    const h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
+    const s = this.#sampler;
+    let h;
+    if (s === undefined || --s.countdown[0] !== 0) h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
+    else {
+      s.rearm(); // a load's site is its asset: the stack would name this module's loader
+      h = this.#x.wjs_alloc_site(this.#w, size, tier, s.assetSite(load.path)) >>> 0;
+    }
     if (this.#u8.length === 0) this.#checkGrowth();
     if (h === NULL_HANDLE) {
       throw new AssetLoadError(load.path, `no room for ${size} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
@@ -1285,9 +1363,15 @@ export class Walloc {
   }
 
   /** Destroys the instance: every handle, view and asset becomes invalid; loads in flight
-   *  reject ("the instance was destroyed while loading") without touching memory again. */
+   *  reject ("the instance was destroyed while loading") without touching memory again. With a
+   *  profile, the sites of sampled blocks still live are reported first (the leak report:
+   *  create's onLeak, else console.warn of its text). */
   destroy() {
     if (this.#w === 0) return;
+    let report, failed;
+    if (this.#sampler) {
+      try { report = leakReport(this.#profileSnapshot('destroy')); } catch (e) { failed = e; }
+    }
     for (const r of this.#reserved) r.released = 'destroyed';
     this.#reserved.clear();
     this.#x.walloc_destroy(this.#w);
@@ -1299,6 +1383,15 @@ export class Walloc {
     const loads = [...this.#inflight.values()];
     this.#inflight.clear();
     for (const load of loads) load.stop('the instance was destroyed while loading', new DestroyedError());
+    // Told once the instance is gone, so a callback that throws cannot leave it half destroyed.
+    if (failed) console.warn(`Walloc: no leak report: ${failed.message}`);
+    if (report) {
+      if (this.#onLeak) {
+        try { this.#onLeak(report); } catch (e) { queueMicrotask(() => { throw e; }); }
+      } else {
+        console.warn(report.text);
+      }
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes bench/java/results/<cpu>.md from JMH's JSON results in target/ (jmh-17.json, jmh-25.json
-and the focused runs jmh-<v>-gate.json, -pair.json, -write.json) and rewrites the index
+and the focused runs jmh-<v>-gate.json, -pair.json, -write.json, -profile.json) and rewrites the index
 bench/java/RESULTS.md from every file in results/. A run replaces only its own CPU's file, and
 only with runs that run.sh stamped with this CPU (target/load-<v><tag>.txt).
 
@@ -17,13 +17,17 @@ sys.path.insert(0, os.path.join(here, "..", "native"))
 sys.dont_write_bytecode = True  # no __pycache__ left in bench/native by the import
 from report import cpu_slug, machine_line, write_index  # noqa: E402  one CPU naming for every bench
 
-FOCUSED = ("-gate", "-pair", "-write", "-segments")  # TAG=-gate BENCH=GateCostBench, TAG=-pair BENCH='AllocFreeBench...',
-                                        # TAG=-write BENCH=WriteBench: focused runs the report folds in
+FOCUSED = ("-gate", "-pair", "-write", "-segments", "-profile")  # TAG=-gate BENCH=GateCostBench, TAG=-pair
+                                        # BENCH='AllocFreeBench...', TAG=-write BENCH=WriteBench, TAG=-profile
+                                        # BENCH=ProfileBench: focused runs the report folds in
 SIZES = ("64", "1024")
 PAIR_PEERS = ["walloc", "wallocNoThreadCache", "wallocBlock", "unsafe", "allocateDirect", "nettyPooled",
               "nettyAdaptive", "ffmConfinedArena", "ffmSlicing"]
 NOISE = 1.10  # short runs on a shared 2-core VM: differences under ~10 % are noise
 GATE_TARGET = 1.3  # issue 22: wallocNoThreadCache within 1.3x of GateCostBench.ungated
+PROFILE_TARGET = 1.05  # the profiling issue: the pairs at profile(1000) within 5 % of the same pairs without a profile
+PROFILE_PAIRS = ["walloc", "wallocNoThreadCache", "wallocBlock"]
+PROFILE_RATES = ["off", "1000000", "1000", "1"]
 INDEX_HEADER = [
     "# Java benchmarks (JMH), per CPU", "",
     "`bench/java/run.sh` runs the JMH benchmarks of `src/` on JDK 17 and JDK 25 and writes",
@@ -40,10 +44,14 @@ INDEX_HEADER = [
     "- `WriteBench`: writing a `byte[]` of 64 B to 64 KiB into native memory: `Block.write` against",
     "  `ByteBuffer.put`, FFM's `MemorySegment.copy`, `Unsafe.copyMemory` and one JNI call.",
     "- `GateCostBench`: what close-safety costs: the 64 B pair through the public API and straight",
-    "  through the JNI entry points, on one and two threads.", "",
+    "  through the JNI entry points, on one and two threads.",
+    "- `ProfileBench`: what the allocation profile costs the 64 B pairs (`walloc`, `wallocNoThreadCache`,",
+    "  `wallocBlock`): no profile, `profile(1000000)` (the per-allocation bookkeeping alone),",
+    "  `profile(1000)` and `profile(1)` (every allocation sampled), in one run.", "",
     "The verdicts below are each file's targets (issue 3: the pair and `Block.write`; issue 22: the",
     "pair with the thread cache off within 1.3x of the ungated JNI pair, and `Block` no slower than",
-    "`Unsafe`); a file written before a target existed lists only the targets it had.", ""]
+    "`Unsafe`; the profiling issue: the pairs at `profile(1000)` within 5 % of no profile); a file",
+    "written before a target existed lists only the targets it had.", ""]
 INDEX_VERDICT = r"^- (JDK \d+: .*\*\*(?:met|not met|not measured)\*\*.*)$"  # the verdict lines of a file
 
 
@@ -90,7 +98,7 @@ def table(runs, v):
     for b in runs.get(v, []):
         pm = b["primaryMetric"]
         p = b.get("params", {})
-        r[(bench_name(b), p.get("size", p.get("segments", "")))] = (
+        r[(bench_name(b), p.get("size", p.get("segments", p.get("profile", ""))))] = (
             pm["scorePercentiles"]["50.0"], pm["score"], pm["scoreError"])
     return r
 
@@ -116,12 +124,13 @@ class Report:
         self.out, self.tag = out, tag
         self.runs = load_runs(out, tag, slug)
         focused = tag == "" and slug is not None
-        self.gate_runs, self.pair_runs, self.write_runs, self.segment_runs = (
+        self.gate_runs, self.pair_runs, self.write_runs, self.segment_runs, self.profile_runs = (
             load_runs(out, t, slug) if focused else {} for t in FOCUSED)
         self.T = {v: table(self.runs, v) for v in self.runs}
         self.G = {v: table(self.gate_runs, v) for v in self.gate_runs}
         self.P = {v: table(self.pair_runs, v) for v in self.pair_runs}
         self.W = {v: table(self.write_runs, v) for v in self.write_runs}
+        self.R = {v: table(self.profile_runs, v) for v in self.profile_runs}
         self.jdks = sorted(self.T)
 
     def med(self, v, name, size=""):
@@ -225,7 +234,7 @@ class Report:
                      + (f"; load average at start {load:.2f}" if load is not None else "")
                      + (f"; commit {commit}" if commit else "") + ")")
         for name, runs in (("gate", self.gate_runs), ("pair", self.pair_runs), ("write", self.write_runs),
-                           ("segments", self.segment_runs)):
+                           ("segments", self.segment_runs), ("profile", self.profile_runs)):
             for v in sorted(runs):
                 commit = stamp(self.out, v, "-" + name, "commit")
                 L.append(f"- Focused {name} run, JDK {v}: {iterations(runs, v)}"
@@ -243,8 +252,10 @@ class Report:
             L += ["- " + self.gate_target(v)[1], "- " + self.block_target(v)[1]]
         L += ["", "Medians from the focused runs where there are (`-pair` for `AllocFreeBench` at 64 B, `-gate` "
               "for `GateCostBench`), else from the full run; the two sides of a ratio come from different forks.", ""]
+        if self.profile_jdks():
+            L += ["## Targets (allocation profile)", ""] + ["- " + self.profile_target(v) for v in self.profile_jdks()] + [""]
         L += (self.pair_section() + self.write_section() + self.gate_section() + self.segment_section()
-              + self.issue3_section())
+              + self.profile_section() + self.issue3_section())
         return L
 
     def pair_section(self):
@@ -387,6 +398,73 @@ class Report:
             L.append(f"| {name} | {fmt(m(name))} |")
         for key in sorted(k for k in t if k[0] == "SegmentBench.resetTier"):
             L.append(f"| resetTier, segments={key[1] or '?'} | {fmt(t[key][0])} |")
+        return L + [""]
+
+    # ---- the allocation profile
+
+    def profile_jdks(self):
+        """The JDKs with ProfileBench figures (the focused run's, else the full run's)."""
+        return sorted(v for v in set(self.jdks) | set(self.R)
+                      if any(k[0].startswith("ProfileBench.") for k in {**self.T.get(v, {}), **self.R.get(v, {})}))
+
+    def profile_med(self, v, pair, rate):
+        return self.focused_med(self.R, v, "ProfileBench." + pair, rate)
+
+    def profile_target(self, v):
+        """The pairs at profile(1000) against the same pairs without a profile (same run): a verdict line."""
+        what = (f"JDK {v}: the 64 B pairs with `profile(1000)` within {round((PROFILE_TARGET - 1) * 100)} % of the same "
+                "pairs without a profile (`ProfileBench`, same run): ")
+        cells, missed = [], []
+        for pair in PROFILE_PAIRS:
+            off, on = self.profile_med(v, pair, "off"), self.profile_med(v, pair, "1000")
+            if off is None or on is None:
+                continue
+            cells.append(f"`{pair}` {fmt(on)} vs {fmt(off)} ns, {on / off:.2f}x")
+            if on > off * PROFILE_TARGET:
+                missed.append(pair)
+        if not cells:
+            return what + "**not measured**."
+        if len(cells) < len(PROFILE_PAIRS):
+            verdict = "**not measured** for every pair"
+        else:
+            verdict = "**met**" if not missed else "**not met** for " + ", ".join(f"`{p}`" for p in missed)
+        return what + f"{verdict} ({'; '.join(cells)})."
+
+    def profile_section(self):
+        jdks = self.profile_jdks()
+        if not jdks:
+            return []
+        L = ["## Allocation profile", "",
+             "`ProfileBench`: the 64 B pairs of `AllocFreeBench` (`walloc`: `allocate` + `free` through the thread "
+             "cache; `wallocNoThreadCache`: every call through JNI; `wallocBlock`: `allocateBlock` + `close`) on "
+             "instances without a profile (`off`) and with `profile(1000000)`, `profile(1000)` and `profile(1)`, each "
+             "parameter in forks of its own in one run. At 1000000 a sample is so rare that the figure is the "
+             "bookkeeping every allocation pays (a per-thread countdown; with the thread cache, a bitmap test per "
+             "free); at 1000 a sample's cost (a stack walk, the core's profile lock) is spread over 1000 pairs; at 1 "
+             "every pair is a sample. `off` runs the same code as `AllocFreeBench` (a null check more than before "
+             "the profile existed).", ""]
+        if self.R:
+            L += ["Figures from a separate focused run (`TAG=-profile BENCH=ProfileBench`: " + "; ".join(
+                f"JDK {v}: {iterations(self.profile_runs, v)}" for v in sorted(self.R)) + ").", ""]
+        L.append("| pair | profile | " + " | ".join(f"JDK {v} ns | vs off" for v in jdks) + " |")
+        L.append("|---|---|" + "---:|---:|" * len(jdks))
+        for pair in PROFILE_PAIRS:
+            for rate in PROFILE_RATES:
+                cells = []
+                for v in jdks:
+                    m, off = self.profile_med(v, pair, rate), self.profile_med(v, pair, "off")
+                    cells += [fmt(m), "1.00x" if rate == "off" and m is not None else ratio(m, off)]
+                L.append(f"| {pair} | {rate} | " + " | ".join(cells) + " |")
+        L.append("")
+        for v in jdks:
+            a, b = self.profile_med(v, "walloc", "off"), self.med(v, "AllocFreeBench.walloc", "64") if v in self.T else None
+            if a is not None and b is not None:
+                L.append(f"- JDK {v}: without a profile the pair is the pair of `AllocFreeBench` (the same code): "
+                         f"{fmt(a)} ns here, {fmt(b)} ns there ({a / b:.2f}x; other forks of the same run).")
+            one = self.profile_med(v, "walloc", "1")
+            if one is not None and a:
+                L.append(f"- JDK {v}: every allocation sampled (`profile(1)`): {fmt(one)} ns per pair, "
+                         f"{one / a:.0f}x the pair without a profile.")
         return L + [""]
 
     def no_slower_than_put(self, v, writer):

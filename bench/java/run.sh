@@ -3,9 +3,10 @@
 # (this CPU's file; other CPUs' files are kept) and the index RESULTS.md, through results.py.
 # Short runs by default (1 fork, 3 x 1 s warm-up, 5 x 1 s measurement: about 7 minutes per JDK on
 # 2 cores); override with JMH_ARGS="-f 2 -wi 5 -i 10" or pick benchmarks with BENCH='WriteBench'.
-# TAG=-gate, -pair or -write marks a focused run that results/<cpu>.md folds in beside the full
-# run; any other TAG (e.g. TAG=-smoke JMH_ARGS="-f 1 -wi 1 -w 200ms -i 1 -r 200ms") only writes
-# target/results<TAG>.md, so that short runs never stand in results/.
+# TAG=-gate, -pair, -write or -profile marks a focused run that results/<cpu>.md folds in beside
+# the full run (TAG=-profile BENCH=ProfileBench: the allocation profile's cost, off / 1000000 /
+# 1000 / 1, in one run); any other TAG (e.g. TAG=-smoke JMH_ARGS="-f 1 -wi 1 -w 200ms -i 1 -r 200ms")
+# only writes target/results<TAG>.md, so that short runs never stand in results/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -65,7 +66,7 @@ if { [ -z "$tag" ] || [ "$tag" = -segments ]; } && [ -x "$jdk25/bin/java" ]; the
 fi
 
 case "$tag" in
-  ""|-gate|-pair|-write|-segments) python3 "$here/results.py" "$out" "$here/results" ;;
+  ""|-gate|-pair|-write|-segments|-profile) python3 "$here/results.py" "$out" "$here/results" ;;
   *) python3 "$here/results.py" "$out" --print "$tag" > "$out/results$tag.md"
      echo "== wrote $out/results$tag.md (TAG=$tag: results/ left alone)" ;;
 esac

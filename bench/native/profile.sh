@@ -21,7 +21,7 @@ command -v valgrind >/dev/null || { echo "profile.sh: valgrind is not installed"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS=-g -gdwarf-4" "-DCMAKE_CXX_FLAGS=-g -gdwarf-4" \
       -DWALLOC_BUILD_BENCH=ON -DWALLOC_BUILD_TESTS=OFF -DWALLOC_BUILD_FUZZ=OFF -DWALLOC_BUILD_JNI=OFF \
       -DWALLOC_SANITIZE= -DWALLOC_CHECKED_DEFAULT=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target bench_alloc_mimalloc >/dev/null
+cmake --build "$build" -j"$(nproc)" --target bench_alloc_mimalloc bench_profile >/dev/null
 
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$root" status --porcelain --untracked-files=no -- native 2>/dev/null || true)
@@ -65,6 +65,37 @@ wa, wf, ma, mf = get("walloc_alloc"), get("walloc_free"), get("malloc"), get("fr
 pair = lambda a, b: None if a is None or b is None else a + b
 print(f"| {group}/{size} | {f(wa)} | {f(wf)} | {f(pair(wa, wf))} | {f(ma)} | {f(mf)} | {f(pair(ma, mf))} |")
 ' "$group" "$size" >>"$out/profile.md.tmp"
+done
+
+# What an allocation profile costs the pair (bench_profile.cpp), one callgrind run per instance.
+{
+  echo
+  echo "Allocation profile (\`bench_profile\`, 64 B BOTTOM pair, 1 thread): instructions per pair, alloc + free:"
+  echo
+  echo "| instance | instructions per pair |"
+  echo "|:---|---:|"
+} >>"$out/profile.md.tmp"
+for mode in off rate0 host1000 rate1000 rate1; do
+  cg="$build/callgrind.profile_pair.$mode.out"
+  valgrind --tool=callgrind --callgrind-out-file="$cg" "$build/bench/native/bench_profile" \
+    --benchmark_filter="^profile_pair/$mode/64/real_time/threads:1\$" --benchmark_min_time=0.01 >/dev/null 2>&1
+  callgrind_annotate --inclusive=yes --tree=calling "$cg" 2>/dev/null | python3 -c '
+import re, sys
+ir, frees, inside = 0, None, False
+for line in sys.stdin:
+    if re.match(r"\s*[\d,]+ \([ \d.]+%\)\s+\*\s+.*BM_profile_pair", line):
+        inside = True
+        continue
+    if not line.strip():
+        inside = False
+        continue
+    m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+>\s+\S*?:?(walloc_alloc|walloc_alloc_site|walloc_free) \(([\d,]+)x\)", line)
+    if m and inside:
+        ir += int(m.group(1).replace(",", ""))
+        if m.group(2) == "walloc_free":
+            frees = int(m.group(3).replace(",", ""))
+print(f"| {sys.argv[1]} | {ir / frees:.1f} |" if frees else f"| {sys.argv[1]} | — |")
+' "$mode" >>"$out/profile.md.tmp"
 done
 
 echo >>"$out/profile.md.tmp"

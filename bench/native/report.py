@@ -237,6 +237,30 @@ def gate_section(med):
     return lines
 
 
+PROFILE_MODES = [("off", "no profile"), ("rate0", "profile, nothing sampled (a host between its samples)"),
+                 ("host1000", "profile, the host samples 1 in 1000 (walloc_alloc_site)"),
+                 ("rate1000", "profile, the core samples 1 in 1000 walloc_alloc calls"),
+                 ("rate1", "profile, every allocation sampled")]
+
+
+def profile_section(med):
+    """What an allocation profile costs the alloc + free pair (bench_profile.cpp)."""
+    lines = ["## Allocation profile (`walloc_config.profile`)", "",
+             "The 64 B alloc + free pair of BOTTOM on instances with and without a profile, in one",
+             "process; time per pair, and its ratio to the pair without a profile.", "",
+             "| instance | 1 thread | vs off | 2 threads | vs off |", "|---|---:|---:|---:|---:|"]
+    off = {t: med.get(("profile_pair", "off", 64, t), (None, None))[0] for t in (1, 2)}
+    for who, what in PROFILE_MODES:
+        cells = []
+        for t in (1, 2):
+            ns = med.get(("profile_pair", who, 64, t), (None, None))[0]
+            rel = "—" if ns is None or off[t] is None or who == "off" else f"{ns / off[t]:.2f}x"
+            cells += [fmt_ns(ns), rel]
+        lines.append(f"| {what} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def targets(runs, copy_med, phases):
     lines, fails, ties = [], [], []
     mi = runs.get("mimalloc")
@@ -457,6 +481,10 @@ def main():
     doc = load(path) if os.path.exists(path) else None
     if doc is not None:
         L += gate_section(medians(doc))
+    path = os.path.join(out_dir, "bench_profile.json")
+    doc = load(path) if os.path.exists(path) else None
+    if doc is not None:
+        L += profile_section(medians(doc))
     prof = os.path.join(out_dir, "profile.md")
     if os.path.exists(prof):
         with open(prof) as f:

@@ -84,6 +84,7 @@ runs=(
   "bench_alloc_jemalloc     bench_alloc_jemalloc  -"
   "bench_copy               bench_copy            -"
   "bench_gate               bench_gate            -"
+  "bench_profile            bench_profile         -"
 )
 for run in "${runs[@]}"; do
   read -r label exe envs <<<"$run"

@@ -5,6 +5,8 @@
 //     and the floor of the call pattern (two calls to a minimal pop/push, bench_floor.c);
 //   - per JS call: Walloc's façade (checked), its raw exports, dlmalloc/emmalloc exports, an
 //     empty call;
+//   - allocation profiling (runProfileBench): the façade's allocate+free pair without a profile,
+//     sampling one in 1000 and every allocation, interleaved in one run (A/B); medians;
 //   - copies inside wasm at 6 B..64 KiB: walloc_memcpy (as built), inline only, memory.copy, and
 //     walloc_memcpy with other memory.copy thresholds; copies from JS: Uint8Array.set,
 //     copyWithin, and Walloc's copy().
@@ -22,20 +24,23 @@ export const QUICK = { targetMs: 1, reps: 8 };
 
 const now = () => performance.now();
 
+// The iterations that make fn(iterations) last at least targetMs, counted up from n after one
+// warm-up call (JIT tier-up, first touch).
+function calibrate(fn, n, targetMs) {
+  fn(n);
+  for (;;) {
+    const t = now();
+    fn(n);
+    const dt = now() - t;
+    if (dt >= targetMs || n >= 1 << 30) return n;
+    n = Math.min(1 << 30, Math.ceil(n * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
+  }
+}
+
 // Minimum ns per iteration of each fn(iterations), the fns interleaved round by round: reps
 // rounds, and more until minSeconds have passed.
 function measureSet(fns, { targetMs = TARGET_MS, reps = REPS, minSeconds = 0 } = {}) {
-  const iters = fns.map((fn) => {
-    let n = 256;
-    fn(n); // warm-up (JIT tier-up, first-touch)
-    for (;;) {
-      const t = now();
-      fn(n);
-      const dt = now() - t;
-      if (dt >= targetMs || n >= 1 << 30) return n;
-      n = Math.min(1 << 30, Math.ceil(n * Math.max(2, (targetMs * 1.2) / Math.max(dt, 0.05))));
-    }
-  });
+  const iters = fns.map((fn) => calibrate(fn, 256, targetMs));
   const best = fns.map(() => Infinity);
   const until = now() + minSeconds * 1000;
   for (let r = 0; r < reps || now() < until; r++) {
@@ -48,6 +53,78 @@ function measureSet(fns, { targetMs = TARGET_MS, reps = REPS, minSeconds = 0 } =
   return best;
 }
 
+// Every round's ns per iteration of each fn(iterations), the fns interleaved round by round (as
+// measureSet, which keeps only the minimum): for medians of candidates that differ by a few %.
+function sampleSet(fns, { targetMs = TARGET_MS, rounds }) {
+  const iters = fns.map((fn) => calibrate(fn, 64, targetMs));
+  const samples = fns.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    // Each round starts with the next candidate: none always runs right after the same one
+    // (the rate-1 candidate leaves garbage for whoever follows).
+    for (let j = 0; j < fns.length; j++) {
+      const k = (r + j) % fns.length;
+      const t = now();
+      fns[k](iters[k]);
+      samples[k].push(((now() - t) * 1e6) / iters[k]);
+    }
+  }
+  return samples;
+}
+
+const median = (xs) => { const a = [...xs].sort((p, q) => p - q); const m = a.length >> 1; return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2; };
+
+export const PROFILE_RATES = [0, 1000, 1];
+export const PROFILE_ROUNDS = 400;
+
+/**
+ * The façade's allocate+free pair (one JS iteration: w.allocate(size) then w.free(h), bottom
+ * tier) on instances of one module: no profile, create({ profile: 1000 }) and
+ * create({ profile: 1 }), and, when Baseline is given (another walloc.mjs, e.g. the face before
+ * profiling existed), an instance of it: all interleaved round by round. Then the raw exports'
+ * pair without a profile and with one (the core keeps a profile but samples nothing itself: what
+ * an unsampled allocation costs there). Returns {rates, baseline, rows}; a row holds the median
+ * and minimum ns per pair over the rounds for each candidate ('base' for the baseline).
+ */
+export async function runProfileBench({ Walloc, loadFace, Baseline, log = () => {}, quick = false }) {
+  const rounds = quick ? 20 : PROFILE_ROUNDS;
+  const MiB = 1024 * 1024;
+  const ws = [];
+  // loadFace(tag): walloc.mjs imported once more (another URL: a class of its own) for each
+  // candidate, so the engine's feedback for allocate() in one candidate is not the others'
+  // (instances with and without a profile of one class share it; an application has one kind).
+  for (const rate of PROFILE_RATES) {
+    const Face = loadFace ? await loadFace(`profile-${rate}`) : Walloc;
+    ws.push(await Face.create({ capacity: 64 * MiB, profile: rate, onLeak: () => {} }));
+  }
+  const keys = [...PROFILE_RATES];
+  if (Baseline) {
+    ws.push(await Baseline.create({ capacity: 64 * MiB, module: await Walloc.compile() }));
+    keys.push('base');
+  }
+  const rows = [];
+  // Each candidate's loop is a function of its own (new Function: its own type feedback): one
+  // loop shared by the faces would see two classes at its call sites and be compiled for both.
+  const own = (body) => (w, size) => new Function('w', 'size', `return (n) => { ${body} };`)(w, size);
+  for (const size of [32, 4096]) {
+    const pair = (w) => own('for (let i = 0; i < n; i++) w.free(w.allocate(size));')(w, size);
+    const samples = sampleSet(ws.map(pair), { rounds });
+    const row = { label: `allocate+free ${size >= 1024 ? `${size / 1024} KiB` : `${size} B`} (façade)`, size, rounds, median: {}, min: {} };
+    keys.forEach((key, k) => { row.median[key] = median(samples[k]); row.min[key] = Math.min(...samples[k]); });
+    rows.push(row);
+    log(`profile ${row.label}: ${keys.map((r) => `${r || 'off'} ${row.median[r].toFixed(2)}`).join(', ')} ns (medians of ${rounds})`);
+  }
+  {
+    const raw = (w) => own('const x = w.exports, a = w.instanceAddress; for (let i = 0; i < n; i++) x.wjs_free(a, x.wjs_alloc(a, size, 2), size);')(w, 32);
+    const samples = sampleSet([raw(ws[0]), raw(ws[1])], { rounds });
+    const row = { label: 'wjs_alloc+wjs_free 32 B (raw exports; the core keeps a profile at 1000)', size: 32, rounds, raw: true, median: {}, min: {} };
+    [0, 1000].forEach((rate, k) => { row.median[rate] = median(samples[k]); row.min[rate] = Math.min(...samples[k]); });
+    rows.push(row);
+    log(`profile ${row.label}: off ${row.median[0].toFixed(2)}, on ${row.median[1000].toFixed(2)} ns`);
+  }
+  for (const w of ws) w.destroy();
+  return { rates: PROFILE_RATES, baseline: !!Baseline, rows };
+}
+
 async function instantiate(module) {
   const imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
@@ -58,7 +135,7 @@ async function instantiate(module) {
   return inst.exports;
 }
 
-export async function runBench({ loadModule, Walloc, log = () => {}, quick = false }) {
+export async function runBench({ loadModule, Walloc, loadFace, Baseline, log = () => {}, quick = false }) {
   const opt = quick ? QUICK : {};
   const ms = (fns) => measureSet(fns, opt);
   // The allocation rows are the headline figures: run them longer (quiet windows are rare on a
@@ -159,5 +236,6 @@ export async function runBench({ loadModule, Walloc, log = () => {}, quick = fal
   }
   wa.destroy();
   res.sink = sink;
+  res.profile = await runProfileBench({ Walloc, loadFace, Baseline, log, quick });
   return res;
 }

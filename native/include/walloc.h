@@ -98,6 +98,23 @@ typedef struct walloc_config {
      *  a fault); WebAssembly memory cannot shrink
      *  and keeps it. Raise it when a tier is reset every frame with more scratch than that. */
     uint64_t retain;
+    /** Non-zero: keep an allocation profile (walloc_profile_snapshot): per site, per tier, the
+     *  sampled allocations and the sampled blocks still live, and their bytes. A sampled block
+     *  remembers its site, so its free, a reset or a compaction takes it off its site's
+     *  counts. Blocks are sampled by walloc_alloc (see profile_rate) and by every
+     *  walloc_alloc_site call. Off: nothing is sampled, and the allocation fast path is the
+     *  same instructions as in a build without profiles. */
+    int profile;
+    /** One in how many walloc_alloc calls is sampled, on average, in each thread (the gap to
+     *  the next sample is drawn at random, so a periodic workload does not alias); 1: every
+     *  one. Its site is the address walloc_alloc returns to. 0: walloc_alloc samples nothing,
+     *  only walloc_alloc_site calls are recorded (hosts that sample themselves). Above 0, every
+     *  walloc_alloc of the instance takes a slower path that counts down to the next sample
+     *  (bench/native/RESULTS.md: its cost at 1, 1000 and off). */
+    uint32_t profile_rate;
+    /** Distinct sites the profile tracks; 0: 1024. Samples from further sites are counted at
+     *  the site WALLOC_SITE_OTHER, never dropped. At most 1 << 20. */
+    uint32_t profile_sites;
 } walloc_config;
 
 /** Per-tier statistics. Counted, not kept: the spans' own counters are summed under the tier's
@@ -206,6 +223,12 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier);
 walloc_status walloc_alloc_batch(walloc *w, const uint64_t *sizes, const int32_t *tiers,
                                  size_t count, walloc_handle *out);
 
+/** walloc_alloc for hosts that sample themselves: when w keeps a profile (walloc_config.profile)
+ *  the block is a sample, recorded at site (any value but WALLOC_SITE_OTHER: the host's id for
+ *  where it allocates), whatever the profile's rate; otherwise exactly walloc_alloc. Cost: the
+ *  profile's lock and a table insert. */
+walloc_handle walloc_alloc_site(walloc *w, uint64_t size, walloc_tier tier, uint64_t site);
+
 /** Frees a block. size must be the size given at allocation (any size in the block's size
  *  class is accepted in unchecked mode). Returns WALLOC_ERR_INVALID_HANDLE when handle is in
  *  no tier or misaligned for it, WALLOC_ERR_OUT_OF_BOUNDS when the block that size implies —
@@ -235,6 +258,48 @@ walloc_status walloc_reset_tier(walloc *w, walloc_tier tier);
  *  the system. O(spans of the tier) plus the free list of the one span across keep.
  *  Must not race allocation or frees in the same tier. */
 walloc_status walloc_compact_tier(walloc *w, walloc_tier tier, uint64_t keep_bytes);
+
+/** The site samples are counted at once the profile tracks walloc_config.profile_sites
+ *  others. */
+#define WALLOC_SITE_OTHER UINT64_MAX
+
+/** One site of an allocation profile: what its sampled blocks add up to, per tier. */
+typedef struct walloc_profile_site {
+    /** The host's id (walloc_alloc_site), the return address of walloc_alloc's caller, or
+     *  WALLOC_SITE_OTHER. */
+    uint64_t site;
+    /** Sampled allocations at the site since creation (resets and compactions keep them). */
+    uint64_t allocs[WALLOC_TIER_COUNT];
+    /** Sampled blocks of the site still live: neither freed nor released by a reset or a
+     *  compaction. */
+    uint64_t live_blocks[WALLOC_TIER_COUNT];
+    /** Their bytes, counted as walloc_tier_stats counts them (walloc_block_size): at rate 1,
+     *  a tier's sites add up to its live_bytes and live_blocks. */
+    uint64_t live_bytes[WALLOC_TIER_COUNT];
+} walloc_profile_site;
+
+/** What a profile holds beyond its sites. */
+typedef struct walloc_profile_info {
+    /** walloc_config.profile_rate, and profile_sites as the profile applies it. */
+    uint32_t rate;
+    uint32_t max_sites;
+    /** Sites recorded, WALLOC_SITE_OTHER included when it counted a sample. */
+    uint64_t sites;
+    /** Samples counted at WALLOC_SITE_OTHER because the table of sites was full. */
+    uint64_t overflow_samples;
+    /** Samples not recorded at all: no memory was left for their record (the blocks were still
+     *  handed out). */
+    uint64_t lost_samples;
+} walloc_profile_info;
+
+/** Copies w's allocation profile: up to capacity sites into out (in no particular order),
+ *  the number of sites the profile holds into *count (more than capacity: call again with
+ *  more room), and, when info is not NULL, its summary. A consistent snapshot: taken under
+ *  the profile's lock. WALLOC_ERR_INVALID_ARGUMENT when w or count is NULL, or out is NULL
+ *  with capacity above 0; WALLOC_ERR_INVALID_CONFIG when w keeps no profile. Safe to call at
+ *  any time from any thread. */
+walloc_status walloc_profile_snapshot(const walloc *w, walloc_profile_site *out, size_t capacity,
+                                      size_t *count, walloc_profile_info *info);
 
 /** Fills *out with the tier's statistics. Safe to call at any time from any thread. */
 walloc_status walloc_tier_stats(const walloc *w, walloc_tier tier, walloc_stats *out);

@@ -6,7 +6,9 @@
  * No policy lives here. The instance arrives as a jlong naming a struct host: the core instance
  * and its call gate (walloc_gate.h). Every call that touches the core enters the gate and
  * returns HOST_CLOSED (or its function's "nothing" value) once the instance is closed; close,
- * reset and compaction shut the gate first (gateShut), so they never race a call. The struct
+ * reset and compaction shut the gate first (gateShut), so they never race a call. The profile's
+ * snapshot is read without the gate too: close reads it after shutting the gate, and everyone
+ * else inside io.walloc.Gate's Java section, which close drains first. The struct
  * outlives the core: io.walloc.Walloc frees it (release) only once the Walloc is unreachable.
  *
  * The generated header is included so that a mismatch between the Java declarations and these
@@ -22,7 +24,7 @@
 #include "gate_fast.h" /* walloc_gate.h, its enter and exit inline */
 #include "walloc.h"
 
-#define ABI_VERSION 4
+#define ABI_VERSION 5
 /* Status of a call refused because the instance is closed (io.walloc.WallocNative.CLOSED): not a
  * core status, and below 256 so that bulkCopy's packed result holds it. */
 #define HOST_CLOSED 255
@@ -65,8 +67,10 @@ static inline walloc *W(jlong w)
 /* expr inside w's gate for callers that must never wait: busy when the gate is not open now. */
 #define TRIED(w, busy, expr) INSIDE(gate_try_enter, w, busy, expr)
 
+/* profile_sites 0: no profile. Otherwise a profile of that many sites that samples nothing itself
+ * (profile_rate 0): Java samples, and names each sample's site (allocSite). */
 static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jdouble bottom,
-                                 jboolean checked)
+                                 jboolean checked, jint profile_sites)
 {
     walloc_config c = walloc_config_default();
     c.capacity = (uint64_t)capacity;
@@ -74,6 +78,9 @@ static walloc_config make_config(jlong capacity, jdouble top, jdouble middle, jd
     c.tier_ratio[WALLOC_TIER_MIDDLE] = middle;
     c.tier_ratio[WALLOC_TIER_BOTTOM] = bottom;
     c.checked = checked ? 1 : 0;
+    c.profile = profile_sites > 0;
+    c.profile_rate = 0;
+    c.profile_sites = profile_sites > 0 ? (uint32_t)profile_sites : 0;
     return c;
 }
 
@@ -85,21 +92,22 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_abiVersion(JNIEnv *env, jclas
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_configValidate(JNIEnv *env, jclass cls,
                                                                   jlong capacity, jdouble top,
                                                                   jdouble middle, jdouble bottom,
-                                                                  jboolean checked)
+                                                                  jboolean checked, jint profileSites)
 {
-    if (capacity < 0)
+    if (capacity < 0 || profileSites < 0)
         return WALLOC_ERR_INVALID_CONFIG;
-    walloc_config c = make_config(capacity, top, middle, bottom, checked);
+    walloc_config c = make_config(capacity, top, middle, bottom, checked, profileSites);
     return (jint)walloc_config_validate(&c);
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_create(JNIEnv *env, jclass cls, jlong capacity,
                                                            jdouble top, jdouble middle,
-                                                           jdouble bottom, jboolean checked)
+                                                           jdouble bottom, jboolean checked,
+                                                           jint profileSites)
 {
-    if (capacity < 0)
+    if (capacity < 0 || profileSites < 0)
         return 0;
-    walloc_config c = make_config(capacity, top, middle, bottom, checked);
+    walloc_config c = make_config(capacity, top, middle, bottom, checked, profileSites);
     struct host *h = malloc(sizeof *h);
     if (!h)
         return 0;
@@ -145,6 +153,13 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_free(JNIEnv *env, jclass cls,
                                                         jlong handle, jlong size)
 {
     GATED(w, HOST_CLOSED, (jint)walloc_free(H(w)->core, (walloc_handle)handle, (uint64_t)size));
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_allocSite(JNIEnv *env, jclass cls, jlong w,
+                                                              jlong size, jint tier, jlong site)
+{
+    GATED(w, (jlong)WALLOC_NULL,
+          (jlong)walloc_alloc_site(H(w)->core, (uint64_t)size, (walloc_tier)tier, (uint64_t)site));
 }
 
 /* The same two calls without the gate, for bench/java's GateCostBench only (what the gate costs,
@@ -250,6 +265,50 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierStats(JNIEnv *env, jclass
         jint tier, jlongArray out)
 {
     GATED(w, HOST_CLOSED, tier_stats_inside(env, H(w)->core, tier, out));
+}
+
+/* walloc_profile_snapshot into Java arrays: out gets 10 longs per site (site, allocs[3],
+ * live_blocks[3], live_bytes[3]) for up to capacity sites, info the 5 fields of
+ * walloc_profile_info. Returns the number of sites the profile holds (more than capacity: call
+ * again with more room), or -status. */
+static jint profile_snapshot(JNIEnv *env, walloc *core, jlongArray out, jint capacity, jlongArray info)
+{
+    enum { PER_SITE = 1 + 3 * WALLOC_TIER_COUNT, INFO = 5 };
+    if (!out || !info || capacity < 0 || (*env)->GetArrayLength(env, out) / PER_SITE < capacity ||
+        (*env)->GetArrayLength(env, info) < INFO)
+        return -WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_profile_site *sites = capacity > 0 ? malloc((size_t)capacity * sizeof *sites) : NULL;
+    if (capacity > 0 && !sites)
+        return -WALLOC_ERR_OUT_OF_MEMORY;
+    size_t count = 0;
+    walloc_profile_info pi;
+    walloc_status st = walloc_profile_snapshot(core, sites, (size_t)capacity, &count, &pi);
+    if (st == WALLOC_OK) {
+        for (size_t i = 0; i < count && i < (size_t)capacity; i++) {
+            jlong v[PER_SITE];
+            v[0] = (jlong)sites[i].site;
+            for (int t = 0; t < WALLOC_TIER_COUNT; t++) {
+                v[1 + t] = (jlong)sites[i].allocs[t];
+                v[4 + t] = (jlong)sites[i].live_blocks[t];
+                v[7 + t] = (jlong)sites[i].live_bytes[t];
+            }
+            (*env)->SetLongArrayRegion(env, out, (jsize)(i * PER_SITE), PER_SITE, v);
+        }
+        jlong iv[INFO] = {(jlong)pi.rate, (jlong)pi.max_sites, (jlong)pi.sites, (jlong)pi.overflow_samples,
+                          (jlong)pi.lost_samples};
+        (*env)->SetLongArrayRegion(env, info, 0, INFO, iv);
+    }
+    free(sites);
+    return st == WALLOC_OK ? (jint)count : -(jint)st;
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_profileSnapshot(JNIEnv *env, jclass cls, jlong w,
+        jlongArray out, jint capacity, jlongArray info)
+{
+    /* Without the native gate, like resetTier: the caller is inside the Java gate (which close
+     * drains before it shuts this one) or holds the gate shut for close, which reads the profile
+     * one last time before destroying the core. The core takes the profile's lock. */
+    return profile_snapshot(env, W(w), out, capacity, info);
 }
 
 static jint tier_of_inside(walloc *core, jlong handle)

@@ -7,6 +7,7 @@
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
+#include "profile.h"
 #include "span.h"
 #include "thread_cache.h"
 #include "tier.h"
@@ -62,7 +63,7 @@ walloc_status walloc_config_validate(const walloc_config *c)
         if (tier_capacity(c, i) == 0) /* at least one page */
             return WALLOC_ERR_INVALID_CONFIG;
     }
-    return sum <= 1.0 + 1e-9 ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
+    return sum <= 1.0 + 1e-9 && profile_valid_config(c) ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
 }
 
 /* Free memory a tier keeps committed unless the configuration says otherwise: a 64th of the
@@ -104,11 +105,16 @@ walloc *walloc_create(const walloc_config *config)
         ok = tier_init_memory(&w->tiers[i]);
     if (ok && w->checked)
         ok = (w->table = checked_create()) != NULL;
+
     if (!ok) {
         walloc_destroy(w);
         return NULL;
     }
     tcache_register_instance(w);
+    if (c->profile && (w->profile = profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
+        walloc_destroy(w);
+        return NULL;
+    }
     return w;
 }
 
@@ -116,7 +122,8 @@ walloc *walloc_create(const walloc_config *config)
 static void destroy_metadata(walloc *w)
 {
     if (w->id != 0)
-        tcache_unregister_instance(w);
+        tcache_unregister_instance(w); /* the profile's sampler too */
+    profile_destroy(w->profile);
     checked_destroy(w->table);
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         struct tier *t = &w->tiers[i];

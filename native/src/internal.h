@@ -108,6 +108,7 @@ struct tier {
 
 struct tcache;
 struct checked_table;
+struct profile;
 
 struct walloc {
     uint64_t id;    /* unique for the process's lifetime: thread caches match on it */
@@ -123,6 +124,7 @@ struct walloc {
     wl_mutex tc_lock;       /* guards the thread-cache list; reset and compact hold it */
     struct tcache *tcaches; /* caches of live threads that used this instance */
     struct checked_table *table;
+    struct profile *profile; /* NULL unless walloc_config.profile */
     struct walloc *next_live; /* global list of live instances (thread_cache.c) */
 };
 

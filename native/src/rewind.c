@@ -9,6 +9,7 @@
 #include "checked.h"
 #include "internal.h"
 #include "large.h"
+#include "profile.h"
 #include "span.h"
 #include "thread_cache.h"
 #include "tier.h"
@@ -84,6 +85,8 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     wl_unlock(&t->large.lock);
     wl_unlock(&t->lock);
     tcache_unlock(w);
+    if (w->profile != NULL) /* after the locks a sample's allocation takes after the profile's */
+        profile_forget_above(w->profile, t, keep);
     counter_add(&t->resets, 1);
     return WALLOC_OK;
 }

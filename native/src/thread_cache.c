@@ -253,11 +253,9 @@ static void take_others_free_spans(walloc *w, struct tcache *self, struct tier *
     wl_unlock(&w->tc_lock);
 }
 
-uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c)
+uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c)
 {
-    struct tcache *tc = tcache_current(w);
-    if (tc == NULL)
-        return WALLOC_NULL; /* no memory for the thread's cache */
+    walloc *w = tc->w;
     struct tc_tier *tt = &tc->tiers[t->id];
     for (bool reclaimed = false;;) {
         struct span *s = tt->cur[c];
@@ -341,9 +339,8 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
     return WALLOC_OK;
 }
 
-walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
+walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct span *s, uint64_t d)
 {
-    struct tcache *tc = tcache_current(w);
     for (;;) {
         struct tcache *owner = atomic_load_explicit(&s->owner, memory_order_acquire);
         if (!WALLOC_THREADS || (owner != NULL && owner == tc)) {
@@ -371,10 +368,9 @@ walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
     }
 }
 
-void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h)
+void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h)
 {
     struct span *s = span_at(w, h);
-    struct tcache *tc = tcache_current(w);
     if (s == NULL || s->csize == 0)
         return;
     wl_lock(&t->lock);

@@ -64,6 +64,8 @@ struct tcache {
      * tier's lock. */
     wl_mutex lock;
     struct tc_tier tiers[WALLOC_TIER_COUNT];
+    /* The allocation profile's countdown for this thread (profile.c). */
+    uint32_t sample_gap, sample_rng;
 };
 
 /* A thread's caches. While slot 0's instance may take the fast paths (it is not checked), w0 is
@@ -87,16 +89,16 @@ extern __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec
  * thread can't have one (out of memory). thread_slots.c. */
 struct tcache *tcache_current(walloc *w);
 
-/* A block of class c of tier t for the calling thread (its cache's spans, the tier's shared
- * spans, a new span), counted; WALLOC_NULL when the tier has no room (or no memory is left for
- * the thread's cache). */
-uint64_t tcache_alloc(walloc *w, struct tier *t, unsigned c);
+/* A block of class c of tier t from cache tc (its spans, the tier's shared spans, a new span),
+ * counted; WALLOC_NULL when the tier has no room. Called by tc's thread (the profile's sampler:
+ * under the profile's lock). */
+uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c);
 
-/* Frees block d of span s (checked by the caller) from the calling thread: into the span when
- * the thread owns it, onto its remote list when another thread does, under the tier's lock when
+/* Frees block d of span s (checked by the caller) from the thread of cache tc (NULL: it has none):
+ * into the span when tc owns it, onto its remote list when another thread does, under the tier's lock when
  * nobody does. WALLOC_ERR_OUT_OF_BOUNDS when the span went back to the tier meanwhile (the block
  * was not live: a double free). */
-walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d);
+walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct span *s, uint64_t d);
 
 /* The owner freed into s and saw that the span was full before or is empty now: moves it between
  * the owner's lists, or gives it back to the tier. Returns WALLOC_OK (so that the free fast path
@@ -104,8 +106,9 @@ walloc_status tcache_free(walloc *w, struct tier *t, struct span *s, uint64_t d)
 walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
 
 /* Checked mode found block h, live, on a free list: drops the rest of that span's free list
- * when the calling thread (or nobody) owns it. */
-void tcache_drop_free_list(walloc *w, struct tier *t, uint64_t h);
+ * when tc (the calling thread's cache, or the profile's sampler under its lock) or nobody owns
+ * it. */
+void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h);
 
 /* Reset and compact: takes span s out of whichever cache slot or list holds it (w->tc_lock and
  * the tier's lock held, tier quiescent). */

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 
+#include "profile.h"
 #include "thread_cache.h"
 
 /* Registry of live instances: ids are never reused, so a thread's slot can tell a destroyed
@@ -100,8 +101,10 @@ struct tcache *tcache_current(walloc *w)
         if ((tc = tcache_attach(w)) == NULL)
             return NULL;
     }
+    /* Frees take the fast path unless w is checked; allocations also unless w samples them. */
     atomic_store_explicit(&walloc_tl.tc0, w->checked ? NO_CACHE : tc, memory_order_relaxed);
-    atomic_store_explicit(&walloc_tl.w0, w->checked ? NO_INSTANCE : w, memory_order_relaxed);
+    atomic_store_explicit(&walloc_tl.w0, w->checked || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
+                          memory_order_relaxed);
     return tc;
 }
 

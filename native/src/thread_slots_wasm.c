@@ -4,6 +4,7 @@
  */
 #if defined(__wasm__)
 
+#include "profile.h"
 #include "thread_cache.h"
 
 static uint64_t g_next_id = 1;
@@ -18,10 +19,14 @@ struct tl_slots walloc_tl = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
 struct tcache *tcache_current(walloc *w)
 {
     struct tcache *tc = w->tcaches;
+    while (tc != NULL && tc->tl != &walloc_tl) /* the profile's sampler is no thread's */
+        tc = tc->next;
     if (tc == NULL && (tc = tcache_new(w, &walloc_tl)) == NULL)
         return NULL;
+    /* Frees take the fast path unless w is checked; allocations also unless w samples them. */
     atomic_store_explicit(&walloc_tl.tc0, w->checked ? NO_CACHE : tc, memory_order_relaxed);
-    atomic_store_explicit(&walloc_tl.w0, w->checked ? NO_INSTANCE : w, memory_order_relaxed);
+    atomic_store_explicit(&walloc_tl.w0, w->checked || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
+                          memory_order_relaxed);
     return tc;
 }
 

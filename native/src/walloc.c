@@ -6,12 +6,14 @@
  * class, free pushes onto the list of the block's span when the calling thread owns it. Every
  * other case - an empty span, another thread's span, checked mode, large blocks, every error -
  * goes to a slow path. Large blocks are spans of one block, cut from the tier's free extents or
- * bump head (large.c).
+ * bump head (large.c). Samples of an allocation profile come from the profile's own cache and
+ * go back to it (profile.h).
  */
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
 #include "large.h"
+#include "profile.h"
 #include "span.h"
 #include "thread_cache.h"
 #include "tier.h"
@@ -25,6 +27,14 @@
 #else
 #define WASM_MINSIZE_BEGIN
 #define WASM_MINSIZE_END
+#endif
+
+/* The site of a sample walloc_alloc takes: where its caller continues. WebAssembly has no
+ * return addresses to read (hosts there pass sites to walloc_alloc_site). */
+#if defined(__wasm__)
+#define RETURN_ADDRESS() UINT64_C(0)
+#else
+#define RETURN_ADDRESS() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 #endif
 
 WASM_MINSIZE_BEGIN
@@ -50,13 +60,37 @@ static uint64_t alloc_large(struct tier *t, uint64_t size)
     return s != NULL ? s->lo : WALLOC_NULL;
 }
 
+/* A block of req (>= 1) bytes of tier t from cache tc (NULL: the calling thread's), counted. */
+static uint64_t take_block(walloc *w, struct tier *t, uint64_t req, struct tcache *tc)
+{
+    if (req > t->small_max)
+        return alloc_large(t, req);
+    if (tc == NULL && (tc = tcache_current(w)) == NULL)
+        return WALLOC_NULL; /* no memory for the thread's cache */
+    return tcache_alloc(tc, t, tier_class_of(t, req));
+}
+
+/* A sample: a block from the profile's sampler, recorded at site. */
+static uint64_t take_sample(walloc *w, struct tier *t, uint64_t req, uint64_t site)
+{
+    struct profile *p = w->profile;
+    profile_lock(p);
+    uint64_t h = take_block(w, t, req, p->sampler);
+    if (h != WALLOC_NULL)
+        profile_record(p, h, site, t->id, tier_block_size(t, req));
+    profile_unlock(p);
+    return h;
+}
+
 /* Everything walloc_alloc's fast path does not handle: an empty current span, size 0, sizes
- * above the direct table, large blocks, checked mode, another instance in the thread's slot. */
-__attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier *t, uint64_t size)
+ * above the direct table, large blocks, checked mode, another instance in the thread's slot,
+ * and samples (of site) of an instance's profile. */
+__attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier *t, uint64_t size, uint64_t site,
+                                                          bool sample)
 {
     uint64_t req = size ? size : 1;
     for (;;) {
-        uint64_t h = likely(req <= t->small_max) ? tcache_alloc(w, t, tier_class_of(t, req)) : alloc_large(t, req);
+        uint64_t h = unlikely(sample) ? take_sample(w, t, req, site) : take_block(w, t, req, NULL);
         if (unlikely(h == WALLOC_NULL)) {
             counter_add(&t->failed_allocs, 1);
             return WALLOC_NULL;
@@ -73,7 +107,13 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
         }
         /* A live block came off a free list: someone wrote into freed memory. Leave that block
          * to its owner, drop what is left of the list, and try again. */
-        tcache_drop_free_list(w, t, h);
+        if (likely(!sample)) {
+            tcache_drop_free_list(w, tcache_current(w), t, h);
+        } else {
+            profile_lock(w->profile);
+            tcache_drop_free_list(w, w->profile->sampler, t, h);
+            profile_unlock(w->profile);
+        }
     }
 }
 
@@ -102,18 +142,31 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
         if (s == NULL)
             return st;
         block_poison(handle_ptr(w, h), s->csize);
-        return tcache_free(w, t, s, h - s->lo);
+        if (likely(!profile_owns_span(w, s)))
+            return tcache_free(w, tcache_current(w), t, s, h - s->lo);
+        profile_lock(w->profile); /* a sample: back to the sampler, off its site */
+        profile_forget(w->profile, h);
+        st = tcache_free(w, w->profile->sampler, t, s, h - s->lo);
+        profile_unlock(w->profile);
+        return st;
     }
+    if (w->profile != NULL) /* a large block may be a sample */
+        profile_lock(w->profile);
     wl_lock(&t->lock);
     struct span *s = span_at(w, h);
-    if (s == NULL || s->csize != 0 || s->lo != h || large_round(req) > ((uint64_t)s->pages << WALLOC_PAGE_SHIFT)) {
-        wl_unlock(&t->lock);
-        return WALLOC_ERR_OUT_OF_BOUNDS;
+    st = WALLOC_ERR_OUT_OF_BOUNDS;
+    if (s != NULL && s->csize == 0 && s->lo == h && large_round(req) <= ((uint64_t)s->pages << WALLOC_PAGE_SHIFT)) {
+        atomic_store_explicit(&s->used, 0, memory_order_relaxed);
+        span_release(t, s);
+        st = WALLOC_OK;
     }
-    atomic_store_explicit(&s->used, 0, memory_order_relaxed);
-    span_release(t, s);
     wl_unlock(&t->lock);
-    return WALLOC_OK;
+    if (w->profile != NULL) {
+        if (st == WALLOC_OK)
+            profile_forget(w->profile, h);
+        profile_unlock(w->profile);
+    }
+    return st;
 }
 
 /* Whether h lies inside a live block of checked instance w without starting it: a record of a
@@ -151,11 +204,12 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
 }
 
 /* A checked block of span s that another thread owns (or nobody): onto the span's remote list
- * with one CAS, unless w is checked or the span unowned (free_slow). Without threads the span
- * is another instance's cache's, or nobody's: free_slow. */
+ * with one CAS, unless w is checked, the span unowned or the profile's (free_slow). Without
+ * threads the span is another instance's cache's, the profile's or nobody's: free_slow. */
 __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct span *s, walloc_handle h, uint64_t size)
 {
-    if (WALLOC_THREADS && !w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
+    if (WALLOC_THREADS && !w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL &&
+        !profile_owns_span(w, s)) {
         block_poison(handle_ptr(w, h), s->csize);
         if (span_push_remote(w, s, h - s->lo))
             return WALLOC_OK;
@@ -166,31 +220,63 @@ __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct spa
 
 WASM_MINSIZE_END
 
+/* The fast path's allocation: pops the free list of cache tc's current span for a request of
+ * size = g + 1 (g < DIRECT_MAX) bytes of tier into *out; false when it is empty. The span is tc's
+ * own (only reset and compact, which never run during an allocation in their tier, take spans
+ * from a cache, and they fix the cache's table); the link read from the free block is believed
+ * only if it lies in a block the span handed out, aligned for the tier. */
+static inline bool pop_current(walloc *w, struct tcache *tc, walloc_tier tier, uint64_t g, uint64_t size,
+                               walloc_handle *out)
+{
+    struct span *s = tc->direct[tier][g >> 3];
+    uint64_t h = s->free;
+    if (unlikely(!span_handle_ok(s, h)))
+        return false;
+    s->free = block_word_load(handle_ptr(w, h), 0);
+    atomic_store_explicit(&s->allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed) + 1, memory_order_relaxed);
+    atomic_store_explicit(&s->used, atomic_load_explicit(&s->used, memory_order_relaxed) + 1, memory_order_release);
+    block_unpoison(handle_ptr(w, h), size);
+    *out = h;
+    return true;
+}
+
+/* WebAssembly has no return addresses for walloc_alloc to sample (hosts there sample themselves):
+ * for size. */
+WASM_MINSIZE_BEGIN
+/* walloc_alloc on an instance that samples it (the fast path is not bound to it): counts down
+ * to the calling thread's next sample, and between samples pops as the fast path does. */
+__attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
+{
+    struct tcache *tc = tcache_current(w);
+    bool due = tc != NULL && profile_sample_due(w->profile, tc);
+    uint64_t g = size - 1;
+    walloc_handle h;
+    if (likely(!due && tc != NULL && g < DIRECT_MAX && !w->checked && pop_current(w, tc, tier, g, size, &h)))
+        return h;
+    return alloc_slow(w, &w->tiers[tier], size, site, due);
+}
+WASM_MINSIZE_END
+
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 {
-    /* Fast path: pop the free list of this thread's current span for the size. The span is the
-     * thread's own (only reset and compact, which never run during an allocation in their tier,
-     * take spans from a cache, and they fix the cache's table); the link read from the free
-     * block is believed only if it lies in a block the span handed out, aligned for the tier. */
     uint64_t g = size - 1;
+    walloc_handle h;
     if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
-               atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w)) {
-        struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
-        struct span *s = tc->direct[tier][g >> 3];
-        uint64_t h = s->free;
-        if (likely(span_handle_ok(s, h))) {
-            s->free = block_word_load(handle_ptr(w, h), 0);
-            atomic_store_explicit(&s->allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed) + 1,
-                                  memory_order_relaxed);
-            atomic_store_explicit(&s->used, atomic_load_explicit(&s->used, memory_order_relaxed) + 1,
-                                  memory_order_release);
-            block_unpoison(handle_ptr(w, h), size);
-            return h;
-        }
-    }
+               atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
+               pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, &h)))
+        return h;
     if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
         return WALLOC_NULL;
-    return alloc_slow(w, &w->tiers[tier], size);
+    if (unlikely(profile_samples_walloc_alloc(w)))
+        return alloc_counted(w, size, tier, RETURN_ADDRESS());
+    return alloc_slow(w, &w->tiers[tier], size, 0, false);
+}
+
+walloc_handle walloc_alloc_site(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
+{
+    if (w == NULL || w->profile == NULL || (unsigned)tier >= WALLOC_TIER_COUNT)
+        return walloc_alloc(w, size, tier);
+    return alloc_slow(w, &w->tiers[tier], size, site, true);
 }
 
 walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)

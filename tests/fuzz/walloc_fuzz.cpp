@@ -14,6 +14,9 @@
 //  - statistics: total_allocs / total_frees / failed_allocs / resets follow the model exactly,
 //    live_blocks equals the model's live blocks (also after compactions, in both modes),
 //    live + free + wasted == bump_head, live + wasted <= committed <= capacity, peak >= bump_head;
+//  - with an allocation profile (walloc_config.profile; samples by the core and by
+//    walloc_alloc_site): no site counts more live blocks than it allocated; at rate 1 the sites
+//    of a tier add up to its live_blocks and live_bytes;
 //  - reset empties the tier (head 0, live 0) and an empty tier can hold any size up to capacity;
 //    compact keeps everything below keep intact and releases the rest, including a block that
 //    keep cuts through (checked mode then refuses to free it).
@@ -204,6 +207,7 @@ private:
     uint32_t seed_ = 1;
     std::unique_ptr<Worker> worker_;
     bool destroy_first_ = false;
+    uint32_t profile_rate_ = 0; // 0: no profile
     bool in_thread_ = false;
     std::vector<walloc *> side_; // other live instances: a thread caches for at most 4
 
@@ -221,6 +225,9 @@ private:
             cfg.tier_ratio[i] = r[i];
         cfg.checked = (c & 0x10) ? 0 : 1; // mostly checked: it checks the most
         destroy_first_ = (c & 0x20) != 0;
+        cfg.profile = (c & 0x40) != 0;
+        cfg.profile_rate = (c & 0x80) ? 3 : 1;
+        profile_rate_ = cfg.profile ? cfg.profile_rate : 0;
         g_checked = cfg.checked;
         capacity_ = cfg.capacity;
         TRACE("create capacity %llu ratios %.2f/%.2f/%.2f checked %d", (unsigned long long)cfg.capacity,
@@ -304,6 +311,25 @@ private:
             check_stats(t);
     }
 
+    void check_profile(int t, const walloc_stats &s)
+    {
+        size_t count = 0;
+        FZ_CHECK(walloc_profile_snapshot(w_, nullptr, 0, &count, nullptr) == WALLOC_OK, "profile snapshot");
+        std::vector<walloc_profile_site> sites(count);
+        FZ_CHECK(walloc_profile_snapshot(w_, sites.data(), count, &count, nullptr) == WALLOC_OK, "profile snapshot");
+        uint64_t blocks = 0, bytes = 0;
+        for (const walloc_profile_site &p : sites) {
+            FZ_CHECK(p.live_blocks[t] <= p.allocs[t], "tier %d: site 0x%llx has more live samples than samples", t,
+                     (unsigned long long)p.site);
+            blocks += p.live_blocks[t], bytes += p.live_bytes[t];
+        }
+        FZ_CHECK(profile_rate_ != 1 || (blocks == s.live_blocks && bytes == s.live_bytes),
+                 "tier %d: sites add up to %llu blocks / %llu bytes, statistics %llu / %llu", t,
+                 (unsigned long long)blocks, (unsigned long long)bytes, (unsigned long long)s.live_blocks,
+                 (unsigned long long)s.live_bytes);
+        FZ_CHECK(blocks <= s.live_blocks && bytes <= s.live_bytes, "tier %d: more live samples than live blocks", t);
+    }
+
     void check_stats(int t)
     {
         const TierModel &m = t_[t];
@@ -332,6 +358,8 @@ private:
         uint64_t want_live = live_in(t);
         FZ_CHECK(s.live_blocks == want_live, "tier %d: live_blocks %llu, model %llu", t,
                  (unsigned long long)s.live_blocks, (unsigned long long)want_live);
+        if (profile_rate_ != 0)
+            check_profile(t, s);
         uint64_t sum = 0;
         for (auto &kv : live_)
             if (kv.second.tier == t) {
@@ -578,7 +606,9 @@ private:
         uint64_t size = pick_size(t);
         TierModel &m = t_[t];
         walloc_stats before = stats(t);
-        walloc_handle h = walloc_alloc(w_, size, (walloc_tier)t);
+        // With a profile, odd sizes are samples the host names (sites 1..5).
+        walloc_handle h = profile_rate_ && (size & 1) ? walloc_alloc_site(w_, size, (walloc_tier)t, 1 + size % 5)
+                                                      : walloc_alloc(w_, size, (walloc_tier)t);
         TRACE("alloc tier %d size %llu -> 0x%llx", t, (unsigned long long)size, (unsigned long long)h);
         if (h == WALLOC_NULL) {
             m.failed++;

@@ -67,12 +67,36 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   assert.ok(check.live.every((x) => x > 0), 'each tier holds assets');
   assert.ok(check.growths >= 1);
 
+  // The hot-sites panel: per tier, the sites with the most live bytes (the page profiles every
+  // allocation), against the page's own profile and statistics.
+  const hotSites = () => page.evaluate(() => [0, 1, 2].map((t) => [...document.querySelectorAll(`#hot-${t} li[data-site]`)]
+    .map((li) => ({ id: Number(li.dataset.site), bytes: Number(li.dataset.bytes), text: li.textContent, title: li.title }))));
+  const hotBefore = await hotSites();
+  const profiled = await page.evaluate(() => {
+    const { w } = window.demo.state;
+    const p = w.profile();
+    return { rate: p.rate, top: [0, 1, 2].map((t) => p.top(t).map((s) => s.id)), live: [0, 1, 2].map((t) => w.tierStats(t).liveBytes),
+      sites: [0, 1, 2].map((t) => p.sites.reduce((a, s) => a + s.liveBytes[t], 0)) };
+  });
+  assert.equal(profiled.rate, 1, 'the demo profiles every allocation');
+  assert.deepEqual(profiled.sites, profiled.live, 'at rate 1 the sites add up to each tier\'s live bytes');
+  for (const t of [0, 1, 2]) {
+    assert.ok(hotBefore[t].length >= 1 && hotBefore[t].length <= 5, `tier ${t}: 1..5 hot sites shown`);
+    assert.ok(hotBefore[t].every((r) => r.bytes > 0), `tier ${t}: every row holds bytes`);
+    assert.deepEqual(hotBefore[t].map((r) => r.id), profiled.top[t], `tier ${t}: the rows are the profile's top sites, most bytes first`);
+    assert.ok(hotBefore[t].every((r) => /^asset:/.test(r.title)), `tier ${t}: loaded blocks are named by their asset`);
+  }
+
   const liveBefore = await page.evaluate(() => window.demo.state.w.memoryStats().totals.liveBytes);
+  const evicted = await page.evaluate(() => window.demo.state.w.assets()[0]);
   await page.click('#evict');
   const afterEvict = await page.evaluate(() => ({ assets: window.demo.state.w.assets().length, s: window.demo.state.w.memoryStats() }));
   assert.equal(afterEvict.assets, 14);
   assert.ok(afterEvict.s.totals.liveBytes < liveBefore);
   assert.ok(afterEvict.s.totals.freeBytes > 0, 'the evicted block waits for reuse');
+  const hotAfterEvict = await hotSites();
+  assert.notDeepEqual(hotAfterEvict[evicted.tier], hotBefore[evicted.tier], 'the panel followed the eviction');
+  assert.ok(hotAfterEvict.flat().every((r) => r.title !== `asset:${evicted.path}`), 'the evicted asset holds nothing');
 
   await page.click('#compact');
   const afterCompact = await page.evaluate(() => window.demo.state.w.assets().map((a) => a.path));
@@ -103,7 +127,13 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
     assert.equal(f.shownBlocks, f.wantBlocks, `tier ${t}: the page shows the live blocks`);
   }
 
-  await page.click('#scratch');
+  // The burst's 400 blocks show as one code site in the bottom tier while they live (400 ms): the
+  // click runs the burst's allocations and render before it returns, and the rows are read then.
+  const burst = await page.evaluate(() => {
+    document.getElementById('scratch').click();
+    return [0, 1, 2].map((t) => [...document.querySelectorAll(`#hot-${t} li[data-site]`)].map((li) => ({ text: li.textContent })));
+  });
+  assert.ok(burst[2].some((r) => /scratchBurst · demo\.mjs:\d+/.test(r.text)), JSON.stringify(burst[2]));
   await page.click('#load-batch');
   await page.waitForFunction(() => document.body.dataset.assets === '14' && !window.demo.state.busy);
   await page.waitForTimeout(700); // bars animate
@@ -116,6 +146,8 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
 
   await page.click('#reset');
   assert.equal(await page.evaluate(() => window.demo.state.w.memoryStats().totals.liveBlocks), 0);
+  assert.deepEqual(await hotSites(), [[], [], []], 'after a reset no site holds live blocks');
+  assert.equal(await page.locator('#hot-sites li.none').count(), 3);
   assert.deepEqual(consoleErrors, []);
 });
 

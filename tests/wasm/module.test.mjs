@@ -54,9 +54,14 @@ for (const file of ['walloc.wasm', 'walloc-nosimd.wasm']) {
   });
 }
 
-test('walloc.wasm is under 16 KB', async () => {
+// The goal was 16 KB, and held until allocation profiles (15,959 bytes). The core's profile
+// (profile.c, the sampled paths in walloc.c) brought it to 17,677 bytes, the JavaScript face's
+// entry points to it (wjs_alloc_site, wjs_profile_snapshot: ~470 bytes each) to 18,716: the
+// 16 KB goal is NOT met since then. This budget keeps the module from growing unnoticed; a
+// change that needs more says so here, with its figure.
+test('walloc.wasm stays within its budget (19,000 bytes; the 16 KB goal is missed since profiles)', async () => {
   const { size } = await stat(dist + 'walloc.wasm');
-  assert.ok(size < 16000, `walloc.wasm is ${size} bytes`);
+  assert.ok(size < 19000, `walloc.wasm is ${size} bytes`);
 });
 
 test('the npm package carries a README and a LICENSE that says what package.json says', async () => {
@@ -75,5 +80,5 @@ test('the npm package carries a README and a LICENSE that says what package.json
   const out = await new Promise((resolve, reject) => execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir },
     (err, stdout) => (err ? reject(err) : resolve(stdout))));
   const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json', 'walloc.d.ts', 'walloc.mjs']);
+  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json', 'profile.mjs', 'walloc.d.ts', 'walloc.mjs']);
 });

@@ -8,6 +8,10 @@ const TIER_INFO = [
   { name: 'Bottom', note: '8-byte aligned · temporary data' },
 ];
 const BATCH = 5;
+// The demo profiles every allocation (it makes a few hundred): the hot-sites panel is exact.
+// A larger application would sample, e.g. profile: 1000, and the panel scales by the rate.
+const PROFILE_RATE = 1;
+const HOT_SITES = 5;
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => n >= MiB ? `${(n / MiB).toFixed(n >= 10 * MiB ? 1 : 2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${n} B`;
@@ -101,7 +105,61 @@ function render() {
   if (state.history.length > 120) state.history.shift();
   drawSpark();
   renderAssets();
+  renderHotSites();
   document.body.dataset.assets = String(m.assets);
+}
+
+function buildHotSites() {
+  const root = $('hot-sites');
+  root.innerHTML = '';
+  TIER_INFO.forEach((info, t) => {
+    const el = document.createElement('div');
+    el.className = 'hot-tier';
+    el.dataset.tier = String(t);
+    el.innerHTML = `<h3>${info.name}</h3><ol id="hot-${t}"></ol>`;
+    root.append(el);
+  });
+}
+
+// A site as one readable line: an asset's path, or the innermost frame as "function · file:line"
+// (the frames in full are the row's tooltip).
+function siteLabel(site) {
+  const f = site.frames[0];
+  if (f.startsWith('asset:')) return { kind: 'asset', text: f.slice(6) };
+  const m = /^(?:(.*?) \()?(?:.*\/)?([^/]+?):(\d+):\d+\)?$/.exec(f);
+  if (!m) return { kind: 'code', text: f };
+  return { kind: 'code', text: `${m[1] ? `${m[1]} · ` : ''}${m[2]}:${m[3]}` };
+}
+
+// Per tier, the HOT_SITES sites holding the most live bytes, from the allocation profile.
+function renderHotSites() {
+  const p = state.w.profile();
+  const scale = p.rate;
+  $('hot-note').textContent = scale === 1 ? '· every allocation profiled: exact live bytes per site'
+    : `· one allocation in ${scale} sampled: bytes are estimates (sampled × ${scale})`;
+  for (const t of [0, 1, 2]) {
+    const list = $(`hot-${t}`);
+    const top = p.top(t, HOT_SITES);
+    list.replaceChildren(...top.map((s) => {
+      const li = document.createElement('li');
+      li.dataset.site = String(s.id);
+      li.dataset.bytes = String(s.liveBytes[t] * scale);
+      li.title = s.frames.join('\n');
+      const { kind, text } = siteLabel(s);
+      li.innerHTML = '<span class="site"><small></small> <span></span></span><span class="n"></span><span class="b"></span>';
+      li.querySelector('small').textContent = kind;
+      li.querySelector('.site span').textContent = text;
+      li.querySelector('.n').textContent = `${s.liveBlocks[t] * scale} blk`;
+      li.querySelector('.b').textContent = `${scale === 1 ? '' : '≈ '}${fmt(s.liveBytes[t] * scale)}`;
+      return li;
+    }));
+    if (top.length === 0) {
+      const li = document.createElement('li');
+      li.className = 'none';
+      li.textContent = 'no live blocks';
+      list.append(li);
+    }
+  }
 }
 
 function drawSpark() {
@@ -241,13 +299,15 @@ async function scratchBurst() {
 
 async function main() {
   buildTiers();
+  buildHotSites();
   try {
     const res = await fetch('../assets/manifest.json');
     state.manifest = (await res.json()).assets;
-    state.w = await Walloc.create({ capacity: 48 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 256 * MiB, baseUrl: new URL('../assets/', location.href).href });
+    state.w = await Walloc.create({ capacity: 48 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 256 * MiB, baseUrl: new URL('../assets/', location.href).href,
+      profile: PROFILE_RATE });
     state.w.onGrowth((e) => log(`memory grew to ${fmt(e.newBytes)} (${e.pages} pages)`));
     $('mem-module').textContent = Walloc.simdSupported ? 'walloc.wasm (SIMD128)' : 'walloc-nosimd.wasm';
-    log(`allocator ready: 48 MiB in three tiers, ${state.manifest.length} assets on the server`);
+    log(`allocator ready: 48 MiB in three tiers, ${state.manifest.length} assets on the server, every allocation profiled`);
     $('load-batch').onclick = loadBatch;
     $('evict').onclick = evictOldest;
     $('compact').onclick = compact;
@@ -263,5 +323,5 @@ async function main() {
   }
 }
 
-window.demo = { state, loadBatch, evictOldest, compact, reset, scratchBurst, render, patternOk, fmt };
+window.demo = { state, loadBatch, evictOldest, compact, reset, scratchBurst, render, renderHotSites, patternOk, fmt };
 main();

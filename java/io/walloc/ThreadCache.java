@@ -28,7 +28,9 @@ import java.util.List;
  * ({@link #handedOut}); a reset, a compaction, or a large free the core may have given back to its
  * bump head lowers that bound to nothing ({@link #forget}, {@link #freedInCore}). Anything else
  * goes to the core, which checks fully. So a bin only ever holds memory the core committed, and
- * unchecked mode's promise (a free is checked against what the tier handed out) holds.
+ * unchecked mode's promise (a free is checked against what the tier handed out) holds. Samples of
+ * an allocation profile never enter a bin ({@link SampledPages}), and a sampled allocation never
+ * takes from one, so every sample's allocation and free reach the core.
  *
  * <p>Resets and compactions advance the tier's epoch (the {@link Walloc}'s, written with release
  * inside the exclusive operation, read here with acquire). A thread's bins of a tier belong to one
@@ -75,6 +77,7 @@ final class ThreadCache {
     private final Gate gate;
     private final TierEpochs epochs; // the Walloc's
     private final Survivors survivors;
+    private final SampledPages samples; // null: the instance keeps no profile
     private final int[] shift = new int[3];
     private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
     private final int[][] cap = new int[3][]; // [tier][granules]: blocks a bin may hold
@@ -88,8 +91,9 @@ final class ThreadCache {
     private final long[] retiredFrees = new long[3]; // guarded by registry
 
     /** For the live instance w, whose tiers hold the given capacities. Called before any sharing. */
-    ThreadCache(long w, Gate gate, TierEpochs epochs, long[] capacity, Survivors survivors) {
+    ThreadCache(long w, Gate gate, TierEpochs epochs, long[] capacity, Survivors survivors, SampledPages samples) {
         this.w = w;
+        this.samples = samples;
         this.gate = gate;
         this.epochs = epochs;
         this.survivors = survivors;
@@ -214,6 +218,9 @@ final class ThreadCache {
         // the range check after the epoch read: a reset between the two empties the range
         if ((h & ((1L << shift[t]) - 1)) != 0 || blockBytes[t][c] > (long) LONG.getAcquire(hi, t) - h) {
             return false;
+        }
+        if (samples != null && samples.contains(h)) {
+            return false; // a profile's sample: its free must reach the core, which takes it off its site
         }
         Bins b = mine();
         long[] s;

@@ -69,7 +69,14 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * bins as free. A reset or compaction makes every thread drop its bins of that tier at its next
  * call; an allocation racing a reset may return a block from just before it.
  *
- * Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory, not checked:
+ * <h2>Allocation profile</h2>
+ * An instance created with {@link WallocConfig.Builder#profile(int)} samples one allocation in
+ * {@code rate} per thread and records where it came from (the stack, or a name such as an asset's
+ * path): {@link #profile()} says which sites hold how much of each tier now, and {@link #close()}
+ * reports the sampled blocks nobody freed ({@link LeakReport}). Without it, allocation costs a
+ * null check more and nothing else.
+ *
+ * <p>Direct buffers from {@link Block#asByteBuffer()} and {@link #view} are raw memory, not checked:
  * after its block was freed or its tier reset, a buffer reaches whatever block lives there now
  * ({@link Block}'s own read and write methods check instead). They never crash the JVM: the
  * region stays mapped while any buffer over it is reachable, and after {@link #close()} a buffer
@@ -87,6 +94,8 @@ public final class Walloc implements AutoCloseable {
     private final Gate gate;
     private final Region region;
     private final ThreadCache cache; // null: every allocate and free goes to the core
+    private final Profiler profiler; // null: no allocation profile (WallocConfig.profile)
+    private final Sampler sampler; // the profiler's, null without: read by every allocation, one load fewer
     private final long[] capacity = new long[3];
     private final long[] tierStart = new long[3]; // tiers lie in order from handle 0 (walloc_region_of)
     private final TierEpochs epochs = new TierEpochs();
@@ -100,7 +109,8 @@ public final class Walloc implements AutoCloseable {
     private Walloc(long w, WallocConfig config) {
         this.w = w;
         this.config = config;
-        this.gate = new Gate("Walloc#" + IDS.incrementAndGet(), w);
+        String name = "Walloc#" + IDS.incrementAndGet();
+        this.gate = new Gate(name, w);
         long[] s = new long[14];
         for (Tier t : TIERS) {
             check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
@@ -109,7 +119,10 @@ public final class Walloc implements AutoCloseable {
         tierStart[1] = capacity[0];
         tierStart[2] = capacity[0] + capacity[1];
         this.region = new Region(w);
-        this.cache = config.threadCache() ? new ThreadCache(w, gate, epochs, capacity, this::keptBelow) : null;
+        this.profiler = config.profiling() ? new Profiler(name, config, tierStart[2] + capacity[2]) : null;
+        this.sampler = profiler != null ? profiler.sampler() : null;
+        this.cache = config.threadCache() ? new ThreadCache(w, gate, epochs, capacity, this::keptBelow,
+                profiler != null ? profiler.pages() : null) : null;
         this.nativeSide = new NativeSide(w, gate, region);
         Region.CLEANER.register(this, nativeSide);
     }
@@ -163,7 +176,7 @@ public final class Walloc implements AutoCloseable {
     public static Walloc create(WallocConfig config) {
         Objects.requireNonNull(config, "config is null");
         long p = WallocNative.create(config.capacity(), config.share(Tier.TOP), config.share(Tier.MIDDLE),
-                config.share(Tier.BOTTOM), config.checked());
+                config.share(Tier.BOTTOM), config.checked(), config.profiling() ? config.profileSites() : 0);
         if (p == 0) {
             throw new WallocOutOfMemoryException(null, config.capacity(), "cannot create an instance of " + config
                     + ": the address space could not be reserved");
@@ -241,6 +254,9 @@ public final class Walloc implements AutoCloseable {
      */
     public long allocate(long size, Tier tier) {
         int t = tierCode(tier);
+        if (sampler != null && sampler.due()) {
+            return sample(size, tier, false);
+        }
         long h = cached(size, t, epochs.now(t));
         if (h == NULL) {
             h = allocateInCore(size, t);
@@ -333,6 +349,9 @@ public final class Walloc implements AutoCloseable {
      */
     public long tryAllocate(long size, Tier tier) {
         int t = tierCode(tier);
+        if (sampler != null && sampler.due()) {
+            return sample(size, tier, true);
+        }
         long h = cached(size, t, epochs.now(t));
         if (h != NULL) {
             return h;
@@ -361,6 +380,86 @@ public final class Walloc implements AutoCloseable {
             return gate.closed();
         }
         return new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size + " bytes");
+    }
+
+    // ------------------------------------------------------------------ samples of the profile
+
+    /* allocate (or tryAllocate: orNull) of a sample, recorded at the caller's stack. */
+    private long sample(long size, Tier tier, boolean orNull) {
+        int t = tier.code();
+        if (size < 0 || size > capacity[t]) {
+            throw allocFailure(size, tier); // before the stack walk: no site for a call that cannot allocate
+        }
+        long site = profiler.callerSite();
+        long h;
+        int g = gate.enter();
+        try {
+            h = sampleInGate(size, t, site);
+        } finally {
+            gate.exit(g);
+        }
+        if (h == NULL) {
+            RuntimeException e = allocFailure(size, tier);
+            if (orNull && e instanceof WallocOutOfMemoryException) {
+                return NULL;
+            }
+            throw e;
+        }
+        profiler.allocated(h, size, tier, site);
+        return h;
+    }
+
+    /* allocateBlock of a sample of site. */
+    private Block sampleBlock(long size, Tier tier, long site) {
+        int t = tier.code();
+        Block b;
+        int g = gate.enter();
+        try {
+            long h = sampleInGate(size, t, site);
+            if (h == NULL) {
+                throw allocFailure(size, tier);
+            }
+            b = new Block(this, h, size, tier, epochs.of(t));
+        } finally {
+            gate.exit(g);
+        }
+        profiler.allocated(b.handle(), size, tier, site);
+        return b;
+    }
+
+    /* Inside the gate: a block the core records as a sample of site, or NULL. Its page is marked
+     * before anyone can free it, so that its free reaches the core (SampledPages). */
+    private long sampleInGate(long size, int t, long site) {
+        long h = WallocNative.allocSite(w, size, t, site);
+        if (h != NULL) {
+            profiler.recorded(h);
+            if (cache != null) {
+                cache.handedOut(t, h, size);
+            }
+        }
+        return h;
+    }
+
+    /**
+     * This instance's allocation profile now: for every site that allocated a sampled block, the
+     * samples it allocated and those still live, per tier. See {@link WallocConfig.Builder#profile(int)}
+     * for what is sampled, and {@link ProfileSnapshot} and {@link AllocationSite} for what the
+     * figures mean.
+     *
+     * @return a snapshot, consistent in itself
+     * @throws IllegalStateException when the instance keeps no profile, or after {@link #close()}
+     */
+    public ProfileSnapshot profile() {
+        if (profiler == null) {
+            throw new IllegalStateException(this + " keeps no allocation profile: create it with "
+                    + "WallocConfig.builder().profile(rate)");
+        }
+        int g = gate.enter();
+        try {
+            return profiler.read(w);
+        } finally {
+            gate.exit(g);
+        }
     }
 
     /**
@@ -460,6 +559,11 @@ public final class Walloc implements AutoCloseable {
             throw new IllegalArgumentException(n + " sizes but " + tierCodes.length + " tier codes and room for "
                     + out.length + " handles");
         }
+        int[] samples = sampler != null ? sampler.dueAmong(n) : null;
+        if (samples != null) {
+            allocateBatchWithSamples(sizes, tierCodes, out, n, samples);
+            return;
+        }
         int g = gate.enter();
         int st;
         try {
@@ -473,19 +577,96 @@ public final class Walloc implements AutoCloseable {
             gate.exit(g);
         }
         if (st != 0) {
-            Status s = Status.ofCode(st);
-            String what = "allocateBatch of " + n + " blocks";
-            if (s == Status.OUT_OF_MEMORY) {
-                throw new WallocOutOfMemoryException(null, -1, what + ": a tier has no room (nothing was allocated)");
+            throw batchFailure(st, n, tierCodes);
+        }
+    }
+
+    private static RuntimeException batchFailure(int st, int n, int[] tierCodes) {
+        Status s = Status.ofCode(st);
+        String what = "allocateBatch of " + n + " blocks";
+        if (s == Status.OUT_OF_MEMORY) {
+            return new WallocOutOfMemoryException(null, -1, what + ": a tier has no room (nothing was allocated)");
+        }
+        if (s == Status.INVALID_TIER) {
+            return new WallocArgumentException(s, what + ": unknown tier code in " + Arrays.toString(tierCodes)
+                    + " (nothing was allocated)");
+        }
+        if (s == Status.INVALID_SIZE) {
+            return new WallocArgumentException(s, what + ": a size is larger than its tier (nothing was allocated)");
+        }
+        return error(st, what, NULL, null, 0);
+    }
+
+    /* allocateBatch when entries samples (ascending) are samples: the others as one core batch, then
+     * each sample on its own (at the caller's stack), all or nothing like the core's batch: every
+     * entry is checked first, and a sample that finds no room gives back what was allocated. */
+    private void allocateBatchWithSamples(long[] sizes, int[] tierCodes, long[] out, int n, int[] samples) {
+        for (int i = 0; i < n; i++) { // what the core's batch checks before it allocates
+            int t = tierCodes[i];
+            if (t < 0 || t >= TIERS.length) {
+                throw batchFailure(Status.INVALID_TIER.code(), n, tierCodes);
             }
-            if (s == Status.INVALID_TIER) {
-                throw new WallocArgumentException(s, what + ": unknown tier code in " + Arrays.toString(tierCodes)
-                        + " (nothing was allocated)");
+            if (sizes[i] < 0 || sizes[i] > capacity[t]) {
+                throw batchFailure(Status.INVALID_SIZE.code(), n, tierCodes);
             }
-            if (s == Status.INVALID_SIZE) {
-                throw new WallocArgumentException(s, what + ": a size is larger than its tier (nothing was allocated)");
+        }
+        long site = profiler.callerSite();
+        int k = samples.length;
+        long[] restSizes = new long[n - k];
+        int[] restTiers = new int[n - k];
+        long[] rest = new long[n - k];
+        for (int i = 0, j = 0, r = 0; i < n; i++) {
+            if (j < k && samples[j] == i) {
+                j++;
+            } else {
+                restSizes[r] = sizes[i];
+                restTiers[r++] = tierCodes[i];
             }
-            throw error(st, what, NULL, null, 0);
+        }
+        int st;
+        int g = gate.enter();
+        try {
+            st = WallocNative.allocBatch(w, restSizes, restTiers, n - k, rest);
+            boolean restMade = st == 0;
+            int made = 0;
+            for (; st == 0 && made < k; made++) {
+                int i = samples[made];
+                out[i] = sampleInGate(sizes[i], tierCodes[i], site);
+                if (out[i] == NULL) {
+                    st = Status.OUT_OF_MEMORY.code();
+                    break;
+                }
+            }
+            if (st == 0) {
+                for (int i = 0, j = 0, r = 0; i < n; i++) {
+                    if (j < k && samples[j] == i) {
+                        j++;
+                    } else {
+                        out[i] = rest[r++];
+                        if (cache != null) {
+                            cache.handedOut(tierCodes[i], out[i], sizes[i]);
+                        }
+                    }
+                }
+            } else {
+                for (int j = 0; j < made; j++) {
+                    WallocNative.free(w, out[samples[j]], sizes[samples[j]]);
+                }
+                if (restMade) { // a failed core batch gave its own blocks back already
+                    for (int r = 0; r < n - k; r++) {
+                        WallocNative.free(w, rest[r], restSizes[r]);
+                    }
+                }
+                Arrays.fill(out, 0, n, NULL);
+            }
+        } finally {
+            gate.exit(g);
+        }
+        if (st != 0) {
+            throw batchFailure(st, n, tierCodes);
+        }
+        for (int i : samples) {
+            profiler.allocated(out[i], sizes[i], TIERS[tierCodes[i]], site);
         }
     }
 
@@ -502,6 +683,12 @@ public final class Walloc implements AutoCloseable {
      */
     public Block allocateBlock(long size, Tier tier) {
         int t = tierCode(tier);
+        if (sampler != null && sampler.due()) {
+            if (size < 0 || size > capacity[t]) {
+                throw allocFailure(size, tier); // before the stack walk: no site for a call that cannot allocate
+            }
+            return sampleBlock(size, tier, profiler.callerSite());
+        }
         TierEpochs.Epoch e = epochs.of(t);
         long cachedBlock = cached(size, t, e.number());
         if (cachedBlock != NULL) {
@@ -520,6 +707,35 @@ public final class Walloc implements AutoCloseable {
         } finally {
             gate.exit(g);
         }
+    }
+
+    /**
+     * Like {@link #allocateBlock(long, Tier)}, but an instance that keeps a profile
+     * ({@link WallocConfig.Builder#profile(int)}) records the block, whatever the rate, as a
+     * sample of the site named {@code site} ({@link AllocationSite.Kind#NAMED}, its single frame
+     * the name) instead of a stack: for blocks whose origin is better told by a name than by
+     * code, and rare enough to record every one. The asset registry names each asset's block
+     * {@code asset:<path>}. Without a profile the name is not used.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @param site the site's name
+     * @return the block
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier or site
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block allocateBlock(long size, Tier tier, String site) {
+        Objects.requireNonNull(site, "site is null");
+        int t = tierCode(tier);
+        if (profiler == null) {
+            return allocateBlock(size, tier);
+        }
+        if (size < 0 || size > capacity[t]) {
+            throw allocFailure(size, tier);
+        }
+        return sampleBlock(size, tier, profiler.namedSite(site));
     }
 
     /**
@@ -630,6 +846,9 @@ public final class Walloc implements AutoCloseable {
         }
         limits[t][e] = limit;
         segments.released(tierStart[t], tierStart[t] + capacity[t], limit);
+        if (profiler != null) {
+            profiler.released(limit == Long.MIN_VALUE ? tierStart[t] : limit, tierStart[t] + capacity[t]);
+        }
         if (cache != null) {
             cache.forget(t);
         }
@@ -1001,11 +1220,20 @@ public final class Walloc implements AutoCloseable {
      * throw {@link IllegalStateException}, but for those the class comment lists ("After close").
      * Views still held read zeros (on Windows: unspecified bytes); the address range is unmapped once the last of them is
      * unreachable. A second close is a no-op.
+     *
+     * <p>With a profile ({@link WallocConfig.Builder#profile(int)}), the sampled blocks still live
+     * at this point are leaks: their sites go to {@link WallocConfig#leakListener()} as a
+     * {@link LeakReport}, on this thread, once the instance is closed (nothing live: no report).
      */
     @Override
     public void close() {
         if (gate.close(this::endEpochs)) {
+            // with a profile: read it before the core goes (no call can change it now), report after
+            ProfileSnapshot last = profiler != null ? profiler.last(w) : null;
             nativeSide.destroy();
+            if (last != null) {
+                profiler.reportLeaks(last);
+            }
         }
         Reference.reachabilityFence(this); // NativeSide must not run before destroy() returns
     }

@@ -1,11 +1,14 @@
 package io.walloc;
 
 import java.util.Arrays;
+import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
- * How to create a {@link Walloc}: total capacity, each tier's share of it, checked mode and the
- * Java thread cache. Made with {@link #builder()}; the defaults are those of
- * {@code walloc_config_default()}: 256 MiB, 50/30/20 %, unchecked; thread cache on.
+ * How to create a {@link Walloc}: total capacity, each tier's share of it, checked mode, the
+ * Java thread cache and the allocation profile. Made with {@link #builder()}; the defaults are
+ * those of {@code walloc_config_default()}: 256 MiB, 50/30/20 %, unchecked; thread cache on;
+ * no profile.
  *
  * <pre>{@code
  * WallocConfig cfg = WallocConfig.builder().capacity(64L << 20).share(Tier.BOTTOM, 0.4)
@@ -22,20 +25,35 @@ public final class WallocConfig {
     public static final long MAX_CAPACITY = 64L << 30;
     /** The default capacity: 256 MiB. */
     public static final long DEFAULT_CAPACITY = 256L << 20;
+    /** The sites a profile tracks unless {@link Builder#profileSites} says otherwise: the core's default. */
+    public static final int DEFAULT_PROFILE_SITES = 1024;
+    /** The most sites a profile can track (the core's limit). */
+    public static final int MAX_PROFILE_SITES = 1 << 20;
+    /** The frames a sampled allocation's stack keeps unless {@link Builder#profileDepth} says otherwise. */
+    public static final int DEFAULT_PROFILE_DEPTH = 8;
+    /** The most frames a sampled allocation's stack may keep. */
+    public static final int MAX_PROFILE_DEPTH = 1024;
 
     private final long capacity;
     private final double[] shares;
     private final boolean checked;
     private final boolean threadCache;
     private final boolean freeUnclosedBlocks;
+    private final int profileRate; // 0: no profile
+    private final int profileSites;
+    private final int profileDepth;
+    private final Consumer<LeakReport> leakListener;
 
-    private WallocConfig(long capacity, double[] shares, boolean checked, boolean threadCache,
-            boolean freeUnclosedBlocks) {
-        this.capacity = capacity;
-        this.shares = shares;
-        this.checked = checked;
-        this.threadCache = threadCache;
-        this.freeUnclosedBlocks = freeUnclosedBlocks;
+    private WallocConfig(Builder b) {
+        this.capacity = b.capacity;
+        this.shares = b.shares.clone();
+        this.checked = b.checked;
+        this.threadCache = b.threadCache;
+        this.freeUnclosedBlocks = b.freeUnclosedBlocks;
+        this.profileRate = b.profileRate;
+        this.profileSites = b.profileSites;
+        this.profileDepth = b.profileDepth;
+        this.leakListener = b.leakListener;
     }
 
     /**
@@ -117,10 +135,62 @@ public final class WallocConfig {
         return freeUnclosedBlocks;
     }
 
+    /**
+     * Whether the instance keeps an allocation profile ({@link Builder#profile(int)}).
+     *
+     * @return true when {@link Walloc#profile()} answers
+     */
+    public boolean profiling() {
+        return profileRate > 0;
+    }
+
+    /**
+     * One in how many allocations of a thread is sampled, on average: 1 samples every allocation.
+     * Each sample records its site (the allocating stack, or an asset's path) in the profile; see
+     * {@link Walloc#profile()}.
+     *
+     * @return the rate, or 0 when the instance keeps no profile
+     */
+    public int profileRate() {
+        return profileRate;
+    }
+
+    /**
+     * How many distinct sites the profile tracks; samples from further sites are counted together
+     * as {@link AllocationSite.Kind#OTHER} ({@link ProfileSnapshot#overflowSamples()}).
+     *
+     * @return the number of sites (default {@link #DEFAULT_PROFILE_SITES})
+     */
+    public int profileSites() {
+        return profileSites;
+    }
+
+    /**
+     * How many frames of a sampled allocation's stack name its site (the allocator's own frames
+     * not counted).
+     *
+     * @return frames (default {@link #DEFAULT_PROFILE_DEPTH})
+     */
+    public int profileDepth() {
+        return profileDepth;
+    }
+
+    /**
+     * Who hears of the blocks still live when a profiled instance is closed
+     * ({@link Builder#leakListener}); by default a {@link System.Logger} warning of "io.walloc".
+     *
+     * @return the listener, never null
+     */
+    public Consumer<LeakReport> leakListener() {
+        return leakListener;
+    }
+
     @Override
     public String toString() {
         return "WallocConfig[capacity=" + capacity + ", shares=" + Arrays.toString(shares) + ", checked=" + checked + ", threadCache=" + threadCache()
-                + (freeUnclosedBlocks ? ", freeUnclosedBlocks" : "") + "]";
+                + (freeUnclosedBlocks ? ", freeUnclosedBlocks" : "")
+                + (profiling() ? ", profile=1/" + profileRate + " (" + profileSites + " sites, " + profileDepth + " frames)" : "")
+                + "]";
     }
 
     /**
@@ -135,6 +205,10 @@ public final class WallocConfig {
         private boolean checked;
         private boolean threadCache = true;
         private boolean freeUnclosedBlocks;
+        private int profileRate;
+        private int profileSites = DEFAULT_PROFILE_SITES;
+        private int profileDepth = DEFAULT_PROFILE_DEPTH;
+        private Consumer<LeakReport> leakListener = LeakReport::log;
 
         private Builder() {}
 
@@ -220,6 +294,86 @@ public final class WallocConfig {
         }
 
         /**
+         * Keeps an allocation profile: one in {@code rate} allocations of each thread, on average,
+         * is sampled (the gap to the next sample is drawn uniformly from 1 to {@code 2 * rate - 1},
+         * so a periodic workload does not alias), its site recorded: the stack that allocated it
+         * ({@link #profileDepth} frames, the allocator's own left out), or the path of an asset the
+         * registry loads (every asset's block is recorded, whatever the rate). {@link Walloc#profile()}
+         * then says which sites hold how much of each tier, and {@link Walloc#close()} reports the
+         * sampled blocks still live ({@link #leakListener}).
+         *
+         * <p>Cost (bench/java/RESULTS.md: ProfileBench): each sample walks the stack, several
+         * microseconds (the JVM's stack walk alone takes about 2 µs on the 2-core VMs measured),
+         * so at rate 1000 an allocation pays a few nanoseconds on average, and at rate 1 (for
+         * tests and leak hunts) microseconds. Every allocation also counts down (a per-thread
+         * counter) and, with the thread cache, every free tests a bitmap: about a nanosecond or
+         * two. Not called: no profile, and allocation costs a null check more than before
+         * profiles existed.
+         *
+         * @param rate 1 or more; 1 samples every allocation
+         * @return this builder
+         * @throws IllegalArgumentException for a rate below 1
+         */
+        public Builder profile(int rate) {
+            if (rate < 1) {
+                throw new WallocArgumentException(Status.INVALID_CONFIG, "profile rate must be 1 or more (one in rate "
+                        + "allocations sampled), got " + rate);
+            }
+            this.profileRate = rate;
+            return this;
+        }
+
+        /**
+         * Sets how many distinct sites the profile tracks (see {@link WallocConfig#profileSites()});
+         * takes effect with {@link #profile(int)}.
+         *
+         * @param sites 1 to {@link #MAX_PROFILE_SITES}
+         * @return this builder
+         * @throws IllegalArgumentException outside that range
+         */
+        public Builder profileSites(int sites) {
+            if (sites < 1 || sites > MAX_PROFILE_SITES) {
+                throw new WallocArgumentException(Status.INVALID_CONFIG, "profileSites " + sites + " is outside [1, "
+                        + MAX_PROFILE_SITES + "]");
+            }
+            this.profileSites = sites;
+            return this;
+        }
+
+        /**
+         * Sets how many stack frames name a sampled allocation's site (see
+         * {@link WallocConfig#profileDepth()}); takes effect with {@link #profile(int)}.
+         *
+         * @param frames 1 to {@link #MAX_PROFILE_DEPTH}
+         * @return this builder
+         * @throws IllegalArgumentException outside that range
+         */
+        public Builder profileDepth(int frames) {
+            if (frames < 1 || frames > MAX_PROFILE_DEPTH) {
+                throw new WallocArgumentException(Status.INVALID_CONFIG, "profileDepth " + frames + " is outside [1, "
+                        + MAX_PROFILE_DEPTH + "]");
+            }
+            this.profileDepth = frames;
+            return this;
+        }
+
+        /**
+         * Sets who hears of leaks: when an instance with a profile is closed while sampled blocks
+         * are still live, {@code listener} gets a {@link LeakReport} of their sites, on the closing
+         * thread, after the instance is closed. Nothing live, no report. What the listener throws
+         * is logged and does not stop the close. Default: {@link LeakReport#log}, one
+         * {@link System.Logger} warning of "io.walloc".
+         *
+         * @param listener the listener
+         * @return this builder
+         * @throws NullPointerException for a null listener
+         */
+        public Builder leakListener(Consumer<LeakReport> listener) {
+            this.leakListener = Objects.requireNonNull(listener, "listener is null");
+            return this;
+        }
+
+        /**
          * Builds the configuration after the core validated it.
          *
          * @return the configuration
@@ -232,12 +386,13 @@ public final class WallocConfig {
                 throw new WallocArgumentException(Status.INVALID_CONFIG, "tier shares sum to " + sum + " (TOP " + shares[0] + ", MIDDLE " + shares[1]
                         + ", BOTTOM " + shares[2] + "); at most 1 is allowed");
             }
-            int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked);
+            int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked,
+                    profileRate > 0 ? profileSites : 0);
             if (st != 0) {
                 throw new WallocArgumentException(Status.ofCode(st), "configuration refused by the core (" + Status.ofCode(st).description()
                         + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
             }
-            return new WallocConfig(capacity, shares.clone(), checked, threadCache, freeUnclosedBlocks);
+            return new WallocConfig(this);
         }
     }
 }

@@ -27,7 +27,7 @@ final class WallocNative {
     static void ensureLoaded() {}
 
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
-    static final int ABI_VERSION = 4;
+    static final int ABI_VERSION = 5;
 
     /** Status of a call refused because the instance is closed (not a core status). */
     static final int CLOSED = 255;
@@ -50,10 +50,13 @@ final class WallocNative {
 
     static native int abiVersion();
 
-    static native int configValidate(long capacity, double top, double middle, double bottom, boolean checked);
+    /** profileSites 0: no profile; otherwise a profile of that many sites whose samples Java takes ({@link #allocSite}). */
+    static native int configValidate(long capacity, double top, double middle, double bottom, boolean checked,
+            int profileSites);
 
     /** The instance pointer, or 0 when the configuration is invalid or memory cannot be reserved. */
-    static native long create(long capacity, double top, double middle, double bottom, boolean checked);
+    static native long create(long capacity, double top, double middle, double bottom, boolean checked,
+            int profileSites);
 
     /** walloc_destroy_keep_region: the instance is gone, its region stays mapped (see {@link Region}). */
     static native void destroyKeepRegion(long w);
@@ -71,6 +74,21 @@ final class WallocNative {
     static native long alloc(long w, long size, int tier);
 
     static native int free(long w, long handle, long size);
+
+    /** walloc_alloc_site: a handle or -1, recorded as a sample of site when the instance keeps a profile. */
+    static native long allocSite(long w, long size, int tier, long site);
+
+    /** Values per site in {@link #profileSnapshot}'s out: site, allocs[3], live_blocks[3], live_bytes[3]. */
+    static final int PROFILE_SITE_LONGS = 10;
+
+    /**
+     * walloc_profile_snapshot: up to capacity sites into out ({@link #PROFILE_SITE_LONGS} each),
+     * walloc_profile_info into info[0..4] (rate, max_sites, sites, overflow_samples, lost_samples).
+     * Returns the number of sites the profile holds (more than capacity: call again with more
+     * room), or -status (-INVALID_CONFIG: no profile). Not gated natively: call it inside the Java
+     * gate ({@link Gate#enter}), or while closing with the gate shut.
+     */
+    static native int profileSnapshot(long w, long[] out, int capacity, long[] info);
 
     /** {@link #alloc} without the gate: for bench/java's GateCostBench only (unsafe against close). */
     static native long allocNoGate(long w, long size, int tier);

@@ -2,7 +2,7 @@
 // declarations must type-check everywhere and still catch misuse (@ts-expect-error lines fail
 // the compile when the error they expect does not happen).
 import { Walloc, BlockView, AssetLoadError, WallocError, DestroyedError, Status, WallocWrapper } from 'walloc';
-import type { Asset, BlockInfo, GrowthEvent, MemoryStats, Settled, TierStats, Handle } from 'walloc';
+import type { Asset, BlockInfo, GrowthEvent, MemoryStats, Settled, TierStats, Handle, ProfileSnapshot, ProfileSite, LeakReport } from 'walloc';
 
 export async function tour(): Promise<number> {
   const w: Walloc = await Walloc.create({ capacity: 64 << 20, ratios: [0.5, 0.3, 0.2], checked: true, wasmBytes: new Uint8Array(8) });
@@ -30,6 +30,18 @@ export async function tour(): Promise<number> {
   const mod = await Walloc.compile({ simd: false });
   const w2 = await WallocWrapper.create({ module: mod });
   const buf: ArrayBuffer = w.memory.buffer;
+  const leaks: LeakReport[] = [];
+  const wp = await Walloc.create({ profile: 1000, profileSites: 64, profileDepth: 4, onLeak: (r) => { leaks.push(r); } });
+  const snap: ProfileSnapshot = wp.profile();
+  const hot: ProfileSite[] = snap.top('top', 3).concat(snap.top(2));
+  const other: boolean = hot.some((s) => s.id === Walloc.SITE_OTHER);
+  const estimate: number = snap.sites.reduce((sum, s) => sum + s.liveBytes[0] + s.liveBlocks[1] + s.allocs[2], 0) * snap.rate
+    + snap.maxSites + snap.overflowSamples + snap.lostSamples + wp.profileRate + (other ? 1 : 0) + hot[0].frames.length;
+  // @ts-expect-error the figures are plain data, not to be written
+  snap.sites[0].liveBytes[0] = 1;
+  // @ts-expect-error profile is a rate, not a flag
+  await Walloc.create({ profile: true });
+  wp.destroy();
   w.destroy();
   try { w.allocate(8); } catch (e) {
     if (e instanceof DestroyedError) return e.message.length;
@@ -45,5 +57,5 @@ export async function tour(): Promise<number> {
   // @ts-expect-error a Float32 view holds numbers
   const wrong: BlockView<Float32Array> = w.viewBigInt64(h);
   return Number(first) + (info?.size ?? 0) + live + m.pages + a.size + all.length + recs.length + buf.byteLength
-    + w2.capacity + Number(big.get(0)) + wrong.length;
+    + w2.capacity + Number(big.get(0)) + wrong.length + estimate + leaks.length;
 }

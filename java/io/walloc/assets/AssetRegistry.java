@@ -265,7 +265,7 @@ public final class AssetRegistry implements AutoCloseable {
     Reservation reserve(long size, Tier tier, String forPath) {
         Objects.requireNonNull(tier, "tier is null");
         Block b = reserveBlock(size, tier, forPath);
-        Reservation r = new Reservation(this, tier, b);
+        Reservation r = new Reservation(this, tier, b, forPath);
         reservations.put(b, r);
         return r;
     }
@@ -432,7 +432,7 @@ public final class AssetRegistry implements AutoCloseable {
             }
             Block b;
             while (true) {
-                b = allocate(size, tier);
+                b = allocate(size, tier, forPath);
                 if (b != null) {
                     break;
                 }
@@ -456,20 +456,27 @@ public final class AssetRegistry implements AutoCloseable {
      * room, the memory may still be there as freed large blocks: ask once more for the smallest
      * large block. Wasteful for a small asset, but only once the tier is otherwise full (and the
      * core itself now falls back to large extents for class requests). */
-    private Block allocate(long size, Tier tier) {
+    private Block allocate(long size, Tier tier, String forPath) {
         try {
-            return walloc.allocateBlock(size, tier);
+            return allocateFor(size, tier, forPath);
         } catch (WallocOutOfMemoryException e) {
             long large = smallMax[tier.code()] + 1;
             if (size >= large) {
                 return null;
             }
             try {
-                return walloc.allocateBlock(large, tier);
+                return allocateFor(large, tier, forPath);
             } catch (WallocOutOfMemoryException e2) {
                 return null;
             }
         }
+    }
+
+    /* An asset's block is named by its path in the instance's allocation profile, if it keeps one
+     * (every asset recorded: there are few, and a path says more than the loader's stack); a
+     * reservation without a path is sampled like any allocation, at its caller's stack. */
+    private Block allocateFor(long size, Tier tier, String forPath) {
+        return forPath.isEmpty() ? walloc.allocateBlock(size, tier) : walloc.allocateBlock(size, tier, "asset:" + forPath);
     }
 
     /* What the tier holds, for a "no room" message: where the memory went. */

@@ -32,13 +32,15 @@ public final class Reservation implements AutoCloseable {
 
     private final AssetRegistry registry;
     private final Tier tier;
+    private final String forPath; // the asset's path when the registry knows it (a load), else ""
     private Block block;
     private boolean done;
 
-    Reservation(AssetRegistry registry, Tier tier, Block block) {
+    Reservation(AssetRegistry registry, Tier tier, Block block, String forPath) {
         this.registry = registry;
         this.tier = tier;
         this.block = block;
+        this.forPath = forPath;
     }
 
     /** @return the tier of the block */
@@ -130,7 +132,7 @@ public final class Reservation implements AutoCloseable {
      */
     synchronized void resize(long newSize, long keep) {
         Block old = live();
-        Block b = registry.reserveBlock(newSize, tier, "");
+        Block b = registry.reserveBlock(newSize, tier, forPath);
         try {
             b.copyFrom(0, old, 0, keep); // checks that old is still ours in the same step as the copy
         } catch (RuntimeException e) {

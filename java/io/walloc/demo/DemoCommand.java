@@ -1,5 +1,9 @@
 package io.walloc.demo;
 
+import io.walloc.AllocationSite;
+import io.walloc.Block;
+import io.walloc.LeakReport;
+import io.walloc.ProfileSnapshot;
 import io.walloc.Tier;
 import io.walloc.TierStats;
 import io.walloc.Walloc;
@@ -24,6 +28,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -47,6 +52,11 @@ import picocli.CommandLine.Parameters;
             "     capacity, committed memory, bump head, live bytes, peak, utilisation (live / capacity);",
             "  3. evicts all JSON and the later half of the images and binaries, compacts each tier",
             "     (bump head back to the highest remaining block) and prints the table again.", "",
+            "With --profile the instance keeps an allocation profile: every asset's block is recorded under",
+            "its path (asset:PATH), other allocations one in RATE at their stack. The demo prints each",
+            "tier's top sites by live bytes after loading, and at exit the leak report: the sampled blocks",
+            "nobody freed, by site. The demo frees everything, so it reports none unless --leak N leaves",
+            "N blocks behind.", "",
             "With --base-url URL it loads from a real server: the paths given as arguments, else those",
             "listed in URL/assets.txt (--manifest), one per line: PATH [TYPE [SIZE [CRC32-HEX]]]; TYPE is",
             "IMAGE, JSON or BINARY (guessed from the extension when missing).", "",
@@ -54,6 +64,7 @@ import picocli.CommandLine.Parameters;
             "2 for bad arguments."},
         footer = {"", "Examples:", "  walloc demo", "  walloc demo --capacity 512m --images 200 --parallelism 16",
             "  walloc demo --base-url http://127.0.0.1:8000/assets/ textures/a.png scene.json",
+            "  walloc demo --profile --leak 3",
             "  walloc demo --plain | tee demo.log"})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--base-url", paramLabel = "URL",
@@ -110,6 +121,20 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Embedded server: port on 127.0.0.1 (default: any free port).")
     int port;
 
+    @Option(names = "--profile", paramLabel = "RATE", arity = "0..1", fallbackValue = "1",
+            description = {"Keep an allocation profile sampling one allocation in RATE (--profile alone: every",
+                "one; write --profile=RATE before asset paths); print the top sites per tier after loading",
+                "and the leak report at exit."})
+    Integer profile; // null: no profile
+
+    int profileRate; // the profile's rate, 0 for none (validate: --leak may turn it on)
+
+    @Option(names = "--leak", paramLabel = "N", defaultValue = "0",
+            description = {"Leave N blocks of 64 KiB in BOTTOM unfreed, so that the leak report at exit shows",
+                "them (turns --profile on, every allocation sampled, when it is not given; at a rate",
+                "above 1 about one block in RATE is sampled and reported)."})
+    int leak;
+
     @Option(names = "--plain", description = "Plain progress lines even on a terminal.")
     boolean plain;
 
@@ -137,7 +162,11 @@ public final class DemoCommand implements Callable<Integer> {
         validate();
         WallocConfig config;
         try {
-            config = WallocConfig.builder().capacity(capacity).build();
+            WallocConfig.Builder b = WallocConfig.builder().capacity(capacity);
+            if (profileRate > 0) {
+                b.profile(profileRate).leakListener(this::printLeaks);
+            }
+            config = b.build();
         } catch (IllegalArgumentException e) {
             throw new Main.UsageError("--capacity " + capacity + ": " + e.getMessage());
         }
@@ -177,6 +206,17 @@ public final class DemoCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new Main.UsageError("--port must be in 0..65535, got " + port);
         }
+        if (profile != null && profile < 1) {
+            throw new Main.UsageError("--profile must be a rate of 1 or more (one allocation in RATE sampled), got "
+                    + profile);
+        }
+        profileRate = profile != null ? profile : 0;
+        if (leak < 0) {
+            throw new Main.UsageError("--leak must be 0 or more blocks, got " + leak);
+        }
+        if (leak > 0 && profileRate == 0) {
+            profileRate = 1; // a leak is only worth leaving when a report names it
+        }
         if (baseUrl == null && !paths.isEmpty()) {
             throw new Main.UsageError("asset paths (" + paths.get(0) + "...) need --base-url; the embedded server "
                     + "serves its own samples");
@@ -189,7 +229,18 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    private final AtomicBoolean leaksReported = new AtomicBoolean();
+
     private int run(WallocConfig config, URI base) {
+        int status = load(config, base); // closes the instance: its leak report comes first
+        if (profileRate > 0 && !leaksReported.get()) {
+            out.println();
+            out.println("Leak report at close: no sampled block was left live.");
+        }
+        return status;
+    }
+
+    private int load(WallocConfig config, URI base) {
         boolean bar = !plain && Progress.isTerminal();
         try (Walloc w = Walloc.create(config);
                 AssetRegistry reg = new AssetRegistry(w);
@@ -283,6 +334,10 @@ public final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println("Tiers after loading:");
             table(w, reg);
+            if (profileRate > 0) {
+                out.println();
+                topSites(w.profile(), 5);
+            }
 
             // 3. evict and compact
             List<String> evict = new ArrayList<>();
@@ -316,11 +371,54 @@ public final class DemoCommand implements Callable<Integer> {
                         .append(Format.bytes(w.tierStats(t).bumpHead())).append(t == Tier.BOTTOM ? "" : ", ");
             }
             out.println(sb);
+            if (leak > 0) {
+                leakBlocks(w, leak);
+                out.printf(Locale.ROOT, "Left %d blocks of %s in BOTTOM unfreed (--leak): the leak report at exit "
+                        + "names their site.%n", leak, Format.bytes(LEAK_SIZE));
+            }
             out.println();
             out.println("Tiers after evicting and compacting:");
             table(w, reg);
             return failures.isEmpty() ? 0 : 1;
         }
+    }
+
+    static final long LEAK_SIZE = 64 << 10;
+
+    /* --leak: blocks nobody frees, allocated (and so sampled) here. */
+    private static void leakBlocks(Walloc w, int n) {
+        for (int i = 0; i < n; i++) {
+            Block leaked = w.allocateBlock(LEAK_SIZE, Tier.BOTTOM);
+            leaked.asByteBuffer().put(0, (byte) i); // used, then forgotten
+        }
+    }
+
+    /* Each tier's top n sites by live bytes (assets are named by their paths). */
+    private void topSites(ProfileSnapshot p, int n) {
+        out.printf(Locale.ROOT, "Top sites by live bytes (profile: %s; %d sites):%n",
+                p.rate() == 1 ? "every allocation sampled" : "one allocation in " + p.rate() + " sampled, assets all", p.sites().size());
+        for (Tier t : Tier.values()) {
+            List<AllocationSite> top = p.topSites(t, n);
+            long rest = p.total(t).liveBytes(); // what the sites beyond the top hold
+            out.printf(Locale.ROOT, "  %s%s%n", t, top.isEmpty() ? ": nothing sampled is live" : "");
+            for (AllocationSite s : top) {
+                rest -= s.liveBytes(t);
+                out.printf(Locale.ROOT, "    %10s  %5d block%s  %s%n", Format.bytes(s.liveBytes(t)), s.liveBlocks(t),
+                        s.liveBlocks(t) == 1 ? " " : "s", s.label());
+            }
+            long more = p.sites().stream().filter(s -> s.liveBytes(t) > 0).count() - top.size();
+            if (more > 0) {
+                out.printf(Locale.ROOT, "    %10s  at %d more site%s%n", Format.bytes(rest), more, more == 1 ? "" : "s");
+            }
+        }
+    }
+
+    /* The leak listener: the report, on the closing thread. */
+    private void printLeaks(LeakReport r) {
+        leaksReported.set(true);
+        out.println();
+        out.println("Leak report at close:");
+        out.println(r.text());
     }
 
     private void verify(List<Asset> loaded, Map<String, Long> crcs) {

@@ -55,6 +55,19 @@ class JarIT {
         assertEquals(0, again.exit, again.out);
     }
 
+    /** A runtime without jdk.jfr (the module is requires static): the profile works, without events. */
+    @Test
+    void profilesWithoutJfrOnARuntimeThatLacksIt() throws Exception {
+        Path j = copyJar();
+        ChildJvm.Result r = run(j.getParent(), "-Xcheck:jni", "-Djava.io.tmpdir=" + tmp, "--limit-modules", "java.base",
+                "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        assertEquals(0, r.exit, r.out);
+        assertTrue(r.out.contains("allocation profile ok, JFR events not available"), r.out);
+        ChildJvm.Result full = run(j.getParent(), "-Djava.io.tmpdir=" + tmp, "-cp", "walloc.jar", "io.walloc.SelfCheck");
+        assertEquals(0, full.exit, full.out);
+        assertTrue(full.out.contains("allocation profile ok, JFR events available"), full.out);
+    }
+
     @Test
     void executableJarNeedsNoNativeAccessFlag() throws Exception {
         Path j = copyJar();

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,28 @@ class ModulePathIT {
         assertTrue(r.out.contains("walloc self-check ok"), r.out);
         assertFalse(r.out.contains(RESTRICTED), "access granted to the module: no warning: " + r.out);
         assertFalse(r.out.contains("WARNING"), r.out);
+    }
+
+    /**
+     * jdk.jfr is {@code requires static}: on the module path it is there when something brings it
+     * in (a full JDK's service binding does, through jdk.management.jfr), and then the profile's
+     * samples are JFR events, recorded like any program's; without it the profile works alone.
+     */
+    @Test
+    void jfrEventsOnTheModulePathWithJdkJfrAdded() throws Exception {
+        Path jar = Files.copy(ChildJvm.jar(), Files.createDirectory(tmp.resolve("mods")).resolve("walloc.jar"));
+        ChildJvm.Result without = ChildJvm.run(tmp, "-Djava.io.tmpdir=" + tmp, "--module-path", jar.toString(),
+                "--enable-native-access=io.walloc", "--limit-modules", "io.walloc", "-m", "io.walloc/io.walloc.SelfCheck");
+        assertEquals(0, without.exit, without.out);
+        assertTrue(without.out.contains("JFR events not available"), without.out);
+        Path rec = tmp.resolve("selfcheck.jfr");
+        ChildJvm.Result with = ChildJvm.run(tmp, "-Djava.io.tmpdir=" + tmp, "--module-path", jar.toString(),
+                "--enable-native-access=io.walloc", "-XX:StartFlightRecording:filename=" + rec, "-m", "io.walloc/io.walloc.SelfCheck");
+        assertEquals(0, with.exit, with.out);
+        assertTrue(with.out.contains("JFR events available"), with.out);
+        long samples = RecordingFile.readAllEvents(rec).stream()
+                .filter(e -> e.getEventType().getName().equals("io.walloc.AllocationSample")).count();
+        assertEquals(3, samples, "one per tier: SelfCheck samples every allocation");
     }
 
     /** JDK 24 and later warn about JNI in a module that was not granted access: the flag above is what silences it. */

@@ -51,7 +51,7 @@ class DemoTest {
         Run r = run("demo", "--help");
         assertEquals(0, r.status());
         for (String s : new String[] {"--base-url", "--capacity", "--parallelism", "--batch-size", "--budget", "--plain",
-                "IMAGE -> TOP", "assets.txt", "Exit status"}) {
+                "IMAGE -> TOP", "assets.txt", "Exit status", "--profile[=RATE]", "--leak", "leak report"}) {
             assertTrue(r.out().contains(s), "help mentions " + s + ":\n" + r.out());
         }
         Run top = run("--help");
@@ -68,6 +68,9 @@ class DemoTest {
         assertOneLineError(run("demo", "--parallelism", "0"), 2, "--parallelism");
         assertOneLineError(run("demo", "--parallelism", "x"), 2, "--parallelism");
         assertOneLineError(run("demo", "--budget", "101"), 2, "--budget");
+        assertOneLineError(run("demo", "--profile=0"), 2, "--profile");
+        assertOneLineError(run("demo", "--profile=x"), 2, "--profile");
+        assertOneLineError(run("demo", "--leak", "-1"), 2, "--leak");
         assertOneLineError(run("demo", "--base-url", "ftp://example/"), 2, "http");
         assertOneLineError(run("demo", "a.png"), 2, "need --base-url");
         assertOneLineError(run("nope"), 2, "nope");
@@ -89,6 +92,37 @@ class DemoTest {
         assertTrue(o.matches("(?s).*BOTTOM\\s+\\S+ MiB\\s+\\S+ \\S+\\s+0 B\\s+0 B.*"), "BOTTOM emptied:\n" + o);
         assertFalse(o.contains("\033"), "plain output has no escape codes");
         assertEquals("", r.err());
+    }
+
+    @Test
+    void profilePrintsTopSitesAfterLoadingAndNoLeaksAtExit() {
+        Run r = run("demo", "--plain", "--profile", "--images", "6", "--jsons", "4", "--binaries", "4", "--capacity", "64m");
+        assertEquals(0, r.status(), r.toString());
+        String o = r.out();
+        assertTrue(o.contains("Top sites by live bytes (profile: every allocation sampled; 15 sites)"), o);
+        // each tier lists its assets by path, the largest first
+        assertTrue(o.matches("(?s).*\\n  TOP\\n\\s+\\S+ [KM]iB\\s+1 block\\s+asset:images/img\\d+_\\d+x\\d+\\.bmp\\n.*"), o);
+        assertTrue(o.matches("(?s).*\\n  MIDDLE\\n\\s+\\S+ [KM]iB\\s+1 block\\s+asset:bin/.*"), o);
+        assertTrue(o.matches("(?s).*\\n  BOTTOM\\n\\s+\\S+ KiB\\s+1 block\\s+asset:json/.*"), o);
+        assertTrue(o.indexOf("Top sites") > o.indexOf("Tiers after loading:") && o.indexOf("Top sites") < o.indexOf("Evicted"), o);
+        assertTrue(o.strip().endsWith("Leak report at close: no sampled block was left live."), o);
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void leakLeavesBlocksThatTheReportAtExitNames() {
+        Run r = run("demo", "--plain", "--leak", "3", "--images", "2", "--jsons", "2", "--binaries", "2", "--capacity", "64m");
+        assertEquals(0, r.status(), r.toString());
+        String o = r.out();
+        assertTrue(o.contains("Top sites by live bytes"), "--leak turns the profile on: " + o);
+        assertTrue(o.contains("Left 3 blocks of 64.0 KiB in BOTTOM unfreed (--leak)"), o);
+        String report = o.substring(o.indexOf("Leak report at close:"));
+        assertTrue(report.contains("closed with 3 sampled blocks (196608 bytes) still live at 1 site; every allocation was sampled"),
+                report);
+        assertTrue(report.contains("BOTTOM: 3 blocks, 196608 bytes"), report);
+        assertTrue(report.contains("io.walloc.demo.DemoCommand.leakBlocks(DemoCommand.java:"), report);
+        assertFalse(report.contains("asset:"), "every asset was freed: " + report);
+        assertFalse(o.contains("no sampled block was left live"), o);
     }
 
     @Test
