@@ -150,7 +150,9 @@ describe('budgets', () => {
     assert.equal(zDone, false, 'z waits');
     cx.chunk(4096); cx.end();
     await x; // x registered: z evicts it and goes on
+    const t0 = Date.now();
     await until(() => !w.has('x'), 'x evicted for z');
+    assert.ok(Date.now() - t0 < 5000, 'z went on when x was registered, not when its wait ran out');
     cz.chunk(4096); cz.end();
     cy.chunk(4096); cy.end();
     await Promise.all([y, z]);
