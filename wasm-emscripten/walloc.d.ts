@@ -381,6 +381,17 @@ export class Walloc {
   evict(path: string): boolean;
   evictBatch(paths: string[]): number;
   assetView<C extends TypedArrayConstructor = Uint8ArrayConstructor>(path: string, type?: C): BlockView<InstanceType<C>>;
+  /** Bounds the tier's live bytes (tierStats().liveBytes) by evicting its least recently used
+   *  assets (registration, get and assetView are uses) before each asset's block; a load that only
+   *  other loads' blocks stand in the way of waits for them (at most 10 s). */
+  setBudget(tier: Tier, bytes: number): void;
+  clearBudget(tier: Tier): void;
+  /** The tier's budget in bytes, -1 without one. */
+  budget(tier: Tier): number;
+  /** Evicts least recently used assets until the tier is within its budget; how many. */
+  enforceBudget(tier: Tier): number;
+  /** Assets evicted to keep budgets, since creation. */
+  budgetEvictions(): number;
   loadAssetZeroCopy(bytes: ArrayBufferView | ArrayBuffer, tier?: Tier, options?: { path?: string; type?: string }): Asset;
   /**
    * Streams baseUrl + path into a block of the type's tier and registers it under path.

@@ -35,6 +35,8 @@ const MIN_CAPACITY = 64 * 1024;
 const TIER_NAMES = Object.freeze(['top', 'middle', 'bottom']);
 const TIER_ALIGN = Object.freeze([128, 64, 8]);
 const TIER_BY_NAME = { top: 0, middle: 1, bottom: 2 };
+// How long a load waits for other loads' blocks to leave a full budget (as the Java registry).
+const ROOM_WAIT_MS = 10000;
 
 /** walloc_status values (stable numbers from walloc.h). */
 const Status = Object.freeze({
@@ -531,6 +533,7 @@ export class Walloc {
   #x; #w; #memory; #buf; #bufBytes; #u8; #blocks = new BlockTable(); #growListeners = new Set();
   #growths = 0; #maximumMemory; #registry = new Map(); #assetAt = new Map(); #inflight = new Map();
   #reserved = new Set(); #loading = 0;
+  #budgets = [-1, -1, -1]; #budgetEvictions = 0; #roomWaiters = []; // setBudget
   #baseUrl; #concurrency; #typeTiers; #capacity; #ratios; #checked;
   #sampler; #onLeak; // profiling on: the Sampler (profile.mjs) and the leak callback
 
@@ -1027,11 +1030,22 @@ export class Walloc {
     return rec;
   }
 
-  /** The asset registered under path, or undefined. */
-  get(path) { this.#live(); return this.#registry.get(path); }
+  /** The asset registered under path, or undefined. Counts as a use of the asset (setBudget). */
+  get(path) {
+    this.#live();
+    const rec = this.#registry.get(path);
+    if (rec) this.#touch(rec);
+    return rec;
+  }
   has(path) { this.#live(); return this.#registry.has(path); }
-  /** All registered assets. */
+  /** All registered assets, least recently used first (registration, get and assetView are uses). */
   assets() { this.#live(); return [...this.#registry.values()]; }
+
+  // The registry's order is its least-recently-used order: a use moves the asset to the end.
+  #touch(rec) {
+    this.#registry.delete(rec.path);
+    this.#registry.set(rec.path, rec);
+  }
 
   /** Unregisters an asset and frees its block. Returns false when path is not registered. */
   evict(path) {
@@ -1044,6 +1058,7 @@ export class Walloc {
     this.#registry.delete(path);
     this.#assetAt.delete(rec.handle);
     this.free(rec.handle);
+    this.#wakeRoomWaiters();
     return true;
   }
 
@@ -1064,7 +1079,114 @@ export class Walloc {
     if (!VIEW_CTORS.has(Type)) throw new TypeError(`assetView: type must be a typed array constructor (Uint8Array, Float32Array, ...), got ${describe(Type)}`);
     const rec = this.#registry.get(path);
     if (!rec) throw new RangeError(`assetView: "${path}" is not registered`);
+    this.#touch(rec);
     return this.view(rec.handle, Math.floor(rec.size / Type.BYTES_PER_ELEMENT), Type);
+  }
+
+  // ------------------------------------------------------------------ budgets
+
+  /**
+   * Bounds tier's live bytes (tierStats(tier).liveBytes: blocks at their footprint) to bytes, as
+   * the Java registry's setBudget does: before each asset's block in the tier (loadAsset,
+   * loadAssets, loadAssetZeroCopy's copy) the tier's least recently used assets are evicted until
+   * the block fits, and, when the tier still has no room (free space in pieces too small), until
+   * it is allocated. A block larger than the budget, or a budget filled by what is not an asset,
+   * fails the load (AssetLoadError) or loadAssetZeroCopy (WallocError, out of memory). Blocks of
+   * loads in flight count as live and are never evicted: a load they stand in the way of waits
+   * (at most 10 s) for them to be registered (then evictable) or given back; loadAssetZeroCopy,
+   * synchronous, fails instead. Registering a block that exists takes no memory and is not
+   * checked. Lowering a budget evicts nothing until the next asset or enforceBudget().
+   */
+  setBudget(tier, bytes) {
+    this.#live();
+    const t = checkTier('setBudget', tier);
+    if (typeof bytes !== 'number') throw new TypeError(`setBudget: bytes must be a number, got ${describe(bytes)}`);
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`setBudget: bytes must be a non-negative integer, got ${describe(bytes)}`);
+    this.#budgets[t] = bytes;
+  }
+
+  /** Removes tier's budget. */
+  clearBudget(tier) {
+    this.#live();
+    this.#budgets[checkTier('clearBudget', tier)] = -1;
+    this.#wakeRoomWaiters();
+  }
+
+  /** Tier's budget in bytes, or -1 when it has none. */
+  budget(tier) { this.#live(); return this.#budgets[checkTier('budget', tier)]; }
+
+  /** Evicts tier's least recently used assets until its live bytes are within its budget (or no
+   *  asset of the tier is left); how many it evicted. */
+  enforceBudget(tier) {
+    this.#live();
+    const t = checkTier('enforceBudget', tier);
+    let n = 0;
+    while (this.#budgets[t] >= 0 && this.tierStats(t).liveBytes > this.#budgets[t] && this.#evictLeastUsed(t)) n++;
+    return n;
+  }
+
+  /** Assets evicted to keep budgets, since creation. */
+  budgetEvictions() { this.#live(); return this.#budgetEvictions; }
+
+  #evictLeastUsed(t) {
+    for (const [path, rec] of this.#registry) {
+      if (rec.tier === t) {
+        this.evict(path);
+        this.#budgetEvictions++;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Makes room under tier t's budget for a block of size bytes by evicting the tier's least
+  // recently used assets: true when it fits, false when only blocks of loads in flight stand in
+  // the way; throws when the budget cannot take it.
+  #roomUnderBudget(t, size, what) {
+    const budget = this.#budgets[t];
+    if (budget < 0) return true;
+    const need = this.#x.wjs_block_size(this.#w, t, size);
+    if (need > budget) {
+      throw new WallocError(`${what}: ${size} bytes (${need} with size-class rounding) is larger than the budget of tier ${TIER_NAMES[t]} (${budget} bytes)`, Status.OUT_OF_MEMORY);
+    }
+    for (;;) {
+      const live = this.tierStats(t).liveBytes;
+      if (live + need <= budget) return true;
+      if (this.#evictLeastUsed(t)) continue;
+      for (const r of this.#reserved) if (r.tier === t) return false;
+      throw new WallocError(`${what}: the budget of tier ${TIER_NAMES[t]} (${budget} bytes) cannot take ${need} more bytes: ${live} bytes are live and none of them is an asset to evict`, Status.OUT_OF_MEMORY);
+    }
+  }
+
+  // A block of size bytes for an asset in tier t, evicting least recently used assets of a tier
+  // with a budget while it has no room; NULL_HANDLE when there is none.
+  #allocateForAsset(size, t, alloc) {
+    let h = alloc();
+    while (h === NULL_HANDLE && this.#budgets[t] >= 0 && this.#evictLeastUsed(t)) h = alloc();
+    return h;
+  }
+
+  // A load waits here until tier's budget has room for size bytes (see setBudget).
+  async #roomFor(load, size, t) {
+    const deadline = Date.now() + ROOM_WAIT_MS;
+    while (!this.#roomUnderBudget(t, size, `loadAsset "${load.path}"`)) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new WallocError(`the budget of tier ${TIER_NAMES[t]} stayed full of other loads' blocks for ${ROOM_WAIT_MS / 1000} s`, Status.OUT_OF_MEMORY);
+      }
+      let timer;
+      await load.race(new Promise((resolve) => {
+        this.#roomWaiters.push(resolve);
+        timer = setTimeout(resolve, left);
+      })).finally(() => clearTimeout(timer));
+      load.check();
+    }
+  }
+
+  #wakeRoomWaiters() {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /**
@@ -1087,7 +1209,10 @@ export class Walloc {
     }
     if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError('loadAssetZeroCopy: path must be a non-empty string');
     if (path !== undefined && this.#registry.has(path)) throw new RangeError(`loadAssetZeroCopy: "${path}" is already registered`);
-    const h = this.allocate(n, t);
+    if (!this.#roomUnderBudget(t, n, 'loadAssetZeroCopy')) {
+      throw new WallocError(`loadAssetZeroCopy: the budget of tier ${TIER_NAMES[t]} is full of blocks of loads in flight`, Status.OUT_OF_MEMORY);
+    }
+    const h = this.#allocateForAsset(n, t, () => this.allocate(n, t));
     if (h === NULL_HANDLE) throw new WallocError(`loadAssetZeroCopy: no room for ${n} bytes in tier ${TIER_NAMES[t]}`, Status.OUT_OF_MEMORY);
     this.#heap().set(src, h);
     return this.register(path ?? `memory:${h}`, { handle: h, size: n, type });
@@ -1179,12 +1304,13 @@ export class Walloc {
   // A block for the load, owned by it (not in the block table) until #commit.
   #reserve(load, size, tier) {
     const s = this.#sampler;
-    let h;
-    if (s === undefined || --s.countdown[0] !== 0) h = this.#x.wjs_alloc(this.#w, size, tier) >>> 0;
-    else {
+    let site = 0;
+    if (s !== undefined && --s.countdown[0] === 0) {
       s.rearm(); // a load's site is its asset: the stack would name this module's loader
-      h = this.#x.wjs_alloc_site(this.#w, size, tier, s.assetSite(load.path)) >>> 0;
+      site = s.assetSite(load.path);
     }
+    const h = this.#allocateForAsset(size, tier, () => (site === 0 ? this.#x.wjs_alloc(this.#w, size, tier)
+      : this.#x.wjs_alloc_site(this.#w, size, tier, site)) >>> 0);
     if (this.#u8.length === 0) this.#checkGrowth();
     if (h === NULL_HANDLE) {
       throw new AssetLoadError(load.path, `no room for ${size} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });
@@ -1201,6 +1327,7 @@ export class Walloc {
     this.#reserved.delete(r);
     r.released = why;
     r.load.stop(why);
+    this.#wakeRoomWaiters();
   }
 
   #freeReservation(r, why) {
@@ -1214,7 +1341,9 @@ export class Walloc {
     this.#reserved.delete(r);
     r.released = 'registered';
     this.#blocks.add(r.handle, r.size * 4 + r.tier);
-    return this.register(load.path, { handle: r.handle, size: r.size, type });
+    const rec = this.register(load.path, { handle: r.handle, size: r.size, type });
+    this.#wakeRoomWaiters(); // an asset now: evictable
+    return rec;
   }
 
   async #load(load, url, type, tier) {
@@ -1251,6 +1380,7 @@ export class Walloc {
       let loaded = 0, r;
       if (Number.isFinite(total)) {
         if (total > 0xFFFFFFFF) throw new AssetLoadError(path, `too large (${total} bytes)`, { cause: new RangeError('size') });
+        await this.#roomFor(load, total, tier);
         load.check();
         r = this.#reserve(load, total, tier);
         for (;;) {
@@ -1275,6 +1405,7 @@ export class Walloc {
           if (loaded > 0xFFFFFFFF) throw new Error(`too large (more than ${0xFFFFFFFF} bytes)`);
           report(loaded);
         }
+        await this.#roomFor(load, loaded, tier);
         load.check();
         r = this.#reserve(load, loaded, tier);
         const heap = this.#heap();

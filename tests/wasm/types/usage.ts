@@ -24,6 +24,11 @@ export async function tour(): Promise<number> {
   const hs: Handle[] = w.allocateBatch([16, { size: 32, tier: 1 }]);
   w.bulkCopy([[hs[0], hs[1], 8], { dst: hs[1], src: hs[0], length: 4, dstOffset: 4 }]);
   w.setBaseUrl('https://cdn.example.com/assets/');
+  w.setBudget('top', 64 << 20);
+  const evicted: number = w.enforceBudget(0) + w.budgetEvictions() + w.budget('top');
+  w.clearBudget('top');
+  // @ts-expect-error a budget is a number of bytes
+  w.setBudget('top', '64M');
   const a: Asset = await w.loadAsset('meshes/castle.glb', 'mesh', { onProgress: (p) => p.loaded / p.total });
   const all: Settled[] = await w.loadAssets(['a.bin', { path: 'b.bin', type: 'scene', tier: 'middle' }], { settle: true });
   const recs: Asset[] = await w.loadAssets(['a.bin'], { concurrency: 2 });
