@@ -32,10 +32,12 @@ const DEFAULT_SITES = 1024;
 const MAX_SITES = 1 << 20;
 const DEFAULT_DEPTH = 8;
 const MAX_INT = 2 ** 31 - 1;
-// Frames of walloc.mjs and this file above the caller's: the sampler, the allocating method, and
-// loadAssetZeroCopy -> allocate at most. Error.stackTraceLimit is raised by this much over the
-// depth for the capture, so the caller keeps `depth` frames after they are dropped.
-const INTERNAL_FRAMES = 4;
+// Frames of walloc.mjs and this file above the caller's, at most: the deepest path is
+// loadAssetZeroCopy -> #allocateForAsset -> its closure -> allocate -> #sampleSite -> the site
+// function -> stackSite (7; tests/wasm/profile.test.mjs checks it). Error.stackTraceLimit is
+// raised by this much over the depth for the capture, so the caller keeps `depth` frames after
+// they are dropped; a margin costs little, a frame short loses one of the caller's.
+const INTERNAL_FRAMES = 10;
 
 function describe(v) {
   if (typeof v === 'string') return JSON.stringify(v);

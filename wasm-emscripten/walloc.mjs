@@ -35,6 +35,7 @@ const MIN_CAPACITY = 64 * 1024;
 const TIER_NAMES = Object.freeze(['top', 'middle', 'bottom']);
 const TIER_ALIGN = Object.freeze([128, 64, 8]);
 const TIER_BY_NAME = { top: 0, middle: 1, bottom: 2 };
+const stackSite = (sampler) => sampler.stackSite(); // allocate()'s site: its caller's stack
 // How long a load waits for other loads' blocks to leave a full budget (as the Java registry).
 const ROOM_WAIT_MS = 10000;
 
@@ -691,17 +692,24 @@ export class Walloc {
     if (typeof size !== 'number') throw new TypeError(`allocate: size must be a number, got ${describe(size)}`);
     if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocate: size must be an integer in [0, 4294967295], got ${describe(size)}`);
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
-    const s = this.#sampler;
-    const h = (s === undefined || --s.countdown[0] !== 0 ? this.#x.wjs_alloc(this.#w, size, t) : this.#allocSample(size, t, s)) >>> 0;
+    const h = this.#coreAlloc(size, t, this.#sampleSite(stackSite));
     if (this.#u8.length === 0) this.#checkGrowth();
     if (h !== NULL_HANDLE) this.#blocks.add(h, size * 4 + t);
     return h;
   }
 
-  // A sampled allocation (the sampler's countdown reached 0): recorded at the caller's stack.
-  #allocSample(size, t, s) {
+  // The site of the next allocation when the sampler counts it as a sample (siteOf(sampler)
+  // names it: ids start at 1), else 0. Every allocating call counts here once.
+  #sampleSite(siteOf) {
+    const s = this.#sampler;
+    if (s === undefined || --s.countdown[0] !== 0) return 0;
     s.rearm();
-    return this.#x.wjs_alloc_site(this.#w, size, t, s.stackSite());
+    return siteOf(s);
+  }
+
+  // One block from the core: a sample recorded at site, or (site 0) not a sample.
+  #coreAlloc(size, t, site) {
+    return (site === 0 ? this.#x.wjs_alloc(this.#w, size, t) : this.#x.wjs_alloc_site(this.#w, size, t, site)) >>> 0;
   }
 
   /** Frees a block. size defaults to the size it was allocated with; a different size throws.
@@ -755,15 +763,10 @@ export class Walloc {
     // One core call per entry, as allocate() makes: the core's batch entry point would need
     // its arrays in linear memory, which may have no room left for them.
     const out = new Array(n);
-    const s = this.#sampler;
     let site; // the batch's caller, taken at its first sample
+    const batchSite = (s) => (site ??= s.stackSite());
     for (let i = 0; i < n; i++) {
-      let h;
-      if (s === undefined || --s.countdown[0] !== 0) h = this.#x.wjs_alloc(this.#w, sizes[i], tiers[i]) >>> 0;
-      else {
-        s.rearm();
-        h = this.#x.wjs_alloc_site(this.#w, sizes[i], tiers[i], site ??= s.stackSite()) >>> 0;
-      }
+      const h = this.#coreAlloc(sizes[i], tiers[i], this.#sampleSite(batchSite));
       if (this.#u8.length === 0) this.#checkGrowth();
       if (h === NULL_HANDLE) {
         for (let j = i - 1; j >= 0; j--) this.#x.wjs_free(this.#w, out[j], sizes[j]);
@@ -1303,14 +1306,9 @@ export class Walloc {
 
   // A block for the load, owned by it (not in the block table) until #commit.
   #reserve(load, size, tier) {
-    const s = this.#sampler;
-    let site = 0;
-    if (s !== undefined && --s.countdown[0] === 0) {
-      s.rearm(); // a load's site is its asset: the stack would name this module's loader
-      site = s.assetSite(load.path);
-    }
-    const h = this.#allocateForAsset(size, tier, () => (site === 0 ? this.#x.wjs_alloc(this.#w, size, tier)
-      : this.#x.wjs_alloc_site(this.#w, size, tier, site)) >>> 0);
+    // A load's site is its asset: the stack would name this module's loader.
+    const site = this.#sampleSite((s) => s.assetSite(load.path));
+    const h = this.#allocateForAsset(size, tier, () => this.#coreAlloc(size, tier, site));
     if (this.#u8.length === 0) this.#checkGrowth();
     if (h === NULL_HANDLE) {
       throw new AssetLoadError(load.path, `no room for ${size} bytes in tier ${TIER_NAMES[tier]}`, { cause: new WallocError('out of memory', Status.OUT_OF_MEMORY) });

@@ -55,12 +55,17 @@ const chromeVersion = meta.chromium;
 async function measure() {
 const { quick } = meta;
 const { Walloc } = await import(pathToFileURL(path.join(root, 'wasm-emscripten/walloc.mjs')).href);
-// The baseline face: REV's walloc.mjs beside the benchmark modules (it gets today's module passed).
+// The baseline face: REV's walloc.mjs (and the modules it imports, when REV has them) beside the
+// benchmark modules (it gets today's module passed).
 const baselineFile = path.join(here, 'out/walloc-baseline.mjs');
 let Baseline;
 if (baselineRev) {
   mkdirSync(path.dirname(baselineFile), { recursive: true });
   writeFileSync(baselineFile, execFileSync('git', ['show', `${baselineRev}:wasm-emscripten/walloc.mjs`], { cwd: root }));
+  try {
+    writeFileSync(path.join(here, 'out/profile.mjs'),
+      execFileSync('git', ['show', `${baselineRev}:wasm-emscripten/profile.mjs`], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }));
+  } catch { /* REV is older than profile.mjs: its walloc.mjs does not import it */ }
   meta.baseline = execFileSync('git', ['rev-parse', '--short', baselineRev], { cwd: root, encoding: 'utf8' }).trim();
   ({ Walloc: Baseline } = await import(pathToFileURL(baselineFile).href));
 }

@@ -180,6 +180,17 @@ describe('counts', () => {
     assert.ok(p.sites.some((s) => s.frames.length === 2 && /^viaB /.test(s.frames[1])));
     w2.destroy();
   });
+
+  test('the deepest path into the allocator (loadAssetZeroCopy -> allocate) still keeps profileDepth frames of the caller', async () => {
+    const w = await Walloc.create({ capacity: MiB, profile: 1, profileDepth: 3, ...quiet });
+    function level1() { return level2(); }
+    function level2() { return level3(); }
+    function level3() { return w.loadAssetZeroCopy(new Uint8Array(64), 'bottom', { path: 'copy.bin' }); }
+    level1();
+    const [site] = w.profile().sites;
+    assert.deepEqual(site.frames.map((f) => f.split(' ')[0]), ['level3', 'level2', 'level1']);
+    w.destroy();
+  });
 });
 
 describe('reset and compact', () => {
