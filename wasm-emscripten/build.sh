@@ -145,7 +145,7 @@ build walloc-nosimd -mbulk-memory
 # wasm-opt line. Instantiate it as walloc-shared.mjs does (shared Memory as env.memory; per
 # Worker: __stack_pointer, __wasm_init_tls).
 WASM_LD="${WASM_LD:-wasm-ld-14}"
-mt_initial_pages=32 # 2 MiB: data, the first thread's 64 KiB stack; the rest grows
+mt_initial_pages=2 # 128 KiB: 1 KiB, data, the linker's 64 KiB stack (walloc-shared.mjs MT_INITIAL_PAGES)
 sysroot_lib="${EMSCRIPTEN_SYSROOT_LIB:-/usr/share/emscripten/cache/sysroot/lib/wasm32-emscripten}"
 mt_srcs=()
 for s in "${core[@]}"; do mt_srcs+=("$root/native/$s"); done

@@ -6,6 +6,10 @@
 #include <string.h>
 
 #define FREED_BIT (UINT64_C(1) << 63)
+/* Serials serve hosts whose threads free each other's blocks (checked_hold). The single-threaded
+ * WebAssembly build has none and a size budget (wasm-emscripten/build.sh): it keeps no serials,
+ * and checked_hold reports 0 there. */
+#define SERIALS WALLOC_THREADS
 #define EMPTY_KEY UINT64_MAX
 
 struct checked_table {
@@ -27,8 +31,8 @@ static bool table_alloc(struct checked_table *tbl, uint64_t cap)
 {
     uint64_t *keys = platform_meta_alloc(cap * sizeof *keys);
     uint64_t *vals = platform_meta_alloc(cap * sizeof *vals);
-    uint64_t *serials = platform_meta_alloc(cap * sizeof *serials);
-    if (keys == NULL || vals == NULL || serials == NULL) {
+    uint64_t *serials = SERIALS ? platform_meta_alloc(cap * sizeof *serials) : NULL;
+    if (keys == NULL || vals == NULL || (SERIALS && serials == NULL)) {
         if (keys)
             platform_meta_free(keys, cap * sizeof *keys);
         if (vals)
@@ -61,7 +65,8 @@ static void insert(struct checked_table *tbl, uint64_t key, uint64_t val, uint64
         tbl->used++;
     tbl->keys[i] = key;
     tbl->vals[i] = val;
-    tbl->serials[i] = serial;
+    if (SERIALS)
+        tbl->serials[i] = serial;
 }
 
 /* What a rebuild drops: blocks of tier t starting in [from, hi) that reach past lo. */
@@ -96,11 +101,12 @@ static bool rebuild(struct checked_table *tbl, uint64_t cap, const struct drop_r
                 ++*live_dropped;
             continue;
         }
-        insert(tbl, k, old.vals[i], old.serials[i]);
+        insert(tbl, k, old.vals[i], SERIALS ? old.serials[i] : 0);
     }
     platform_meta_free(old.keys, old.cap * sizeof *old.keys);
     platform_meta_free(old.vals, old.cap * sizeof *old.vals);
-    platform_meta_free(old.serials, old.cap * sizeof *old.serials);
+    if (SERIALS)
+        platform_meta_free(old.serials, old.cap * sizeof *old.serials);
     return true;
 }
 
@@ -123,7 +129,8 @@ void checked_destroy(struct checked_table *tbl)
         return;
     platform_meta_free(tbl->keys, tbl->cap * sizeof *tbl->keys);
     platform_meta_free(tbl->vals, tbl->cap * sizeof *tbl->vals);
-    platform_meta_free(tbl->serials, tbl->cap * sizeof *tbl->serials);
+    if (SERIALS)
+        platform_meta_free(tbl->serials, tbl->cap * sizeof *tbl->serials);
     wl_mutex_destroy(&tbl->lock);
     platform_meta_free(tbl, sizeof *tbl);
 }
@@ -179,7 +186,7 @@ enum checked_state checked_hold(struct checked_table *tbl, uint64_t h, uint64_t 
     if (v == NULL)
         return CHECKED_UNKNOWN;
     *size = *v & ~FREED_BIT;
-    *serial = tbl->serials[v - tbl->vals];
+    *serial = SERIALS ? tbl->serials[v - tbl->vals] : 0;
     return (*v & FREED_BIT) ? CHECKED_FREED_BLOCK : CHECKED_LIVE_BLOCK;
 }
 
