@@ -4,18 +4,21 @@
  * the destructor clears it, so a later call re-arms it.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "platform_thread.h"
 
-static void (*g_fn)(void);
+/* The one function (thread_slots.c's), stored by every arming thread: atomic, relaxed (the same
+ * value each time; pthread_once orders the key's creation). */
+static _Atomic(void (*)(void)) g_fn;
 static pthread_key_t g_key;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static void on_exit_key(void *unused)
 {
     (void)unused;
-    g_fn();
+    atomic_load_explicit(&g_fn, memory_order_relaxed)();
 }
 
 static void make_key(void)
@@ -25,7 +28,7 @@ static void make_key(void)
 
 void platform_thread_exit_arm(void (*fn)(void))
 {
-    g_fn = fn; /* the same function every time: a benign store */
+    atomic_store_explicit(&g_fn, fn, memory_order_relaxed);
     pthread_once(&g_once, make_key);
     if (pthread_getspecific(g_key) == NULL)
         pthread_setspecific(g_key, &g_key);
