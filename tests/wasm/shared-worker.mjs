@@ -1,0 +1,184 @@
+// The Worker side of shared.test.mjs (Node worker_threads): attaches to the shared instance in
+// workerData.shared and runs the job workerData.job names. Reports with postMessage; the test
+// decides pass or fail.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Walloc } from '../../wasm-emscripten/walloc.mjs';
+
+const { job, shared } = workerData;
+const w = await Walloc.attach(shared);
+const port = parentPort;
+const nextMessage = () => new Promise((resolve) => port.once('message', resolve));
+
+// xorshift32
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return (n) => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s % n; };
+}
+
+// A block's contents: an 8-byte stamp (worker, sequence number) then bytes (seed + i) & 255,
+// written with one copy from RAMP.
+const RAMP = new Uint8Array(256 * 1024 + 256);
+for (let i = 0; i < RAMP.length; i++) RAMP[i] = i & 255;
+function expected(size, worker, seq) {
+  const seed = (worker * 131 + seq * 7) & 255;
+  const b = RAMP.slice(seed, seed + size);
+  if (size >= 8) { const d = new DataView(b.buffer); d.setUint32(0, worker, true); d.setUint32(4, seq, true); }
+  return b;
+}
+const same = (a, b) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+// ---------------------------------------------------------------------------------------------
+// stress: allocate, fill, check, free, hand blocks to the next Worker (an SPSC ring in a
+// SharedArrayBuffer: [head, tail, then (handle, size, worker, seq) entries]), in phases; at each
+// phase end, report the live set (own blocks) and wait for the test's next command.
+async function stress() {
+  const { index, workers, opsPerPhase, phases, rings, ringEntries } = workerData;
+  const inbox = new Int32Array(rings[index]);
+  const outbox = new Int32Array(rings[(index + 1) % workers]);
+  const rand = rng(0x9E3779B9 ^ (index + 1) * 7919);
+  const live = []; // [handle, size, worker, seq]
+  let seq = 0, allocs = 0, frees = 0, handed = 0, received = 0, nulls = 0;
+  const errors = [];
+  const tiers = ['top', 'middle', 'bottom'];
+  // A long-lived block with a view that must survive memory growth in this Worker.
+  const keep = w.allocate(64 * 8, 'middle');
+  const kv = w.view(keep, 64, Float64Array);
+  for (let i = 0; i < 64; i++) kv.set(i, index * 1000 + i);
+  const memStart = w.memory.buffer.byteLength;
+
+  const check = (h, size, worker, s, by) => {
+    const got = w.read(h, size);
+    if (!same(got, expected(size, worker, s))) errors.push(`${by}: block ${h} (${size} bytes, worker ${worker} #${s}) was overwritten`);
+  };
+  const freeOne = (h, size) => { w.free(h, size); frees++; };
+  const drain = () => {
+    for (;;) {
+      const tail = Atomics.load(inbox, 1);
+      if (tail === Atomics.load(inbox, 0)) return;
+      const at = 2 + (tail % ringEntries) * 4;
+      const [h, size, worker, s] = [inbox[at] >>> 0, inbox[at + 1], inbox[at + 2], inbox[at + 3]];
+      Atomics.store(inbox, 1, tail + 1);
+      check(h, size, worker, s, `worker ${index} (received)`);
+      freeOne(h, size);
+      received++;
+    }
+  };
+
+  for (let phase = 0; phase < phases; phase++) {
+    for (let op = 0; op < opsPerPhase; op++) {
+      const r = rand(100);
+      if (live.length < 8 || (r < 52 && live.length < 400)) {
+        // Mostly small blocks; 1 in 200 a large one (32-160 KiB) so memory grows during the run.
+        const size = rand(200) === 0 ? 32768 + rand(131072) : 1 + rand(rand(4) === 0 ? 2048 : 192);
+        const h = w.allocate(size, tiers[rand(3)]);
+        if (h === Walloc.NULL) { nulls++; continue; }
+        allocs++;
+        w.write(h, expected(size, index, seq));
+        live.push([h, size, index, seq++]);
+      } else if (r < 80) {
+        const [h, size, worker, s] = live.splice(rand(live.length), 1)[0];
+        check(h, size, worker, s, `worker ${index}`);
+        freeOne(h, size);
+      } else if (r < 95) {
+        // Hand it to the next Worker, which checks and frees it; when its inbox is full, free it.
+        const [h, size, worker, s] = live.splice(rand(live.length), 1)[0];
+        const head = Atomics.load(outbox, 0);
+        if (head - Atomics.load(outbox, 1) >= ringEntries) { check(h, size, worker, s, `worker ${index}`); freeOne(h, size); continue; }
+        const at = 2 + (head % ringEntries) * 4;
+        outbox[at] = h; outbox[at + 1] = size; outbox[at + 2] = worker; outbox[at + 3] = s;
+        Atomics.store(outbox, 0, head + 1);
+        handed++;
+      } else {
+        drain();
+      }
+    }
+    // The view of the long-lived block, read after whatever growth happened meanwhile.
+    for (let i = 0; i < 64; i++) if (kv.get(i) !== index * 1000 + i) errors.push(`worker ${index}: view of the long-lived block reads ${kv.get(i)} at ${i}`);
+    port.postMessage({ phase, live: live.map(([h, size]) => [h, size]).concat([[keep, 64 * 8]]), errors: errors.splice(0) });
+    const cmd = await nextMessage();
+    if (cmd !== 'continue') break;
+  }
+  // finish: nobody sends any more; check and free everything.
+  drain();
+  for (const [h, size, worker, s] of live) { check(h, size, worker, s, `worker ${index} (end)`); freeOne(h, size); }
+  kv.array; // checked once more, then freed
+  freeOne(keep, 64 * 8);
+  allocs++;
+  const memEnd = w.memory.buffer.byteLength;
+  w.detach();
+  port.postMessage({ done: true, allocs, frees, handed, received, nulls, memStart, memEnd, errors });
+}
+
+// ---------------------------------------------------------------------------------------------
+// churn: allocate, write, check and free in one tier until the stop flag is set; blocks a reset
+// released meanwhile are expected (their free reports "not a live block"), anything else is an
+// error. Then reports.
+async function churn() {
+  const { tier, stop } = workerData;
+  const flag = new Int32Array(stop);
+  const rand = rng(77);
+  let ops = 0, lost = 0;
+  const errors = [];
+  const held = [];
+  port.postMessage('ready');
+  while (Atomics.load(flag, 0) === 0) {
+    const size = 16 + rand(512);
+    const h = w.allocate(size, tier);
+    if (h === Walloc.NULL) { errors.push('tier full'); break; }
+    const data = expected(size, 1, ops);
+    // A view knows its block (its serial): after a reset it throws, also when this Worker has
+    // been given the same handle again since.
+    try {
+      const v = w.view(h, size);
+      v.copyFrom(data);
+      held.push([h, size, ops, v]);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      lost++; // reset between allocate and write: the block is gone, as documented
+    }
+    if (held.length > 16) {
+      const [hh, ss, s, v] = held.shift();
+      try {
+        if (!same(v.toArray(), expected(ss, 1, s))) errors.push(`block ${hh} overwritten`);
+        w.free(hh, ss);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        lost++;
+      }
+    }
+    ops++;
+  }
+  for (const [hh, ss, , v] of held) { try { v.toArray(); w.free(hh, ss); } catch (e) { if (!(e instanceof RangeError)) throw e; lost++; } }
+  w.detach();
+  port.postMessage({ ops, lost, errors });
+}
+
+// ---------------------------------------------------------------------------------------------
+// badfree: the frees a Worker must not get away with, on blocks the creator allocated.
+async function badfree() {
+  const { a, aSize, next } = workerData;
+  const outcome = (fn) => {
+    try { fn(); return 'ok'; } catch (e) { return `${e.name}:${e.status ?? ''}`; }
+  };
+  const r = {
+    wrongSize: outcome(() => w.free(a, aSize - 1)),
+    misaligned: outcome(() => w.free(a + 8, 8)),
+    inside: outcome(() => w.free(a + 64, 8)),
+    insideNoSize: outcome(() => w.free(a + 64)),
+    neverAllocated: outcome(() => w.free(next, aSize)),
+    outsideTiers: outcome(() => w.free(8, 8)),
+    writePastEnd: outcome(() => w.write(a, new Uint8Array(aSize + 1))),
+    writeAtEnd: outcome(() => w.write(a, new Uint8Array(1), aSize)),
+    good: outcome(() => w.free(a, aSize)),
+    double: outcome(() => w.free(a, aSize)),
+    doubleNoSize: outcome(() => w.free(a)),
+  };
+  w.detach();
+  port.postMessage(r);
+}
+
+try {
+  await ({ stress, churn, badfree })[job]();
+} catch (e) {
+  port.postMessage({ crashed: String(e && e.stack || e) });
+}
