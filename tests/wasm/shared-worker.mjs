@@ -154,6 +154,29 @@ async function churn() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// resetter: resets (and compacts) tier `tier` over and over while another Worker churns in it,
+// and the unused tier `other` each time, for up to ms or until enough of both outcomes were seen.
+async function resetter() {
+  const { tier, other, ms } = workerData;
+  let busy = 0, done = 0, otherTier = 0;
+  const errors = [];
+  const until = Date.now() + ms;
+  while (Date.now() < until && (busy < 200 || done < 3)) {
+    try {
+      if ((busy + done) % 2) w.resetTier(tier); else w.fastCompactTier(tier, 0);
+      done++;
+    } catch (e) {
+      if (e.name !== 'TierBusyError' || e.tier !== ['top', 'middle', 'bottom'].indexOf(tier)) errors.push(String(e));
+      busy++;
+    }
+    w.resetTier(other); // nobody uses it: never refused
+    otherTier++;
+  }
+  w.detach();
+  port.postMessage({ busy, done, otherTier, errors });
+}
+
+// ---------------------------------------------------------------------------------------------
 // badfree: the frees a Worker must not get away with, on blocks the creator allocated.
 async function badfree() {
   const { a, aSize, next } = workerData;
@@ -178,7 +201,7 @@ async function badfree() {
 }
 
 try {
-  await ({ stress, churn, badfree })[job]();
+  await ({ stress, churn, resetter, badfree })[job]();
 } catch (e) {
   port.postMessage({ crashed: String(e && e.stack || e) });
 }
