@@ -177,6 +177,64 @@ async function resetter() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// race: the owner allocates a big block and publishes it (sync: [seq, handle, writes, stop]); the
+// writer binds a view to it and copies 0xAA into it over and over; the owner frees it while a
+// copy may be running, allocates the same size again (mostly the same address) and fills it
+// with 0x55. No byte of the new block may ever read 0xAA: a copy holds its block, and a view
+// knows its block, so the writer's copies end at the free.
+const RACE_BYTES = 4 << 20;
+async function raceOwner() {
+  const { sync, rounds } = workerData;
+  const a = new Int32Array(sync);
+  const fill55 = new Uint8Array(RACE_BYTES).fill(0x55);
+  let sameAddress = 0, hits = 0, waited = 0;
+  let h = w.allocate(RACE_BYTES, 'top');
+  for (let round = 1; round <= rounds; round++) {
+    Atomics.store(a, 1, h);
+    Atomics.store(a, 0, 2 * round); // even: published
+    const writes = Atomics.load(a, 2);
+    const until = Date.now() + 200;
+    while (Atomics.load(a, 2) < writes + 2 && Date.now() < until) { /* let the writer be mid-copy */ }
+    if (Atomics.load(a, 2) >= writes + 2) waited++;
+    Atomics.store(a, 0, 2 * round + 1); // odd: being freed, bind no view now
+    w.free(h, RACE_BYTES);
+    const h2 = w.allocate(RACE_BYTES, 'top');
+    if (h2 === h) sameAddress++;
+    w.write(h2, fill55);
+    const got = w.read(h2);
+    const bad = got.indexOf(0xAA);
+    if (bad >= 0) hits++;
+    h = h2;
+  }
+  Atomics.store(a, 3, 1);
+  w.free(h, RACE_BYTES);
+  w.detach();
+  port.postMessage({ hits, sameAddress, waited });
+}
+
+async function raceWriter() {
+  const { sync } = workerData;
+  const a = new Int32Array(sync);
+  const fillAA = new Uint8Array(RACE_BYTES).fill(0xAA);
+  let ended = 0;
+  while (Atomics.load(a, 3) === 0) {
+    const seq = Atomics.load(a, 0);
+    if (seq % 2 !== 0 || seq === 0) continue;
+    let v;
+    try { v = w.view(Atomics.load(a, 1), RACE_BYTES); } catch (e) { if (e instanceof RangeError) continue; throw e; }
+    if (Atomics.load(a, 0) !== seq) continue; // the owner moved on: v may name the next block
+    try {
+      for (;;) { v.copyFrom(fillAA); Atomics.add(a, 2, 1); }
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      ended++; // freed: the copies stop here
+    }
+  }
+  w.detach();
+  port.postMessage({ ended });
+}
+
+// ---------------------------------------------------------------------------------------------
 // badfree: the frees a Worker must not get away with, on blocks the creator allocated.
 async function badfree() {
   const { a, aSize, next } = workerData;
@@ -201,7 +259,7 @@ async function badfree() {
 }
 
 try {
-  await ({ stress, churn, resetter, badfree })[job]();
+  await ({ stress, churn, resetter, raceOwner, raceWriter, badfree })[job]();
 } catch (e) {
   port.postMessage({ crashed: String(e && e.stack || e) });
 }

@@ -130,6 +130,26 @@ test('reset and compact are refused while another Worker allocates in that tier,
   }
 });
 
+test('a copy racing another Worker\'s free never lands in the block given out next', { timeout: 60000 }, async () => {
+  const w = await Walloc.create({ shared: true, capacity: 64 << 20, maximumMemory: 128 << 20 });
+  const sync = new SharedArrayBuffer(16);
+  const writer = start('raceWriter', w.shareable(), { sync });
+  const owner = start('raceOwner', w.shareable(), { sync, rounds: 150 });
+  let passed = false;
+  try {
+    const r = await owner.next();
+    const wr = await writer.next();
+    assert.equal(r.hits, 0, `the writer's copy landed in the next block in ${r.hits} of 150 rounds`);
+    assert.ok(r.sameAddress > 100, `the new block mostly takes the freed one's address (${r.sameAddress} of 150)`);
+    assert.ok(r.waited > 100, `the writer was copying when the free came (${r.waited} of 150)`);
+    assert.ok(wr.ended > 100, `the writer's view stopped at the free (${wr.ended})`);
+    passed = true;
+  } finally {
+    await Promise.all([writer.worker.terminate(), owner.worker.terminate()]);
+    if (passed) w.destroy();
+  }
+});
+
 test('bad frees from a Worker are errors and change nothing; a good cross-Worker free works', { timeout: 30000 }, async () => {
   const w = await Walloc.create({ shared: true, capacity: 8 << 20, maximumMemory: 64 << 20 });
   const aSize = 200;
