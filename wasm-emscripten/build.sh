@@ -2,6 +2,7 @@
 # Builds the WebAssembly face of Walloc from the same native/src sources as the native library.
 #
 #   wasm-emscripten/build.sh            -> wasm-emscripten/dist/walloc.wasm        (SIMD128 + bulk memory)
+#                                          wasm-emscripten/dist/walloc-mt.wasm     (threads: see the end)
 #                                          wasm-emscripten/dist/walloc-nosimd.wasm (bulk memory only)
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
