@@ -182,7 +182,7 @@ async function resetter() {
 // copy may be running, allocates the same size again (mostly the same address) and fills it
 // with 0x55. No byte of the new block may ever read 0xAA: a copy holds its block, and a view
 // knows its block, so the writer's copies end at the free.
-const RACE_BYTES = 4 << 20;
+const RACE_BYTES = 2 << 20;
 async function raceOwner() {
   const { sync, rounds } = workerData;
   const a = new Int32Array(sync);
