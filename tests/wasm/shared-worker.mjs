@@ -235,6 +235,16 @@ async function raceWriter() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// fill: allocates count blocks of size in tier, reports them, detaches (or not) and waits.
+async function fill() {
+  const { count, size, tier, detach } = workerData;
+  const hs = [];
+  for (let i = 0; i < count; i++) hs.push(w.allocate(size, tier));
+  if (detach) w.detach();
+  port.postMessage(hs);
+}
+
+// ---------------------------------------------------------------------------------------------
 // badfree: the frees a Worker must not get away with, on blocks the creator allocated.
 async function badfree() {
   const { a, aSize, next } = workerData;
@@ -259,7 +269,7 @@ async function badfree() {
 }
 
 try {
-  await ({ stress, churn, resetter, raceOwner, raceWriter, badfree })[job]();
+  await ({ stress, churn, resetter, raceOwner, raceWriter, fill, badfree })[job]();
 } catch (e) {
   port.postMessage({ crashed: String(e && e.stack || e) });
 }

@@ -191,6 +191,27 @@ test('bad frees from a Worker are errors and change nothing; a good cross-Worker
   }
 });
 
+test('detach() retires the Worker\'s cache: blocks it allocated and another Worker freed are reused', { timeout: 30000 }, async () => {
+  const headAfter = async (detach) => {
+    const w = await Walloc.create({ shared: true, capacity: 32 << 20, maximumMemory: 128 << 20 });
+    const x = start('fill', w.shareable(), { count: 4000, size: 48, tier: 'bottom', detach });
+    const hs = await x.next();
+    const before = w.tierStats('bottom').bumpHead;
+    for (const h of hs) w.free(h, 48);
+    const mine = Array.from({ length: 4000 }, () => w.allocate(48, 'bottom'));
+    const after = w.tierStats('bottom').bumpHead;
+    for (const h of mine) w.free(h, 48);
+    await x.worker.terminate();
+    w.destroy();
+    return { before, after };
+  };
+  const detached = await headAfter(true);
+  assert.equal(detached.after, detached.before, 'the detached Worker\'s spans came back to the tier and were reused');
+  // Without detach (a Worker runs no thread destructors) its spans stay its own: new ones are cut.
+  const kept = await headAfter(false);
+  assert.ok(kept.after > kept.before, `without detach the tier's head moves on (${kept.before} -> ${kept.after})`);
+});
+
 test('shareable(), attach() and life: detach retires one handle, destroy closes every one', { timeout: 30000 }, async () => {
   const w = await Walloc.create({ shared: true, capacity: 4 << 20, maximumMemory: 32 << 20 });
   assert.equal(w.shared, true);
