@@ -142,7 +142,10 @@ export class SharedWalloc {
     // harmless. Stack first (it grows down to the region's start), then TLS, then scratch.
     const tlsSize = x.__tls_size.value >>> 0, tlsAlign = Math.max(16, x.__tls_align.value >>> 0);
     const bytes = STACK_BYTES + tlsAlign + tlsSize + 16 + SCRATCH_BYTES;
-    const old = memory.grow(Math.ceil(bytes / WASM_PAGE));
+    let old;
+    try { old = memory.grow(Math.ceil(bytes / WASM_PAGE)); } catch (e) {
+      throw new WallocError(`Walloc: no room in the shared memory (maximum ${options.maximumMemory} bytes) for this handle's stack and TLS (${bytes} bytes)`, 5);
+    }
     const base = old * WASM_PAGE;
     const tls = Math.ceil((base + STACK_BYTES) / tlsAlign) * tlsAlign;
     this.#scratch = Math.ceil((tls + tlsSize) / 16) * 16;
