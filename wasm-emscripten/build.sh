@@ -138,13 +138,17 @@ build walloc-nosimd -mbulk-memory
 # Worker's TLS block). Data segments are passive and initialised once, by the first instance
 # (wasm-ld's __wasm_init_memory start function).
 #
-# Benchmark recipe (bench/wasm): the same objects and link line with a benchmark's own C file:
-#   WALLOC_MT_KEEP_OBJ=1 wasm-emscripten/build.sh     keeps the objects in dist/obj-walloc-mt/
+# Benchmark recipe (bench/wasm): the same objects and link line with a benchmark's own C file
+# (checked 2026-12-07 with a 32 B alloc+free loop exported as bench_pairs):
+#   WALLOC_MT_KEEP_OBJ=1 WALLOC_MT_PRINT_LDFLAGS=1 wasm-emscripten/build.sh > log
+#       keeps the objects in dist/obj-walloc-mt/ and prints mt_ldflags (the log's line with
+#       --import-memory, shell-quoted)
 #   emcc -O3 -pthread -msimd128 -mbulk-memory -c bench.c -o bench.o -I native/include -I native/src
-#   $WASM_LD -o bench-mt.wasm dist/obj-walloc-mt/*.o bench.o "${mt_ldflags[@]}" --export=<bench fns>
-# with mt_ldflags as below (printed by WALLOC_MT_PRINT_LDFLAGS=1 build.sh) and then the same
-# wasm-opt line. Instantiate it as walloc-shared.mjs does (shared Memory as env.memory; per
-# Worker: __stack_pointer, __wasm_init_tls).
+#   eval "wasm-ld-14 -o bench-mt.wasm dist/obj-walloc-mt/*.o bench.o $(grep -- --import-memory log) --export=bench_pairs"
+# then optionally the wasm-opt line below. Walloc.create({ shared: true, module }) takes the
+# compiled result (its extra exports are in w.exports; w.instanceAddress is the core instance,
+# always checked; wjs_create makes an unchecked one), and Walloc.attach(w.shareable()) in each
+# Worker sets up that Worker's stack and TLS, so a 1/2/4-Worker run needs no loader of its own.
 WASM_LD="${WASM_LD:-wasm-ld-14}"
 mt_initial_pages=2 # 128 KiB: 1 KiB, data, the linker's 64 KiB stack (walloc-shared.mjs MT_INITIAL_PAGES)
 sysroot_lib="${EMSCRIPTEN_SYSROOT_LIB:-/usr/share/emscripten/cache/sysroot/lib/wasm32-emscripten}"
