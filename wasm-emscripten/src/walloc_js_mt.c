@@ -176,7 +176,8 @@ static _Thread_local int t_held = -1;
  * caller's scratch, 16 bytes) receives the block's size and serial as two doubles. Otherwise
  * nothing is held: WALLOC_ERR_INVALID_HANDLE (not in a tier), WALLOC_ERR_NOT_A_BLOCK (no live
  * block starts there), WJS_STALE, WALLOC_ERR_OUT_OF_BOUNDS (the range leaves the block),
- * WJS_CLOSED, WALLOC_ERR_INVALID_ARGUMENT (the thread holds a block already). */
+ * WJS_CLOSED, WALLOC_ERR_INVALID_ARGUMENT (the thread holds a block already, or the instance
+ * keeps no checked table: only wjs_mt_create's instances may be held). */
 EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_hold(uint32_t s, uint32_t handle, double off, double len, double serial,
                                          uint32_t out) {
     wjs_mt *m = rec(s);
@@ -189,6 +190,10 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_hold(uint32_t s, uint32_t handle, double off
         return WALLOC_ERR_INVALID_HANDLE;
     if (!gate_enter(m, (unsigned)t))
         return WJS_CLOSED;
+    if (m->w->table == NULL) { /* not checked: not an instance of wjs_mt_create */
+        gate_exit(m, (unsigned)t);
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    }
     uint64_t size = 0, ser = 0;
     int32_t st = WALLOC_OK;
     if (checked_hold(m->w->table, handle, &size, &ser) != CHECKED_LIVE_BLOCK)
