@@ -245,6 +245,38 @@ async function fill() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// instances: through the raw exports, creates and destroys instances of its own in the shared
+// memory, over and over, filling their blocks and checking them before each destroy. Every
+// instance's memory and metadata come from walloc-mt.wasm's platform layer, which all Workers
+// share: its free lists must hand nothing out twice.
+async function instances() {
+  const { index, rounds } = workerData;
+  const x = w.exports;
+  const bad = [];
+  for (let r = 0; r < rounds; r++) {
+    const inst = x.wjs_create(1 << 20, 0.5, 0.3, 0.2, r % 2, 0) >>> 0;
+    if (inst === 0) { bad.push(`round ${r}: no instance`); break; }
+    const blocks = [];
+    for (let k = 0; k < 24; k++) {
+      const size = 256 + 512 * (k % 5);
+      const h = x.wjs_alloc(inst, size, k % 3) >>> 0;
+      if (h === Walloc.NULL) { bad.push(`round ${r}: tier full`); break; }
+      blocks.push([h, size, (index * 64 + r * 7 + k) & 255]);
+    }
+    let heap = new Uint8Array(w.memory.buffer);
+    for (const [h, size, v] of blocks) { if (h + size > heap.length) heap = new Uint8Array(w.memory.buffer); heap.fill(v, h, h + size); }
+    for (let spin = 0; spin < 2000; spin++); // let the others run meanwhile
+    for (const [h, size, v] of blocks) {
+      const i = heap.subarray(h, h + size).findIndex((b) => b !== v);
+      if (i >= 0) { bad.push(`round ${r}: block ${h} byte ${i} is ${heap[h + i]}, not ${v}`); break; }
+    }
+    x.walloc_destroy(inst);
+  }
+  w.detach();
+  port.postMessage({ bad });
+}
+
+// ---------------------------------------------------------------------------------------------
 // badfree: the frees a Worker must not get away with, on blocks the creator allocated.
 async function badfree() {
   const { a, aSize, next } = workerData;
@@ -269,7 +301,7 @@ async function badfree() {
 }
 
 try {
-  await ({ stress, churn, resetter, raceOwner, raceWriter, fill, badfree })[job]();
+  await ({ stress, churn, resetter, raceOwner, raceWriter, fill, instances, badfree })[job]();
 } catch (e) {
   port.postMessage({ crashed: String(e && e.stack || e) });
 }

@@ -212,6 +212,20 @@ test('detach() retires the Worker\'s cache: blocks it allocated and another Work
   assert.ok(kept.after > kept.before, `without detach the tier's head moves on (${kept.before} -> ${kept.after})`);
 });
 
+test('four Workers create and destroy instances of their own in the shared memory: the platform layer hands nothing out twice', { timeout: 20000 }, async () => {
+  const w = await Walloc.create({ shared: true, capacity: 1 << 20, maximumMemory: 512 << 20 });
+  const ws = Array.from({ length: 4 }, (_, index) => start('instances', w.shareable(), { index, rounds: 1500 }));
+  let passed = false;
+  try {
+    const reports = await Promise.all(ws.map((x) => x.next()));
+    for (const r of reports) assert.deepEqual(r.bad, []);
+    passed = true;
+  } finally {
+    await Promise.all(ws.map((x) => x.worker.terminate()));
+    if (passed) w.destroy();
+  }
+});
+
 test('shareable(), attach() and life: detach retires one handle, destroy closes every one', { timeout: 30000 }, async () => {
   const w = await Walloc.create({ shared: true, capacity: 4 << 20, maximumMemory: 32 << 20 });
   assert.equal(w.shared, true);
