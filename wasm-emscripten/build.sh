@@ -2,6 +2,7 @@
 # Builds the WebAssembly face of Walloc from the same native/src sources as the native library.
 #
 #   wasm-emscripten/build.sh            -> wasm-emscripten/dist/walloc.wasm        (SIMD128 + bulk memory)
+#                                          wasm-emscripten/dist/walloc-mt.wasm     (threads: see the end)
 #                                          wasm-emscripten/dist/walloc-nosimd.wasm (bulk memory only)
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
@@ -119,3 +120,71 @@ build() { # name, extra compile flags...
 }
 build walloc -msimd128 -mbulk-memory -mnontrapping-fptoint
 build walloc-nosimd -mbulk-memory
+
+# ---------------------------------------------------------------- walloc-mt.wasm (threads build)
+#
+#   wasm-emscripten/dist/walloc-mt.wasm: the same core for Web Workers over one shared memory
+#   (walloc-shared.mjs; Walloc.create({ shared: true })). SIMD128, bulk memory, atomics.
+#
+# emcc refuses -pthread with -sSTANDALONE_WASM, so each file is compiled by emcc -pthread -c
+# (which defines __wasm_threads__: lock.h's spinlocks, thread_cache.h's _Thread_local slots) and
+# the objects are linked by wasm-ld itself against Emscripten's threaded libc (memset/memcpy) and
+# compiler-rt. Differences from walloc.wasm's sources: thread_slots.c (per-thread slots and
+# retirement) instead of thread_slots_wasm.c, platform_thread_exit_wasm.c (the host calls
+# walloc_thread_exit on detach: Workers run no destructors), and walloc_js_mt.c (shared mode's
+# entry points: gates, holds). The module imports its memory (env.memory, shared) and exports
+# what a Worker's instance needs before its first call: __stack_pointer (a mutable global; each
+# Worker points it at a stack of its own), __wasm_init_tls with __tls_size/__tls_align (each
+# Worker's TLS block). Data segments are passive and initialised once, by the first instance
+# (wasm-ld's __wasm_init_memory start function).
+#
+# Benchmark recipe (bench/wasm): the same objects and link line with a benchmark's own C file
+# (checked 2026-12-07 with a 32 B alloc+free loop exported as bench_pairs):
+#   WALLOC_MT_KEEP_OBJ=1 WALLOC_MT_PRINT_LDFLAGS=1 wasm-emscripten/build.sh > log
+#       keeps the objects in dist/obj-walloc-mt/ and prints mt_ldflags (the log's line with
+#       --import-memory, shell-quoted)
+#   emcc -O3 -pthread -msimd128 -mbulk-memory -c bench.c -o bench.o -I native/include -I native/src
+#   eval "wasm-ld-14 -o bench-mt.wasm dist/obj-walloc-mt/*.o bench.o $(grep -- --import-memory log) --export=bench_pairs"
+# then optionally the wasm-opt line below. Walloc.create({ shared: true, module }) takes the
+# compiled result (its extra exports are in w.exports; w.instanceAddress is the core instance,
+# always checked; wjs_create makes an unchecked one), and Walloc.attach(w.shareable()) in each
+# Worker sets up that Worker's stack and TLS, so a 1/2/4-Worker run needs no loader of its own.
+WASM_LD="${WASM_LD:-wasm-ld-14}"
+mt_initial_pages=2 # 128 KiB: 1 KiB, data, the linker's 64 KiB stack (walloc-shared.mjs MT_INITIAL_PAGES)
+sysroot_lib="${EMSCRIPTEN_SYSROOT_LIB:-/usr/share/emscripten/cache/sysroot/lib/wasm32-emscripten}"
+mt_srcs=()
+for s in "${core[@]}"; do mt_srcs+=("$root/native/$s"); done
+mt_srcs+=("$root/native/src/platform_thread_exit_wasm.c" "$root/native/src/platform_wasm.c"
+          "$root/native/src/copy_wasm.c" "$here/src/walloc_js.c" "$here/src/walloc_js_mt.c")
+mt_exports=()
+for e in "${exports[@]}"; do mt_exports+=("--export=${e#_}"); done
+for f in "$here/src/walloc_js.c" "$here/src/walloc_js_mt.c"; do
+  while read -r name; do mt_exports+=("--export=$name"); done \
+    < <(grep -o 'EMSCRIPTEN_KEEPALIVE [a-z0-9_ ]*\bwjs_[a-z0-9_]*(' "$f" | grep -o 'wjs_[a-z0-9_]*')
+done
+mt_ldflags=(-L"$sysroot_lib" -lc-mt -lcompiler_rt-mt --import-memory --shared-memory --no-entry
+            --max-memory=$((65536 * 65536)) --initial-memory=$((mt_initial_pages * 65536))
+            -z stack-size=65536 --global-base=1024 --strip-debug
+            --export=walloc_thread_exit --export=__wasm_init_tls --export=__tls_size
+            --export=__tls_align --export=__tls_base --export=__stack_pointer
+            --export-if-defined=__wasm_call_ctors "${mt_exports[@]}")
+if [ "${WALLOC_MT_PRINT_LDFLAGS:-0}" = 1 ]; then printf '%q ' "${mt_ldflags[@]}"; echo; fi
+build_mt() {
+  command -v "$WASM_LD" >/dev/null || { echo "build.sh: $WASM_LD not found (Debian: lld-14)" >&2; exit 1; }
+  local obj="$out/obj-walloc-mt" objs=() i=0
+  rm -rf "$obj"; mkdir -p "$obj"
+  for src in "${mt_srcs[@]}"; do
+    local o="$obj/$i-$(basename "${src%.c}").o"; i=$((i + 1))
+    "$EMCC" "$(level_of "$src")" "${cflags[@]}" -pthread -msimd128 -mbulk-memory -mnontrapping-fptoint \
+      -c "$src" -o "$o"
+    objs+=("$o")
+  done
+  "$WASM_LD" -o "$out/walloc-mt.wasm" "${objs[@]}" "${mt_ldflags[@]}"
+  # -O3 as walloc.wasm's link step (the same inlining limits); threads and bulk memory allowed.
+  wasm-opt -O3 -fimfs=0 -ocimfs=60 --enable-threads --enable-bulk-memory --enable-simd \
+    --enable-nontrapping-float-to-int --enable-mutable-globals --strip-target-features \
+    "$out/walloc-mt.wasm" -o "$out/walloc-mt.wasm"
+  [ "${WALLOC_MT_KEEP_OBJ:-0}" = 1 ] || rm -rf "$obj"
+  echo "build.sh: $out/walloc-mt.wasm $(stat -c %s "$out/walloc-mt.wasm") bytes"
+}
+build_mt

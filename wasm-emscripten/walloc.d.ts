@@ -74,6 +74,112 @@ export interface CreateOptions {
   /** Called at destroy() with the sites whose sampled blocks are still live (not when none is);
    *  default: console.warn of the report's text. */
   onLeak?: (report: LeakReport) => void;
+  /** true: a shared instance for Workers (SharedCreateOptions); absent or false: this one. */
+  shared?: false;
+}
+
+/**
+ * Walloc.create({ shared: true }): one instance for several Workers (walloc-mt.wasm over a
+ * shared WebAssembly.Memory; see SharedWalloc). In a browser the page must be cross-origin
+ * isolated (served with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp`); otherwise create rejects with an Error that says
+ * so. Node needs nothing. maximumMemory defaults to 1 GiB here: a shared memory reserves its
+ * maximum up front. Checked mode is always on (checked: true is accepted, false is not); profiles
+ * are not available.
+ */
+export interface SharedCreateOptions extends Pick<CreateOptions, 'capacity' | 'ratios' | 'maximumMemory' | 'wasmUrl' | 'wasmBytes' | 'module'> {
+  shared: true;
+  checked?: true;
+}
+
+/** What a Worker needs to attach to a shared instance: plain data plus the compiled module and
+ *  the shared memory, all structured-cloneable (postMessage it whole). */
+export interface Shareable {
+  readonly kind: 'walloc-shared';
+  readonly version: 1;
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  /** The shared instance's record in linear memory. */
+  readonly record: number;
+  readonly capacity: number;
+  readonly ratios: readonly [number, number, number];
+  readonly maximumMemory: number;
+}
+
+/**
+ * A view of (part of) a live block of a shared instance. get, set, copyFrom, fill and toArray
+ * hold the block for the access (no Worker can free it meanwhile) and throw a RangeError once
+ * any Worker freed the block, or reset or compacted its tier past it, also when another block
+ * has its handle now. `array` is checked when taken and unchecked afterwards: another Worker may
+ * free the block at any moment.
+ */
+export interface SharedBlockView<T extends ArrayBufferView = Uint8Array> {
+  readonly handle: Handle;
+  readonly byteOffset: number;
+  readonly length: number;
+  readonly byteLength: number;
+  readonly type: TypedArrayConstructor;
+  readonly valid: boolean;
+  readonly array: T;
+  get(i: number): number | bigint;
+  set(i: number, v: number | bigint): void;
+  copyFrom(src: ArrayLike<number> | ArrayLike<bigint>, at?: number): this;
+  fill(v: number | bigint, start?: number, end?: number): this;
+  toArray(): T;
+}
+
+/**
+ * A handle, in one Worker (or the main thread), to a shared instance: Walloc.create({ shared:
+ * true }) makes the instance, shareable() describes it, Walloc.attach(shareable) in another Worker
+ * gives that Worker its own handle to the same instance. Blocks are the instance's, not a
+ * handle's: any Worker may read, write and free a block any Worker allocated.
+ *
+ * Guarantees: the live blocks are the core's checked table (in the shared memory), so a bad free
+ * from any Worker (never allocated, double, wrong size) is a RangeError with the status, and
+ * changes nothing; reads, writes and view accesses hold their block for the copy, so no Worker's
+ * copy lands in a block another Worker was given meanwhile. resetTier and fastCompactTier run
+ * only while no call of any Worker is inside that tier, and otherwise throw TierBusyError
+ * (walloc/shared) and change nothing; calls that arrive during a reset wait for it.
+ *
+ * Limits: only blocks, views, statistics, reset and compaction: assets, the registry, the
+ * loader, budgets, profiles, batches, copies between blocks and onGrowth belong to the
+ * single-threaded Walloc. Every allocation takes the core's checked path. A Worker that ends
+ * without detach() keeps its cache attached (its spans are reused only after a reset or
+ * destroy); a handle's stack and TLS (two 64 KiB pages) are not reused after detach(). A Worker
+ * terminated while inside a call can leave the instance locked: end Workers between calls.
+ */
+export interface SharedWalloc {
+  readonly shared: true;
+  readonly memory: WasmMemory;
+  readonly capacity: number;
+  readonly ratios: readonly [number, number, number];
+  readonly checked: true;
+  /** False once this handle is detached or the instance destroyed (by any Worker). */
+  readonly alive: boolean;
+  /** Live blocks of the whole instance (every Worker's). */
+  readonly liveBlocks: number;
+  readonly exports: WasmExports;
+  readonly instanceAddress: number;
+  shareable(): Shareable;
+  allocate(size: number, tier?: Tier): Handle;
+  /** Frees a block whichever Worker allocated it; size defaults to its allocated size. A handle
+   *  freed and given out again names the new block (as in any allocator). */
+  free(handle: Handle, size?: number): void;
+  blockInfo(handle: Handle): BlockInfo | undefined;
+  resetTier(tier: Tier): void;
+  fastCompactTier(tier: Tier, keepBytes?: number): void;
+  tierStats(tier: Tier): TierStats;
+  write(handle: Handle, data: ArrayBufferView | ArrayBuffer, offset?: number): void;
+  read(handle: Handle, length?: number, offset?: number): Uint8Array;
+  view(handle: Handle, length?: number): SharedBlockView<Uint8Array>;
+  view<C extends TypedArrayConstructor>(handle: Handle, length: number | undefined, type: C, byteOffset?: number): SharedBlockView<InstanceType<C>>;
+  /** This Worker is done: its cache is retired (the core's thread-exit path: Workers run no
+   *  thread destructors) and this handle throws DestroyedError afterwards. Idempotent. */
+  detach(): void;
+  /** detach(). */
+  close(): void;
+  /** Destroys the instance for every Worker, once no call is inside it. */
+  destroy(): void;
 }
 
 /** One figure per tier: [top, middle, bottom]. */
@@ -299,8 +405,11 @@ export class Walloc {
   /** ProfileSite.id of the entry that counts the samples of sites beyond the table. */
   static readonly SITE_OTHER: -1;
   static readonly simdSupported: boolean;
-  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'>): Promise<WasmModule>;
+  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'> & { shared?: boolean }): Promise<WasmModule>;
+  static create(options: SharedCreateOptions): Promise<SharedWalloc>;
   static create(options?: CreateOptions): Promise<Walloc>;
+  /** In a Worker: a handle to the shared instance another thread made (its shareable()). */
+  static attach(shared: Shareable): Promise<SharedWalloc>;
 
   private constructor();
 

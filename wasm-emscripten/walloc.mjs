@@ -32,6 +32,7 @@ const NULL_HANDLE = 0xFFFFFFFF;
 const WASM_PAGE = 65536;
 const MAX_MEMORY = 4 * 1024 * 1024 * 1024;
 const MIN_CAPACITY = 64 * 1024;
+const SHARED_MAX_MEMORY = 1024 * 1024 * 1024;
 const TIER_NAMES = Object.freeze(['top', 'middle', 'bottom']);
 const TIER_ALIGN = Object.freeze([128, 64, 8]);
 const TIER_BY_NAME = { top: 0, middle: 1, bottom: 2 };
@@ -471,6 +472,13 @@ export class Walloc {
    *  walloc-nosimd.wasm). */
   static get simdSupported() { return simdSupported(); }
 
+  /** A handle, in this Worker, to the shared instance another Worker made with
+   *  create({ shared: true }) and passed here as its shareable(). See walloc-shared.mjs. */
+  static async attach(shared) {
+    const { SharedWalloc } = await import('./walloc-shared.mjs');
+    return SharedWalloc.attach(shared);
+  }
+
   /** Compiles (and caches) the module create() would use. */
   static async compile(options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Walloc.compile: options must be an object, got ${describe(options)}`);
@@ -478,7 +486,8 @@ export class Walloc {
     if (options.wasmBytes !== undefined) return WebAssembly.compile(toBytes('wasmBytes', options.wasmBytes));
     let simd = options.simd ?? 'auto';
     if (simd === 'auto') simd = simdSupported();
-    const file = simd ? 'walloc.wasm' : 'walloc-nosimd.wasm';
+    // Shared mode: the threads build (SIMD128 too: every engine with wasm threads has it).
+    const file = options.shared === true ? 'walloc-mt.wasm' : simd ? 'walloc.wasm' : 'walloc-nosimd.wasm';
     const url = options.wasmUrl !== undefined ? new URL(String(options.wasmUrl), import.meta.url)
       : new URL(`./dist/${file}`, import.meta.url);
     let p = moduleCache.get(url.href);
@@ -518,13 +527,19 @@ export class Walloc {
       sum += r;
     }
     if (sum > 1 + 1e-9) throw new RangeError(`Walloc.create: ratios add up to ${sum}, more than 1`);
-    const maximumMemory = options.maximumMemory ?? MAX_MEMORY;
+    // A shared memory reserves its maximum up front: shared mode defaults to 1 GiB.
+    const maximumMemory = options.maximumMemory ?? (options.shared === true ? SHARED_MAX_MEMORY : MAX_MEMORY);
     if (typeof maximumMemory !== 'number') throw new TypeError(`Walloc.create: maximumMemory must be a number, got ${describe(maximumMemory)}`);
     if (!Number.isInteger(maximumMemory) || maximumMemory < WASM_PAGE || maximumMemory > MAX_MEMORY) {
       throw new RangeError(`Walloc.create: maximumMemory must be an integer in [64 KiB, 4 GiB], got ${describe(maximumMemory)}`);
     }
     const simd = options.simd ?? 'auto';
     if (simd !== 'auto' && typeof simd !== 'boolean') throw new TypeError(`Walloc.create: simd must be 'auto', true or false`);
+    if (options.shared !== undefined && typeof options.shared !== 'boolean') throw new TypeError(`Walloc.create: shared must be true or false, got ${describe(options.shared)}`);
+    if (options.shared) {
+      const { SharedWalloc } = await import('./walloc-shared.mjs');
+      return SharedWalloc.create({ ...options, capacity, ratios, maximumMemory });
+    }
     const profiling = profileOptions(options);
     const module = await Walloc.compile(options);
     const instance = await WebAssembly.instantiate(module, importsFor(module));
@@ -1535,3 +1550,10 @@ for (const [name, Type] of Object.entries(VIEW_TYPES)) {
 /** The name DESIGN.md uses for the wrapper class. */
 export { Walloc as WallocWrapper, Status, simdSupported };
 export default Walloc;
+
+/** @internal What walloc-shared.mjs (shared mode) shares with this module: argument checks,
+ *  status errors and constants, so both faces say the same thing. Not part of the API. */
+export const _facade = Object.freeze({
+  NULL_HANDLE, WASM_PAGE, MAX_MEMORY, TIER_NAMES, STATUS_TEXT, VIEW_CTORS, VIEW_TYPES,
+  describe, checkUint32, checkTier, isHandle, toBytes, byteCount, statusError, TA_NAME, TA_LENGTH,
+});

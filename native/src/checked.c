@@ -6,14 +6,20 @@
 #include <string.h>
 
 #define FREED_BIT (UINT64_C(1) << 63)
+/* Serials serve hosts whose threads free each other's blocks (checked_hold). The single-threaded
+ * WebAssembly build has none and a size budget (wasm-emscripten/build.sh): it keeps no serials,
+ * and checked_hold reports 0 there. */
+#define SERIALS WALLOC_THREADS
 #define EMPTY_KEY UINT64_MAX
 
 struct checked_table {
     wl_mutex lock;
     uint64_t *keys;
     uint64_t *vals; /* size | FREED_BIT */
+    uint64_t *serials; /* the allocation's number: tells a block from a later one at its handle */
     uint64_t cap;   /* power of two */
     uint64_t used;
+    uint64_t next_serial;
 };
 
 static uint64_t slot_of(const struct checked_table *tbl, uint64_t key)
@@ -25,15 +31,18 @@ static bool table_alloc(struct checked_table *tbl, uint64_t cap)
 {
     uint64_t *keys = platform_meta_alloc(cap * sizeof *keys);
     uint64_t *vals = platform_meta_alloc(cap * sizeof *vals);
-    if (keys == NULL || vals == NULL) {
+    uint64_t *serials = SERIALS ? platform_meta_alloc(cap * sizeof *serials) : NULL;
+    if (keys == NULL || vals == NULL || (SERIALS && serials == NULL)) {
         if (keys)
             platform_meta_free(keys, cap * sizeof *keys);
         if (vals)
             platform_meta_free(vals, cap * sizeof *vals);
+        if (serials)
+            platform_meta_free(serials, cap * sizeof *serials);
         return false;
     }
     memset(keys, 0xFF, cap * sizeof *keys);
-    tbl->keys = keys, tbl->vals = vals, tbl->cap = cap, tbl->used = 0;
+    tbl->keys = keys, tbl->vals = vals, tbl->serials = serials, tbl->cap = cap, tbl->used = 0;
     return true;
 }
 
@@ -47,7 +56,7 @@ static uint64_t *find(const struct checked_table *tbl, uint64_t key)
     }
 }
 
-static void insert(struct checked_table *tbl, uint64_t key, uint64_t val)
+static void insert(struct checked_table *tbl, uint64_t key, uint64_t val, uint64_t serial)
 {
     uint64_t i = slot_of(tbl, key);
     while (tbl->keys[i] != EMPTY_KEY && tbl->keys[i] != key)
@@ -56,6 +65,8 @@ static void insert(struct checked_table *tbl, uint64_t key, uint64_t val)
         tbl->used++;
     tbl->keys[i] = key;
     tbl->vals[i] = val;
+    if (SERIALS)
+        tbl->serials[i] = serial;
 }
 
 /* What a rebuild drops: blocks of tier t starting in [from, hi) that reach past lo. */
@@ -90,10 +101,12 @@ static bool rebuild(struct checked_table *tbl, uint64_t cap, const struct drop_r
                 ++*live_dropped;
             continue;
         }
-        insert(tbl, k, old.vals[i]);
+        insert(tbl, k, old.vals[i], SERIALS ? old.serials[i] : 0);
     }
     platform_meta_free(old.keys, old.cap * sizeof *old.keys);
     platform_meta_free(old.vals, old.cap * sizeof *old.vals);
+    if (SERIALS)
+        platform_meta_free(old.serials, old.cap * sizeof *old.serials);
     return true;
 }
 
@@ -116,6 +129,8 @@ void checked_destroy(struct checked_table *tbl)
         return;
     platform_meta_free(tbl->keys, tbl->cap * sizeof *tbl->keys);
     platform_meta_free(tbl->vals, tbl->cap * sizeof *tbl->vals);
+    if (SERIALS)
+        platform_meta_free(tbl->serials, tbl->cap * sizeof *tbl->serials);
     wl_mutex_destroy(&tbl->lock);
     platform_meta_free(tbl, sizeof *tbl);
 }
@@ -131,7 +146,7 @@ enum checked_alloc checked_on_alloc(struct checked_table *tbl, uint64_t h, uint6
     else if ((tbl->used + 1) * 4 > tbl->cap * 3 && !rebuild(tbl, tbl->cap * 2, NULL, &none))
         r = CHECKED_NO_ROOM; /* keep the load under 3/4 */
     else
-        insert(tbl, h, size & ~FREED_BIT);
+        insert(tbl, h, size & ~FREED_BIT, ++tbl->next_serial);
     wl_unlock(&tbl->lock);
     return r;
 }
@@ -162,6 +177,22 @@ enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h)
     enum checked_state st = v == NULL ? CHECKED_UNKNOWN : (*v & FREED_BIT) ? CHECKED_FREED_BLOCK : CHECKED_LIVE_BLOCK;
     wl_unlock(&tbl->lock);
     return st;
+}
+
+enum checked_state checked_hold(struct checked_table *tbl, uint64_t h, uint64_t *size, uint64_t *serial)
+{
+    wl_lock(&tbl->lock);
+    const uint64_t *v = find(tbl, h);
+    if (v == NULL)
+        return CHECKED_UNKNOWN;
+    *size = *v & ~FREED_BIT;
+    *serial = SERIALS ? tbl->serials[v - tbl->vals] : 0;
+    return (*v & FREED_BIT) ? CHECKED_FREED_BLOCK : CHECKED_LIVE_BLOCK;
+}
+
+void checked_release(struct checked_table *tbl)
+{
+    wl_unlock(&tbl->lock);
 }
 
 uint64_t checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,

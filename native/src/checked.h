@@ -3,7 +3,8 @@
  *
  * Maps a block's handle to the size it was allocated with and whether it is live, so that
  * walloc_free can tell a double free, a wrong size and a handle that is not a block start
- * from a good free. One mutex: checked mode trades speed for diagnosis.
+ * from a good free, and a serial per allocation that tells a block from a later one at the same
+ * handle. One mutex: checked mode trades speed for diagnosis.
  */
 #ifndef WALLOC_CHECKED_H
 #define WALLOC_CHECKED_H
@@ -26,6 +27,16 @@ walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t si
 /* What the table knows of a block at h: nothing, live, or freed (and not handed out again). */
 enum checked_state { CHECKED_UNKNOWN, CHECKED_LIVE_BLOCK, CHECKED_FREED_BLOCK };
 enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h);
+
+/* Takes the table's lock and tells what it knows of h; when it is a live block, also its size
+ * and serial (a number no other allocation of this table gets: a block freed and handed out again
+ * at the same handle has a new one). The block cannot be freed, reset or compacted away until
+ * checked_release: a host that copies into blocks from outside the core (walloc-mt.wasm's
+ * JavaScript side, whose Workers free each other's blocks) holds it for the copy, so the copy
+ * never lands in a block someone else was given meanwhile. Hold it briefly: every allocation and
+ * free of the instance waits for it. */
+enum checked_state checked_hold(struct checked_table *tbl, uint64_t h, uint64_t *size, uint64_t *serial);
+void checked_release(struct checked_table *tbl);
 
 /* Forgets every block of tier t that starts in [from, hi) and reaches past lo (from <= lo <=
  * hi): the blocks a compact to lo releases, those straddling lo included. Returns how many of

@@ -14,13 +14,22 @@
  * A growth limit below the module's link-time maximum can be set with
  * platform_wasm_set_max_bytes (the JavaScript wrapper's maximumMemory option).
  *
- * The module has no threads (no -pthread in standalone wasm), so no locking is needed here.
+ * Thread safety: the free lists are shared by every thread of a threads build (walloc-mt.wasm,
+ * Workers over one shared memory), so every entry point holds g_lock (lock.h: a no-op in the
+ * single-threaded build). grow_pages uses memory.grow's own answer (the old size) as the new
+ * memory's address, so growth by another thread, or by the JavaScript side taking pages for a
+ * Worker's stack, between the size check and the grow is harmless: only the limit check is
+ * approximate by what grew meanwhile.
  */
 #if defined(__wasm__)
 
 #include "platform_memory.h"
 
 #include <string.h>
+
+#include "lock.h"
+
+static wl_mutex g_lock = WL_MUTEX_INIT;
 
 #define WASM_PAGE ((size_t)65536)
 #define META_ALIGN ((size_t)16)
@@ -109,12 +118,19 @@ uint64_t platform_grow(size_t bytes) {
     if (bytes == 0) bytes = 1;
     if (bytes > (size_t)-1 - WASM_PAGE) return UINT64_MAX;
     size_t pages = (bytes + WASM_PAGE - 1) / WASM_PAGE;
+    wl_lock(&g_lock);
     /* Reuse a released segment first (first fit; the tail stays free). */
     uintptr_t addr = span_take(&g_free_segments, pages * WASM_PAGE);
-    if (addr == 0) return grow_pages(pages);
-    /* The rest of a reused segment keeps its old bytes, as tier memory may; the header goes. */
-    memset((void *)addr, 0, sizeof(span));
-    return (uint64_t)addr;
+    uint64_t r;
+    if (addr == 0) {
+        r = grow_pages(pages);
+    } else {
+        /* The rest of a reused segment keeps its old bytes, as tier memory may; the header goes. */
+        memset((void *)addr, 0, sizeof(span));
+        r = (uint64_t)addr;
+    }
+    wl_unlock(&g_lock);
+    return r;
 }
 
 void *platform_reserve(size_t bytes) {
@@ -137,8 +153,10 @@ void platform_decommit(void *addr, size_t bytes) {
 /* Gives a segment obtained from platform_grow back for reuse by later platform_grow calls. */
 void platform_release(void *addr, size_t bytes) {
     if (addr == NULL || bytes == 0 || (uintptr_t)addr % WASM_PAGE != 0) return;
+    wl_lock(&g_lock);
     span_put(&g_free_segments, (uintptr_t)addr,
              (size_t)(((uint64_t)bytes + WASM_PAGE - 1) / WASM_PAGE * WASM_PAGE));
+    wl_unlock(&g_lock);
 }
 
 /* ------------------------------------------------------------------ metadata pool ----------- */
@@ -147,14 +165,19 @@ void *platform_meta_alloc(size_t bytes) {
     if (bytes == 0) bytes = 1;
     if (bytes > (size_t)-1 - 2 * WASM_PAGE) return NULL;
     size_t n = (bytes + META_ALIGN - 1) & ~(META_ALIGN - 1);
+    wl_lock(&g_lock);
     uintptr_t addr = span_take(&g_meta_free, n);
     if (addr == 0) { /* fresh pages join the pool (and merge with its free end) */
         size_t pages = (n + WASM_PAGE - 1) / WASM_PAGE;
         uint64_t fresh = grow_pages(pages);
-        if (fresh == UINT64_MAX) return NULL;
+        if (fresh == UINT64_MAX) {
+            wl_unlock(&g_lock);
+            return NULL;
+        }
         span_put(&g_meta_free, (uintptr_t)fresh, pages * WASM_PAGE);
         addr = span_take(&g_meta_free, n);
     }
+    wl_unlock(&g_lock);
     memset((void *)addr, 0, n);
     return (void *)addr;
 }
@@ -166,7 +189,9 @@ void platform_zeroed_free(void *p, size_t bytes) { platform_meta_free(p, bytes);
 void platform_meta_free(void *p, size_t bytes) {
     if (p == NULL) return;
     if (bytes == 0) bytes = 1;
+    wl_lock(&g_lock);
     span_put(&g_meta_free, (uintptr_t)p, (bytes + META_ALIGN - 1) & ~(META_ALIGN - 1));
+    wl_unlock(&g_lock);
 }
 
 #endif /* __wasm__ */

@@ -79,8 +79,8 @@ struct tl_slots {
     struct tcache *tc[TL_SLOTS];
 };
 
-#if defined(__wasm__)
-extern struct tl_slots walloc_tl; /* one thread */
+#if !WALLOC_THREADS
+extern struct tl_slots walloc_tl; /* one thread (WebAssembly without threads) */
 #else
 extern __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
 #endif

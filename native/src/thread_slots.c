@@ -2,10 +2,11 @@
  * thread_slots.c - which cache each thread uses, for up to TL_SLOTS instances at once, and what
  * happens to them when the thread exits. The registry of live instances gives each an id that is
  * never reused, so a slot can tell a destroyed instance from a new one at the same address.
- * WebAssembly, with one thread, uses thread_slots_wasm.c instead.
+ * The thread's exit reaches thread_exit through the platform layer (platform_thread.h): a
+ * pthread key natively, the host's walloc_thread_exit() call in WebAssembly with threads
+ * (walloc-mt.wasm). WebAssembly with one thread uses thread_slots_wasm.c instead.
  */
-#include <pthread.h>
-
+#include "platform_thread.h"
 #include "profile.h"
 #include "thread_cache.h"
 
@@ -23,9 +24,6 @@ _Alignas(64) static const char no_instance; /* aligned like a walloc */
 
 __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec"))) = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
 
-static pthread_key_t g_exit_key;
-static pthread_once_t g_exit_once = PTHREAD_ONCE_INIT;
-
 static walloc *live_instance(uint64_t id)
 {
     for (walloc *w = g_live; w != NULL; w = w->next_live)
@@ -34,9 +32,8 @@ static walloc *live_instance(uint64_t id)
     return NULL;
 }
 
-static void thread_exit(void *unused)
+static void thread_exit(void)
 {
-    (void)unused;
     atomic_store_explicit(&walloc_tl.w0, NO_INSTANCE, memory_order_relaxed);
     atomic_store_explicit(&walloc_tl.tc0, NO_CACHE, memory_order_relaxed);
     wl_lock(&g_lock);
@@ -47,11 +44,6 @@ static void thread_exit(void *unused)
         walloc_tl.tc[i] = NULL;
     }
     wl_unlock(&g_lock);
-}
-
-static void make_exit_key(void)
-{
-    pthread_key_create(&g_exit_key, thread_exit);
 }
 
 /* Slot 0 for w: found in another slot, or a new cache. */
@@ -65,7 +57,6 @@ static struct tcache *tcache_attach(walloc *w)
             return tc;
         }
     }
-    pthread_once(&g_exit_once, make_exit_key);
     wl_lock(&g_lock);
     /* A free slot, or one whose instance is gone, or else evict the least recent. */
     unsigned slot = TL_SLOTS - 1;
@@ -88,7 +79,7 @@ static struct tcache *tcache_attach(walloc *w)
     }
     walloc_tl.id[0] = w->id;
     walloc_tl.tc[0] = tc;
-    pthread_setspecific(g_exit_key, &walloc_tl); /* any non-NULL value arms thread_exit */
+    platform_thread_exit_arm(thread_exit);
     return tc;
 }
 

@@ -80,5 +80,21 @@ test('the npm package carries a README and a LICENSE that says what package.json
   const out = await new Promise((resolve, reject) => execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir },
     (err, stdout) => (err ? reject(err) : resolve(stdout))));
   const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json', 'profile.mjs', 'walloc.d.ts', 'walloc.mjs']);
+  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-mt.wasm', 'dist/walloc-nosimd.wasm', 'dist/walloc.wasm', 'package.json',
+    'profile.mjs', 'walloc-shared.d.ts', 'walloc-shared.mjs', 'walloc.d.ts', 'walloc.mjs']);
+});
+
+// walloc-mt.wasm is instantiated by walloc-shared.mjs with nothing but the shared memory, and
+// every Worker's instance sets its own stack pointer and TLS block before its first call.
+test('walloc-mt.wasm imports only the shared memory and exports what each Worker sets up', async () => {
+  const module = await WebAssembly.compile(await readFile(dist + 'walloc-mt.wasm'));
+  assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
+  const exports = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+  for (const g of ['__stack_pointer', '__tls_size', '__tls_align']) assert.equal(exports.get(g), 'global', g);
+  for (const f of ['__wasm_init_tls', 'walloc_thread_exit', 'wjs_mt_create', 'wjs_mt_alloc', 'wjs_mt_free', 'wjs_mt_hold',
+    'wjs_mt_release', 'wjs_mt_reset_tier', 'wjs_mt_compact_tier', 'wjs_mt_tier_stats', 'wjs_mt_destroy', 'walloc_alloc', 'walloc_free']) {
+    assert.equal(exports.get(f), 'function', f);
+  }
+  // Unshared memory is refused: the module was linked for threads.
+  await assert.rejects(WebAssembly.instantiate(module, { env: { memory: new WebAssembly.Memory({ initial: 2, maximum: 16 }) } }));
 });

@@ -3,6 +3,8 @@
 // the compile when the error they expect does not happen).
 import { Walloc, BlockView, AssetLoadError, WallocError, DestroyedError, Status, WallocWrapper } from 'walloc';
 import type { Asset, BlockInfo, GrowthEvent, MemoryStats, Settled, TierStats, Handle, ProfileSnapshot, ProfileSite, LeakReport } from 'walloc';
+import type { SharedWalloc, SharedBlockView, Shareable } from 'walloc';
+import { TierBusyError } from 'walloc/shared';
 
 export async function tour(): Promise<number> {
   const w: Walloc = await Walloc.create({ capacity: 64 << 20, ratios: [0.5, 0.3, 0.2], checked: true, wasmBytes: new Uint8Array(8) });
@@ -63,4 +65,28 @@ export async function tour(): Promise<number> {
   const wrong: BlockView<Float32Array> = w.viewBigInt64(h);
   return Number(first) + (info?.size ?? 0) + live + m.pages + a.size + all.length + recs.length + buf.byteLength
     + w2.capacity + Number(big.get(0)) + wrong.length + estimate + leaks.length;
+}
+
+// Shared mode: Walloc.create({ shared: true }) and Walloc.attach() give a SharedWalloc.
+export async function sharedTour(): Promise<number> {
+  const w: SharedWalloc = await Walloc.create({ shared: true, capacity: 16 << 20, maximumMemory: 64 << 20 });
+  const s: Shareable = w.shareable();
+  const other: SharedWalloc = await Walloc.attach(s);
+  const h: Handle = other.allocate(256, 'middle');
+  w.write(h, new Uint8Array(4));
+  const v: SharedBlockView<Float32Array> = w.view(h, 64, Float32Array);
+  v.fill(1).set(0, 2);
+  const read: Uint8Array = w.read(h, 4);
+  w.free(h);
+  const stats: TierStats = w.tierStats('bottom');
+  try { w.resetTier('bottom'); } catch (e) { if (e instanceof TierBusyError) return e.tier; }
+  other.detach();
+  // @ts-expect-error shared handles have no asset loader
+  await w.loadAsset('a.bin');
+  // @ts-expect-error checked mode is always on in shared mode
+  await Walloc.create({ shared: true, checked: false });
+  // @ts-expect-error attach takes a shareable(), not options
+  await Walloc.attach({ shared: true });
+  w.destroy();
+  return read.length + stats.liveBlocks + v.length + Number(v.get(0));
 }
