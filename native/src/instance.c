@@ -90,6 +90,7 @@ walloc *walloc_create(const walloc_config *config)
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         uint64_t cap = tier_capacity(c, i);
         tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
+        bins_init(&w->bins, &w->tiers[i]);
         start += cap;
         w->tier_end[i] = start;
     }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "walloc.h"
+#include "bins.h"
 #include "lock.h"
 #include "platform_memory.h"
 #include "size_class.h"
@@ -120,6 +121,7 @@ struct walloc {
     int checked;
     uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
     struct tier tiers[WALLOC_TIER_COUNT];
+    struct bins bins; /* builds without threads: blocks the one thread freed (bins.h) */
 
     wl_mutex tc_lock;       /* guards the thread-cache list; reset and compact hold it */
     struct tcache *tcaches; /* caches of live threads that used this instance */

@@ -124,7 +124,9 @@ void profile_destroy(struct profile *p)
 
 bool profile_valid_config(const walloc_config *c)
 {
-    return c->profile_sites <= MAX_SITES;
+    /* Builds with bins (WebAssembly) have no return addresses for sites, and their fast path
+     * pops bins without a countdown: their hosts sample (walloc_alloc_site). */
+    return c->profile_sites <= MAX_SITES && (!WALLOC_BINS || c->profile_rate == 0);
 }
 
 bool profile_sample_due(struct profile *p, struct tcache *tc)

@@ -44,10 +44,11 @@ bool profile_valid_config(const walloc_config *c);
 /* Frees what profile_create made but the sampler (the instance frees every cache of its own). */
 void profile_destroy(struct profile *p);
 
-/* Whether walloc_alloc on w samples (then its allocations skip the fast path). */
+/* Whether walloc_alloc on w samples (then its allocations skip the fast path). Never in builds
+ * with bins (profile_valid_config). */
 static inline bool profile_samples_walloc_alloc(const walloc *w)
 {
-    return w->profile != NULL && w->profile->rate != 0;
+    return !WALLOC_BINS && w->profile != NULL && w->profile->rate != 0;
 }
 
 /* Whether the calling thread's next walloc_alloc on w, which caches it in tc, is a sample: a

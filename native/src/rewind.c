@@ -5,6 +5,7 @@
  * it), so they may edit every thread's cache state for the tier directly. Cost: O(spans of the
  * tier) plus, for a compaction, the free lists of the one span that straddles keep.
  */
+#include "bins.h"
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
@@ -69,6 +70,7 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     if ((unsigned)tier >= WALLOC_TIER_COUNT)
         return WALLOC_ERR_INVALID_TIER;
     struct tier *t = &w->tiers[tier];
+    bins_flush(w, tier); /* binned blocks go back to their spans, which then release them */
     tcache_lock(w); /* no cache comes or goes while we edit them */
     wl_lock(&t->lock);
     uint64_t used = tier_used(t);

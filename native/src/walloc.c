@@ -9,6 +9,7 @@
  * bump head (large.c). Samples of an allocation profile come from the profile's own cache and
  * go back to it (profile.h).
  */
+#include "bins.h"
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
@@ -65,8 +66,12 @@ static uint64_t take_block(walloc *w, struct tier *t, uint64_t req, struct tcach
 {
     if (req > t->small_max)
         return alloc_large(t, req);
-    if (tc == NULL && (tc = tcache_current(w)) == NULL)
+    if (tc != NULL)
+        return tcache_alloc(tc, t, tier_class_of(t, req)); /* a sample */
+    if ((tc = tcache_current(w)) == NULL)
         return WALLOC_NULL; /* no memory for the thread's cache */
+    if (WALLOC_BINS && !w->checked)
+        return bins_refill(w, tc, t, tier_class_of(t, req));
     return tcache_alloc(tc, t, tier_class_of(t, req));
 }
 
@@ -92,6 +97,8 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
     for (;;) {
         uint64_t h = unlikely(sample) ? take_sample(w, t, req, site) : take_block(w, t, req, NULL);
         if (unlikely(h == WALLOC_NULL)) {
+            if (bins_flush(w, t->id) != 0)
+                continue; /* binned blocks held spans that now may empty */
             counter_add(&t->failed_allocs, 1);
             return WALLOC_NULL;
         }
@@ -257,13 +264,26 @@ __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t
 }
 WASM_MINSIZE_END
 
+/* The fast path's pop for a request of size = g + 1 (g < DIRECT_MAX) bytes of tier: from the
+ * bin of the request's class in builds with bins (bins.h), else from the current span of the
+ * calling thread's cache when w is the instance it may take fast paths on. */
+static inline bool pop_fast(walloc *w, walloc_tier tier, uint64_t g, uint64_t size, walloc_handle *out)
+{
+    if (WALLOC_BINS) {
+        if (unlikely(w == NULL) || !bin_pop(&w->bins.bin[tier][w->bins.class_of[tier][g >> 3]], out))
+            return false;
+        block_unpoison(handle_ptr(w, *out), size);
+        return true;
+    }
+    return atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
+           pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, out);
+}
+
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 {
     uint64_t g = size - 1;
     walloc_handle h;
-    if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
-               atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
-               pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, &h)))
+    if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT && pop_fast(w, tier, g, size, &h)))
         return h;
     if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
         return WALLOC_NULL;
@@ -294,6 +314,8 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
                 struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
                 if (likely(atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
                     block_poison(handle_ptr(w, h), s->csize);
+                    if (WALLOC_BINS && likely(bin_push(&w->bins.bin[s->tier][s->cls], h)))
+                        return WALLOC_OK;
                     uint64_t was = span_push_local(w, s, h);
                     if (unlikely(was == SPAN_END ||
                                  (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && !s->kept_empty)))
