@@ -93,24 +93,24 @@ test('statistics, contents and placement stay exact while bins hold freed blocks
 });
 
 test('a tier that runs out of room takes back the blocks its bins hold', async () => {
+  // Fill a tier with one class, free it all (bins keep some of it), then fill it with another:
+  // the second class must get the whole tier, less what its own class size cannot use.
   for (const t of TIERS) {
-    const w = await Walloc.create({ capacity: 4 * 1024 * 1024 });
-    const cap = w.tierStats(t).capacity;
-    for (const size of [64, 3000]) {
-      const hs = [], failedBefore = w.tierStats(t).failedAllocs;
-      for (let h; (h = w.allocate(size, t)) !== Walloc.NULL;) hs.push(h);
-      assert.ok(hs.length * footprint(w, t, size) > cap / 2, `tier ${t}: ${hs.length} blocks of ${size} B fill it`);
-      for (const h of hs) w.free(h);
-      // One block of nearly the whole tier needs every span the freed blocks were in.
-      const big = w.allocate(cap - 64 * 1024, t);
-      assert.notEqual(big, Walloc.NULL, `tier ${t}: a block of ${cap - 64 * 1024} B after freeing ${hs.length} of ${size} B`);
-      w.free(big);
-      const s = w.tierStats(t);
-      assert.equal(s.liveBlocks, 0);
-      assert.equal(s.failedAllocs - failedBefore, 1, 'only the allocation that found the tier full failed');
-      w.resetTier(t);
+    for (const [a, b] of [[64, 3000], [3000, 64], [200, 1000]]) {
+      const w = await Walloc.create({ capacity: 4 * 1024 * 1024 });
+      const cap = w.tierStats(t).capacity;
+      const fill = (size) => { const hs = []; for (let h; (h = w.allocate(size, t)) !== Walloc.NULL;) hs.push(h); return hs; };
+      const first = fill(a);
+      for (const h of first) w.free(h);
+      const failedBefore = w.tierStats(t).failedAllocs;
+      const second = fill(b);
+      const got = second.length * footprint(w, t, b), room = cap - 2 * footprint(w, t, b) - 4096;
+      assert.ok(got > room, `tier ${t}: ${second.length} blocks of ${b} B (${got} B) after ${first.length} of ${a} B were freed; want more than ${room} B`);
+      assert.equal(w.tierStats(t).failedAllocs - failedBefore, 1, 'only the allocation that found the tier full failed');
+      for (const h of second) w.free(h);
+      assert.equal(w.tierStats(t).liveBlocks, 0);
+      w.destroy();
     }
-    w.destroy();
   }
 });
 
