@@ -14,6 +14,7 @@
 
 #include "walloc.h"
 #include "bins.h"
+#include "features.h"
 #include "lock.h"
 #include "platform_memory.h"
 #include "size_class.h"
@@ -129,6 +130,12 @@ struct walloc {
     struct profile *profile; /* NULL unless walloc_config.profile */
     struct walloc *next_live; /* global list of live instances (thread_cache.c) */
 };
+
+/* Whether w is checked (never in a build without checked mode: features.h). */
+static inline bool instance_checked(const walloc *w)
+{
+    return WALLOC_CHECKED && w->checked;
+}
 
 /* The tier whose memory holds h (handed out or not), or NULL. */
 struct tier *tier_of_handle(const walloc *w, uint64_t h);

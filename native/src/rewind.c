@@ -56,7 +56,7 @@ static void poison_above(walloc *w, struct tier *t, uint64_t from)
         uint64_t lo = from > before ? sg->base + (from - before) : sg->base;
         if (lo < end) {
             block_poison(handle_ptr(w, lo), end - lo);
-            if (w->checked)
+            if (instance_checked(w))
                 checked_forget_range(w->table, t, sg->base, lo, sg->base + sg->size);
         }
         before += sg->size;
@@ -87,8 +87,8 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     wl_unlock(&t->large.lock);
     wl_unlock(&t->lock);
     tcache_unlock(w);
-    if (w->profile != NULL) /* after the locks a sample's allocation takes after the profile's */
-        profile_forget_above(w->profile, t, keep);
+    if (profile_of(w) != NULL) /* after the locks a sample's allocation takes after the profile's */
+        profile_forget_above(profile_of(w), t, keep);
     counter_add(&t->resets, 1);
     return WALLOC_OK;
 }
