@@ -6,7 +6,7 @@
 #                                          wasm-emscripten/dist/walloc-diag.wasm, walloc-diag-nosimd.wasm
 #
 # walloc.wasm is the lean module: it leaves out checked mode and allocation profiles
-# (native/src/features.h), which the diagnostics modules (walloc-diag*.wasm) add; walloc.mjs
+# (native/src/build_features.h), which the diagnostics modules (walloc-diag*.wasm) add; walloc.mjs
 # loads one of those when create() asks for either (its size budget: tests/wasm/module.test.mjs).
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the

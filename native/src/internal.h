@@ -14,7 +14,7 @@
 
 #include "walloc.h"
 #include "bins.h"
-#include "features.h"
+#include "build_features.h"
 #include "lock.h"
 #include "platform_memory.h"
 #include "size_class.h"
@@ -131,7 +131,7 @@ struct walloc {
     struct walloc *next_live; /* global list of live instances (thread_cache.c) */
 };
 
-/* Whether w is checked (never in a build without checked mode: features.h). */
+/* Whether w is checked (never in a build without checked mode: build_features.h). */
 static inline bool instance_checked(const walloc *w)
 {
     return WALLOC_CHECKED && w->checked;

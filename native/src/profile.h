@@ -37,7 +37,7 @@ struct profile {
     uint64_t record_cap, record_used, record_dead;
 };
 
-/* w's profile, or NULL (always in a build without profiles: features.h). */
+/* w's profile, or NULL (always in a build without profiles: build_features.h). */
 static inline struct profile *profile_of(const walloc *w)
 {
     return WALLOC_PROFILES ? w->profile : NULL;

@@ -56,7 +56,7 @@ for (const file of ['walloc.wasm', 'walloc-nosimd.wasm', 'walloc-diag.wasm', 'wa
 
 // walloc.wasm: under 16 KB (the goal since the first module). It held until allocation profiles
 // (15,959 bytes); the profiles brought it to 18,770 and bins (native/src/bins.h) to 19,705,
-// until checked mode and profiles moved to the diagnostics module (native/src/features.h):
+// until checked mode and profiles moved to the diagnostics module (native/src/build_features.h):
 // 15,684 bytes (2026-12-07). walloc-diag.wasm has everything; its budget keeps it from growing
 // unnoticed: a change that needs more says so here, with its figure.
 test('walloc.wasm stays under 16 KB, walloc-diag.wasm within its budget (20,000 bytes)', async () => {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "features.h"
+#include "build_features.h"
 #include "platform_memory.h"
 #include "walloc.h"
 
