@@ -54,14 +54,6 @@ static void unbin(walloc *w, struct tier *t, struct bin *b, uint32_t n)
     }
 }
 
-walloc_status bins_spill(walloc *w, struct span *s, uint64_t h)
-{
-    struct bin *b = &w->bins.bin[s->tier][s->cls];
-    unbin(w, &w->tiers[s->tier], b, b->top - b->top / 2);
-    bin_push(b, h);
-    return WALLOC_OK;
-}
-
 uint64_t bins_flush(walloc *w, walloc_tier tier)
 {
     uint64_t moved = 0;

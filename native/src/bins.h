@@ -86,15 +86,11 @@ struct tier;
 void bins_init(struct bins *bs, const struct tier *t);
 
 struct tcache;
-struct span;
 
 /* A block of class c of tier t for the allocation slow path, from the calling thread's cache tc,
  * and up to half a bin more of the same span into c's bin, so that the next allocations of c
  * take the fast path; WALLOC_NULL when the tier has no room. w unchecked. */
 uint64_t bins_refill(walloc *w, struct tcache *tc, struct tier *t, unsigned c);
-
-/* The free fast path found h's bin full: moves half of it into the spans, then bins h. */
-walloc_status bins_spill(walloc *w, struct span *s, uint64_t h);
 
 /* Empties the bins of tier into their spans; how many blocks it moved. The calling thread is
  * the one thread of a build with bins. */
