@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the WebAssembly face of Walloc:
 #   1. installs what is missing (Debian: emscripten, binaryen, nodejs/npm, chromium; npm ci),
-#   2. builds wasm-emscripten/dist/walloc.wasm, walloc-nosimd.wasm and walloc-mt.wasm (threads),
+#   2. builds wasm-emscripten/dist/walloc.wasm, walloc-diag.wasm, their -nosimd builds, and
+#      walloc-mt.wasm (threads),
 #   3. runs the Node tests (with the type check of walloc.d.ts by tsc, types.test.mjs) and the
 #      headless Chromium test (node --test, tests/wasm/).
 # The headless Chromium screenshot of the demo is left in tests/wasm/artifacts/demo.png.

@@ -4,6 +4,11 @@
 #   wasm-emscripten/build.sh            -> wasm-emscripten/dist/walloc.wasm        (SIMD128 + bulk memory)
 #                                          wasm-emscripten/dist/walloc-mt.wasm     (threads: see the end)
 #                                          wasm-emscripten/dist/walloc-nosimd.wasm (bulk memory only)
+#                                          wasm-emscripten/dist/walloc-diag.wasm, walloc-diag-nosimd.wasm
+#
+# walloc.wasm is the lean module: it leaves out checked mode and allocation profiles
+# (native/src/build_features.h), which the diagnostics modules (walloc-diag*.wasm) add; walloc.mjs
+# loads one of those when create() asks for either (its size budget: tests/wasm/module.test.mjs).
 #
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
 # core takes its metadata and tier memory from native/src/platform_wasm.c. The source list is read
@@ -38,6 +43,8 @@ for s in "${core[@]}"; do
   esac
 done
 srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c" "$here/src/walloc_js.c")
+diag_srcs=("$here/src/walloc_js_profile.c")
+lean_defs=(-DWALLOC_CHECKED=0 -DWALLOC_PROFILES=0)
 
 # The C API itself (BigInt handles; the scenario tests use it) and walloc_js.c's wjs_* entry points
 # (EMSCRIPTEN_KEEPALIVE), which walloc.mjs uses.
@@ -104,22 +111,27 @@ ldflags=("${link_opt[@]}" --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -
 
 
 mkdir -p "$out"
-build() { # name, extra compile flags...
-  local name=$1; shift
+build() { # name, sources (array name), extra compile flags...
+  local name=$1; local -n files=$2; shift 2
   local obj="$out/obj-$name"
   rm -rf "$obj"; mkdir -p "$obj"
-  local objs=() i=0
-  for src in "${srcs[@]}"; do
+  local objs=() i=0 pids=()
+  for src in "${files[@]}"; do
     local o="$obj/$i-$(basename "${src%.c}").o"; i=$((i + 1))
-    "$EMCC" "$(level_of "$src")" "${cflags[@]}" "$@" -c "$src" -o "$o"
+    "$EMCC" "$(level_of "$src")" "${cflags[@]}" "$@" -c "$src" -o "$o" & pids+=($!)
     objs+=("$o")
   done
+  for p in "${pids[@]}"; do wait "$p"; done
   "$EMCC" "${ldflags[@]}" ${WALLOC_WASM_LINK_EXTRA:-} "$@" "${objs[@]}" -o "$out/$name.wasm"
   rm -rf "$obj"
   echo "build.sh: $out/$name.wasm $(stat -c %s "$out/$name.wasm") bytes"
 }
-build walloc -msimd128 -mbulk-memory -mnontrapping-fptoint
-build walloc-nosimd -mbulk-memory
+all_srcs=("${srcs[@]}" "${diag_srcs[@]}")
+simd=(-msimd128 -mbulk-memory -mnontrapping-fptoint)
+build walloc srcs "${simd[@]}" "${lean_defs[@]}"
+build walloc-nosimd srcs -mbulk-memory "${lean_defs[@]}"
+build walloc-diag all_srcs "${simd[@]}"
+build walloc-diag-nosimd all_srcs -mbulk-memory
 
 # ---------------------------------------------------------------- walloc-mt.wasm (threads build)
 #
@@ -127,7 +139,7 @@ build walloc-nosimd -mbulk-memory
 #   (walloc-shared.mjs; Walloc.create({ shared: true })). SIMD128, bulk memory, atomics.
 #
 # emcc refuses -pthread with -sSTANDALONE_WASM, so each file is compiled by emcc -pthread -c
-# (which defines __wasm_threads__: lock.h's spinlocks, thread_cache.h's _Thread_local slots) and
+# (which defines __EMSCRIPTEN_PTHREADS__: lock.h's spinlocks, thread_cache.h's _Thread_local slots) and
 # the objects are linked by wasm-ld itself against Emscripten's threaded libc (memset/memcpy) and
 # compiler-rt. Differences from walloc.wasm's sources: thread_slots.c (per-thread slots and
 # retirement) instead of thread_slots_wasm.c, platform_thread_exit_wasm.c (the host calls

@@ -38,11 +38,12 @@ export interface CreateOptions {
   ratios?: [number, number, number];
   /** Bytes linear memory may grow to (64 KiB .. 4 GiB, default 4 GiB). */
   maximumMemory?: number;
-  /** The core's checked mode (detects double frees and size mismatches itself). */
+  /** The core's checked mode (detects double frees and size mismatches itself). Loads the
+   *  diagnostics module (walloc-diag.wasm), as profile does. */
   checked?: boolean;
   /** 'auto' (default): SIMD128 build when the engine supports it. */
   simd?: 'auto' | boolean;
-  /** Where the .wasm is (default: dist/walloc.wasm or dist/walloc-nosimd.wasm beside walloc.mjs). */
+  /** Where the .wasm is (default: dist/ beside walloc.mjs, the file Walloc.moduleFile names). */
   wasmUrl?: string | UrlLike;
   /** The module's bytes (no fetch / file read). */
   wasmBytes?: ArrayBufferView | ArrayBuffer;
@@ -405,7 +406,10 @@ export class Walloc {
   /** ProfileSite.id of the entry that counts the samples of sites beyond the table. */
   static readonly SITE_OTHER: -1;
   static readonly simdSupported: boolean;
-  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module'> & { shared?: boolean }): Promise<WasmModule>;
+  /** The file in dist/ these options load: walloc.wasm, or the diagnostics module
+   *  walloc-diag.wasm when they ask for checked or profile; '-nosimd' builds without SIMD128. */
+  static moduleFile(options?: Pick<CreateOptions, 'simd' | 'checked' | 'profile'> & { shared?: boolean }): string;
+  static compile(options?: Pick<CreateOptions, 'simd' | 'wasmUrl' | 'wasmBytes' | 'module' | 'checked' | 'profile'> & { shared?: boolean }): Promise<WasmModule>;
   static create(options: SharedCreateOptions): Promise<SharedWalloc>;
   static create(options?: CreateOptions): Promise<Walloc>;
   /** In a Worker: a handle to the shared instance another thread made (its shareable()). */

@@ -479,17 +479,25 @@ export class Walloc {
     return SharedWalloc.attach(shared);
   }
 
-  /** Compiles (and caches) the module create() would use. */
+  /** The file in dist/ that compile() and create() load for these options: walloc.wasm, or the
+   *  diagnostics module walloc-diag.wasm (checked mode and profiles, which walloc.wasm leaves out
+   *  to stay small) when they ask for checked or profile; the -nosimd build of either when the
+   *  engine has no SIMD128 (or simd is false); walloc-mt.wasm for shared: true. */
+  static moduleFile(options = {}) {
+    // Shared mode: the threads build (SIMD128 too: every engine with wasm threads has it).
+    if (options.shared === true) return 'walloc-mt.wasm';
+    let simd = options.simd ?? 'auto';
+    if (simd === 'auto') simd = simdSupported();
+    return `walloc${options.checked || options.profile ? '-diag' : ''}${simd ? '' : '-nosimd'}.wasm`;
+  }
+
+  /** Compiles (and caches) the module create() would use (moduleFile). */
   static async compile(options = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`Walloc.compile: options must be an object, got ${describe(options)}`);
     if (options.module instanceof WebAssembly.Module) return options.module;
     if (options.wasmBytes !== undefined) return WebAssembly.compile(toBytes('wasmBytes', options.wasmBytes));
-    let simd = options.simd ?? 'auto';
-    if (simd === 'auto') simd = simdSupported();
-    // Shared mode: the threads build (SIMD128 too: every engine with wasm threads has it).
-    const file = options.shared === true ? 'walloc-mt.wasm' : simd ? 'walloc.wasm' : 'walloc-nosimd.wasm';
     const url = options.wasmUrl !== undefined ? new URL(String(options.wasmUrl), import.meta.url)
-      : new URL(`./dist/${file}`, import.meta.url);
+      : new URL(`./dist/${Walloc.moduleFile(options)}`, import.meta.url);
     let p = moduleCache.get(url.href);
     if (!p) {
       p = compileFrom(url);
@@ -573,6 +581,10 @@ export class Walloc {
     const [r0, r1, r2] = options.ratios;
     const checked = options.checked ? 1 : 0;
     const { profiling } = options; // checked by create (profileOptions)
+    const has = x.wjs_diagnostics(); // 1: checked mode, 2: profiles (walloc-diag.wasm has both)
+    for (const [asked, bit, what] of [[checked, 1, 'checked mode'], [profiling, 2, 'allocation profiles']]) {
+      if (asked && !(has & bit)) throw new Error(`Walloc.create: this module has no ${what}: load walloc-diag.wasm (the default when options ask for checked or profile)`);
+    }
     const sites = profiling ? profiling.sites : 0;
     const st = x.wjs_config_validate(options.capacity, r0, r1, r2, checked, sites);
     if (st !== 0) throw new RangeError(`Walloc.create: invalid configuration (capacity ${options.capacity}, ratios ${options.ratios.join('/')}): ${STATUS_TEXT[st] ?? st}`);

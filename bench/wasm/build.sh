@@ -16,11 +16,16 @@ srcs=()
 for s in "${core[@]}"; do
   case "$s" in src/thread_slots.c) srcs+=("$root/native/src/thread_slots_wasm.c") ;; *) srcs+=("$root/native/$s") ;; esac
 done
-srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c")
+srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c" "$root/wasm-emscripten/src/walloc_js.c")
+# The shipped module's exports too: binaryen inlines a function into its only caller, so a bench
+# module that drops a caller (walloc_alloc_site) would have fast paths of other sizes than
+# walloc.wasm (alloc_slow folded into walloc_alloc: 550 bytes instead of 190, 2026-12-07).
+eval "$(sed -n '/^exports=(/,/)$/p' "$root/wasm-emscripten/build.sh")"
+exports_csv=$(IFS=,; echo "${exports[*]}")
 inc=(-I"$root/native/include" -I"$root/native/src")
-# Same per-file optimisation levels and link optimisation as the shipped walloc.wasm
+# Same per-file optimisation levels, features (lean_defs) and link optimisation as the shipped walloc.wasm
 # (wasm-emscripten/build.sh); the benchmark loops themselves are -O3.
-eval "$(grep -E '^(o3_re|os_re|link_opt)=' "$root/wasm-emscripten/build.sh")"
+eval "$(grep -E '^(o3_re|os_re|link_opt|lean_defs)=' "$root/wasm-emscripten/build.sh")"
 level_of() {
   if [[ $1 =~ $o3_re || $1 == "$here/bench_walloc.c" ]]; then echo -O3; elif [[ $1 =~ $os_re ]]; then echo -Os; else echo -Oz; fi
 }
@@ -37,10 +42,11 @@ walloc_module() { # output, link options (array name), extra flags...
   local o=$1; local -n lopt=$2; shift 2
   local tmp; tmp=$(mktemp -d); local objs=() i=0
   for src in "${srcs[@]}" "$here/bench_walloc.c"; do
-    emcc "$(level_of "$src")" "${common[@]}" -mnontrapping-fptoint "${inc[@]}" "$@" -c "$src" -o "$tmp/$i.o"
+    emcc "$(level_of "$src")" "${common[@]}" -mnontrapping-fptoint "${inc[@]}" "${lean_defs[@]}" "$@" -c "$src" -o "$tmp/$i.o"
     objs+=("$tmp/$i.o"); i=$((i + 1))
   done
-  emcc "${lopt[@]}" "${link[@]}" -mnontrapping-fptoint -sMALLOC=none "${objs[@]}" -o "$o"
+  emcc "${lopt[@]}" "${link[@]}" -mnontrapping-fptoint -sMALLOC=none -sWASM_BIGINT=1 \
+       -sEXPORTED_FUNCTIONS="$exports_csv" "${objs[@]}" -o "$o"
   rm -rf "$tmp"
 }
 walloc_module "$out/walloc-bench.wasm" link_opt

@@ -110,7 +110,9 @@ typedef struct walloc_config {
      *  one. Its site is the address walloc_alloc returns to. 0: walloc_alloc samples nothing,
      *  only walloc_alloc_site calls are recorded (hosts that sample themselves). Above 0, every
      *  walloc_alloc of the instance takes a slower path that counts down to the next sample
-     *  (bench/native/RESULTS.md: its cost at 1, 1000 and off). */
+     *  (bench/native/RESULTS.md: its cost at 1, 1000 and off). WebAssembly builds without
+     *  threads have no return addresses to record: there it must be 0 (else
+     *  WALLOC_ERR_INVALID_CONFIG), and hosts sample with walloc_alloc_site. */
     uint32_t profile_rate;
     /** Distinct sites the profile tracks; 0: 1024. Samples from further sites are counted at
      *  the site WALLOC_SITE_OTHER, never dropped. At most 1 << 20. */

@@ -63,6 +63,8 @@ walloc_status walloc_config_validate(const walloc_config *c)
         if (tier_capacity(c, i) == 0) /* at least one page */
             return WALLOC_ERR_INVALID_CONFIG;
     }
+    if (!WALLOC_CHECKED && c->checked) /* a build without checked mode */
+        return WALLOC_ERR_INVALID_CONFIG;
     return sum <= 1.0 + 1e-9 && profile_valid_config(c) ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
 }
 
@@ -90,6 +92,7 @@ walloc *walloc_create(const walloc_config *config)
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         uint64_t cap = tier_capacity(c, i);
         tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
+        bins_init(&w->bins, &w->tiers[i]);
         start += cap;
         w->tier_end[i] = start;
     }
@@ -103,7 +106,7 @@ walloc *walloc_create(const walloc_config *config)
 #endif
     for (unsigned i = 0; i < WALLOC_TIER_COUNT && ok; i++)
         ok = tier_init_memory(&w->tiers[i]);
-    if (ok && w->checked)
+    if (ok && instance_checked(w))
         ok = (w->table = checked_create()) != NULL;
 
     if (!ok) {
@@ -111,7 +114,7 @@ walloc *walloc_create(const walloc_config *config)
         return NULL;
     }
     tcache_register_instance(w);
-    if (c->profile && (w->profile = profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
+    if (WALLOC_PROFILES && c->profile && (w->profile = profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
         walloc_destroy(w);
         return NULL;
     }
@@ -123,7 +126,7 @@ static void destroy_metadata(walloc *w)
 {
     if (w->id != 0)
         tcache_unregister_instance(w); /* the profile's sampler too */
-    profile_destroy(w->profile);
+    profile_destroy(profile_of(w));
     checked_destroy(w->table);
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         struct tier *t = &w->tiers[i];

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "walloc.h"
+#include "bins.h"
+#include "build_features.h"
 #include "lock.h"
 #include "platform_memory.h"
 #include "size_class.h"
@@ -120,6 +122,7 @@ struct walloc {
     int checked;
     uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
     struct tier tiers[WALLOC_TIER_COUNT];
+    struct bins bins; /* builds without threads: blocks the one thread freed (bins.h) */
 
     wl_mutex tc_lock;       /* guards the thread-cache list; reset and compact hold it */
     struct tcache *tcaches; /* caches of live threads that used this instance */
@@ -127,6 +130,12 @@ struct walloc {
     struct profile *profile; /* NULL unless walloc_config.profile */
     struct walloc *next_live; /* global list of live instances (thread_cache.c) */
 };
+
+/* Whether w is checked (never in a build without checked mode: build_features.h). */
+static inline bool instance_checked(const walloc *w)
+{
+    return WALLOC_CHECKED && w->checked;
+}
 
 /* The tier whose memory holds h (handed out or not), or NULL. */
 struct tier *tier_of_handle(const walloc *w, uint64_t h);

@@ -124,7 +124,9 @@ void profile_destroy(struct profile *p)
 
 bool profile_valid_config(const walloc_config *c)
 {
-    return c->profile_sites <= MAX_SITES;
+    /* Builds with bins (WebAssembly) have no return addresses for sites, and their fast path
+     * pops bins without a countdown: their hosts sample (walloc_alloc_site). */
+    return c->profile_sites <= MAX_SITES && (!WALLOC_BINS || c->profile_rate == 0) && (WALLOC_PROFILES || !c->profile);
 }
 
 bool profile_sample_due(struct profile *p, struct tcache *tc)
@@ -195,7 +197,7 @@ walloc_status walloc_profile_snapshot(const walloc *w, walloc_profile_site *out,
 {
     if (w == NULL || count == NULL || (out == NULL && capacity > 0))
         return WALLOC_ERR_INVALID_ARGUMENT;
-    struct profile *p = w->profile;
+    struct profile *p = profile_of(w);
     if (p == NULL)
         return WALLOC_ERR_INVALID_CONFIG;
     profile_lock(p);

@@ -37,6 +37,12 @@ struct profile {
     uint64_t record_cap, record_used, record_dead;
 };
 
+/* w's profile, or NULL (always in a build without profiles: build_features.h). */
+static inline struct profile *profile_of(const walloc *w)
+{
+    return WALLOC_PROFILES ? w->profile : NULL;
+}
+
 /* A profile for w as c asks, its sampler included; NULL when out of memory. */
 struct profile *profile_create(walloc *w, const walloc_config *c);
 /* Whether c's profile fields are valid (the rest is walloc_config_validate's). */
@@ -44,10 +50,11 @@ bool profile_valid_config(const walloc_config *c);
 /* Frees what profile_create made but the sampler (the instance frees every cache of its own). */
 void profile_destroy(struct profile *p);
 
-/* Whether walloc_alloc on w samples (then its allocations skip the fast path). */
+/* Whether walloc_alloc on w samples (then its allocations skip the fast path). Never in builds
+ * with bins (profile_valid_config). */
 static inline bool profile_samples_walloc_alloc(const walloc *w)
 {
-    return w->profile != NULL && w->profile->rate != 0;
+    return !WALLOC_BINS && profile_of(w) != NULL && profile_of(w)->rate != 0;
 }
 
 /* Whether the calling thread's next walloc_alloc on w, which caches it in tc, is a sample: a
@@ -57,7 +64,7 @@ bool profile_sample_due(struct profile *p, struct tcache *tc);
 /* Whether s is a span of the sampler: its blocks are samples, freed through profile_free. */
 static inline bool profile_owns_span(const walloc *w, const struct span *s)
 {
-    return w->profile != NULL && atomic_load_explicit(&s->owner, memory_order_relaxed) == w->profile->sampler;
+    return profile_of(w) != NULL && atomic_load_explicit(&s->owner, memory_order_relaxed) == profile_of(w)->sampler;
 }
 
 static inline void profile_lock(struct profile *p) { wl_lock(&p->lock); }

@@ -5,6 +5,7 @@
  * it), so they may edit every thread's cache state for the tier directly. Cost: O(spans of the
  * tier) plus, for a compaction, the free lists of the one span that straddles keep.
  */
+#include "bins.h"
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
@@ -55,7 +56,7 @@ static void poison_above(walloc *w, struct tier *t, uint64_t from)
         uint64_t lo = from > before ? sg->base + (from - before) : sg->base;
         if (lo < end) {
             block_poison(handle_ptr(w, lo), end - lo);
-            if (w->checked)
+            if (instance_checked(w))
                 checked_forget_range(w->table, t, sg->base, lo, sg->base + sg->size);
         }
         before += sg->size;
@@ -69,6 +70,7 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     if ((unsigned)tier >= WALLOC_TIER_COUNT)
         return WALLOC_ERR_INVALID_TIER;
     struct tier *t = &w->tiers[tier];
+    bins_flush(w, tier); /* binned blocks go back to their spans, which then release them */
     tcache_lock(w); /* no cache comes or goes while we edit them */
     wl_lock(&t->lock);
     uint64_t used = tier_used(t);
@@ -85,8 +87,8 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     wl_unlock(&t->large.lock);
     wl_unlock(&t->lock);
     tcache_unlock(w);
-    if (w->profile != NULL) /* after the locks a sample's allocation takes after the profile's */
-        profile_forget_above(w->profile, t, keep);
+    if (profile_of(w) != NULL) /* after the locks a sample's allocation takes after the profile's */
+        profile_forget_above(profile_of(w), t, keep);
     counter_add(&t->resets, 1);
     return WALLOC_OK;
 }

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "bins.h"
 #include "internal.h"
 #include "span.h"
 #include "tier.h"
@@ -21,6 +22,9 @@ walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats
         return WALLOC_ERR_INVALID_TIER;
     struct tier *t = (struct tier *)&cw->tiers[tier]; /* the locks are taken; nothing changes */
     memset(out, 0, sizeof *out);
+    uint64_t binned, binned_bytes; /* free blocks their spans count as used */
+    int64_t bin_allocs;
+    bins_count(cw, tier, &binned, &binned_bytes, &bin_allocs);
     wl_lock(&t->lock);
     wl_lock(&t->large.lock);
     tier_memory_stats(t, out);
@@ -46,6 +50,9 @@ walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats
     out->resets = counter_get(&t->resets);
     wl_unlock(&t->large.lock);
     wl_unlock(&t->lock);
+    allocs += (uint64_t)bin_allocs;
+    live_blocks -= binned;
+    live_bytes -= binned_bytes;
     out->live_bytes = live_bytes;
     out->live_blocks = live_blocks;
     out->wasted_bytes = wasted;

@@ -288,6 +288,15 @@ uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c)
     }
 }
 
+uint32_t tcache_alloc_current(struct tcache *tc, struct tier *t, unsigned c, uint64_t *out, uint32_t n)
+{
+    struct span *s = tc->tiers[t->id].cur[c];
+    uint32_t i = 0;
+    for (uint64_t h; i < n && s != &span_none && (h = span_take_block(t, s)) != WALLOC_NULL; i++)
+        out[i] = h;
+    return i;
+}
+
 /* ------------------------------------------------------------------ free ------------------- */
 
 walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)

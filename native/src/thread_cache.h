@@ -94,6 +94,10 @@ struct tcache *tcache_current(walloc *w);
  * under the profile's lock). */
 uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c);
 
+/* Up to n more blocks of class c of tier t into out, from the current span of cache tc only
+ * (none when it has no free block left); how many. Counted as allocations. */
+uint32_t tcache_alloc_current(struct tcache *tc, struct tier *t, unsigned c, uint64_t *out, uint32_t n);
+
 /* Frees block d of span s (checked by the caller) from the thread of cache tc (NULL: it has none):
  * into the span when tc owns it, onto its remote list when another thread does, under the tier's lock when
  * nobody does. WALLOC_ERR_OUT_OF_BOUNDS when the span went back to the tier meanwhile (the block

@@ -24,8 +24,8 @@ struct tcache *tcache_current(walloc *w)
     if (tc == NULL && (tc = tcache_new(w, &walloc_tl)) == NULL)
         return NULL;
     /* Frees take the fast path unless w is checked; allocations also unless w samples them. */
-    atomic_store_explicit(&walloc_tl.tc0, w->checked ? NO_CACHE : tc, memory_order_relaxed);
-    atomic_store_explicit(&walloc_tl.w0, w->checked || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
+    atomic_store_explicit(&walloc_tl.tc0, instance_checked(w) ? NO_CACHE : tc, memory_order_relaxed);
+    atomic_store_explicit(&walloc_tl.w0, instance_checked(w) || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
                           memory_order_relaxed);
     return tc;
 }

@@ -9,6 +9,7 @@
  * bump head (large.c). Samples of an allocation profile come from the profile's own cache and
  * go back to it (profile.h).
  */
+#include "bins.h"
 #include "block.h"
 #include "checked.h"
 #include "internal.h"
@@ -65,15 +66,19 @@ static uint64_t take_block(walloc *w, struct tier *t, uint64_t req, struct tcach
 {
     if (req > t->small_max)
         return alloc_large(t, req);
-    if (tc == NULL && (tc = tcache_current(w)) == NULL)
+    if (tc != NULL)
+        return tcache_alloc(tc, t, tier_class_of(t, req)); /* a sample */
+    if ((tc = tcache_current(w)) == NULL)
         return WALLOC_NULL; /* no memory for the thread's cache */
+    if (WALLOC_BINS && !instance_checked(w))
+        return bins_refill(w, tc, t, tier_class_of(t, req));
     return tcache_alloc(tc, t, tier_class_of(t, req));
 }
 
 /* A sample: a block from the profile's sampler, recorded at site. */
 static uint64_t take_sample(walloc *w, struct tier *t, uint64_t req, uint64_t site)
 {
-    struct profile *p = w->profile;
+    struct profile *p = profile_of(w);
     profile_lock(p);
     uint64_t h = take_block(w, t, req, p->sampler);
     if (h != WALLOC_NULL)
@@ -92,10 +97,12 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
     for (;;) {
         uint64_t h = unlikely(sample) ? take_sample(w, t, req, site) : take_block(w, t, req, NULL);
         if (unlikely(h == WALLOC_NULL)) {
+            if (bins_flush(w, t->id) != 0)
+                continue; /* binned blocks held spans that now may empty */
             counter_add(&t->failed_allocs, 1);
             return WALLOC_NULL;
         }
-        enum checked_alloc c = likely(!w->checked) ? CHECKED_NEW : checked_on_alloc(w->table, h, size);
+        enum checked_alloc c = likely(!instance_checked(w)) ? CHECKED_NEW : checked_on_alloc(w->table, h, size);
         if (likely(c == CHECKED_NEW)) {
             block_unpoison(handle_ptr(w, h), size);
             return h;
@@ -110,9 +117,9 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
         if (likely(!sample)) {
             tcache_drop_free_list(w, tcache_current(w), t, h);
         } else {
-            profile_lock(w->profile);
-            tcache_drop_free_list(w, w->profile->sampler, t, h);
-            profile_unlock(w->profile);
+            profile_lock(profile_of(w));
+            tcache_drop_free_list(w, profile_of(w)->sampler, t, h);
+            profile_unlock(profile_of(w));
         }
     }
 }
@@ -144,14 +151,14 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
         block_poison(handle_ptr(w, h), s->csize);
         if (likely(!profile_owns_span(w, s)))
             return tcache_free(w, tcache_current(w), t, s, h - s->lo);
-        profile_lock(w->profile); /* a sample: back to the sampler, off its site */
-        profile_forget(w->profile, h);
-        st = tcache_free(w, w->profile->sampler, t, s, h - s->lo);
-        profile_unlock(w->profile);
+        profile_lock(profile_of(w)); /* a sample: back to the sampler, off its site */
+        profile_forget(profile_of(w), h);
+        st = tcache_free(w, profile_of(w)->sampler, t, s, h - s->lo);
+        profile_unlock(profile_of(w));
         return st;
     }
-    if (w->profile != NULL) /* a large block may be a sample */
-        profile_lock(w->profile);
+    if (profile_of(w) != NULL) /* a large block may be a sample */
+        profile_lock(profile_of(w));
     wl_lock(&t->lock);
     struct span *s = span_at(w, h);
     st = WALLOC_ERR_OUT_OF_BOUNDS;
@@ -161,10 +168,10 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
         st = WALLOC_OK;
     }
     wl_unlock(&t->lock);
-    if (w->profile != NULL) {
+    if (profile_of(w) != NULL) {
         if (st == WALLOC_OK)
-            profile_forget(w->profile, h);
-        profile_unlock(w->profile);
+            profile_forget(profile_of(w), h);
+        profile_unlock(profile_of(w));
     }
     return st;
 }
@@ -192,7 +199,7 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
     if (unlikely(req > t->capacity))
         return WALLOC_ERR_OUT_OF_BOUNDS;
     walloc_status s;
-    if (unlikely(w->checked)) {
+    if (unlikely(instance_checked(w))) {
         if (tier_check_range(t, h, tier_block_size(t, req)) != WALLOC_OK) /* past the head */
             return checked_state_of(w->table, h) == CHECKED_FREED_BLOCK ? WALLOC_ERR_DOUBLE_FREE : WALLOC_ERR_OUT_OF_BOUNDS;
         if ((s = checked_on_free(w->table, h, size)) == WALLOC_ERR_DOUBLE_FREE && inside_live_block(w, t, h))
@@ -208,7 +215,7 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
  * threads the span is another instance's cache's, the profile's or nobody's: free_slow. */
 __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct span *s, walloc_handle h, uint64_t size)
 {
-    if (WALLOC_THREADS && !w->checked && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL &&
+    if (WALLOC_THREADS && !instance_checked(w) && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL &&
         !profile_owns_span(w, s)) {
         block_poison(handle_ptr(w, h), s->csize);
         if (span_push_remote(w, s, h - s->lo))
@@ -248,22 +255,35 @@ WASM_MINSIZE_BEGIN
 __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
 {
     struct tcache *tc = tcache_current(w);
-    bool due = tc != NULL && profile_sample_due(w->profile, tc);
+    bool due = tc != NULL && profile_sample_due(profile_of(w), tc);
     uint64_t g = size - 1;
     walloc_handle h;
-    if (likely(!due && tc != NULL && g < DIRECT_MAX && !w->checked && pop_current(w, tc, tier, g, size, &h)))
+    if (likely(!due && tc != NULL && g < DIRECT_MAX && !instance_checked(w) && pop_current(w, tc, tier, g, size, &h)))
         return h;
     return alloc_slow(w, &w->tiers[tier], size, site, due);
 }
 WASM_MINSIZE_END
 
+/* The fast path's pop for a request of size = g + 1 (g < DIRECT_MAX) bytes of tier: from the
+ * bin of the request's class in builds with bins (bins.h), else from the current span of the
+ * calling thread's cache when w is the instance it may take fast paths on. */
+static inline bool pop_fast(walloc *w, walloc_tier tier, uint64_t g, uint64_t size, walloc_handle *out)
+{
+    if (WALLOC_BINS) {
+        if (unlikely(w == NULL) || !bin_pop(&w->bins.bin[tier][w->bins.class_of[tier][g >> 3]], out))
+            return false;
+        block_unpoison(handle_ptr(w, *out), size);
+        return true;
+    }
+    return atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
+           pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, out);
+}
+
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 {
     uint64_t g = size - 1;
     walloc_handle h;
-    if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT &&
-               atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
-               pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, &h)))
+    if (likely(g < DIRECT_MAX && (unsigned)tier < WALLOC_TIER_COUNT && pop_fast(w, tier, g, size, &h)))
         return h;
     if (unlikely(w == NULL || (unsigned)tier >= WALLOC_TIER_COUNT))
         return WALLOC_NULL;
@@ -274,7 +294,7 @@ walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
 
 walloc_handle walloc_alloc_site(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
 {
-    if (w == NULL || w->profile == NULL || (unsigned)tier >= WALLOC_TIER_COUNT)
+    if (w == NULL || profile_of(w) == NULL || (unsigned)tier >= WALLOC_TIER_COUNT)
         return walloc_alloc(w, size, tier);
     return alloc_slow(w, &w->tiers[tier], size, site, true);
 }
@@ -294,6 +314,8 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
                 struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
                 if (likely(atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
                     block_poison(handle_ptr(w, h), s->csize);
+                    if (WALLOC_BINS && likely(bin_push(&w->bins.bin[s->tier][s->cls], h)))
+                        return WALLOC_OK;
                     uint64_t was = span_push_local(w, s, h);
                     if (unlikely(was == SPAN_END ||
                                  (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && !s->kept_empty)))

@@ -186,7 +186,7 @@ test('walloc.mjs in the page: streaming compile, growth, views, errors, paths', 
   assert.deepEqual(r.rec, { size: 1280 * 1024, tier: 0 });
 });
 
-test('an engine without SIMD128 gets walloc-nosimd.wasm', { skip, timeout: 60000 }, async () => {
+test('an engine without SIMD128 gets the -nosimd module (the demo profiles: walloc-diag-nosimd.wasm)', { skip, timeout: 60000 }, async () => {
   const p = await browser.newPage();
   // Pretend the engine lacks SIMD128: the probe module fails validation.
   await p.addInitScript(() => {
@@ -205,9 +205,9 @@ test('an engine without SIMD128 gets walloc-nosimd.wasm', { skip, timeout: 60000
     fetched: performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')),
   }));
   assert.equal(r.simd, false);
-  assert.match(r.module, /nosimd/);
-  assert.ok(r.fetched.some((n) => n.endsWith('/dist/walloc-nosimd.wasm')), r.fetched.join());
-  assert.ok(!r.fetched.some((n) => n.endsWith('/dist/walloc.wasm')));
+  assert.equal(r.module, 'walloc-diag-nosimd.wasm');
+  assert.ok(r.fetched.some((n) => n.endsWith('/dist/walloc-diag-nosimd.wasm')), r.fetched.join());
+  assert.ok(!r.fetched.some((n) => /\/dist\/walloc(-diag)?\.wasm$/.test(n)), r.fetched.join());
   await p.click('#load-batch');
   await p.waitForFunction(() => document.body.dataset.assets === '5' && !window.demo.state.busy);
   assert.equal(await p.locator('#asset-rows td.ok').count(), 5);

@@ -42,9 +42,10 @@ export function rawScratch(x, bytes) {
   return x.memory.grow(Math.ceil(bytes / 65536)) * 65536;
 }
 
-/** A raw instance of walloc.wasm: the C API exports with BigInt handles, for the scenarios. */
+/** A raw instance of walloc-diag.wasm (walloc.wasm's core with checked mode and profiles): the
+ *  C API exports with BigInt handles, for the scenarios. */
 export async function rawModule(simd = true) {
-  const module = await Walloc.compile({ simd });
+  const module = await Walloc.compile({ simd, checked: true });
   const imports = {};
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.kind === 'function') (imports[imp.module] ??= {})[imp.name] = () => {};

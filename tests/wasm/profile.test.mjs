@@ -43,14 +43,23 @@ describe('options', () => {
     }
   });
 
+  test('the diagnostics module keeps no profile unless asked: its snapshot refuses', async () => {
+    const w = await Walloc.create({ capacity: MiB, checked: true });
+    assert.equal(w.exports.wjs_diagnostics(), 3, 'walloc-diag.wasm has checked mode and profiles');
+    assert.throws(() => w.profile(), (e) => e instanceof WallocError && e.status === Status.INVALID_CONFIG);
+    assert.equal(w.exports.wjs_profile_snapshot(w.instanceAddress), -Status.INVALID_CONFIG);
+    w.destroy();
+  });
+
   test('without profile (absent or 0), profile() throws and nothing is sampled', async () => {
     for (const o of [{}, { profile: 0 }]) {
       const w = await Walloc.create({ capacity: MiB, ...o });
       assert.equal(w.profileRate, 0);
       w.allocate(64);
       assert.throws(() => w.profile(), (e) => e instanceof WallocError && e.status === Status.INVALID_CONFIG && /no profile/.test(e.message));
-      // The core keeps none either: its snapshot refuses.
-      assert.equal(w.exports.wjs_profile_snapshot(w.instanceAddress), -Status.INVALID_CONFIG);
+      // The core keeps none either: walloc.wasm, loaded without profile, has no profiles at all.
+      assert.equal(w.exports.wjs_diagnostics() & 2, 0);
+      assert.equal(w.exports.wjs_profile_snapshot, undefined);
       let warned = 0;
       const warn = console.warn;
       console.warn = () => { warned++; };

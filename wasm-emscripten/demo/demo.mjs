@@ -303,10 +303,11 @@ async function main() {
   try {
     const res = await fetch('../assets/manifest.json');
     state.manifest = (await res.json()).assets;
-    state.w = await Walloc.create({ capacity: 48 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 256 * MiB, baseUrl: new URL('../assets/', location.href).href,
-      profile: PROFILE_RATE });
+    const options = { capacity: 48 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 256 * MiB, baseUrl: new URL('../assets/', location.href).href,
+      profile: PROFILE_RATE };
+    state.w = await Walloc.create(options);
     state.w.onGrowth((e) => log(`memory grew to ${fmt(e.newBytes)} (${e.pages} pages)`));
-    $('mem-module').textContent = Walloc.simdSupported ? 'walloc.wasm (SIMD128)' : 'walloc-nosimd.wasm';
+    $('mem-module').textContent = `${Walloc.moduleFile(options)}${Walloc.simdSupported ? ' (SIMD128)' : ''}`;
     log(`allocator ready: 48 MiB in three tiers, ${state.manifest.length} assets on the server, every allocation profiled`);
     $('load-batch').onclick = loadBatch;
     $('evict').onclick = evictOldest;

@@ -180,7 +180,7 @@ export function startServer({ port = 0, host = '127.0.0.1', onRequest } = {}) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { existsSync } = await import('node:fs');
-  if (!existsSync(path.join(ROOT, 'dist/walloc.wasm')) || !existsSync(path.join(ROOT, 'dist/walloc-nosimd.wasm'))) {
+  if (!['walloc', 'walloc-nosimd', 'walloc-diag', 'walloc-diag-nosimd'].every((m) => existsSync(path.join(ROOT, `dist/${m}.wasm`)))) {
     console.log('building dist/walloc.wasm (wasm-emscripten/build.sh) ...');
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(path.join(ROOT, 'build.sh'), { stdio: ['ignore', 'inherit', 'inherit'] });
