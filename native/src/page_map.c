@@ -5,6 +5,8 @@
 
 bool page_map_init(walloc *w, uint64_t bytes)
 {
+    if (bytes == 0 && WALLOC_THREADS)
+        bytes = platform_grow_limit();
     w->npages = bytes >> WALLOC_PAGE_SHIFT;
     w->page_span = NULL;
     if (w->npages == 0)
@@ -26,6 +28,12 @@ bool page_map_cover(walloc *w, uint64_t bytes)
     uint64_t n = (bytes + WALLOC_PAGE - 1) >> WALLOC_PAGE_SHIFT;
     if (n <= w->npages)
         return true;
+    /* With threads the map never moves: span_at reads it without a lock, and other tiers set
+     * entries in it under their own locks while this one would copy it (their entries would be
+     * lost). Such a map was made for all the memory growth may reach (page_map_init); memory
+     * beyond it is refused. */
+    if (WALLOC_THREADS)
+        return false;
     /* Grow geometrically, up to what 4 GiB of linear memory needs. */
     uint64_t most = (UINT64_C(1) << 32) >> WALLOC_PAGE_SHIFT;
     if (n < 2 * w->npages)

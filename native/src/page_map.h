@@ -6,14 +6,16 @@
  * (O(pages) when it comes and goes, next to the cost of committing them).
  * Natively the map covers the whole reservation, in memory that costs RAM only where written;
  * in WebAssembly it covers linear memory up to the highest segment of the instance and grows
- * with it. Entries change under the owning tier's locks and are read by any thread.
+ * with it (the threads build: up to linear memory's limit from the start, so that it never moves
+ * under a reader). Entries change under the owning tier's locks and are read by any thread.
  */
 #ifndef WALLOC_PAGE_MAP_H
 #define WALLOC_PAGE_MAP_H
 
 #include "internal.h"
 
-/* Sets up w's map for handles below bytes (0: an empty map that page_map_cover grows). */
+/* Sets up w's map for handles below bytes (0: an empty map that page_map_cover grows; with
+ * threads, a map of all the memory platform_grow may reach, which never grows). */
 bool page_map_init(walloc *w, uint64_t bytes);
 void page_map_fini(walloc *w);
 /* Makes the map cover handles below bytes (WebAssembly, as memory grows). false: no memory. */

@@ -39,6 +39,8 @@ void platform_release(void *addr, size_t bytes);
 /* WebAssembly: grow linear memory by at least bytes (rounded up to pages) and return the
  * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
 uint64_t platform_grow(size_t bytes);
+/* WebAssembly: the highest address platform_grow may reach (linear memory's limit). Native: 0. */
+uint64_t platform_grow_limit(void);
 
 /* Zeroed memory for large tables (the page map, the given-back bitmap) that costs RAM only where
  * it is written: natively a mapping of its own; in WebAssembly the metadata pool. */

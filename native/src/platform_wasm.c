@@ -114,6 +114,8 @@ static uintptr_t span_take(span **list, size_t bytes) {
 
 /* ------------------------------------------------------------------ segments ---------------- */
 
+uint64_t platform_grow_limit(void) { return (uint64_t)g_max_pages * WASM_PAGE; }
+
 uint64_t platform_grow(size_t bytes) {
     if (bytes == 0) bytes = 1;
     if (bytes > (size_t)-1 - WASM_PAGE) return UINT64_MAX;

@@ -48,6 +48,11 @@ uint64_t platform_grow(size_t bytes)
     return UINT64_MAX;
 }
 
+uint64_t platform_grow_limit(void)
+{
+    return 0;
+}
+
 void *platform_zeroed_alloc(size_t bytes)
 {
     /* Committed but demand-zero: RAM only where the tables are written. */

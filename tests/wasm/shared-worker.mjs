@@ -245,6 +245,34 @@ async function fill() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// grow: large blocks (whole pages, each mapped page by page) in one tier, a window of them live,
+// until the tier is full: the tier's segments, and with them the instance's page map, grow while
+// Workers in the other tiers map pages of their own. Every block must stay findable by its free.
+async function grow() {
+  const { tier, ops, seed } = workerData;
+  const rand = rng(seed);
+  const live = [];
+  const errors = [];
+  let allocs = 0;
+  for (let i = 0; i < ops; i++) {
+    const size = 9 * 1024 + rand(56 * 1024);
+    const h = w.allocate(size, tier);
+    if (h === Walloc.NULL) break; // the tier is full
+    allocs++;
+    live.push([h, size]);
+    if (live.length > 24) {
+      const [oh, os] = live.shift();
+      try { w.free(oh, os); } catch (e) { errors.push(`free(${oh}, ${os}) in ${tier}: ${e.message}`); }
+    }
+  }
+  for (const [h, size] of live) {
+    try { w.free(h, size); } catch (e) { errors.push(`free(${h}, ${size}) in ${tier}: ${e.message}`); }
+  }
+  w.detach();
+  port.postMessage({ allocs, errors });
+}
+
+// ---------------------------------------------------------------------------------------------
 // instances: through the raw exports, creates and destroys instances of its own in the shared
 // memory, over and over, filling their blocks and checking them before each destroy. Every
 // instance's memory and metadata come from walloc-mt.wasm's platform layer, which all Workers
@@ -301,7 +329,7 @@ async function badfree() {
 }
 
 try {
-  await ({ stress, churn, resetter, raceOwner, raceWriter, fill, instances, badfree })[job]();
+  await ({ stress, churn, resetter, raceOwner, raceWriter, fill, grow, instances, badfree })[job]();
 } catch (e) {
   port.postMessage({ crashed: String(e && e.stack || e) });
 }

@@ -92,6 +92,23 @@ test('four Workers, over a million operations: blocks cross Workers, contents su
   }
 });
 
+test('tiers that grow at once in three Workers keep every block findable (the page map never moves under a reader)', { timeout: 60000 }, async () => {
+  // Each round a fresh instance, so its page map grows from nothing while the three tiers fill.
+  for (let round = 0; round < 20; round++) {
+    const w = await Walloc.create({ shared: true, capacity: 96 << 20, maximumMemory: 256 << 20 });
+    const ws = ['top', 'middle', 'bottom'].map((tier, i) => start('grow', w.shareable(), { tier, ops: 4000, seed: round * 3 + i + 1 }));
+    try {
+      const results = await Promise.all(ws.map((x) => x.next()));
+      for (const r of results) assert.deepEqual(r.errors, [], `round ${round}`);
+      assert.ok(results.every((r) => r.allocs > 100), `round ${round}: ${results.map((r) => r.allocs)} blocks`);
+      for (const t of [0, 1, 2]) assert.equal(w.tierStats(t).liveBlocks, 0, `round ${round}: tier ${t} emptied`);
+    } finally {
+      await Promise.all(ws.map((x) => x.worker.terminate()));
+    }
+    w.destroy();
+  }
+});
+
 test('reset and compact are refused while another Worker allocates in that tier, and never corrupt it', { timeout: 30000 }, async () => {
   const w = await Walloc.create({ shared: true, capacity: 32 << 20, maximumMemory: 128 << 20 });
   const stop = new SharedArrayBuffer(4);
