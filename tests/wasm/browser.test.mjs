@@ -244,7 +244,8 @@ test('demo workers mode: four Workers share one instance, free each other\'s blo
     assert.deepEqual(await sharedTiers(p), [{}, {}, {}], 'no shared instance before Start');
 
     await p.click('#wk-start');
-    await p.waitForSelector('#workers[data-state="running"]', { timeout: 10000 });
+    await p.waitForSelector('#workers:is([data-state="running"], [data-state="failed"])', { timeout: 10000 });
+    assert.equal(await p.getAttribute('#workers', 'data-state'), 'running', await p.textContent('#wk-error'));
     await p.waitForFunction(({ ops, cross }) => [0, 1, 2, 3].every((i) => {
       const d = document.getElementById(`wk-row-${i}`).dataset;
       return Number(d.ops) >= ops && Number(d.crossFrees) >= cross;

@@ -140,7 +140,12 @@ function startWorker(i, channels) {
   // A module Worker from the same origin: server.mjs serves it with COEP too, as isolation needs.
   const x = new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module', name: `walloc-${i}` });
   x.onmessage = (e) => onMessage(i, e.data);
-  x.onerror = (e) => { e.preventDefault(); onMessage(i, { failed: e.message || 'script error' }); };
+  // A script that did not load gives an error event without a message (e.g. worker.mjs served
+  // without COEP to an isolated page, which then refuses it).
+  x.onerror = (e) => {
+    e.preventDefault();
+    onMessage(i, { failed: e.message || 'its script did not load (in an isolated page a Worker\'s script needs COEP too)' });
+  };
   // Worker i hands blocks on through channel i and receives Worker i-1's through channel i-1.
   const out = channels[i].port1, inp = channels[(i + WORKERS - 1) % WORKERS].port2;
   const attached = answer(i, 'attached');
@@ -171,8 +176,19 @@ async function start() {
     $('workers').dataset.resets = '0';
     delete $('workers').dataset.left;
     const channels = Array.from({ length: WORKERS }, () => new MessageChannel());
-    const attached = await Promise.all(Array.from({ length: WORKERS }, (_, i) => startWorker(i, channels)));
-    if (!attached.every((a) => a.isolated)) throw new Error('a Worker is not cross-origin isolated');
+    let attached;
+    try {
+      attached = await Promise.all(Array.from({ length: WORKERS }, (_, i) => startWorker(i, channels)));
+      if (!attached.every((a) => a.isolated)) throw new Error('a Worker is not cross-origin isolated');
+    } catch (e) {
+      // No Worker runs yet (they wait for 'run'), so none is inside a call: end them all and
+      // destroy the instance.
+      for (const x of wk.workers) x.terminate();
+      wk.workers = [];
+      wk.w.destroy();
+      wk.w = null;
+      throw e;
+    }
     await ask('run', 'running');
     log(`workers mode: ${WORKERS} Workers attached to one shared instance of ${fmt(OPTIONS.capacity)}`);
     setState('running');
