@@ -138,11 +138,15 @@ function slice() {
 }
 
 // setTimeout(0) is clamped to 4 ms once nested; a message to ourselves is not, and it queues
-// behind the messages already waiting (handoffs, pause), which is the point of slicing.
+// behind the messages already waiting (handoffs, pause), which is the point of slicing. One tick
+// at a time: a pause and run between two slices must not start a second chain of slices.
 const tick = new MessageChannel();
-let next = null;
-tick.port1.onmessage = () => { const f = next; next = null; f?.(); };
-function yieldThen(f) { next = f; tick.port2.postMessage(0); }
+let next = null, ticking = false;
+tick.port1.onmessage = () => { ticking = false; const f = next; next = null; f?.(); };
+function yieldThen(f) {
+  next = f;
+  if (!ticking) { ticking = true; tick.port2.postMessage(0); }
+}
 
 // Stops between calls and exchanges 'fin' with the neighbours: afterwards no block is in flight.
 async function quiesce() {
