@@ -262,7 +262,7 @@ test('demo workers mode: four Workers share one instance, free each other\'s blo
       assert.ok(s.committed > 0 && s.committed <= s.capacity, `tier ${t}: committed within capacity`);
     }
     await p.waitForFunction((before) => [0, 1, 2].every((t) => Number(document.getElementById(`wk-tier-${t}`).dataset.allocs) > before[t]),
-      t1.map((s) => s.allocs), { timeout: 5000 });
+      t1.map((s) => s.allocs), { timeout: 10000 });
     const width = await p.evaluate(() => getComputedStyle(document.querySelector('#wk-tier-0 .live')).width);
     assert.notEqual(width, '0px', 'the top tier\'s live bar is drawn');
 
@@ -282,11 +282,11 @@ test('demo workers mode: four Workers share one instance, free each other\'s blo
     // The bottom tier counts the page's resets (the bars are redrawn on the next frame).
     const resets = Number(await p.getAttribute('#workers', 'data-resets'));
     assert.ok(resets >= 1);
-    await p.waitForFunction((n) => document.getElementById('wk-tier-2').dataset.resets === String(n), resets, { timeout: 5000 });
+    await p.waitForFunction((n) => document.getElementById('wk-tier-2').dataset.resets === String(n), resets, { timeout: 10000 });
     // The Workers go on after the reset, still without errors.
     const opsAfterReset = (await workerRows(p)).map((r) => r.ops);
     await p.waitForFunction((before) => [0, 1, 2, 3].every((i) => Number(document.getElementById(`wk-row-${i}`).dataset.ops) > before[i] + 500),
-      opsAfterReset, { timeout: 5000 });
+      opsAfterReset, { timeout: 10000 });
     assert.deepEqual((await workerRows(p)).map((r) => r.errors), [0, 0, 0, 0]);
 
     mkdirSync(ARTIFACTS, { recursive: true });
