@@ -304,7 +304,10 @@ test('demo workers mode: four Workers share one instance, free each other\'s blo
     assert.deepEqual(end.map((r) => r.live), [0, 0, 0, 0], 'no Worker holds a block');
     assert.deepEqual(tiers.map((s) => s.liveBlocks), [0, 0, 0]);
     assert.deepEqual(tiers.map((s) => s.liveBytes), [0, 0, 0]);
-    // Every block allocated was freed by some Worker or taken by a reset, and the core agrees.
+    // Every block handed on arrived (Stop flushes the MessagePorts before the Workers free)...
+    assert.equal(sum(end, 'received'), sum(end, 'handedOff'));
+    assert.equal(await p.getAttribute('#workers', 'data-in-flight'), '0');
+    // ...and every block allocated was freed by some Worker or taken by a reset; the core agrees.
     assert.equal(sum(end, 'allocs'), sum(end, 'frees') + sum(end, 'lost'), JSON.stringify(end));
     assert.equal(sum(tiers, 'allocs'), sum(end, 'allocs'));
     assert.equal(sum(tiers, 'frees'), sum(end, 'frees'));

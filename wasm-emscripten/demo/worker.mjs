@@ -190,6 +190,7 @@ self.onmessage = async (e) => {
       e.data.init.in.onmessage = (m) => {
         if (m.data.fin) { finsGot++; if (finsGot >= finsSent) { const f = onFin; onFin = null; f?.(); } return; }
         inbox.push(...m.data.blocks);
+        count('received', m.data.blocks.length);
       };
       w = await Walloc.attach(e.data.init.shared);
       postMessage({ attached: true, isolated: self.crossOriginIsolated });

@@ -10,9 +10,9 @@ import { TierBusyError } from '../walloc-shared.mjs';
 const MiB = 1024 * 1024;
 const WORKERS = 4;
 // One Int32 per counter per Worker in a SharedArrayBuffer: the Workers count, the page reads.
-const COUNTERS = ['ops', 'allocs', 'frees', 'crossFrees', 'handedOff', 'errors', 'lost', 'full', 'live'];
+const COUNTERS = ['ops', 'allocs', 'frees', 'crossFrees', 'handedOff', 'received', 'errors', 'lost', 'full', 'live'];
 const COLUMNS = [['ops', 'ops'], ['allocs', 'allocs'], ['frees', 'frees'], ['crossFrees', 'cross-worker frees'],
-  ['handedOff', 'handed on'], ['live', 'held'], ['lost', 'taken by reset'], ['full', 'tier full'], ['errors', 'errors']];
+  ['handedOff', 'handed on'], ['received', 'received'], ['live', 'held'], ['lost', 'taken by reset'], ['full', 'tier full'], ['errors', 'errors']];
 // Small enough that the Workers' windows show on the bars; the shared memory reserves its
 // maximum up front, so that stays modest too.
 const OPTIONS = { shared: true, capacity: 24 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 128 * MiB };
@@ -96,6 +96,17 @@ function renderRows() {
     }
     tr.classList.toggle('bad', counter(i, 'errors') > 0);
   }
+  // Handed on but not yet received: posted to a Worker that has not run since. These blocks are
+  // live in the tiers without being any Worker's "held".
+  const inFlight = total('handedOff') - total('received');
+  $('wk-flight').textContent = `${inFlight} blocks in flight between Workers`;
+  $('workers').dataset.inFlight = String(inFlight);
+}
+
+function total(k) {
+  let n = 0;
+  for (let i = 0; i < WORKERS; i++) n += counter(i, k);
+  return n;
 }
 
 function frame() {
@@ -246,7 +257,6 @@ async function stop() {
   renderTiers();
   renderRows();
   const left = [0, 1, 2].reduce((n, t) => n + wk.w.tierStats(t).liveBlocks, 0);
-  const total = (k) => Array.from({ length: WORKERS }, (_, i) => counter(i, k)).reduce((a, b) => a + b, 0);
   $('workers').dataset.left = String(left);
   log(`workers mode stopped: ${total('ops')} ops, ${total('crossFrees')} cross-worker frees, ${total('errors')} errors, ` +
     `${left} live blocks left`, !ok || left > 0 || total('errors') > 0);
