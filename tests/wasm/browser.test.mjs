@@ -213,3 +213,141 @@ test('an engine without SIMD128 gets the -nosimd module (the demo profiles: wall
   assert.equal(await p.locator('#asset-rows td.ok').count(), 5);
   await p.close();
 });
+
+// Workers mode (issue 20): four module Workers attach to one shared instance and allocate, hand
+// on and free blocks at once. Everything is read from the page's data attributes: per Worker
+// (#wk-row-i: ops, allocs, frees, crossFrees, lost, errors, live) and per tier of the shared
+// instance (#wk-tier-t: liveBytes, liveBlocks, committed, capacity, allocs, frees, resets).
+const OPS = 3000;         // operations each Worker must reach
+const CROSS = 100;        // cross-worker frees each must reach
+
+const workerRows = (p) => p.evaluate(() => [0, 1, 2, 3].map((i) => {
+  const d = document.getElementById(`wk-row-${i}`).dataset;
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Number(v)]));
+}));
+const sharedTiers = (p) => p.evaluate(() => [0, 1, 2].map((t) => {
+  const d = { ...document.getElementById(`wk-tier-${t}`).dataset };
+  delete d.tier;
+  return Object.fromEntries(Object.entries(d).map(([k, v]) => [k, Number(v)]));
+}));
+const sum = (rows, k) => rows.reduce((a, r) => a + r[k], 0);
+
+test('demo workers mode: four Workers share one instance, free each other\'s blocks; reset refused while they run; Stop frees everything', { skip, timeout: 30000 }, async () => {
+  const p = await browser.newPage({ viewport: { width: 1440, height: 1400 } });
+  const errors = [];
+  p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  p.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await p.goto(`${srv.url}demo/`);
+    await p.waitForSelector('#workers[data-state="idle"]', { timeout: 10000 });
+    assert.equal(await p.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP on every resource');
+    assert.deepEqual(await sharedTiers(p), [{}, {}, {}], 'no shared instance before Start');
+
+    await p.click('#wk-start');
+    await p.waitForSelector('#workers:is([data-state="running"], [data-state="failed"])', { timeout: 10000 });
+    assert.equal(await p.getAttribute('#workers', 'data-state'), 'running', await p.textContent('#wk-error'));
+    await p.waitForFunction(({ ops, cross }) => [0, 1, 2, 3].every((i) => {
+      const d = document.getElementById(`wk-row-${i}`).dataset;
+      return Number(d.ops) >= ops && Number(d.crossFrees) >= cross;
+    }), { ops: OPS, cross: CROSS }, { timeout: 10000 });
+    const rows = await workerRows(p);
+    assert.deepEqual(rows.map((r) => r.errors), [0, 0, 0, 0], 'no Worker saw a bad block or a failed call');
+    assert.ok(rows.every((r) => r.handedOff > 0 && r.frees > r.crossFrees), JSON.stringify(rows));
+
+    // The bars follow the shared instance while the Workers run: every tier holds blocks, and
+    // the figures keep moving from frame to frame.
+    const t1 = await sharedTiers(p);
+    for (const [t, s] of t1.entries()) {
+      assert.ok(s.liveBlocks > 0 && s.liveBytes > 0 && s.allocs > 0 && s.frees > 0, `tier ${t}: ${JSON.stringify(s)}`);
+      assert.ok(s.committed > 0 && s.committed <= s.capacity, `tier ${t}: committed within capacity`);
+    }
+    await p.waitForFunction((before) => [0, 1, 2].every((t) => Number(document.getElementById(`wk-tier-${t}`).dataset.allocs) > before[t]),
+      t1.map((s) => s.allocs), { timeout: 10000 });
+    const width = await p.evaluate(() => getComputedStyle(document.querySelector('#wk-tier-0 .live')).width);
+    assert.notEqual(width, '0px', 'the top tier\'s live bar is drawn');
+
+    // The rule: while the Workers run, a reset of the bottom tier is refused (TierBusyError)
+    // whenever one of them is inside it (most of the time, not always: try a few times); paused,
+    // it goes through. Each click does both.
+    let refused = 0;
+    for (let k = 0; k < 12 && refused === 0; k++) {
+      await p.click('#wk-reset');
+      await p.waitForSelector('#workers[data-state="running"]', { timeout: 10000 });
+      refused = Number(await p.getAttribute('#workers', 'data-refused'));
+    }
+    assert.ok(refused >= 1, 'a reset attempt was refused while the Workers ran');
+    const ruleText = await p.textContent('#wk-rule');
+    assert.match(ruleText, /TierBusyError: resetTier: tier bottom is in use by another call/);
+    assert.match(ruleText, /Paused: the reset succeeded/);
+    // The bottom tier counts the page's resets (the bars are redrawn on the next frame).
+    const resets = Number(await p.getAttribute('#workers', 'data-resets'));
+    assert.ok(resets >= 1);
+    await p.waitForFunction((n) => document.getElementById('wk-tier-2').dataset.resets === String(n), resets, { timeout: 10000 });
+    // The Workers go on after the reset, still without errors.
+    const opsAfterReset = (await workerRows(p)).map((r) => r.ops);
+    await p.waitForFunction((before) => [0, 1, 2, 3].every((i) => Number(document.getElementById(`wk-row-${i}`).dataset.ops) > before[i] + 500),
+      opsAfterReset, { timeout: 10000 });
+    assert.deepEqual((await workerRows(p)).map((r) => r.errors), [0, 0, 0, 0]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const shot = path.join(ARTIFACTS, 'demo-workers.png');
+    await p.locator('#workers').screenshot({ path: shot });
+    console.log(`# screenshot: ${shot}`);
+
+    // Stop: every Worker checks and frees what it holds, detaches; the page reports what is left
+    // in the shared instance (from tierStats) before it destroys it.
+    await p.click('#wk-stop');
+    await p.waitForSelector('#workers[data-state="stopped"]', { timeout: 10000 });
+    assert.equal(await p.getAttribute('#workers', 'data-left'), '0', 'no live block left in the shared instance');
+    const end = await workerRows(p), tiers = await sharedTiers(p);
+    assert.deepEqual(end.map((r) => r.errors), [0, 0, 0, 0]);
+    assert.deepEqual(end.map((r) => r.live), [0, 0, 0, 0], 'no Worker holds a block');
+    assert.deepEqual(tiers.map((s) => s.liveBlocks), [0, 0, 0]);
+    assert.deepEqual(tiers.map((s) => s.liveBytes), [0, 0, 0]);
+    // Every block handed on arrived (Stop flushes the MessagePorts before the Workers free)...
+    assert.equal(sum(end, 'received'), sum(end, 'handedOff'));
+    assert.equal(await p.getAttribute('#workers', 'data-in-flight'), '0');
+    // ...and every block allocated was freed by some Worker or taken by a reset; the core agrees.
+    assert.equal(sum(end, 'allocs'), sum(end, 'frees') + sum(end, 'lost'), JSON.stringify(end));
+    assert.equal(sum(tiers, 'allocs'), sum(end, 'allocs'));
+    assert.equal(sum(tiers, 'frees'), sum(end, 'frees'));
+    assert.equal(await p.evaluate(() => window.demo.workers.state.w), null, 'the instance was destroyed');
+    assert.equal(await p.isEnabled('#wk-start'), true, 'workers mode can start again');
+    assert.deepEqual(errors, []);
+  } finally {
+    await p.close();
+  }
+});
+
+test('demo workers mode without COOP/COEP: create()\'s error is shown, the page goes on', { skip, timeout: 30000 }, async () => {
+  const p = await browser.newPage();
+  // The same server, its isolation headers taken out of every response.
+  await p.route('**/*', async (route) => {
+    const res = await route.fetch();
+    const headers = res.headers();
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    await route.fulfill({ response: res, headers });
+  });
+  const errors = [];
+  p.on('pageerror', (e) => errors.push(String(e)));
+  try {
+    await p.goto(`${srv.url}demo/`);
+    await p.waitForSelector('#status[data-state="ready"]', { timeout: 10000 });
+    assert.equal(await p.evaluate(() => self.crossOriginIsolated), false);
+    assert.equal(await p.textContent('#wk-isolated'), 'not cross-origin isolated');
+    await p.click('#wk-start');
+    await p.waitForSelector('#workers[data-state="unavailable"]', { timeout: 10000 });
+    const msg = await p.textContent('#wk-error');
+    assert.match(msg, /cross-origin isolated/);
+    assert.match(msg, /Cross-Origin-Opener-Policy: same-origin/);
+    assert.match(msg, /Cross-Origin-Embedder-Policy: require-corp/);
+    assert.equal(await p.isEnabled('#wk-stop'), false);
+    // The single-threaded page does not need isolation.
+    await p.click('#load-batch');
+    await p.waitForFunction(() => document.body.dataset.assets === '5' && !window.demo.state.busy);
+    assert.deepEqual(errors, []);
+  } finally {
+    await p.close();
+  }
+});

@@ -1,5 +1,6 @@
 // The Walloc demo page: assets stream from the local server into three tiers, shown live.
 import { Walloc } from '../walloc.mjs';
+import { initWorkersMode } from './workers.mjs';
 
 const MiB = 1024 * 1024;
 const TIER_INFO = [
@@ -300,6 +301,8 @@ async function scratchBurst() {
 async function main() {
   buildTiers();
   buildHotSites();
+  // Workers mode has its own shared instance: it works (or explains why not) whatever happens here.
+  window.demo.workers = initWorkersMode({ fmt, log, tierInfo: TIER_INFO });
   try {
     const res = await fetch('../assets/manifest.json');
     state.manifest = (await res.json()).assets;

@@ -1,10 +1,11 @@
 // server.mjs - the local server of the Walloc WebAssembly demo, also used by the tests.
 //
 //   node wasm-emscripten/demo/server.mjs [--port 8080]      then open http://127.0.0.1:8080/
-// (builds dist/*.wasm first when they are missing)
+// (builds dist/*.wasm first when they are missing; workers mode needs dist/walloc-mt.wasm too)
 //
 // Serves wasm-emscripten/ (the module, the .wasm files, the demo page) on 127.0.0.1 only, with
-// .wasm as application/wasm and cross-origin isolation headers (precise performance.now()).
+// .wasm as application/wasm and cross-origin isolation headers on every response (precise
+// performance.now(); SharedArrayBuffer and shared memory for workers mode, Worker scripts included).
 // Assets are generated, so they need no files and their bytes can be checked:
 //   /assets/manifest.json          the demo's asset list
 //   /assets/<name>?size=N          N bytes of the pattern for <name> (see patternByte)
@@ -180,7 +181,7 @@ export function startServer({ port = 0, host = '127.0.0.1', onRequest } = {}) {
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { existsSync } = await import('node:fs');
-  if (!['walloc', 'walloc-nosimd', 'walloc-diag', 'walloc-diag-nosimd'].every((m) => existsSync(path.join(ROOT, `dist/${m}.wasm`)))) {
+  if (!['walloc', 'walloc-nosimd', 'walloc-diag', 'walloc-diag-nosimd', 'walloc-mt'].every((m) => existsSync(path.join(ROOT, `dist/${m}.wasm`)))) {
     console.log('building dist/walloc.wasm (wasm-emscripten/build.sh) ...');
     const { spawnSync } = await import('node:child_process');
     const r = spawnSync(path.join(ROOT, 'build.sh'), { stdio: ['ignore', 'inherit', 'inherit'] });
