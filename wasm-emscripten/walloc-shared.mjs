@@ -44,8 +44,9 @@
 import { Walloc, WallocError, DestroyedError, _facade } from './walloc.mjs';
 
 const {
-  NULL_HANDLE, WASM_PAGE, TIER_NAMES, VIEW_CTORS, VIEW_TYPES,
-  describe, checkUint32, checkTier, isHandle, toBytes, byteCount, statusError, TA_NAME, TA_LENGTH,
+  NULL_HANDLE, WASM_PAGE, TIER_NAMES, VIEW_CTORS,
+  describe, checkUint32, checkTier, isHandle, toBytes, byteCount, statusError,
+  viewIndex, viewValue, viewSource, viewFillArgs,
 } = _facade;
 
 // walloc_js_mt.c's answers beyond walloc_status.
@@ -404,12 +405,11 @@ export class SharedWalloc {
  * unchecked afterwards.
  */
 export class SharedBlockView {
-  #owner; #serial; #big;
+  #owner; #serial;
   constructor(token, owner, handle, serial, byteOffset, length, Type) {
     if (token !== TOKEN) throw new TypeError('SharedBlockView: use view() of a shared Walloc');
     this.#owner = owner;
     this.#serial = serial;
-    this.#big = Type === VIEW_TYPES.BigInt64 || Type === VIEW_TYPES.BigUint64;
     this.handle = handle;
     this.byteOffset = byteOffset;
     this.length = length;
@@ -432,53 +432,19 @@ export class SharedBlockView {
 
   get array() { return this.#with('array', (a) => a); }
 
-  #index(what, i, max) {
-    if (typeof i !== 'number') throw new TypeError(`BlockView.${what} must be a number, got ${describe(i)}`);
-    if (!Number.isInteger(i) || i < 0 || i > max) throw new RangeError(`BlockView.${what} must be an integer in [0, ${max}], got ${describe(i)}`);
-    return i;
-  }
-
-  #value(what, v) {
-    if (typeof v !== (this.#big ? 'bigint' : 'number')) {
-      throw new TypeError(`BlockView.${what} must be a ${this.#big ? 'BigInt' : 'Number'} in a ${this.type.name} view, got ${describe(v)}`);
-    }
-    return v;
-  }
-
-  get(i) { this.#index('get: index', i, this.length - 1); return this.#with('get', (a) => a[i]); }
-  set(i, v) { this.#index('set: index', i, this.length - 1); this.#value('set: value', v); this.#with('set', (a) => { a[i] = v; }); }
+  get(i) { viewIndex('get: index', i, this.length - 1); return this.#with('get', (a) => a[i]); }
+  set(i, v) { viewIndex('set: index', i, this.length - 1); viewValue(this, 'set: value', v); this.#with('set', (a) => { a[i] = v; }); }
 
   /** Copies src (an Array or a typed array of the view's kind) into the view from index at. */
   copyFrom(src, at = 0) {
-    let n, data;
-    const name = TA_NAME.call(src);
-    if (name !== undefined) {
-      if ((name === 'BigInt64Array' || name === 'BigUint64Array') !== this.#big) {
-        throw new TypeError(`BlockView.copyFrom: a ${name} cannot be copied into a ${this.type.name} view`);
-      }
-      n = TA_LENGTH.call(src);
-      data = src;
-    } else if (Array.isArray(src)) {
-      n = src.length;
-    } else {
-      throw new TypeError(`BlockView.copyFrom: source must be an Array or a typed array, got ${describe(src)}`);
-    }
-    this.#index('copyFrom: at', at, this.length);
-    if (n > this.length - at) throw new RangeError(`BlockView.copyFrom: ${n} elements at ${at} do not fit a view of ${this.length}`);
-    if (data === undefined) {
-      data = new this.type(n);
-      for (let k = 0; k < n; k++) data[k] = this.#value(`copyFrom: element ${k}`, src[k]);
-    }
+    const data = viewSource(this, src, at);
     this.#with('copyFrom', (a) => a.set(data, at));
     return this;
   }
 
   /** Sets elements [start, end) (default: all) to v. */
   fill(v, start = 0, end = this.length) {
-    this.#value('fill: value', v);
-    this.#index('fill: start', start, this.length);
-    this.#index('fill: end', end, this.length);
-    if (start > end) throw new RangeError(`BlockView.fill: start ${start} is after end ${end}`);
+    viewFillArgs(this, v, start, end);
     this.#with('fill', (a) => a.fill(v, start, end));
     return this;
   }

@@ -307,6 +307,57 @@ class BlockTable {
   }
 }
 
+// The argument checks of a view's methods (BlockView here, SharedBlockView in
+// walloc-shared.mjs): an index is an integer Number in [0, max], a value is a Number (a BigInt in
+// BigInt views), a copy's source is an Array or a typed array of the view's kind that fits.
+function viewIndex(what, i, max) {
+  if (typeof i !== 'number') throw new TypeError(`BlockView.${what} must be a number, got ${describe(i)}`);
+  if (!Number.isInteger(i) || i < 0 || i > max) throw new RangeError(`BlockView.${what} must be an integer in [0, ${max}], got ${describe(i)}`);
+  return i;
+}
+
+function viewValue(view, what, v) {
+  const big = view.type === VIEW_TYPES.BigInt64 || view.type === VIEW_TYPES.BigUint64;
+  if (typeof v !== (big ? 'bigint' : 'number')) {
+    throw new TypeError(`BlockView.${what} must be a ${big ? 'BigInt' : 'Number'} in a ${view.type.name} view, got ${describe(v)}`);
+  }
+  return v;
+}
+
+// copyFrom's source as a typed array of the view's kind, checked to fit at `at`. An Array's
+// elements are all read (and checked) here, before the caller writes anything.
+function viewSource(view, src, at) {
+  let n, data;
+  const name = TA_NAME.call(src);
+  if (name !== undefined) {
+    const big = view.type === VIEW_TYPES.BigInt64 || view.type === VIEW_TYPES.BigUint64;
+    if ((name === 'BigInt64Array' || name === 'BigUint64Array') !== big) {
+      throw new TypeError(`BlockView.copyFrom: a ${name} cannot be copied into a ${view.type.name} view`);
+    }
+    n = TA_LENGTH.call(src);
+    data = src;
+  } else if (Array.isArray(src)) {
+    n = src.length;
+  } else {
+    throw new TypeError(`BlockView.copyFrom: source must be an Array or a typed array, got ${describe(src)}`);
+  }
+  viewIndex('copyFrom: at', at, view.length);
+  if (n > view.length - at) throw new RangeError(`BlockView.copyFrom: ${n} elements at ${at} do not fit a view of ${view.length}`);
+  if (data === undefined) {
+    data = new view.type(n);
+    for (let k = 0; k < n; k++) data[k] = viewValue(view, `copyFrom: element ${k}`, src[k]);
+  }
+  return data;
+}
+
+// fill's arguments, checked.
+function viewFillArgs(view, v, start, end) {
+  viewValue(view, 'fill: value', v);
+  viewIndex('fill: start', start, view.length);
+  viewIndex('fill: end', end, view.length);
+  if (start > end) throw new RangeError(`BlockView.fill: start ${start} is after end ${end}`);
+}
+
 // Only Walloc.view makes BlockViews: a view is as safe as the range it was checked for.
 const VIEW_TOKEN = Symbol('BlockView');
 
@@ -323,12 +374,11 @@ const VIEW_TOKEN = Symbol('BlockView');
  * array stores it (wrapped to the integer type's range, rounded to float32, ...).
  */
 export class BlockView {
-  #owner; #id; #addr; #arr; #gen; #big;
+  #owner; #id; #addr; #arr; #gen;
   constructor(token, owner, handle, id, byteOffset, length, Type) {
     if (token !== VIEW_TOKEN) throw new TypeError('BlockView: use Walloc.view() (or viewFloat32 ...) to make a view');
     this.#owner = owner;
     this.#id = id;
-    this.#big = Type === VIEW_TYPES.BigInt64 || Type === VIEW_TYPES.BigUint64;
     this.handle = handle;
     this.byteOffset = byteOffset;
     this.length = length;
@@ -360,21 +410,8 @@ export class BlockView {
     return this.#arr;
   }
 
-  #index(what, i, max) {
-    if (typeof i !== 'number') throw new TypeError(`BlockView.${what} must be a number, got ${describe(i)}`);
-    if (!Number.isInteger(i) || i < 0 || i > max) throw new RangeError(`BlockView.${what} must be an integer in [0, ${max}], got ${describe(i)}`);
-    return i;
-  }
-
-  #value(what, v) {
-    if (typeof v !== (this.#big ? 'bigint' : 'number')) {
-      throw new TypeError(`BlockView.${what} must be a ${this.#big ? 'BigInt' : 'Number'} in a ${this.type.name} view, got ${describe(v)}`);
-    }
-    return v;
-  }
-
-  get(i) { return this.array[this.#index('get: index', i, this.length - 1)]; }
-  set(i, v) { this.#index('set: index', i, this.length - 1); this.#value('set: value', v); this.array[i] = v; }
+  get(i) { return this.array[viewIndex('get: index', i, this.length - 1)]; }
+  set(i, v) { viewIndex('set: index', i, this.length - 1); viewValue(this, 'set: value', v); this.array[i] = v; }
 
   /**
    * Copies src (an Array, or a typed array of the view's kind: numbers or BigInts) into the
@@ -383,35 +420,14 @@ export class BlockView {
    * checked for validity after them.
    */
   copyFrom(src, at = 0) {
-    let n, data;
-    const name = TA_NAME.call(src);
-    if (name !== undefined) {
-      if ((name === 'BigInt64Array' || name === 'BigUint64Array') !== this.#big) {
-        throw new TypeError(`BlockView.copyFrom: a ${name} cannot be copied into a ${this.type.name} view`);
-      }
-      n = TA_LENGTH.call(src);
-      data = src;
-    } else if (Array.isArray(src)) {
-      n = src.length;
-    } else {
-      throw new TypeError(`BlockView.copyFrom: source must be an Array or a typed array, got ${describe(src)}`);
-    }
-    this.#index('copyFrom: at', at, this.length);
-    if (n > this.length - at) throw new RangeError(`BlockView.copyFrom: ${n} elements at ${at} do not fit a view of ${this.length}`);
-    if (data === undefined) {
-      data = new this.type(n);
-      for (let k = 0; k < n; k++) data[k] = this.#value(`copyFrom: element ${k}`, src[k]);
-    }
+    const data = viewSource(this, src, at);
     this.array.set(data, at);
     return this;
   }
 
   /** Sets elements [start, end) (default: all) to v; 0 <= start <= end <= length. */
   fill(v, start = 0, end = this.length) {
-    this.#value('fill: value', v);
-    this.#index('fill: start', start, this.length);
-    this.#index('fill: end', end, this.length);
-    if (start > end) throw new RangeError(`BlockView.fill: start ${start} is after end ${end}`);
+    viewFillArgs(this, v, start, end);
     this.array.fill(v, start, end);
     return this;
   }
@@ -1568,4 +1584,5 @@ export default Walloc;
 export const _facade = Object.freeze({
   NULL_HANDLE, WASM_PAGE, MAX_MEMORY, TIER_NAMES, STATUS_TEXT, VIEW_CTORS, VIEW_TYPES,
   describe, checkUint32, checkTier, isHandle, toBytes, byteCount, statusError, TA_NAME, TA_LENGTH,
+  viewIndex, viewValue, viewSource, viewFillArgs,
 });

@@ -33,8 +33,8 @@
 #include "checked.h"
 #include "internal.h"
 #include "walloc.h"
+#include "walloc_js.h"
 
-#define JS_NULL 0xFFFFFFFFu
 /* Not a handle (handles are aligned to 8 at least): the instance was destroyed. */
 #define JS_CLOSED 0xFFFFFFFEu
 /* Statuses beyond walloc_status (walloc-shared.mjs knows them). */
@@ -142,7 +142,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t wjs_mt_alloc(uint32_t s, uint32_t size, int32_t ti
         return JS_CLOSED;
     walloc_handle h = walloc_alloc(m->w, size, (walloc_tier)tier);
     gate_exit(m, (unsigned)tier);
-    return (h == WALLOC_NULL || h > 0xFFFFFFFFull) ? JS_NULL : (uint32_t)h;
+    return to_js(h);
 }
 
 /* The tier of the tier memory h lies in (allocated or not), or -1. Tiers never move, so the
