@@ -70,6 +70,15 @@ EMSCRIPTEN_KEEPALIVE uint32_t wbm_window(uint32_t w, uint32_t n, int32_t tier) {
     return ok;
 }
 
+/* The control: n steps of a multiply-xorshift chain, no allocation, nothing shared (returns n). What the machine
+ * and the engine give k threads at all: the allocators' scaling reads against it. */
+EMSCRIPTEN_KEEPALIVE uint32_t wbm_spin(uint32_t n) {
+    uint32_t s = 12345;
+    for (uint32_t i = 0; i < n; i++) s = (s ^ (s >> 15)) * 2246822519u + i; /* no closed form */
+    wbm_sink = s;
+    return n;
+}
+
 /* A statistic of the instance, summed over its tiers: 0 live blocks, 1 successful allocations,
  * 2 failed allocations; -1 when the statistics call fails. After a run (Workers detached): 0 live
  * blocks and as many allocations as the loops made. */

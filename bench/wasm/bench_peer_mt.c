@@ -23,7 +23,7 @@ static struct control {
     _Atomic int32_t round;   /* 0: bumped by JS to start a round */
     _Atomic int32_t done;    /* 1: threads done this round */
     int32_t threads;         /* 2: how many run this round */
-    int32_t pattern;         /* 3: 0 pairs, 1 window, -1 quit */
+    int32_t pattern;         /* 3: 0 pairs, 1 window, 2 control (no allocation), -1 quit */
     int32_t n;               /* 4: pairs per thread */
     int32_t size;            /* 5: pairs' size */
     _Atomic int32_t ok;      /* 6: sum of the loops' successful allocations */
@@ -73,6 +73,14 @@ static uint32_t window(uint32_t n) {
     return ok;
 }
 
+/* bench_mt.c's control: n multiply-xorshift steps, no allocation. */
+static uint32_t spin(uint32_t n) {
+    uint32_t s = 12345;
+    for (uint32_t i = 0; i < n; i++) s = (s ^ (s >> 15)) * 2246822519u + i; /* no closed form */
+    pm_tsink = s;
+    return n;
+}
+
 static void *worker(void *arg) {
     int32_t me = (int32_t)(intptr_t)arg, seen = 0;
     atomic_fetch_add(&ctl.ready, 1);
@@ -86,7 +94,9 @@ static void *worker(void *arg) {
             break;
         if (me >= ctl.threads)
             continue;
-        uint32_t ok = ctl.pattern == 1 ? window((uint32_t)ctl.n) : pairs((uint32_t)ctl.n, (uint32_t)ctl.size);
+        uint32_t ok = ctl.pattern == 1   ? window((uint32_t)ctl.n)
+                      : ctl.pattern == 2 ? spin((uint32_t)ctl.n)
+                                         : pairs((uint32_t)ctl.n, (uint32_t)ctl.size);
         atomic_fetch_add(&ctl.ok, (int32_t)ok);
         atomic_fetch_add(&ctl.done, 1);
         __builtin_wasm_memory_atomic_notify((int32_t *)&ctl.done, 0x7fffffff);

@@ -22,6 +22,10 @@ export const MT_THREADS = [1, 2, 4];
 export const MT_PATTERNS = [
   { key: 'pairs32', label: '32 B pairs', pattern: 0, size: 32 },
   { key: 'window', label: 'window of 256 live, 16-527 B', pattern: 1, size: 0 },
+  // The control: no allocation, nothing shared (a multiply-xorshift step per iteration, in the same Workers or
+  // pthreads). Its scaling is what the machine gives k threads during the run (2 cores, shared
+  // with whatever else runs); its walloc/dlmalloc ratio (~1) checks that both drivers are alike.
+  { key: 'control', label: 'control: no allocation', pattern: 2, size: 0, control: true },
 ];
 export const MT_ROUNDS = 15, MT_TARGET_MS = 40;
 const MT_QUICK = { rounds: 3, targetMs: 15 };
@@ -134,7 +138,7 @@ export async function runWorkersBench({ Walloc, wallocUrl, loadModule, loadPeer,
     const [i32, base] = sides[alloc];
     const r = await group(i32, base, k, p.pattern, n, p.size);
     if (r.ok !== k * n) throw new Error(`Workers section: ${alloc} ${p.label} with ${k} threads: ${r.ok} of ${k * n} allocations succeeded`);
-    if (alloc === 'walloc') expectedAllocs += k * (n + (p.pattern === 1 ? 256 : 0));
+    if (alloc === 'walloc' && !p.control) expectedAllocs += k * (n + (p.pattern === 1 ? 256 : 0));
     return r.ms;
   };
 
@@ -152,7 +156,7 @@ export async function runWorkersBench({ Walloc, wallocUrl, loadModule, loadPeer,
       }
       n[alloc] = m;
     }
-    res.patterns.push({ key: p.key, label: p.label, size: p.size, n, samples: { walloc: {}, dlmalloc: {} } });
+    res.patterns.push({ key: p.key, label: p.label, size: p.size, control: !!p.control, n, samples: { walloc: {}, dlmalloc: {} } });
   }
   // Rounds: every (pattern, threads, allocator), the order rotated round by round.
   const cells = [];

@@ -32,7 +32,8 @@ try {
     const pattern = ctl[3];
     if (pattern < 0) break;
     if (id >= ctl[2]) continue;
-    const ok = pattern === 1 ? x.wbm_window(instance, ctl[4], 2) : x.wbm_pairs(instance, ctl[4], ctl[5], 2);
+    const ok = pattern === 1 ? x.wbm_window(instance, ctl[4], 2)
+      : pattern === 2 ? x.wbm_spin(ctl[4]) : x.wbm_pairs(instance, ctl[4], ctl[5], 2);
     Atomics.add(ctl, 6, ok);
     Atomics.add(ctl, 1, 1);
     Atomics.notify(ctl, 1);

@@ -240,6 +240,9 @@ function workersSection() {
     `${w0.rounds} rounds interleave every allocator × pattern × thread count (order rotated); **medians** of the rounds.`,
     '"Mpairs/s" = all threads\' pairs / wall time (in parentheses: × the 1-thread figure); "ns/pair" = wall time / n, per',
     'thread (flat = perfect scaling). walloc/dlmalloc is the ratio of pairs per second (above 1: Walloc faster).',
+    'The control rows run no allocation at all (a multiply-xorshift step per iteration; "pairs" = iterations) in the same Workers and',
+    'pthreads: their scaling is what the machine gave k threads during this run, the ceiling for the allocators\' scaling,',
+    'and their walloc/dlmalloc column (Workers against pthreads) should be about 1.',
     `Checked after the run: every loop's allocations succeeded; Walloc's instance had 0 live blocks and exactly the loops'`,
     'allocations (its statistics, Workers detached); dlmalloc held the bytes it held before.', ''];
   L.push(`| pattern | threads | ${engines.map(([e]) => `${e} walloc Mpairs/s | ${e} dlmalloc Mpairs/s | ${e} walloc/dlmalloc | ${e} walloc ns/pair | ${e} dlmalloc ns/pair`).join(' | ')} |`);
@@ -254,7 +257,7 @@ function workersSection() {
     }
   });
   L.push('', `n per thread: ${engines.map(([e, r]) => `${e} ${r.workers.patterns.map((p) => `${p.label}: walloc ${p.n.walloc}, dlmalloc ${p.n.dlmalloc}`).join('; ')}`).join('; ')}.`, '');
-  const at = (k) => engines.flatMap(([e, r]) => r.workers.patterns.map((p) => `${e} ${p.label} ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k)).toFixed(2)}×`)).join(', ');
+  const at = (k) => engines.flatMap(([e, r]) => r.workers.patterns.filter((p) => !p.control).map((p) => `${e} ${p.label} ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k)).toFixed(2)}×`)).join(', ');
   L.push(`- Workers: walloc/dlmalloc pairs per second at 1 thread: ${at(1)}; at 2: ${at(2)}; at 4 (2 cores): ${at(4)}`, '', WORKERS_END);
   return L;
 }
