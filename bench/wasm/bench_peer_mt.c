@@ -28,6 +28,9 @@ static struct control {
     int32_t size;            /* 5: pairs' size */
     _Atomic int32_t ok;      /* 6: sum of the loops' successful allocations */
     _Atomic int32_t ready;   /* 7: threads started */
+    _Atomic int32_t ack;     /* 8: threads that read this round's words (JS writes the next
+                              * round's only when all have: a thread that wakes late must not read
+                              * them as its round's) */
 } ctl;
 
 static pthread_t tids[MAX_THREADS];
@@ -90,13 +93,16 @@ static void *worker(void *arg) {
         while ((r = atomic_load(&ctl.round)) == seen)
             __builtin_wasm_memory_atomic_wait32((int32_t *)&ctl.round, seen, -1);
         seen = r;
-        if (ctl.pattern < 0)
+        int32_t threads = ctl.threads, pattern = ctl.pattern, n = ctl.n, size = ctl.size;
+        atomic_fetch_add(&ctl.ack, 1);
+        __builtin_wasm_memory_atomic_notify((int32_t *)&ctl.ack, 0x7fffffff);
+        if (pattern < 0)
             break;
-        if (me >= ctl.threads)
+        if (me >= threads)
             continue;
-        uint32_t ok = ctl.pattern == 1   ? window((uint32_t)ctl.n)
-                      : ctl.pattern == 2 ? spin((uint32_t)ctl.n)
-                                         : pairs((uint32_t)ctl.n, (uint32_t)ctl.size);
+        uint32_t ok = pattern == 1   ? window((uint32_t)n)
+                      : pattern == 2 ? spin((uint32_t)n)
+                                     : pairs((uint32_t)n, (uint32_t)size);
         atomic_fetch_add(&ctl.ok, (int32_t)ok);
         atomic_fetch_add(&ctl.done, 1);
         __builtin_wasm_memory_atomic_notify((int32_t *)&ctl.done, 0x7fffffff);

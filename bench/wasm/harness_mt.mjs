@@ -4,7 +4,7 @@
 // code in Node (worker_threads) and in Chromium (Web Workers; the page must be cross-origin
 // isolated).
 //
-// Both sides are driven alike, through eight Int32 control words (CTL below; Walloc's in a
+// Both sides are driven alike, through nine Int32 control words (CTL below; Walloc's in a
 // SharedArrayBuffer, dlmalloc's in its shared linear memory, bench_peer_mt.c): the threads are
 // started once and wait; a group = the main thread sets the round's thread count, pattern and
 // count, bumps the round number and notifies (the start barrier), then waits until that many
@@ -30,7 +30,7 @@ export const MT_PATTERNS = [
 export const MT_ROUNDS = 15, MT_TARGET_MS = 40;
 const MT_QUICK = { rounds: 3, targetMs: 15 };
 // Control words (bench_peer_mt.c's struct control; mt-worker.mjs).
-const CTL = { round: 0, done: 1, threads: 2, pattern: 3, n: 4, size: 5, ok: 6, ready: 7 };
+const CTL = { round: 0, done: 1, threads: 2, pattern: 3, n: 4, size: 5, ok: 6, ready: 7, ack: 8 };
 const TIMEOUT_MS = 120000;
 
 const isNode = typeof process === 'object' && !!process.versions?.node;
@@ -49,19 +49,24 @@ async function waitAtLeast(i32, base, word, target, what) {
   }
 }
 
-// One group: k threads run the loop n times each; its wall time in ms and the loops' successes.
-async function group(i32, base, k, pattern, n, size) {
+// One group: k threads (of all started) run the loop n times each; its wall time in ms and the
+// loops' successes. Every started thread reads the round's words and acknowledges them; the next
+// group writes its words only after all did (untimed), so a thread that wakes late never takes
+// the next round's words for its own.
+async function group(i32, base, k, pattern, n, size, all) {
   i32[base + CTL.threads] = k;
   i32[base + CTL.pattern] = pattern;
   i32[base + CTL.n] = n;
   i32[base + CTL.size] = size;
   Atomics.store(i32, base + CTL.done, 0);
   Atomics.store(i32, base + CTL.ok, 0);
+  Atomics.store(i32, base + CTL.ack, 0);
   const t = now();
   Atomics.add(i32, base + CTL.round, 1);
   Atomics.notify(i32, base + CTL.round);
   await waitAtLeast(i32, base, CTL.done, k, `${k} threads' loops`);
   const ms = now() - t;
+  await waitAtLeast(i32, base, CTL.ack, all, 'every thread to read the round');
   return { ms, ok: Atomics.load(i32, base + CTL.ok) };
 }
 
@@ -136,7 +141,7 @@ export async function runWorkersBench({ Walloc, wallocUrl, loadModule, loadPeer,
   let expectedAllocs = 0; // Walloc's: every loop's pairs, plus the window's 256
   const run = async (alloc, k, p, n) => {
     const [i32, base] = sides[alloc];
-    const r = await group(i32, base, k, p.pattern, n, p.size);
+    const r = await group(i32, base, k, p.pattern, n, p.size, maxK);
     if (r.ok !== k * n) throw new Error(`Workers section: ${alloc} ${p.label} with ${k} threads: ${r.ok} of ${k * n} allocations succeeded`);
     if (alloc === 'walloc' && !p.control) expectedAllocs += k * (n + (p.pattern === 1 ? 256 : 0));
     return r.ms;
