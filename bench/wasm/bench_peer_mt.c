@@ -41,7 +41,7 @@ volatile uint64_t pm_sink;
  * between the threads on every pair: a cost of the benchmark, not of dlmalloc). */
 static _Thread_local volatile uintptr_t pm_tsink;
 
-static uint32_t pairs(uint32_t n, uint32_t size) {
+__attribute__((noinline)) static uint32_t pairs(uint32_t n, uint32_t size) {
     uint64_t acc = 0;
     uint32_t ok = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -55,7 +55,7 @@ static uint32_t pairs(uint32_t n, uint32_t size) {
     return ok;
 }
 
-static uint32_t window(uint32_t n) {
+__attribute__((noinline)) static uint32_t window(uint32_t n) {
     void *ring[256];
     uint32_t s = 12345, ok = 0;
     for (uint32_t i = 0; i < 256; i++) {
@@ -77,13 +77,17 @@ static uint32_t window(uint32_t n) {
 }
 
 /* bench_mt.c's control: n multiply-xorshift steps, no allocation. */
-static uint32_t spin(uint32_t n) {
+__attribute__((noinline)) static uint32_t spin(uint32_t n) {
     uint32_t s = 12345;
     for (uint32_t i = 0; i < n; i++) s = (s ^ (s >> 15)) * 2246822519u + i; /* no closed form */
     pm_tsink = s;
     return n;
 }
 
+/* The loops stay functions of their own (noinline), called afresh every round: V8 has no
+ * on-stack replacement for wasm, so a loop inlined into worker(), which never returns, would run
+ * in the code worker() was entered with (Liftoff, the baseline tier) for the whole run, while
+ * the Walloc Workers call their loop anew each round and get the optimised code. */
 static void *worker(void *arg) {
     int32_t me = (int32_t)(intptr_t)arg, seen = 0;
     atomic_fetch_add(&ctl.ready, 1);

@@ -242,22 +242,27 @@ function workersSection() {
     'thread (flat = perfect scaling). walloc/dlmalloc is the ratio of pairs per second (above 1: Walloc faster).',
     'The control rows run no allocation at all (a multiply-xorshift step per iteration; "pairs" = iterations) in the same Workers and',
     'pthreads: their scaling is what the machine gave k threads during this run, the ceiling for the allocators\' scaling,',
-    'and their walloc/dlmalloc column (Workers against pthreads) should be about 1.',
+    'and their walloc/dlmalloc column (Workers against pthreads) should be about 1; "÷ control" divides an allocator row\'s',
+    'ratio by the control\'s at the same thread count (what is left when the two drivers\' own difference is taken out).',
     `Checked after the run: every loop's allocations succeeded; Walloc's instance had 0 live blocks and exactly the loops'`,
     'allocations (its statistics, Workers detached); dlmalloc held the bytes it held before.', ''];
-  L.push(`| pattern | threads | ${engines.map(([e]) => `${e} walloc Mpairs/s | ${e} dlmalloc Mpairs/s | ${e} walloc/dlmalloc | ${e} walloc ns/pair | ${e} dlmalloc ns/pair`).join(' | ')} |`);
-  L.push(`|---|---:|${engines.map(() => '---:|---:|---:|---:|---:').join('|')}|`);
+  // The drivers' own difference at k threads (control row: Workers against pthreads, no
+  // allocation): a ratio divided by it is the allocators' alone.
+  const ctlRatio = (r, k) => { const c = r.workers.patterns.find((p) => p.control); return c ? mps(c, 'walloc', k) / mps(c, 'dlmalloc', k) : NaN; };
+  L.push(`| pattern | threads | ${engines.map(([e]) => `${e} walloc Mpairs/s | ${e} dlmalloc Mpairs/s | ${e} walloc/dlmalloc | ${e} ÷ control | ${e} walloc ns/pair | ${e} dlmalloc ns/pair`).join(' | ')} |`);
+  L.push(`|---|---:|${engines.map(() => '---:|---:|---:|---:|---:|---:').join('|')}|`);
   w0.patterns.forEach((p0, i) => {
     for (const k of MT_THREADS) {
       L.push(`| ${p0.label} | ${k} | ${engines.map(([, r]) => {
         const p = r.workers.patterns[i];
         const cell = (alloc) => `${f3(mps(p, alloc, k))}${k > 1 ? ` (×${(mps(p, alloc, k) / mps(p, alloc, 1)).toFixed(2)})` : ''}`;
-        return `${cell('walloc')} | ${cell('dlmalloc')} | **${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k)).toFixed(2)}×** | ${f3(nsPer(p, 'walloc', k))} | ${f3(nsPer(p, 'dlmalloc', k))}`;
+        const q = mps(p, 'walloc', k) / mps(p, 'dlmalloc', k);
+        return `${cell('walloc')} | ${cell('dlmalloc')} | **${q.toFixed(2)}×** | ${p.control ? '–' : `${(q / ctlRatio(r, k)).toFixed(2)}×`} | ${f3(nsPer(p, 'walloc', k))} | ${f3(nsPer(p, 'dlmalloc', k))}`;
       }).join(' | ')} |`);
     }
   });
   L.push('', `n per thread: ${engines.map(([e, r]) => `${e} ${r.workers.patterns.map((p) => `${p.label}: walloc ${p.n.walloc}, dlmalloc ${p.n.dlmalloc}`).join('; ')}`).join('; ')}.`, '');
-  const at = (k) => engines.flatMap(([e, r]) => r.workers.patterns.filter((p) => !p.control).map((p) => `${e} ${p.label} ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k)).toFixed(2)}×`)).join(', ');
+  const at = (k) => engines.flatMap(([e, r]) => r.workers.patterns.filter((p) => !p.control).map((p) => `${e} ${p.label} ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k)).toFixed(2)}× (÷ control ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k) / ctlRatio(r, k)).toFixed(2)}×)`)).join(', ');
   L.push(`- Workers: walloc/dlmalloc pairs per second at 1 thread: ${at(1)}; at 2: ${at(2)}; at 4 (2 cores): ${at(4)}`, '', WORKERS_END);
   return L;
 }
