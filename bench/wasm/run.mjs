@@ -245,7 +245,7 @@ function workersSection() {
     'and their walloc/dlmalloc column (Workers against pthreads) should be about 1; "÷ control" divides an allocator row\'s',
     'ratio by the control\'s at the same thread count (what is left when the two drivers\' own difference is taken out).',
     `Checked after the run: every loop's allocations succeeded; Walloc's instance had 0 live blocks and exactly the loops'`,
-    'allocations (its statistics, Workers detached); dlmalloc held the bytes it held before.', ''];
+    'allocations (its statistics, Workers detached); dlmalloc held the bytes it held before. How to read it: NOTES.md, "Workers".', ''];
   // The drivers' own difference at k threads (control row: Workers against pthreads, no
   // allocation): a ratio divided by it is the allocators' alone.
   const ctlRatio = (r, k) => { const c = r.workers.patterns.find((p) => p.control); return c ? mps(c, 'walloc', k) / mps(c, 'dlmalloc', k) : NaN; };
