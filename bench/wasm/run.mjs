@@ -386,7 +386,7 @@ function writeIndex() {
     const machine = /^- Machine: (.*)$/m.exec(text)?.[1] ?? name;
     const date = /^- Date: (.*)$/m.exec(text)?.[1];
     I.push(`- [\`results/${name}\`](results/${name}): ${machine}${date ? `, ${date}` : ''}`);
-    for (const m of text.matchAll(/^- ((?:Profiling|Workers) .*)$/gm)) I.push(`  - ${m[1]}`);
+    for (const m of text.matchAll(/^- ((?:Profiling|Workers)\b.*)$/gm)) I.push(`  - ${m[1]}`);
   }
   writeFileSync(path.join(here, 'RESULTS.md'), I.join('\n') + '\n');
   console.log(`wrote ${path.join(here, 'RESULTS.md')}`);
