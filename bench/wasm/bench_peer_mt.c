@@ -41,7 +41,7 @@ volatile uint64_t pm_sink;
  * between the threads on every pair: a cost of the benchmark, not of dlmalloc). */
 static _Thread_local volatile uintptr_t pm_tsink;
 
-__attribute__((noinline)) static uint32_t pairs(uint32_t n, uint32_t size) {
+static uint32_t pairs(uint32_t n, uint32_t size) {
     uint64_t acc = 0;
     uint32_t ok = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -55,7 +55,7 @@ __attribute__((noinline)) static uint32_t pairs(uint32_t n, uint32_t size) {
     return ok;
 }
 
-__attribute__((noinline)) static uint32_t window(uint32_t n) {
+static uint32_t window(uint32_t n) {
     void *ring[256];
     uint32_t s = 12345, ok = 0;
     for (uint32_t i = 0; i < 256; i++) {
@@ -77,17 +77,24 @@ __attribute__((noinline)) static uint32_t window(uint32_t n) {
 }
 
 /* bench_mt.c's control: n multiply-xorshift steps, no allocation. */
-__attribute__((noinline)) static uint32_t spin(uint32_t n) {
+static uint32_t spin(uint32_t n) {
     uint32_t s = 12345;
     for (uint32_t i = 0; i < n; i++) s = (s ^ (s >> 15)) * 2246822519u + i; /* no closed form */
     pm_tsink = s;
     return n;
 }
 
-/* The loops stay functions of their own (noinline), called afresh every round: V8 has no
- * on-stack replacement for wasm, so a loop inlined into worker(), which never returns, would run
- * in the code worker() was entered with (Liftoff, the baseline tier) for the whole run, while
- * the Walloc Workers call their loop anew each round and get the optimised code. */
+/* The loops are called afresh every round through these pointers (volatile: read each time, so
+ * neither LLVM nor wasm-opt, which inlines small functions whatever `noinline` says, can inline
+ * them into worker()). V8 has no on-stack replacement for wasm: a loop inlined into worker(),
+ * which never returns, runs in the tier worker() was entered with, Liftoff, for the whole run,
+ * and Liftoff code run by two threads at once slowed both 1.2-3x (measured: the control loop,
+ * 2026-12-07; with node --no-liftoff it scaled perfectly). The Walloc Workers call their loops
+ * from JavaScript each round and get the optimised code. */
+static uint32_t (*volatile run_pairs)(uint32_t, uint32_t) = pairs;
+static uint32_t (*volatile run_window)(uint32_t) = window;
+static uint32_t (*volatile run_spin)(uint32_t) = spin;
+
 static void *worker(void *arg) {
     int32_t me = (int32_t)(intptr_t)arg, seen = 0;
     atomic_fetch_add(&ctl.ready, 1);
@@ -104,9 +111,9 @@ static void *worker(void *arg) {
             break;
         if (me >= threads)
             continue;
-        uint32_t ok = pattern == 1   ? window((uint32_t)n)
-                      : pattern == 2 ? spin((uint32_t)n)
-                                     : pairs((uint32_t)n, (uint32_t)size);
+        uint32_t ok = pattern == 1   ? run_window((uint32_t)n)
+                      : pattern == 2 ? run_spin((uint32_t)n)
+                                     : run_pairs((uint32_t)n, (uint32_t)size);
         atomic_fetch_add(&ctl.ok, (int32_t)ok);
         atomic_fetch_add(&ctl.done, 1);
         __builtin_wasm_memory_atomic_notify((int32_t *)&ctl.done, 0x7fffffff);
