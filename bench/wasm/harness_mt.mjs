@@ -155,8 +155,13 @@ export async function runWorkersBench({ Walloc, wallocUrl, loadModule, loadPeer,
       let m = 1 << 16;
       for (const k of MT_THREADS) await run(alloc, k, p, m);
       for (;;) {
-        const ms = await run(alloc, 1, p, m);
-        if (ms >= targetMs / 2 || m >= 1 << 28) { m = Math.max(1024, Math.round((m * targetMs) / Math.max(ms, 0.01))); break; }
+        let ms = await run(alloc, 1, p, m);
+        if (ms >= targetMs / 2 || m >= 1 << 28) {
+          // The fastest of three (a burst of outside load during one would make n too small).
+          for (let j = 0; j < 2; j++) ms = Math.min(ms, await run(alloc, 1, p, m));
+          m = Math.max(1024, Math.round((m * targetMs) / Math.max(ms, 0.01)));
+          break;
+        }
         m *= 4;
       }
       n[alloc] = m;
