@@ -5,6 +5,8 @@
 #   walloc-bench-t<N>.wasm      that with WALLOC_WASM_MEMORY_COPY_MIN=N (threshold sweep)
 #   peer-dlmalloc.wasm / peer-emmalloc.wasm   bench_peer.c over Emscripten's allocators
 #   call-floor.wasm             bench_floor.c: two calls with a minimal bin pop/push (no inlining)
+#   walloc-bench-mt.wasm        walloc-mt.wasm's objects + bench_mt.c (the Workers section, harness_mt.mjs)
+#   peer-dlmalloc-mt.js/.wasm/.worker.js   bench_peer_mt.c over dlmalloc, -pthread, Emscripten's JS glue
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -62,4 +64,30 @@ tmp=$(mktemp -d)
 emcc -O3 "${common[@]}" -c "$here/bench_floor.c" -o "$tmp/floor.o"
 emcc -O1 "${link[@]}" -sMALLOC=none "$tmp/floor.o" -o "$out/call-floor.wasm"
 rm -rf "$tmp"
+
+# ---------------------------------------------------------------- the Workers section
+# walloc-bench-mt.wasm: wasm-emscripten/build.sh's "Benchmark recipe": its walloc-mt.wasm objects
+# and link line (printed by WALLOC_MT_PRINT_LDFLAGS) with bench_mt.c, then its wasm-opt line.
+# Built into a temporary directory: wasm-emscripten/dist stays as it was.
+tmp=$(mktemp -d)
+WALLOC_WASM_OUT="$tmp" WALLOC_MT_KEEP_OBJ=1 WALLOC_MT_PRINT_LDFLAGS=1 "$root/wasm-emscripten/build.sh" > "$tmp/log"
+eval "mt_ldflags=($(grep -- --import-memory "$tmp/log"))"
+[ ${#mt_ldflags[@]} -gt 0 ] || { echo "bench/wasm/build.sh: no walloc-mt link line from wasm-emscripten/build.sh" >&2; exit 1; }
+emcc -O3 "${common[@]}" -pthread -mnontrapping-fptoint "${inc[@]}" -c "$here/bench_mt.c" -o "$tmp/bench_mt.o"
+mt_bench_exports=()
+while read -r name; do mt_bench_exports+=("--export=$name"); done \
+  < <(grep -o 'EMSCRIPTEN_KEEPALIVE [a-z0-9_ ]*\bwbm_[a-z0-9_]*(' "$here/bench_mt.c" | grep -o 'wbm_[a-z0-9_]*')
+"${WASM_LD:-wasm-ld-14}" -o "$out/walloc-bench-mt.wasm" "$tmp"/obj-walloc-mt/*.o "$tmp/bench_mt.o" "${mt_ldflags[@]}" "${mt_bench_exports[@]}"
+wasm-opt -O3 -fimfs=0 -ocimfs=60 --enable-threads --enable-bulk-memory --enable-simd \
+  --enable-nontrapping-float-to-int --enable-mutable-globals --strip-target-features \
+  "$out/walloc-bench-mt.wasm" -o "$out/walloc-bench-mt.wasm"
+rm -rf "$tmp"
+# The peer: dlmalloc (its global lock) in a -pthread build with Emscripten's JS glue; the pthreads
+# come from a pool started with the module (PTHREAD_POOL_SIZE), so none is started while timing.
+# MODULARIZE without EXPORT_ES6 (3.1.6's ES6 output fails under Node ESM): a CommonJS factory in
+# Node (createRequire), a classic script defining createPeerMt in a page.
+emcc -O3 "${common[@]}" -pthread -sMALLOC=dlmalloc -sPTHREAD_POOL_SIZE=4 -sINITIAL_MEMORY=64MB \
+     -sTOTAL_STACK=256KB -sMODULARIZE=1 -sEXPORT_NAME=createPeerMt \
+     -sEXPORTED_FUNCTIONS=_pm_control,_pm_start,_pm_join,_pm_in_use \
+     "$here/bench_peer_mt.c" -o "$out/peer-dlmalloc-mt.js"
 echo "bench/wasm/build.sh: modules in $out"

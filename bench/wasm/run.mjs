@@ -12,6 +12,11 @@
 //                                        results/<cpu>.md and leave the rest as measured.
 //                                        --baseline REV adds the face of git revision REV
 //                                        (its walloc.mjs over today's walloc.wasm) to the A/B.
+//   node bench/wasm/run.mjs --workers [--quick] [--no-chromium] [--render]
+//                                        the Workers section only (harness_mt.mjs: pairs per
+//                                        second with 1, 2 and 4 Workers/pthreads, Walloc against
+//                                        dlmalloc): it replaces that section of results/<cpu>.md
+//                                        and leaves the rest as measured (as --profile does).
 import http from 'node:http';
 import { readFile, writeFile, stat } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
@@ -22,11 +27,15 @@ import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { runBench, runProfileBench, COPY_SIZES, THRESHOLDS, TARGET_MS, REPS, QUICK, ALLOC_SECONDS, PROFILE_ROUNDS } from './harness.mjs';
+import { runWorkersBench, MT_THREADS } from './harness_mt.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const render = process.argv.includes('--render');
 const profileOnly = process.argv.includes('--profile');
+const workersOnly = process.argv.includes('--workers');
+if (profileOnly && workersOnly) throw new Error('run.mjs: --profile and --workers are separate runs');
+const sectionJson = profileOnly ? 'out/profile.json' : workersOnly ? 'out/workers.json' : 'out/results.json';
 const baselineAt = process.argv.indexOf('--baseline');
 const baselineRev = baselineAt > 0 ? process.argv[baselineAt + 1] : undefined;
 const withChromium = !process.argv.includes('--no-chromium');
@@ -39,7 +48,7 @@ const resultsFile = path.join(resultsDir, `${slug}.md`);
 const log = (s) => console.log(s);
 let nodeRes, chromeRes = null, sizes = [], meta;
 if (render) {
-  ({ node: nodeRes, chromium: chromeRes, sizes, meta } = JSON.parse(await readFile(path.join(here, profileOnly ? 'out/profile.json' : 'out/results.json'), 'utf8')));
+  ({ node: nodeRes, chromium: chromeRes, sizes, meta } = JSON.parse(await readFile(path.join(here, sectionJson), 'utf8')));
 } else {
   meta = {
     date: new Date().toISOString().slice(0, 16), cpu: os.cpus()[0]?.model ?? 'unknown CPU', cores: os.cpus().length,
@@ -74,12 +83,19 @@ if (baselineRev) {
 console.log(`# Node ${process.version}`);
 const wallocUrl = pathToFileURL(path.join(root, 'wasm-emscripten/walloc.mjs')).href;
 const loadFace = async (tag) => (await import(`${wallocUrl}?${tag}`)).Walloc;
-nodeRes = profileOnly
-  ? { profile: await runProfileBench({ Walloc, loadFace, Baseline, log: (s) => log(`node: ${s}`), quick }) }
-  : await runBench({
-    Walloc, loadFace, Baseline, log: (s) => log(`node: ${s}`), quick,
-    loadModule: async (name) => WebAssembly.compile(await readFile(path.join(here, 'out', name))),
-  });
+const nodeLoadModule = async (name) => WebAssembly.compile(await readFile(path.join(here, 'out', name)));
+// The Workers section (harness_mt.mjs): the dlmalloc peer is Emscripten's CommonJS factory; its
+// wasm is handed over (3.1.6's glue would fetch() a file path in Node 18+ and fail).
+const nodeWorkers = () => runWorkersBench({
+  Walloc, wallocUrl, loadModule: nodeLoadModule, log: (s) => log(`node: ${s}`), quick,
+  loadPeer: () => createRequire(import.meta.url)('./out/peer-dlmalloc-mt.js')({ wasmBinary: readFileSync(path.join(here, 'out/peer-dlmalloc-mt.wasm')) }),
+});
+if (profileOnly) nodeRes = { profile: await runProfileBench({ Walloc, loadFace, Baseline, log: (s) => log(`node: ${s}`), quick }) };
+else if (workersOnly) nodeRes = { workers: await nodeWorkers() };
+else {
+  nodeRes = await runBench({ Walloc, loadFace, Baseline, log: (s) => log(`node: ${s}`), quick, loadModule: nodeLoadModule });
+  nodeRes.workers = await nodeWorkers();
+}
 
 // ------------------------------------------------------------------ Chromium
 if (withChromium) {
@@ -89,7 +105,7 @@ if (withChromium) {
     const p = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = path.resolve(root, '.' + p);
     const ok = file.startsWith(path.join(root, 'bench/wasm') + path.sep) || file.startsWith(path.join(root, 'wasm-emscripten') + path.sep);
-    const type = p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.mjs') ? 'text/javascript' : 'text/html';
+    const type = p.endsWith('.wasm') ? 'application/wasm' : /\.m?js$/.test(p) ? 'text/javascript' : 'text/html';
     const h = { 'Content-Type': type, 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
     if (p === '/') { res.writeHead(200, h); res.end('<!doctype html><title>walloc bench</title>'); return; }
     try { if (!ok) throw new Error(); const body = await readFile(file); res.writeHead(200, h); res.end(body); } catch { res.writeHead(404); res.end(); }
@@ -105,17 +121,30 @@ if (withChromium) {
   const page = await browser.newPage();
   page.on('console', (m) => log(`chromium: ${m.text()}`));
   await page.goto(url);
-  chromeRes = await page.evaluate(async ([q, profileOnly, baseline]) => {
+  chromeRes = await page.evaluate(async ([q, profileOnly, workersOnly, baseline]) => {
     const { runBench, runProfileBench } = await import('/bench/wasm/harness.mjs');
+    const { runWorkersBench } = await import('/bench/wasm/harness_mt.mjs');
     const { Walloc } = await import('/wasm-emscripten/walloc.mjs');
     const Baseline = baseline ? (await import('/bench/wasm/out/walloc-baseline.mjs')).Walloc : undefined;
     const loadFace = async (tag) => (await import(`/wasm-emscripten/walloc.mjs?${tag}`)).Walloc;
-    if (profileOnly) return { profile: await runProfileBench({ Walloc, loadFace, Baseline, quick: q, log: (s) => console.log(s) }) };
-    return runBench({
-      Walloc, loadFace, Baseline, quick: q, log: (s) => console.log(s),
-      loadModule: (name) => WebAssembly.compileStreaming(fetch(`/bench/wasm/out/${name}`)),
-    });
-  }, [quick, profileOnly, !!baselineRev]);
+    const loadModule = (name) => WebAssembly.compileStreaming(fetch(`/bench/wasm/out/${name}`));
+    const log = (s) => console.log(s);
+    // The dlmalloc peer: Emscripten's classic script (it finds its .wasm and .worker.js beside
+    // itself), then its factory.
+    const loadPeer = async () => {
+      await new Promise((resolve, reject) => {
+        const el = Object.assign(document.createElement('script'), { src: '/bench/wasm/out/peer-dlmalloc-mt.js', onload: resolve, onerror: reject });
+        document.head.append(el);
+      });
+      return globalThis.createPeerMt();
+    };
+    const workers = () => runWorkersBench({ Walloc, wallocUrl: new URL('/wasm-emscripten/walloc.mjs', location.href).href, loadModule, loadPeer, log, quick: q });
+    if (profileOnly) return { profile: await runProfileBench({ Walloc, loadFace, Baseline, quick: q, log }) };
+    if (workersOnly) return { workers: await workers() };
+    const res = await runBench({ Walloc, loadFace, Baseline, quick: q, log, loadModule });
+    res.workers = await workers();
+    return res;
+  }, [quick, profileOnly, workersOnly, !!baselineRev]);
   await browser.close();
   server.close();
 }
@@ -128,11 +157,12 @@ async function size(rel) {
 }
 for (const rel of ['wasm-emscripten/dist/walloc.wasm', 'wasm-emscripten/dist/walloc-nosimd.wasm',
   'wasm-emscripten/walloc.mjs', 'wasm-emscripten/walloc.d.ts', 'bench/wasm/out/walloc-bench.wasm',
-  'bench/wasm/out/peer-dlmalloc.wasm', 'bench/wasm/out/peer-emmalloc.wasm']) {
+  'bench/wasm/out/peer-dlmalloc.wasm', 'bench/wasm/out/peer-emmalloc.wasm', 'bench/wasm/out/walloc-bench-mt.wasm',
+  'bench/wasm/out/peer-dlmalloc-mt.wasm']) {
   try { await stat(path.join(root, rel)); sizes.push(await size(rel)); } catch { /* missing */ }
 }
 
-await writeFile(path.join(here, profileOnly ? 'out/profile.json' : 'out/results.json'), JSON.stringify({ node: nodeRes, chromium: chromeRes, sizes, meta }, null, 1));
+await writeFile(path.join(here, sectionJson), JSON.stringify({ node: nodeRes, chromium: chromeRes, sizes, meta }, null, 1));
 } // measure
 
 // ------------------------------------------------------------------ profiling section
@@ -185,14 +215,67 @@ function profileSection() {
   return L;
 }
 
+// ------------------------------------------------------------------ Workers section
+const WORKERS_BEGIN = '<!-- workers: written by run.mjs --workers or a full run -->';
+const WORKERS_END = '<!-- /workers -->';
+
+function workersSection() {
+  const engines = [['Node', nodeRes], ...(chromeRes ? [['Chromium', chromeRes]] : [])].filter(([, r]) => r?.workers);
+  if (engines.length === 0) return [];
+  const w0 = engines[0][1].workers;
+  const f3 = (x) => (x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
+  const mps = (p, alloc, k) => (k * p.n[alloc]) / (p.ms[alloc][k] * 1e3); // million pairs per second
+  const nsPer = (p, alloc, k) => (p.ms[alloc][k] * 1e6) / p.n[alloc]; // wall ns per pair of one thread
+  const L = [WORKERS_BEGIN, '## Workers: pairs per second with 1, 2 and 4 threads (Walloc against dlmalloc)', '',
+    `Measured ${meta.date} UTC at commit ${meta.commit}, \`node bench/wasm/run.mjs --workers\`${meta.quick ? ' (**quick mode**: few short rounds, noisy)' : ''};`,
+    `${engines.map(([e]) => (e === 'Node' ? `Node ${meta.node}` : `Chromium ${chromeVersion} (headless)`)).join(', ')}; load average at the start ${meta.loadAtStart.map((x) => x.toFixed(2)).join(', ')}`,
+    `on **${meta.cores} cores: 4 threads oversubscribe them** (shown on purpose: what happens past the cores).`,
+    'Walloc: 1, 2 or 4 Workers (worker_threads in Node, Web Workers in Chromium), each attached to one shared instance',
+    '(`Walloc.create({ shared: true, module: walloc-bench-mt.wasm })`, `Walloc.attach(w.shareable())`), all running',
+    '`bench_mt.c`\'s loop on one **unchecked** core instance (`walloc_create` from C: the core\'s per-thread caches, no lock on',
+    'the fast path; bottom tier). dlmalloc: the same loops (`bench_peer_mt.c`) over Emscripten 3.1.6\'s `-sMALLOC=dlmalloc` in',
+    'a `-pthread` build (its JS glue, pthreads from a pool started before timing; dlmalloc takes one global lock per call).',
+    'The threads are started once and wait on a start word; each group releases them together (Atomics.notify) and ends',
+    'when the last one is done. Every thread runs a fixed count n (one thread ≈ ' + `${w0.targetMs} ms; n per allocator and pattern below),`,
+    `${w0.rounds} rounds interleave every allocator × pattern × thread count (order rotated); **medians** of the rounds.`,
+    '"Mpairs/s" = all threads\' pairs / wall time (in parentheses: × the 1-thread figure); "ns/pair" = wall time / n, per',
+    'thread (flat = perfect scaling). walloc/dlmalloc is the ratio of pairs per second (above 1: Walloc faster).',
+    'The control rows run no allocation at all (a multiply-xorshift step per iteration; "pairs" = iterations) in the same Workers and',
+    'pthreads: their scaling is what the machine gave k threads during this run, the ceiling for the allocators\' scaling,',
+    'and their walloc/dlmalloc column (Workers against pthreads) should be about 1; "÷ control" divides an allocator row\'s',
+    'ratio by the control\'s at the same thread count (what is left when the two drivers\' own difference is taken out).',
+    `Checked after the run: every loop's allocations succeeded; Walloc's instance had 0 live blocks and exactly the loops'`,
+    'allocations (its statistics, Workers detached); dlmalloc held the bytes it held before. How to read it: NOTES.md, "Workers".', ''];
+  // The drivers' own difference at k threads (control row: Workers against pthreads, no
+  // allocation): a ratio divided by it is the allocators' alone.
+  const ctlRatio = (r, k) => { const c = r.workers.patterns.find((p) => p.control); return c ? mps(c, 'walloc', k) / mps(c, 'dlmalloc', k) : NaN; };
+  L.push(`| pattern | threads | ${engines.map(([e]) => `${e} walloc Mpairs/s | ${e} dlmalloc Mpairs/s | ${e} walloc/dlmalloc | ${e} ÷ control | ${e} walloc ns/pair | ${e} dlmalloc ns/pair`).join(' | ')} |`);
+  L.push(`|---|---:|${engines.map(() => '---:|---:|---:|---:|---:|---:').join('|')}|`);
+  w0.patterns.forEach((p0, i) => {
+    for (const k of MT_THREADS) {
+      L.push(`| ${p0.label} | ${k} | ${engines.map(([, r]) => {
+        const p = r.workers.patterns[i];
+        const cell = (alloc) => `${f3(mps(p, alloc, k))}${k > 1 ? ` (×${(mps(p, alloc, k) / mps(p, alloc, 1)).toFixed(2)})` : ''}`;
+        const q = mps(p, 'walloc', k) / mps(p, 'dlmalloc', k);
+        return `${cell('walloc')} | ${cell('dlmalloc')} | **${q.toFixed(2)}×** | ${p.control ? '–' : `${(q / ctlRatio(r, k)).toFixed(2)}×`} | ${f3(nsPer(p, 'walloc', k))} | ${f3(nsPer(p, 'dlmalloc', k))}`;
+      }).join(' | ')} |`);
+    }
+  });
+  L.push('', `n per thread: ${engines.map(([e, r]) => `${e} ${r.workers.patterns.map((p) => `${p.label}: walloc ${p.n.walloc}, dlmalloc ${p.n.dlmalloc}`).join('; ')}`).join('; ')}.`, '');
+  const at = (k) => engines.flatMap(([e, r]) => r.workers.patterns.filter((p) => !p.control).map((p) => `${e} ${p.label} ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k)).toFixed(2)}× (÷ control ${(mps(p, 'walloc', k) / mps(p, 'dlmalloc', k) / ctlRatio(r, k)).toFixed(2)}×)`)).join(', ');
+  L.push(`- Workers: walloc/dlmalloc pairs per second at 1 thread: ${at(1)}; at 2: ${at(2)}; at 4 (2 cores): ${at(4)}`, '', WORKERS_END);
+  return L;
+}
+
 // ------------------------------------------------------------------ RESULTS.md
-if (profileOnly) {
+if (profileOnly || workersOnly) {
   // Only this section is new: the rest of the CPU's file stays as measured.
   mkdirSync(resultsDir, { recursive: true });
   const old = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : `# WebAssembly benchmarks\n\n- Machine: ${machineLine.replace(/^- Machine: /, '')}\n`;
-  const section = profileSection().join('\n');
-  const a = old.indexOf(PROFILE_BEGIN), b = old.indexOf(PROFILE_END);
-  const text = a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + PROFILE_END.length)
+  const [begin, end, lines] = profileOnly ? [PROFILE_BEGIN, PROFILE_END, profileSection()] : [WORKERS_BEGIN, WORKERS_END, workersSection()];
+  const section = lines.join('\n');
+  const a = old.indexOf(begin), b = old.indexOf(end);
+  const text = a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + end.length)
     : old.replace(/\n*$/, '\n\n') + section + '\n';
   writeFileSync(resultsFile, text);
   console.log(`wrote ${resultsFile}`);
@@ -279,6 +362,7 @@ COPY_SIZES.forEach((s, i) => L.push(`| ${s} | ${engines.map(([, r]) => { const x
 L.push('');
 
 L.push(...profileSection(), '');
+L.push(...workersSection(), '');
 
 L.push('## Sizes', '', '| file | bytes | gzip -9 |', '|---|---:|---:|');
 for (const s of sizes) L.push(`| \`${s.rel}\` | ${s.raw} | ${s.gzip} |`);
@@ -296,13 +380,13 @@ function writeIndex() {
   const I = ['# WebAssembly benchmarks, per CPU', '',
     '`bench/wasm/run.sh` (`run.mjs`) writes `results/<cpu>.md` for the CPU it runs on (named as `bench/native` names its',
     'files) and leaves the other files alone; `run.mjs --profile` rewrites only the allocation-profiling section of this',
-    'CPU\'s file. This index is rewritten from them.', ''];
+    'CPU\'s file, `run.mjs --workers` only its Workers section. This index is rewritten from them.', ''];
   for (const name of readdirSync(resultsDir).filter((n) => n.endsWith('.md')).sort()) {
     const text = readFileSync(path.join(resultsDir, name), 'utf8');
     const machine = /^- Machine: (.*)$/m.exec(text)?.[1] ?? name;
     const date = /^- Date: (.*)$/m.exec(text)?.[1];
     I.push(`- [\`results/${name}\`](results/${name}): ${machine}${date ? `, ${date}` : ''}`);
-    for (const m of text.matchAll(/^- (Profiling .*)$/gm)) I.push(`  - ${m[1]}`);
+    for (const m of text.matchAll(/^- ((?:Profiling|Workers)\b.*)$/gm)) I.push(`  - ${m[1]}`);
   }
   writeFileSync(path.join(here, 'RESULTS.md'), I.join('\n') + '\n');
   console.log(`wrote ${path.join(here, 'RESULTS.md')}`);
