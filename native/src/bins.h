@@ -7,7 +7,7 @@
  * head again, the span's count); a stack of handles waits on one (its top). And with one thread
  * the stacks belong to the instance, so an allocation from them needs no thread-cache lookup.
  * In wasm, where every allocation and free is a call the engine may not inline, that is most
- * of an allocate+free pair (bench/wasm/RESULTS.md). With threads, blocks in one thread's stack
+ * of an allocate+free pair (bench/wasm/NOTES.md). With threads, blocks in one thread's stack
  * would be out of reach of the others, so native builds have no bins.
  *
  * A binned block is free for the caller but still counted as used by its span, so:
@@ -39,7 +39,7 @@
 
 struct bin {
     uint32_t top;   /* blocks held */
-    uint32_t cap;   /* at most this many (0: the sentinel) */
+    uint32_t cap;   /* at most this many (0: the sentinel, and classes the tier lacks) */
     uint64_t pops;  /* allocations it served */
     uint64_t fills; /* blocks it took from spans (which counted them as allocations) */
     uint64_t slot[BIN_SLOTS];
