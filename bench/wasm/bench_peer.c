@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "window_sizes.h"
+
 volatile uint64_t pb_sink;
 
 EMSCRIPTEN_KEEPALIVE void pb_pairs(uint32_t n, uint32_t size) {
@@ -22,15 +24,13 @@ EMSCRIPTEN_KEEPALIVE void pb_window(uint32_t n) {
     static void *ring[256];
     uint32_t s = 12345;
     for (uint32_t i = 0; i < 256; i++) {
-        s = s * 1103515245u + 12345u;
-        ring[i] = malloc(16 + (s >> 16) % 512);
+        ring[i] = malloc(window_next_size(&s));
     }
     uint64_t acc = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t k = i & 255;
         free(ring[k]);
-        s = s * 1103515245u + 12345u;
-        ring[k] = malloc(16 + (s >> 16) % 512);
+        ring[k] = malloc(window_next_size(&s));
         acc += (uintptr_t)ring[k];
     }
     for (uint32_t i = 0; i < 256; i++) free(ring[i]);

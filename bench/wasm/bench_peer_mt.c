@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "window_sizes.h"
+
 enum { MAX_THREADS = 16 };
 
 /* The control block, read by JavaScript as Int32Array words (pm_control returns its address). */
@@ -59,15 +61,13 @@ static uint32_t window(uint32_t n) {
     void *ring[256];
     uint32_t s = 12345, ok = 0;
     for (uint32_t i = 0; i < 256; i++) {
-        s = s * 1103515245u + 12345u;
-        ring[i] = malloc(16 + (s >> 16) % 512);
+        ring[i] = malloc(window_next_size(&s));
     }
     uint64_t acc = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t k = i & 255;
         free(ring[k]);
-        s = s * 1103515245u + 12345u;
-        ring[k] = malloc(16 + (s >> 16) % 512);
+        ring[k] = malloc(window_next_size(&s));
         acc += (uintptr_t)ring[k];
         ok += ring[k] != NULL;
     }

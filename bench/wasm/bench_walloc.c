@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "walloc.h"
+#include "window_sizes.h"
 
 volatile uint64_t wb_sink;
 
@@ -36,16 +37,14 @@ EMSCRIPTEN_KEEPALIVE void wb_window(uint32_t w, uint32_t n, int32_t tier) {
     static uint32_t sizes[256];
     uint32_t s = 12345;
     for (uint32_t i = 0; i < 256; i++) {
-        s = s * 1103515245u + 12345u;
-        sizes[i] = 16 + (s >> 16) % 512;
+        sizes[i] = window_next_size(&s);
         ring[i] = walloc_alloc(a, sizes[i], (walloc_tier)tier);
     }
     uint64_t acc = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint32_t k = i & 255;
         walloc_free(a, ring[k], sizes[k]);
-        s = s * 1103515245u + 12345u;
-        sizes[k] = 16 + (s >> 16) % 512;
+        sizes[k] = window_next_size(&s);
         ring[k] = walloc_alloc(a, sizes[k], (walloc_tier)tier);
         acc += ring[k];
     }
