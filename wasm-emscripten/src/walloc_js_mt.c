@@ -226,18 +226,6 @@ EMSCRIPTEN_KEEPALIVE void wjs_mt_release(uint32_t s) {
 
 /* ---------------------------------------------------------------- tiers -------------------- */
 
-EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_reset_tier(uint32_t s, int32_t tier) {
-    wjs_mt *m = rec(s);
-    if ((uint32_t)tier >= WALLOC_TIER_COUNT)
-        return WALLOC_ERR_INVALID_TIER;
-    int32_t st = gate_take(m, (unsigned)tier);
-    if (st != WALLOC_OK)
-        return st;
-    st = (int32_t)walloc_reset_tier(m->w, (walloc_tier)tier);
-    gate_give(m, (unsigned)tier);
-    return st;
-}
-
 EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_compact_tier(uint32_t s, int32_t tier, double keep) {
     wjs_mt *m = rec(s);
     if ((uint32_t)tier >= WALLOC_TIER_COUNT)
@@ -248,6 +236,11 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_compact_tier(uint32_t s, int32_t tier, doubl
     st = (int32_t)walloc_compact_tier(m->w, (walloc_tier)tier, keep <= 0 ? 0 : (uint64_t)keep);
     gate_give(m, (unsigned)tier);
     return st;
+}
+
+/* A reset is a compaction that keeps nothing (walloc_reset_tier). */
+EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_reset_tier(uint32_t s, int32_t tier) {
+    return wjs_mt_compact_tier(s, tier, 0);
 }
 
 /* walloc_tier_stats into out (the caller's scratch: a walloc_stats, 104 bytes), inside the
