@@ -161,6 +161,13 @@ typedef struct walloc_stats {
     uint32_t max_class_size;
 } walloc_stats;
 
+/** The fields of walloc_stats in declaration order, as X(name) each: the one list hosts derive
+ *  their copies from (the JNI glue names them to Java; the core checks it covers the struct). */
+#define WALLOC_STATS_FIELDS(X)                                                                    \
+    X(capacity) X(committed) X(bump_head) X(peak) X(live_bytes) X(live_blocks) X(free_bytes)      \
+    X(wasted_bytes) X(total_allocs) X(total_frees) X(failed_allocs) X(resets) X(alignment)        \
+    X(max_class_size)
+
 /** One entry of walloc_bulk_copy: copy len bytes from handle src to handle dst. */
 typedef struct walloc_copy_op {
     walloc_handle dst;
@@ -335,6 +342,20 @@ walloc_status walloc_bulk_copy(walloc *w, const walloc_copy_op *ops, size_t coun
  *  tier has handed out. The pointer is valid while the block is live (native: until destroy;
  *  WebAssembly: linear memory never moves, only its JS ArrayBuffer is replaced on growth). */
 void *walloc_ptr(const walloc *w, walloc_handle handle);
+
+/** Checks that [handle, handle + len) lies inside what one tier has handed out, by walloc_read's
+ *  rules (handle itself must, even when len is 0): WALLOC_OK, WALLOC_ERR_INVALID_HANDLE (in no
+ *  tier), WALLOC_ERR_OUT_OF_BOUNDS (the range leaves its tier's handed-out extent), or
+ *  WALLOC_ERR_INVALID_ARGUMENT (NULL w). The check every access makes, for hosts that access
+ *  the memory themselves (views over a block). Lock-free; thread-safe. */
+walloc_status walloc_check_range(const walloc *w, walloc_handle handle, uint64_t len);
+
+/** The handles tier can ever hand out lie in [*start, *end). Native builds: the tier's own part
+ *  of the region, *end - *start being its capacity (the tiers follow each other from handle 0:
+ *  TOP, MIDDLE, BOTTOM). WebAssembly builds grow a tier in segments anywhere in linear memory:
+ *  [0, 4 GiB). WALLOC_ERR_INVALID_ARGUMENT for a NULL argument, WALLOC_ERR_INVALID_TIER. */
+walloc_status walloc_tier_range(const walloc *w, walloc_tier tier, walloc_handle *start,
+                                walloc_handle *end);
 
 /** Which tier a handle lies in (in what the tier has handed out), or WALLOC_ERR_INVALID_HANDLE. */
 walloc_status walloc_tier_of(const walloc *w, walloc_handle handle, walloc_tier *out);

@@ -14,6 +14,10 @@
 #include "span.h"
 #include "tier.h"
 
+#define STATS_FIELD_BYTES(f) +sizeof(((walloc_stats *)0)->f)
+_Static_assert(0 WALLOC_STATS_FIELDS(STATS_FIELD_BYTES) == sizeof(walloc_stats),
+               "WALLOC_STATS_FIELDS must name every field of walloc_stats");
+
 walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats *out)
 {
     if (cw == NULL || out == NULL)
@@ -86,4 +90,26 @@ walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n)
 {
     const struct tier *t = tier_of_handle(w, h);
     return t == NULL ? WALLOC_ERR_INVALID_HANDLE : tier_check_range(t, h, n);
+}
+
+walloc_status walloc_check_range(const walloc *w, walloc_handle handle, uint64_t len)
+{
+    return w == NULL ? WALLOC_ERR_INVALID_ARGUMENT : instance_check_range(w, handle, len);
+}
+
+walloc_status walloc_tier_range(const walloc *w, walloc_tier tier, walloc_handle *start,
+                                walloc_handle *end)
+{
+    if (w == NULL || start == NULL || end == NULL)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    if ((unsigned)tier >= WALLOC_TIER_COUNT)
+        return WALLOC_ERR_INVALID_TIER;
+#if WALLOC_PLATFORM_RESERVES
+    *start = w->tiers[tier].start;
+    *end = w->tier_end[tier];
+#else
+    *start = 0;
+    *end = (uint64_t)1 << 32;
+#endif
+    return WALLOC_OK;
 }

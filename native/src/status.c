@@ -15,7 +15,7 @@ const char *walloc_status_str(walloc_status status)
     case WALLOC_ERR_DOUBLE_FREE: return "double free";
     case WALLOC_ERR_SIZE_MISMATCH: return "size mismatch";
     case WALLOC_ERR_NOT_A_BLOCK: return "not a block";
-    case WALLOC_ERR_INVALID_CONFIG: return "invalid config";
+    case WALLOC_ERR_INVALID_CONFIG: return "invalid configuration";
     case WALLOC_ERR_INVALID_SIZE: return "invalid size";
     }
     return "unknown status";

@@ -109,10 +109,18 @@ TEST(Region, TiersLieInOrderFromHandleZero)
         EXPECT_GE(h, start) << "tier " << t;
         EXPECT_LT(h, start + cap) << "tier " << t;
         EXPECT_EQ(walloc_ptr(w.get(), h), static_cast<uint8_t *>(r.base) + h);
+        walloc_handle lo = 0, hi = 0;
+        ASSERT_EQ(walloc_tier_range(w.get(), t, &lo, &hi), WALLOC_OK);
+        EXPECT_EQ(lo, start) << "tier " << t;
+        EXPECT_EQ(hi, start + cap) << "tier " << t;
         ASSERT_EQ(walloc_free(w.get(), h, 64), WALLOC_OK);
         start += cap;
     }
     EXPECT_EQ(start, r.size);
+    walloc_handle lo, hi;
+    EXPECT_EQ(walloc_tier_range(w.get(), (walloc_tier)3, &lo, &hi), WALLOC_ERR_INVALID_TIER);
+    EXPECT_EQ(walloc_tier_range(w.get(), WALLOC_TIER_TOP, nullptr, &hi), WALLOC_ERR_INVALID_ARGUMENT);
+    EXPECT_EQ(walloc_tier_range(nullptr, WALLOC_TIER_TOP, &lo, &hi), WALLOC_ERR_INVALID_ARGUMENT);
 }
 
 TEST(BlockSize, IsWhatTheStatisticsCount)
@@ -322,6 +330,14 @@ TEST(Access, BoundsAndArguments)
     EXPECT_EQ(walloc_ptr(w.get(), past), nullptr);
     EXPECT_EQ(walloc_ptr(w.get(), WALLOC_NULL), nullptr);
     EXPECT_EQ(walloc_ptr(nullptr, a), nullptr);
+    EXPECT_EQ(walloc_check_range(w.get(), a, 256), WALLOC_OK);
+    EXPECT_EQ(walloc_check_range(w.get(), past - 8, 8), WALLOC_OK);
+    EXPECT_EQ(walloc_check_range(w.get(), past - 4, 8), WALLOC_ERR_OUT_OF_BOUNDS);
+    EXPECT_EQ(walloc_check_range(w.get(), past, 0), WALLOC_ERR_OUT_OF_BOUNDS);
+    EXPECT_EQ(walloc_check_range(w.get(), a, UINT64_MAX), WALLOC_ERR_OUT_OF_BOUNDS);
+    EXPECT_EQ(walloc_check_range(w.get(), 1ull << 45, 1), WALLOC_ERR_INVALID_HANDLE);
+    EXPECT_EQ(walloc_check_range(w.get(), WALLOC_NULL, 0), WALLOC_ERR_INVALID_HANDLE);
+    EXPECT_EQ(walloc_check_range(nullptr, a, 1), WALLOC_ERR_INVALID_ARGUMENT);
     walloc_tier t;
     EXPECT_EQ(walloc_tier_of(w.get(), past, &t), WALLOC_ERR_INVALID_HANDLE);
     EXPECT_EQ(walloc_tier_of(w.get(), a, nullptr), WALLOC_ERR_INVALID_ARGUMENT);
@@ -469,6 +485,18 @@ TEST(Stats, FiguresAddUp)
     EXPECT_EQ(walloc_tier_stats(w.get(), (walloc_tier)3, &s), WALLOC_ERR_INVALID_TIER);
     EXPECT_EQ(walloc_tier_stats(w.get(), WALLOC_TIER_TOP, nullptr), WALLOC_ERR_INVALID_ARGUMENT);
     EXPECT_EQ(walloc_tier_stats(nullptr, WALLOC_TIER_TOP, &s), WALLOC_ERR_INVALID_ARGUMENT);
+}
+
+TEST(Stats, FieldListNamesEveryFieldInDeclarationOrder)
+{
+    std::vector<size_t> offsets;
+#define OFFSET_OF(f) offsets.push_back(offsetof(walloc_stats, f));
+    WALLOC_STATS_FIELDS(OFFSET_OF)
+#undef OFFSET_OF
+    ASSERT_EQ(offsets.size(), 14u);
+    EXPECT_EQ(offsets.front(), 0u);
+    for (size_t i = 1; i < offsets.size(); i++)
+        EXPECT_GT(offsets[i], offsets[i - 1]) << "field " << i;
 }
 
 TEST(Status, EveryStatusHasItsOwnText)
