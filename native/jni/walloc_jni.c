@@ -24,7 +24,7 @@
 #include "gate_fast.h" /* walloc_gate.h, its enter and exit inline */
 #include "walloc.h"
 
-#define ABI_VERSION 5
+#define ABI_VERSION 6
 /* Status of a call refused because the instance is closed (io.walloc.WallocNative.CLOSED): not a
  * core status, and below 256 so that bulkCopy's packed result holds it. */
 #define HOST_CLOSED 255
@@ -243,22 +243,38 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_compactTier(JNIEnv *env, jcla
     return (jint)walloc_compact_tier(W(w), (walloc_tier)tier, (uint64_t)keep);
 }
 
+#define STATS_FIELD_COUNT_ONE(f) +1
+enum { STATS_FIELDS = 0 WALLOC_STATS_FIELDS(STATS_FIELD_COUNT_ONE) };
+
+/* walloc_stats into out in WALLOC_STATS_FIELDS's order, which statsFields names to Java. */
 static jint tier_stats_inside(JNIEnv *env, walloc *core, jint tier, jlongArray out)
 {
-    if (!out || (*env)->GetArrayLength(env, out) < 14)
+    if (!out || (*env)->GetArrayLength(env, out) < STATS_FIELDS)
         return WALLOC_ERR_INVALID_ARGUMENT;
     walloc_stats s;
     walloc_status st = walloc_tier_stats(core, (walloc_tier)tier, &s);
     if (st != WALLOC_OK)
         return (jint)st;
-    jlong v[14] = {
-        (jlong)s.capacity,     (jlong)s.committed,     (jlong)s.bump_head,   (jlong)s.peak,
-        (jlong)s.live_bytes,   (jlong)s.live_blocks,   (jlong)s.free_bytes,  (jlong)s.wasted_bytes,
-        (jlong)s.total_allocs, (jlong)s.total_frees,   (jlong)s.failed_allocs, (jlong)s.resets,
-        (jlong)s.alignment,    (jlong)s.max_class_size,
-    };
-    (*env)->SetLongArrayRegion(env, out, 0, 14, v);
+#define STATS_FIELD_VALUE(f) (jlong)s.f,
+    jlong v[STATS_FIELDS] = {WALLOC_STATS_FIELDS(STATS_FIELD_VALUE)};
+    (*env)->SetLongArrayRegion(env, out, 0, STATS_FIELDS, v);
     return WALLOC_OK;
+}
+
+JNIEXPORT jobjectArray JNICALL Java_io_walloc_WallocNative_statsFields(JNIEnv *env, jclass cls)
+{
+#define STATS_FIELD_NAME(f) #f,
+    static const char *const names[STATS_FIELDS] = {WALLOC_STATS_FIELDS(STATS_FIELD_NAME)};
+    jclass string = (*env)->FindClass(env, "java/lang/String");
+    jobjectArray a = string ? (*env)->NewObjectArray(env, STATS_FIELDS, string, NULL) : NULL;
+    for (int i = 0; a && i < STATS_FIELDS; i++) {
+        jstring n = (*env)->NewStringUTF(env, names[i]);
+        if (!n)
+            return NULL; /* OutOfMemoryError pending */
+        (*env)->SetObjectArrayElement(env, a, i, n);
+        (*env)->DeleteLocalRef(env, n);
+    }
+    return a;
 }
 
 JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierStats(JNIEnv *env, jclass cls, jlong w,
@@ -322,12 +338,6 @@ JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierOf(JNIEnv *env, jclass cl
                                                           jlong handle)
 {
     GATED(w, -HOST_CLOSED, tier_of_inside(H(w)->core, handle));
-}
-
-JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_ptr(JNIEnv *env, jclass cls, jlong w,
-                                                        jlong handle)
-{
-    GATED(w, (jlong)0, (jlong)(uintptr_t)walloc_ptr(H(w)->core, (walloc_handle)handle));
 }
 
 /* offset/length are checked against the array here too (Java checks first, with a better
@@ -434,27 +444,29 @@ JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_bulkCopy(JNIEnv *env, jclass
     GATED(w, (jlong)HOST_CLOSED, bulk_copy_inside(env, H(w)->core, ops, count));
 }
 
-static jboolean viewable_inside(JNIEnv *env, walloc *core, jlong handle, jlong length)
-{
-    if (length < 0)
-        return JNI_FALSE;
-    /* The core checks the range: a zero-length read validates [handle, handle + length). */
-    if (!walloc_ptr(core, (walloc_handle)handle))
-        return JNI_FALSE;
-    if (length > 0) {
-        walloc_tier a, b;
-        if (walloc_tier_of(core, (walloc_handle)handle, &a) != WALLOC_OK ||
-            walloc_tier_of(core, (walloc_handle)handle + (uint64_t)length - 1, &b) != WALLOC_OK ||
-            a != b)
-            return JNI_FALSE;
-    }
-    return JNI_TRUE;
-}
-
-JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_viewable(JNIEnv *env, jclass cls, jlong w,
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_checkRange(JNIEnv *env, jclass cls, jlong w,
         jlong handle, jlong length)
 {
-    GATED(w, JNI_FALSE, viewable_inside(env, H(w)->core, handle, length));
+    if (length < 0)
+        return WALLOC_ERR_OUT_OF_BOUNDS;
+    GATED(w, HOST_CLOSED, (jint)walloc_check_range(H(w)->core, (walloc_handle)handle, (uint64_t)length));
+}
+
+JNIEXPORT jint JNICALL Java_io_walloc_WallocNative_tierRange(JNIEnv *env, jclass cls, jlong w,
+        jint tier, jlongArray out)
+{
+    if (!out || (*env)->GetArrayLength(env, out) < 2)
+        return WALLOC_ERR_INVALID_ARGUMENT;
+    walloc_handle range[2];
+    walloc_status st = walloc_tier_range(W(w), (walloc_tier)tier, &range[0], &range[1]);
+    if (st == WALLOC_OK)
+        (*env)->SetLongArrayRegion(env, out, 0, 2, (const jlong *)range);
+    return (jint)st;
+}
+
+JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_address(JNIEnv *env, jclass cls, jobject buffer)
+{
+    return buffer ? (jlong)(uintptr_t)(*env)->GetDirectBufferAddress(env, buffer) : 0;
 }
 
 JNIEXPORT jlong JNICALL Java_io_walloc_WallocNative_blockSize(JNIEnv *env, jclass cls, jlong w,

@@ -97,7 +97,7 @@ public final class Walloc implements AutoCloseable {
     private final Profiler profiler; // null: no allocation profile (WallocConfig.profile)
     private final Sampler sampler; // the profiler's, null without: read by every allocation, one load fewer
     private final long[] capacity = new long[3];
-    private final long[] tierStart = new long[3]; // tiers lie in order from handle 0 (walloc_region_of)
+    private final long[] tierStart = new long[3]; // walloc_tier_range
     private final TierEpochs epochs = new TierEpochs();
     private final long[][] limits = {new long[4], new long[4], new long[4]};
     private final NativeSide nativeSide;
@@ -116,8 +116,11 @@ public final class Walloc implements AutoCloseable {
             check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
             capacity[t.code()] = s[0];
         }
-        tierStart[1] = capacity[0];
-        tierStart[2] = capacity[0] + capacity[1];
+        long[] range = new long[2];
+        for (Tier t : TIERS) {
+            check(WallocNative.tierRange(w, t.code(), range), "tierRange", NULL, t, 0);
+            tierStart[t.code()] = range[0];
+        }
         this.region = new Region(w);
         this.profiler = config.profiling() ? new Profiler(name, config, tierStart[2] + capacity[2]) : null;
         this.sampler = profiler != null ? profiler.sampler() : null;
@@ -210,6 +213,44 @@ public final class Walloc implements AutoCloseable {
      */
     public long capacity(Tier tier) {
         return capacity[tierCode(tier)];
+    }
+
+    /**
+     * The handle of a tier's first byte: the tier's handles are {@code [tierStart(tier),
+     * tierStart(tier) + capacity(tier))}, and the tiers follow each other from handle 0 (the
+     * core's {@code walloc_tier_range}).
+     *
+     * @param tier the tier
+     * @return a handle
+     */
+    public long tierStart(Tier tier) {
+        return tierStart[tierCode(tier)];
+    }
+
+    /**
+     * The handle of a direct buffer's memory: of the byte at its position, when its {@code
+     * [position, limit)} lies inside what one tier of this instance has handed out (a {@link #view}
+     * or {@link Block#asByteBuffer()}, or a slice of one). Read through JNI's {@code
+     * GetDirectBufferAddress}; the range is checked by the core.
+     *
+     * @param buffer any buffer
+     * @return the handle, or {@link #NULL} for a heap buffer, another instance's memory, or a range
+     *     that leaves what the tier handed out
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long handleOf(ByteBuffer buffer) {
+        Objects.requireNonNull(buffer, "buffer is null");
+        long address = buffer.isDirect() ? WallocNative.address(buffer) : 0;
+        if (address == 0) {
+            return NULL;
+        }
+        long handle = address - region.address(0) + buffer.position();
+        int g = gate.enter();
+        try {
+            return WallocNative.checkRange(w, handle, buffer.remaining()) == 0 ? handle : NULL;
+        } finally {
+            gate.exit(g);
+        }
     }
 
     /**
@@ -1058,7 +1099,7 @@ public final class Walloc implements AutoCloseable {
         boolean inRange;
         try {
             st = WallocNative.read(w, handle, NO_BYTES, 0, 0); // the handle alone
-            inRange = st == 0 && WallocNative.viewable(w, handle, length);
+            inRange = st == 0 && WallocNative.checkRange(w, handle, length) == 0;
         } finally {
             gate.exit(g);
         }
@@ -1192,7 +1233,7 @@ public final class Walloc implements AutoCloseable {
         int g = gate.enter();
         ByteBuffer b;
         try {
-            b = WallocNative.viewable(w, handle, length) ? region.slice(handle, length) : null;
+            b = WallocNative.checkRange(w, handle, length) == 0 ? region.slice(handle, length) : null;
         } finally {
             gate.exit(g);
         }
@@ -1272,7 +1313,7 @@ public final class Walloc implements AutoCloseable {
         int g = gate.enter();
         try {
             int r = WallocNative.tierOf(w, handle);
-            if (r < 0 || !WallocNative.viewable(w, handle, size)) {
+            if (r < 0 || WallocNative.checkRange(w, handle, size) != 0) {
                 throw new WallocBoundsException("no segment of " + size + " bytes at " + hex(handle)
                         + ": the range is not inside what one tier has handed out");
             }

@@ -27,7 +27,7 @@ final class WallocNative {
     static void ensureLoaded() {}
 
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
-    static final int ABI_VERSION = 5;
+    static final int ABI_VERSION = 6;
 
     /** Status of a call refused because the instance is closed (not a core status). */
     static final int CLOSED = 255;
@@ -102,14 +102,18 @@ final class WallocNative {
 
     static native int compactTier(long w, int tier, long keepBytes);
 
-    /** Fills out[0..13] in the order of {@link TierStats}'s components. */
+    /** walloc_stats's field names in the order {@link #tierStats} fills them (WALLOC_STATS_FIELDS). */
+    static native String[] statsFields();
+
+    /** Fills out[0, statsFields().length) with walloc_tier_stats, in {@link #statsFields}'s order. */
     static native int tierStats(long w, int tier, long[] out);
+
+    /** walloc_tier_range: out[0] the tier's first handle, out[1] the end of its handles. Not gated:
+     *  call it before the instance is shared. */
+    static native int tierRange(long w, int tier, long[] out);
 
     /** The tier (0..2) the handle lies in, or -status. */
     static native int tierOf(long w, long handle);
-
-    /** walloc_ptr as an address, 0 for NULL. */
-    static native long ptr(long w, long handle);
 
     static native int write(long w, long dst, byte[] src, int offset, int length);
 
@@ -123,8 +127,12 @@ final class WallocNative {
     /** ops holds count (dst, src, len) triples. Returns 0, or status | (failedIndex << 8). */
     static native long bulkCopy(long w, long[] ops, int count);
 
-    /** Whether [handle, handle + length) lies inside what one tier has handed out. */
-    static native boolean viewable(long w, long handle, long length);
+    /** walloc_check_range: 0 when [handle, handle + length) lies inside what one tier has handed
+     *  out, else its status (OUT_OF_BOUNDS for a negative length). */
+    static native int checkRange(long w, long handle, long length);
+
+    /** The address of a direct buffer's first byte (GetDirectBufferAddress); 0 for another buffer. */
+    static native long address(ByteBuffer buffer);
 
     /** A direct buffer over [address, address + length) (NewDirectByteBuffer); null for a bad argument. */
     static native ByteBuffer buffer(long address, int length);

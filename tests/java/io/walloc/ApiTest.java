@@ -42,6 +42,39 @@ class ApiTest extends WallocTestBase {
     }
 
     @Test
+    void tiersFollowEachOtherFromHandleZero() {
+        Walloc w = open(WallocConfig.builder().capacity(4L << 20).shares(0.5, 0.25, 0.25).build());
+        long start = 0;
+        for (Tier t : Tier.values()) {
+            assertEquals(start, w.tierStart(t), t.name());
+            long h = w.allocate(64, t);
+            assertTrue(h >= start && h < start + w.capacity(t), t + " block at " + h);
+            w.free(h, 64);
+            start += w.capacity(t);
+        }
+    }
+
+    @Test
+    void handleOfFindsABufferInsideTheInstanceOnly() {
+        Walloc w = open(WallocConfig.builder().capacity(4L << 20).build());
+        Walloc other = open(WallocConfig.builder().capacity(4L << 20).build());
+        long h = w.allocate(4096, Tier.MIDDLE);
+        ByteBuffer v = w.view(h, 4096);
+        assertEquals(h, w.handleOf(v));
+        assertEquals(h + 100, w.handleOf(v.position(100)), "the handle of the byte at the position");
+        assertEquals(h + 100, w.handleOf(v.slice()));
+        assertEquals(Walloc.NULL, other.handleOf(v), "another instance's memory");
+        assertEquals(Walloc.NULL, w.handleOf(ByteBuffer.allocate(16)), "a heap buffer");
+        assertEquals(Walloc.NULL, w.handleOf(ByteBuffer.allocateDirect(16)), "a direct buffer of the JVM's");
+        long head = w.tierStats(Tier.MIDDLE).bumpHead();
+        ByteBuffer tail = w.view(w.tierStart(Tier.MIDDLE) + head - 8, 8);
+        assertEquals(w.tierStart(Tier.MIDDLE) + head - 8, w.handleOf(tail));
+        assertThrows(NullPointerException.class, () -> w.handleOf(null));
+        w.close();
+        assertThrows(IllegalStateException.class, () -> w.handleOf(v));
+    }
+
+    @Test
     void configBuilder() {
         WallocConfig d = WallocConfig.defaults();
         assertEquals(256L << 20, d.capacity());
