@@ -112,6 +112,13 @@ EMSCRIPTEN_KEEPALIVE double wjs_block_size(uint32_t w, int32_t tier, uint32_t si
     return (double)walloc_block_size((const walloc *)(uintptr_t)w, (walloc_tier)tier, size);
 }
 
+/* walloc_check_range: whether [handle, handle + len) lies inside what one tier has handed out
+ * (a walloc_status). len is a double: a block's footprint can reach 4 GiB. */
+EMSCRIPTEN_KEEPALIVE int32_t wjs_check_range(uint32_t w, uint32_t handle, double len) {
+    return (int32_t)walloc_check_range((const walloc *)(uintptr_t)w, handle,
+                                       len <= 0 ? 0 : (uint64_t)len);
+}
+
 EMSCRIPTEN_KEEPALIVE int32_t wjs_tier_of(uint32_t w, uint32_t handle) {
     walloc_tier t;
     walloc_status st = walloc_tier_of((const walloc *)(uintptr_t)w, handle, &t);
