@@ -1,0 +1,11 @@
+// lib/host.mjs - how the assets module (assets.mjs) works with a Walloc's blocks without being
+// part of the allocator: Walloc[HOST](client) attaches a client and returns the internal calls it
+// may make. Not part of the API (the package's "exports" do not name this file).
+//
+// A client tells the Walloc, through these methods:
+//   holder(handle)       what holds a live block (e.g. 'asset "a.bin"'), so free() refuses it;
+//   pending(handle)      what owns a block outside the block table (a load in flight), for errors;
+//   released(tier, by, keepIf)  after resetTier/fastCompactTier released (part of) a tier: its
+//                        blocks not kept by keepIf(handle, size) are gone;
+//   destroyed()          after destroy().
+export const HOST = Symbol('Walloc host');
