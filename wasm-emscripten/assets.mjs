@@ -11,6 +11,8 @@
 //   const px = assets.view('hero.ktx2');                      // a BlockView of its bytes
 //   assets.evict('hero.ktx2');                                // unregisters and frees the block
 //
+// The type -> tier policy (DEFAULT_TYPE_TIERS) is DESIGN.md's table, the one in
+// tests/scenarios/faces/asset_types.json; a type it does not name goes to the middle tier.
 
 import { Walloc } from './walloc.mjs';
 import { WallocError, DestroyedError, Status } from './lib/status.mjs';
@@ -28,8 +30,8 @@ import {
 /** The tier of each asset type the registry knows (typeTiers overrides it per registry). */
 const DEFAULT_TYPE_TIERS = Object.freeze({
   texture: 0, image: 0, mesh: 0, geometry: 0, shader: 0, gpu: 0,
-  scene: 1, json: 1, model: 1, audio: 1, font: 1,
-  temp: 2, scratch: 2, text: 2, binary: 2,
+  scene: 1, json: 1, model: 1, audio: 1, font: 1, binary: 1,
+  temp: 2, scratch: 2, text: 2,
 });
 /** The tier of a type DEFAULT_TYPE_TIERS (and typeTiers) does not name. */
 const UNKNOWN_TYPE_TIER = 1;
