@@ -41,7 +41,7 @@
 // (2 pages) are not reused after detach(): linear memory never shrinks. A Worker terminated
 // while inside a call can leave a lock held: end Workers between calls.
 
-import { WallocError, DestroyedError, statusError } from './lib/status.mjs';
+import { WallocError, DestroyedError, statusError, learnStatusText } from './lib/status.mjs';
 import {
   NULL_HANDLE, WASM_PAGE, TIER_NAMES, describe, checkUint32, checkSize, checkKeepBytes,
   checkHandle, checkTier, isHandle, toBytes, byteCount,
@@ -100,6 +100,7 @@ export class SharedWalloc {
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const x = instance.exports;
     x.__wasm_call_ctors?.(); // once per memory: the creator's instance only
+    learnStatusText(x, memory.buffer);
     const self = new SharedWalloc(TOKEN, instance, memory, module, 0, options);
     const [r0, r1, r2] = options.ratios;
     x.wjs_set_max_bytes(maxPages * WASM_PAGE);
@@ -121,6 +122,7 @@ export class SharedWalloc {
     }
     requireIsolation();
     const instance = await WebAssembly.instantiate(shared.module, { env: { memory: shared.memory } });
+    learnStatusText(instance.exports, shared.memory.buffer);
     return new SharedWalloc(TOKEN, instance, shared.memory, shared.module, shared.record, shared);
   }
 

@@ -32,7 +32,7 @@
 // block-table.mjs; views.mjs: BlockView; host.mjs: what the assets module may call).
 
 import { Sampler, SITE_OTHER, profileOptions, makeSnapshot, leakReport } from './profile.mjs';
-import { Status, WallocError, DestroyedError, statusError } from './lib/status.mjs';
+import { Status, WallocError, DestroyedError, statusError, learnStatusText } from './lib/status.mjs';
 import {
   NULL_HANDLE, WASM_PAGE, TIER_NAMES, describe, checkUint32, checkSize, checkKeepBytes, checkHandle,
   checkTier, isHandle, toBytes, byteCount, callListener,
@@ -118,6 +118,7 @@ export class Walloc {
     this.#buf = this.#memory.buffer;
     this.#bufBytes = this.#buf.byteLength;
     this.#u8 = new Uint8Array(this.#buf);
+    learnStatusText(x, this.#buf);
     const current = this.#buf.byteLength;
     this.#maximumMemory = Math.floor(options.maximumMemory / WASM_PAGE) * WASM_PAGE;
     if (this.#maximumMemory < current) {

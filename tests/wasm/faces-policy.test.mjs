@@ -1,12 +1,13 @@
 // The JavaScript face against the facts and the policy written once for every face:
 //   - tests/scenarios/faces/asset_types.json: an asset type's default tier (the assets module's
 //     table, exactly), the tier of a type the table does not name (through a real load), and
-//     where allocate() without a tier goes.
+//     where allocate() without a tier goes;
+//   - the core's status text (walloc_status_str): the face says each status as the core does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Walloc, AssetRegistry, ROOT, startServer } from './helpers.mjs';
+import { Walloc, AssetRegistry, Status, ROOT, WASM_DIR, startServer, rawModule } from './helpers.mjs';
 
 const policy = JSON.parse(await readFile(path.join(ROOT, 'tests/scenarios/faces/asset_types.json'), 'utf8'));
 const TIER = { top: 0, middle: 1, bottom: 2 };
@@ -46,4 +47,21 @@ test('asset_types.json: allocate() without a tier', async () => {
   const [b] = w.allocateBatch([100]);
   assert.equal(w.blockInfo(b).tier, TIER[policy.allocate_default], 'a batch entry without a tier too');
   w.destroy();
+});
+
+test('status text: every status reads as the core says it (walloc_status_str)', async () => {
+  (await Walloc.create({ capacity: MiB })).destroy(); // the face reads the text at its first instance
+  const { statusText, statusError } = await import(path.join(WASM_DIR, 'lib/status.mjs'));
+  const x = await rawModule();
+  const u8 = new Uint8Array(x.memory.buffer);
+  const core = (st) => {
+    let at = x.walloc_status_str(st) >>> 0, s = '';
+    while (u8[at] !== 0) s += String.fromCharCode(u8[at++]);
+    return s;
+  };
+  for (const [name, st] of Object.entries(Status)) {
+    assert.equal(statusText(st), core(st), name);
+    assert.ok(statusError('call', st).message.endsWith(`: ${core(st)}`), `${name}: an error says the core's text`);
+  }
+  assert.equal(core(Status.INVALID_CONFIG), 'invalid configuration');
 });

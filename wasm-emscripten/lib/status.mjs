@@ -1,5 +1,5 @@
-// lib/status.mjs - the core's status codes, their text, and the errors every face of the module
-// throws.
+// lib/status.mjs - the core's status codes, their text (the core's own, walloc_status_str), and
+// the errors every face of the module throws.
 
 /** walloc_status values (stable numbers from walloc.h). */
 export const Status = Object.freeze({
@@ -8,11 +8,26 @@ export const Status = Object.freeze({
   INVALID_SIZE: 10,
 });
 
-const STATUS_TEXT = ['ok', 'invalid argument', 'invalid tier', 'invalid handle', 'out of bounds',
-  'out of memory', 'double free', 'size mismatch', 'not a block', 'invalid configuration',
-  'invalid size'];
+// Each status's text as the core says it (walloc_status_str), decoded once, from the first
+// module instantiated: every module is built from the same core.
+const STATUS_TEXT = [];
 
-/** The text of status ("invalid configuration", ...), or "status N" for another number. */
+/**
+ * Reads the core's text of every status through the walloc_status_str export of x, whose linear
+ * memory is `buffer` (an ArrayBuffer or a SharedArrayBuffer: decoded byte by byte, as TextDecoder
+ * refuses shared memory; the texts are ASCII). Once per process.
+ */
+export function learnStatusText(x, buffer) {
+  if (STATUS_TEXT.length !== 0) return;
+  const u8 = new Uint8Array(buffer);
+  for (const status of Object.values(Status)) {
+    let at = x.walloc_status_str(status) >>> 0, text = '';
+    while (u8[at] !== 0) text += String.fromCharCode(u8[at++]);
+    STATUS_TEXT[status] = text;
+  }
+}
+
+/** The core's text of status ("invalid configuration", ...), or "status N" for another number. */
 export function statusText(status) { return STATUS_TEXT[status] ?? `status ${status}`; }
 
 /** Thrown by every call on an instance after its destroy() (loads reject with it; in-flight
