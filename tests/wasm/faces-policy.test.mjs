@@ -65,3 +65,13 @@ test('status text: every status reads as the core says it (walloc_status_str)', 
   }
   assert.equal(core(Status.INVALID_CONFIG), 'invalid configuration');
 });
+
+test('status text: a configuration the core refuses is refused in its words', async () => {
+  // The face checks types; the values are the core's to judge (walloc_config_validate).
+  for (const options of [{ capacity: 1000 }, { ratios: [0.6, 0.6, 0.1] }, { ratios: [0, 0.5, 0.5] }]) {
+    const e = await Walloc.create(options).then(() => null, (err) => err);
+    assert.ok(e instanceof RangeError, JSON.stringify(options));
+    assert.match(e.message, /invalid configuration/, JSON.stringify(options));
+    assert.equal(e.status, Status.INVALID_CONFIG);
+  }
+});

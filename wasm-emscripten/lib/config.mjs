@@ -1,12 +1,13 @@
 // lib/config.mjs - an instance's configuration (capacity, tier ratios, memory limit), checked in
-// one place for both faces, then by the core (walloc_config_validate, through
-// wjs_config_validate).
+// one place for both faces. The JavaScript side checks types and what only it knows (linear
+// memory is at most 4 GiB); the values themselves (capacity's minimum, each ratio in (0, 1], their
+// sum, a page per tier) are the core's to judge: walloc_config_validate, through
+// wjs_config_validate.
 
 import { describe, checkObject, MAX_MEMORY, WASM_PAGE } from './checks.mjs';
 import { statusText } from './status.mjs';
 
 const DEFAULT_CAPACITY = 256 * 1024 * 1024;
-const MIN_CAPACITY = 64 * 1024;
 const DEFAULT_RATIOS = Object.freeze([0.5, 0.3, 0.2]);
 // A shared memory reserves its maximum up front: shared mode defaults to 1 GiB.
 const SHARED_MAX_MEMORY = 1024 * 1024 * 1024;
@@ -21,18 +22,14 @@ export function createOptions(options) {
   }
   const capacity = options.capacity ?? DEFAULT_CAPACITY;
   if (typeof capacity !== 'number') throw new TypeError(`Walloc.create: capacity must be a number, got ${describe(capacity)}`);
-  if (!Number.isInteger(capacity) || capacity < MIN_CAPACITY || capacity >= MAX_MEMORY) {
-    throw new RangeError(`Walloc.create: capacity must be an integer in [65536, 4 GiB), got ${describe(capacity)}`);
+  if (!Number.isInteger(capacity) || capacity < 0 || capacity >= MAX_MEMORY) {
+    throw new RangeError(`Walloc.create: capacity must be an integer below 4 GiB, got ${describe(capacity)}`);
   }
   const ratios = options.ratios ?? DEFAULT_RATIOS;
   if (!Array.isArray(ratios) || ratios.length !== 3) throw new TypeError(`Walloc.create: ratios must be an array of 3 numbers [top, middle, bottom], got ${describe(ratios)}`);
-  let sum = 0;
   for (const r of ratios) {
     if (typeof r !== 'number') throw new TypeError(`Walloc.create: ratios must be numbers, got ${describe(r)}`);
-    if (!(r > 0 && r <= 1)) throw new RangeError(`Walloc.create: each ratio must be in (0, 1], got ${r}`);
-    sum += r;
   }
-  if (sum > 1 + 1e-9) throw new RangeError(`Walloc.create: ratios add up to ${sum}, more than 1`);
   const maximumMemory = options.maximumMemory ?? (options.shared === true ? SHARED_MAX_MEMORY : MAX_MEMORY);
   if (typeof maximumMemory !== 'number') throw new TypeError(`Walloc.create: maximumMemory must be a number, got ${describe(maximumMemory)}`);
   if (!Number.isInteger(maximumMemory) || maximumMemory < WASM_PAGE || maximumMemory > MAX_MEMORY) {
