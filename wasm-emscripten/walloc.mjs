@@ -375,13 +375,10 @@ export class Walloc {
     checkKeepBytes('fastCompactTier', keepBytes);
     const st = this.#x.wjs_compact_tier(this.#w, t, keepBytes);
     if (st !== 0) throw statusError('fastCompactTier', st);
-    // What the tier has handed out is now exactly what lies below the new head: a block
-    // survives when the last byte of its footprint is still handed out in this tier.
+    // A block survives when its whole footprint is still handed out: the core's range check
+    // (walloc_check_range). Tiers never share an address, so a range handed out is tier t's.
     const x = this.#x, w = this.#w;
-    this.#forgetTier(t, 'fastCompactTier', (h, size) => {
-      const last = h + x.wjs_block_size(w, t, size) - 1;
-      return x.wjs_ptr(w, last) !== 0 && x.wjs_tier_of(w, last) === t;
-    });
+    this.#forgetTier(t, 'fastCompactTier', (h, size) => x.wjs_check_range(w, h, x.wjs_block_size(w, t, size)) === 0);
   }
 
   // The core's walloc_stats of tier t, read in place: 12 uint64 (low, high uint32 halves), then

@@ -101,11 +101,6 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_copy(uint32_t w, uint32_t dst, uint32_t src, ui
     return (int32_t)walloc_copy((walloc *)(uintptr_t)w, dst, src, len);
 }
 
-/* walloc_ptr: the address of handle, 0 when it lies outside what every tier handed out. */
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_ptr(uint32_t w, uint32_t handle) {
-    return (uint32_t)(uintptr_t)walloc_ptr((const walloc *)(uintptr_t)w, handle);
-}
-
 /* walloc_block_size: the bytes a block of size bytes spans in tier (its footprint), 0 for an
  * invalid tier or a size larger than the tier. A double: a footprint can reach 4 GiB. */
 EMSCRIPTEN_KEEPALIVE double wjs_block_size(uint32_t w, int32_t tier, uint32_t size) {
