@@ -24,7 +24,7 @@ import { checkViewType } from './lib/views.mjs';
 import { HOST } from './lib/host.mjs';
 import { Budgets } from './lib/asset-budgets.mjs';
 import {
-  AssetLoadError, Load, assetUrl, baseUrlOf, checkSignal, openResponse, collectBody, runPool,
+  AssetLoadError, Load, assetUrl, baseUrlOf, checkSignal, openResponse, collectBody, batchItems, runPool,
 } from './lib/asset-load.mjs';
 
 /** The tier of each asset type the registry knows (typeTiers overrides it per registry). */
@@ -500,7 +500,7 @@ export class AssetRegistry {
    */
   async loadAll(batch, options = {}) {
     this.#live();
-    const items = this.#batchItems(batch);
+    const items = batchItems(batch, (path) => !this.#registry.has(path), this.#baseUrl);
     if (options === null || typeof options !== 'object') throw new TypeError('loadAll: options must be an object');
     const concurrency = checkConcurrency('loadAll: concurrency', options.concurrency ?? this.#concurrency);
     const { onProgress, settle = false } = options;
@@ -531,25 +531,6 @@ export class AssetRegistry {
     }
     if (failure !== undefined) throw failure;
     return results;
-  }
-
-  // loadAll's entries, every one checked before any request starts: a bad one loads nothing.
-  #batchItems(batch) {
-    if (!Array.isArray(batch)) throw new TypeError(`loadAll: expected an array, got ${describe(batch)}`);
-    return batch.map((b, i) => {
-      let it;
-      if (typeof b === 'string') it = { index: i, path: b, type: 'binary' };
-      else if (b !== null && typeof b === 'object' && typeof b.path === 'string') it = { index: i, path: b.path, type: b.type ?? 'binary', tier: b.tier };
-      else throw new TypeError(`loadAll: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
-      if (it.path === '') throw new TypeError(`loadAll: entry ${i}: path must be a non-empty string`);
-      if (typeof it.type !== 'string') throw new TypeError(`loadAll: entry ${i}: type must be a string, got ${describe(it.type)}`);
-      if (it.tier !== undefined) checkTier(`loadAll: entry ${i}`, it.tier);
-      if (!this.#registry.has(it.path)) {
-        if (this.#baseUrl === undefined) throw new TypeError('loadAll: no base URL (call setBaseUrl first)');
-        assetUrl(`loadAll: entry ${i}`, it.path, this.#baseUrl);
-      }
-      return it;
-    });
   }
 }
 

@@ -158,11 +158,29 @@ export class Sampler {
 const TIERS = ['top', 'middle', 'bottom'];
 
 /**
- * The snapshot object w.profile() returns, from the core's figures: sites = [{site, allocs,
- * liveBlocks, liveBytes}] (site: the core's id, SITE_OTHER for WALLOC_SITE_OTHER; per-tier arrays
- * [top, middle, bottom]) and info = {maxSites, overflowSamples, lostSamples}.
+ * The snapshot object w.profile() returns, read from the core's records in linear memory
+ * (buffer): n walloc_profile_site records at sitesAt (site, allocs[3], live_blocks[3],
+ * live_bytes[3]: uint64 as two uint32, low first) and the profile's info at infoAt (rate,
+ * max_sites, sites, overflow, lost).
  */
-export function makeSnapshot(sampler, sites, info) {
+export function readSnapshot(sampler, buffer, sitesAt, n, infoAt) {
+  const u64 = (u, i) => u[i] + u[i + 1] * 4294967296;
+  const u = new Uint32Array(buffer, sitesAt, n * 20);
+  const sites = [];
+  for (let k = 0; k < n; k++) {
+    const o = k * 20;
+    const tiers = (at) => [u64(u, o + at), u64(u, o + at + 2), u64(u, o + at + 4)];
+    const other = u[o] === 0xFFFFFFFF && u[o + 1] === 0xFFFFFFFF;
+    sites.push({ site: other ? SITE_OTHER : u64(u, o), allocs: tiers(2), liveBlocks: tiers(8), liveBytes: tiers(14) });
+  }
+  const i = new Uint32Array(buffer, infoAt, 8);
+  return makeSnapshot(sampler, sites, { maxSites: i[1], overflowSamples: u64(i, 4), lostSamples: u64(i, 6) });
+}
+
+// The snapshot from the core's figures: sites = [{site, allocs, liveBlocks, liveBytes}] (site:
+// the core's id, SITE_OTHER for WALLOC_SITE_OTHER; per-tier arrays [top, middle, bottom]) and
+// info = {maxSites, overflowSamples, lostSamples}.
+function makeSnapshot(sampler, sites, info) {
   const list = sites.map((s) => Object.freeze({
     id: s.site,
     frames: sampler.framesOf(s.site),

@@ -48,7 +48,7 @@ import {
 } from './lib/checks.mjs';
 import { validateConfig } from './lib/config.mjs';
 import { compileModule } from './lib/module.mjs';
-import { checkViewType, viewIndex, viewValue, viewSource, viewFillArgs } from './lib/views.mjs';
+import { checkViewType, viewFields, viewIndex, viewValue, viewSource, viewFillArgs } from './lib/views.mjs';
 
 // walloc_js_mt.c's answers beyond walloc_status.
 const JS_CLOSED = 0xFFFFFFFE;
@@ -404,11 +404,7 @@ export class SharedBlockView {
     if (token !== TOKEN) throw new TypeError('SharedBlockView: use view() of a shared Walloc');
     this.#owner = owner;
     this.#serial = serial;
-    this.handle = handle;
-    this.byteOffset = byteOffset;
-    this.length = length;
-    this.type = Type;
-    this.byteLength = length * Type.BYTES_PER_ELEMENT;
+    viewFields(this, handle, byteOffset, length, Type);
     Object.freeze(this);
   }
 

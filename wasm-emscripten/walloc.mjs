@@ -31,7 +31,7 @@
 // checks.mjs: argument checks; config.mjs: the configuration; module.mjs: compiling the .wasm;
 // block-table.mjs; views.mjs: BlockView; host.mjs: what the assets module may call).
 
-import { Sampler, SITE_OTHER, profileOptions, makeSnapshot, leakReport } from './profile.mjs';
+import { Sampler, SITE_OTHER, profileOptions, readSnapshot, leakReport } from './profile.mjs';
 import { Status, WallocError, DestroyedError, statusError, learnStatusText } from './lib/status.mjs';
 import {
   NULL_HANDLE, WASM_PAGE, TIER_NAMES, describe, checkUint32, checkSize, checkKeepBytes, checkHandle,
@@ -451,18 +451,8 @@ export class Walloc {
     const n = x.wjs_profile_snapshot(this.#w);
     if (n < 0) throw statusError(what, -n);
     try {
-      const buf = this.#heap().buffer; // the copy may have grown memory
-      const u64 = (u, i) => u[i] + u[i + 1] * 4294967296;
-      const u = new Uint32Array(buf, x.wjs_profile_sites() >>> 0, n * 20);
-      const sites = [];
-      for (let k = 0; k < n; k++) {
-        const o = k * 20; // walloc_profile_site: site, allocs[3], live_blocks[3], live_bytes[3]
-        const tiers = (at) => [u64(u, o + at), u64(u, o + at + 2), u64(u, o + at + 4)];
-        const other = u[o] === 0xFFFFFFFF && u[o + 1] === 0xFFFFFFFF;
-        sites.push({ site: other ? SITE_OTHER : u64(u, o), allocs: tiers(2), liveBlocks: tiers(8), liveBytes: tiers(14) });
-      }
-      const i = new Uint32Array(buf, x.wjs_profile_info() >>> 0, 8); // rate, max_sites, sites, overflow, lost
-      return makeSnapshot(this.#sampler, sites, { maxSites: i[1], overflowSamples: u64(i, 4), lostSamples: u64(i, 6) });
+      // The copy may have grown memory: the buffer is taken after it.
+      return readSnapshot(this.#sampler, this.#heap().buffer, x.wjs_profile_sites() >>> 0, n, x.wjs_profile_info() >>> 0);
     } finally {
       x.wjs_profile_release();
     }

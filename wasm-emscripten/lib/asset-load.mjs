@@ -2,7 +2,7 @@
 // reading a response: what AssetRegistry (assets.mjs) runs for each load, apart from the
 // allocator's side (reserving, committing and freeing the block).
 
-import { describe, callListener } from './checks.mjs';
+import { describe, checkTier, callListener } from './checks.mjs';
 
 /** Error of an asset load: names the path; `cause` holds the underlying reason. */
 export class AssetLoadError extends Error {
@@ -147,6 +147,29 @@ export async function collectBody(load) {
     load.report(loaded, NaN);
   }
   return { chunks, loaded };
+}
+
+/**
+ * loadAll's entries (paths or {path, type, tier}) as {index, path, type, tier}, every one checked
+ * before any request starts: a bad one loads nothing. fetched(path) says whether the entry needs
+ * a request (its URL is checked against baseUrl then).
+ */
+export function batchItems(batch, fetched, baseUrl) {
+  if (!Array.isArray(batch)) throw new TypeError(`loadAll: expected an array, got ${describe(batch)}`);
+  return batch.map((b, i) => {
+    let it;
+    if (typeof b === 'string') it = { index: i, path: b, type: 'binary' };
+    else if (b !== null && typeof b === 'object' && typeof b.path === 'string') it = { index: i, path: b.path, type: b.type ?? 'binary', tier: b.tier };
+    else throw new TypeError(`loadAll: entry ${i} must be a path or {path, type, tier}, got ${describe(b)}`);
+    if (it.path === '') throw new TypeError(`loadAll: entry ${i}: path must be a non-empty string`);
+    if (typeof it.type !== 'string') throw new TypeError(`loadAll: entry ${i}: type must be a string, got ${describe(it.type)}`);
+    if (it.tier !== undefined) checkTier(`loadAll: entry ${i}`, it.tier);
+    if (fetched(it.path)) {
+      if (baseUrl === undefined) throw new TypeError('loadAll: no base URL (call setBaseUrl first)');
+      assetUrl(`loadAll: entry ${i}`, it.path, baseUrl);
+    }
+    return it;
+  });
 }
 
 /**

@@ -68,6 +68,15 @@ export function viewFillArgs(view, v, start, end) {
   if (start > end) throw new RangeError(`BlockView.fill: start ${start} is after end ${end}`);
 }
 
+/** The public fields every view has (BlockView, SharedBlockView): what it covers, of which type. */
+export function viewFields(view, handle, byteOffset, length, Type) {
+  view.handle = handle;
+  view.byteOffset = byteOffset;
+  view.length = length;
+  view.type = Type;
+  view.byteLength = length * Type.BYTES_PER_ELEMENT;
+}
+
 // Only Walloc.view makes BlockViews: a view is as safe as the range it was checked for.
 export const VIEW_TOKEN = Symbol('BlockView');
 
@@ -89,11 +98,7 @@ export class BlockView {
     if (token !== VIEW_TOKEN) throw new TypeError('BlockView: use Walloc.view() (or viewFloat32 ...) to make a view');
     this.#owner = owner;
     this.#id = id;
-    this.handle = handle;
-    this.byteOffset = byteOffset;
-    this.length = length;
-    this.type = Type;
-    this.byteLength = length * Type.BYTES_PER_ELEMENT;
+    viewFields(this, handle, byteOffset, length, Type);
     this.#addr = handle + byteOffset;
     this.#arr = new Type(owner._buffer(), this.#addr, length);
     this.#gen = owner._generation();
