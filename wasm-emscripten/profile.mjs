@@ -32,9 +32,10 @@ const DEFAULT_SITES = 1024;
 const MAX_SITES = 1 << 20;
 const DEFAULT_DEPTH = 8;
 const MAX_INT = 2 ** 31 - 1;
-// Frames of walloc.mjs and this file above the caller's, at most: the deepest path is
-// loadAssetZeroCopy -> #allocateForAsset -> its closure -> allocate -> #sampleSite -> the site
-// function -> stackSite (7; tests/wasm/profile.test.mjs checks it). Error.stackTraceLimit is
+// Frames of the face's modules (walloc.mjs, assets.mjs, lib/) and this file above the caller's,
+// at most: the deepest path is AssetRegistry.registerBytes -> Budgets.allocate -> its closure ->
+// allocate -> #sampleSite -> the site function -> stackSite (7; tests/wasm/profile.test.mjs
+// checks it). Error.stackTraceLimit is
 // raised by this much over the depth for the capture, so the caller keeps `depth` frames after
 // they are dropped; a margin costs little, a frame short loses one of the caller's.
 const INTERNAL_FRAMES = 10;
@@ -86,7 +87,8 @@ function frameText(line) {
  * decrement would allocate anew (measured: it doubled the allocate+free pair, samples or not).
  */
 export class Sampler {
-  /** @param internalUrls URLs of the modules whose frames a site leaves out (walloc.mjs's). */
+  /** @param internalUrls URLs of the modules whose frames a site leaves out (the face's own:
+   *  walloc.mjs, assets.mjs and the lib/ modules they call through). */
   constructor({ rate, sites, depth }, internalUrls) {
     this.rate = rate;
     this.maxSites = sites;

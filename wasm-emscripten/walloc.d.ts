@@ -59,11 +59,11 @@ export interface CreateOptions {
    * `profile` is sampled on average (1: every one), an integer in [0, 2^31 - 1]; absent or 0: no
    * profile, and allocation costs what it costs without one. The gap from one sample to the next
    * is drawn uniformly from [1, 2 * profile - 1]. A sample's site is its caller's stack
-   * (`new Error().stack` without walloc.mjs's own frames, cut to profileDepth frames; the same
-   * frames are the same site), or for a block an AssetRegistry's load / loadAll fills the
-   * asset's path (frames [`asset:<path>`], the path as the load was given it). Every allocating
-   * call counts: allocate, allocateBatch (per entry), and an AssetRegistry's registerBytes,
-   * load and loadAll.
+   * (`new Error().stack` without the face's own frames: walloc.mjs, assets.mjs, lib/; cut to
+   * profileDepth frames; the same frames are the same site), or for a block an AssetRegistry's
+   * load / loadAll fills the asset's path (frames [`asset:<path>`], the path as the load was
+   * given it). Every allocating call counts: allocate, allocateBatch (per entry), and an
+   * AssetRegistry's registerBytes, load and loadAll.
    */
   profile?: number;
   /** Sites the profile tracks, 1 .. 2^20 (default 1024). Samples from further sites are counted

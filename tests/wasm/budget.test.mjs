@@ -1,5 +1,5 @@
 // Per-tier byte budgets with least-recently-used eviction (setBudget), as the Java registry has:
-// what is evicted and in which order (registration, get and assetView are uses), what cannot be
+// what is evicted and in which order (registration, get and view are uses), what cannot be
 // taken, tier isolation, enforceBudget and clearBudget, and loads in flight that stand in the way
 // of a budget (the load waits for them instead of failing).
 import { test, describe, before, after } from 'node:test';
@@ -51,7 +51,7 @@ describe('budgets', () => {
     assert.throws(() => reg.enforceBudget('bottom'), DestroyedError);
   });
 
-  test('the least recently used asset of the tier goes first; get and assetView are uses', async () => {
+  test('the least recently used asset of the tier goes first; get and view are uses', async () => {
     const fp = await footprint(SIZE);
     const { w, reg } = await make();
     reg.setBudget('bottom', 3 * fp);
@@ -113,7 +113,7 @@ describe('budgets', () => {
     assert.equal(reg.budgetEvictions(), 2);
   });
 
-  test('loadAsset evicts what the budget needs; a body larger than the budget fails the load', async () => {
+  test('load evicts what the budget needs; a body larger than the budget fails the load', async () => {
     const fp = await footprint(4096);
     const { w, reg } = await make();
     reg.setBudget('bottom', 2 * fp);

@@ -261,7 +261,7 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
     w.destroy();
   });
 
-  test('write, loadAssetZeroCopy: a source\'s own length, buffer or offset properties are not believed', async () => {
+  test('write, registerBytes: a source\'s own length, buffer or offset properties are not believed', async () => {
     const { w, reg, h, intact } = await setup();
     const lying = new Uint8Array(128).fill(0xAB);
     Object.defineProperty(lying, 'length', { value: 8 });

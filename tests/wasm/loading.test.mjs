@@ -61,7 +61,7 @@ describe('registry', () => {
     w.destroy();
   });
 
-  test('loadAssetZeroCopy', async () => {
+  test('registerBytes', async () => {
     const { w, reg } = await make();
     const bytes = patternBytes(3, 5000);
     const rec = reg.registerBytes(bytes, 'middle', { path: 'mem/a', type: 'scene' });
@@ -88,7 +88,7 @@ describe('registry', () => {
   });
 });
 
-describe('loadAsset', () => {
+describe('load', () => {
   test('streams the body into the block; bytes, tier, stats', async () => {
     const { w, reg } = await make();
     const a = MANIFEST[0];
@@ -216,7 +216,7 @@ describe('loadAsset', () => {
   });
 });
 
-describe('loadAssets', () => {
+describe('loadAll', () => {
   test('the whole manifest with bounded parallelism and progress', async () => {
     const { w, reg } = await make();
     const progress = [];

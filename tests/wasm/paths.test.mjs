@@ -1,5 +1,5 @@
 // Asset paths stay under the base URL (issue 15, item 7): every path that could leave it is
-// refused with a RangeError before any request, by loadAsset and by loadAssets (which then
+// refused with a RangeError before any request, by load and by loadAll (which then
 // starts none of its entries); the server sees no request for them.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ const ACCEPTED = ['x.bin', 'a/b/c.bin', 'x.bin?size=3', 'x.bin?size=4#frag', '..
   'x.bin?next=../../y&size=5', 'a/b:c.bin'];
 
 describe('paths that leave the base URL', () => {
-  test('loadAsset refuses each with a RangeError naming the path, and sends no request', async () => {
+  test('load refuses each with a RangeError naming the path, and sends no request', async () => {
     const w = await Walloc.create({ capacity: 8 * 1024 * 1024 });
     const reg = new AssetRegistry(w, { baseUrl: `${srv.url}assets/` });
     const before = requests.length;
@@ -48,7 +48,7 @@ describe('paths that leave the base URL', () => {
     w.destroy();
   });
 
-  test('loadAssets refuses a batch with one such path before starting any entry', async () => {
+  test('loadAll refuses a batch with one such path before starting any entry', async () => {
     const w = await Walloc.create({ capacity: 8 * 1024 * 1024 });
     const reg = new AssetRegistry(w, { baseUrl: `${srv.url}assets/` });
     const before = requests.length;

@@ -97,7 +97,7 @@ describe('counts', () => {
     assert.deepEqual([...meshSite.allocs], [0, 1, 1], 'a batch: one sample per entry, at the batch caller');
     const [scratchSite] = siteOf(p, 'scratchFrame');
     assert.deepEqual([...scratchSite.liveBlocks], [0, 0, 50]);
-    assert.ok(p.sites.some((s) => s.liveBlocks[1] === 1 && s.frames[0].includes('profile.test.mjs')), 'loadAssetZeroCopy: the caller is the site');
+    assert.ok(p.sites.some((s) => s.liveBlocks[1] === 1 && s.frames[0].includes('profile.test.mjs')), 'registerBytes: the caller is the site');
     assert.ok(p.sites.every((s) => s.frames.every((f) => !/walloc\.mjs|profile\.mjs/.test(f))), 'no frames of the module itself');
     assert.ok(p.sites.every((s) => s.frames.length >= 1 && s.frames.length <= 8), 'default depth 8');
     for (const t of TIERS) assert.equal(sum(p.sites, 'allocs', t), w.tierStats(t).totalAllocs, `tier ${t}: every allocation was sampled`);
@@ -191,7 +191,7 @@ describe('counts', () => {
     w2.destroy();
   });
 
-  test('the deepest path into the allocator (loadAssetZeroCopy -> allocate) still keeps profileDepth frames of the caller', async () => {
+  test('the deepest path into the allocator (registerBytes -> allocate) still keeps profileDepth frames of the caller', async () => {
     const w = await Walloc.create({ capacity: MiB, profile: 1, profileDepth: 3, ...quiet });
     const reg = new AssetRegistry(w);
     function level1() { return level2(); }
