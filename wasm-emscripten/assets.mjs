@@ -171,8 +171,8 @@ export class AssetRegistry {
     checkUint32(`register "${path}": size`, size);
     if (size > blockSize) throw new RangeError(`register "${path}": size ${size} is larger than block ${handle} (${blockSize} bytes)`);
     if (this.#registry.has(path)) throw new RangeError(`register: "${path}" is already registered`);
-    const holder = this.#assetAt.get(handle);
-    if (holder !== undefined) throw new RangeError(`register "${path}": block ${handle} already holds asset "${holder}"`);
+    const holder = this.#host.holder(handle); // this registry's asset, or another registry's
+    if (holder !== undefined) throw new RangeError(`register "${path}": block ${handle} already holds ${holder}`);
     const rec = Object.freeze({ path, type, size, tier: key % 4, tierName: TIER_NAMES[key % 4], handle });
     this.#registry.set(path, rec);
     this.#assetAt.set(handle, path);

@@ -186,6 +186,7 @@ export class Walloc {
       heap: () => this.#heap(),
       memoryBuffer: () => this.#memory.buffer,
       block: (what, h) => this.#handle(what, h),
+      holder: (h) => this.#holder(h),
       blockKey: (h) => (isHandle(h) ? this.#blocks.get(h) : undefined),
       addBlock: (h, size, tier) => this.#blocks.add(h, size * 4 + tier),
       // The site of the next allocation when it is a sample (see #sampleSite), else 0.
@@ -202,6 +203,15 @@ export class Walloc {
       },
       footprint: (tier, size) => this.#x.wjs_block_size(this.#w, tier, size),
     });
+  }
+
+  // What holds the live block at h (an asset of any attached registry), undefined when nothing.
+  #holder(h) {
+    for (const c of this.#clients) {
+      const holder = c.holder(h);
+      if (holder !== undefined) return holder;
+    }
+    return undefined;
   }
 
   #handle(what, h) {
@@ -290,10 +300,8 @@ export class Walloc {
   free(handle, size) {
     this.#live();
     const key = this.#handle('free', handle);
-    for (const c of this.#clients) {
-      const holder = c.holder(handle);
-      if (holder !== undefined) throw new RangeError(`free: block ${handle} holds ${holder}: evict it instead`);
-    }
+    const holder = this.#holder(handle);
+    if (holder !== undefined) throw new RangeError(`free: block ${handle} holds ${holder}: evict it instead`);
 
     const have = Math.floor(key / 4);
     if (size !== undefined) {

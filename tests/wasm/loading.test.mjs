@@ -1,7 +1,7 @@
 // Asset registry and loading over HTTP from a local server on 127.0.0.1, with faults.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, AssetRegistry, AssetLoadError, startServer, patternBytes, seedOf, MANIFEST } from './helpers.mjs';
+import { Walloc, AssetRegistry, AssetLoadError, DestroyedError, startServer, patternBytes, seedOf, MANIFEST } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 let srv;
@@ -22,6 +22,21 @@ function leakFree(w, reg) {
 }
 
 describe('registry', () => {
+  test('two registries over one Walloc: one block is one asset, whichever registry holds it', async () => {
+    const { w, reg } = await make();
+    const other = new AssetRegistry(w);
+    const h = w.allocate(100, 'middle');
+    reg.register('a.bin', { handle: h });
+    assert.throws(() => other.register('b.bin', { handle: h }), /already holds asset "a.bin"/);
+    assert.throws(() => w.free(h), /holds asset "a.bin"/);
+    const g = w.allocate(100, 'middle');
+    other.register('b.bin', { handle: g });
+    w.resetTier('middle');
+    assert.equal(reg.size + other.size, 0, 'a reset releases the assets of every registry');
+    w.destroy();
+    assert.throws(() => other.list(), DestroyedError);
+  });
+
   test('register, get, has, assets, evict, evictBatch', async () => {
     const { w, reg } = await make();
     const h = w.allocate(100, 'middle');
