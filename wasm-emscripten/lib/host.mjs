@@ -8,4 +8,9 @@
 //   released(tier, by, keepIf)  after resetTier/fastCompactTier released (part of) a tier: its
 //                        blocks not kept by keepIf(handle, size) are gone;
 //   destroyed()          after destroy().
+// The Walloc answers with: live() (DestroyedError after destroy), heap() and memoryBuffer()
+// (linear memory now), block(what, h) and blockKey(h) (a live block's size * 4 + tier),
+// holder(h) (any client's), addBlock(h, size, tier) (a load's block joins the table),
+// sample(siteOf), allocRaw(size, tier, site) and freeRaw(h, size) (a load's block, outside the
+// table), footprint(tier, size) (walloc_block_size).
 export const HOST = Symbol('Walloc host');
