@@ -32,9 +32,10 @@ const DEFAULT_SITES = 1024;
 const MAX_SITES = 1 << 20;
 const DEFAULT_DEPTH = 8;
 const MAX_INT = 2 ** 31 - 1;
-// Frames of walloc.mjs and this file above the caller's, at most: the deepest path is
-// loadAssetZeroCopy -> #allocateForAsset -> its closure -> allocate -> #sampleSite -> the site
-// function -> stackSite (7; tests/wasm/profile.test.mjs checks it). Error.stackTraceLimit is
+// Frames of the face's modules (walloc.mjs, assets.mjs, lib/) and this file above the caller's,
+// at most: the deepest path is AssetRegistry.registerBytes -> Budgets.allocate -> its closure ->
+// allocate -> #sampleSite -> the site function -> stackSite (7; tests/wasm/profile.test.mjs
+// checks it). Error.stackTraceLimit is
 // raised by this much over the depth for the capture, so the caller keeps `depth` frames after
 // they are dropped; a margin costs little, a frame short loses one of the caller's.
 const INTERNAL_FRAMES = 10;
@@ -86,7 +87,8 @@ function frameText(line) {
  * decrement would allocate anew (measured: it doubled the allocate+free pair, samples or not).
  */
 export class Sampler {
-  /** @param internalUrls URLs of the modules whose frames a site leaves out (walloc.mjs's). */
+  /** @param internalUrls URLs of the modules whose frames a site leaves out (the face's own:
+   *  walloc.mjs, assets.mjs and the lib/ modules they call through). */
   constructor({ rate, sites, depth }, internalUrls) {
     this.rate = rate;
     this.maxSites = sites;
@@ -158,11 +160,29 @@ export class Sampler {
 const TIERS = ['top', 'middle', 'bottom'];
 
 /**
- * The snapshot object w.profile() returns, from the core's figures: sites = [{site, allocs,
- * liveBlocks, liveBytes}] (site: the core's id, SITE_OTHER for WALLOC_SITE_OTHER; per-tier arrays
- * [top, middle, bottom]) and info = {maxSites, overflowSamples, lostSamples}.
+ * The snapshot object w.profile() returns, read from the core's records in linear memory
+ * (buffer): n walloc_profile_site records at sitesAt (site, allocs[3], live_blocks[3],
+ * live_bytes[3]: uint64 as two uint32, low first) and the profile's info at infoAt (rate,
+ * max_sites, sites, overflow, lost).
  */
-export function makeSnapshot(sampler, sites, info) {
+export function readSnapshot(sampler, buffer, sitesAt, n, infoAt) {
+  const u64 = (u, i) => u[i] + u[i + 1] * 4294967296;
+  const u = new Uint32Array(buffer, sitesAt, n * 20);
+  const sites = [];
+  for (let k = 0; k < n; k++) {
+    const o = k * 20;
+    const tiers = (at) => [u64(u, o + at), u64(u, o + at + 2), u64(u, o + at + 4)];
+    const other = u[o] === 0xFFFFFFFF && u[o + 1] === 0xFFFFFFFF;
+    sites.push({ site: other ? SITE_OTHER : u64(u, o), allocs: tiers(2), liveBlocks: tiers(8), liveBytes: tiers(14) });
+  }
+  const i = new Uint32Array(buffer, infoAt, 8);
+  return makeSnapshot(sampler, sites, { maxSites: i[1], overflowSamples: u64(i, 4), lostSamples: u64(i, 6) });
+}
+
+// The snapshot from the core's figures: sites = [{site, allocs, liveBlocks, liveBytes}] (site:
+// the core's id, SITE_OTHER for WALLOC_SITE_OTHER; per-tier arrays [top, middle, bottom]) and
+// info = {maxSites, overflowSamples, lostSamples}.
+function makeSnapshot(sampler, sites, info) {
   const list = sites.map((s) => Object.freeze({
     id: s.site,
     frames: sampler.framesOf(s.site),

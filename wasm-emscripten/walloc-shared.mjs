@@ -41,13 +41,14 @@
 // (2 pages) are not reused after detach(): linear memory never shrinks. A Worker terminated
 // while inside a call can leave a lock held: end Workers between calls.
 
-import { Walloc, WallocError, DestroyedError, _facade } from './walloc.mjs';
-
-const {
-  NULL_HANDLE, WASM_PAGE, TIER_NAMES, VIEW_CTORS,
-  describe, checkUint32, checkTier, isHandle, toBytes, byteCount, statusError,
-  viewIndex, viewValue, viewSource, viewFillArgs,
-} = _facade;
+import { WallocError, DestroyedError, statusError, learnStatusText } from './lib/status.mjs';
+import {
+  NULL_HANDLE, WASM_PAGE, TIER_NAMES, describe, checkUint32, checkSize, checkKeepBytes,
+  checkHandle, checkTier, isHandle, toBytes, byteCount,
+} from './lib/checks.mjs';
+import { validateConfig } from './lib/config.mjs';
+import { compileModule } from './lib/module.mjs';
+import { checkViewType, viewFields, viewIndex, viewValue, viewSource, viewFillArgs } from './lib/views.mjs';
 
 // walloc_js_mt.c's answers beyond walloc_status.
 const JS_CLOSED = 0xFFFFFFFE;
@@ -83,8 +84,8 @@ function requireIsolation() {
 export class SharedWalloc {
   static NULL = NULL_HANDLE;
 
-  /** Use Walloc.create({ shared: true, ... }): options checked there (capacity, ratios,
-   *  maximumMemory), plus wasmUrl / wasmBytes / module for walloc-mt.wasm. */
+  /** Use Walloc.create({ shared: true, ... }): options checked there (lib/config.mjs:
+   *  capacity, ratios, maximumMemory), plus wasmUrl / wasmBytes / module for walloc-mt.wasm. */
   static async create(options) {
     requireIsolation();
     for (const k of ['profile', 'checked']) {
@@ -92,18 +93,18 @@ export class SharedWalloc {
         throw new TypeError(`Walloc.create: ${k} is not an option of shared mode (checked mode is always on there; profiles are single-threaded)`);
       }
     }
-    const module = await Walloc.compile({ ...options, shared: true });
+    const module = await compileModule({ ...options, shared: true });
     const maxPages = Math.floor(options.maximumMemory / WASM_PAGE);
     if (maxPages < MT_INITIAL_PAGES + 4) throw new RangeError(`Walloc.create: maximumMemory ${options.maximumMemory} is too small for shared mode`);
     const memory = new WebAssembly.Memory({ initial: MT_INITIAL_PAGES, maximum: maxPages, shared: true });
     const instance = await WebAssembly.instantiate(module, { env: { memory } });
     const x = instance.exports;
     x.__wasm_call_ctors?.(); // once per memory: the creator's instance only
+    learnStatusText(x, memory.buffer);
     const self = new SharedWalloc(TOKEN, instance, memory, module, 0, options);
     const [r0, r1, r2] = options.ratios;
     x.wjs_set_max_bytes(maxPages * WASM_PAGE);
-    const st = x.wjs_config_validate(options.capacity, r0, r1, r2, 1, 0);
-    if (st !== 0) throw statusError(`Walloc.create: invalid configuration (capacity ${options.capacity}, ratios ${options.ratios.join('/')})`, st);
+    validateConfig(x, options, true, 0);
     const rec = x.wjs_mt_create(options.capacity, r0, r1, r2) >>> 0;
     if (rec === 0) throw new WallocError('Walloc.create: the core could not create an instance (memory limit too low?)', 5);
     self.#rec = rec;
@@ -121,6 +122,7 @@ export class SharedWalloc {
     }
     requireIsolation();
     const instance = await WebAssembly.instantiate(shared.module, { env: { memory: shared.memory } });
+    learnStatusText(instance.exports, shared.memory.buffer);
     return new SharedWalloc(TOKEN, instance, shared.memory, shared.module, shared.record, shared);
   }
 
@@ -200,12 +202,6 @@ export class SharedWalloc {
   /** @internal The heap, long enough to reach end. */
   _heap(end) { return this.#heap(end); }
 
-  #handle(what, h) {
-    if (typeof h !== 'number') throw new TypeError(`${what}: handle must be a number, got ${describe(h)}`);
-    if (!isHandle(h)) throw new RangeError(`${what}: ${h === NULL_HANDLE ? 'Walloc.NULL is not a block' : `invalid handle ${describe(h)}`}`);
-    return h;
-  }
-
   // ------------------------------------------------------------------ properties
 
   /** True: this is a handle to a shared instance. */
@@ -242,8 +238,7 @@ export class SharedWalloc {
   /** Allocates size bytes in tier (default bottom): the handle, or Walloc.NULL when full. */
   allocate(size, tier = 2) {
     this.#live();
-    if (typeof size !== 'number') throw new TypeError(`allocate: size must be a number, got ${describe(size)}`);
-    if (!Number.isInteger(size) || size < 0 || size > 0xFFFFFFFF) throw new RangeError(`allocate: size must be an integer in [0, 4294967295], got ${describe(size)}`);
+    checkSize('allocate', size);
     const t = (tier === 0 || tier === 1 || tier === 2) ? tier : checkTier('allocate', tier);
     const h = this.#x.wjs_mt_alloc(this.#rec, size, t) >>> 0;
     if (h === JS_CLOSED) throw this.#closed('allocate');
@@ -259,7 +254,7 @@ export class SharedWalloc {
    */
   free(handle, size) {
     this.#live();
-    this.#handle('free', handle);
+    checkHandle('free', handle);
     if (size === undefined) {
       ({ size } = this._hold('free', handle, 0, 0));
       this._release();
@@ -297,8 +292,7 @@ export class SharedWalloc {
   fastCompactTier(tier, keepBytes = 0) {
     this.#live();
     const t = checkTier('fastCompactTier', tier);
-    if (typeof keepBytes !== 'number') throw new TypeError(`fastCompactTier: keepBytes must be a number, got ${describe(keepBytes)}`);
-    if (!Number.isInteger(keepBytes) || keepBytes < 0 || keepBytes > Number.MAX_SAFE_INTEGER) throw new RangeError(`fastCompactTier: keepBytes must be a non-negative integer, got ${describe(keepBytes)}`);
+    checkKeepBytes('fastCompactTier', keepBytes);
     this.#tierStatus('fastCompactTier', t, this.#x.wjs_mt_compact_tier(this.#rec, t, keepBytes));
   }
 
@@ -334,7 +328,7 @@ export class SharedWalloc {
   /** Copies bytes into the block at handle (+ offset), holding the block for the copy. */
   write(handle, data, offset = 0) {
     this.#live();
-    this.#handle('write', handle);
+    checkHandle('write', handle);
     const bytes = toBytes('write', data);
     const n = byteCount(bytes);
     checkUint32('write: offset', offset);
@@ -345,7 +339,7 @@ export class SharedWalloc {
   /** Copies length bytes (default: to the block's end) out of the block at handle (+ offset). */
   read(handle, length, offset = 0) {
     this.#live();
-    this.#handle('read', handle);
+    checkHandle('read', handle);
     checkUint32('read: offset', offset);
     if (length !== undefined) checkUint32('read: length', length);
     const { size } = this._hold('read', handle, offset, length ?? 0);
@@ -360,8 +354,8 @@ export class SharedWalloc {
    *  defaults to the rest of the block). See SharedBlockView. */
   view(handle, length, Type = Uint8Array, byteOffset = 0) {
     this.#live();
-    if (!VIEW_CTORS.has(Type)) throw new TypeError(`view: type must be a typed array constructor (Uint8Array, Float32Array, ...), got ${describe(Type)}`);
-    this.#handle('view', handle);
+    checkViewType('view', Type);
+    checkHandle('view', handle);
     checkUint32('view: byteOffset', byteOffset);
     const el = Type.BYTES_PER_ELEMENT;
     const { size, serial } = this._hold('view', handle, byteOffset, 0);
@@ -410,11 +404,7 @@ export class SharedBlockView {
     if (token !== TOKEN) throw new TypeError('SharedBlockView: use view() of a shared Walloc');
     this.#owner = owner;
     this.#serial = serial;
-    this.handle = handle;
-    this.byteOffset = byteOffset;
-    this.length = length;
-    this.type = Type;
-    this.byteLength = length * Type.BYTES_PER_ELEMENT;
+    viewFields(this, handle, byteOffset, length, Type);
     Object.freeze(this);
   }
 

@@ -1,4 +1,5 @@
-// Type declarations of walloc.mjs, the WebAssembly face of Walloc.
+// Type declarations of walloc.mjs, the WebAssembly face of Walloc (the allocator). The assets
+// module ('walloc/assets': AssetRegistry, loading, budgets) is declared in assets.d.ts.
 //
 // They type-check with and without the DOM library (Node projects compile with
 // `--lib es2022 --types node`, some with no ambient types at all): the platform's types
@@ -49,22 +50,20 @@ export interface CreateOptions {
   wasmBytes?: ArrayBufferView | ArrayBuffer;
   /** A module compiled before (Walloc.compile). */
   module?: WasmModule;
-  /** Base URL of asset paths: an http(s) URL without query or fragment (browser default: the
-   *  page's directory when the page is served over http(s)). See Walloc.loadAsset. */
-  baseUrl?: string | UrlLike;
-  /** Parallel requests of loadAssets (1..64, default 4). */
-  concurrency?: number;
-  /** Tier per asset type, merged over Walloc.DEFAULT_TYPE_TIERS. */
-  typeTiers?: Record<string, Tier>;
+  /** Asset options are AssetRegistry's ('walloc/assets'): create refuses them (TypeError). */
+  baseUrl?: never;
+  concurrency?: never;
+  typeTiers?: never;
   /**
    * Keep an allocation profile (Walloc.profile, and a leak report at destroy): one allocation in
    * `profile` is sampled on average (1: every one), an integer in [0, 2^31 - 1]; absent or 0: no
    * profile, and allocation costs what it costs without one. The gap from one sample to the next
    * is drawn uniformly from [1, 2 * profile - 1]. A sample's site is its caller's stack
-   * (`new Error().stack` without walloc.mjs's own frames, cut to profileDepth frames; the same
-   * frames are the same site), or for a block of loadAsset / loadAssets the asset's path
-   * (frames [`asset:<path>`], the path as the load was given it). Every allocating call counts:
-   * allocate, allocateBatch (per entry), loadAssetZeroCopy, loadAsset(s).
+   * (`new Error().stack` without the face's own frames: walloc.mjs, assets.mjs, lib/; cut to
+   * profileDepth frames; the same frames are the same site), or for a block an AssetRegistry's
+   * load / loadAll fills the asset's path (frames [`asset:<path>`], the path as the load was
+   * given it). Every allocating call counts: allocate, allocateBatch (per entry), and an
+   * AssetRegistry's registerBytes, load and loadAll.
    */
   profile?: number;
   /** Sites the profile tracks, 1 .. 2^20 (default 1024). Samples from further sites are counted
@@ -142,9 +141,9 @@ export interface SharedBlockView<T extends ArrayBufferView = Uint8Array> {
  * only while no call of any Worker is inside that tier, and otherwise throw TierBusyError
  * (walloc/shared) and change nothing; calls that arrive during a reset wait for it.
  *
- * Limits: only blocks, views, statistics, reset and compaction: assets, the registry, the
- * loader, budgets, profiles, batches, copies between blocks and onGrowth belong to the
- * single-threaded Walloc. Every allocation takes the core's checked path. A Worker that ends
+ * Limits: only blocks, views, statistics, reset and compaction: assets (an AssetRegistry takes
+ * a single-threaded Walloc only), profiles, batches, copies between blocks and onGrowth belong
+ * to the single-threaded Walloc. Every allocation takes the core's checked path. A Worker that ends
  * without detach() keeps its cache attached (its spans are reused only after a reset or
  * destroy); a handle's stack and TLS (two 64 KiB pages) are not reused after detach(). A Worker
  * terminated while inside a call can leave the instance locked: end Workers between calls.
@@ -277,10 +276,8 @@ export interface MemoryStats {
   utilisation: number;
   /** liveBytes / memoryBytes. */
   memoryUtilisation: number;
-  assets: number;
-  /** Loads not settled yet (one per request, however many callers share it). */
-  loading: number;
-  /** Live blocks this wrapper knows (the blocks of loads in flight are not among them). */
+  /** Live blocks this wrapper knows (the blocks of AssetRegistry loads in flight are not among
+   *  them). Assets and loads are counted by their registry (AssetRegistry.size, .loading). */
   wrapperLiveBlocks: number;
 }
 
@@ -291,37 +288,7 @@ export interface GrowthEvent { oldBytes: number; newBytes: number; pages: number
 
 export interface BlockInfo { handle: Handle; size: number; tier: 0 | 1 | 2; tierName: 'top' | 'middle' | 'bottom'; }
 
-export interface Asset {
-  readonly path: string;
-  readonly type: string;
-  readonly size: number;
-  readonly tier: 0 | 1 | 2;
-  readonly tierName: 'top' | 'middle' | 'bottom';
-  readonly handle: Handle;
-}
-
 export interface CopyOp { dst: Handle; src: Handle; length: number; dstOffset?: number; srcOffset?: number; }
-
-export interface LoadOptions {
-  tier?: Tier;
-  signal?: AbortSignalLike;
-  /** Per chunk; total is NaN without Content-Length. */
-  onProgress?: (p: { path: string; loaded: number; total: number }) => void;
-}
-
-export interface BatchItem { path: string; type?: string; tier?: Tier; }
-
-export interface BatchOptions {
-  concurrency?: number;
-  signal?: AbortSignalLike;
-  onProgress?: (p: { path: string; done: number; total: number; bytes: number }) => void;
-  /** Resolve with one result per item instead of rejecting on the first failure. */
-  settle?: boolean;
-}
-
-export type Settled =
-  | { path: string; status: 'fulfilled'; value: Asset }
-  | { path: string; status: 'rejected'; reason: AssetLoadError };
 
 /**
  * A view that stays correct across memory growth: read `array` each time you use it. Made by
@@ -363,23 +330,17 @@ export class BlockView<T extends ArrayBufferView = Uint8Array> {
   toArray(): T;
 }
 
-export class AssetLoadError extends Error {
-  readonly path: string;
-  /** HTTP status, when the server answered with an error. */
-  readonly status?: number;
-  readonly cause: unknown;
-}
-
 /** A core call that failed without a caller mistake (e.g. out of memory where that is an error). */
 export class WallocError extends Error {
   readonly status: number;
 }
 
 /**
- * Thrown by every method of a Walloc after its destroy() (loadAsset and loadAssets reject with
- * it), and by its memory, exports and instanceAddress properties. destroy() itself does nothing
- * the second time; alive, liveBlocks (0), capacity, ratios, checked and baseUrl still answer.
- * Loads in flight at destroy() reject with an AssetLoadError whose cause is a DestroyedError.
+ * Thrown by every method of a Walloc after its destroy(), and by its memory, exports and
+ * instanceAddress properties; also by every method of its AssetRegistry (load and loadAll
+ * reject with it). destroy() itself does nothing the second time; alive, liveBlocks (0),
+ * capacity, ratios and checked still answer (and a registry's baseUrl, size and loading). Loads
+ * in flight at destroy() reject with an AssetLoadError whose cause is a DestroyedError.
  */
 export class DestroyedError extends Error {
   readonly name: 'DestroyedError';
@@ -402,7 +363,6 @@ export class Walloc {
   static readonly TIERS: readonly ['top', 'middle', 'bottom'];
   static readonly Status: typeof Status;
   static readonly PAGE_SIZE: 65536;
-  static readonly DEFAULT_TYPE_TIERS: Readonly<Record<string, 0 | 1 | 2>>;
   /** ProfileSite.id of the entry that counts the samples of sites beyond the table. */
   static readonly SITE_OTHER: -1;
   static readonly simdSupported: boolean;
@@ -423,7 +383,6 @@ export class Walloc {
   readonly checked: boolean;
   readonly alive: boolean;
   readonly liveBlocks: number;
-  readonly baseUrl: string | undefined;
   /** Raw wasm exports (no checks): for benchmarks and diagnostics. */
   readonly exports: WasmExports;
   readonly instanceAddress: number;
@@ -433,7 +392,8 @@ export class Walloc {
   /** A handle, or Walloc.NULL when the tier has no room. Default tier: bottom. */
   allocate(size: number, tier?: Tier): Handle;
   /** size, when given, must equal the allocated size. The block of a registered asset is
-   *  refused (RangeError): evict() frees it, so the registry never names a freed block. */
+   *  refused (RangeError): its AssetRegistry's evict() frees it, so a registry never names a
+   *  freed block. */
   free(handle: Handle, size?: number): void;
   /** The record of the live block at handle; undefined for anything else (Walloc.NULL, a
    *  freed block, an address inside a block, a non-integer, a value past 32 bits, a string,
@@ -482,43 +442,6 @@ export class Walloc {
   viewBigInt64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigInt64Array>;
   viewBigUint64(handle: Handle, length?: number, byteOffset?: number): BlockView<BigUint64Array>;
 
-  /** RangeError for a URL that is not http(s) or has a query or fragment; a missing trailing /
-   *  is added. To load from another origin on purpose, set the base URL to it. */
-  setBaseUrl(url: string | UrlLike): void;
-  setConcurrency(n: number): void;
-  tierForType(type: string): 0 | 1 | 2;
-  register(path: string, block: { handle: Handle; size?: number; type?: string }): Asset;
-  get(path: string): Asset | undefined;
-  has(path: string): boolean;
-  assets(): Asset[];
-  evict(path: string): boolean;
-  evictBatch(paths: string[]): number;
-  assetView<C extends TypedArrayConstructor = Uint8ArrayConstructor>(path: string, type?: C): BlockView<InstanceType<C>>;
-  /** Bounds the tier's live bytes (tierStats().liveBytes) by evicting its least recently used
-   *  assets (registration, get and assetView are uses) before each asset's block; a load that only
-   *  other loads' blocks stand in the way of waits for them (at most 10 s). */
-  setBudget(tier: Tier, bytes: number): void;
-  clearBudget(tier: Tier): void;
-  /** The tier's budget in bytes, -1 without one. */
-  budget(tier: Tier): number;
-  /** Evicts least recently used assets until the tier is within its budget; how many. */
-  enforceBudget(tier: Tier): number;
-  /** Assets evicted to keep budgets, since creation. */
-  budgetEvictions(): number;
-  loadAssetZeroCopy(bytes: ArrayBufferView | ArrayBuffer, tier?: Tier, options?: { path?: string; type?: string }): Asset;
-  /**
-   * Streams baseUrl + path into a block of the type's tier and registers it under path.
-   * path names a file under the base URL: relative, without `.`/`..` segments (escaped ones
-   * included), scheme, host, leading `/`, backslash, escaped `/` or `\`, control character or
-   * leading space; its query and fragment are passed on. Anything else rejects with a
-   * RangeError before any request. A redirect is not followed: the load rejects with an
-   * AssetLoadError (status: the redirect's, 0 in browsers). To load from another origin, set
-   * the base URL to it.
-   */
-  loadAsset(path: string, type?: string, options?: LoadOptions): Promise<Asset>;
-  /** Every entry is checked (path, type, tier) before any request starts. */
-  loadAssets(batch: Array<string | BatchItem>, options?: BatchOptions & { settle?: false }): Promise<Asset[]>;
-  loadAssets(batch: Array<string | BatchItem>, options: BatchOptions & { settle: true }): Promise<Settled[]>;
   /** Frees the instance: every handle, view and asset becomes invalid, loads in flight reject.
    *  Afterwards every method throws DestroyedError (see there). With a profile, the sites of
    *  sampled blocks still live are reported first (CreateOptions.onLeak). */

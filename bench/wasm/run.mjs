@@ -75,6 +75,16 @@ if (baselineRev) {
     writeFileSync(path.join(here, 'out/profile.mjs'),
       execFileSync('git', ['show', `${baselineRev}:wasm-emscripten/profile.mjs`], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch { /* REV is older than profile.mjs: its walloc.mjs does not import it */ }
+  // REV's lib/ (walloc.mjs's own modules since the split of issue 21), when it has one.
+  let lib = [];
+  try {
+    lib = execFileSync('git', ['ls-tree', '--name-only', `${baselineRev}:wasm-emscripten/lib/`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n').filter(Boolean);
+  } catch { /* REV is older than the split: its walloc.mjs is one file */ }
+  mkdirSync(path.join(here, 'out/lib'), { recursive: true });
+  for (const f of lib) {
+    writeFileSync(path.join(here, 'out/lib', f), execFileSync('git', ['show', `${baselineRev}:wasm-emscripten/lib/${f}`], { cwd: root }));
+  }
   meta.baseline = execFileSync('git', ['rev-parse', '--short', baselineRev], { cwd: root, encoding: 'utf8' }).trim();
   ({ Walloc: Baseline } = await import(pathToFileURL(baselineFile).href));
 }

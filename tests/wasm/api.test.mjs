@@ -1,7 +1,7 @@
 // Every call of walloc.mjs and its errors.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, BlockView, WallocError, Status, fillPattern, samePattern } from './helpers.mjs';
+import { Walloc, AssetRegistry, BlockView, WallocError, Status, fillPattern, samePattern } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -42,8 +42,14 @@ describe('create', () => {
     await assert.rejects(Walloc.create({ maximumMemory: 2 ** 33 }), RangeError);
     await assert.rejects(Walloc.create({ maximumMemory: 65536 }), RangeError, 'below initial memory');
     await assert.rejects(Walloc.create({ simd: 'yes' }), TypeError);
-    await assert.rejects(Walloc.create({ concurrency: 0 }), RangeError);
-    await assert.rejects(Walloc.create({ typeTiers: { texture: 7 } }), RangeError);
+    // Asset options belong to the assets module: refused here, checked there.
+    await assert.rejects(Walloc.create({ concurrency: 0 }), TypeError);
+    const reg = new AssetRegistry(await Walloc.create({ capacity: MiB }), { concurrency: 2 });
+    assert.throws(() => new AssetRegistry(reg.walloc, { concurrency: 0 }), RangeError);
+    assert.throws(() => new AssetRegistry(reg.walloc, { typeTiers: { texture: 7 } }), RangeError);
+    assert.throws(() => new AssetRegistry(reg.walloc, null), TypeError);
+    assert.throws(() => new AssetRegistry({}), TypeError);
+    reg.walloc.destroy();
     assert.throws(() => new Walloc({}, {}), TypeError);
   });
 
@@ -81,6 +87,7 @@ describe('create', () => {
 
   test('calls after destroy throw', async () => {
     const w = await Walloc.create({ capacity: MiB });
+    const reg = new AssetRegistry(w);
     const h = w.allocate(16);
     const v = w.view(h);
     w.destroy();
@@ -90,7 +97,7 @@ describe('create', () => {
     assert.throws(() => w.memoryStats(), /destroyed/);
     assert.throws(() => v.array, RangeError);
     assert.equal(v.valid, false);
-    await assert.rejects(w.loadAsset('x'), /destroyed/);
+    await assert.rejects(reg.load('x'), /destroyed/);
   });
 });
 
@@ -451,14 +458,15 @@ describe('misc', () => {
     const { readFile } = await import('node:fs/promises');
     const { DIST } = await import('./helpers.mjs');
     const bytes = await readFile(`${DIST}/walloc-nosimd.wasm`);
-    const w = await Walloc.create({ wasmBytes: bytes, capacity: MiB, typeTiers: { texture: 'bottom' } });
-    assert.equal(w.tierForType('texture'), 2, 'typeTiers override');
-    assert.equal(w.tierForType('mesh'), 0);
-    assert.throws(() => w.tierForType(3), TypeError);
-    w.setConcurrency(8);
-    assert.throws(() => w.setConcurrency(0), RangeError);
-    assert.throws(() => w.setConcurrency(65), RangeError);
-    assert.throws(() => w.setConcurrency('2'), TypeError);
+    const w = await Walloc.create({ wasmBytes: bytes, capacity: MiB });
+    const reg = new AssetRegistry(w, { typeTiers: { texture: 'bottom' } });
+    assert.equal(reg.tierForType('texture'), 2, 'typeTiers override');
+    assert.equal(reg.tierForType('mesh'), 0);
+    assert.throws(() => reg.tierForType(3), TypeError);
+    reg.setConcurrency(8);
+    assert.throws(() => reg.setConcurrency(0), RangeError);
+    assert.throws(() => reg.setConcurrency(65), RangeError);
+    assert.throws(() => reg.setConcurrency('2'), TypeError);
     assert.equal(typeof w.exports.wjs_alloc, 'function');
     assert.ok(w.instanceAddress > 0);
     assert.equal(w.blockInfo(123), undefined);

@@ -49,15 +49,15 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
 
   // Bytes: every asset matches the server's pattern, read through the page's own Walloc.
   const check = await page.evaluate(() => {
-    const { w, manifest } = window.demo.state;
+    const { w, assets, manifest } = window.demo.state;
     const bad = [];
-    for (const a of w.assets()) {
+    for (const a of assets.list()) {
       const name = a.path.replace(/\?.*$/, '');
       const m = manifest.find((x) => x.path === name);
       if (!m || m.size !== a.size || !window.demo.patternOk(w.read(a.handle), m.seed)) bad.push(a.path);
     }
     const s = w.memoryStats();
-    return { bad, assets: s.assets, live: s.tiers.map((t) => t.liveBytes), blocks: s.totals.liveBlocks,
+    return { bad, assets: assets.size, live: s.tiers.map((t) => t.liveBytes), blocks: s.totals.liveBlocks,
       verifiedCells: document.querySelectorAll('#asset-rows td.ok').length, growths: s.growths };
   });
   assert.deepEqual(check.bad, []);
@@ -88,9 +88,9 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   }
 
   const liveBefore = await page.evaluate(() => window.demo.state.w.memoryStats().totals.liveBytes);
-  const evicted = await page.evaluate(() => window.demo.state.w.assets()[0]);
+  const evicted = await page.evaluate(() => window.demo.state.assets.list()[0]);
   await page.click('#evict');
-  const afterEvict = await page.evaluate(() => ({ assets: window.demo.state.w.assets().length, s: window.demo.state.w.memoryStats() }));
+  const afterEvict = await page.evaluate(() => ({ assets: window.demo.state.assets.size, s: window.demo.state.w.memoryStats() }));
   assert.equal(afterEvict.assets, 14);
   assert.ok(afterEvict.s.totals.liveBytes < liveBefore);
   assert.ok(afterEvict.s.totals.freeBytes > 0, 'the evicted block waits for reuse');
@@ -99,7 +99,7 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   assert.ok(hotAfterEvict.flat().every((r) => r.title !== `asset:${evicted.path}`), 'the evicted asset holds nothing');
 
   await page.click('#compact');
-  const afterCompact = await page.evaluate(() => window.demo.state.w.assets().map((a) => a.path));
+  const afterCompact = await page.evaluate(() => window.demo.state.assets.list().map((a) => a.path));
   assert.equal(afterCompact.length, 9, 'the last batch (5 assets) was unloaded');
   assert.ok(afterCompact.every((p) => !p.endsWith('batch=3')));
   const rows = await page.locator('#asset-rows tr').count();
@@ -108,14 +108,14 @@ test('demo page in headless Chromium: load, verify, evict, compact, screenshot',
   // The page's figures against its own asset table (issue 15 item 13): per tier, 'live blocks'
   // is the assets' footprints, also after the evict and compact above.
   const figures = await page.evaluate(() => {
-    const { w } = window.demo.state;
+    const { w, assets } = window.demo.state;
     window.demo.render();
     const fp = (t, size) => w.exports.wjs_block_size(w.instanceAddress, t, size);
     return [0, 1, 2].map((t) => {
       const s = w.tierStats(t);
       const el = document.getElementById(`tier-${t}`);
       return {
-        assets: w.assets().filter((a) => a.tier === t).reduce((sum, a) => sum + fp(t, a.size), 0),
+        assets: assets.list().filter((a) => a.tier === t).reduce((sum, a) => sum + fp(t, a.size), 0),
         blocks: s.liveBytes,
         shownBlocks: el.querySelector('[data-k="blockBytes"]').textContent,
         wantBlocks: window.demo.fmt(s.liveBytes),
@@ -157,6 +157,7 @@ test('walloc.mjs in the page: streaming compile, growth, views, errors, paths', 
   await page.goto(`${srv.url}demo/`);
   const r = await page.evaluate(async () => {
     const { Walloc } = await import('/walloc.mjs');
+    const { AssetRegistry } = await import('/assets.mjs');
     const w = await Walloc.create({ capacity: 64 << 20 });
     const h = w.allocate(4096, 'top');
     const v = w.viewFloat32(h);
@@ -168,12 +169,12 @@ test('walloc.mjs in the page: streaming compile, growth, views, errors, paths', 
     try { w.allocate(-1); } catch (e) { errors.push(e.constructor.name); }
     try { w.write(h, new Uint8Array(5000)); } catch (e) { errors.push(e.constructor.name); }
     try { w.allocate('x'); } catch (e) { errors.push(e.constructor.name); }
-    w.setBaseUrl(new URL('/assets/', location.href));
-    const rec = await w.loadAsset('meshes/castle.glb', 'mesh');
+    const reg = new AssetRegistry(w, { baseUrl: new URL('/assets/', location.href) });
+    const rec = await reg.load('meshes/castle.glb', 'mesh');
     // Paths that leave the base URL are refused before any request (issue 15 item 7).
     const refused = [];
     for (const p of ['../x', '%2e%2e/x', '/x', 'http://evil.example/x', '//evil.example/x', '..\\x', ' /x']) {
-      refused.push(await w.loadAsset(p).then(() => 'loaded', (e) => e.constructor.name));
+      refused.push(await reg.load(p).then(() => 'loaded', (e) => e.constructor.name));
     }
     return { simd: Walloc.simdSupported, after: v.get(1023), len: v.array.length, errors, rec: { size: rec.size, tier: rec.tier }, refused };
   });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Walloc, ROOT, fillPattern, samePattern } from './helpers.mjs';
+import { Walloc, AssetRegistry, ROOT, fillPattern, samePattern } from './helpers.mjs';
 
 const scenario = JSON.parse(readFileSync(path.join(ROOT, 'tests/scenarios/faces/compact_footprint.json'), 'utf8'));
 const TIER = { TOP: 0, MIDDLE: 1, BOTTOM: 2 };
@@ -18,6 +18,7 @@ const footprint = (w, t, size) => w.exports.wjs_block_size(w.instanceAddress, t,
 function runCase(c, checked) {
   return async () => {
     const w = await Walloc.create({ capacity: 4 * 1024 * 1024, checked });
+    const reg = new AssetRegistry(w);
     const t = TIER[c.tier];
     assert.equal(w.tierStats(t).bumpHead, 0, 'the tier is empty: the first block is at its start');
     const hs = [], views = [];
@@ -31,7 +32,7 @@ function runCase(c, checked) {
       hs.push(h);
       if (size > 0) w.write(h, fillPattern(new Uint8Array(size), i + 1));
       views.push(w.view(h));
-      w.register(`case/${i}`, { handle: h });
+      reg.register(`case/${i}`, { handle: h });
     });
     const liveBefore = w.tierStats(t).liveBlocks;
 
@@ -40,7 +41,7 @@ function runCase(c, checked) {
     c.alive.forEach((alive, i) => {
       assert.equal(w.blockInfo(hs[i]) !== undefined, alive, `blockInfo of block ${i}`);
       assert.equal(views[i].valid, alive, `BlockView.valid of block ${i}`);
-      assert.equal(w.has(`case/${i}`), alive, `asset of block ${i}`);
+      assert.equal(reg.has(`case/${i}`), alive, `asset of block ${i}`);
       if (alive && c.sizes[i] > 0) assert.ok(samePattern(w.read(hs[i]), i + 1), `block ${i} is intact`);
     });
     const released = c.alive.map((a, i) => (a ? -1 : i)).filter((i) => i >= 0);
@@ -58,10 +59,10 @@ function runCase(c, checked) {
     }
     c.alive.forEach((alive, i) => {
       if (alive) {
-        assert.equal(w.evict(`case/${i}`), true);
+        assert.equal(reg.evict(`case/${i}`), true);
       } else {
         const n = w.liveBlocks, core = w.tierStats(t).liveBlocks;
-        assert.equal(w.evict(`case/${i}`), false, 'a released block\'s asset is gone');
+        assert.equal(reg.evict(`case/${i}`), false, 'a released block\'s asset is gone');
         // A handle is a number: where x now starts at the released block's address, free(h)
         // would name x. The asset path above is what closes the released block by identity.
         if (!live.some(([h]) => h === hs[i])) assert.throws(() => w.free(hs[i]), RangeError, 'a released block cannot be freed');

@@ -2,13 +2,14 @@
 // (issue 15, items 8-13).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, startServer, fillPattern, samePattern } from './helpers.mjs';
+import { Walloc, AssetRegistry, startServer, fillPattern, samePattern } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
 describe('onGrowth reports the real sizes (item 8)', () => {
   test('each event: oldBytes is the size before that growth, newBytes the size after', async () => {
     const w = await Walloc.create({ capacity: 64 * MiB });
+    const reg = new AssetRegistry(w);
     const events = [];
     w.onGrowth((e) => events.push({ ...e, now: w.memory.buffer.byteLength }));
     let size = w.memory.buffer.byteLength;
@@ -27,7 +28,7 @@ describe('onGrowth reports the real sizes (item 8)', () => {
     // growth through each kind of call that can grow memory
     grew(() => w.allocate(4 * MiB, 'top'));
     grew(() => w.allocateBatch([{ size: 3 * MiB, tier: 'middle' }, { size: 3 * MiB, tier: 'middle' }]));
-    grew(() => w.loadAssetZeroCopy(new Uint8Array(5 * MiB), 'bottom'));
+    grew(() => reg.registerBytes(new Uint8Array(5 * MiB), 'bottom'));
     // growth the wrapper did not see happen (raw exports): reported at the next call
     const raw = w.exports.wjs_alloc(w.instanceAddress, 6 * MiB, 0);
     assert.notEqual(raw >>> 0, Walloc.NULL);
@@ -58,6 +59,7 @@ describe('handles: only a live block\'s exact handle names it (item 9)', () => {
 
   test('every call that takes a handle refuses the same values: TypeError or RangeError, nothing changes', async () => {
     const w = await Walloc.create({ capacity: 4 * MiB });
+    const reg = new AssetRegistry(w);
     const h = w.allocate(100, 'middle');
     w.write(h, fillPattern(new Uint8Array(100), 3));
     const calls = {
@@ -70,7 +72,7 @@ describe('handles: only a live block\'s exact handle names it (item 9)', () => {
       'bulkCopy (src)': (x) => w.bulkCopy([{ dst: h, src: x, length: 1 }]),
       view: (x) => w.view(x),
       viewFloat32: (x) => w.viewFloat32(x),
-      register: (x) => w.register('p', { handle: x }),
+      register: (x) => reg.register('p', { handle: x }),
     };
     for (const [what, call] of Object.entries(calls)) {
       for (const [name, x] of notHandles(h)) {
@@ -80,7 +82,7 @@ describe('handles: only a live block\'s exact handle names it (item 9)', () => {
     }
     assert.equal(w.liveBlocks, 1);
     assert.equal(w.tierStats('middle').liveBlocks, 1);
-    assert.equal(w.assets().length, 0);
+    assert.equal(reg.list().length, 0);
     assert.ok(samePattern(w.read(h), 3));
     w.destroy();
   });
@@ -173,6 +175,7 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
   // A block with a neighbour on each side, all three filled; nothing may change them.
   async function setup(Type = Float32Array) {
     const w = await Walloc.create({ capacity: 4 * MiB });
+    const reg = new AssetRegistry(w);
     const [lo, h, hi] = [w.allocate(64, 'top'), w.allocate(64, 'top'), w.allocate(64, 'top')];
     for (const [x, seed] of [[lo, 1], [h, 2], [hi, 3]]) w.write(x, fillPattern(new Uint8Array(64), seed));
     const v = w.view(h, 64 / Type.BYTES_PER_ELEMENT, Type);
@@ -181,7 +184,7 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
       assert.ok(samePattern(w.read(h), 2), 'the block is unchanged');
       assert.ok(samePattern(w.read(hi), 3), 'the block after is intact');
     };
-    return { w, lo, h, hi, v, intact };
+    return { w, reg, lo, h, hi, v, intact };
   }
 
   test('BlockView.get and set: the index is an integer in [0, length)', async () => {
@@ -258,8 +261,8 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
     w.destroy();
   });
 
-  test('write, loadAssetZeroCopy: a source\'s own length, buffer or offset properties are not believed', async () => {
-    const { w, h, intact } = await setup();
+  test('write, registerBytes: a source\'s own length, buffer or offset properties are not believed', async () => {
+    const { w, reg, h, intact } = await setup();
     const lying = new Uint8Array(128).fill(0xAB);
     Object.defineProperty(lying, 'length', { value: 8 });
     Object.defineProperty(lying, 'byteLength', { value: 8 });
@@ -268,7 +271,7 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
     assert.throws(() => w.write(h, new Liar(64)), RangeError);
     intact();
     const live = w.liveBlocks;
-    const rec = w.loadAssetZeroCopy(lying, 'top');
+    const rec = reg.registerBytes(lying, 'top');
     assert.equal(rec.size, 128, 'the asset has the bytes the array really holds');
     assert.deepEqual([...w.read(rec.handle)], Array(128).fill(0xAB));
     assert.equal(w.liveBlocks, live + 1);
@@ -277,7 +280,7 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
   });
 
   test('the other calls\' offsets and lengths', async () => {
-    const { w, lo, h, hi, intact } = await setup();
+    const { w, reg, lo, h, hi, intact } = await setup();
     const data = new Uint8Array(4);
     for (const [name, x] of notIndices) {
       const E = errFor(x);
@@ -290,27 +293,28 @@ describe('index, offset and length arguments are checked, not coerced (item 12)'
       assert.throws(() => w.view(h, x), E, `view length ${name}`);
       assert.throws(() => w.view(h, 4, Uint8Array, x), E, `view byteOffset ${name}`);
       assert.throws(() => w.free(h, x), E, `free size ${name}`);
-      assert.throws(() => w.register('p', { handle: h, size: x }), E, `register size ${name}`);
+      assert.throws(() => reg.register('p', { handle: h, size: x }), E, `register size ${name}`);
     }
     intact();
-    w.register('p', { handle: h });
-    assert.throws(() => w.assetView('p', Array), TypeError);
-    assert.throws(() => w.assetView('p', null), TypeError);
-    assert.throws(() => w.assetView(5), TypeError);
-    assert.throws(() => w.loadAssetZeroCopy(w.view(lo).array, 'garbage'), RangeError, 'the tier is checked on every path');
-    assert.throws(() => w.loadAssetZeroCopy(new Uint8Array(4), 'top', null), TypeError);
-    assert.throws(() => w.register('q', null), TypeError);
+    reg.register('p', { handle: h });
+    assert.throws(() => reg.view('p', Array), TypeError);
+    assert.throws(() => reg.view('p', null), TypeError);
+    assert.throws(() => reg.view(5), TypeError);
+    assert.throws(() => reg.registerBytes(w.view(lo).array, 'garbage'), RangeError, 'the tier is checked on every path');
+    assert.throws(() => reg.registerBytes(new Uint8Array(4), 'top', null), TypeError);
+    assert.throws(() => reg.register('q', null), TypeError);
     w.destroy();
   });
 
   test('option objects are checked, not coerced', async () => {
-    const w = await Walloc.create({ capacity: 4 * MiB, baseUrl: 'http://127.0.0.1:9/' });
-    await assert.rejects(w.loadAssets(['a'], { signal: { aborted: false } }), TypeError);
-    await assert.rejects(w.loadAssets(['a'], { settle: 'yes' }), TypeError);
-    await assert.rejects(w.loadAssets(['a'], { concurrency: '2' }), TypeError);
-    await assert.rejects(w.loadAsset('a', 'binary', { signal: { aborted: false } }), TypeError);
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const reg = new AssetRegistry(w, { baseUrl: 'http://127.0.0.1:9/' });
+    await assert.rejects(reg.loadAll(['a'], { signal: { aborted: false } }), TypeError);
+    await assert.rejects(reg.loadAll(['a'], { settle: 'yes' }), TypeError);
+    await assert.rejects(reg.loadAll(['a'], { concurrency: '2' }), TypeError);
+    await assert.rejects(reg.load('a', 'binary', { signal: { aborted: false } }), TypeError);
     await assert.rejects(Walloc.compile(null), TypeError);
-    assert.equal(w.memoryStats().loading, 0, 'nothing started');
+    assert.equal(reg.loading, 0, 'nothing started');
     w.destroy();
   });
 
@@ -327,9 +331,10 @@ describe('after destroy() (item 13)', () => {
     const mod = await import('../../wasm-emscripten/walloc.mjs');
     const { DestroyedError } = mod;
     assert.equal(typeof DestroyedError, 'function', 'walloc.mjs exports DestroyedError');
-    const w = await Walloc.create({ capacity: 4 * MiB, baseUrl: 'http://127.0.0.1:9/' });
+    const w = await Walloc.create({ capacity: 4 * MiB });
+    const reg = new AssetRegistry(w, { baseUrl: 'http://127.0.0.1:9/' });
     const h = w.allocate(64, 'top');
-    w.register('a', { handle: h });
+    reg.register('a', { handle: h });
     const v = w.view(h);
     w.destroy();
     const calls = {
@@ -338,24 +343,24 @@ describe('after destroy() (item 13)', () => {
       tierStats: () => w.tierStats(0), memoryStats: () => w.memoryStats(), onGrowth: () => w.onGrowth(() => {}),
       write: () => w.write(h, new Uint8Array(1)), read: () => w.read(h), copy: () => w.copy(h, h, 1),
       bulkCopy: () => w.bulkCopy([]), view: () => w.view(h), viewFloat32: () => w.viewFloat32(h),
-      setBaseUrl: () => w.setBaseUrl('http://127.0.0.1:9/'), setConcurrency: () => w.setConcurrency(2),
-      tierForType: () => w.tierForType('mesh'), register: () => w.register('b', { handle: h }), get: () => w.get('a'),
-      has: () => w.has('a'), assets: () => w.assets(), evict: () => w.evict('a'), evictBatch: () => w.evictBatch(['a']),
-      assetView: () => w.assetView('a'), loadAssetZeroCopy: () => w.loadAssetZeroCopy(new Uint8Array(4)),
+      setBaseUrl: () => reg.setBaseUrl('http://127.0.0.1:9/'), setConcurrency: () => reg.setConcurrency(2),
+      tierForType: () => reg.tierForType('mesh'), register: () => reg.register('b', { handle: h }), get: () => reg.get('a'),
+      has: () => reg.has('a'), assets: () => reg.list(), evict: () => reg.evict('a'), evictBatch: () => reg.evictBatch(['a']),
+      assetView: () => reg.view('a'), loadAssetZeroCopy: () => reg.registerBytes(new Uint8Array(4)),
       memory: () => w.memory, exports: () => w.exports, instanceAddress: () => w.instanceAddress,
     };
     for (const [name, call] of Object.entries(calls)) {
       assert.throws(call, (e) => e instanceof DestroyedError && e.name === 'DestroyedError' && /destroyed/.test(e.message), name);
     }
-    await assert.rejects(w.loadAsset('x'), DestroyedError);
-    await assert.rejects(w.loadAssets(['x']), DestroyedError);
+    await assert.rejects(reg.load('x'), DestroyedError);
+    await assert.rejects(reg.loadAll(['x']), DestroyedError);
     // What the instance was still answers; its views are invalid (RangeError, like any invalid view).
     assert.equal(w.alive, false);
     assert.equal(w.liveBlocks, 0);
     assert.equal(w.capacity, 4 * MiB);
     assert.deepEqual([...w.ratios], [0.5, 0.3, 0.2]);
     assert.equal(w.checked, false);
-    assert.equal(w.baseUrl, 'http://127.0.0.1:9/');
+    assert.equal(reg.baseUrl, 'http://127.0.0.1:9/');
     assert.equal(v.valid, false);
     assert.throws(() => v.array, RangeError);
     w.destroy();

@@ -14,8 +14,9 @@ if (!existsSync(path.join(DIST, 'walloc.wasm'))) {
   throw new Error(`${path.join(DIST, 'walloc.wasm')} is missing: run wasm-emscripten/build.sh (or scripts/test-wasm.sh)`);
 }
 
-export const { Walloc, BlockView, AssetLoadError, WallocError, DestroyedError, Status } =
+export const { Walloc, BlockView, WallocError, DestroyedError, Status } =
   await import(path.join(WASM_DIR, 'walloc.mjs'));
+export const { AssetRegistry, AssetLoadError } = await import(path.join(WASM_DIR, 'assets.mjs'));
 export { startServer, patternBytes, seedOf, MANIFEST } from '../../wasm-emscripten/demo/server.mjs';
 
 /** Deterministic PRNG (xorshift32). */

@@ -9,7 +9,7 @@
 // leaks.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, AssetLoadError, DestroyedError, startControlServer, until, patternBytes, seedOf, fillPattern, samePattern } from './helpers.mjs';
+import { Walloc, AssetRegistry, AssetLoadError, DestroyedError, startControlServer, until, patternBytes, seedOf, fillPattern, samePattern } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 const SIZE = 48 * 1024; // the issue's 'temp' asset: 48 KiB in 4 KiB chunks
@@ -40,7 +40,8 @@ function expectedError(action) {
 
 async function scenario({ action, phase, withLength, waiters, tier = 'bottom', checked = true }) {
   const t = Walloc.TIERS.indexOf(tier);
-  const w = await Walloc.create({ capacity: 16 * MiB, checked, baseUrl: srv.url });
+  const w = await Walloc.create({ capacity: 16 * MiB, checked });
+  const reg = new AssetRegistry(w, { baseUrl: srv.url });
   const mem = w.memory;
   const path = `ctl/${action}-${phase}-${withLength}-${waiters}-${++serial}.bin`;
   // A block of the user's before the load, where a compaction keeps something; otherwise the
@@ -89,9 +90,9 @@ async function scenario({ action, phase, withLength, waiters, tier = 'bottom', c
     if (phase === 'last' && withLength && p.loaded === SIZE) act(); // after the last write, before registration
   };
   const signal = action.startsWith('abort') ? ctlB.signal : undefined;
-  const outB = w.loadAsset(path, 'temp', { tier: t, onProgress, signal }).then((v) => ({ ok: v }), onReject);
+  const outB = reg.load(path, 'temp', { tier: t, onProgress, signal }).then((v) => ({ ok: v }), onReject);
   const outA = waiters === 2
-    ? w.loadAsset(path, 'temp', { tier: t, signal: ctlA.signal }).then((v) => ({ ok: v }), (e) => ({ err: e }))
+    ? reg.load(path, 'temp', { tier: t, signal: ctlA.signal }).then((v) => ({ ok: v }), (e) => ({ err: e }))
     : undefined;
 
   const call = await srv.next(`/${path}`);
@@ -117,11 +118,11 @@ async function scenario({ action, phase, withLength, waiters, tier = 'bottom', c
   const b = await outB;
   const a = outA && await outA;
   await call.closed;
-  if (w.alive) await until(() => w.memoryStats().loading === 0, 'the load to settle');
-  return { w, t, s, a, b, path, call, mem };
+  if (w.alive) await until(() => reg.loading === 0, 'the load to settle');
+  return { w, reg, t, s, a, b, path, call, mem };
 }
 
-function check({ w, t, s, a, b, path, mem }, { action, phase, withLength, waiters }) {
+function check({ w, reg, t, s, a, b, path, mem }, { action, phase, withLength, waiters }) {
   const ok = expectOk(action, phase, withLength);
   if (waiters === 2) {
     assert.ok(a.err instanceof AssetLoadError, `the caller that aborted first: ${a.err ?? 'resolved'}`);
@@ -150,15 +151,15 @@ function check({ w, t, s, a, b, path, mem }, { action, phase, withLength, waiter
     assert.equal(s.atReject, s.preAlive ? 2 : 1, 'when the rejection is seen, only the user\'s blocks are live');
   }
   if (ok) {
-    const rec = w.get(path);
+    const rec = reg.get(path);
     assert.ok(rec, 'registered');
     assert.equal(rec.size, SIZE);
     assert.notEqual(rec.handle, s.mine);
     assert.ok(rec.handle + SIZE <= s.mine || s.mine + SIZE <= rec.handle, 'the asset and the user\'s block do not overlap');
     assert.deepEqual(w.read(rec.handle), patternBytes(seedOf(path), SIZE));
   } else {
-    assert.equal(w.get(path), undefined, 'a failed load registers nothing');
-    assert.equal(w.assets().length, 0);
+    assert.equal(reg.get(path), undefined, 'a failed load registers nothing');
+    assert.equal(reg.list().length, 0);
   }
   assert.equal(w.liveBlocks, live, 'the wrapper knows exactly the live blocks');
   assert.equal(w.tierStats(t).liveBlocks, live, 'the core counts no leaked block');
@@ -166,9 +167,9 @@ function check({ w, t, s, a, b, path, mem }, { action, phase, withLength, waiter
   const st = w.tierStats(t);
   assert.equal(st.liveBytes, (s.preAlive ? fp(100) : 0) + fp(SIZE) * (ok ? 2 : 1),
     'live bytes are the live blocks\' footprints');
-  assert.equal(w.memoryStats().loading, 0);
+  assert.equal(reg.loading, 0);
   if (ok) {
-    w.evict(path);
+    reg.evict(path);
     assert.ok(samePattern(w.read(s.mine), 9), 'evicting the asset leaves the user\'s block alone');
   }
   w.free(s.mine);
@@ -209,10 +210,11 @@ describe('the issue\'s examples', () => {
 
 describe('more orders of the same kind', () => {
   test('a released load fails at once, even when the server sends nothing more', { timeout: 30000 }, async () => {
-    const w = await Walloc.create({ capacity: 16 * MiB, baseUrl: srv.url });
+    const w = await Walloc.create({ capacity: 16 * MiB });
+    const reg = new AssetRegistry(w, { baseUrl: srv.url });
     const path = `ctl/stall-${++serial}.bin`;
     let loaded = 0;
-    const p = w.loadAsset(path, 'temp', { onProgress: (e) => { loaded = e.loaded; } }).then(() => null, (e) => e);
+    const p = reg.load(path, 'temp', { onProgress: (e) => { loaded = e.loaded; } }).then(() => null, (e) => e);
     const call = await srv.next(`/${path}`);
     call.head(SIZE);
     call.chunk(CHUNK);
@@ -228,10 +230,11 @@ describe('more orders of the same kind', () => {
   test('a compaction whose keep ends inside a loading block\'s size class releases it (footprint, not request)', { timeout: 30000 }, async () => {
     // 1100 B takes a 1280 B class at the middle tier's start; keep 1152 is past the request
     // but inside the class: the head moves into the block, and the next block starts there.
-    const w = await Walloc.create({ capacity: 4 * MiB, checked: true, baseUrl: srv.url });
+    const w = await Walloc.create({ capacity: 4 * MiB, checked: true });
+    const reg = new AssetRegistry(w, { baseUrl: srv.url });
     const path = `ctl/class-${++serial}.bin`;
     let loaded = 0;
-    const p = w.loadAsset(path, 'scene', { onProgress: (e) => { loaded = e.loaded; } }).then(() => null, (e) => e);
+    const p = reg.load(path, 'scene', { onProgress: (e) => { loaded = e.loaded; } }).then(() => null, (e) => e);
     const call = await srv.next(`/${path}`);
     call.head(1100);
     call.chunk(100);
@@ -245,22 +248,23 @@ describe('more orders of the same kind', () => {
     assert.ok(err instanceof AssetLoadError, `${err}`);
     assert.match(err.message, /released by fastCompactTier/);
     assert.ok(samePattern(w.read(x), 7), 'the block after the new head is intact');
-    assert.equal(w.assets().length, 0);
+    assert.equal(reg.list().length, 0);
     assert.equal(w.tierStats('middle').liveBlocks, 1);
     w.destroy();
   });
 
   test('an aborted path can be loaded again at once: the new caller does not inherit the abort', { timeout: 30000 }, async () => {
-    const w = await Walloc.create({ capacity: 16 * MiB, baseUrl: srv.url });
+    const w = await Walloc.create({ capacity: 16 * MiB });
+    const reg = new AssetRegistry(w, { baseUrl: srv.url });
     const path = `ctl/again-${++serial}.bin`;
     const ctl = new AbortController();
-    const first = w.loadAsset(path, 'temp', { signal: ctl.signal }).then(() => null, (e) => e);
+    const first = reg.load(path, 'temp', { signal: ctl.signal }).then(() => null, (e) => e);
     const c1 = await srv.next(`/${path}`);
     c1.head(SIZE);
     c1.chunk(CHUNK);
     ctl.abort();
     assert.match((await first).message, /aborted/);
-    const second = w.loadAsset(path, 'temp');
+    const second = reg.load(path, 'temp');
     const c2 = await srv.next(`/${path}`);
     c2.head(SIZE);
     while (c2.sent < SIZE) c2.chunk(CHUNK);
@@ -269,19 +273,20 @@ describe('more orders of the same kind', () => {
     assert.equal(rec.size, SIZE);
     assert.deepEqual(w.read(rec.handle), patternBytes(seedOf(path), SIZE));
     await c1.closed;
-    await until(() => w.memoryStats().loading === 0);
+    await until(() => reg.loading === 0);
     assert.equal(w.tierStats('bottom').liveBlocks, 1);
     w.destroy();
   });
 
   test('a loading block cannot be freed, written, viewed or registered through its handle', { timeout: 30000 }, async () => {
-    const w = await Walloc.create({ capacity: 16 * MiB, checked: true, baseUrl: srv.url });
+    const w = await Walloc.create({ capacity: 16 * MiB, checked: true });
+    const reg = new AssetRegistry(w, { baseUrl: srv.url });
     // The load's block takes the place a freed block of its size leaves: its handle is known.
     const probe = w.allocate(SIZE, 'bottom');
     w.free(probe);
     const path = `ctl/owned-${++serial}.bin`;
     let loaded = 0;
-    const p = w.loadAsset(path, 'temp', { onProgress: (e) => { loaded = e.loaded; } });
+    const p = reg.load(path, 'temp', { onProgress: (e) => { loaded = e.loaded; } });
     const call = await srv.next(`/${path}`);
     call.head(SIZE);
     call.chunk(CHUNK);
@@ -290,7 +295,7 @@ describe('more orders of the same kind', () => {
     assert.throws(() => w.free(probe), /block of a load in progress/);
     assert.throws(() => w.write(probe, new Uint8Array(4)), RangeError);
     assert.throws(() => w.view(probe), RangeError);
-    assert.throws(() => w.register('stolen', { handle: probe }), RangeError);
+    assert.throws(() => reg.register('stolen', { handle: probe }), RangeError);
     assert.throws(() => w.bulkCopy([[probe, probe, 1]]), RangeError);
     const mine = w.allocate(SIZE, 'bottom');
     assert.notEqual(mine, probe, 'the loading block is not handed out twice');
@@ -326,13 +331,14 @@ describe('more orders of the same kind', () => {
 
   test('free() of an asset\'s block is refused: the registry never names a block someone else gets', { timeout: 30000 }, async () => {
     const w = await Walloc.create({ capacity: 16 * MiB });
+    const reg = new AssetRegistry(w);
     const h = w.allocate(256, 'middle');
-    w.register('a', { handle: h });
+    reg.register('a', { handle: h });
     assert.throws(() => w.free(h), /holds asset "a"/);
     assert.ok(w.blockInfo(h));
     const other = w.allocate(256, 'middle');
     assert.notEqual(other, h);
-    assert.equal(w.evict('a'), true);
+    assert.equal(reg.evict('a'), true);
     assert.equal(w.blockInfo(h), undefined);
     assert.ok(w.blockInfo(other), 'evict freed the asset\'s block only');
     w.destroy();

@@ -100,13 +100,14 @@ test('the npm package carries a README and a LICENSE that says what package.json
   assert.match(license, /All rights reserved/);
   assert.doesNotMatch(license, /MIT|Apache|GPL|BSD|Permission is hereby granted/i, 'no open-source licence was invented');
   const readme = await readFile(pkgDir + 'README.md', 'utf8');
-  for (const word of ['npm install', 'Walloc.create', 'loadAsset', 'DestroyedError', 'UNLICENSED']) assert.ok(readme.includes(word), `README mentions ${word}`);
+  for (const word of ['npm install', 'Walloc.create', 'AssetRegistry', 'DestroyedError', 'UNLICENSED']) assert.ok(readme.includes(word), `README mentions ${word}`);
   // What npm would publish (no prepack build: dist/ is already there).
   const out = await new Promise((resolve, reject) => execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: pkgDir },
     (err, stdout) => (err ? reject(err) : resolve(stdout))));
   const files = JSON.parse(out)[0].files.map((f) => f.path).sort();
-  assert.deepEqual(files, ['LICENSE', 'README.md', 'dist/walloc-diag-nosimd.wasm', 'dist/walloc-diag.wasm', 'dist/walloc-mt.wasm', 'dist/walloc-nosimd.wasm',
-    'dist/walloc.wasm', 'package.json', 'profile.mjs', 'walloc-shared.d.ts', 'walloc-shared.mjs', 'walloc.d.ts', 'walloc.mjs']);
+  assert.deepEqual(files, ['LICENSE', 'README.md', 'assets.d.ts', 'assets.mjs', 'dist/walloc-diag-nosimd.wasm', 'dist/walloc-diag.wasm', 'dist/walloc-mt.wasm', 'dist/walloc-nosimd.wasm',
+    'dist/walloc.wasm', 'lib/asset-budgets.mjs', 'lib/asset-load.mjs', 'lib/block-table.mjs', 'lib/checks.mjs', 'lib/config.mjs', 'lib/host.mjs',
+    'lib/module.mjs', 'lib/status.mjs', 'lib/views.mjs', 'package.json', 'profile.mjs', 'walloc-shared.d.ts', 'walloc-shared.mjs', 'walloc.d.ts', 'walloc.mjs']);
 });
 
 // walloc-mt.wasm is instantiated by walloc-shared.mjs with nothing but the shared memory, and

@@ -2,7 +2,7 @@
 // The core counts sampled blocks per site and tier; walloc.mjs samples and names the sites.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { Walloc, WallocError, Status, DestroyedError, startServer, MANIFEST, WASM_DIR } from './helpers.mjs';
+import { Walloc, AssetRegistry, WallocError, Status, DestroyedError, startServer, MANIFEST, WASM_DIR } from './helpers.mjs';
 import path from 'node:path';
 
 const { Sampler, OTHER_FRAMES } = await import(path.join(WASM_DIR, 'profile.mjs'));
@@ -77,11 +77,12 @@ describe('counts', () => {
 
   test('rate 1: exact counts per site and tier; sites add up to the tier statistics', async () => {
     const w = await Walloc.create({ capacity: 32 * MiB, profile: 1 });
+    const reg = new AssetRegistry(w);
     const tex = [];
     for (let i = 0; i < 3; i++) tex.push(textureLoader(w));
     const mesh = meshBuilder(w);
     const scratch = scratchFrame(w, 50);
-    const copied = w.loadAssetZeroCopy(new Uint8Array(3000), 'middle', { path: 'copied.bin' });
+    const copied = reg.registerBytes(new Uint8Array(3000), 'middle', { path: 'copied.bin' });
     let p = w.profile();
     assert.equal(p.rate, 1);
     assert.equal(p.maxSites, 1024);
@@ -96,7 +97,7 @@ describe('counts', () => {
     assert.deepEqual([...meshSite.allocs], [0, 1, 1], 'a batch: one sample per entry, at the batch caller');
     const [scratchSite] = siteOf(p, 'scratchFrame');
     assert.deepEqual([...scratchSite.liveBlocks], [0, 0, 50]);
-    assert.ok(p.sites.some((s) => s.liveBlocks[1] === 1 && s.frames[0].includes('profile.test.mjs')), 'loadAssetZeroCopy: the caller is the site');
+    assert.ok(p.sites.some((s) => s.liveBlocks[1] === 1 && s.frames[0].includes('profile.test.mjs')), 'registerBytes: the caller is the site');
     assert.ok(p.sites.every((s) => s.frames.every((f) => !/walloc\.mjs|profile\.mjs/.test(f))), 'no frames of the module itself');
     assert.ok(p.sites.every((s) => s.frames.length >= 1 && s.frames.length <= 8), 'default depth 8');
     for (const t of TIERS) assert.equal(sum(p.sites, 'allocs', t), w.tierStats(t).totalAllocs, `tier ${t}: every allocation was sampled`);
@@ -113,7 +114,7 @@ describe('counts', () => {
 
     // Everything freed: every site's live figures are back to zero.
     for (const h of [tex[0], tex[2], ...mesh, ...scratch.slice(20)]) w.free(h);
-    w.evict(copied.path);
+    reg.evict(copied.path);
     p = w.profile();
     for (const s of p.sites) {
       assert.deepEqual([...s.liveBlocks], [0, 0, 0], `site ${s.id}`);
@@ -190,11 +191,12 @@ describe('counts', () => {
     w2.destroy();
   });
 
-  test('the deepest path into the allocator (loadAssetZeroCopy -> allocate) still keeps profileDepth frames of the caller', async () => {
+  test('the deepest path into the allocator (registerBytes -> allocate) still keeps profileDepth frames of the caller', async () => {
     const w = await Walloc.create({ capacity: MiB, profile: 1, profileDepth: 3, ...quiet });
+    const reg = new AssetRegistry(w);
     function level1() { return level2(); }
     function level2() { return level3(); }
-    function level3() { return w.loadAssetZeroCopy(new Uint8Array(64), 'bottom', { path: 'copy.bin' }); }
+    function level3() { return reg.registerBytes(new Uint8Array(64), 'bottom', { path: 'copy.bin' }); }
     level1();
     const [site] = w.profile().sites;
     assert.deepEqual(site.frames.map((f) => f.split(' ')[0]), ['level3', 'level2', 'level1']);
@@ -392,9 +394,10 @@ describe('asset loads', () => {
     const srv = await startServer();
     try {
       const reports = [];
-      const w = await Walloc.create({ capacity: 32 * MiB, profile: 1, baseUrl: `${srv.url}assets/`, onLeak: (r) => reports.push(r) });
+      const w = await Walloc.create({ capacity: 32 * MiB, profile: 1, onLeak: (r) => reports.push(r) });
+      const reg = new AssetRegistry(w, { baseUrl: `${srv.url}assets/` });
       const [tex, mesh] = [MANIFEST.find((a) => a.type === 'texture'), MANIFEST.find((a) => a.type === 'mesh')];
-      await w.loadAssets([{ path: tex.path, type: 'texture' }, { path: mesh.path, type: 'mesh' }]);
+      await reg.loadAll([{ path: tex.path, type: 'texture' }, { path: mesh.path, type: 'mesh' }]);
       let p = w.profile();
       const site = (path) => p.sites.find((s) => s.frames.length === 1 && s.frames[0] === `asset:${path}`);
       assert.ok(site(tex.path), `a site for ${tex.path}: ${JSON.stringify(p.sites.map((s) => s.frames))}`);
@@ -402,7 +405,7 @@ describe('asset loads', () => {
       assert.equal(site(mesh.path).liveBlocks[0], 1);
       assert.deepEqual(p.top('top').map((s) => s.frames[0]).sort(), [`asset:${mesh.path}`, `asset:${tex.path}`].sort());
       assertSitesAddUp(w, p);
-      w.evict(tex.path);
+      reg.evict(tex.path);
       p = w.profile();
       assert.equal(site(tex.path).liveBlocks[0], 0);
       assert.equal(site(mesh.path).liveBlocks[0], 1);

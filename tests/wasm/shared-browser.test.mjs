@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
@@ -111,6 +111,8 @@ const FILES = {
   'walloc-shared.mjs': path.join(WASM_DIR, 'walloc-shared.mjs'),
   'profile.mjs': path.join(WASM_DIR, 'profile.mjs'),
   'dist/walloc-mt.wasm': path.join(WASM_DIR, 'dist/walloc-mt.wasm'),
+  // walloc.mjs's own modules (lib/: one concept per file)
+  ...Object.fromEntries(readdirSync(path.join(WASM_DIR, 'lib')).map((f) => [`lib/${f}`, path.join(WASM_DIR, 'lib', f)])),
 };
 const TYPES = { '.mjs': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm' };
 

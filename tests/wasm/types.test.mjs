@@ -31,7 +31,7 @@ before(async () => {
       compilerOptions: {
         strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
         lib: c.lib, types: c.types, typeRoots: [path.join(WASM_DIR, 'node_modules/@types')],
-        paths: { walloc: [WASM_DIR], 'walloc/shared': [path.join(WASM_DIR, 'walloc-shared.d.ts')] }, skipLibCheck: false, skipDefaultLibCheck: true,
+        paths: { walloc: [WASM_DIR], 'walloc/shared': [path.join(WASM_DIR, 'walloc-shared.d.ts')], 'walloc/assets': [path.join(WASM_DIR, 'assets.d.ts')] }, skipLibCheck: false, skipDefaultLibCheck: true,
       },
       files: c.files.map((f) => path.join(TYPES, f)),
     }, null, 2));

@@ -1,5 +1,6 @@
 // The Walloc demo page: assets stream from the local server into three tiers, shown live.
 import { Walloc } from '../walloc.mjs';
+import { AssetRegistry } from '../assets.mjs';
 import { initWorkersMode } from './workers.mjs';
 
 const MiB = 1024 * 1024;
@@ -23,7 +24,7 @@ function patternOk(bytes, seed) {
 }
 
 const state = {
-  w: null, manifest: [], next: 0, batches: [], busy: false, history: [], verified: new Map(), log: [],
+  w: null, assets: null, manifest: [], next: 0, batches: [], busy: false, history: [], verified: new Map(), log: [],
 };
 
 function log(msg, err = false) {
@@ -101,13 +102,13 @@ function render() {
   $('mem-growths').textContent = String(m.growths);
   $('mem-max').textContent = fmt(m.maximumMemory);
   $('mem-util').textContent = `${(100 * m.utilisation).toFixed(1)} %`;
-  $('mem-assets').textContent = String(m.assets);
+  $('mem-assets').textContent = String(state.assets.size);
   state.history.push({ mem: m.memoryBytes, live: m.totals.liveBytes });
   if (state.history.length > 120) state.history.shift();
   drawSpark();
   renderAssets();
   renderHotSites();
-  document.body.dataset.assets = String(m.assets);
+  document.body.dataset.assets = String(state.assets.size);
 }
 
 function buildHotSites() {
@@ -181,7 +182,7 @@ function drawSpark() {
 
 function renderAssets() {
   const rows = $('asset-rows');
-  const assets = state.w.assets();
+  const assets = state.assets.list();
   const have = new Set([...rows.children].map((r) => r.dataset.path));
   const want = new Set(assets.map((a) => a.path));
   for (const r of [...rows.children]) if (!want.has(r.dataset.path)) r.remove();
@@ -228,7 +229,7 @@ async function loadBatch() {
   $('progress-bar').style.width = '0%';
   const t0 = performance.now();
   try {
-    const recs = await w.loadAssets(items, {
+    const recs = await state.assets.loadAll(items, {
       concurrency: 3,
       onProgress: (p) => {
         $('progress-bar').style.width = `${(100 * p.done) / p.total}%`;
@@ -255,10 +256,9 @@ async function loadBatch() {
 }
 
 function evictOldest() {
-  const w = state.w;
-  const a = w.assets()[0];
+  const a = state.assets.list()[0];
   if (!a) { log('nothing to evict'); return; }
-  w.evict(a.path);
+  state.assets.evict(a.path);
   state.verified.delete(a.path);
   log(`evicted ${a.path} (${fmt(a.size)}, ${a.tierName}): its block is free for reuse`);
   render();
@@ -268,10 +268,10 @@ function compact() {
   const w = state.w;
   const b = state.batches.pop();
   if (!b) { log('no batch to unload: compact to 0'); [0, 1, 2].forEach((t) => w.fastCompactTier(t, 0)); render(); return; }
-  const before = w.assets().length;
+  const before = state.assets.size;
   [0, 1, 2].forEach((t) => w.fastCompactTier(t, b.mark[t]));
   for (const p of b.paths) state.verified.delete(p);
-  log(`compacted to the marks before batch ${state.batches.length + 1}: ${before - w.assets().length} assets released`);
+  log(`compacted to the marks before batch ${state.batches.length + 1}: ${before - state.assets.size} assets released`);
   render();
 }
 
@@ -306,9 +306,9 @@ async function main() {
   try {
     const res = await fetch('../assets/manifest.json');
     state.manifest = (await res.json()).assets;
-    const options = { capacity: 48 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 256 * MiB, baseUrl: new URL('../assets/', location.href).href,
-      profile: PROFILE_RATE };
+    const options = { capacity: 48 * MiB, ratios: [0.5, 0.3, 0.2], maximumMemory: 256 * MiB, profile: PROFILE_RATE };
     state.w = await Walloc.create(options);
+    state.assets = new AssetRegistry(state.w, { baseUrl: new URL('../assets/', location.href).href });
     state.w.onGrowth((e) => log(`memory grew to ${fmt(e.newBytes)} (${e.pages} pages)`));
     $('mem-module').textContent = `${Walloc.moduleFile(options)}${Walloc.simdSupported ? ' (SIMD128)' : ''}`;
     log(`allocator ready: 48 MiB in three tiers, ${state.manifest.length} assets on the server, every allocation profiled`);

@@ -101,15 +101,17 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_copy(uint32_t w, uint32_t dst, uint32_t src, ui
     return (int32_t)walloc_copy((walloc *)(uintptr_t)w, dst, src, len);
 }
 
-/* walloc_ptr: the address of handle, 0 when it lies outside what every tier handed out. */
-EMSCRIPTEN_KEEPALIVE uint32_t wjs_ptr(uint32_t w, uint32_t handle) {
-    return (uint32_t)(uintptr_t)walloc_ptr((const walloc *)(uintptr_t)w, handle);
-}
-
 /* walloc_block_size: the bytes a block of size bytes spans in tier (its footprint), 0 for an
  * invalid tier or a size larger than the tier. A double: a footprint can reach 4 GiB. */
 EMSCRIPTEN_KEEPALIVE double wjs_block_size(uint32_t w, int32_t tier, uint32_t size) {
     return (double)walloc_block_size((const walloc *)(uintptr_t)w, (walloc_tier)tier, size);
+}
+
+/* walloc_check_range: whether [handle, handle + len) lies inside what one tier has handed out
+ * (a walloc_status). len is a double: a block's footprint can reach 4 GiB. */
+EMSCRIPTEN_KEEPALIVE int32_t wjs_check_range(uint32_t w, uint32_t handle, double len) {
+    return (int32_t)walloc_check_range((const walloc *)(uintptr_t)w, handle,
+                                       len <= 0 ? 0 : (uint64_t)len);
 }
 
 EMSCRIPTEN_KEEPALIVE int32_t wjs_tier_of(uint32_t w, uint32_t handle) {

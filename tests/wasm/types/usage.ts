@@ -1,8 +1,10 @@
 // Compiled by tests/wasm/types.test.mjs with and without the DOM library and @types/node: the
 // declarations must type-check everywhere and still catch misuse (@ts-expect-error lines fail
 // the compile when the error they expect does not happen).
-import { Walloc, BlockView, AssetLoadError, WallocError, DestroyedError, Status, WallocWrapper } from 'walloc';
-import type { Asset, BlockInfo, GrowthEvent, MemoryStats, Settled, TierStats, Handle, ProfileSnapshot, ProfileSite, LeakReport } from 'walloc';
+import { Walloc, BlockView, WallocError, DestroyedError, Status, WallocWrapper } from 'walloc';
+import type { BlockInfo, GrowthEvent, MemoryStats, TierStats, Handle, ProfileSnapshot, ProfileSite, LeakReport } from 'walloc';
+import { AssetRegistry, AssetLoadError } from 'walloc/assets';
+import type { Asset, Settled } from 'walloc/assets';
 import type { SharedWalloc, SharedBlockView, Shareable } from 'walloc';
 import { TierBusyError } from 'walloc/shared';
 
@@ -25,15 +27,20 @@ export async function tour(): Promise<number> {
   off();
   const hs: Handle[] = w.allocateBatch([16, { size: 32, tier: 1 }]);
   w.bulkCopy([[hs[0], hs[1], 8], { dst: hs[1], src: hs[0], length: 4, dstOffset: 4 }]);
-  w.setBaseUrl('https://cdn.example.com/assets/');
-  w.setBudget('top', 64 << 20);
-  const evicted: number = w.enforceBudget(0) + w.budgetEvictions() + w.budget('top');
-  w.clearBudget('top');
+  const reg = new AssetRegistry(w, { concurrency: 2, typeTiers: { mesh: 'middle' }, budgets: { bottom: 1 << 20 } });
+  reg.setBaseUrl('https://cdn.example.com/assets/');
+  reg.setBudget('top', 64 << 20);
+  const evicted: number = reg.enforceBudget(0) + reg.budgetEvictions() + reg.budget('top') + reg.size + reg.loading;
+  reg.clearBudget('top');
   // @ts-expect-error a budget is a number of bytes
-  w.setBudget('top', '64M');
-  const a: Asset = await w.loadAsset('meshes/castle.glb', 'mesh', { onProgress: (p) => p.loaded / p.total });
-  const all: Settled[] = await w.loadAssets(['a.bin', { path: 'b.bin', type: 'scene', tier: 'middle' }], { settle: true });
-  const recs: Asset[] = await w.loadAssets(['a.bin'], { concurrency: 2 });
+  reg.setBudget('top', '64M');
+  const a: Asset = await reg.load('meshes/castle.glb', 'mesh', { onProgress: (p) => p.loaded / p.total });
+  const all: Settled[] = await reg.loadAll(['a.bin', { path: 'b.bin', type: 'scene', tier: 'middle' }], { settle: true });
+  const recs: Asset[] = await reg.loadAll(['a.bin'], { concurrency: 2 });
+  const bytes: BlockView<Float32Array> = reg.view('meshes/castle.glb', Float32Array);
+  const copied: Asset = reg.registerBytes(new Uint8Array(4), 'bottom', { path: 'mem.bin' });
+  // @ts-expect-error asset options are the registry's
+  await Walloc.create({ baseUrl: 'https://cdn.example.com/' });
   const mod = await Walloc.compile({ simd: false });
   const w2 = await WallocWrapper.create({ module: mod });
   const buf: ArrayBuffer = w.memory.buffer;
@@ -64,7 +71,7 @@ export async function tour(): Promise<number> {
   // @ts-expect-error a Float32 view holds numbers
   const wrong: BlockView<Float32Array> = w.viewBigInt64(h);
   return Number(first) + (info?.size ?? 0) + live + m.pages + a.size + all.length + recs.length + buf.byteLength
-    + w2.capacity + Number(big.get(0)) + wrong.length + estimate + leaks.length;
+    + w2.capacity + Number(big.get(0)) + wrong.length + estimate + leaks.length + evicted + bytes.length + copied.size;
 }
 
 // Shared mode: Walloc.create({ shared: true }) and Walloc.attach() give a SharedWalloc.
@@ -81,8 +88,8 @@ export async function sharedTour(): Promise<number> {
   const stats: TierStats = w.tierStats('bottom');
   try { w.resetTier('bottom'); } catch (e) { if (e instanceof TierBusyError) return e.tier; }
   other.detach();
-  // @ts-expect-error shared handles have no asset loader
-  await w.loadAsset('a.bin');
+  // @ts-expect-error a registry takes a single-threaded Walloc
+  new AssetRegistry(w);
   // @ts-expect-error checked mode is always on in shared mode
   await Walloc.create({ shared: true, checked: false });
   // @ts-expect-error attach takes a shareable(), not options
