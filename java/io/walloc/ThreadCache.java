@@ -336,11 +336,11 @@ final class ThreadCache {
                 }
             }
         }
-        v[4] = Math.max(0, v[4] - cachedBytes); // live bytes
-        v[5] = Math.max(0, v[5] - cachedBlocks); // live blocks
-        v[6] += cachedBytes; // free bytes
-        v[8] += allocs; // total allocations
-        v[9] += frees; // total frees
+        v[TierStats.LIVE_BYTES] = Math.max(0, v[TierStats.LIVE_BYTES] - cachedBytes);
+        v[TierStats.LIVE_BLOCKS] = Math.max(0, v[TierStats.LIVE_BLOCKS] - cachedBlocks);
+        v[TierStats.FREE_BYTES] += cachedBytes;
+        v[TierStats.TOTAL_ALLOCS] += allocs;
+        v[TierStats.TOTAL_FREES] += frees;
     }
 
     /** The calling thread's first bins; gives back what threads that died left in theirs. */

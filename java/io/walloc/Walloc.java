@@ -111,10 +111,10 @@ public final class Walloc implements AutoCloseable {
         this.config = config;
         String name = "Walloc#" + IDS.incrementAndGet();
         this.gate = new Gate(name, w);
-        long[] s = new long[14];
+        long[] s = new long[TierStats.SLOTS];
         for (Tier t : TIERS) {
             check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
-            capacity[t.code()] = s[0];
+            capacity[t.code()] = s[TierStats.CAPACITY];
         }
         long[] range = new long[2];
         for (Tier t : TIERS) {
@@ -996,7 +996,7 @@ public final class Walloc implements AutoCloseable {
      */
     public TierStats tierStats(Tier tier) {
         int t = tierCode(tier);
-        long[] v = new long[14];
+        long[] v = new long[TierStats.SLOTS];
         int g = gate.enter();
         int st;
         try {

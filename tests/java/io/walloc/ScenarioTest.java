@@ -543,7 +543,7 @@ class ScenarioTest {
             int code = tierCode(s.get("tier"));
             List<String> wantStatus = expected(s, "status");
             if (!valid(code)) {
-                Status st = Status.ofCode(WallocNative.tierStats(w.nativeInstance(), code, new long[14]));
+                Status st = Status.ofCode(WallocNative.tierStats(w.nativeInstance(), code, new long[TierStats.SLOTS]));
                 if (!wantStatus.contains(name(st))) {
                     throw new StepFailure("stats status " + name(st) + ", expected " + wantStatus);
                 }
