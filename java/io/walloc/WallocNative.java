@@ -23,9 +23,6 @@ final class WallocNative {
         NativeLoader.load();
     }
 
-    /** Makes sure the library is loaded (the static initializer does the work). */
-    static void ensureLoaded() {}
-
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
     static final int ABI_VERSION = 6;
 
