@@ -86,6 +86,13 @@ public final class Walloc implements AutoCloseable {
     /** The null handle: "no block" ({@code WALLOC_NULL}, all ones). */
     public static final long NULL = -1L;
 
+    /**
+     * The tier of {@link #allocate(long)} and {@link #allocateBlock(long)}, which name none:
+     * {@link Tier#BOTTOM}, for data used once and dropped (DESIGN.md's policy, which
+     * tests/scenarios/faces/asset_types.json states for every face).
+     */
+    public static final Tier DEFAULT_TIER = Tier.BOTTOM;
+
     private static final AtomicLong IDS = new AtomicLong();
     private static final Tier[] TIERS = Tier.values();
 
@@ -306,6 +313,19 @@ public final class Walloc implements AutoCloseable {
             }
         }
         return h;
+    }
+
+    /**
+     * {@link #allocate(long, Tier)} in {@link #DEFAULT_TIER}.
+     *
+     * @param size bytes, 0 or more
+     * @return the block's handle, never {@link #NULL}
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long allocate(long size) {
+        return allocate(size, DEFAULT_TIER);
     }
 
     /**
@@ -748,6 +768,19 @@ public final class Walloc implements AutoCloseable {
         } finally {
             gate.exit(g);
         }
+    }
+
+    /**
+     * {@link #allocateBlock(long, Tier)} in {@link #DEFAULT_TIER}.
+     *
+     * @param size bytes, 0 or more
+     * @return the block
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block allocateBlock(long size) {
+        return allocateBlock(size, DEFAULT_TIER);
     }
 
     /**
