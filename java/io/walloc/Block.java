@@ -40,16 +40,14 @@ import java.util.Objects;
  * while any view over it is reachable.
  */
 public final class Block implements AutoCloseable {
-    private static final VarHandle LIFE;
     private static final VarHandle SEGMENT_KEY;
     private static final byte[] NO_BYTES = {};
 
     /* The epoch of a closed block: no tier's, and ended. */
-    private static final TierEpochs.Epoch CLOSED = TierEpochs.Epoch.CLOSED;
+    private static final TierHistory.Epoch CLOSED = TierHistory.Epoch.CLOSED;
 
     static {
         try {
-            LIFE = MethodHandles.lookup().findVarHandle(Block.class, "life", TierEpochs.Epoch.class);
             SEGMENT_KEY = MethodHandles.lookup().findVarHandle(Block.class, "segmentKey", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -57,17 +55,19 @@ public final class Block implements AutoCloseable {
     }
 
     private final Walloc owner;
+    private final TierHistory history; // the owner's: every question of this block's life
     private final long handle;
     private final long size;
     private final Tier tier;
-    private volatile TierEpochs.Epoch life; // the tier's epoch it is known alive in, or CLOSED
+    volatile TierHistory.Epoch life; // the tier's epoch it is known alive in, or CLOSED: TierHistory's alone
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
     private final UnclosedBlock unclosed; // the Cleaner's action, or null (WallocConfig.freeUnclosedBlocks)
     private volatile Object segmentKey; // whose segments are this block's (JDK 22+ Segments), made at the first segment
 
-    Block(Walloc owner, long handle, long size, Tier tier, TierEpochs.Epoch life) {
+    Block(Walloc owner, TierHistory history, long handle, long size, Tier tier, TierHistory.Epoch life) {
         this.owner = owner;
+        this.history = history;
         this.handle = handle;
         this.size = size;
         this.tier = tier;
@@ -118,7 +118,7 @@ public final class Block implements AutoCloseable {
      * @return true when usable
      */
     public boolean isAlive() {
-        TierEpochs.Epoch e = life;
+        TierHistory.Epoch e = life;
         if (e == CLOSED || owner.isClosed()) {
             return false;
         }
@@ -130,7 +130,7 @@ public final class Block implements AutoCloseable {
             return false;
         }
         try {
-            return owner.blockAlive(this, e.number());
+            return history.blockAlive(this, e.number());
         } finally {
             gate.exit(g);
         }
@@ -151,22 +151,14 @@ public final class Block implements AutoCloseable {
         return segmentKey;
     }
 
-    /* Called by blockAlive: alive in epoch now too, unless a close came in between. */
-    void revalidated(int was, TierEpochs.Epoch now) {
-        TierEpochs.Epoch e = life;
-        if (e.number() == was) {
-            LIFE.compareAndSet(this, e, now);
-        }
-    }
-
     void checkAlive(String what) {
-        TierEpochs.Epoch e = life;
+        TierHistory.Epoch e = life;
         if (e == CLOSED) {
             throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Walloc.hex(handle)
                     + " (" + tier + ", " + size + " bytes) is closed");
         }
-        if (!owner.blockAlive(this, e.number())) {
-            if (owner.closing()) { // a close racing this call ended the epoch, not a reset
+        if (!history.blockAlive(this, e.number())) {
+            if (history.isClosing()) { // a close racing this call ended the epoch, not a reset
                 throw owner.gate().closed();
             }
             throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Walloc.hex(handle) + " ("
@@ -440,7 +432,7 @@ public final class Block implements AutoCloseable {
      */
     @Override
     public void close() {
-        TierEpochs.Epoch e = (TierEpochs.Epoch) LIFE.getAndSet(this, CLOSED);
+        TierHistory.Epoch e = TierHistory.close(this);
         if (e == CLOSED) {
             return;
         }

@@ -35,7 +35,7 @@ import java.util.List;
  * <p>Resets and compactions advance the tier's epoch (the {@link Walloc}'s, written with release
  * inside the exclusive operation, read here with acquire). A thread's bins of a tier belong to one
  * epoch; at its first call on the tier after a change the thread keeps the blocks that every
- * compaction since kept ({@link Survivors}) and drops the rest, which the core forgot. A call
+ * compaction since kept ({@link TierHistory#keptBelow}) and drops the rest, which the core forgot. A call
  * racing a reset may complete just before it: a block it takes is then dead on arrival, as if
  * allocated just before the reset.
  *
@@ -67,16 +67,9 @@ final class ThreadCache {
     private static final VarHandle INT = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LONG = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** What the owner knows about compactions: the handle below which blocks of tier t lived
-     *  through every reset and compaction from epoch {@code from} to epoch {@code to}. */
-    interface Survivors {
-        long keptBelow(int t, int from, int to);
-    }
-
     private final long w;
     private final Gate gate;
-    private final TierEpochs epochs; // the Walloc's
-    private final Survivors survivors;
+    private final TierHistory history; // the Walloc's: epochs, and what each compaction kept
     private final SampledPages samples; // null: the instance keeps no profile
     private final int[] shift = new int[3];
     private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
@@ -91,12 +84,11 @@ final class ThreadCache {
     private final long[] retiredFrees = new long[3]; // guarded by registry
 
     /** For the live instance w, whose tiers hold the given capacities. Called before any sharing. */
-    ThreadCache(long w, Gate gate, TierEpochs epochs, long[] capacity, Survivors survivors, SampledPages samples) {
+    ThreadCache(long w, Gate gate, TierHistory history, long[] capacity, SampledPages samples) {
         this.w = w;
         this.samples = samples;
         this.gate = gate;
-        this.epochs = epochs;
-        this.survivors = survivors;
+        this.history = history;
         this.start1 = capacity[0];
         this.start2 = capacity[0] + capacity[1];
         for (int t = 0; t < 3; t++) {
@@ -161,7 +153,7 @@ final class ThreadCache {
     /* The owner's bins of tier t move to epoch e: blocks that every reset and compaction since
      * kept stay, the rest (forgotten by the core) are dropped. */
     private void adopt(Bins b, int t, int e) {
-        long below = survivors.keptBelow(t, b.epoch[t], e);
+        long below = history.keptBelow(t, b.epoch[t], e);
         for (int c = 0; c < b.pushes[t].length; c++) {
             int n = b.depth(t, c);
             int kept = 0;
@@ -210,7 +202,7 @@ final class ThreadCache {
             return false;
         }
         int t = tierOf(h);
-        int e = epochs.now(t);
+        int e = history.now(t);
         if (expected >= 0 && e != expected) {
             return false;
         }
@@ -293,7 +285,7 @@ final class ThreadCache {
 
     /* Inside the gate: b's blocks of tier t that are still valid go to the core. */
     private void giveBack(Bins b, int t) {
-        int e = epochs.now(t);
+        int e = history.now(t);
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
@@ -315,7 +307,7 @@ final class ThreadCache {
      * blocks in bins of the current epoch and the bins' allocations and frees.
      */
     void adjust(int t, long[] v) {
-        int e = epochs.now(t);
+        int e = history.now(t);
         long cachedBlocks = 0, cachedBytes = 0, allocs, frees;
         synchronized (registry) {
             allocs = retiredAllocs[t];
@@ -347,7 +339,7 @@ final class ThreadCache {
     private Bins register() {
         Bins mine = new Bins(cap);
         for (int t = 0; t < 3; t++) {
-            mine.epoch[t] = epochs.now(t);
+            mine.epoch[t] = history.now(t);
         }
         local.set(mine);
         int g;

@@ -105,13 +105,11 @@ public final class Walloc implements AutoCloseable {
     private final Sampler sampler; // the profiler's, null without: read by every allocation, one load fewer
     private final long[] capacity = new long[3];
     private final long[] tierStart = new long[3]; // walloc_tier_range
-    private final TierEpochs epochs = new TierEpochs();
-    private final long[][] limits = {new long[4], new long[4], new long[4]};
+    private final TierHistory history; // every block's life: epochs, what compactions kept
     private final NativeSide nativeSide;
     private final SegmentScopes segments = new SegmentScopes(); // does nothing before JDK 22
     private final AtomicLongArray unclosedFreed = new AtomicLongArray(3); // per tier
     private final AtomicBoolean unclosedLogged = new AtomicBoolean();
-    private volatile boolean closing; // close() has begun: it ends every epoch before the gate says closed
 
     private Walloc(long w, WallocConfig config) {
         this.w = w;
@@ -128,10 +126,11 @@ public final class Walloc implements AutoCloseable {
             check(WallocNative.tierRange(w, t.code(), range), "tierRange", NULL, t, 0);
             tierStart[t.code()] = range[0];
         }
+        this.history = new TierHistory(w, tierStart, capacity);
         this.region = new Region(w);
         this.profiler = config.profiling() ? new Profiler(name, config, tierStart[2] + capacity[2]) : null;
         this.sampler = profiler != null ? profiler.sampler() : null;
-        this.cache = config.threadCache() ? new ThreadCache(w, gate, epochs, capacity, this::keptBelow,
+        this.cache = config.threadCache() ? new ThreadCache(w, gate, history, capacity,
                 profiler != null ? profiler.pages() : null) : null;
         this.nativeSide = new NativeSide(w, gate, region);
         Region.CLEANER.register(this, nativeSide);
@@ -305,7 +304,7 @@ public final class Walloc implements AutoCloseable {
         if (sampler != null && sampler.due()) {
             return sample(size, tier, false);
         }
-        long h = cached(size, t, epochs.now(t));
+        long h = cached(size, t, history.now(t));
         if (h == NULL) {
             h = allocateInCore(size, t);
             if (h == NULL) {
@@ -413,7 +412,7 @@ public final class Walloc implements AutoCloseable {
         if (sampler != null && sampler.due()) {
             return sample(size, tier, true);
         }
-        long h = cached(size, t, epochs.now(t));
+        long h = cached(size, t, history.now(t));
         if (h != NULL) {
             return h;
         }
@@ -480,7 +479,7 @@ public final class Walloc implements AutoCloseable {
             if (h == NULL) {
                 throw allocFailure(size, tier);
             }
-            b = new Block(this, h, size, tier, epochs.of(t));
+            b = new Block(this, history, h, size, tier, history.of(t));
         } finally {
             gate.exit(g);
         }
@@ -750,10 +749,10 @@ public final class Walloc implements AutoCloseable {
             }
             return sampleBlock(size, tier, profiler.callerSite());
         }
-        TierEpochs.Epoch e = epochs.of(t);
+        TierHistory.Epoch e = history.of(t);
         long cachedBlock = cached(size, t, e.number());
         if (cachedBlock != NULL) {
-            return new Block(this, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
+            return new Block(this, history, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
         }
         int g = gate.enter();
         try {
@@ -764,7 +763,7 @@ public final class Walloc implements AutoCloseable {
             if (cache != null) {
                 cache.handedOut(t, h, size);
             }
-            return new Block(this, h, size, tier, epochs.of(t));
+            return new Block(this, history, h, size, tier, history.of(t));
         } finally {
             gate.exit(g);
         }
@@ -865,7 +864,7 @@ public final class Walloc implements AutoCloseable {
             if (st != 0) {
                 throw error(st, "resetTier(" + tier + ")", NULL, tier, 0);
             }
-            advanceEpoch(t, Long.MIN_VALUE);
+            released(t, TierHistory.NOTHING_KEPT);
             return null;
         });
     }
@@ -897,68 +896,30 @@ public final class Walloc implements AutoCloseable {
             if (st != 0) {
                 throw error(st, "fastCompactTier(" + tier + ", " + keepBytes + ")", NULL, tier, keepBytes);
             }
-            long a = tier.alignment();
-            long keep = keepBytes >= capacity[t] ? capacity[t] : (keepBytes + a - 1) / a * a; // no overflow
-            advanceEpoch(t, tierStart[t] + keep);
+            released(t, history.compactLimit(t, keepBytes));
             return null;
         });
     }
 
     /* Closing ends every tier's epoch, so that Blocks see the close in their epoch check alone. */
     private void endEpochs() {
-        closing = true; // before the epochs end: a Block that finds its epoch ended can tell why
+        history.closing(); // before the epochs end: a Block that finds its epoch ended can tell why
         for (int t = 0; t < TIERS.length; t++) {
-            advanceEpoch(t, Long.MIN_VALUE);
+            released(t, TierHistory.NOTHING_KEPT);
         }
     }
 
-    /* Inside exclusive() or a close: records that blocks of tier t ending above limit died with this epoch. */
-    private void advanceEpoch(int t, long limit) {
-        int e = epochs.now(t);
-        if (e == limits[t].length) {
-            limits[t] = Arrays.copyOf(limits[t], e * 2);
-        }
-        limits[t][e] = limit;
+    /* Inside exclusive() or a close: the blocks of tier t ending above limit died; everything
+     * that remembers them forgets them, then the tier's epoch moves on. */
+    private void released(int t, long limit) {
         segments.released(tierStart[t], tierStart[t] + capacity[t], limit);
         if (profiler != null) {
-            profiler.released(limit == Long.MIN_VALUE ? tierStart[t] : limit, tierStart[t] + capacity[t]);
+            profiler.released(limit == TierHistory.NOTHING_KEPT ? tierStart[t] : limit, tierStart[t] + capacity[t]);
         }
         if (cache != null) {
             cache.forget(t);
         }
-        epochs.advance(t); // publishes limits[t][e] to whoever reads the new epoch
-    }
-
-    /* The handle below which blocks of tier t lived through every reset and compaction from
-     * epoch from to epoch to (the caller read to with acquire: the limits up to it are visible). */
-    private long keptBelow(int t, int from, int to) {
-        long below = Long.MAX_VALUE;
-        long[] l = limits[t];
-        for (int e = from; e < to; e++) {
-            below = Math.min(below, l[e]);
-        }
-        return below;
-    }
-
-    /* Whether a block is still valid after its tier's resets and compactions; called in the gate.
-     * A compaction keeps what lies wholly below keep by footprint: the core moves its head to keep
-     * even inside a block's size class, and hands the class's tail out again. */
-    boolean blockAlive(Block b, int blockEpoch) {
-        int t = b.tier().code();
-        TierEpochs.Epoch now = epochs.of(t);
-        if (!alive(t, b.handle(), b.size(), blockEpoch, now.number())) {
-            return false;
-        }
-        if (blockEpoch != now.number()) {
-            b.revalidated(blockEpoch, now);
-        }
-        return true;
-    }
-
-    /* Whether the block [h, h + size) of tier t from epoch e lived through every reset and
-     * compaction up to epoch now; called in the gate. */
-    private boolean alive(int t, long h, long size, int e, int now) {
-        return e == now || h + WallocNative.blockSize(w, t, size) <= keptBelow(t, e, now);
+        history.advance(t, limit);
     }
 
     /* What freeIfAlive answers when it frees nothing: the instance is closed, or a reset or
@@ -976,7 +937,7 @@ public final class Walloc implements AutoCloseable {
             return NOT_FREED;
         }
         try {
-            if (!alive(t, h, size, e, epochs.now(t))) {
+            if (!history.alive(t, h, size, e)) {
                 return NOT_FREED;
             }
             if (segmentOwner != null) {
@@ -1321,11 +1282,6 @@ public final class Walloc implements AutoCloseable {
 
     Gate gate() {
         return gate;
-    }
-
-    /** Whether close() has begun (it ends every tier's epoch before the gate reports closed). */
-    boolean closing() {
-        return closing;
     }
 
     long nativeInstance() {
