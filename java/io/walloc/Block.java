@@ -154,14 +154,14 @@ public final class Block implements AutoCloseable {
     void checkAlive(String what) {
         TierHistory.Epoch e = life;
         if (e == CLOSED) {
-            throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Walloc.hex(handle)
+            throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Errors.hex(handle)
                     + " (" + tier + ", " + size + " bytes) is closed");
         }
         if (!history.blockAlive(this, e.number())) {
             if (history.isClosing()) { // a close racing this call ended the epoch, not a reset
                 throw owner.gate().closed();
             }
-            throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Walloc.hex(handle) + " ("
+            throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Errors.hex(handle) + " ("
                     + tier + ", " + size + " bytes) was released by a reset or compaction of its tier");
         }
     }
@@ -178,7 +178,7 @@ public final class Block implements AutoCloseable {
     private void checkRange(String what, long offset, long length) {
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new IndexOutOfBoundsException(what + ": range [" + offset + ", " + offset + " + " + length
-                    + ") is outside block " + Walloc.hex(handle) + " of " + size + " bytes");
+                    + ") is outside block " + Errors.hex(handle) + " of " + size + " bytes");
         }
     }
 
@@ -234,7 +234,7 @@ public final class Block implements AutoCloseable {
             } else {
                 int st = WallocNative.write(owner.nativeInstance(), handle + offset, src, srcOffset, length);
                 if (st != 0) {
-                    throw Walloc.error(st, "write to block " + Walloc.hex(handle), handle, tier, length);
+                    throw Errors.error(st, "write to block " + Errors.hex(handle), handle, tier, length);
                 }
             }
         } finally {
@@ -322,7 +322,7 @@ public final class Block implements AutoCloseable {
             src.checkAlive("copyFrom");
             int st = WallocNative.copy(owner.nativeInstance(), handle + offset, src.handle + srcOffset, length);
             if (st != 0) {
-                throw Walloc.error(st, "copyFrom " + src + " to " + this, handle, tier, length);
+                throw Errors.error(st, "copyFrom " + src + " to " + this, handle, tier, length);
             }
         } finally {
             gate.exit(g);
@@ -369,7 +369,7 @@ public final class Block implements AutoCloseable {
             } else {
                 int st = WallocNative.read(owner.nativeInstance(), handle + offset, dst, dstOffset, length);
                 if (st != 0) {
-                    throw Walloc.error(st, "read from block " + Walloc.hex(handle), handle, tier, length);
+                    throw Errors.error(st, "read from block " + Errors.hex(handle), handle, tier, length);
                 }
             }
         } finally {
@@ -408,7 +408,7 @@ public final class Block implements AutoCloseable {
      */
     public ByteBuffer asByteBuffer() {
         if (size > Integer.MAX_VALUE) {
-            throw new UnsupportedOperationException("block " + Walloc.hex(handle) + " of " + size
+            throw new UnsupportedOperationException("block " + Errors.hex(handle) + " of " + size
                     + " bytes is larger than a ByteBuffer can be (2 GiB - 1)");
         }
         Gate gate = owner.gate();
@@ -445,6 +445,6 @@ public final class Block implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Block[" + Walloc.hex(handle) + ", " + size + " bytes, " + tier + (life == CLOSED ? ", closed" : "") + "]";
+        return "Block[" + Errors.hex(handle) + ", " + size + " bytes, " + tier + (life == CLOSED ? ", closed" : "") + "]";
     }
 }
