@@ -7,8 +7,8 @@
  *
  * Not a Google Benchmark: it reports a distribution over addresses, not one figure. Built with
  * the benchmarks (bench/native/CMakeLists.txt); run build-bench/bench/native/copy_aliasing.
- * Why it exists: bench/java's WriteBench saw forks of the same benchmark split into 10 and 15 ns
- * groups for a 1 KiB write; this shows the cause outside the JVM.
+ * Why it exists: bench/java's WriteBench saw forks of the same benchmark split into a fast and a
+ * slow group for a 1 KiB write (bench/java/RESULTS.md); this shows the cause outside the JVM.
  */
 #define _GNU_SOURCE
 #include <stdint.h>

@@ -37,8 +37,8 @@ link=(-msimd128 -mbulk-memory --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH
 # The copy rows compare copy strategies (inline SIMD128 moves, memory.copy), not the cost of a
 # call: their modules keep binaryen's default of inlining a function that has one caller, so
 # walloc_memcpy is inlined into the copy loop as memory.copy is an instruction in it. (With the
-# shipped module's -ocimfs it stays a call: 3.0-5.5 ns instead of 1.3-2.1 at 6-32 B in
-# Chromium, 2026-11-25.)
+# shipped module's -ocimfs it stays a call, which costs more than the small copies themselves:
+# bench/wasm/NOTES.md, "Copy rows and inlining".)
 copy_link=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0)
 walloc_module() { # output, link options (array name), extra flags...
   local o=$1; local -n lopt=$2; shift 2

@@ -5,8 +5,8 @@
 //   bench/wasm/build.sh && node bench/wasm/inlining.mjs [--default] [--runs N]
 // --default: the engines' default flags only. --runs N: each configuration in N fresh processes
 // (browsers), and the table gives the median of their minima, with the range: one process's
-// figure for the same module varies by up to 2 ns between processes (code placement), more than
-// the differences being measured.
+// figure for the same module varies between processes (code placement) by more than the
+// differences being measured (bench/wasm/NOTES.md).
 import http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

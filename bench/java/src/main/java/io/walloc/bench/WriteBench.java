@@ -24,12 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code (dst - src) mod 4096} (4 KiB aliasing), and that placement would otherwise differ by
  * chance from one destination to the next. The source bytes, a window of a larger array, start
  * 2048 bytes past the destinations modulo 4096 in every fork. Where the array itself lands
- * differs from fork to fork, and copy speed depends on it: on JDK 17 a 1 KiB copy took 9.9 ns
- * from a 64-byte aligned source and 12.0 ns from one at 40 mod 64; and when the source and
- * destination ranges share page offsets (4 KiB aliasing) some address pairs run 1.5x slower on
- * this CPU, which split a writer's forks into a 10 ns and a 15 ns group at 1 KiB. The same shows
- * in C (bench/native/aliasing.c): glibc's memcpy of 1 KiB into 512 destinations at page offset 0
- * ran slow into 28 of them from a source at 0x380, into none from 0x800.
+ * differs from fork to fork, and copy speed depends on it (the source's alignment, and 4 KiB
+ * aliasing between source and destination, once split one writer's forks into a fast and a slow
+ * group: bench/java/RESULTS.md, "Why WriteBench pins its addresses"; bench/native/aliasing.c shows
+ * the same in C).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
