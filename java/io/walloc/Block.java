@@ -208,8 +208,8 @@ public final class Block implements AutoCloseable {
         if (v != null && (int) offset == offset && current()) {
             try {
                 // The view's own checks are the block's range (its limit is the block's size)
-                // and src's: no second set here. (JDK 17, 64 B: 5.4 ns with Block's own range
-                // checks, 4.6-4.8 comparing epoch numbers, 4.5 testing the epoch's flag.)
+                // and src's: no second set here, and the life check is one flag (what each
+                // costs: bench/java/RESULTS.md, "Design measurements").
                 v.put((int) offset, src, srcOffset, length);
                 return;
             } catch (IndexOutOfBoundsException | NullPointerException e) {

@@ -10,8 +10,9 @@ import java.util.List;
  * Per-thread bins of freed small blocks, in Java, in front of JNI (unchecked instances only; see
  * {@link WallocConfig#threadCache()}).
  *
- * <p>Why: an allocate+free pair through JNI costs ~13 ns of crossings and ~5 ns of the gate that
- * keeps close and reset safe, against ~6 ns of work in the core. A free that pushes the block
+ * <p>Why: an allocate+free pair through JNI costs more in the two crossings and the gate that
+ * keeps close and reset safe than in the core's work (bench/java/RESULTS.md, "Design
+ * measurements", and GateCostBench's figures per CPU). A free that pushes the block
  * onto the calling thread's bin and an allocation that pops it cross nothing and need no gate:
  * bins are plain Java arrays owned by one thread and touch no native memory.
  *
@@ -20,7 +21,7 @@ import java.util.List;
  * count too (its classes are unions of granule counts; {@code walloc_block_size} says what a
  * block spans), so a block is reused only for a request it fits, and a free of (h, g × alignment)
  * is the right free for it in the core. (Indexing by the core's class instead costs a dependent
- * load on both paths: 2-3 ns per pair here.)
+ * load on both paths: bench/java/RESULTS.md, "Design measurements".)
  *
  * <p>Validation: a free is taken only when the handle is aligned for its tier (tiers lie in
  * order from handle 0, each as long as its capacity: {@code walloc_region_of}) and its block
@@ -40,8 +41,8 @@ import java.util.List;
  * allocated just before the reset.
  *
  * <p>Each bin counts its pushes and pops forever, like the core's bins: the difference is its
- * depth, so a push or a pop writes one counter (a second per-operation counter cost ~2 ns per
- * pair: each is a chain of store-to-load forwarding through the loop). A thread's bins of a tier
+ * depth, so a push or a pop writes one counter (a second per-operation counter is a second chain
+ * of store-to-load forwarding through the loop: bench/java/RESULTS.md, "Design measurements"). A thread's bins of a tier
  * hold at most {@code min(256 KiB, capacity / 64)} bytes: at most {@link #MAX_BINS} granule counts
  * have a bin, each holding at most its share of that (and 64 blocks; a size whose share is less
  * than one block is not cached); a size that finds all bins taken is not cached either. Blocks

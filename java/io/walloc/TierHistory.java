@@ -14,8 +14,8 @@ import java.util.Arrays;
  * <p>A block remembers the epoch it was allocated in; the thread caches keep their bins per
  * epoch. Every epoch is also an object, {@link Epoch}, marked {@linkplain Epoch#ended() ended}
  * when its tier moves on: a Block holds the one it is known alive in and checks it with one
- * dependent load (why not the number, or the instance's array: bench/java/RESULTS.md, "Block
- * write"). A block from an ended epoch is alive when its footprint ends at or below every
+ * dependent load (why not the number, or the instance's array: bench/java/RESULTS.md, "Design
+ * measurements"). A block from an ended epoch is alive when its footprint ends at or below every
  * survivor limit since ({@link #keptBelow}): a reset leaves none, a compaction to {@code keep}
  * leaves the tier's start plus {@code keep}, rounded up to the tier's alignment.
  *
@@ -69,7 +69,7 @@ final class TierHistory {
     private final long[] capacity;
     private final Epoch[] current = {new Epoch(0), new Epoch(0), new Epoch(0)};
     // The numbers again for the allocation paths, which index by tier: one dependent load fewer
-    // than through current[t] (measured: bench/java/RESULTS.md, "allocate + free").
+    // than through current[t] (bench/java/RESULTS.md, "Design measurements").
     private final int[] numbers = new int[3];
     private final long[][] limits = {new long[4], new long[4], new long[4]}; // [tier][epoch]
     private volatile boolean closing; // close() has begun: it ends every epoch before the gate says closed
