@@ -86,11 +86,6 @@ JNIEXPORT void JNICALL Java_io_walloc_WallocNative_gateOpen(JNIEnv *env, jclass 
     walloc_gate_open(H(w)->gate);
 }
 
-JNIEXPORT jboolean JNICALL Java_io_walloc_WallocNative_gateAsymmetric(JNIEnv *env, jclass cls)
-{
-    return walloc_gate_asymmetric() ? JNI_TRUE : JNI_FALSE;
-}
-
 JNIEXPORT void JNICALL Java_io_walloc_WallocNative_release(JNIEnv *env, jclass cls, jlong w)
 {
     walloc_gate_delete(H(w)->gate);

@@ -65,11 +65,6 @@ public record TierStats(
     static final int ALIGNMENT = slot("alignment");
     static final int MAX_CLASS_SIZE = slot("max_class_size");
 
-    /** The core's field names, in the order {@link WallocNative#tierStats} fills them. */
-    static String[] fields() {
-        return FIELDS.clone();
-    }
-
     /* The position of the core's field name; fails the class's initialisation when the core has none. */
     private static int slot(String name) {
         for (int i = 0; i < FIELDS.length; i++) {

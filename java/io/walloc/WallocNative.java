@@ -39,9 +39,6 @@ final class WallocNative {
     /** Opens the gate again after {@code gateShut(w, GATE_EXCLUSIVE)}. */
     static native void gateOpen(long w);
 
-    /** Whether gated calls skip the memory fence (the OS has a process-wide barrier). */
-    static native boolean gateAsymmetric();
-
     /** Frees w itself (gate and all); the core must be destroyed already. */
     static native void release(long w);
 
