@@ -33,7 +33,7 @@ import java.util.List;
  * an allocation profile never enter a bin ({@link SampledPages}), and a sampled allocation never
  * takes from one, so every sample's allocation and free reach the core.
  *
- * <p>Resets and compactions advance the tier's epoch (the {@link Walloc}'s, written with release
+ * <p>Resets and compactions advance the tier's epoch (its {@link TierHistory}, written with release
  * inside the exclusive operation, read here with acquire). A thread's bins of a tier belong to one
  * epoch; at its first call on the tier after a change the thread keeps the blocks that every
  * compaction since kept ({@link TierHistory#keptBelow}) and drops the rest, which the core forgot. A call
