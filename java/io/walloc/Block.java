@@ -40,16 +40,14 @@ import java.util.Objects;
  * while any view over it is reachable.
  */
 public final class Block implements AutoCloseable {
-    private static final VarHandle LIFE;
     private static final VarHandle SEGMENT_KEY;
     private static final byte[] NO_BYTES = {};
 
     /* The epoch of a closed block: no tier's, and ended. */
-    private static final TierEpochs.Epoch CLOSED = TierEpochs.Epoch.CLOSED;
+    private static final TierHistory.Epoch CLOSED = TierHistory.Epoch.CLOSED;
 
     static {
         try {
-            LIFE = MethodHandles.lookup().findVarHandle(Block.class, "life", TierEpochs.Epoch.class);
             SEGMENT_KEY = MethodHandles.lookup().findVarHandle(Block.class, "segmentKey", Object.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -57,17 +55,19 @@ public final class Block implements AutoCloseable {
     }
 
     private final Walloc owner;
+    private final TierHistory history; // the owner's: every question of this block's life
     private final long handle;
     private final long size;
     private final Tier tier;
-    private volatile TierEpochs.Epoch life; // the tier's epoch it is known alive in, or CLOSED
+    volatile TierHistory.Epoch life; // the tier's epoch it is known alive in, or CLOSED: TierHistory's alone
     private volatile ByteBuffer view; // cached view over the block (idempotent initialisation; volatile: a
                                       // buffer's address field is not final, so publish it safely)
     private final UnclosedBlock unclosed; // the Cleaner's action, or null (WallocConfig.freeUnclosedBlocks)
     private volatile Object segmentKey; // whose segments are this block's (JDK 22+ Segments), made at the first segment
 
-    Block(Walloc owner, long handle, long size, Tier tier, TierEpochs.Epoch life) {
+    Block(Walloc owner, TierHistory history, long handle, long size, Tier tier, TierHistory.Epoch life) {
         this.owner = owner;
+        this.history = history;
         this.handle = handle;
         this.size = size;
         this.tier = tier;
@@ -118,7 +118,7 @@ public final class Block implements AutoCloseable {
      * @return true when usable
      */
     public boolean isAlive() {
-        TierEpochs.Epoch e = life;
+        TierHistory.Epoch e = life;
         if (e == CLOSED || owner.isClosed()) {
             return false;
         }
@@ -130,7 +130,7 @@ public final class Block implements AutoCloseable {
             return false;
         }
         try {
-            return owner.blockAlive(this, e.number());
+            return history.blockAlive(this, e.number());
         } finally {
             gate.exit(g);
         }
@@ -151,25 +151,17 @@ public final class Block implements AutoCloseable {
         return segmentKey;
     }
 
-    /* Called by blockAlive: alive in epoch now too, unless a close came in between. */
-    void revalidated(int was, TierEpochs.Epoch now) {
-        TierEpochs.Epoch e = life;
-        if (e.number() == was) {
-            LIFE.compareAndSet(this, e, now);
-        }
-    }
-
     void checkAlive(String what) {
-        TierEpochs.Epoch e = life;
+        TierHistory.Epoch e = life;
         if (e == CLOSED) {
-            throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Walloc.hex(handle)
+            throw new InvalidHandleException(Status.DOUBLE_FREE, handle, what + ": block " + Errors.hex(handle)
                     + " (" + tier + ", " + size + " bytes) is closed");
         }
-        if (!owner.blockAlive(this, e.number())) {
-            if (owner.closing()) { // a close racing this call ended the epoch, not a reset
+        if (!history.blockAlive(this, e.number())) {
+            if (history.isClosing()) { // a close racing this call ended the epoch, not a reset
                 throw owner.gate().closed();
             }
-            throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Walloc.hex(handle) + " ("
+            throw new InvalidHandleException(Status.NOT_A_BLOCK, handle, what + ": block " + Errors.hex(handle) + " ("
                     + tier + ", " + size + " bytes) was released by a reset or compaction of its tier");
         }
     }
@@ -186,7 +178,7 @@ public final class Block implements AutoCloseable {
     private void checkRange(String what, long offset, long length) {
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new IndexOutOfBoundsException(what + ": range [" + offset + ", " + offset + " + " + length
-                    + ") is outside block " + Walloc.hex(handle) + " of " + size + " bytes");
+                    + ") is outside block " + Errors.hex(handle) + " of " + size + " bytes");
         }
     }
 
@@ -216,8 +208,8 @@ public final class Block implements AutoCloseable {
         if (v != null && (int) offset == offset && current()) {
             try {
                 // The view's own checks are the block's range (its limit is the block's size)
-                // and src's: no second set here. (JDK 17, 64 B: 5.4 ns with Block's own range
-                // checks, 4.6-4.8 comparing epoch numbers, 4.5 testing the epoch's flag.)
+                // and src's: no second set here, and the life check is one flag (what each
+                // costs: bench/java/RESULTS.md, "Design measurements").
                 v.put((int) offset, src, srcOffset, length);
                 return;
             } catch (IndexOutOfBoundsException | NullPointerException e) {
@@ -242,7 +234,7 @@ public final class Block implements AutoCloseable {
             } else {
                 int st = WallocNative.write(owner.nativeInstance(), handle + offset, src, srcOffset, length);
                 if (st != 0) {
-                    throw Walloc.error(st, "write to block " + Walloc.hex(handle), handle, tier, length);
+                    throw Errors.error(st, "write to block " + Errors.hex(handle), handle, tier, length);
                 }
             }
         } finally {
@@ -330,7 +322,7 @@ public final class Block implements AutoCloseable {
             src.checkAlive("copyFrom");
             int st = WallocNative.copy(owner.nativeInstance(), handle + offset, src.handle + srcOffset, length);
             if (st != 0) {
-                throw Walloc.error(st, "copyFrom " + src + " to " + this, handle, tier, length);
+                throw Errors.error(st, "copyFrom " + src + " to " + this, handle, tier, length);
             }
         } finally {
             gate.exit(g);
@@ -377,7 +369,7 @@ public final class Block implements AutoCloseable {
             } else {
                 int st = WallocNative.read(owner.nativeInstance(), handle + offset, dst, dstOffset, length);
                 if (st != 0) {
-                    throw Walloc.error(st, "read from block " + Walloc.hex(handle), handle, tier, length);
+                    throw Errors.error(st, "read from block " + Errors.hex(handle), handle, tier, length);
                 }
             }
         } finally {
@@ -416,7 +408,7 @@ public final class Block implements AutoCloseable {
      */
     public ByteBuffer asByteBuffer() {
         if (size > Integer.MAX_VALUE) {
-            throw new UnsupportedOperationException("block " + Walloc.hex(handle) + " of " + size
+            throw new UnsupportedOperationException("block " + Errors.hex(handle) + " of " + size
                     + " bytes is larger than a ByteBuffer can be (2 GiB - 1)");
         }
         Gate gate = owner.gate();
@@ -440,7 +432,7 @@ public final class Block implements AutoCloseable {
      */
     @Override
     public void close() {
-        TierEpochs.Epoch e = (TierEpochs.Epoch) LIFE.getAndSet(this, CLOSED);
+        TierHistory.Epoch e = TierHistory.close(this);
         if (e == CLOSED) {
             return;
         }
@@ -453,6 +445,6 @@ public final class Block implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "Block[" + Walloc.hex(handle) + ", " + size + " bytes, " + tier + (life == CLOSED ? ", closed" : "") + "]";
+        return "Block[" + Errors.hex(handle) + ", " + size + " bytes, " + tier + (life == CLOSED ? ", closed" : "") + "]";
     }
 }

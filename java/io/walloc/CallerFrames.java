@@ -16,8 +16,8 @@ import java.util.Objects;
  * the program's, and so is the demo ({@code io.walloc.demo}), which uses the library like any
  * program. Reflection and hidden frames are not shown (StackWalker's default).
  *
- * <p>Cost: the walk is most of a sample's cost (2-5 µs on the machines measured, about half of it
- * the walk's fixed cost, whatever the depth). So a walk reads no more than it must: each frame's
+ * <p>Cost: the walk is most of a sample's cost, about half of it the walk's fixed cost, whatever
+ * the depth (bench/java/RESULTS.md, "Design measurements", and ProfileBench). So a walk reads no more than it must: each frame's
  * class, method name and bytecode index ({@link #key}), which identify a stack; file names and
  * line numbers, which cost as much again, are read only for a stack not seen before
  * ({@link #text}).

@@ -122,7 +122,7 @@ final class Profiler {
             long[] info = new long[5];
             int n = WallocNative.profileSnapshot(w, out, capacity, info);
             if (n < 0) {
-                throw Walloc.error(-n, "profile of " + instance, Walloc.NULL, null, 0);
+                throw Errors.error(-n, "profile of " + instance, Walloc.NULL, null, 0);
             }
             if (n <= capacity) {
                 return snapshot(out, n, info);

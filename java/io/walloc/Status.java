@@ -9,36 +9,35 @@ package io.walloc;
  */
 public enum Status {
     /** Success. */
-    OK(0, "ok"),
+    OK(0),
     /** A required argument was missing, or a count or length was impossible. */
-    INVALID_ARGUMENT(1, "invalid argument"),
+    INVALID_ARGUMENT(1),
     /** The tier is not TOP, MIDDLE or BOTTOM. */
-    INVALID_TIER(2, "invalid tier"),
+    INVALID_TIER(2),
     /** The handle lies in no tier, or is not aligned for its tier. */
-    INVALID_HANDLE(3, "invalid handle"),
+    INVALID_HANDLE(3),
     /** The range is not inside what its tier has handed out. */
-    OUT_OF_BOUNDS(4, "out of bounds"),
+    OUT_OF_BOUNDS(4),
     /** No room: the tier is full. */
-    OUT_OF_MEMORY(5, "out of memory"),
+    OUT_OF_MEMORY(5),
     /** Checked mode: the block was already freed. */
-    DOUBLE_FREE(6, "double free"),
+    DOUBLE_FREE(6),
     /** Checked mode: the size given to free differs from the size allocated. */
-    SIZE_MISMATCH(7, "size mismatch"),
+    SIZE_MISMATCH(7),
     /** Checked mode: the handle lies in a tier but is not the start of a live block. */
-    NOT_A_BLOCK(8, "not a block"),
+    NOT_A_BLOCK(8),
     /** The configuration (capacity, ratios) is invalid. */
-    INVALID_CONFIG(9, "invalid configuration"),
+    INVALID_CONFIG(9),
     /** The size is larger than the tier could ever hold. */
-    INVALID_SIZE(10, "invalid size");
+    INVALID_SIZE(10);
 
     private static final Status[] BY_CODE = values();
 
     private final int code;
-    private final String description;
+    private volatile String description; // the core's walloc_status_str, read at the first description()
 
-    Status(int code, String description) {
+    Status(int code) {
         this.code = code;
-        this.description = description;
     }
 
     /**
@@ -51,12 +50,18 @@ public enum Status {
     }
 
     /**
-     * A short English description, as {@code walloc_status_str} gives it.
+     * A short English description: the core's {@code walloc_status_str}, the one text every face
+     * shows (read from the native library once per status).
      *
      * @return the description
      */
     public String description() {
-        return description;
+        String d = description;
+        if (d == null) {
+            d = WallocNative.statusString(code); // racing threads read the same text
+            description = d;
+        }
+        return d;
     }
 
     /**

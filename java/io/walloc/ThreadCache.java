@@ -10,8 +10,9 @@ import java.util.List;
  * Per-thread bins of freed small blocks, in Java, in front of JNI (unchecked instances only; see
  * {@link WallocConfig#threadCache()}).
  *
- * <p>Why: an allocate+free pair through JNI costs ~13 ns of crossings and ~5 ns of the gate that
- * keeps close and reset safe, against ~6 ns of work in the core. A free that pushes the block
+ * <p>Why: an allocate+free pair through JNI costs more in the two crossings and the gate that
+ * keeps close and reset safe than in the core's work (bench/java/RESULTS.md, "Design
+ * measurements", and GateCostBench's figures per CPU). A free that pushes the block
  * onto the calling thread's bin and an allocation that pops it cross nothing and need no gate:
  * bins are plain Java arrays owned by one thread and touch no native memory.
  *
@@ -20,7 +21,7 @@ import java.util.List;
  * count too (its classes are unions of granule counts; {@code walloc_block_size} says what a
  * block spans), so a block is reused only for a request it fits, and a free of (h, g × alignment)
  * is the right free for it in the core. (Indexing by the core's class instead costs a dependent
- * load on both paths: 2-3 ns per pair here.)
+ * load on both paths: bench/java/RESULTS.md, "Design measurements".)
  *
  * <p>Validation: a free is taken only when the handle is aligned for its tier (tiers lie in
  * order from handle 0, each as long as its capacity: {@code walloc_region_of}) and its block
@@ -32,16 +33,16 @@ import java.util.List;
  * an allocation profile never enter a bin ({@link SampledPages}), and a sampled allocation never
  * takes from one, so every sample's allocation and free reach the core.
  *
- * <p>Resets and compactions advance the tier's epoch (the {@link Walloc}'s, written with release
+ * <p>Resets and compactions advance the tier's epoch (its {@link TierHistory}, written with release
  * inside the exclusive operation, read here with acquire). A thread's bins of a tier belong to one
  * epoch; at its first call on the tier after a change the thread keeps the blocks that every
- * compaction since kept ({@link Survivors}) and drops the rest, which the core forgot. A call
+ * compaction since kept ({@link TierHistory#keptBelow}) and drops the rest, which the core forgot. A call
  * racing a reset may complete just before it: a block it takes is then dead on arrival, as if
  * allocated just before the reset.
  *
  * <p>Each bin counts its pushes and pops forever, like the core's bins: the difference is its
- * depth, so a push or a pop writes one counter (a second per-operation counter cost ~2 ns per
- * pair: each is a chain of store-to-load forwarding through the loop). A thread's bins of a tier
+ * depth, so a push or a pop writes one counter (a second per-operation counter is a second chain
+ * of store-to-load forwarding through the loop: bench/java/RESULTS.md, "Design measurements"). A thread's bins of a tier
  * hold at most {@code min(256 KiB, capacity / 64)} bytes: at most {@link #MAX_BINS} granule counts
  * have a bin, each holding at most its share of that (and 64 blocks; a size whose share is less
  * than one block is not cached); a size that finds all bins taken is not cached either. Blocks
@@ -67,16 +68,9 @@ final class ThreadCache {
     private static final VarHandle INT = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LONG = MethodHandles.arrayElementVarHandle(long[].class);
 
-    /** What the owner knows about compactions: the handle below which blocks of tier t lived
-     *  through every reset and compaction from epoch {@code from} to epoch {@code to}. */
-    interface Survivors {
-        long keptBelow(int t, int from, int to);
-    }
-
     private final long w;
     private final Gate gate;
-    private final TierEpochs epochs; // the Walloc's
-    private final Survivors survivors;
+    private final TierHistory history; // the Walloc's: epochs, and what each compaction kept
     private final SampledPages samples; // null: the instance keeps no profile
     private final int[] shift = new int[3];
     private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
@@ -91,12 +85,11 @@ final class ThreadCache {
     private final long[] retiredFrees = new long[3]; // guarded by registry
 
     /** For the live instance w, whose tiers hold the given capacities. Called before any sharing. */
-    ThreadCache(long w, Gate gate, TierEpochs epochs, long[] capacity, Survivors survivors, SampledPages samples) {
+    ThreadCache(long w, Gate gate, TierHistory history, long[] capacity, SampledPages samples) {
         this.w = w;
         this.samples = samples;
         this.gate = gate;
-        this.epochs = epochs;
-        this.survivors = survivors;
+        this.history = history;
         this.start1 = capacity[0];
         this.start2 = capacity[0] + capacity[1];
         for (int t = 0; t < 3; t++) {
@@ -161,7 +154,7 @@ final class ThreadCache {
     /* The owner's bins of tier t move to epoch e: blocks that every reset and compaction since
      * kept stay, the rest (forgotten by the core) are dropped. */
     private void adopt(Bins b, int t, int e) {
-        long below = survivors.keptBelow(t, b.epoch[t], e);
+        long below = history.keptBelow(t, b.epoch[t], e);
         for (int c = 0; c < b.pushes[t].length; c++) {
             int n = b.depth(t, c);
             int kept = 0;
@@ -210,7 +203,7 @@ final class ThreadCache {
             return false;
         }
         int t = tierOf(h);
-        int e = epochs.now(t);
+        int e = history.now(t);
         if (expected >= 0 && e != expected) {
             return false;
         }
@@ -293,7 +286,7 @@ final class ThreadCache {
 
     /* Inside the gate: b's blocks of tier t that are still valid go to the core. */
     private void giveBack(Bins b, int t) {
-        int e = epochs.now(t);
+        int e = history.now(t);
         if (b.epoch[t] != e) {
             adopt(b, t, e);
         }
@@ -315,7 +308,7 @@ final class ThreadCache {
      * blocks in bins of the current epoch and the bins' allocations and frees.
      */
     void adjust(int t, long[] v) {
-        int e = epochs.now(t);
+        int e = history.now(t);
         long cachedBlocks = 0, cachedBytes = 0, allocs, frees;
         synchronized (registry) {
             allocs = retiredAllocs[t];
@@ -336,18 +329,18 @@ final class ThreadCache {
                 }
             }
         }
-        v[4] = Math.max(0, v[4] - cachedBytes); // live bytes
-        v[5] = Math.max(0, v[5] - cachedBlocks); // live blocks
-        v[6] += cachedBytes; // free bytes
-        v[8] += allocs; // total allocations
-        v[9] += frees; // total frees
+        v[TierStats.LIVE_BYTES] = Math.max(0, v[TierStats.LIVE_BYTES] - cachedBytes);
+        v[TierStats.LIVE_BLOCKS] = Math.max(0, v[TierStats.LIVE_BLOCKS] - cachedBlocks);
+        v[TierStats.FREE_BYTES] += cachedBytes;
+        v[TierStats.TOTAL_ALLOCS] += allocs;
+        v[TierStats.TOTAL_FREES] += frees;
     }
 
     /** The calling thread's first bins; gives back what threads that died left in theirs. */
     private Bins register() {
         Bins mine = new Bins(cap);
         for (int t = 0; t < 3; t++) {
-            mine.epoch[t] = epochs.now(t);
+            mine.epoch[t] = history.now(t);
         }
         local.set(mine);
         int g;

@@ -43,8 +43,42 @@ public record TierStats(
         int maxClassSize,
         long unclosedBlocksFreed) {
 
+    /* walloc_stats's fields as the core names them (WALLOC_STATS_FIELDS), and where tierStats
+     * puts each one: looked up by name once, so that no Java file knows a figure's position. */
+    private static final String[] FIELDS = WallocNative.statsFields();
+
+    /** How many figures {@link WallocNative#tierStats} fills. */
+    static final int SLOTS = FIELDS.length;
+
+    static final int CAPACITY = slot("capacity");
+    static final int COMMITTED = slot("committed");
+    static final int BUMP_HEAD = slot("bump_head");
+    static final int PEAK = slot("peak");
+    static final int LIVE_BYTES = slot("live_bytes");
+    static final int LIVE_BLOCKS = slot("live_blocks");
+    static final int FREE_BYTES = slot("free_bytes");
+    static final int WASTED_BYTES = slot("wasted_bytes");
+    static final int TOTAL_ALLOCS = slot("total_allocs");
+    static final int TOTAL_FREES = slot("total_frees");
+    static final int FAILED_ALLOCS = slot("failed_allocs");
+    static final int RESETS = slot("resets");
+    static final int ALIGNMENT = slot("alignment");
+    static final int MAX_CLASS_SIZE = slot("max_class_size");
+
+    /* The position of the core's field name; fails the class's initialisation when the core has none. */
+    private static int slot(String name) {
+        for (int i = 0; i < FIELDS.length; i++) {
+            if (FIELDS[i].equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("the native library reports no statistic named " + name + " (it reports "
+                + java.util.Arrays.toString(FIELDS) + "): library and jar do not match");
+    }
+
     static TierStats of(Tier tier, long[] v, long unclosedBlocksFreed) {
-        return new TierStats(tier, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
-                v[11], (int) v[12], (int) v[13], unclosedBlocksFreed);
+        return new TierStats(tier, v[CAPACITY], v[COMMITTED], v[BUMP_HEAD], v[PEAK], v[LIVE_BYTES], v[LIVE_BLOCKS],
+                v[FREE_BYTES], v[WASTED_BYTES], v[TOTAL_ALLOCS], v[TOTAL_FREES], v[FAILED_ALLOCS], v[RESETS],
+                (int) v[ALIGNMENT], (int) v[MAX_CLASS_SIZE], unclosedBlocksFreed);
     }
 }

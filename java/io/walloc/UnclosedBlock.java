@@ -9,14 +9,14 @@ package io.walloc;
  * Cleaner's thread once the block is unreachable, so after any close.
  */
 final class UnclosedBlock implements Runnable {
-    private final Walloc owner;
+    private final Frees owner;
     private final long handle;
     private final long size;
     private final Tier tier;
     private final int epoch;
     private volatile boolean closed;
 
-    UnclosedBlock(Walloc owner, long handle, long size, Tier tier, int epoch) {
+    UnclosedBlock(Frees owner, long handle, long size, Tier tier, int epoch) {
         this.owner = owner;
         this.handle = handle;
         this.size = size;

@@ -2,12 +2,8 @@ package io.walloc;
 
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A tiered memory allocator instance: one native region split into three {@link Tier}s, handing
@@ -86,6 +82,13 @@ public final class Walloc implements AutoCloseable {
     /** The null handle: "no block" ({@code WALLOC_NULL}, all ones). */
     public static final long NULL = -1L;
 
+    /**
+     * The tier of {@link #allocate(long)} and {@link #allocateBlock(long)}, which name none:
+     * {@link Tier#BOTTOM}, for data used once and dropped (DESIGN.md's policy, which
+     * tests/scenarios/faces/asset_types.json states for every face).
+     */
+    public static final Tier DEFAULT_TIER = Tier.BOTTOM;
+
     private static final AtomicLong IDS = new AtomicLong();
     private static final Tier[] TIERS = Tier.values();
 
@@ -98,73 +101,43 @@ public final class Walloc implements AutoCloseable {
     private final Sampler sampler; // the profiler's, null without: read by every allocation, one load fewer
     private final long[] capacity = new long[3];
     private final long[] tierStart = new long[3]; // walloc_tier_range
-    private final TierEpochs epochs = new TierEpochs();
-    private final long[][] limits = {new long[4], new long[4], new long[4]};
+    private final TierHistory history; // every block's life: epochs, what compactions kept
     private final NativeSide nativeSide;
     private final SegmentScopes segments = new SegmentScopes(); // does nothing before JDK 22
-    private final AtomicLongArray unclosedFreed = new AtomicLongArray(3); // per tier
-    private final AtomicBoolean unclosedLogged = new AtomicBoolean();
-    private volatile boolean closing; // close() has begun: it ends every epoch before the gate says closed
+    private final Access access; // reads, writes, copies, views, segments
+    private final Samples samples; // null without a profile
+    private final Batch batch;
+    private final Frees frees; // Block.close and the Cleaner's frees
 
     private Walloc(long w, WallocConfig config) {
         this.w = w;
         this.config = config;
         String name = "Walloc#" + IDS.incrementAndGet();
         this.gate = new Gate(name, w);
-        long[] s = new long[14];
+        long[] s = new long[TierStats.SLOTS];
         for (Tier t : TIERS) {
-            check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
-            capacity[t.code()] = s[0];
+            Errors.check(WallocNative.tierStats(w, t.code(), s), "tierStats", NULL, t, 0);
+            capacity[t.code()] = s[TierStats.CAPACITY];
         }
         long[] range = new long[2];
         for (Tier t : TIERS) {
-            check(WallocNative.tierRange(w, t.code(), range), "tierRange", NULL, t, 0);
+            Errors.check(WallocNative.tierRange(w, t.code(), range), "tierRange", NULL, t, 0);
             tierStart[t.code()] = range[0];
         }
+        this.history = new TierHistory(w, tierStart, capacity);
         this.region = new Region(w);
         this.profiler = config.profiling() ? new Profiler(name, config, tierStart[2] + capacity[2]) : null;
         this.sampler = profiler != null ? profiler.sampler() : null;
-        this.cache = config.threadCache() ? new ThreadCache(w, gate, epochs, capacity, this::keptBelow,
+        this.cache = config.threadCache() ? new ThreadCache(w, gate, history, capacity,
                 profiler != null ? profiler.pages() : null) : null;
+        this.samples = profiler != null ? new Samples(this, history, w, gate, cache, profiler, capacity) : null;
+        this.batch = new Batch(w, gate, cache, profiler, samples, capacity);
+        this.frees = new Frees(this, config, history, w, gate, cache, segments);
+        this.access = new Access(this, w, gate, region, segments);
         this.nativeSide = new NativeSide(w, gate, region);
         Region.CLEANER.register(this, nativeSide);
     }
 
-    /**
-     * The native side of an instance: the core, destroyed at close (its RAM goes back at once, its
-     * address range once no view over it is reachable either: {@link Region}), and the handle
-     * {@code w} with its call gate, which calls made after close still read, freed only once the
-     * Walloc is unreachable (a Cleaner action; it references no Walloc).
-     */
-    private static final class NativeSide implements Runnable {
-        private final long w;
-        private final Gate gate;
-        private final Region region;
-        private boolean destroyed; // guarded by this
-
-        NativeSide(long w, Gate gate, Region region) {
-            this.w = w;
-            this.gate = gate;
-            this.region = region;
-        }
-
-        /** Destroys the core, once; the gate is closed. */
-        synchronized void destroy() {
-            if (!destroyed) {
-                destroyed = true;
-                WallocNative.destroyKeepRegion(w);
-                region.instanceDestroyed();
-            }
-        }
-
-        /** The Walloc is unreachable: no call can be in flight or come. */
-        @Override
-        public void run() {
-            gate.close(() -> { }); // no Block is left to tell
-            destroy();
-            WallocNative.release(w);
-        }
-    }
 
     /**
      * Creates an instance. The capacity is reserved as address space; memory is committed as
@@ -222,9 +195,14 @@ public final class Walloc implements AutoCloseable {
      *
      * @param tier the tier
      * @return a handle
+     * @throws IllegalStateException after {@link #close()}
      */
     public long tierStart(Tier tier) {
-        return tierStart[tierCode(tier)];
+        int t = tierCode(tier);
+        if (gate.isClosed()) {
+            throw gate.closed();
+        }
+        return tierStart[t];
     }
 
     /**
@@ -239,18 +217,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long handleOf(ByteBuffer buffer) {
-        Objects.requireNonNull(buffer, "buffer is null");
-        long address = buffer.isDirect() ? WallocNative.address(buffer) : 0;
-        if (address == 0) {
-            return NULL;
-        }
-        long handle = address - region.address(0) + buffer.position();
-        int g = gate.enter();
-        try {
-            return WallocNative.checkRange(w, handle, buffer.remaining()) == 0 ? handle : NULL;
-        } finally {
-            gate.exit(g);
-        }
+        return access.handleOf(buffer);
     }
 
     /**
@@ -296,9 +263,9 @@ public final class Walloc implements AutoCloseable {
     public long allocate(long size, Tier tier) {
         int t = tierCode(tier);
         if (sampler != null && sampler.due()) {
-            return sample(size, tier, false);
+            return samples.allocate(size, tier, false);
         }
-        long h = cached(size, t, epochs.now(t));
+        long h = cached(size, t, history.now(t));
         if (h == NULL) {
             h = allocateInCore(size, t);
             if (h == NULL) {
@@ -306,6 +273,19 @@ public final class Walloc implements AutoCloseable {
             }
         }
         return h;
+    }
+
+    /**
+     * {@link #allocate(long, Tier)} in {@link #DEFAULT_TIER}.
+     *
+     * @param size bytes, 0 or more
+     * @return the block's handle, never {@link #NULL}
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public long allocate(long size) {
+        return allocate(size, DEFAULT_TIER);
     }
 
     /**
@@ -340,12 +320,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void fill(long handle, byte value, long length) {
-        int st = WallocNative.fill(w, handle, value, length);
-        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
-        if (st != 0) {
-            throw error(st, "fill of " + length + (length < 0 ? " (negative)" : "") + " bytes at " + hex(handle), handle,
-                    null, length);
-        }
+        access.fill(handle, value, length);
     }
 
     /* The first size bytes of a block just handed out set to zero. */
@@ -391,9 +366,9 @@ public final class Walloc implements AutoCloseable {
     public long tryAllocate(long size, Tier tier) {
         int t = tierCode(tier);
         if (sampler != null && sampler.due()) {
-            return sample(size, tier, true);
+            return samples.allocate(size, tier, true);
         }
-        long h = cached(size, t, epochs.now(t));
+        long h = cached(size, t, history.now(t));
         if (h != NULL) {
             return h;
         }
@@ -407,79 +382,11 @@ public final class Walloc implements AutoCloseable {
         return h;
     }
 
+
     private RuntimeException allocFailure(long size, Tier tier) {
-        if (size < 0) {
-            return new WallocArgumentException(Status.INVALID_SIZE, "negative size " + size + " (as unsigned: "
-                    + Long.toUnsignedString(size) + " bytes) for tier " + tier);
-        }
-        long cap = capacity[tier.code()];
-        if (size > cap) {
-            return new WallocArgumentException(Status.INVALID_SIZE, "size " + size + " is larger than tier " + tier
-                    + " (" + cap + " bytes)");
-        }
-        if (gate.isClosed()) { // the native gate refused the call
-            return gate.closed();
-        }
-        return new WallocOutOfMemoryException(tier, size, "tier " + tier + " has no room for " + size + " bytes");
+        return Errors.allocFailure(size, tier, capacity, gate);
     }
 
-    // ------------------------------------------------------------------ samples of the profile
-
-    /* allocate (or tryAllocate: orNull) of a sample, recorded at the caller's stack. */
-    private long sample(long size, Tier tier, boolean orNull) {
-        int t = tier.code();
-        if (size < 0 || size > capacity[t]) {
-            throw allocFailure(size, tier); // before the stack walk: no site for a call that cannot allocate
-        }
-        long site = profiler.callerSite();
-        long h;
-        int g = gate.enter();
-        try {
-            h = sampleInGate(size, t, site);
-        } finally {
-            gate.exit(g);
-        }
-        if (h == NULL) {
-            RuntimeException e = allocFailure(size, tier);
-            if (orNull && e instanceof WallocOutOfMemoryException) {
-                return NULL;
-            }
-            throw e;
-        }
-        profiler.allocated(h, size, tier, site);
-        return h;
-    }
-
-    /* allocateBlock of a sample of site. */
-    private Block sampleBlock(long size, Tier tier, long site) {
-        int t = tier.code();
-        Block b;
-        int g = gate.enter();
-        try {
-            long h = sampleInGate(size, t, site);
-            if (h == NULL) {
-                throw allocFailure(size, tier);
-            }
-            b = new Block(this, h, size, tier, epochs.of(t));
-        } finally {
-            gate.exit(g);
-        }
-        profiler.allocated(b.handle(), size, tier, site);
-        return b;
-    }
-
-    /* Inside the gate: a block the core records as a sample of site, or NULL. Its page is marked
-     * before anyone can free it, so that its free reaches the core (SampledPages). */
-    private long sampleInGate(long size, int t, long site) {
-        long h = WallocNative.allocSite(w, size, t, site);
-        if (h != NULL) {
-            profiler.recorded(h);
-            if (cache != null) {
-                cache.handedOut(t, h, size);
-            }
-        }
-        return h;
-    }
 
     /**
      * This instance's allocation profile now: for every site that allocated a sampled block, the
@@ -543,7 +450,7 @@ public final class Walloc implements AutoCloseable {
 
     /* Out of line, so that free stays small enough to inline into its callers. */
     private RuntimeException freeFailure(int st, long handle, long size) {
-        return error(st, "free(" + hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")", handle,
+        return Errors.error(st, "free(" + Errors.hex(handle) + ", " + size + (size < 0 ? " (negative size)" : "") + ")", handle,
                 null, size);
     }
 
@@ -560,21 +467,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public long[] allocateBatch(long[] sizes, Tier[] tiers) {
-        Objects.requireNonNull(sizes, "sizes is null");
-        Objects.requireNonNull(tiers, "tiers is null");
-        if (sizes.length != tiers.length) {
-            throw new IllegalArgumentException(sizes.length + " sizes but " + tiers.length + " tiers");
-        }
-        int[] codes = new int[tiers.length];
-        for (int i = 0; i < tiers.length; i++) {
-            if (tiers[i] == null) {
-                throw new NullPointerException("tiers[" + i + "] is null");
-            }
-            codes[i] = tiers[i].code();
-        }
-        long[] out = new long[sizes.length];
-        allocateBatch(sizes, codes, out);
-        return out;
+        return batch.allocate(sizes, tiers);
     }
 
     /**
@@ -592,124 +485,10 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void allocateBatch(long[] sizes, int[] tierCodes, long[] out) {
-        Objects.requireNonNull(sizes, "sizes is null");
-        Objects.requireNonNull(tierCodes, "tierCodes is null");
-        Objects.requireNonNull(out, "out is null");
-        int n = sizes.length;
-        if (tierCodes.length < n || out.length < n) {
-            throw new IllegalArgumentException(n + " sizes but " + tierCodes.length + " tier codes and room for "
-                    + out.length + " handles");
-        }
-        int[] samples = sampler != null ? sampler.dueAmong(n) : null;
-        if (samples != null) {
-            allocateBatchWithSamples(sizes, tierCodes, out, n, samples);
-            return;
-        }
-        int g = gate.enter();
-        int st;
-        try {
-            st = WallocNative.allocBatch(w, sizes, tierCodes, n, out);
-            if (st == 0 && cache != null) {
-                for (int i = 0; i < n; i++) {
-                    cache.handedOut(tierCodes[i], out[i], sizes[i]);
-                }
-            }
-        } finally {
-            gate.exit(g);
-        }
-        if (st != 0) {
-            throw batchFailure(st, n, tierCodes);
-        }
+        batch.allocate(sizes, tierCodes, out);
     }
 
-    private static RuntimeException batchFailure(int st, int n, int[] tierCodes) {
-        Status s = Status.ofCode(st);
-        String what = "allocateBatch of " + n + " blocks";
-        if (s == Status.OUT_OF_MEMORY) {
-            return new WallocOutOfMemoryException(null, -1, what + ": a tier has no room (nothing was allocated)");
-        }
-        if (s == Status.INVALID_TIER) {
-            return new WallocArgumentException(s, what + ": unknown tier code in " + Arrays.toString(tierCodes)
-                    + " (nothing was allocated)");
-        }
-        if (s == Status.INVALID_SIZE) {
-            return new WallocArgumentException(s, what + ": a size is larger than its tier (nothing was allocated)");
-        }
-        return error(st, what, NULL, null, 0);
-    }
 
-    /* allocateBatch when entries samples (ascending) are samples: the others as one core batch, then
-     * each sample on its own (at the caller's stack), all or nothing like the core's batch: every
-     * entry is checked first, and a sample that finds no room gives back what was allocated. */
-    private void allocateBatchWithSamples(long[] sizes, int[] tierCodes, long[] out, int n, int[] samples) {
-        for (int i = 0; i < n; i++) { // what the core's batch checks before it allocates
-            int t = tierCodes[i];
-            if (t < 0 || t >= TIERS.length) {
-                throw batchFailure(Status.INVALID_TIER.code(), n, tierCodes);
-            }
-            if (sizes[i] < 0 || sizes[i] > capacity[t]) {
-                throw batchFailure(Status.INVALID_SIZE.code(), n, tierCodes);
-            }
-        }
-        long site = profiler.callerSite();
-        int k = samples.length;
-        long[] restSizes = new long[n - k];
-        int[] restTiers = new int[n - k];
-        long[] rest = new long[n - k];
-        for (int i = 0, j = 0, r = 0; i < n; i++) {
-            if (j < k && samples[j] == i) {
-                j++;
-            } else {
-                restSizes[r] = sizes[i];
-                restTiers[r++] = tierCodes[i];
-            }
-        }
-        int st;
-        int g = gate.enter();
-        try {
-            st = WallocNative.allocBatch(w, restSizes, restTiers, n - k, rest);
-            boolean restMade = st == 0;
-            int made = 0;
-            for (; st == 0 && made < k; made++) {
-                int i = samples[made];
-                out[i] = sampleInGate(sizes[i], tierCodes[i], site);
-                if (out[i] == NULL) {
-                    st = Status.OUT_OF_MEMORY.code();
-                    break;
-                }
-            }
-            if (st == 0) {
-                for (int i = 0, j = 0, r = 0; i < n; i++) {
-                    if (j < k && samples[j] == i) {
-                        j++;
-                    } else {
-                        out[i] = rest[r++];
-                        if (cache != null) {
-                            cache.handedOut(tierCodes[i], out[i], sizes[i]);
-                        }
-                    }
-                }
-            } else {
-                for (int j = 0; j < made; j++) {
-                    WallocNative.free(w, out[samples[j]], sizes[samples[j]]);
-                }
-                if (restMade) { // a failed core batch gave its own blocks back already
-                    for (int r = 0; r < n - k; r++) {
-                        WallocNative.free(w, rest[r], restSizes[r]);
-                    }
-                }
-                Arrays.fill(out, 0, n, NULL);
-            }
-        } finally {
-            gate.exit(g);
-        }
-        if (st != 0) {
-            throw batchFailure(st, n, tierCodes);
-        }
-        for (int i : samples) {
-            profiler.allocated(out[i], sizes[i], TIERS[tierCodes[i]], site);
-        }
-    }
 
     /**
      * Allocates a {@link Block}: an object owning one block, freed by its {@code close()}.
@@ -728,12 +507,12 @@ public final class Walloc implements AutoCloseable {
             if (size < 0 || size > capacity[t]) {
                 throw allocFailure(size, tier); // before the stack walk: no site for a call that cannot allocate
             }
-            return sampleBlock(size, tier, profiler.callerSite());
+            return samples.block(size, tier, profiler.callerSite());
         }
-        TierEpochs.Epoch e = epochs.of(t);
+        TierHistory.Epoch e = history.of(t);
         long cachedBlock = cached(size, t, e.number());
         if (cachedBlock != NULL) {
-            return new Block(this, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
+            return new Block(this, history, cachedBlock, size, tier, e); // dead on arrival if a reset came after e
         }
         int g = gate.enter();
         try {
@@ -744,10 +523,23 @@ public final class Walloc implements AutoCloseable {
             if (cache != null) {
                 cache.handedOut(t, h, size);
             }
-            return new Block(this, h, size, tier, epochs.of(t));
+            return new Block(this, history, h, size, tier, history.of(t));
         } finally {
             gate.exit(g);
         }
+    }
+
+    /**
+     * {@link #allocateBlock(long, Tier)} in {@link #DEFAULT_TIER}.
+     *
+     * @param size bytes, 0 or more
+     * @return the block
+     * @throws WallocOutOfMemoryException when the tier has no room
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block allocateBlock(long size) {
+        return allocateBlock(size, DEFAULT_TIER);
     }
 
     /**
@@ -776,7 +568,7 @@ public final class Walloc implements AutoCloseable {
         if (size < 0 || size > capacity[t]) {
             throw allocFailure(size, tier);
         }
-        return sampleBlock(size, tier, profiler.namedSite(site));
+        return samples.block(size, tier, profiler.namedSite(site));
     }
 
     /**
@@ -796,23 +588,6 @@ public final class Walloc implements AutoCloseable {
         return b;
     }
 
-    /* Block.close(): frees the block unless the owner is closed or a reset/compaction released it;
-     * the check and the free happen in one gate section, so no reset can come between them. The
-     * thread cache takes the block only while its tier is still in the block's epoch (a reset
-     * racing that drops the bin). */
-    void freeBlock(Block b, int blockEpoch) {
-        Object key = b.segmentKeyIfAny();
-        if (key != null) {
-            segments.freed(b.handle(), key);
-        }
-        if (cache != null && cache.put(b.handle(), b.size(), blockEpoch)) {
-            return;
-        }
-        int st = freeIfAlive(b.handle(), b.size(), b.tier().code(), blockEpoch, null);
-        if (st != 0 && st != NOT_FREED) {
-            throw error(st, "closing " + b, b.handle(), b.tier(), b.size());
-        }
-    }
 
     // ------------------------------------------------------------------ reset / compact
 
@@ -830,9 +605,9 @@ public final class Walloc implements AutoCloseable {
         gate.exclusive(() -> {
             int st = WallocNative.resetTier(w, t);
             if (st != 0) {
-                throw error(st, "resetTier(" + tier + ")", NULL, tier, 0);
+                throw Errors.error(st, "resetTier(" + tier + ")", NULL, tier, 0);
             }
-            advanceEpoch(t, Long.MIN_VALUE);
+            released(t, TierHistory.NOTHING_KEPT);
             return null;
         });
     }
@@ -862,127 +637,34 @@ public final class Walloc implements AutoCloseable {
         gate.exclusive(() -> {
             int st = WallocNative.compactTier(w, t, keepBytes);
             if (st != 0) {
-                throw error(st, "fastCompactTier(" + tier + ", " + keepBytes + ")", NULL, tier, keepBytes);
+                throw Errors.error(st, "fastCompactTier(" + tier + ", " + keepBytes + ")", NULL, tier, keepBytes);
             }
-            long a = tier.alignment();
-            long keep = keepBytes >= capacity[t] ? capacity[t] : (keepBytes + a - 1) / a * a; // no overflow
-            advanceEpoch(t, tierStart[t] + keep);
+            released(t, history.compactLimit(t, keepBytes));
             return null;
         });
     }
 
     /* Closing ends every tier's epoch, so that Blocks see the close in their epoch check alone. */
     private void endEpochs() {
-        closing = true; // before the epochs end: a Block that finds its epoch ended can tell why
+        history.closing(); // before the epochs end: a Block that finds its epoch ended can tell why
         for (int t = 0; t < TIERS.length; t++) {
-            advanceEpoch(t, Long.MIN_VALUE);
+            released(t, TierHistory.NOTHING_KEPT);
         }
     }
 
-    /* Inside exclusive() or a close: records that blocks of tier t ending above limit died with this epoch. */
-    private void advanceEpoch(int t, long limit) {
-        int e = epochs.now(t);
-        if (e == limits[t].length) {
-            limits[t] = Arrays.copyOf(limits[t], e * 2);
-        }
-        limits[t][e] = limit;
+    /* Inside exclusive() or a close: the blocks of tier t ending above limit died; everything
+     * that remembers them forgets them, then the tier's epoch moves on. */
+    private void released(int t, long limit) {
         segments.released(tierStart[t], tierStart[t] + capacity[t], limit);
         if (profiler != null) {
-            profiler.released(limit == Long.MIN_VALUE ? tierStart[t] : limit, tierStart[t] + capacity[t]);
+            profiler.released(limit == TierHistory.NOTHING_KEPT ? tierStart[t] : limit, tierStart[t] + capacity[t]);
         }
         if (cache != null) {
             cache.forget(t);
         }
-        epochs.advance(t); // publishes limits[t][e] to whoever reads the new epoch
+        history.advance(t, limit);
     }
 
-    /* The handle below which blocks of tier t lived through every reset and compaction from
-     * epoch from to epoch to (the caller read to with acquire: the limits up to it are visible). */
-    private long keptBelow(int t, int from, int to) {
-        long below = Long.MAX_VALUE;
-        long[] l = limits[t];
-        for (int e = from; e < to; e++) {
-            below = Math.min(below, l[e]);
-        }
-        return below;
-    }
-
-    /* Whether a block is still valid after its tier's resets and compactions; called in the gate.
-     * A compaction keeps what lies wholly below keep by footprint: the core moves its head to keep
-     * even inside a block's size class, and hands the class's tail out again. */
-    boolean blockAlive(Block b, int blockEpoch) {
-        int t = b.tier().code();
-        TierEpochs.Epoch now = epochs.of(t);
-        if (!alive(t, b.handle(), b.size(), blockEpoch, now.number())) {
-            return false;
-        }
-        if (blockEpoch != now.number()) {
-            b.revalidated(blockEpoch, now);
-        }
-        return true;
-    }
-
-    /* Whether the block [h, h + size) of tier t from epoch e lived through every reset and
-     * compaction up to epoch now; called in the gate. */
-    private boolean alive(int t, long h, long size, int e, int now) {
-        return e == now || h + WallocNative.blockSize(w, t, size) <= keptBelow(t, e, now);
-    }
-
-    /* What freeIfAlive answers when it frees nothing: the instance is closed, or a reset or
-     * compaction released the block (no core status is negative). */
-    private static final int NOT_FREED = -1;
-
-    /* Frees the block [h, h + size) of tier t from epoch e in the core, unless the instance is
-     * closed or a reset or compaction released it, after ending its segments of segmentOwner (null:
-     * the caller did). Returns the core's status, or NOT_FREED. */
-    private int freeIfAlive(long h, long size, int t, int e, Object segmentOwner) {
-        int g;
-        try {
-            g = gate.enter();
-        } catch (IllegalStateException closed) {
-            return NOT_FREED;
-        }
-        try {
-            if (!alive(t, h, size, e, epochs.now(t))) {
-                return NOT_FREED;
-            }
-            if (segmentOwner != null) {
-                segments.freed(h, segmentOwner);
-            }
-            int st = CoreCalls.free(w, h, size);
-            if (st == 0 && cache != null) {
-                cache.freedInCore(h, size);
-            }
-            return st;
-        } finally {
-            gate.exit(g);
-        }
-    }
-
-    /* Block's constructor: the Cleaner's action for it, or null when unclosed blocks are not watched. */
-    UnclosedBlock watchUnclosed(Block b, int epoch) {
-        if (!config.freeUnclosedBlocks()) {
-            return null;
-        }
-        UnclosedBlock u = new UnclosedBlock(this, b.handle(), b.size(), b.tier(), epoch);
-        Region.CLEANER.register(b, u);
-        return u;
-    }
-
-    /* The Cleaner's thread: a Block of epoch e became unreachable unclosed. Frees it unless the
-     * instance is closed or a reset or compaction released it; counts and (once) logs what it frees. */
-    void freeUnclosed(long h, long size, Tier tier, int e) {
-        int t = tier.code();
-        int st = freeIfAlive(h, size, t, e, SegmentScopes.RAW); // alive: every segment at h is this block's
-        if (st == 0) {
-            unclosedFreed.incrementAndGet(t);
-            if (unclosedLogged.compareAndSet(false, true)) {
-                System.getLogger("io.walloc").log(System.Logger.Level.WARNING, this + ": a Block of " + size
-                        + " bytes in tier " + tier + " at " + hex(h) + " became unreachable without close(); the"
-                        + " Cleaner freed it (this is logged once per instance; TierStats.unclosedBlocksFreed counts them all)");
-            }
-        }
-    }
 
     // ------------------------------------------------------------------ statistics
 
@@ -996,7 +678,7 @@ public final class Walloc implements AutoCloseable {
      */
     public TierStats tierStats(Tier tier) {
         int t = tierCode(tier);
-        long[] v = new long[14];
+        long[] v = new long[TierStats.SLOTS];
         int g = gate.enter();
         int st;
         try {
@@ -1007,8 +689,8 @@ public final class Walloc implements AutoCloseable {
         } finally {
             gate.exit(g);
         }
-        check(st, "tierStats", NULL, tier, 0);
-        return TierStats.of(tier, v, unclosedFreed.get(t));
+        Errors.check(st, "tierStats", NULL, tier, 0);
+        return TierStats.of(tier, v, frees.unclosedFreed(t));
     }
 
     /**
@@ -1023,7 +705,7 @@ public final class Walloc implements AutoCloseable {
         int r = WallocNative.tierOf(w, handle);
         Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
         if (r < 0) {
-            throw error(-r, "tierOf(" + hex(handle) + ")", handle, null, 0);
+            throw Errors.error(-r, "tierOf(" + Errors.hex(handle) + ")", handle, null, 0);
         }
         return Tier.ofCode(r);
     }
@@ -1059,13 +741,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void writeData(long handle, byte[] src, int offset, int length) {
-        Objects.requireNonNull(src, "src is null");
-        Objects.checkFromIndexSize(offset, length, src.length);
-        int st = WallocNative.write(w, handle, src, offset, length);
-        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
-        if (st != 0) {
-            throw error(st, "writeData of " + length + " bytes at " + hex(handle), handle, null, length);
-        }
+        access.write(handle, src, offset, length);
     }
 
     /**
@@ -1081,33 +757,10 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public byte[] readData(long handle, int length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length + " reading at " + hex(handle));
-        }
-        checkReadable(handle, length); // before the array: a length past the range must not cost the heap
-        byte[] b = new byte[length];
-        readData(handle, b, 0, length);
-        return b;
+        return access.read(handle, length);
     }
 
-    private static final byte[] NO_BYTES = {};
 
-    /* Throws what readData of [handle, handle + length) would throw for the range, if anything. */
-    private void checkReadable(long handle, int length) {
-        int g = gate.enter();
-        int st;
-        boolean inRange;
-        try {
-            st = WallocNative.read(w, handle, NO_BYTES, 0, 0); // the handle alone
-            inRange = st == 0 && WallocNative.checkRange(w, handle, length) == 0;
-        } finally {
-            gate.exit(g);
-        }
-        if (!inRange) {
-            throw error(st != 0 ? st : Status.OUT_OF_BOUNDS.code(), "readData of " + length + " bytes at " + hex(handle),
-                    handle, null, length);
-        }
-    }
 
     /**
      * Copies {@code length} bytes at {@code handle} into {@code dst[offset, offset + length)}.
@@ -1123,13 +776,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void readData(long handle, byte[] dst, int offset, int length) {
-        Objects.requireNonNull(dst, "dst is null");
-        Objects.checkFromIndexSize(offset, length, dst.length);
-        int st = WallocNative.read(w, handle, dst, offset, length);
-        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
-        if (st != 0) {
-            throw error(st, "readData of " + length + " bytes at " + hex(handle), handle, null, length);
-        }
+        access.read(handle, dst, offset, length);
     }
 
     /**
@@ -1145,12 +792,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void copy(long dst, long src, long length) {
-        int st = WallocNative.copy(w, dst, src, length);
-        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
-        if (st != 0) {
-            throw error(st, "copy of " + length + (length < 0 ? " (negative)" : "") + " bytes from " + hex(src) + " to "
-                    + hex(dst), dst, null, length);
-        }
+        access.copy(dst, src, length);
     }
 
     /**
@@ -1165,25 +807,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void bulkCopy(long[] ops) {
-        Objects.requireNonNull(ops, "ops is null");
-        if (ops.length % 3 != 0) {
-            throw new IllegalArgumentException("ops must hold (dst, src, length) triples; length " + ops.length
-                    + " is not a multiple of 3");
-        }
-        int n = ops.length / 3;
-        long r = WallocNative.bulkCopy(w, ops, n);
-        Reference.reachabilityFence(this); // w lives as long as this Walloc (NativeSide)
-        if (r != 0) {
-            int st = (int) (r & 0xFF);
-            if (st == WallocNative.CLOSED) {
-                throw gate.closed();
-            }
-            int i = (int) (r >>> 8);
-            String what = "bulkCopy entry " + i + " (" + ops[3 * i + 2] + " bytes from " + hex(ops[3 * i + 1]) + " to "
-                    + hex(ops[3 * i]) + "), nothing was copied";
-            Status s = st >= 0 && st <= 10 ? Status.ofCode(st) : Status.INVALID_ARGUMENT;
-            throw new BulkCopyException(s, i, what + ": " + s.description());
-        }
+        access.bulkCopy(ops);
     }
 
     /**
@@ -1198,20 +822,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void bulkCopy(long[] dst, long[] src, long[] lengths) {
-        Objects.requireNonNull(dst, "dst is null");
-        Objects.requireNonNull(src, "src is null");
-        Objects.requireNonNull(lengths, "lengths is null");
-        if (dst.length != src.length || dst.length != lengths.length) {
-            throw new IllegalArgumentException("bulkCopy arrays differ in length: dst " + dst.length + ", src " + src.length
-                    + ", lengths " + lengths.length);
-        }
-        long[] ops = new long[dst.length * 3];
-        for (int i = 0; i < dst.length; i++) {
-            ops[3 * i] = dst[i];
-            ops[3 * i + 1] = src[i];
-            ops[3 * i + 2] = lengths[i];
-        }
-        bulkCopy(ops);
+        access.bulkCopy(dst, src, lengths);
     }
 
     /**
@@ -1227,21 +838,7 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public ByteBuffer view(long handle, int length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("negative length " + length + " for a view at " + hex(handle));
-        }
-        int g = gate.enter();
-        ByteBuffer b;
-        try {
-            b = WallocNative.checkRange(w, handle, length) == 0 ? region.slice(handle, length) : null;
-        } finally {
-            gate.exit(g);
-        }
-        if (b == null) {
-            throw new WallocBoundsException("no view of " + length + " bytes at " + hex(handle)
-                    + ": the range is not inside what one tier has handed out");
-        }
-        return b.order(ByteOrder.nativeOrder());
+        return access.view(handle, length);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -1290,55 +887,34 @@ public final class Walloc implements AutoCloseable {
         return gate;
     }
 
-    /** Whether close() has begun (it ends every tier's epoch before the gate reports closed). */
-    boolean closing() {
-        return closing;
-    }
-
     long nativeInstance() {
         return w;
     }
 
-    /** What {@code Segments} (JDK 22+) makes a segment from: the block at handle, its address
-     *  and size, and where its footprint ends. */
-    interface SegmentMaker<T> {
-        T make(SegmentScopes scopes, long address, long handle, long size, long end);
+
+    /* Segments.of(w, handle, size) (JDK 22+). */
+    <T> T segment(long handle, long size, Access.SegmentMaker<T> maker) {
+        return access.segment(handle, size, maker);
     }
 
-    /* Segments.of(w, handle, size): inside the gate, after the core checked the range. */
-    <T> T segment(long handle, long size, SegmentMaker<T> maker) {
-        if (size < 0) {
-            throw new IllegalArgumentException("negative size " + size + " for a segment at " + hex(handle));
-        }
-        int g = gate.enter();
-        try {
-            int r = WallocNative.tierOf(w, handle);
-            if (r < 0 || WallocNative.checkRange(w, handle, size) != 0) {
-                throw new WallocBoundsException("no segment of " + size + " bytes at " + hex(handle)
-                        + ": the range is not inside what one tier has handed out");
-            }
-            long end = handle + WallocNative.blockSize(w, r, size);
-            return maker.make(segments, region.address(handle), handle, size, end);
-        } finally {
-            gate.exit(g);
-        }
-    }
-
-    /* Segments.of(block): inside the gate, after the block's liveness check. */
-    <T> T segment(Block b, SegmentMaker<T> maker) {
-        int g = gate.enter();
-        try {
-            b.checkAlive("segment");
-            long end = b.handle() + WallocNative.blockSize(w, b.tier().code(), b.size());
-            return maker.make(segments, region.address(b.handle()), b.handle(), b.size(), end);
-        } finally {
-            gate.exit(g);
-        }
+    /* Segments.of(block) (JDK 22+). */
+    <T> T segment(Block b, Access.SegmentMaker<T> maker) {
+        return access.segment(b, maker);
     }
 
     /** A view over a live block's [handle, handle + length); the caller is inside the gate. */
     ByteBuffer blockView(long handle, int length) {
-        return region.slice(handle, length);
+        return access.blockView(handle, length);
+    }
+
+    /* Block.close() (see Frees). */
+    void freeBlock(Block b, int blockEpoch) {
+        frees.freeBlock(b, blockEpoch);
+    }
+
+    /* Block's constructor: the Cleaner's action for it, or null (see Frees). */
+    UnclosedBlock watchUnclosed(Block b, int epoch) {
+        return frees.watchUnclosed(b, epoch);
     }
 
     /** The region's lifetime, to see in tests when it is unmapped. */
@@ -1353,50 +929,6 @@ public final class Walloc implements AutoCloseable {
         return tier.code();
     }
 
-    static String hex(long handle) {
-        return handle == NULL ? "NULL" : "0x" + Long.toHexString(handle);
-    }
 
-    private static void check(int st, String what, long handle, Tier tier, long size) {
-        if (st != 0) {
-            throw error(st, what, handle, tier, size);
-        }
-    }
 
-    /** Maps a core status to the documented exception, with a message saying what was wrong. */
-    static RuntimeException error(int st, String what, long handle, Tier tier, long size) {
-        if (st == WallocNative.CLOSED) {
-            return new IllegalStateException(what + ": the instance is closed");
-        }
-        Status s;
-        try {
-            s = Status.ofCode(st);
-        } catch (IllegalArgumentException e) {
-            return new IllegalStateException(what + ": unknown status " + st);
-        }
-        String msg = what + ": " + s.description();
-        switch (s) {
-            case INVALID_HANDLE:
-                return new InvalidHandleException(s, handle, msg + " (handle " + hex(handle)
-                        + " lies in no tier, or is misaligned for its tier)");
-            case DOUBLE_FREE:
-                return new InvalidHandleException(s, handle, msg + " (the block at " + hex(handle) + " was already freed)");
-            case SIZE_MISMATCH:
-                return new InvalidHandleException(s, handle, msg + " (" + size + " is not the size the block at "
-                        + hex(handle) + " was allocated with)");
-            case NOT_A_BLOCK:
-                return new InvalidHandleException(s, handle, msg + " (" + hex(handle) + " is not the start of a live block)");
-            case OUT_OF_BOUNDS:
-                return new WallocBoundsException(msg + " (the range is past what the tier has handed out)");
-            case OUT_OF_MEMORY:
-                return new WallocOutOfMemoryException(tier, size, msg);
-            case INVALID_TIER:
-            case INVALID_SIZE:
-            case INVALID_CONFIG:
-            case INVALID_ARGUMENT:
-                return new WallocArgumentException(s, msg);
-            default:
-                return new IllegalStateException(msg);
-        }
-    }
 }

@@ -106,8 +106,9 @@ public final class WallocConfig {
     /**
      * Whether {@link Walloc#free} and {@link Walloc#allocate} (and {@code tryAllocate},
      * {@link Walloc#allocateBlock} and {@link Block#close()}) keep freed blocks of up to 4 KiB in a per-thread cache in Java, so that a free followed by
-     * an allocation of the same size on the same thread never crosses into native code (an
-     * allocate+free pair then costs ~14 ns instead of ~20). Only in unchecked mode: checked
+     * an allocation of the same size on the same thread never crosses into native code (what
+     * that saves per allocate+free pair: bench/java/RESULTS.md, {@code walloc} against
+     * {@code wallocNoThreadCache}). Only in unchecked mode: checked
      * mode sends every call to the core, which checks it. The cost: blocks a thread holds are not
      * available to other threads (per thread and tier at most min(256 KiB, tier capacity / 64), in
      * bins for at most 32 sizes with an equal share each and 64 blocks at most), and a
@@ -302,10 +303,9 @@ public final class WallocConfig {
          * then says which sites hold how much of each tier, and {@link Walloc#close()} reports the
          * sampled blocks still live ({@link #leakListener}).
          *
-         * <p>Cost (bench/java/RESULTS.md: ProfileBench): each sample walks the stack, several
-         * microseconds (the JVM's stack walk alone takes about 2 µs on the 2-core VMs measured),
-         * so at rate 1000 an allocation pays a few nanoseconds on average, and at rate 1 (for
-         * tests and leak hunts) microseconds. Every allocation also counts down (a per-thread
+         * <p>Cost (bench/java/RESULTS.md: ProfileBench): each sample walks the stack, which costs
+         * far more than an allocation, so at rate 1000 an allocation pays a little on average, and
+         * at rate 1 (for tests and leak hunts) a stack walk each. Every allocation also counts down (a per-thread
          * counter) and, with the thread cache, every free tests a bitmap: about a nanosecond or
          * two. Not called: no profile, and allocation costs a null check more than before
          * profiles existed.
@@ -374,23 +374,23 @@ public final class WallocConfig {
         }
 
         /**
-         * Builds the configuration after the core validated it.
+         * Builds the configuration after the core validated it ({@code walloc_config_validate}, the
+         * one authority on what an instance accepts: the setters only refuse what is wrong
+         * whatever else is set, to say so at once).
          *
          * @return the configuration
-         * @throws IllegalArgumentException when the shares sum to more than 1 or the core refuses
-         *     the configuration otherwise
+         * @throws IllegalArgumentException when the core refuses the configuration (say, shares
+         *     that sum to more than 1, or a tier smaller than a page); the message gives the sum
          */
         public WallocConfig build() {
-            double sum = shares[0] + shares[1] + shares[2];
-            if (sum > 1.0 + 1e-9) {
-                throw new WallocArgumentException(Status.INVALID_CONFIG, "tier shares sum to " + sum + " (TOP " + shares[0] + ", MIDDLE " + shares[1]
-                        + ", BOTTOM " + shares[2] + "); at most 1 is allowed");
-            }
             int st = WallocNative.configValidate(capacity, shares[0], shares[1], shares[2], checked,
                     profileRate > 0 ? profileSites : 0);
             if (st != 0) {
-                throw new WallocArgumentException(Status.ofCode(st), "configuration refused by the core (" + Status.ofCode(st).description()
-                        + "): capacity " + capacity + ", shares " + Arrays.toString(shares));
+                Status s = Status.ofCode(st);
+                throw new WallocArgumentException(s, "configuration refused by the core (" + s.description()
+                        + "): capacity " + capacity + ", tier shares TOP " + shares[0] + ", MIDDLE " + shares[1]
+                        + ", BOTTOM " + shares[2] + " (sum " + (shares[0] + shares[1] + shares[2]) + ")"
+                        + (checked ? ", checked" : "") + (profileRate > 0 ? ", " + profileSites + " profile sites" : ""));
             }
             return new WallocConfig(this);
         }

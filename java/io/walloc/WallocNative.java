@@ -23,9 +23,6 @@ final class WallocNative {
         NativeLoader.load();
     }
 
-    /** Makes sure the library is loaded (the static initializer does the work). */
-    static void ensureLoaded() {}
-
     /** ABI version of the glue; NativeLoader compares it with {@link #ABI_VERSION}. */
     static final int ABI_VERSION = 6;
 
@@ -41,9 +38,6 @@ final class WallocNative {
 
     /** Opens the gate again after {@code gateShut(w, GATE_EXCLUSIVE)}. */
     static native void gateOpen(long w);
-
-    /** Whether gated calls skip the memory fence (the OS has a process-wide barrier). */
-    static native boolean gateAsymmetric();
 
     /** Frees w itself (gate and all); the core must be destroyed already. */
     static native void release(long w);

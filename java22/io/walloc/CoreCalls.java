@@ -23,7 +23,7 @@ final class CoreCalls {
     private static final MethodHandle FREE;
 
     static {
-        WallocNative.ensureLoaded(); // the lookup below finds only a library already loaded (a test may come here first)
+        NativeLoader.load(); // the lookup below finds only a library already loaded (a test may come here first)
         MethodHandle alloc = null;
         MethodHandle free = null;
         try {

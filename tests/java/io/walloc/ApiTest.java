@@ -36,8 +36,12 @@ class ApiTest extends WallocTestBase {
     void statusEnumMatchesCore() {
         for (Status s : Status.values()) {
             assertSame(s, Status.ofCode(s.code()));
-            assertEquals(WallocNative.statusString(s.code()).isEmpty(), false);
+            assertEquals(WallocNative.statusString(s.code()), s.description(), s + "'s text is the core's");
+            assertFalse(s.description().isEmpty());
+            assertNotEquals(WallocNative.statusString(Status.values().length), s.description(),
+                    s + " is a status the core knows");
         }
+        assertEquals("invalid configuration", Status.INVALID_CONFIG.description());
         assertThrows(IllegalArgumentException.class, () -> Status.ofCode(11));
     }
 

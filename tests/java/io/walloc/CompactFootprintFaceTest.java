@@ -360,8 +360,8 @@ class CompactFootprintFaceTest {
         long at = tierStart(w, c.tier);
         for (int i = 0; i < h.length; i++) {
             if (h[i] != at) {
-                fail("precondition: block " + i + " of " + c.sizes[i] + " bytes at " + Walloc.hex(h[i]) + ", expected "
-                        + Walloc.hex(at) + " (back to back from the tier's start)");
+                fail("precondition: block " + i + " of " + c.sizes[i] + " bytes at " + Errors.hex(h[i]) + ", expected "
+                        + Errors.hex(at) + " (back to back from the tier's start)");
             }
             at += w.footprint(c.sizes[i], c.tier);
         }
@@ -394,13 +394,13 @@ class CompactFootprintFaceTest {
                     long[] b = blocks.get(j);
                     long bEnd = b[0] + w.footprint(b[1], tier);
                     if (a[0] < bEnd && b[0] < aEnd) {
-                        fail("live blocks overlap: " + Walloc.hex(a[0]) + "+" + a[1] + " and " + Walloc.hex(b[0]) + "+" + b[1]);
+                        fail("live blocks overlap: " + Errors.hex(a[0]) + "+" + a[1] + " and " + Errors.hex(b[0]) + "+" + b[1]);
                     }
                 }
             }
             for (long[] a : blocks) {
                 assertArrayEquals(pattern((int) a[2], a[1]), r.read(a[0], a[1]), "pattern of the live block at "
-                        + Walloc.hex(a[0]));
+                        + Errors.hex(a[0]));
             }
         }
     }

@@ -268,17 +268,17 @@ class ScenarioTest {
                 throw new StepFailure("handle is NULL");
             }
             if (Long.remainderUnsigned(h, tier.alignment()) != 0) {
-                throw new StepFailure("handle " + Walloc.hex(h) + " not aligned to " + tier.alignment());
+                throw new StepFailure("handle " + Errors.hex(h) + " not aligned to " + tier.alignment());
             }
             if (w.tierOf(h) != tier) {
-                throw new StepFailure("tierOf(" + Walloc.hex(h) + ") is not " + tier);
+                throw new StepFailure("tierOf(" + Errors.hex(h) + ") is not " + tier);
             }
             w.view(h, 0); // walloc_ptr must be non-null (throws otherwise)
             long end = h + Math.max(size, 1);
             for (Map.Entry<String, Named> e : blocks.entrySet()) {
                 Named o = e.getValue();
                 if (o.live && h < o.handle + Math.max(o.size, 1) && o.handle < end) {
-                    throw new StepFailure("new block " + Walloc.hex(h) + "+" + size + " overlaps live block " + e.getKey());
+                    throw new StepFailure("new block " + Errors.hex(h) + "+" + size + " overlaps live block " + e.getKey());
                 }
             }
             if (as != null) {
@@ -311,7 +311,7 @@ class ScenarioTest {
                     }
                     if (wantNull) {
                         if (h != Walloc.NULL) {
-                            throw new StepFailure("expected NULL, got " + Walloc.hex(h));
+                            throw new StepFailure("expected NULL, got " + Errors.hex(h));
                         }
                     } else {
                         checkNewBlock(s.has("as") ? s.get("as").asText() : null, h, size, Tier.ofCode(code));
@@ -339,7 +339,7 @@ class ScenarioTest {
                     } else {
                         for (long h : out) {
                             if (h != Walloc.NULL) {
-                                throw new StepFailure("failed batch left a handle " + Walloc.hex(h));
+                                throw new StepFailure("failed batch left a handle " + Errors.hex(h));
                             }
                         }
                     }
@@ -543,7 +543,7 @@ class ScenarioTest {
             int code = tierCode(s.get("tier"));
             List<String> wantStatus = expected(s, "status");
             if (!valid(code)) {
-                Status st = Status.ofCode(WallocNative.tierStats(w.nativeInstance(), code, new long[14]));
+                Status st = Status.ofCode(WallocNative.tierStats(w.nativeInstance(), code, new long[TierStats.SLOTS]));
                 if (!wantStatus.contains(name(st))) {
                     throw new StepFailure("stats status " + name(st) + ", expected " + wantStatus);
                 }

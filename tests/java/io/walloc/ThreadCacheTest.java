@@ -27,7 +27,7 @@ class ThreadCacheTest extends WallocTestBase {
 
     /** The core's own figures, without the cache's corrections. */
     private static long[] coreStats(Walloc w, Tier t) {
-        long[] v = new long[14];
+        long[] v = new long[TierStats.SLOTS];
         assertEquals(0, WallocNative.tierStats(w.nativeInstance(), t.code(), v));
         return v;
     }
@@ -46,7 +46,7 @@ class ThreadCacheTest extends WallocTestBase {
         long h = w.allocate(64, Tier.BOTTOM);
         w.free(h, 64);
         assertEquals(h, w.allocate(64, Tier.BOTTOM), "the freed block comes back from the bin");
-        assertEquals(1, coreStats(w, Tier.BOTTOM)[8], "the core saw one allocation");
+        assertEquals(1, coreStats(w, Tier.BOTTOM)[TierStats.TOTAL_ALLOCS], "the core saw one allocation");
         TierStats s = w.tierStats(Tier.BOTTOM);
         assertEquals(2, s.totalAllocs());
         assertEquals(1, s.totalFrees());
@@ -58,7 +58,7 @@ class ThreadCacheTest extends WallocTestBase {
         assertEquals(0, s.liveBlocks());
         assertEquals(0, s.liveBytes());
         assertTrue(s.freeBytes() >= 64, s.toString());
-        assertEquals(1, coreStats(w, Tier.BOTTOM)[5], "the core still counts it live: it sits in the bin");
+        assertEquals(1, coreStats(w, Tier.BOTTOM)[TierStats.LIVE_BLOCKS], "the core still counts it live: it sits in the bin");
     }
 
     @Test
@@ -69,7 +69,7 @@ class ThreadCacheTest extends WallocTestBase {
         b.close();
         Block again = w.allocateBlock(64, Tier.MIDDLE);
         assertEquals(h, again.handle(), "from the bin");
-        assertEquals(1, coreStats(w, Tier.MIDDLE)[8], "the core saw one allocation");
+        assertEquals(1, coreStats(w, Tier.MIDDLE)[TierStats.TOTAL_ALLOCS], "the core saw one allocation");
         again.write(0, new byte[64]);
         assertTrue(again.isAlive());
 
@@ -104,8 +104,8 @@ class ThreadCacheTest extends WallocTestBase {
             w.free(hs[i], sizes[i]);
         }
         long[] core = coreStats(w, Tier.BOTTOM);
-        assertTrue(core[4] > 0, "some blocks wait in the bins");
-        assertTrue(core[4] <= budget, core[4] + " bytes in this thread's bins, more than " + budget);
+        assertTrue(core[TierStats.LIVE_BYTES] > 0, "some blocks wait in the bins");
+        assertTrue(core[TierStats.LIVE_BYTES] <= budget, core[TierStats.LIVE_BYTES] + " bytes in this thread's bins, more than " + budget);
         TierStats s = w.tierStats(Tier.BOTTOM);
         assertEquals(0, s.liveBytes(), s.toString());
         assertEquals(0, s.liveBlocks(), s.toString());
@@ -144,8 +144,8 @@ class ThreadCacheTest extends WallocTestBase {
         long h = w.allocate(64, Tier.BOTTOM);
         w.free(h, 64);
         w.free(w.allocate(64, Tier.BOTTOM), 64);
-        assertEquals(2, coreStats(w, Tier.BOTTOM)[8]);
-        assertEquals(2, coreStats(w, Tier.BOTTOM)[9]);
+        assertEquals(2, coreStats(w, Tier.BOTTOM)[TierStats.TOTAL_ALLOCS]);
+        assertEquals(2, coreStats(w, Tier.BOTTOM)[TierStats.TOTAL_FREES]);
     }
 
     @Test
@@ -222,7 +222,7 @@ class ThreadCacheTest extends WallocTestBase {
         assertThrows(InvalidHandleException.class, () -> w.free(h + 8, 256), "misaligned");
         assertThrows(IndexOutOfBoundsException.class, () -> w.free(h + (1L << 20), 256), "never handed out");
         w.free(h, 256);
-        assertEquals(1, coreStats(w, Tier.TOP)[5], "the valid free went to the bin, the bad ones nowhere");
+        assertEquals(1, coreStats(w, Tier.TOP)[TierStats.LIVE_BLOCKS], "the valid free went to the bin, the bad ones nowhere");
         TierStats s = w.tierStats(Tier.TOP);
         assertEquals(0, s.liveBlocks());
         assertEquals(1, s.totalFrees());
@@ -234,9 +234,9 @@ class ThreadCacheTest extends WallocTestBase {
         long last = w2.allocate(64, Tier.BOTTOM);
         try {
             w2.free(last, 4096);
-            assertEquals(1, coreStats(w2, Tier.BOTTOM)[9], "the core, not a bin, took that free");
+            assertEquals(1, coreStats(w2, Tier.BOTTOM)[TierStats.TOTAL_FREES], "the core, not a bin, took that free");
         } catch (IndexOutOfBoundsException coreRefused) {
-            assertEquals(0, coreStats(w2, Tier.BOTTOM)[9]);
+            assertEquals(0, coreStats(w2, Tier.BOTTOM)[TierStats.TOTAL_FREES]);
         }
     }
 
@@ -271,12 +271,12 @@ class ThreadCacheTest extends WallocTestBase {
         });
         t.start();
         t.join();
-        assertEquals(8, coreStats(w, Tier.MIDDLE)[5], "the dead thread's bin holds them");
+        assertEquals(8, coreStats(w, Tier.MIDDLE)[TierStats.LIVE_BLOCKS], "the dead thread's bin holds them");
         assertEquals(0, w.tierStats(Tier.MIDDLE).liveBlocks());
         Thread next = new Thread(() -> w.free(w.allocate(64, Tier.BOTTOM), 64)); // makes bins: reclaims
         next.start();
         next.join();
-        assertEquals(0, coreStats(w, Tier.MIDDLE)[5], "given back to the core");
+        assertEquals(0, coreStats(w, Tier.MIDDLE)[TierStats.LIVE_BLOCKS], "given back to the core");
         TierStats s = w.tierStats(Tier.MIDDLE);
         assertEquals(8, s.totalAllocs());
         assertEquals(8, s.totalFrees(), "a block given back is not a second free: " + s);

@@ -78,7 +78,7 @@ class UnclosedBlockTest extends WallocTestBase {
             System.gc();
             Thread.sleep(100);
             TierStats s = w.tierStats(Tier.BOTTOM);
-            assertEquals(1, s.unclosedBlocksFreed(), "only the sentinel " + Walloc.hex(sentinel) + ": " + s);
+            assertEquals(1, s.unclosedBlocksFreed(), "only the sentinel " + Errors.hex(sentinel) + ": " + s);
             assertEquals(1, s.liveBlocks(), "the successor is still live: " + s);
             assertTrue(successor.isAlive());
             successor.close();
