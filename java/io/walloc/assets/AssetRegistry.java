@@ -11,10 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -86,13 +83,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * is the sole user of.
  */
 public final class AssetRegistry implements AutoCloseable {
-    private static final Tier[] TIERS = Tier.values();
 
     private final Walloc walloc;
     private final Object lock = new Object();
-    private final Map<String, Asset> byPath = new HashMap<>();
-    private final List<LinkedHashMap<String, Asset>> lru = new ArrayList<>();
-    private final long[] totals = new long[3];
+    private final LruIndex index = new LruIndex(); // guarded by lock
     private final Reservations reservations = new Reservations(lock); // blocks of loads in flight
     private final TierBudgets budgets;
     /** How long a reservation may wait in all for loads in flight to make room (see reserveBlock). */
@@ -111,9 +105,6 @@ public final class AssetRegistry implements AutoCloseable {
     public AssetRegistry(Walloc walloc) {
         this.walloc = Objects.requireNonNull(walloc, "walloc is null");
         walloc.tierStats(Tier.TOP); // throws when the instance is closed
-        for (int i = 0; i < TIERS.length; i++) {
-            lru.add(new LinkedHashMap<>(16, 0.75f, true));
-        }
         this.budgets = new TierBudgets(walloc, this::evictLeastRecent, reservations);
     }
 
@@ -322,11 +313,7 @@ public final class AssetRegistry implements AutoCloseable {
     /* Frees a block the registry took (pending or evicted). */
     void release(Block b) {
         reservations.remove(b);
-        try {
-            b.close();
-        } catch (IllegalStateException | InvalidHandleException e) {
-            // the instance was closed, or a reset already forgot the block: nothing to free
-        }
+        freeBlock(b);
     }
 
     void track(Reservation r, Block b) {
@@ -336,15 +323,11 @@ public final class AssetRegistry implements AutoCloseable {
     private boolean evictLeastRecent(Tier tier) {
         Asset victim;
         synchronized (lock) {
-            victim = null;
-            for (Asset a : lru.get(tier.code()).values()) {
-                victim = a;
-                break;
-            }
+            victim = index.eldest(tier);
             if (victim == null) {
                 return false;
             }
-            removeLocked(victim);
+            index.remove(victim);
             evictions++;
         }
         freeAsset(victim);
@@ -435,13 +418,7 @@ public final class AssetRegistry implements AutoCloseable {
             if (refused) {
                 old = null;
             } else {
-                old = byPath.get(a.path());
-                if (old != null) {
-                    removeLocked(old);
-                }
-                byPath.put(a.path(), a);
-                lru.get(a.tier().code()).put(a.path(), a);
-                totals[a.tier().code()] += a.size();
+                old = index.put(a);
             }
         }
         if (refused) {
@@ -454,12 +431,6 @@ public final class AssetRegistry implements AutoCloseable {
             freeAsset(old);
         }
         return a;
-    }
-
-    private void removeLocked(Asset a) {
-        byPath.remove(a.path());
-        lru.get(a.tier().code()).remove(a.path());
-        totals[a.tier().code()] -= a.size();
     }
 
     private void freeAsset(Asset a) {
@@ -490,11 +461,7 @@ public final class AssetRegistry implements AutoCloseable {
     public Asset get(String path) {
         Objects.requireNonNull(path, "path is null");
         synchronized (lock) {
-            Asset a = byPath.get(path);
-            if (a != null) {
-                lru.get(a.tier().code()).get(path); // touch
-            }
-            return a;
+            return index.use(path);
         }
     }
 
@@ -507,7 +474,7 @@ public final class AssetRegistry implements AutoCloseable {
     public Asset peek(String path) {
         Objects.requireNonNull(path, "path is null");
         synchronized (lock) {
-            return byPath.get(path);
+            return index.peek(path);
         }
     }
 
@@ -523,7 +490,7 @@ public final class AssetRegistry implements AutoCloseable {
 
     boolean isCurrent(Asset a) {
         synchronized (lock) {
-            return byPath.get(a.path()) == a;
+            return index.peek(a.path()) == a;
         }
     }
 
@@ -536,7 +503,7 @@ public final class AssetRegistry implements AutoCloseable {
     public List<Asset> list(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
         synchronized (lock) {
-            return List.copyOf(lru.get(tier.code()).values());
+            return index.list(tier);
         }
     }
 
@@ -547,11 +514,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public List<Asset> list() {
         synchronized (lock) {
-            List<Asset> all = new ArrayList<>(byPath.size());
-            for (LinkedHashMap<String, Asset> m : lru) {
-                all.addAll(m.values());
-            }
-            return all;
+            return index.all();
         }
     }
 
@@ -562,7 +525,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int size() {
         synchronized (lock) {
-            return byPath.size();
+            return index.size();
         }
     }
 
@@ -574,7 +537,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int count(Tier tier) {
         synchronized (lock) {
-            return lru.get(tier.code()).size();
+            return index.count(tier);
         }
     }
 
@@ -587,7 +550,7 @@ public final class AssetRegistry implements AutoCloseable {
     public long totalBytes(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
         synchronized (lock) {
-            return totals[tier.code()];
+            return index.total(tier);
         }
     }
 
@@ -614,11 +577,11 @@ public final class AssetRegistry implements AutoCloseable {
         Objects.requireNonNull(path, "path is null");
         Asset a;
         synchronized (lock) {
-            a = byPath.get(path);
+            a = index.peek(path);
             if (a == null) {
                 return false;
             }
-            removeLocked(a);
+            index.remove(a);
         }
         freeAsset(a);
         return true;
@@ -635,9 +598,9 @@ public final class AssetRegistry implements AutoCloseable {
         List<Asset> gone = new ArrayList<>();
         synchronized (lock) {
             for (String p : paths) {
-                Asset a = p == null ? null : byPath.get(p);
+                Asset a = p == null ? null : index.peek(p);
                 if (a != null) {
-                    removeLocked(a);
+                    index.remove(a);
                     gone.add(a);
                 }
             }
@@ -675,7 +638,6 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int compact(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
-        int t = tier.code();
         ReentrantLock tl = budgets.lock(tier);
         tl.lock();
         try {
@@ -684,11 +646,11 @@ public final class AssetRegistry implements AutoCloseable {
             }
             // Blocks a reset or compaction of the user's already released are no longer the
             // registry's: they must not hold the head up, and their assets are lost.
-            int lost = dropLost(t);
+            int lost = dropLost(tier);
             long start = walloc.tierStart(tier);
             long maxEnd = start;
             synchronized (lock) {
-                for (Asset a : lru.get(t).values()) {
+                for (Asset a : index.list(tier)) {
                     long end = a.owned() ? a.handle() + footprint(a.blockSize(), tier) : a.handle() + a.size();
                     maxEnd = Math.max(maxEnd, end);
                 }
@@ -699,19 +661,19 @@ public final class AssetRegistry implements AutoCloseable {
                 }
             }
             walloc.fastCompactTier(tier, maxEnd - start);
-            return lost + dropLost(t); // none: keep covers every footprint
+            return lost + dropLost(tier); // none: keep covers every footprint
         } finally {
             tl.unlock();
         }
     }
 
     /* Unregisters the owned assets of tier t whose blocks are no longer alive; their count. */
-    private int dropLost(int t) {
+    private int dropLost(Tier tier) {
         int n = 0;
         synchronized (lock) {
-            for (Asset a : List.copyOf(lru.get(t).values())) {
+            for (Asset a : index.list(tier)) {
                 if (a.owned() && !a.block().isAlive()) {
-                    removeLocked(a);
+                    index.remove(a);
                     a.markEvicted(); // nothing to free: the block is no longer its own
                     n++;
                 }
@@ -770,12 +732,7 @@ public final class AssetRegistry implements AutoCloseable {
             }
             closed = true;
             reservations.stopWaits(); // reservations waiting for room give up
-            all = new ArrayList<>(byPath.values());
-            byPath.clear();
-            for (LinkedHashMap<String, Asset> m : lru) {
-                m.clear();
-            }
-            java.util.Arrays.fill(totals, 0);
+            all = index.clear();
         }
         if (!walloc.isClosed()) {
             for (Asset a : all) {
@@ -798,8 +755,8 @@ public final class AssetRegistry implements AutoCloseable {
     @Override
     public String toString() {
         synchronized (lock) {
-            return "AssetRegistry[" + byPath.size() + " assets, TOP " + totals[0] + " B, MIDDLE " + totals[1]
-                    + " B, BOTTOM " + totals[2] + " B]";
+            return "AssetRegistry[" + index.size() + " assets, TOP " + index.total(Tier.TOP) + " B, MIDDLE "
+                    + index.total(Tier.MIDDLE) + " B, BOTTOM " + index.total(Tier.BOTTOM) + " B]";
         }
     }
 
