@@ -21,6 +21,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One HTTP request and the callers sharing it. All state changes happen under the task's
@@ -51,7 +52,9 @@ final class LoadTask {
         void ended();
     }
 
-    private final AssetLoader loader;
+    private final LoadSettings settings;
+    private final Consumer<LoadTask> onDone; // told once the task is over: the loader forgets it
+    private final LoadFailures failures;
     private final LoadRequest request;
     private final URI uri;
     private final String key;
@@ -73,12 +76,14 @@ final class LoadTask {
     private List<Listener> endedLater;   // a failure while sending: start() signals ended once it stopped the request
     private ScheduledFuture<?> dog;
 
-    LoadTask(AssetLoader loader, LoadRequest request, URI uri) {
-        this.loader = loader;
+    LoadTask(LoadSettings settings, LoadRequest request, URI uri, Consumer<LoadTask> onDone) {
+        this.settings = settings;
+        this.onDone = onDone;
         this.request = request;
         this.uri = uri;
         this.key = uri.toString();
         this.tier = request.effectiveTier();
+        this.failures = new LoadFailures(request.path(), uri, tier, settings.registry());
         if (request.expectedSize() >= 0) {
             declared = request.expectedSize();
         }
@@ -172,9 +177,9 @@ final class LoadTask {
     }
 
     void start() {
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(loader.timeout()).GET().build();
-        long timeoutNanos = loader.timeout().toNanos();
-        long period = Math.max(10, Math.min(250, loader.timeout().toMillis() / 4));
+        HttpRequest req = HttpRequest.newBuilder(uri).timeout(settings.timeout()).GET().build();
+        long timeoutNanos = settings.timeout().toNanos();
+        long period = Math.max(10, Math.min(250, settings.timeout().toMillis() / 4));
         synchronized (this) {
             if (done) {
                 return;
@@ -182,11 +187,11 @@ final class LoadTask {
             startNanos = System.nanoTime();
             lastActivity = startNanos;
             try {
-                dog = loader.watchdog().scheduleAtFixedRate(() -> {
+                dog = settings.watchdog().scheduleAtFixedRate(() -> {
                     long idle = System.nanoTime() - lastActivity;
                     if (idle > timeoutNanos) {
                         fail(new AssetLoadException(path(), AssetLoadException.Reason.TIMEOUT, 0, "time-out: nothing received for "
-                                + Duration.ofNanos(idle).toMillis() + " ms (limit " + loader.timeout().toMillis() + " ms) ["
+                                + Duration.ofNanos(idle).toMillis() + " ms (limit " + settings.timeout().toMillis() + " ms) ["
                                 + uri + "]", null));
                     }
                 }, period, period, TimeUnit.MILLISECONDS);
@@ -199,7 +204,7 @@ final class LoadTask {
         }
         CompletableFuture<HttpResponse<Asset>> h = null;
         Throwable refused = null;
-        HttpClient c = loader.client();
+        HttpClient c = settings.client().get();
         try {
             if (c == null) {
                 refused = new CancellationException("the loader was closed");
@@ -222,7 +227,7 @@ final class LoadTask {
             endedLater = null;
         }
         if (refused != null) {
-            fail(AssetLoader.classify(path(), uri, refused));
+            fail(failures.classify(refused));
         }
         if (cancelNow) {
             h.cancel(true);
@@ -235,7 +240,7 @@ final class LoadTask {
         }
         h.whenComplete((resp, e) -> {
             if (e != null) {
-                fail(AssetLoader.classify(path(), uri, e));
+                fail(failures.classify(e));
             }
         });
     }
@@ -296,7 +301,7 @@ final class LoadTask {
             endedLater = ls;
         }
         return () -> {
-            loader.finished(this);
+            onDone.accept(this);
             if (s != null) {
                 s.abort(e);
             }
@@ -323,41 +328,6 @@ final class LoadTask {
         return fs;
     }
 
-    private AssetLoadException error(AssetLoadException.Reason r, String what) {
-        return new AssetLoadException(path(), r, 0, what + " [" + uri + "]", null);
-    }
-
-    /*
-     * What a failure of an operation on the load's block means. The block's own checks (Block
-     * copyFrom, Reservation.commit) refuse a block that a reset, compaction or close released, in
-     * the same step as the copy, so nothing reached its old memory; say so, rather than pass the
-     * refusal on as an I/O error.
-     */
-    private AssetLoadException blockFailure(RuntimeException e) {
-        AssetLoadException closed = closedUnder(e);
-        if (closed != null) {
-            return closed;
-        }
-        if (e instanceof InvalidHandleException && ((InvalidHandleException) e).status() == Status.NOT_A_BLOCK) {
-            return new AssetLoadException(path(), AssetLoadException.Reason.RELEASED, 0, "a reset or compaction of tier "
-                    + tier + " released its block while the body was arriving (" + received + " bytes in) [" + uri + "]", e);
-        }
-        return AssetLoader.classify(path(), uri, e);
-    }
-
-    /* The instance or the registry closed under the load (cause may be null), or null. */
-    private AssetLoadException closedUnder(RuntimeException cause) {
-        if (loader.registry().walloc().isClosed()) {
-            return new AssetLoadException(path(), reservation == null ? AssetLoadException.Reason.CANCELLED
-                    : AssetLoadException.Reason.RELEASED, 0, "the Walloc instance was closed [" + uri + "]", cause);
-        }
-        if (loader.registry().isClosed()) {
-            return new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "the asset registry was closed ["
-                    + uri + "]", cause);
-        }
-        return null;
-    }
-
     /** The body subscriber: writes chunks into the reservation as they arrive. */
     private final class Sink implements HttpResponse.BodySubscriber<Asset> {
         private final CompletableFuture<Asset> body = new CompletableFuture<>();
@@ -371,7 +341,7 @@ final class LoadTask {
             AssetLoadException f = null;
             synchronized (LoadTask.this) {
                 if (done) {
-                    failure = error(AssetLoadException.Reason.CANCELLED, "cancelled");
+                    failure = failures.error(AssetLoadException.Reason.CANCELLED, "cancelled");
                     body.completeExceptionally(failure);
                     return;
                 }
@@ -380,25 +350,12 @@ final class LoadTask {
                 }
                 sink = this;
                 lastActivity = System.nanoTime();
-                int status = info.statusCode();
                 contentType = info.headers().firstValue("content-type").orElse(request.type().defaultContentType());
                 OptionalLong cl = info.headers().firstValueAsLong("content-length");
                 long expected = request.expectedSize();
-                long max = loader.maxBodySize(tier);
-                if (status < 200 || status > 299) {
-                    f = new AssetLoadException(path(), AssetLoadException.Reason.HTTP_STATUS, status, "HTTP status " + status
-                            + " [" + uri + "]", null);
-                } else if (cl.isPresent() && expected >= 0 && cl.getAsLong() != expected) {
-                    f = error(cl.getAsLong() > expected ? AssetLoadException.Reason.TOO_LONG : AssetLoadException.Reason.TRUNCATED,
-                            "the server declares " + cl.getAsLong() + " bytes (Content-Length) but " + expected
-                                    + " were expected");
-                } else if (cl.isPresent() && cl.getAsLong() > max) {
-                    f = loader.hasMaxBodySize()
-                            ? error(AssetLoadException.Reason.TOO_LONG, "the server declares " + cl.getAsLong()
-                                    + " bytes, more than the limit of " + max)
-                            : error(AssetLoadException.Reason.NO_ROOM, "no room: the server declares " + cl.getAsLong()
-                                    + " bytes, more than tier " + tier + " holds (" + max + " bytes)");
-                } else {
+                long max = settings.maxBodySize(tier);
+                f = failures.refuseHeaders(info.statusCode(), cl, expected, max, settings.hasMaxBodySize());
+                if (f == null) {
                     long first;
                     if (cl.isPresent()) {
                         known = cl.getAsLong();
@@ -409,18 +366,12 @@ final class LoadTask {
                         first = expected;
                     } else {
                         limit = max;
-                        first = Math.min(loader.initialBlockSize(), max);
+                        first = Math.min(settings.initialBlockSize(), max);
                     }
                     try {
-                        reservation = loader.registry().reserve(first, tier, path());
-                    } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room: " + e.getMessage());
+                        reservation = settings.registry().reserve(first, tier, path());
                     } catch (RuntimeException e) {
-                        f = closedUnder(e);
-                        if (f == null) {
-                            f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first
-                                    + " bytes in tier " + tier + ": " + e.getMessage());
-                        }
+                        f = failures.reserveFailure(e, first, reservation != null);
                     }
                     if (f == null && known >= 0 && known != declared) {
                         declared = known;
@@ -466,21 +417,21 @@ final class LoadTask {
                     return;
                 }
                 lastActivity = System.nanoTime();
-                if (loader.registry().isClosed()) {
-                    f = closedUnder(null); // stop now rather than after the whole body
+                if (settings.registry().isClosed()) {
+                    f = failures.closedUnder(null, reservation != null); // stop now rather than after the whole body
                 } else {
                     for (ByteBuffer b : items) {
                         int n = b.remaining();
                         if (n == 0) {
                             continue;
                         }
-                        if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
-                            f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
+                        if (received + n > limit && known < 0 && request.expectedSize() < 0 && !settings.hasMaxBodySize()) {
+                            f = failures.error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
                                     + " bytes, all that tier " + tier + " holds");
                             break;
                         }
                         if (received + n > limit) {
-                            f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
+                            f = failures.error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
                                     + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
                                             : "the size limit") + ")");
                             break;
@@ -492,11 +443,11 @@ final class LoadTask {
                             }
                             reservation.write(received, b);
                         } catch (WallocOutOfMemoryException e) {
-                            f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
+                            f = failures.error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
                                     + received + " bytes: " + e.getMessage());
                             break;
                         } catch (RuntimeException e) {
-                            f = blockFailure(e);
+                            f = failures.blockFailure(e, received, reservation != null);
                             break;
                         }
                         received += n;
@@ -520,7 +471,7 @@ final class LoadTask {
 
         @Override
         public void onError(Throwable t) {
-            AssetLoadException e = AssetLoader.classify(path(), uri, t);
+            AssetLoadException e = failures.classify(t);
             synchronized (LoadTask.this) {
                 if (e.reason() == AssetLoadException.Reason.IO && known >= 0 && received < known) {
                     e = new AssetLoadException(path(), AssetLoadException.Reason.TRUNCATED, 0, "the connection closed "
@@ -544,15 +495,15 @@ final class LoadTask {
                 }
                 long expected = request.expectedSize();
                 if (known >= 0 && received != known) {
-                    f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of its "
+                    f = failures.error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of its "
                             + known + " declared bytes");
                 } else if (expected >= 0 && received != expected) {
-                    f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of the "
+                    f = failures.error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of the "
                             + expected + " expected bytes");
                 } else if ((winners = claimCallers()).isEmpty()) {
                     // every caller cancelled (their leave() waits for the monitor): register nothing
                     abandoned = true;
-                    f = error(AssetLoadException.Reason.CANCELLED, "cancelled as the body ended");
+                    f = failures.error(AssetLoadException.Reason.CANCELLED, "cancelled as the body ended");
                 } else {
                     try {
                         long cap = reservation.capacity();
@@ -569,9 +520,9 @@ final class LoadTask {
                             dog.cancel(false);
                         }
                     } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
+                        f = failures.error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
                     } catch (RuntimeException e) {
-                        f = blockFailure(e);
+                        f = failures.blockFailure(e, received, reservation != null);
                     }
                 }
                 afterFail = f == null ? null : failLocked(f, winners);
@@ -582,7 +533,7 @@ final class LoadTask {
                 return;
             }
             body.complete(a);
-            loader.finished(LoadTask.this);
+            onDone.accept(LoadTask.this);
             for (LoadFuture w : winners) {
                 w.finish(a);
             }
@@ -605,7 +556,7 @@ final class LoadTask {
         }
 
         void abortLocked() {
-            failure = error(AssetLoadException.Reason.IO, "superseded by another response");
+            failure = failures.error(AssetLoadException.Reason.IO, "superseded by another response");
             if (subscription != null) {
                 subscription.cancel();
             }
