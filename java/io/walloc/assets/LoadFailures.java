@@ -33,7 +33,11 @@ final class LoadFailures {
     }
 
     AssetLoadException error(AssetLoadException.Reason r, String what) {
-        return new AssetLoadException(path, r, 0, what + " [" + uri + "]", null);
+        return error(r, what, null);
+    }
+
+    AssetLoadException error(AssetLoadException.Reason r, String what, Throwable cause) {
+        return new AssetLoadException(path, r, 0, what + " [" + uri + "]", cause);
     }
 
     /** Maps any failure of the request to an AssetLoadException. */

@@ -1,9 +1,6 @@
 package io.walloc.assets;
 
-import io.walloc.InvalidHandleException;
-import io.walloc.Status;
 import io.walloc.Tier;
-import io.walloc.WallocOutOfMemoryException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,9 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -59,7 +54,7 @@ final class LoadTask {
     private final URI uri;
     private final String key;
     private final Tier tier;
-    private final Map<LoadFuture, Listener> callers = new LinkedHashMap<>();
+    private final Callers callers = new Callers();
     private long startNanos;
     private volatile long lastActivity;
     private boolean abandoned;
@@ -68,8 +63,7 @@ final class LoadTask {
     private Asset asset;               // the outcome once done: the asset...
     private AssetLoadException error;  // ...or the failure
     private long declared = -1;
-    private long received;
-    private Reservation reservation;
+    private BodyBuffer buffer;           // the body as it lands, once the headers came
     private Sink sink;
     private CompletableFuture<?> http;
     private boolean sending;             // start() is inside sendAsync: http is not known yet
@@ -111,13 +105,13 @@ final class LoadTask {
             a = asset;
             e = error;
             if (!done) {
-                callers.put(f, l);
+                callers.add(f, l);
                 if (l != null) {
                     if (declared >= 0) {
                         l.length(declared);
                     }
-                    if (received > 0) {
-                        l.bytes(received);
+                    if (buffer != null && buffer.received() > 0) {
+                        l.bytes(buffer.received());
                     }
                 }
             }
@@ -144,7 +138,7 @@ final class LoadTask {
         boolean was;
         Listener l;
         synchronized (this) {
-            was = callers.containsKey(f);
+            was = callers.contains(f);
             l = callers.remove(f);
             last = was && callers.isEmpty() && !done;
             if (last) {
@@ -155,23 +149,6 @@ final class LoadTask {
             fail(new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "cancelled [" + uri + "]", null));
         }
         if (was && l != null) {
-            l.ended();
-        }
-    }
-
-    /* Under the monitor: the listeners of the callers still here. */
-    private List<Listener> listeners() {
-        List<Listener> ls = new ArrayList<>(callers.size());
-        for (Listener l : callers.values()) {
-            if (l != null) {
-                ls.add(l);
-            }
-        }
-        return ls;
-    }
-
-    private static void ended(List<Listener> ls) {
-        for (Listener l : ls) {
             l.ended();
         }
     }
@@ -233,7 +210,7 @@ final class LoadTask {
             h.cancel(true);
         }
         if (late != null) {
-            ended(late);
+            Callers.ended(late);
         }
         if (h == null) {
             return;
@@ -271,9 +248,8 @@ final class LoadTask {
         done = true;
         failed = true;
         error = e;
-        if (reservation != null) {
-            reservation.close();
-            reservation = null;
+        if (buffer != null) {
+            buffer.free();
         }
         if (dog != null) {
             dog.cancel(false);
@@ -287,15 +263,11 @@ final class LoadTask {
         // the sink's body future completes, under whatever request took it from the pool.
         CompletableFuture<?> h = s == null ? http : null;
         List<LoadFuture> fs = new ArrayList<>(claimed);
-        for (LoadFuture f : callers.keySet()) {
-            if (f.claim()) {
-                fs.add(f);
-            }
-        }
+        fs.addAll(callers.claim());
         // A batch hands the request's slot on when it hears "ended": only once the calls above
         // stopped the exchange and closed its connection. While start() is still inside sendAsync
         // there is nothing to stop yet: start() stops it and signals then.
-        List<Listener> ls = listeners();
+        List<Listener> ls = callers.listeners();
         boolean endNow = s != null || !sending;
         if (!endNow) {
             endedLater = ls;
@@ -312,28 +284,15 @@ final class LoadTask {
                 f.finishExceptionally(e);
             }
             if (endNow) {
-                ended(ls);
+                Callers.ended(ls);
             }
         };
-    }
-
-    /* Under the monitor: claims the futures of the callers still waiting. */
-    private List<LoadFuture> claimCallers() {
-        List<LoadFuture> fs = new ArrayList<>(callers.size());
-        for (LoadFuture f : callers.keySet()) {
-            if (f.claim()) {
-                fs.add(f);
-            }
-        }
-        return fs;
     }
 
     /** The body subscriber: writes chunks into the reservation as they arrive. */
     private final class Sink implements HttpResponse.BodySubscriber<Asset> {
         private final CompletableFuture<Asset> body = new CompletableFuture<>();
         private Flow.Subscription subscription;
-        private long known = -1; // Content-Length
-        private long limit;       // most bytes accepted
         private String contentType;
         private AssetLoadException failure;
 
@@ -356,30 +315,15 @@ final class LoadTask {
                 long max = settings.maxBodySize(tier);
                 f = failures.refuseHeaders(info.statusCode(), cl, expected, max, settings.hasMaxBodySize());
                 if (f == null) {
-                    long first;
-                    if (cl.isPresent()) {
-                        known = cl.getAsLong();
-                        limit = known;
-                        first = known;
-                    } else if (expected >= 0) {
-                        limit = expected;
-                        first = expected;
-                    } else {
-                        limit = max;
-                        first = Math.min(settings.initialBlockSize(), max);
+                    if (buffer != null) {
+                        buffer.free(); // a superseded response's block
                     }
-                    try {
-                        reservation = settings.registry().reserve(first, tier, path());
-                    } catch (RuntimeException e) {
-                        f = failures.reserveFailure(e, first, reservation != null);
-                    }
+                    buffer = new BodyBuffer(settings, failures, request, tier);
+                    f = buffer.open(cl, max);
+                    long known = cl.orElse(-1);
                     if (f == null && known >= 0 && known != declared) {
                         declared = known;
-                        for (Listener l : new ArrayList<>(callers.values())) {
-                            if (l != null) {
-                                l.length(known);
-                            }
-                        }
+                        callers.length(known);
                     }
                 }
             }
@@ -418,44 +362,18 @@ final class LoadTask {
                 }
                 lastActivity = System.nanoTime();
                 if (settings.registry().isClosed()) {
-                    f = failures.closedUnder(null, reservation != null); // stop now rather than after the whole body
+                    f = failures.closedUnder(null, true); // stop now rather than after the whole body
                 } else {
                     for (ByteBuffer b : items) {
                         int n = b.remaining();
                         if (n == 0) {
                             continue;
                         }
-                        if (received + n > limit && known < 0 && request.expectedSize() < 0 && !settings.hasMaxBodySize()) {
-                            f = failures.error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
-                                    + " bytes, all that tier " + tier + " holds");
+                        f = buffer.append(b);
+                        if (f != null) {
                             break;
                         }
-                        if (received + n > limit) {
-                            f = failures.error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
-                                    + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
-                                            : "the size limit") + ")");
-                            break;
-                        }
-                        try {
-                            if (received + n > reservation.capacity()) {
-                                long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
-                                reservation.resize(cap, received);
-                            }
-                            reservation.write(received, b);
-                        } catch (WallocOutOfMemoryException e) {
-                            f = failures.error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
-                                    + received + " bytes: " + e.getMessage());
-                            break;
-                        } catch (RuntimeException e) {
-                            f = failures.blockFailure(e, received, reservation != null);
-                            break;
-                        }
-                        received += n;
-                        for (Listener l : new ArrayList<>(callers.values())) {
-                            if (l != null) {
-                                l.bytes(n);
-                            }
-                        }
+                        callers.bytes(n);
                         if (done) {
                             return; // a listener cancelled the last caller: fail() freed the block
                         }
@@ -473,10 +391,8 @@ final class LoadTask {
         public void onError(Throwable t) {
             AssetLoadException e = failures.classify(t);
             synchronized (LoadTask.this) {
-                if (e.reason() == AssetLoadException.Reason.IO && known >= 0 && received < known) {
-                    e = new AssetLoadException(path(), AssetLoadException.Reason.TRUNCATED, 0, "the connection closed "
-                            + "before the body was complete: " + received + " of its " + known + " declared bytes [" + uri
-                            + "]", t);
+                if (buffer != null) {
+                    e = buffer.failed(e, t);
                 }
             }
             fail(e);
@@ -493,40 +409,25 @@ final class LoadTask {
                 if (done || failure != null) {
                     return;
                 }
-                long expected = request.expectedSize();
-                if (known >= 0 && received != known) {
-                    f = failures.error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of its "
-                            + known + " declared bytes");
-                } else if (expected >= 0 && received != expected) {
-                    f = failures.error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of the "
-                            + expected + " expected bytes");
-                } else if ((winners = claimCallers()).isEmpty()) {
+                f = buffer.incomplete();
+                if (f == null && (winners = callers.claim()).isEmpty()) {
                     // every caller cancelled (their leave() waits for the monitor): register nothing
                     abandoned = true;
                     f = failures.error(AssetLoadException.Reason.CANCELLED, "cancelled as the body ended");
-                } else {
-                    try {
-                        long cap = reservation.capacity();
-                        if (known < 0 && cap > received + Math.max(4096, received / 8)) {
-                            reservation.resize(received, received);
-                        }
-                        Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-                        AssetInfo info = new AssetInfo(request.type(), tier, contentType, uri);
-                        a = reservation.commit(path(), info, received, took);
-                        reservation = null;
+                } else if (f == null) {
+                    Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+                    f = buffer.commit(new AssetInfo(request.type(), tier, contentType, uri), took);
+                    if (f == null) {
+                        a = buffer.asset();
                         done = true;
                         asset = a;
                         if (dog != null) {
                             dog.cancel(false);
                         }
-                    } catch (WallocOutOfMemoryException e) {
-                        f = failures.error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
-                    } catch (RuntimeException e) {
-                        f = failures.blockFailure(e, received, reservation != null);
                     }
                 }
                 afterFail = f == null ? null : failLocked(f, winners);
-                ls = listeners();
+                ls = callers.listeners();
             }
             if (afterFail != null) {
                 afterFail.run();
@@ -537,7 +438,7 @@ final class LoadTask {
             for (LoadFuture w : winners) {
                 w.finish(a);
             }
-            ended(ls);
+            Callers.ended(ls);
         }
 
         /* Called by fail(): stop the body and fail its future. */
