@@ -1,18 +1,12 @@
 package io.walloc.assets;
 
 import io.walloc.Tier;
-import io.walloc.WallocOutOfMemoryException;
-import java.io.EOFException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.ProtocolException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +14,10 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Loads assets over HTTP into an {@link AssetRegistry}: bodies are streamed straight into blocks
@@ -128,17 +121,16 @@ public final class AssetLoader implements AutoCloseable {
     private final URI base;
     private final String baseString;
     private final AssetRegistry registry;
-    // Dropped at close: a pooled connection of the client may still reference the loader through
-    // its last body subscriber, and a loader that referenced its client back would keep the client
-    // reachable, and with it (on JDK 17, where only unreachability stops a client) its threads.
-    private volatile HttpClient client;
+    // Emptied at close: a pooled connection of the client may still reference a task through its
+    // last body subscriber, and tasks share this holder; were the client still in it, the
+    // loader's user would keep the client reachable, and with it (on JDK 17, where only
+    // unreachability stops a client) its threads.
+    private final AtomicReference<HttpClient> client;
     private final boolean ownsClient;
     private final int parallelism;
-    private final Duration timeout;
-    private final long initialBlockSize;
-    private final long maxBodySize;
-    private final ScheduledExecutorService watchdog;
+    private final LoadSettings settings;
     private final ConcurrentHashMap<String, LoadTask> inflight = new ConcurrentHashMap<>();
+    private final Consumer<LoadTask> finished; // a task's completion: it leaves inflight (no reference to the loader)
     private volatile boolean closed;
 
     private AssetLoader(Builder b) {
@@ -146,20 +138,19 @@ public final class AssetLoader implements AutoCloseable {
         this.baseString = base.toString();
         this.registry = b.registry;
         this.ownsClient = b.client == null;
-        this.client = b.client != null ? b.client
+        this.client = new AtomicReference<>(b.client != null ? b.client
                 : HttpClient.newBuilder().connectTimeout(b.timeout).followRedirects(HttpClient.Redirect.NEVER)
-                        .version(HttpClient.Version.HTTP_1_1).build();
+                        .version(HttpClient.Version.HTTP_1_1).build());
         this.parallelism = b.parallelism;
-        this.timeout = b.timeout;
-        this.initialBlockSize = b.initialBlockSize;
-        this.maxBodySize = b.maxBodySize;
         ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "walloc-asset-loader-watchdog");
             t.setDaemon(true);
             return t;
         });
         ex.setRemoveOnCancelPolicy(true);
-        this.watchdog = ex;
+        this.settings = new LoadSettings(client, registry, b.timeout, b.initialBlockSize, b.maxBodySize, ex);
+        ConcurrentHashMap<String, LoadTask> tasks = inflight;
+        this.finished = t -> tasks.remove(t.key(), t);
     }
 
     /**
@@ -312,7 +303,7 @@ public final class AssetLoader implements AutoCloseable {
         while (true) {
             LoadTask t = inflight.get(key);
             if (t == null) {
-                LoadTask fresh = new LoadTask(this, request, uri);
+                LoadTask fresh = new LoadTask(settings, request, uri, finished);
                 if (inflight.putIfAbsent(key, fresh) != null) {
                     continue;
                 }
@@ -388,84 +379,6 @@ public final class AssetLoader implements AutoCloseable {
         return inflight.size();
     }
 
-    // ------------------------------------------------------------------ for LoadTask
-
-    /** The HTTP client, or null once the loader is closed. */
-    HttpClient client() {
-        return client;
-    }
-
-    Duration timeout() {
-        return timeout;
-    }
-
-    long initialBlockSize() {
-        return initialBlockSize;
-    }
-
-    long maxBodySize(Tier tier) {
-        return maxBodySize > 0 ? maxBodySize : registry.walloc().capacity(tier);
-    }
-
-    boolean hasMaxBodySize() {
-        return maxBodySize > 0;
-    }
-
-    ScheduledExecutorService watchdog() {
-        return watchdog;
-    }
-
-    void finished(LoadTask t) {
-        inflight.remove(t.key(), t);
-    }
-
-    /** Maps any failure of a request to an AssetLoadException naming the path. */
-    static AssetLoadException classify(String path, URI uri, Throwable e) {
-        Throwable c = e;
-        while ((c instanceof CompletionException || c instanceof ExecutionException) && c.getCause() != null) {
-            c = c.getCause();
-        }
-        if (c instanceof AssetLoadException) {
-            return (AssetLoadException) c;
-        }
-        AssetLoadException.Reason r;
-        String what;
-        if (c instanceof HttpTimeoutException) {
-            r = AssetLoadException.Reason.TIMEOUT;
-            what = "time-out (" + c.getMessage() + ")";
-        } else if (c instanceof ConnectException || (c instanceof IOException && c.getCause() instanceof ConnectException)) {
-            r = AssetLoadException.Reason.CONNECTION;
-            String m = c.getMessage();
-            what = "cannot connect to " + uri.getHost() + ":" + uri.getPort() + " ("
-                    + (m == null || m.isEmpty() ? "connection refused" : m) + ")";
-        } else if (c instanceof EOFException || c instanceof IOException && String.valueOf(c.getMessage()).contains("EOF")) {
-            r = AssetLoadException.Reason.TRUNCATED;
-            what = "the connection closed before the body was complete (" + describe(c) + ")";
-        } else if (c instanceof WallocOutOfMemoryException) {
-            r = AssetLoadException.Reason.NO_ROOM;
-            what = "no room: " + c.getMessage();
-        } else if (c instanceof CancellationException) {
-            r = AssetLoadException.Reason.CANCELLED;
-            what = "cancelled";
-        } else if (c instanceof ProtocolException && String.valueOf(c.getMessage()).startsWith("Invalid status line")) {
-            r = AssetLoadException.Reason.IO;
-            what = "the answer did not start with an HTTP status line (" + describe(c) + "); on a reused connection "
-                    + "these are typically the surplus bytes of an earlier response that was longer than its Content-Length";
-        } else if (c instanceof IOException) {
-            r = AssetLoadException.Reason.IO;
-            what = "I/O error: " + describe(c);
-        } else {
-            r = AssetLoadException.Reason.IO;
-            what = "unexpected error: " + describe(c);
-        }
-        return new AssetLoadException(path, r, 0, what + " [" + uri + "]", c);
-    }
-
-    private static String describe(Throwable t) {
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null || m.isEmpty() ? "" : ": " + m);
-    }
-
     /**
      * Stops accepting loads and fails the loads in flight (reason CANCELLED); their blocks are
      * freed. Does not close the registry.
@@ -484,9 +397,8 @@ public final class AssetLoader implements AutoCloseable {
         for (LoadTask t : List.copyOf(inflight.values())) {
             t.fail(new AssetLoadException(t.path(), AssetLoadException.Reason.CANCELLED, 0, "the loader was closed", null));
         }
-        watchdog.shutdownNow();
-        HttpClient c = client;
-        client = null;
+        settings.watchdog().shutdownNow();
+        HttpClient c = client.getAndSet(null);
         if (ownsClient && c != null) {
             shutdownNow(c);
         }

@@ -11,14 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -66,11 +60,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * budget: the free space may also be in pieces too small.
  *
  * <h2>A full tier</h2>
- * When a small request (a size class, up to {@link TierStats#maxClassSize()}) finds no room, the
- * registry asks once more for the smallest large block ({@link Asset#blockSize()} then exceeds
- * the asset's size). The core now serves small classes from freed large extents itself when the
- * bump head is full (see {@code CoreGapTest}); the fallback stays as a safety net for cores
- * without that.
+ * When a small request (a size class) finds no room, the core serves it from freed large extents
+ * itself when the bump head is full (see {@code CoreGapTest}); the registry asks once.
  *
  * <h2>After close</h2>
  * {@link #close()} evicts every asset. Afterwards the registry answers as an empty one:
@@ -92,23 +83,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * is the sole user of.
  */
 public final class AssetRegistry implements AutoCloseable {
-    private static final Tier[] TIERS = Tier.values();
 
     private final Walloc walloc;
     private final Object lock = new Object();
-    private final Map<String, Asset> byPath = new HashMap<>();
-    private final List<LinkedHashMap<String, Asset>> lru = new ArrayList<>();
-    private final long[] totals = new long[3];
-    private final AtomicLongArray budgets = new AtomicLongArray(new long[] {-1, -1, -1});
-    private final long[] smallMax = new long[3];
-    private final ReentrantLock[] tierLocks = {new ReentrantLock(), new ReentrantLock(), new ReentrantLock()};
-    private final Map<Block, Thread> pending = new IdentityHashMap<>(); // blocks of loads in flight -> who reserved them
-    private long pendingChanges; // guarded by lock: pending blocks registered or released so far
+    private final LruIndex index = new LruIndex(); // guarded by lock
+    private final Reservations reservations = new Reservations(lock); // blocks of loads in flight
+    private final TierBudgets budgets;
     /** How long a reservation may wait in all for loads in flight to make room (see reserveBlock). */
     static final Duration ROOM_WAIT = Duration.ofSeconds(10);
-    private final long[] tierStart = {-1, -1, -1};
     private long evictions;
-    private volatile long base = -1;
     private boolean closed;
 
     /**
@@ -121,10 +104,8 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public AssetRegistry(Walloc walloc) {
         this.walloc = Objects.requireNonNull(walloc, "walloc is null");
-        for (Tier t : TIERS) {
-            lru.add(new LinkedHashMap<>(16, 0.75f, true));
-            smallMax[t.code()] = walloc.tierStats(t).maxClassSize();
-        }
+        walloc.tierStats(Tier.TOP); // throws when the instance is closed
+        this.budgets = new TierBudgets(walloc, this::evictLeastRecent, reservations);
     }
 
     /** @return the instance the assets live in */
@@ -266,7 +247,7 @@ public final class AssetRegistry implements AutoCloseable {
         Objects.requireNonNull(tier, "tier is null");
         Block b = reserveBlock(size, tier, forPath);
         Reservation r = new Reservation(this, tier, b, forPath);
-        reservations.put(b, r);
+        reservations.own(b, r);
         return r;
     }
 
@@ -275,73 +256,19 @@ public final class AssetRegistry implements AutoCloseable {
         Objects.requireNonNull(info, "info is null");
     }
 
-    /* A direct buffer inside the instance: commit the reservation it is, or register it borrowed.
-     * Null when the buffer is not inside the instance (or its address cannot be known). */
+    /* A direct buffer inside the instance (the core says where, Walloc.handleOf): commit the
+     * reservation it is, or register it borrowed. Null when the buffer is not inside the instance. */
     private Asset registerInPlace(String path, AssetInfo info, ByteBuffer data) {
-        long addr = DirectAddress.of(data);
-        if (addr < 0) {
+        long h = walloc.handleOf(data);
+        if (h == Walloc.NULL) {
             return null;
         }
-        long b = base();
-        if (b < 0) {
-            return null;
-        }
-        long h = addr - b;
         int n = data.remaining();
-        if (h < 0 || !insideInstance(h, n)) {
-            return null;
+        Reservation r = reservations.at(h);
+        if (r != null) {
+            return r.commit(path, info, n);
         }
-        Tier tier = walloc.tierOf(h);
-        Block owner = null;
-        synchronized (lock) {
-            for (Block p : pending.keySet()) {
-                if (p.handle() == h) {
-                    owner = p;
-                    break;
-                }
-            }
-        }
-        if (owner != null) {
-            Reservation r = reservationOf(owner);
-            if (r != null) {
-                return r.commit(path, info, n);
-            }
-        }
-        return commitBorrowed(path, info.withTier(tier), n, h);
-    }
-
-    private final Map<Block, Reservation> reservations = Collections.synchronizedMap(new IdentityHashMap<>());
-
-    private Reservation reservationOf(Block b) {
-        return reservations.get(b);
-    }
-
-    private boolean insideInstance(long h, int n) {
-        try {
-            walloc.view(h, Math.max(1, n));
-            return true;
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /* The address of handle 0, from the view of a live block (a probe block when none is known). */
-    private long base() {
-        long b = base;
-        if (b >= 0) {
-            return b;
-        }
-        if (!DirectAddress.available()) {
-            return -1;
-        }
-        try (Block probe = walloc.allocateBlock(0, Tier.BOTTOM)) {
-            long a = DirectAddress.of(walloc.view(probe.handle(), 1));
-            b = a < 0 ? -1 : a - probe.handle();
-        } catch (RuntimeException e) {
-            return -1;
-        }
-        base = b;
-        return b;
+        return commitBorrowed(path, info.withTier(walloc.tierOf(h)), n, h);
     }
 
     // ------------------------------------------------------------------ allocation and budgets
@@ -355,180 +282,52 @@ public final class AssetRegistry implements AutoCloseable {
     Block reserveBlock(long size, Tier tier, String forPath) {
         long deadline = System.nanoTime() + ROOM_WAIT.toNanos();
         for (;;) {
-            long seen;
-            synchronized (lock) {
-                seen = pendingChanges;
+            long seen = reservations.changes();
+            TierBudgets.Room room = reserveBlockOnce(size, tier, forPath);
+            if (room.block() != null) {
+                return room.block();
             }
-            try {
-                return reserveBlockOnce(size, tier, forPath);
-            } catch (NoRoomYet e) {
-                if (!awaitPendingChange(tier, seen, deadline)) {
-                    throw e.failure;
-                }
+            if (!room.worthWaiting() || !reservations.awaitChange(tier, seen, deadline)) {
+                throw room.failure(tier, size);
             }
         }
     }
 
-    /* "No room, nothing left to evict" under a budget: worth waiting for loads in flight. */
-    private static final class NoRoomYet extends RuntimeException {
-        final WallocOutOfMemoryException failure;
-
-        NoRoomYet(WallocOutOfMemoryException failure) {
-            super(null, null, false, false);
-            this.failure = failure;
-        }
-    }
-
-    /* Waits until a pending block of the registry registers or is released (true), unless no
-     * block of the tier is pending from another thread, the deadline passed or the wait is
-     * interrupted (false). */
-    private boolean awaitPendingChange(Tier tier, long seen, long deadline) {
-        Thread me = Thread.currentThread();
-        synchronized (lock) {
-            while (pendingChanges == seen && !closed) {
-                boolean others = false;
-                for (Map.Entry<Block, Thread> p : pending.entrySet()) {
-                    others |= p.getKey().tier() == tier && p.getValue() != me;
-                }
-                long left = deadline - System.nanoTime();
-                if (!others || left <= 0) {
-                    return false;
-                }
-                try {
-                    lock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
-            return true; // closed: the next try says so
-        }
-    }
-
-    private Block reserveBlockOnce(long size, Tier tier, String forPath) {
-        int t = tier.code();
-        ReentrantLock tl = tierLocks[t];
+    private TierBudgets.Room reserveBlockOnce(long size, Tier tier, String forPath) {
+        ReentrantLock tl = budgets.lock(tier);
         tl.lock();
         try {
             synchronized (lock) {
                 checkOpen();
             }
-            long budget = budgets.get(t);
-            if (budget >= 0) {
-                long need = footprint(size, tier);
-                if (need > budget) {
-                    throw new WallocOutOfMemoryException(tier, size, "a block of " + size + " bytes (" + need
-                            + " with size-class rounding) is larger than the budget of tier " + tier + " (" + budget
-                            + " bytes)" + forWhat(forPath));
-                }
-                while (walloc.tierStats(tier).liveBytes() + need > budget) {
-                    if (!evictLeastRecent(tier)) {
-                        throw new NoRoomYet(new WallocOutOfMemoryException(tier, size, "tier " + tier + " budget of "
-                                + budget + " bytes cannot take " + need + " more bytes: "
-                                + walloc.tierStats(tier).liveBytes() + " bytes are live and no registered asset is left "
-                                + "to evict" + forWhat(forPath) + " (" + roomReport(tier) + ")"));
-                    }
-                }
+            TierBudgets.Room room = budgets.take(size, tier, forPath);
+            if (room.block() != null) {
+                reservations.add(room.block()); // under the tier's lock: compaction sees it
             }
-            Block b;
-            while (true) {
-                b = allocate(size, tier, forPath);
-                if (b != null) {
-                    break;
-                }
-                // under a budget, a tier whose free space is in pieces gets room the same way
-                if (budget < 0 || !evictLeastRecent(tier)) {
-                    WallocOutOfMemoryException e = new WallocOutOfMemoryException(tier, size, "tier " + tier
-                            + " has no room for " + size + " bytes" + forWhat(forPath) + " (" + roomReport(tier) + ")");
-                    throw budget < 0 ? e : new NoRoomYet(e);
-                }
-            }
-            synchronized (lock) {
-                pending.put(b, Thread.currentThread());
-            }
-            return b;
+            return room;
         } finally {
             tl.unlock();
         }
     }
 
-    /* A block of size bytes, or null when the tier has no room. When a size-class request finds no
-     * room, the memory may still be there as freed large blocks: ask once more for the smallest
-     * large block. Wasteful for a small asset, but only once the tier is otherwise full (and the
-     * core itself now falls back to large extents for class requests). */
-    private Block allocate(long size, Tier tier, String forPath) {
-        try {
-            return allocateFor(size, tier, forPath);
-        } catch (WallocOutOfMemoryException e) {
-            long large = smallMax[tier.code()] + 1;
-            if (size >= large) {
-                return null;
-            }
-            try {
-                return allocateFor(large, tier, forPath);
-            } catch (WallocOutOfMemoryException e2) {
-                return null;
-            }
-        }
-    }
-
-    /* An asset's block is named by its path in the instance's allocation profile, if it keeps one
-     * (every asset recorded: there are few, and a path says more than the loader's stack); a
-     * reservation without a path is sampled like any allocation, at its caller's stack. */
-    private Block allocateFor(long size, Tier tier, String forPath) {
-        return forPath.isEmpty() ? walloc.allocateBlock(size, tier) : walloc.allocateBlock(size, tier, "asset:" + forPath);
-    }
-
-    /* What the tier holds, for a "no room" message: where the memory went. */
-    private String roomReport(Tier tier) {
-        TierStats s = walloc.tierStats(tier);
-        int inFlight;
-        synchronized (lock) {
-            inFlight = 0;
-            for (Block p : pending.keySet()) {
-                inFlight += p.tier() == tier ? 1 : 0;
-            }
-        }
-        return s.liveBytes() + " bytes live of " + s.capacity() + ", " + s.freeBytes() + " free in pieces, "
-                + (s.capacity() - s.bumpHead()) + " never handed out; blocks of " + inFlight + " load"
-                + (inFlight == 1 ? "" : "s") + " in flight";
-    }
-
-    private static String forWhat(String path) {
-        return path == null || path.isEmpty() ? "" : " (for '" + path + "')";
-    }
-
     /* Frees a block the registry took (pending or evicted). */
     void release(Block b) {
-        synchronized (lock) {
-            if (pending.remove(b) != null) {
-                pendingChanged();
-            }
-        }
         reservations.remove(b);
-        try {
-            b.close();
-        } catch (IllegalStateException | InvalidHandleException e) {
-            // the instance was closed, or a reset already forgot the block: nothing to free
-        }
+        freeBlock(b);
     }
 
     void track(Reservation r, Block b) {
-        reservations.put(b, r);
+        reservations.own(b, r);
     }
 
     private boolean evictLeastRecent(Tier tier) {
         Asset victim;
         synchronized (lock) {
-            victim = null;
-            for (Asset a : lru.get(tier.code()).values()) {
-                victim = a;
-                break;
-            }
+            victim = index.eldest(tier);
             if (victim == null) {
                 return false;
             }
-            removeLocked(victim);
+            index.remove(victim);
             evictions++;
         }
         freeAsset(victim);
@@ -561,7 +360,7 @@ public final class AssetRegistry implements AutoCloseable {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative budget " + bytes + " for tier " + tier);
         }
-        budgets.set(tier.code(), bytes);
+        budgets.set(tier, bytes);
     }
 
     /**
@@ -570,7 +369,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @param tier the tier
      */
     public void clearBudget(Tier tier) {
-        budgets.set(Objects.requireNonNull(tier, "tier is null").code(), -1);
+        budgets.set(Objects.requireNonNull(tier, "tier is null"), -1);
     }
 
     /**
@@ -580,7 +379,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @return bytes, or -1 when the tier has none
      */
     public long budget(Tier tier) {
-        return budgets.get(Objects.requireNonNull(tier, "tier is null").code());
+        return budgets.get(Objects.requireNonNull(tier, "tier is null"));
     }
 
     /**
@@ -591,21 +390,7 @@ public final class AssetRegistry implements AutoCloseable {
      * @return how many assets were evicted
      */
     public int enforceBudget(Tier tier) {
-        long budget = budget(tier);
-        if (budget < 0) {
-            return 0;
-        }
-        int n = 0;
-        ReentrantLock tl = tierLocks[tier.code()];
-        tl.lock();
-        try {
-            while (walloc.tierStats(tier).liveBytes() > budget && evictLeastRecent(tier)) {
-                n++;
-            }
-        } finally {
-            tl.unlock();
-        }
-        return n;
+        return budgets.enforce(Objects.requireNonNull(tier, "tier is null"));
     }
 
     // ------------------------------------------------------------------ commit (from Reservation, Block)
@@ -626,20 +411,14 @@ public final class AssetRegistry implements AutoCloseable {
         Asset old;
         boolean refused;
         synchronized (lock) {
-            if (b != null && pending.remove(b) != null) {
-                pendingChanged();
+            if (b != null) {
+                reservations.remove(b); // in the same step as the registration: compact sees one or the other
             }
             refused = closed;
             if (refused) {
                 old = null;
             } else {
-                old = byPath.get(a.path());
-                if (old != null) {
-                    removeLocked(old);
-                }
-                byPath.put(a.path(), a);
-                lru.get(a.tier().code()).put(a.path(), a);
-                totals[a.tier().code()] += a.size();
+                old = index.put(a);
             }
         }
         if (refused) {
@@ -648,25 +427,10 @@ public final class AssetRegistry implements AutoCloseable {
             }
             throw new IllegalStateException("the registry is closed; '" + a.path() + "' was not registered");
         }
-        if (b != null) {
-            reservations.remove(b);
-        }
         if (old != null) {
             freeAsset(old);
         }
         return a;
-    }
-
-    /* Holding lock: a pending block registered or went back; waiting reservations try again. */
-    private void pendingChanged() {
-        pendingChanges++;
-        lock.notifyAll();
-    }
-
-    private void removeLocked(Asset a) {
-        byPath.remove(a.path());
-        lru.get(a.tier().code()).remove(a.path());
-        totals[a.tier().code()] -= a.size();
     }
 
     private void freeAsset(Asset a) {
@@ -697,11 +461,7 @@ public final class AssetRegistry implements AutoCloseable {
     public Asset get(String path) {
         Objects.requireNonNull(path, "path is null");
         synchronized (lock) {
-            Asset a = byPath.get(path);
-            if (a != null) {
-                lru.get(a.tier().code()).get(path); // touch
-            }
-            return a;
+            return index.use(path);
         }
     }
 
@@ -714,7 +474,7 @@ public final class AssetRegistry implements AutoCloseable {
     public Asset peek(String path) {
         Objects.requireNonNull(path, "path is null");
         synchronized (lock) {
-            return byPath.get(path);
+            return index.peek(path);
         }
     }
 
@@ -730,7 +490,7 @@ public final class AssetRegistry implements AutoCloseable {
 
     boolean isCurrent(Asset a) {
         synchronized (lock) {
-            return byPath.get(a.path()) == a;
+            return index.peek(a.path()) == a;
         }
     }
 
@@ -743,7 +503,7 @@ public final class AssetRegistry implements AutoCloseable {
     public List<Asset> list(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
         synchronized (lock) {
-            return List.copyOf(lru.get(tier.code()).values());
+            return index.list(tier);
         }
     }
 
@@ -754,11 +514,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public List<Asset> list() {
         synchronized (lock) {
-            List<Asset> all = new ArrayList<>(byPath.size());
-            for (LinkedHashMap<String, Asset> m : lru) {
-                all.addAll(m.values());
-            }
-            return all;
+            return index.all();
         }
     }
 
@@ -769,7 +525,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int size() {
         synchronized (lock) {
-            return byPath.size();
+            return index.size();
         }
     }
 
@@ -781,7 +537,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int count(Tier tier) {
         synchronized (lock) {
-            return lru.get(tier.code()).size();
+            return index.count(tier);
         }
     }
 
@@ -794,7 +550,7 @@ public final class AssetRegistry implements AutoCloseable {
     public long totalBytes(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
         synchronized (lock) {
-            return totals[tier.code()];
+            return index.total(tier);
         }
     }
 
@@ -821,11 +577,11 @@ public final class AssetRegistry implements AutoCloseable {
         Objects.requireNonNull(path, "path is null");
         Asset a;
         synchronized (lock) {
-            a = byPath.get(path);
+            a = index.peek(path);
             if (a == null) {
                 return false;
             }
-            removeLocked(a);
+            index.remove(a);
         }
         freeAsset(a);
         return true;
@@ -842,9 +598,9 @@ public final class AssetRegistry implements AutoCloseable {
         List<Asset> gone = new ArrayList<>();
         synchronized (lock) {
             for (String p : paths) {
-                Asset a = p == null ? null : byPath.get(p);
+                Asset a = p == null ? null : index.peek(p);
                 if (a != null) {
-                    removeLocked(a);
+                    index.remove(a);
                     gone.add(a);
                 }
             }
@@ -882,8 +638,7 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int compact(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
-        int t = tier.code();
-        ReentrantLock tl = tierLocks[t];
+        ReentrantLock tl = budgets.lock(tier);
         tl.lock();
         try {
             synchronized (lock) {
@@ -891,72 +646,40 @@ public final class AssetRegistry implements AutoCloseable {
             }
             // Blocks a reset or compaction of the user's already released are no longer the
             // registry's: they must not hold the head up, and their assets are lost.
-            int lost = dropLost(t);
-            long maxEnd = -1;
-            long anyHandle = Walloc.NULL;
+            int lost = dropLost(tier);
+            long start = walloc.tierStart(tier);
+            long maxEnd = start;
             synchronized (lock) {
-                for (Asset a : lru.get(t).values()) {
+                for (Asset a : index.list(tier)) {
                     long end = a.owned() ? a.handle() + footprint(a.blockSize(), tier) : a.handle() + a.size();
                     maxEnd = Math.max(maxEnd, end);
-                    anyHandle = a.handle();
                 }
-                for (Block b : pending.keySet()) {
-                    if (b.tier() == tier && b.isAlive()) {
+                for (Block b : reservations.blocks(tier)) {
+                    if (b.isAlive()) {
                         maxEnd = Math.max(maxEnd, b.handle() + footprint(b.size(), tier));
-                        anyHandle = b.handle();
                     }
                 }
             }
-            long keep = 0;
-            if (maxEnd >= 0) {
-                keep = maxEnd - tierStart(tier, anyHandle);
-            }
-            walloc.fastCompactTier(tier, keep);
-            return lost + dropLost(t); // none: keep covers every footprint
+            walloc.fastCompactTier(tier, maxEnd - start);
+            return lost + dropLost(tier); // none: keep covers every footprint
         } finally {
             tl.unlock();
         }
     }
 
     /* Unregisters the owned assets of tier t whose blocks are no longer alive; their count. */
-    private int dropLost(int t) {
+    private int dropLost(Tier tier) {
         int n = 0;
         synchronized (lock) {
-            for (Asset a : List.copyOf(lru.get(t).values())) {
+            for (Asset a : index.list(tier)) {
                 if (a.owned() && !a.block().isAlive()) {
-                    removeLocked(a);
+                    index.remove(a);
                     a.markEvicted(); // nothing to free: the block is no longer its own
                     n++;
                 }
             }
         }
         return n;
-    }
-
-    /* The handle of the tier's first byte: found once by bisection over tierOf from a live handle. */
-    private long tierStart(Tier tier, long known) {
-        int t = tier.code();
-        if (tierStart[t] >= 0) {
-            return tierStart[t];
-        }
-        long lo = Math.max(0, known - walloc.capacity(tier));
-        long hi = known;
-        while (lo < hi) {
-            long mid = lo + (hi - lo) / 2;
-            boolean in;
-            try {
-                in = walloc.tierOf(mid) == tier;
-            } catch (IllegalArgumentException e) {
-                in = false;
-            }
-            if (in) {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        tierStart[t] = lo;
-        return lo;
     }
 
     /**
@@ -971,16 +694,14 @@ public final class AssetRegistry implements AutoCloseable {
      */
     public int clear(Tier tier) {
         Objects.requireNonNull(tier, "tier is null");
-        ReentrantLock tl = tierLocks[tier.code()];
+        ReentrantLock tl = budgets.lock(tier);
         tl.lock();
         try {
             synchronized (lock) {
                 checkOpen();
-                for (Block b : pending.keySet()) {
-                    if (b.tier() == tier) {
-                        throw new IllegalStateException("tier " + tier + " has a reservation open (a load in flight); "
-                                + "cancel it before clearing the tier");
-                    }
+                if (reservations.count(tier) > 0) {
+                    throw new IllegalStateException("tier " + tier + " has a reservation open (a load in flight); "
+                            + "cancel it before clearing the tier");
                 }
             }
             int n = evictTier(tier);
@@ -1010,13 +731,8 @@ public final class AssetRegistry implements AutoCloseable {
                 return;
             }
             closed = true;
-            lock.notifyAll(); // reservations waiting for room give up
-            all = new ArrayList<>(byPath.values());
-            byPath.clear();
-            for (LinkedHashMap<String, Asset> m : lru) {
-                m.clear();
-            }
-            java.util.Arrays.fill(totals, 0);
+            reservations.stopWaits(); // reservations waiting for room give up
+            all = index.clear();
         }
         if (!walloc.isClosed()) {
             for (Asset a : all) {
@@ -1039,8 +755,8 @@ public final class AssetRegistry implements AutoCloseable {
     @Override
     public String toString() {
         synchronized (lock) {
-            return "AssetRegistry[" + byPath.size() + " assets, TOP " + totals[0] + " B, MIDDLE " + totals[1]
-                    + " B, BOTTOM " + totals[2] + " B]";
+            return "AssetRegistry[" + index.size() + " assets, TOP " + index.total(Tier.TOP) + " B, MIDDLE "
+                    + index.total(Tier.MIDDLE) + " B, BOTTOM " + index.total(Tier.BOTTOM) + " B]";
         }
     }
 

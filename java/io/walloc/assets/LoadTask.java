@@ -1,9 +1,6 @@
 package io.walloc.assets;
 
-import io.walloc.InvalidHandleException;
-import io.walloc.Status;
 import io.walloc.Tier;
-import io.walloc.WallocOutOfMemoryException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,9 +8,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +16,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One HTTP request and the callers sharing it. All state changes happen under the task's
@@ -51,12 +47,14 @@ final class LoadTask {
         void ended();
     }
 
-    private final AssetLoader loader;
+    private final LoadSettings settings;
+    private final Consumer<LoadTask> onDone; // told once the task is over: the loader forgets it
+    private final LoadFailures failures;
     private final LoadRequest request;
     private final URI uri;
     private final String key;
     private final Tier tier;
-    private final Map<LoadFuture, Listener> callers = new LinkedHashMap<>();
+    private final Callers callers = new Callers();
     private long startNanos;
     private volatile long lastActivity;
     private boolean abandoned;
@@ -65,20 +63,21 @@ final class LoadTask {
     private Asset asset;               // the outcome once done: the asset...
     private AssetLoadException error;  // ...or the failure
     private long declared = -1;
-    private long received;
-    private Reservation reservation;
+    private BodyBuffer buffer;           // the body as it lands, once the headers came
     private Sink sink;
     private CompletableFuture<?> http;
     private boolean sending;             // start() is inside sendAsync: http is not known yet
     private List<Listener> endedLater;   // a failure while sending: start() signals ended once it stopped the request
     private ScheduledFuture<?> dog;
 
-    LoadTask(AssetLoader loader, LoadRequest request, URI uri) {
-        this.loader = loader;
+    LoadTask(LoadSettings settings, LoadRequest request, URI uri, Consumer<LoadTask> onDone) {
+        this.settings = settings;
+        this.onDone = onDone;
         this.request = request;
         this.uri = uri;
         this.key = uri.toString();
         this.tier = request.effectiveTier();
+        this.failures = new LoadFailures(request.path(), uri, tier, settings.registry());
         if (request.expectedSize() >= 0) {
             declared = request.expectedSize();
         }
@@ -106,13 +105,13 @@ final class LoadTask {
             a = asset;
             e = error;
             if (!done) {
-                callers.put(f, l);
+                callers.add(f, l);
                 if (l != null) {
                     if (declared >= 0) {
                         l.length(declared);
                     }
-                    if (received > 0) {
-                        l.bytes(received);
+                    if (buffer != null && buffer.received() > 0) {
+                        l.bytes(buffer.received());
                     }
                 }
             }
@@ -139,7 +138,7 @@ final class LoadTask {
         boolean was;
         Listener l;
         synchronized (this) {
-            was = callers.containsKey(f);
+            was = callers.contains(f);
             l = callers.remove(f);
             last = was && callers.isEmpty() && !done;
             if (last) {
@@ -154,27 +153,10 @@ final class LoadTask {
         }
     }
 
-    /* Under the monitor: the listeners of the callers still here. */
-    private List<Listener> listeners() {
-        List<Listener> ls = new ArrayList<>(callers.size());
-        for (Listener l : callers.values()) {
-            if (l != null) {
-                ls.add(l);
-            }
-        }
-        return ls;
-    }
-
-    private static void ended(List<Listener> ls) {
-        for (Listener l : ls) {
-            l.ended();
-        }
-    }
-
     void start() {
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(loader.timeout()).GET().build();
-        long timeoutNanos = loader.timeout().toNanos();
-        long period = Math.max(10, Math.min(250, loader.timeout().toMillis() / 4));
+        HttpRequest req = HttpRequest.newBuilder(uri).timeout(settings.timeout()).GET().build();
+        long timeoutNanos = settings.timeout().toNanos();
+        long period = Math.max(10, Math.min(250, settings.timeout().toMillis() / 4));
         synchronized (this) {
             if (done) {
                 return;
@@ -182,11 +164,11 @@ final class LoadTask {
             startNanos = System.nanoTime();
             lastActivity = startNanos;
             try {
-                dog = loader.watchdog().scheduleAtFixedRate(() -> {
+                dog = settings.watchdog().scheduleAtFixedRate(() -> {
                     long idle = System.nanoTime() - lastActivity;
                     if (idle > timeoutNanos) {
                         fail(new AssetLoadException(path(), AssetLoadException.Reason.TIMEOUT, 0, "time-out: nothing received for "
-                                + Duration.ofNanos(idle).toMillis() + " ms (limit " + loader.timeout().toMillis() + " ms) ["
+                                + Duration.ofNanos(idle).toMillis() + " ms (limit " + settings.timeout().toMillis() + " ms) ["
                                 + uri + "]", null));
                     }
                 }, period, period, TimeUnit.MILLISECONDS);
@@ -199,7 +181,7 @@ final class LoadTask {
         }
         CompletableFuture<HttpResponse<Asset>> h = null;
         Throwable refused = null;
-        HttpClient c = loader.client();
+        HttpClient c = settings.client().get();
         try {
             if (c == null) {
                 refused = new CancellationException("the loader was closed");
@@ -222,20 +204,20 @@ final class LoadTask {
             endedLater = null;
         }
         if (refused != null) {
-            fail(AssetLoader.classify(path(), uri, refused));
+            fail(failures.classify(refused));
         }
         if (cancelNow) {
             h.cancel(true);
         }
         if (late != null) {
-            ended(late);
+            Callers.ended(late);
         }
         if (h == null) {
             return;
         }
         h.whenComplete((resp, e) -> {
             if (e != null) {
-                fail(AssetLoader.classify(path(), uri, e));
+                fail(failures.classify(e));
             }
         });
     }
@@ -266,9 +248,8 @@ final class LoadTask {
         done = true;
         failed = true;
         error = e;
-        if (reservation != null) {
-            reservation.close();
-            reservation = null;
+        if (buffer != null) {
+            buffer.free();
         }
         if (dog != null) {
             dog.cancel(false);
@@ -282,21 +263,17 @@ final class LoadTask {
         // the sink's body future completes, under whatever request took it from the pool.
         CompletableFuture<?> h = s == null ? http : null;
         List<LoadFuture> fs = new ArrayList<>(claimed);
-        for (LoadFuture f : callers.keySet()) {
-            if (f.claim()) {
-                fs.add(f);
-            }
-        }
+        fs.addAll(callers.claim());
         // A batch hands the request's slot on when it hears "ended": only once the calls above
         // stopped the exchange and closed its connection. While start() is still inside sendAsync
         // there is nothing to stop yet: start() stops it and signals then.
-        List<Listener> ls = listeners();
+        List<Listener> ls = callers.listeners();
         boolean endNow = s != null || !sending;
         if (!endNow) {
             endedLater = ls;
         }
         return () -> {
-            loader.finished(this);
+            onDone.accept(this);
             if (s != null) {
                 s.abort(e);
             }
@@ -307,63 +284,15 @@ final class LoadTask {
                 f.finishExceptionally(e);
             }
             if (endNow) {
-                ended(ls);
+                Callers.ended(ls);
             }
         };
-    }
-
-    /* Under the monitor: claims the futures of the callers still waiting. */
-    private List<LoadFuture> claimCallers() {
-        List<LoadFuture> fs = new ArrayList<>(callers.size());
-        for (LoadFuture f : callers.keySet()) {
-            if (f.claim()) {
-                fs.add(f);
-            }
-        }
-        return fs;
-    }
-
-    private AssetLoadException error(AssetLoadException.Reason r, String what) {
-        return new AssetLoadException(path(), r, 0, what + " [" + uri + "]", null);
-    }
-
-    /*
-     * What a failure of an operation on the load's block means. The block's own checks (Block
-     * copyFrom, Reservation.commit) refuse a block that a reset, compaction or close released, in
-     * the same step as the copy, so nothing reached its old memory; say so, rather than pass the
-     * refusal on as an I/O error.
-     */
-    private AssetLoadException blockFailure(RuntimeException e) {
-        AssetLoadException closed = closedUnder(e);
-        if (closed != null) {
-            return closed;
-        }
-        if (e instanceof InvalidHandleException && ((InvalidHandleException) e).status() == Status.NOT_A_BLOCK) {
-            return new AssetLoadException(path(), AssetLoadException.Reason.RELEASED, 0, "a reset or compaction of tier "
-                    + tier + " released its block while the body was arriving (" + received + " bytes in) [" + uri + "]", e);
-        }
-        return AssetLoader.classify(path(), uri, e);
-    }
-
-    /* The instance or the registry closed under the load (cause may be null), or null. */
-    private AssetLoadException closedUnder(RuntimeException cause) {
-        if (loader.registry().walloc().isClosed()) {
-            return new AssetLoadException(path(), reservation == null ? AssetLoadException.Reason.CANCELLED
-                    : AssetLoadException.Reason.RELEASED, 0, "the Walloc instance was closed [" + uri + "]", cause);
-        }
-        if (loader.registry().isClosed()) {
-            return new AssetLoadException(path(), AssetLoadException.Reason.CANCELLED, 0, "the asset registry was closed ["
-                    + uri + "]", cause);
-        }
-        return null;
     }
 
     /** The body subscriber: writes chunks into the reservation as they arrive. */
     private final class Sink implements HttpResponse.BodySubscriber<Asset> {
         private final CompletableFuture<Asset> body = new CompletableFuture<>();
         private Flow.Subscription subscription;
-        private long known = -1; // Content-Length
-        private long limit;       // most bytes accepted
         private String contentType;
         private AssetLoadException failure;
 
@@ -371,7 +300,7 @@ final class LoadTask {
             AssetLoadException f = null;
             synchronized (LoadTask.this) {
                 if (done) {
-                    failure = error(AssetLoadException.Reason.CANCELLED, "cancelled");
+                    failure = failures.error(AssetLoadException.Reason.CANCELLED, "cancelled");
                     body.completeExceptionally(failure);
                     return;
                 }
@@ -380,55 +309,21 @@ final class LoadTask {
                 }
                 sink = this;
                 lastActivity = System.nanoTime();
-                int status = info.statusCode();
                 contentType = info.headers().firstValue("content-type").orElse(request.type().defaultContentType());
                 OptionalLong cl = info.headers().firstValueAsLong("content-length");
                 long expected = request.expectedSize();
-                long max = loader.maxBodySize(tier);
-                if (status < 200 || status > 299) {
-                    f = new AssetLoadException(path(), AssetLoadException.Reason.HTTP_STATUS, status, "HTTP status " + status
-                            + " [" + uri + "]", null);
-                } else if (cl.isPresent() && expected >= 0 && cl.getAsLong() != expected) {
-                    f = error(cl.getAsLong() > expected ? AssetLoadException.Reason.TOO_LONG : AssetLoadException.Reason.TRUNCATED,
-                            "the server declares " + cl.getAsLong() + " bytes (Content-Length) but " + expected
-                                    + " were expected");
-                } else if (cl.isPresent() && cl.getAsLong() > max) {
-                    f = loader.hasMaxBodySize()
-                            ? error(AssetLoadException.Reason.TOO_LONG, "the server declares " + cl.getAsLong()
-                                    + " bytes, more than the limit of " + max)
-                            : error(AssetLoadException.Reason.NO_ROOM, "no room: the server declares " + cl.getAsLong()
-                                    + " bytes, more than tier " + tier + " holds (" + max + " bytes)");
-                } else {
-                    long first;
-                    if (cl.isPresent()) {
-                        known = cl.getAsLong();
-                        limit = known;
-                        first = known;
-                    } else if (expected >= 0) {
-                        limit = expected;
-                        first = expected;
-                    } else {
-                        limit = max;
-                        first = Math.min(loader.initialBlockSize(), max);
+                long max = settings.maxBodySize(tier);
+                f = failures.refuseHeaders(info.statusCode(), cl, expected, max, settings.hasMaxBodySize());
+                if (f == null) {
+                    if (buffer != null) {
+                        buffer.free(); // a superseded response's block
                     }
-                    try {
-                        reservation = loader.registry().reserve(first, tier, path());
-                    } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room: " + e.getMessage());
-                    } catch (RuntimeException e) {
-                        f = closedUnder(e);
-                        if (f == null) {
-                            f = error(AssetLoadException.Reason.NO_ROOM, "cannot take a block of " + first
-                                    + " bytes in tier " + tier + ": " + e.getMessage());
-                        }
-                    }
+                    buffer = new BodyBuffer(settings, failures, request, tier);
+                    f = buffer.open(cl, max);
+                    long known = cl.orElse(-1);
                     if (f == null && known >= 0 && known != declared) {
                         declared = known;
-                        for (Listener l : new ArrayList<>(callers.values())) {
-                            if (l != null) {
-                                l.length(known);
-                            }
-                        }
+                        callers.length(known);
                     }
                 }
             }
@@ -466,45 +361,19 @@ final class LoadTask {
                     return;
                 }
                 lastActivity = System.nanoTime();
-                if (loader.registry().isClosed()) {
-                    f = closedUnder(null); // stop now rather than after the whole body
+                if (settings.registry().isClosed()) {
+                    f = failures.closedUnder(null, true); // stop now rather than after the whole body
                 } else {
                     for (ByteBuffer b : items) {
                         int n = b.remaining();
                         if (n == 0) {
                             continue;
                         }
-                        if (received + n > limit && known < 0 && request.expectedSize() < 0 && !loader.hasMaxBodySize()) {
-                            f = error(AssetLoadException.Reason.NO_ROOM, "no room: the body runs past " + limit
-                                    + " bytes, all that tier " + tier + " holds");
+                        f = buffer.append(b);
+                        if (f != null) {
                             break;
                         }
-                        if (received + n > limit) {
-                            f = error(AssetLoadException.Reason.TOO_LONG, "the body runs past " + limit + " bytes ("
-                                    + (known >= 0 ? "its Content-Length" : request.expectedSize() >= 0 ? "the expected size"
-                                            : "the size limit") + ")");
-                            break;
-                        }
-                        try {
-                            if (received + n > reservation.capacity()) {
-                                long cap = Math.min(limit, Math.max(reservation.capacity() * 2, received + n));
-                                reservation.resize(cap, received);
-                            }
-                            reservation.write(received, b);
-                        } catch (WallocOutOfMemoryException e) {
-                            f = error(AssetLoadException.Reason.NO_ROOM, "no room in tier " + tier + " to grow the block past "
-                                    + received + " bytes: " + e.getMessage());
-                            break;
-                        } catch (RuntimeException e) {
-                            f = blockFailure(e);
-                            break;
-                        }
-                        received += n;
-                        for (Listener l : new ArrayList<>(callers.values())) {
-                            if (l != null) {
-                                l.bytes(n);
-                            }
-                        }
+                        callers.bytes(n);
                         if (done) {
                             return; // a listener cancelled the last caller: fail() freed the block
                         }
@@ -520,12 +389,10 @@ final class LoadTask {
 
         @Override
         public void onError(Throwable t) {
-            AssetLoadException e = AssetLoader.classify(path(), uri, t);
+            AssetLoadException e = failures.classify(t);
             synchronized (LoadTask.this) {
-                if (e.reason() == AssetLoadException.Reason.IO && known >= 0 && received < known) {
-                    e = new AssetLoadException(path(), AssetLoadException.Reason.TRUNCATED, 0, "the connection closed "
-                            + "before the body was complete: " + received + " of its " + known + " declared bytes [" + uri
-                            + "]", t);
+                if (buffer != null) {
+                    e = buffer.failed(e, t);
                 }
             }
             fail(e);
@@ -542,51 +409,36 @@ final class LoadTask {
                 if (done || failure != null) {
                     return;
                 }
-                long expected = request.expectedSize();
-                if (known >= 0 && received != known) {
-                    f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of its "
-                            + known + " declared bytes");
-                } else if (expected >= 0 && received != expected) {
-                    f = error(AssetLoadException.Reason.TRUNCATED, "the body ended after " + received + " of the "
-                            + expected + " expected bytes");
-                } else if ((winners = claimCallers()).isEmpty()) {
+                f = buffer.incomplete();
+                if (f == null && (winners = callers.claim()).isEmpty()) {
                     // every caller cancelled (their leave() waits for the monitor): register nothing
                     abandoned = true;
-                    f = error(AssetLoadException.Reason.CANCELLED, "cancelled as the body ended");
-                } else {
-                    try {
-                        long cap = reservation.capacity();
-                        if (known < 0 && cap > received + Math.max(4096, received / 8)) {
-                            reservation.resize(received, received);
-                        }
-                        Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
-                        AssetInfo info = new AssetInfo(request.type(), tier, contentType, uri);
-                        a = reservation.commit(path(), info, received, took);
-                        reservation = null;
+                    f = failures.error(AssetLoadException.Reason.CANCELLED, "cancelled as the body ended");
+                } else if (f == null) {
+                    Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
+                    f = buffer.commit(new AssetInfo(request.type(), tier, contentType, uri), took);
+                    if (f == null) {
+                        a = buffer.asset();
                         done = true;
                         asset = a;
                         if (dog != null) {
                             dog.cancel(false);
                         }
-                    } catch (WallocOutOfMemoryException e) {
-                        f = error(AssetLoadException.Reason.NO_ROOM, "no room to shrink the block: " + e.getMessage());
-                    } catch (RuntimeException e) {
-                        f = blockFailure(e);
                     }
                 }
                 afterFail = f == null ? null : failLocked(f, winners);
-                ls = listeners();
+                ls = callers.listeners();
             }
             if (afterFail != null) {
                 afterFail.run();
                 return;
             }
             body.complete(a);
-            loader.finished(LoadTask.this);
+            onDone.accept(LoadTask.this);
             for (LoadFuture w : winners) {
                 w.finish(a);
             }
-            ended(ls);
+            Callers.ended(ls);
         }
 
         /* Called by fail(): stop the body and fail its future. */
@@ -605,7 +457,7 @@ final class LoadTask {
         }
 
         void abortLocked() {
-            failure = error(AssetLoadException.Reason.IO, "superseded by another response");
+            failure = failures.error(AssetLoadException.Reason.IO, "superseded by another response");
             if (subscription != null) {
                 subscription.cancel();
             }

@@ -83,8 +83,9 @@ class AssetLoaderTest extends AssetTestBase {
         assertSame(a, reg.get("fixed/300000/tex.png"));
         assertEquals(1, w.tierStats(Tier.TOP).liveBlocks());
 
-        Asset j = l.load("fixed/700/scene.json", AssetType.JSON).join();
+        Asset j = l.load("fixed/700/notes.txt", AssetType.TEXT).join();
         assertEquals(Tier.BOTTOM, j.tier());
+        assertEquals(Tier.MIDDLE, l.load("fixed/700/scene.json", AssetType.JSON).join().tier());
         Asset m = l.load("fixed/5000/mesh.bin", AssetType.JSON, Tier.MIDDLE).join();
         assertEquals(Tier.MIDDLE, m.tier());
         Asset empty = l.load("fixed/0/empty.bin", AssetType.BINARY).join();

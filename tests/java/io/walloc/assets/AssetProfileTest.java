@@ -64,14 +64,14 @@ class AssetProfileTest extends AssetTestBase {
         try (Walloc w = profiled(Integer.MAX_VALUE)) {
             try (AssetRegistry reg = new AssetRegistry(w);
                     AssetLoader loader = AssetLoader.builder(server.base(), reg).build()) {
-                reg.register("scene.json", AssetType.JSON, new byte[5000]);
+                reg.register("scene.txt", AssetType.TEXT, new byte[5000]);
                 Asset tex = loader.load("fixed/300000/tex.png", AssetType.IMAGE).join();
                 Asset blob = loader.load("chunked/200000/blob.bin", AssetType.BINARY).join(); // grown, then shrunk
                 assertEquals(200_000, blob.size());
 
                 ProfileSnapshot p = w.profile();
                 assertEquals(3, p.sites().size(), p.toString());
-                AllocationSite json = named(p, "scene.json");
+                AllocationSite json = named(p, "scene.txt");
                 assertEquals(1, json.liveBlocks(Tier.BOTTOM));
                 AllocationSite png = named(p, "fixed/300000/tex.png");
                 assertEquals(1, png.liveBlocks(Tier.TOP));

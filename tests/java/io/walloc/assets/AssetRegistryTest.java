@@ -34,10 +34,10 @@ class AssetRegistryTest extends AssetTestBase {
         Walloc w = open(8 << 20);
         AssetRegistry reg = registry(w);
         byte[] png = TestServer.bytes("a.png", 5000);
-        byte[] json = TestServer.bytes("b.json", 300);
+        byte[] json = TestServer.bytes("b.txt", 300);
         byte[] bin = TestServer.bytes("c.bin", 70_000);
         Asset a = reg.register("a.png", AssetType.IMAGE, png);
-        reg.register("b.json", AssetType.JSON, json);
+        reg.register("b.txt", AssetType.TEXT, json);
         reg.register("c.bin", AssetInfo.of(AssetType.BINARY).withContentType("model/gltf-binary"), bin);
 
         assertEquals(Tier.TOP, a.tier());
@@ -47,8 +47,8 @@ class AssetRegistryTest extends AssetTestBase {
         assertNotNull(a.registeredAt());
         assertSame(a, reg.get("a.png"));
         assertArrayEquals(png, reg.get("a.png").readAll());
-        assertArrayEquals(json, reg.get("b.json").readAll());
-        assertEquals(Tier.BOTTOM, reg.get("b.json").tier());
+        assertArrayEquals(json, reg.get("b.txt").readAll());
+        assertEquals(Tier.BOTTOM, reg.get("b.txt").tier());
         assertEquals("model/gltf-binary", reg.get("c.bin").contentType());
         assertEquals(Tier.MIDDLE, reg.get("c.bin").tier());
         byte[] part = new byte[10];
@@ -70,7 +70,7 @@ class AssetRegistryTest extends AssetTestBase {
         assertThrows(IllegalStateException.class, a::readAll);
         assertEquals(0, w.tierStats(Tier.TOP).liveBytes());
         assertEquals(0, reg.totalBytes(Tier.TOP));
-        assertEquals(2, reg.evictBatch(List.of("b.json", "c.bin", "nope")));
+        assertEquals(2, reg.evictBatch(List.of("b.txt", "c.bin", "nope")));
         assertNoLive(w, "after evicting everything");
     }
 

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import io.walloc.assets.AssetType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -103,7 +106,9 @@ class DemoTest {
         // each tier lists its assets by path, the largest first
         assertTrue(o.matches("(?s).*\\n  TOP\\n\\s+\\S+ [KM]iB\\s+1 block\\s+asset:images/img\\d+_\\d+x\\d+\\.bmp\\n.*"), o);
         assertTrue(o.matches("(?s).*\\n  MIDDLE\\n\\s+\\S+ [KM]iB\\s+1 block\\s+asset:bin/.*"), o);
-        assertTrue(o.matches("(?s).*\\n  BOTTOM\\n\\s+\\S+ KiB\\s+1 block\\s+asset:json/.*"), o);
+        assertTrue(o.matches("(?s).*\\n  MIDDLE\\n(\\s+\\S+ [KM]iB\\s+1 block\\s+asset:\\S+\\n)+\\s+\\S+ [KM]iB\\s+at \\d+ more sites\\n.*"), o);
+        // the manifest is text: BOTTOM (JSON lives as long as the scene: MIDDLE, asset_types.json)
+        assertTrue(o.matches("(?s).*\\n  BOTTOM\\n\\s+\\S+ (B|KiB)\\s+1 block\\s+asset:assets\\.txt\\n.*"), o);
         assertTrue(o.indexOf("Top sites") > o.indexOf("Tiers after loading:") && o.indexOf("Top sites") < o.indexOf("Evicted"), o);
         assertTrue(o.strip().endsWith("Leak report at close: no sampled block was left live."), o);
         assertEquals("", r.err());
@@ -163,6 +168,31 @@ class DemoTest {
             port = ss.getLocalPort();
         }
         assertOneLineError(run("demo", "--base-url", "http://127.0.0.1:" + port + "/"), 1, "cannot connect");
+    }
+
+    @Test
+    void manifestTypesAreAssetTypesNamesAndExtensions() throws Exception {
+        // one line per tier by name (any case), and by extension: mesh and audio as asset_types.json says
+        String manifest = "# path type size\nm/ship.glb\nsfx/boom.ogg\nnotes.txt TEXT 30\nlut.bin gpu\n";
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+        s.createContext("/", x -> {
+            String p = x.getRequestURI().getPath().substring(1);
+            byte[] body = p.equals("assets.txt") ? manifest.getBytes(StandardCharsets.UTF_8) : new byte[30];
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        s.start();
+        try {
+            Run r = run("demo", "--plain", "--capacity", "16m", "--base-url",
+                    "http://127.0.0.1:" + s.getAddress().getPort() + "/");
+            assertEquals(0, r.status(), r.toString());
+            assertTrue(r.out().contains("Loaded 4 of 4 assets"), r.out());
+            // after loading: TOP the mesh and the GPU table, MIDDLE the audio, BOTTOM the text and the manifest
+            assertTrue(r.out().matches("(?s).*Tiers after loading:\n.*\nTOP .* 2\nMIDDLE .* 1\nBOTTOM .* 2\n.*"), r.out());
+        } finally {
+            s.stop(0);
+        }
     }
 
     @Test
