@@ -75,8 +75,7 @@ final class ThreadCache {
     private final int[] shift = new int[3];
     private final long[][] blockBytes = new long[3][]; // [tier][granules], from the core
     private final int[][] cap = new int[3][]; // [tier][granules]: blocks a bin may hold
-    private final long start1; // MIDDLE's first handle
-    private final long start2; // BOTTOM's first handle
+    private final long[] tierStart; // walloc_tier_range: the tiers follow each other from handle 0
     private final long[] hi = new long[3]; // LONG access
     private final ThreadLocal<Bins> local = new ThreadLocal<>();
     private Bins first; // the first thread's bins, found without the ThreadLocal (checked by owner)
@@ -85,13 +84,12 @@ final class ThreadCache {
     private final long[] retiredFrees = new long[3]; // guarded by registry
 
     /** For the live instance w, whose tiers hold the given capacities. Called before any sharing. */
-    ThreadCache(long w, Gate gate, TierHistory history, long[] capacity, SampledPages samples) {
+    ThreadCache(long w, Gate gate, TierHistory history, long[] tierStart, long[] capacity, SampledPages samples) {
         this.w = w;
         this.samples = samples;
         this.gate = gate;
         this.history = history;
-        this.start1 = capacity[0];
-        this.start2 = capacity[0] + capacity[1];
+        this.tierStart = tierStart;
         for (int t = 0; t < 3; t++) {
             shift[t] = Integer.numberOfTrailingZeros(WallocNative.tierAlignment(t));
             int n = (int) (MAX_SIZE >>> shift[t]) + 1;
@@ -143,7 +141,7 @@ final class ThreadCache {
 
     /* The tier whose span holds handle h (>= 0): tiers lie in order from handle 0. */
     private int tierOf(long h) {
-        return h >= start2 ? 2 : h >= start1 ? 1 : 0;
+        return h >= tierStart[2] ? 2 : h >= tierStart[1] ? 1 : 0;
     }
 
     private Bins mine() {

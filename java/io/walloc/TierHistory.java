@@ -52,7 +52,6 @@ final class TierHistory {
     /** The limit of an epoch that nothing outlived (a reset, or the close). */
     static final long NOTHING_KEPT = Long.MIN_VALUE;
 
-    private static final VarHandle INT = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle EPOCH = MethodHandles.arrayElementVarHandle(Epoch[].class);
     private static final VarHandle LIFE;
 
@@ -68,9 +67,6 @@ final class TierHistory {
     private final long[] tierStart;
     private final long[] capacity;
     private final Epoch[] current = {new Epoch(0), new Epoch(0), new Epoch(0)};
-    // The numbers again for the allocation paths, which index by tier: one dependent load fewer
-    // than through current[t] (bench/java/RESULTS.md, "Design measurements").
-    private final int[] numbers = new int[3];
     private final long[][] limits = {new long[4], new long[4], new long[4]}; // [tier][epoch]
     private volatile boolean closing; // close() has begun: it ends every epoch before the gate says closed
 
@@ -88,7 +84,7 @@ final class TierHistory {
 
     /** Tier t's current epoch number (an acquire read). */
     int now(int t) {
-        return (int) INT.getAcquire(numbers, t);
+        return of(t).number;
     }
 
     /** The survivor limit a compaction of tier t to keepBytes (0 or more) leaves. */
@@ -120,8 +116,7 @@ final class TierHistory {
         }
         limits[t][e] = limit;
         Epoch next = new Epoch(e + 1);
-        INT.setRelease(numbers, t, next.number); // publishes limits[t][e] to whoever reads the new epoch
-        EPOCH.setRelease(current, t, next);
+        EPOCH.setRelease(current, t, next); // publishes limits[t][e] to whoever reads the new epoch
         ending.ended = true;
     }
 

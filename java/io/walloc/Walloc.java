@@ -128,7 +128,7 @@ public final class Walloc implements AutoCloseable {
         this.region = new Region(w);
         this.profiler = config.profiling() ? new Profiler(name, config, tierStart[2] + capacity[2]) : null;
         this.sampler = profiler != null ? profiler.sampler() : null;
-        this.cache = config.threadCache() ? new ThreadCache(w, gate, history, capacity,
+        this.cache = config.threadCache() ? new ThreadCache(w, gate, history, tierStart, capacity,
                 profiler != null ? profiler.pages() : null) : null;
         this.samples = profiler != null ? new Samples(this, history, w, gate, cache, profiler, capacity) : null;
         this.batch = new Batch(w, gate, cache, profiler, samples, capacity);
