@@ -13,7 +13,7 @@ static walloc_status check(const walloc *w, uint64_t h, uint64_t n)
 {
     if (w == NULL)
         return WALLOC_ERR_INVALID_ARGUMENT;
-    return instance_check_range(w, h, n);
+    return wl_instance_check_range(w, h, n);
 }
 
 walloc_status walloc_write(walloc *w, walloc_handle dst, const void *src, uint64_t len)
@@ -77,7 +77,7 @@ walloc_status walloc_bulk_copy(walloc *w, const walloc_copy_op *ops, size_t coun
 
 void *walloc_ptr(const walloc *w, walloc_handle h)
 {
-    if (w == NULL || instance_check_range(w, h, 0) != WALLOC_OK)
+    if (w == NULL || wl_instance_check_range(w, h, 0) != WALLOC_OK)
         return NULL;
     return handle_ptr(w, h);
 }

@@ -4,9 +4,9 @@
  * x86-64: one kernel per vector width, each complete for every size and every overlap (memcpy
  * and memmove are one function: telling overlap apart costs one compare, on the loop path only):
  *
- *   walloc_copy_sse2     copy_sse2.c     16-byte moves; no loop up to 128 bytes
- *   walloc_copy_avx2     copy_avx2.c     32-byte moves; no loop up to 256 bytes   (-mavx2)
- *   walloc_copy_avx512   copy_avx512.c   64-byte moves, one masked move up to 64 bytes; no loop
+ *   wl_copy_sse2     copy_sse2.c     16-byte moves; no loop up to 128 bytes
+ *   wl_copy_avx2     copy_avx2.c     32-byte moves; no loop up to 256 bytes   (-mavx2)
+ *   wl_copy_avx512   copy_avx512.c   64-byte moves, one masked move up to 64 bytes; no loop
  *                                        up to 512 bytes                  (-mavx512f/bw/vl -mbmi2)
  *
  * Above its no-loop sizes a kernel asks walloc_copy_route which way to go (the plan's rep movsb
@@ -74,20 +74,20 @@ WALLOC_COPY_INLINE void walloc_copy_upto16(char *d, const char *s, size_t n)
 #if !defined(__wasm__)
 
 /* Complete kernels; contract of memmove. */
-void *walloc_copy_sse2(void *dst, const void *src, size_t n);
-void *walloc_copy_avx2(void *dst, const void *src, size_t n);
-void *walloc_copy_avx512(void *dst, const void *src, size_t n);
-void *walloc_copy_sse2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
-void *walloc_copy_avx2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
-void *walloc_copy_avx512_planned(const walloc_copy_plan *plan, void *dst, const void *src,
+void *wl_copy_sse2(void *dst, const void *src, size_t n);
+void *wl_copy_avx2(void *dst, const void *src, size_t n);
+void *wl_copy_avx512(void *dst, const void *src, size_t n);
+void *wl_copy_sse2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
+void *wl_copy_avx2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
+void *wl_copy_avx512_planned(const walloc_copy_plan *plan, void *dst, const void *src,
                                  size_t n);
 
 /* The plan the plain entry points follow (copy_dispatch.c). Hidden where ELF has visibility:
  * the kernels reach it without a GOT load. */
 #if defined(_WIN32)
-extern walloc_copy_plan walloc_copy_active;
+extern walloc_copy_plan wl_copy_active;
 #else
-extern __attribute__((visibility("hidden"))) walloc_copy_plan walloc_copy_active;
+extern __attribute__((visibility("hidden"))) walloc_copy_plan wl_copy_active;
 #endif
 
 /* Larger copies prefetch the source ahead. Measured neutral on Zen 3 (within 1.5 % from 16 KiB

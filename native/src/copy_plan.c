@@ -53,7 +53,7 @@ static WALLOC_NO_INSTRUMENT size_t cache_bytes(unsigned leaf, unsigned level)
     return 0;
 }
 
-WALLOC_NO_INSTRUMENT void walloc_cpu_facts_read(walloc_cpu_facts *out)
+WALLOC_NO_INSTRUMENT void wl_cpu_facts_read(walloc_cpu_facts *out)
 {
     unsigned max, b, c, d, a1, b1, c1, d1;
     __cpuid(0, max, b, c, d);
@@ -105,7 +105,7 @@ WALLOC_NO_INSTRUMENT void walloc_cpu_facts_read(walloc_cpu_facts *out)
     }
 }
 
-WALLOC_NO_INSTRUMENT walloc_copy_plan walloc_copy_plan_for(const walloc_cpu_facts *cpu,
+WALLOC_NO_INSTRUMENT walloc_copy_plan wl_copy_plan_for(const walloc_cpu_facts *cpu,
                                                            bool sanitized)
 {
     walloc_copy_plan plan;
@@ -130,7 +130,7 @@ WALLOC_NO_INSTRUMENT walloc_copy_plan walloc_copy_plan_for(const walloc_cpu_fact
     return plan;
 }
 
-const char *walloc_copy_isa_name(walloc_copy_isa isa)
+const char *wl_copy_isa_name(walloc_copy_isa isa)
 {
     switch (isa) {
     case WALLOC_COPY_ISA_AVX512: return "avx512";

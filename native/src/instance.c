@@ -65,7 +65,7 @@ walloc_status walloc_config_validate(const walloc_config *c)
     }
     if (!WALLOC_CHECKED && c->checked) /* a build without checked mode */
         return WALLOC_ERR_INVALID_CONFIG;
-    return sum <= 1.0 + 1e-9 && profile_valid_config(c) ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
+    return sum <= 1.0 + 1e-9 && wl_profile_valid_config(c) ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
 }
 
 /* Free memory a tier keeps committed unless the configuration says otherwise: a 64th of the
@@ -84,15 +84,15 @@ walloc *walloc_create(const walloc_config *config)
     const walloc_config *c = config ? config : &def;
     if (walloc_config_validate(c) != WALLOC_OK)
         return NULL;
-    walloc *w = platform_meta_alloc(sizeof *w);
+    walloc *w = wl_platform_meta_alloc(sizeof *w);
     if (w == NULL)
         return NULL;
     w->checked = c->checked != 0;
     uint64_t start = 0;
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         uint64_t cap = tier_capacity(c, i);
-        tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
-        bins_init(&w->bins, &w->tiers[i]);
+        wl_tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
+        wl_bins_init(&w->bins, &w->tiers[i]);
         start += cap;
         w->tier_end[i] = start;
     }
@@ -100,21 +100,21 @@ walloc *walloc_create(const walloc_config *config)
     bool ok = true;
 #if WALLOC_PLATFORM_RESERVES
     w->reserved = start;
-    ok = (w->base = platform_reserve(start)) != NULL && page_map_init(w, start);
+    ok = (w->base = wl_platform_reserve(start)) != NULL && wl_page_map_init(w, start);
 #else
-    ok = page_map_init(w, 0);
+    ok = wl_page_map_init(w, 0);
 #endif
     for (unsigned i = 0; i < WALLOC_TIER_COUNT && ok; i++)
-        ok = tier_init_memory(&w->tiers[i]);
+        ok = wl_tier_init_memory(&w->tiers[i]);
     if (ok && instance_checked(w))
-        ok = (w->table = checked_create()) != NULL;
+        ok = (w->table = wl_checked_create()) != NULL;
 
     if (!ok) {
         walloc_destroy(w);
         return NULL;
     }
-    tcache_register_instance(w);
-    if (WALLOC_PROFILES && c->profile && (w->profile = profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
+    wl_tcache_register_instance(w);
+    if (WALLOC_PROFILES && c->profile && (w->profile = wl_profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
         walloc_destroy(w);
         return NULL;
     }
@@ -125,20 +125,20 @@ walloc *walloc_create(const walloc_config *config)
 static void destroy_metadata(walloc *w)
 {
     if (w->id != 0)
-        tcache_unregister_instance(w); /* the profile's sampler too */
-    profile_destroy(profile_of(w));
-    checked_destroy(w->table);
+        wl_tcache_unregister_instance(w); /* the profile's sampler too */
+    wl_profile_destroy(profile_of(w));
+    wl_checked_destroy(w->table);
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         struct tier *t = &w->tiers[i];
 #if !WALLOC_PLATFORM_RESERVES
         /* WebAssembly memory cannot shrink: the platform keeps the segments for reuse. */
         for (uint32_t k = 0; k < atomic_load_explicit(&t->seg_count, memory_order_relaxed); k++)
-            platform_release(handle_ptr(w, t->segs[k].base), t->segs[k].size);
+            wl_platform_release(handle_ptr(w, t->segs[k].base), t->segs[k].size);
 #endif
-        span_pool_fini(t);
-        tier_fini(t);
+        wl_span_pool_fini(t);
+        wl_tier_fini(t);
     }
-    page_map_fini(w);
+    wl_page_map_fini(w);
     wl_mutex_destroy(&w->tc_lock);
 }
 
@@ -154,7 +154,7 @@ void walloc_destroy(walloc *w)
         block_unpoison(handle_ptr(w, t->start), atomic_load_explicit(&t->limit, memory_order_relaxed) - t->start);
     }
     destroy_metadata(w);
-    platform_meta_free(w, sizeof *w);
+    wl_platform_meta_free(w, sizeof *w);
     walloc_region_release(r);
 }
 
@@ -174,11 +174,11 @@ walloc_region walloc_destroy_keep_region(walloc *w)
         return (walloc_region){NULL, 0};
     walloc_region r = walloc_region_of(w);
     destroy_metadata(w);
-    platform_meta_free(w, sizeof *w);
+    wl_platform_meta_free(w, sizeof *w);
     if (r.base != NULL) {
         /* Whoever still holds a pointer may use it: no sanitizer report, no RAM kept. */
         block_unpoison(r.base, r.size);
-        platform_decommit(r.base, r.size);
+        wl_platform_decommit(r.base, r.size);
     }
     return r;
 }
@@ -186,5 +186,5 @@ walloc_region walloc_destroy_keep_region(walloc *w)
 void walloc_region_release(walloc_region region)
 {
     if (region.base != NULL)
-        platform_release(region.base, region.size);
+        wl_platform_release(region.base, region.size);
 }

@@ -138,11 +138,11 @@ static inline bool instance_checked(const walloc *w)
 }
 
 /* The tier whose memory holds h (handed out or not), or NULL. */
-struct tier *tier_of_handle(const walloc *w, uint64_t h);
+struct tier *wl_tier_of_handle(const walloc *w, uint64_t h);
 
 /* WALLOC_OK when [h, h + n) lies inside what one tier of w has handed out; else
  * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
-walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
+walloc_status wl_instance_check_range(const walloc *w, uint64_t h, uint64_t n);
 
 /* The class of a request of size bytes (1 <= size <= small_max). */
 static inline unsigned tier_class_of(const struct tier *t, uint64_t size)

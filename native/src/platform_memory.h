@@ -24,32 +24,32 @@
 #endif
 
 /* Page size used for commit and segment granularity (4 KiB native, 64 KiB wasm). */
-size_t platform_page_size(void);
+size_t wl_platform_page_size(void);
 
 /* Reserve address space (no access, no RAM). NULL on failure. Native only. */
-void *platform_reserve(size_t bytes);
+void *wl_platform_reserve(size_t bytes);
 /* Make [addr, addr + bytes) readable and writable. Page-aligned. false on failure. */
-bool platform_commit(void *addr, size_t bytes);
+bool wl_platform_commit(void *addr, size_t bytes);
 /* Give the pages' RAM back; they stay readable and writable. Contents on the next touch: zero
  * (POSIX, madvise(MADV_DONTNEED)) or unspecified, old bytes or zeros (Windows, MEM_RESET). */
-void platform_decommit(void *addr, size_t bytes);
-/* Release a reservation made by platform_reserve. */
-void platform_release(void *addr, size_t bytes);
+void wl_platform_decommit(void *addr, size_t bytes);
+/* Release a reservation made by wl_platform_reserve. */
+void wl_platform_release(void *addr, size_t bytes);
 
 /* WebAssembly: grow linear memory by at least bytes (rounded up to pages) and return the
  * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
-uint64_t platform_grow(size_t bytes);
-/* WebAssembly: the highest address platform_grow may reach (linear memory's limit). Native: 0. */
-uint64_t platform_grow_limit(void);
+uint64_t wl_platform_grow(size_t bytes);
+/* WebAssembly: the highest address wl_platform_grow may reach (linear memory's limit). Native: 0. */
+uint64_t wl_platform_grow_limit(void);
 
 /* Zeroed memory for large tables (the page map, the given-back bitmap) that costs RAM only where
  * it is written: natively a mapping of its own; in WebAssembly the metadata pool. */
-void *platform_zeroed_alloc(size_t bytes);
-void platform_zeroed_free(void *p, size_t bytes);
+void *wl_platform_zeroed_alloc(size_t bytes);
+void wl_platform_zeroed_free(void *p, size_t bytes);
 
 /* Zeroed, 64-byte aligned metadata memory of any size (instance, thread caches, the growing
  * checked-mode table), and its release. */
-void *platform_meta_alloc(size_t bytes);
-void platform_meta_free(void *p, size_t bytes);
+void *wl_platform_meta_alloc(size_t bytes);
+void wl_platform_meta_free(void *p, size_t bytes);
 
 #endif

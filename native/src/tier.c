@@ -39,7 +39,7 @@ static uint32_t span_pages_for(uint64_t csize, uint64_t capacity)
     return (uint32_t)best;
 }
 
-void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
+void wl_tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
                uint64_t retain)
 {
     static const uint32_t shifts[WALLOC_TIER_COUNT] = {7, 6, 3};
@@ -79,11 +79,11 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
     atomic_init(&t->cur_seg, 0);
 }
 
-bool tier_init_memory(struct tier *t)
+bool wl_tier_init_memory(struct tier *t)
 {
 #if WALLOC_PLATFORM_RESERVES
     uint64_t words = (t->capacity / WALLOC_PAGE + 63) / 64;
-    t->decommitted = platform_zeroed_alloc(words * sizeof *t->decommitted);
+    t->decommitted = wl_platform_zeroed_alloc(words * sizeof *t->decommitted);
     return t->decommitted != NULL;
 #else
     t->decommitted = NULL; /* linear memory cannot give pages back */
@@ -91,10 +91,10 @@ bool tier_init_memory(struct tier *t)
 #endif
 }
 
-void tier_fini(struct tier *t)
+void wl_tier_fini(struct tier *t)
 {
     if (t->decommitted != NULL)
-        platform_zeroed_free(t->decommitted, (t->capacity / WALLOC_PAGE + 63) / 64 * sizeof *t->decommitted);
+        wl_platform_zeroed_free(t->decommitted, (t->capacity / WALLOC_PAGE + 63) / 64 * sizeof *t->decommitted);
     t->decommitted = NULL;
     wl_mutex_destroy(&t->grow_lock);
     wl_mutex_destroy(&t->lock);
@@ -130,14 +130,14 @@ static uint64_t mark_pages(struct tier *t, uint64_t h, uint64_t bytes, bool deco
     return changed << WALLOC_PAGE_SHIFT;
 }
 
-uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
+uint64_t wl_tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
 {
     uint64_t was = mark_pages(t, h, bytes, false);
     counter_add(&t->committed, was);
     return was;
 }
 
-uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
+uint64_t wl_tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
 {
     if (t->decommitted == NULL || bytes == 0)
         return 0;
@@ -148,20 +148,20 @@ uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
     return count << WALLOC_PAGE_SHIFT;
 }
 
-uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes)
+uint64_t wl_tier_give_back(struct tier *t, uint64_t h, uint64_t bytes)
 {
     uint64_t now = mark_pages(t, h, bytes, true);
     if (now != 0) {
-        platform_decommit(handle_ptr(t->owner, h), bytes);
+        wl_platform_decommit(handle_ptr(t->owner, h), bytes);
         counter_sub(&t->committed, now);
     }
     return now;
 }
 #else
 /* WebAssembly memory cannot shrink: no page is ever given back. */
-uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
+uint64_t wl_tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
+uint64_t wl_tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
+uint64_t wl_tier_give_back(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
 #endif
 
 #if WALLOC_PLATFORM_RESERVES
@@ -174,12 +174,12 @@ static bool tier_grow(struct tier *t, uint64_t need_end)
         return false;
     uint64_t committed = limit - s->base;
     uint64_t step = committed / 4 > COMMIT_STEP_MIN ? committed / 4 : COMMIT_STEP_MIN;
-    uint64_t page = platform_page_size();
+    uint64_t page = wl_platform_page_size();
     uint64_t new_limit = align_up(need_end > limit + step ? need_end : limit + step, page);
     if (new_limit > s->base + s->size)
         new_limit = s->base + s->size;
     uint8_t *p = (uint8_t *)handle_ptr(t->owner, limit);
-    if (!platform_commit(p, new_limit - limit))
+    if (!wl_platform_commit(p, new_limit - limit))
         return false;
     block_poison(p, new_limit - limit); /* nothing in it is allocated yet */
     counter_add(&t->committed, new_limit - limit);
@@ -203,23 +203,23 @@ static bool tier_grow(struct tier *t, uint64_t size)
     if (next == count) {
         uint64_t room = t->capacity - total;
         uint64_t want = total > SEGMENT_MIN ? total : SEGMENT_MIN;
-        want = align_up(want > size ? want : size, platform_page_size());
+        want = align_up(want > size ? want : size, wl_platform_page_size());
         if (want > room)
             want = room;
         if (size > want || count == WALLOC_MAX_SEGMENTS)
             return false;
-        uint64_t addr = platform_grow(want);
+        uint64_t addr = wl_platform_grow(want);
         if (addr == UINT64_MAX)
             return false;
-        if (!page_map_cover(t->owner, addr + want)) {
-            platform_release(handle_ptr(t->owner, addr), want);
+        if (!wl_page_map_cover(t->owner, addr + want)) {
+            wl_platform_release(handle_ptr(t->owner, addr), want);
             return false;
         }
         block_poison(handle_ptr(t->owner, addr), want);
         counter_add(&t->committed, want);
         struct segment *last = count > 0 ? &t->segs[count - 1] : NULL;
         if (last != NULL && next == count && cur == count - 1 && addr == last->base + last->size &&
-            last->size % platform_page_size() == 0) {
+            last->size % wl_platform_page_size() == 0) {
             /* The new memory follows the current segment: extend it, so blocks on both sides
              * of the old end stay neighbours (large blocks coalesce across it). */
             last->size += want;
@@ -251,7 +251,7 @@ static bool tier_grow(struct tier *t, uint64_t size)
 }
 #endif
 
-uint64_t tier_bump_slow(struct tier *t, uint64_t size)
+uint64_t wl_tier_bump_slow(struct tier *t, uint64_t size)
 {
     uint64_t result = WALLOC_NULL;
     wl_lock(&t->grow_lock);
@@ -278,7 +278,7 @@ uint64_t tier_bump_slow(struct tier *t, uint64_t size)
     return result;
 }
 
-uint64_t tier_bump_pages(struct tier *t, uint64_t bytes)
+uint64_t wl_tier_bump_pages(struct tier *t, uint64_t bytes)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
     uint64_t gap = align_up(h, WALLOC_PAGE) - h; /* only after a compaction to an odd keep */
@@ -286,13 +286,13 @@ uint64_t tier_bump_pages(struct tier *t, uint64_t bytes)
         return WALLOC_NULL;
     uint64_t r = tier_bump(t, bytes);
     if (r != WALLOC_NULL)
-        tier_reuse_pages(t, r, bytes);
+        wl_tier_reuse_pages(t, r, bytes);
     return r;
 }
 
 static void peak_record(struct tier *t)
 {
-    uint64_t used = tier_used(t);
+    uint64_t used = wl_tier_used(t);
     uint64_t peak = atomic_load_explicit(&t->peak, memory_order_relaxed);
     while (used > peak &&
            !atomic_compare_exchange_weak_explicit(&t->peak, &peak, used, memory_order_relaxed,
@@ -300,7 +300,7 @@ static void peak_record(struct tier *t)
     }
 }
 
-bool tier_unbump(struct tier *t, uint64_t h, uint64_t size)
+bool wl_tier_unbump(struct tier *t, uint64_t h, uint64_t size)
 {
     uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
     if (atomic_load_explicit(&t->seg_count, memory_order_acquire) == 0 || h < t->segs[cur].base)
@@ -311,7 +311,7 @@ bool tier_unbump(struct tier *t, uint64_t h, uint64_t size)
                                                    memory_order_relaxed);
 }
 
-bool tier_contains(const struct tier *t, uint64_t h)
+bool wl_tier_contains(const struct tier *t, uint64_t h)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     for (uint32_t i = 0; i < count; i++)
@@ -320,7 +320,7 @@ bool tier_contains(const struct tier *t, uint64_t h)
     return false;
 }
 
-walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
+walloc_status wl_tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
@@ -341,7 +341,7 @@ walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
     return WALLOC_ERR_INVALID_HANDLE;
 }
 
-uint64_t tier_offset_of(const struct tier *t, uint64_t h)
+uint64_t wl_tier_offset_of(const struct tier *t, uint64_t h)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     uint64_t before = 0;
@@ -353,7 +353,7 @@ uint64_t tier_offset_of(const struct tier *t, uint64_t h)
     return before;
 }
 
-uint64_t tier_handle_of(const struct tier *t, uint64_t off)
+uint64_t wl_tier_handle_of(const struct tier *t, uint64_t off)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     if (count == 0)
@@ -366,19 +366,19 @@ uint64_t tier_handle_of(const struct tier *t, uint64_t off)
 }
 
 #if WALLOC_PLATFORM_RESERVES
-void tier_give_back_above(struct tier *t, uint64_t keep_h)
+void wl_tier_give_back_above(struct tier *t, uint64_t keep_h)
 {
     uint64_t keep_free = t->retain > t->large.resident ? t->retain - t->large.resident : 0;
     uint64_t from = align_up(keep_h, WALLOC_PAGE) + align_up(keep_free, WALLOC_PAGE);
     uint64_t end = atomic_load_explicit(&t->limit, memory_order_relaxed);
     if (from < end)
-        tier_give_back(t, from, end - from);
+        wl_tier_give_back(t, from, end - from);
 }
 #else
-void tier_give_back_above(struct tier *t, uint64_t keep_h) { (void)t, (void)keep_h; }
+void wl_tier_give_back_above(struct tier *t, uint64_t keep_h) { (void)t, (void)keep_h; }
 #endif
 
-uint64_t tier_used(const struct tier *t)
+uint64_t wl_tier_used(const struct tier *t)
 {
     if (atomic_load_explicit(&t->seg_count, memory_order_acquire) == 0)
         return 0;
@@ -387,7 +387,7 @@ uint64_t tier_used(const struct tier *t)
     return counter_get(&t->used_before_cur) + (h - t->segs[cur].base);
 }
 
-void tier_rewind(struct tier *t, uint64_t keep)
+void wl_tier_rewind(struct tier *t, uint64_t keep)
 {
     peak_record(t);
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
@@ -411,9 +411,9 @@ void tier_rewind(struct tier *t, uint64_t keep)
 #endif
 }
 
-void tier_memory_stats(const struct tier *t, walloc_stats *out)
+void wl_tier_memory_stats(const struct tier *t, walloc_stats *out)
 {
-    uint64_t used = tier_used(t);
+    uint64_t used = wl_tier_used(t);
     uint64_t peak = counter_get(&t->peak);
     out->capacity = t->capacity;
     out->committed = counter_get(&t->committed);
