@@ -6,6 +6,7 @@
 
 #include "block.h"
 #include "checked.h"
+#include "handle_space.h"
 #include "internal.h"
 #include "profile.h"
 #include "span.h"
@@ -13,11 +14,6 @@
 #include "tier.h"
 
 #define MIN_CAPACITY (64u * 1024u)
-#if WALLOC_PLATFORM_RESERVES
-#define MAX_CAPACITY (UINT64_C(64) << 30)
-#else
-#define MAX_CAPACITY (UINT64_C(4) << 30)
-#endif
 
 static const double default_ratio[WALLOC_TIER_COUNT] = {0.5, 0.3, 0.2};
 
@@ -52,7 +48,7 @@ walloc_status walloc_config_validate(const walloc_config *c)
 {
     if (c == NULL)
         return WALLOC_ERR_INVALID_ARGUMENT;
-    if (c->capacity < MIN_CAPACITY || c->capacity > MAX_CAPACITY)
+    if (c->capacity < MIN_CAPACITY || c->capacity > wl_space_max_capacity())
         return WALLOC_ERR_INVALID_CONFIG;
     double sum = 0;
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
@@ -94,18 +90,9 @@ walloc *walloc_create(const walloc_config *config)
         wl_tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
         wl_bins_init(&w->bins, &w->tiers[i]);
         start += cap;
-        w->tier_end[i] = start;
     }
     wl_mutex_init(&w->tc_lock);
-    bool ok = true;
-#if WALLOC_PLATFORM_RESERVES
-    w->reserved = start;
-    ok = (w->base = wl_platform_reserve(start)) != NULL && wl_page_map_init(w, start);
-#else
-    ok = wl_page_map_init(w, 0);
-#endif
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT && ok; i++)
-        ok = wl_tier_init_memory(&w->tiers[i]);
+    bool ok = wl_space_open(w);
     if (ok && instance_checked(w))
         ok = (w->table = wl_checked_create()) != NULL;
 
@@ -129,16 +116,10 @@ static void destroy_metadata(walloc *w)
     wl_profile_destroy(profile_of(w));
     wl_checked_destroy(w->table);
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
-        struct tier *t = &w->tiers[i];
-#if !WALLOC_PLATFORM_RESERVES
-        /* WebAssembly memory cannot shrink: the platform keeps the segments for reuse. */
-        for (uint32_t k = 0; k < atomic_load_explicit(&t->seg_count, memory_order_relaxed); k++)
-            wl_platform_release(handle_ptr(w, t->segs[k].base), t->segs[k].size);
-#endif
-        wl_span_pool_fini(t);
-        wl_tier_fini(t);
+        wl_span_pool_fini(&w->tiers[i]);
+        wl_tier_fini(&w->tiers[i]);
     }
-    wl_page_map_fini(w);
+    wl_space_close(w);
     wl_mutex_destroy(&w->tc_lock);
 }
 
@@ -160,11 +141,8 @@ void walloc_destroy(walloc *w)
 
 walloc_region walloc_region_of(const walloc *w)
 {
-#if WALLOC_PLATFORM_RESERVES
-    if (w != NULL && w->base != NULL)
+    if (w != NULL && w->base != NULL) /* a reservation (WebAssembly: base 0, none) */
         return (walloc_region){w->base, w->reserved};
-#endif
-    (void)w;
     return (walloc_region){NULL, 0};
 }
 

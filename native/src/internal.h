@@ -1,9 +1,9 @@
 /*
  * internal.h - the instance and tier structures shared by the core's source files.
  *
- * Layout of a handle space (native): one reservation [base, base + reserved), tiers one after
- * another (Top, Middle, Bottom), each a single segment committed lazily. WebAssembly: base is 0
- * and a tier is a chain of segments appended to linear memory as it fills.
+ * Layout of a handle space (handle_space.h): natively one reservation [base, base + reserved),
+ * tiers one after another (Top, Middle, Bottom), each a single segment committed lazily.
+ * WebAssembly: base is 0 and a tier is a chain of segments appended to linear memory as it fills.
  */
 #ifndef WALLOC_INTERNAL_H
 #define WALLOC_INTERNAL_H
@@ -120,7 +120,6 @@ struct walloc {
     uint64_t npages;
     uint64_t reserved;
     int checked;
-    uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
     struct tier tiers[WALLOC_TIER_COUNT];
     struct bins bins; /* builds without threads: blocks the one thread freed (bins.h) */
 

@@ -4,6 +4,7 @@
 #include "large.h"
 
 #include "block.h"
+#include "handle_space.h"
 #include "tier.h"
 
 /* Extent header words: the extent's size, the next extent's handle, and a check word. A write
@@ -135,7 +136,7 @@ static uint64_t take_locked(struct tier *t, uint64_t size)
         result = best + best_size - size;
     }
     counter_sub(&lf->bytes, size);
-    lf->resident -= size - wl_tier_reuse_pages(t, result, size);
+    lf->resident -= size - wl_space_reuse_pages(t, result, size);
     return result;
 }
 
@@ -199,7 +200,7 @@ static void free_locked(struct tier *t, uint64_t h, uint64_t size)
         ext_link(t, node_pred, WALLOC_NULL);
         lf->count--;
         counter_sub(&lf->bytes, len);
-        lf->resident -= len - wl_tier_decommitted_in(t, node, len);
+        lf->resident -= len - wl_space_decommitted_in(t, node, len);
         return;
     }
     if (lf->resident > t->retain) {
@@ -208,7 +209,7 @@ static void free_locked(struct tier *t, uint64_t h, uint64_t size)
          * the merge made an ordinary page, goes too. */
         uint64_t from = node == h ? h + WALLOC_PAGE : h, end = h + size + (merged_after ? WALLOC_PAGE : 0);
         if (from < end)
-            lf->resident -= wl_tier_give_back(t, from, end - from);
+            lf->resident -= wl_space_give_back(t, from, end - from);
     }
 }
 
@@ -239,7 +240,7 @@ void wl_large_cut(struct tier *t, uint64_t keep)
         /* cur reaches past end, and every later extent lies above it: count what goes. */
         for (uint64_t x = cur, xs = e.size, xn = e.next;;) {
             uint64_t from = x > end ? x : end;
-            dropped += (x + xs - from) - wl_tier_decommitted_in(t, from, x + xs - from);
+            dropped += (x + xs - from) - wl_space_decommitted_in(t, from, x + xs - from);
             struct ext f;
             if (xn == WALLOC_NULL || !ext_read(t, xn, &f))
                 break;

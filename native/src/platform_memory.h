@@ -6,7 +6,8 @@
  * MAP_NORESERVE, mprotect, madvise) and platform_windows.c (VirtualAlloc/VirtualFree).
  * WebAssembly (platform_wasm.c): no reservation is possible (linear memory only grows at its
  * end), so each tier is a chain of segments taken from memory.grow; metadata from a small
- * pool of pages, because the module is linked without malloc.
+ * pool of pages, because the module is linked without malloc. How tiers use this memory:
+ * handle_space.h.
  */
 #ifndef WALLOC_PLATFORM_MEMORY_H
 #define WALLOC_PLATFORM_MEMORY_H
@@ -14,14 +15,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* 1 when tiers live in one reservation that is committed lazily (native), 0 when tiers grow
- * by appending segments at the end of memory (WebAssembly). */
-#if defined(__wasm__)
-#define WALLOC_PLATFORM_RESERVES 0
-#else
-#define WALLOC_PLATFORM_RESERVES 1
-#endif
 
 /* Page size used for commit and segment granularity (4 KiB native, 64 KiB wasm). */
 size_t wl_platform_page_size(void);

@@ -8,6 +8,7 @@
 #include "bins.h"
 #include "block.h"
 #include "checked.h"
+#include "handle_space.h"
 #include "internal.h"
 #include "large.h"
 #include "profile.h"
@@ -83,7 +84,7 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     wl_large_cut(t, keep_h);
     poison_above(w, t, keep);
     wl_tier_rewind(t, keep);
-    wl_tier_give_back_above(t, keep_h);
+    wl_space_give_back_above(t, keep_h);
     wl_unlock(&t->large.lock);
     wl_unlock(&t->lock);
     wl_tcache_unlock(w);

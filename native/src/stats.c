@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bins.h"
+#include "handle_space.h"
 #include "internal.h"
 #include "span.h"
 #include "tier.h"
@@ -104,12 +105,6 @@ walloc_status walloc_tier_range(const walloc *w, walloc_tier tier, walloc_handle
         return WALLOC_ERR_INVALID_ARGUMENT;
     if ((unsigned)tier >= WALLOC_TIER_COUNT)
         return WALLOC_ERR_INVALID_TIER;
-#if WALLOC_PLATFORM_RESERVES
-    *start = w->tiers[tier].start;
-    *end = w->tier_end[tier];
-#else
-    *start = 0;
-    *end = (uint64_t)1 << 32;
-#endif
+    wl_space_tier_range(w, tier, start, end);
     return WALLOC_OK;
 }

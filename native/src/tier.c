@@ -3,13 +3,7 @@
  */
 #include "tier.h"
 
-#include "block.h"
-#include "page_map.h"
-
-/* Native: commit at least this much at a time (one mprotect per step, not per page). */
-#define COMMIT_STEP_MIN (256u * 1024u)
-/* WebAssembly: first segment of a tier; later ones double the tier's size so far. */
-#define SEGMENT_MIN (64u * 1024u)
+#include "handle_space.h"
 
 /* Pages of a span of class size csize in a tier of capacity bytes: room for 8 blocks or a 64th
  * of the tier, whichever is more, but at most 64 KiB for that 64th (a small tier holds spans of
@@ -65,191 +59,18 @@ void wl_tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start,
     t->large.count = 0;
     atomic_init(&t->large.bytes, 0);
     t->large.resident = 0;
-#if WALLOC_PLATFORM_RESERVES
-    t->segs[0].base = start;
-    t->segs[0].size = capacity;
-    atomic_init(&t->seg_count, 1);
-    atomic_init(&t->head, start);
-    atomic_init(&t->limit, start); /* nothing committed yet */
-#else
-    atomic_init(&t->seg_count, 0);
+    atomic_init(&t->seg_count, 0); /* the space gives it its segments (handle_space.h) */
     atomic_init(&t->head, 0);
     atomic_init(&t->limit, 0);
-#endif
     atomic_init(&t->cur_seg, 0);
-}
-
-bool wl_tier_init_memory(struct tier *t)
-{
-#if WALLOC_PLATFORM_RESERVES
-    uint64_t words = (t->capacity / WALLOC_PAGE + 63) / 64;
-    t->decommitted = wl_platform_zeroed_alloc(words * sizeof *t->decommitted);
-    return t->decommitted != NULL;
-#else
-    t->decommitted = NULL; /* linear memory cannot give pages back */
-    return true;
-#endif
 }
 
 void wl_tier_fini(struct tier *t)
 {
-    if (t->decommitted != NULL)
-        wl_platform_zeroed_free(t->decommitted, (t->capacity / WALLOC_PAGE + 63) / 64 * sizeof *t->decommitted);
-    t->decommitted = NULL;
     wl_mutex_destroy(&t->grow_lock);
     wl_mutex_destroy(&t->lock);
     wl_mutex_destroy(&t->large.lock);
 }
-
-/* ------------------------------------------------------------------ giving pages back ------ */
-
-#if WALLOC_PLATFORM_RESERVES
-
-/* Pages [h, h + bytes) of the tier in the bitmap: first bit and count. */
-static void page_bits(const struct tier *t, uint64_t h, uint64_t bytes, uint64_t *first, uint64_t *n)
-{
-    *first = (h - t->start) >> WALLOC_PAGE_SHIFT;
-    *n = bytes >> WALLOC_PAGE_SHIFT;
-}
-
-/* Marks pages [h, h + bytes) decommitted (or committed) in the bitmap; returns the bytes of
- * the pages whose mark changed. */
-static uint64_t mark_pages(struct tier *t, uint64_t h, uint64_t bytes, bool decommitted)
-{
-    if (t->decommitted == NULL || bytes == 0)
-        return 0;
-    uint64_t first, n, changed = 0;
-    page_bits(t, h, bytes, &first, &n);
-    for (uint64_t i = first; i < first + n; i++) {
-        uint64_t bit = UINT64_C(1) << (i % 64);
-        if (((t->decommitted[i / 64] & bit) != 0) != decommitted) {
-            t->decommitted[i / 64] ^= bit;
-            changed++;
-        }
-    }
-    return changed << WALLOC_PAGE_SHIFT;
-}
-
-uint64_t wl_tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
-{
-    uint64_t was = mark_pages(t, h, bytes, false);
-    counter_add(&t->committed, was);
-    return was;
-}
-
-uint64_t wl_tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
-{
-    if (t->decommitted == NULL || bytes == 0)
-        return 0;
-    uint64_t first, n, count = 0;
-    page_bits(t, h, bytes, &first, &n);
-    for (uint64_t i = first; i < first + n; i++)
-        count += (t->decommitted[i / 64] >> (i % 64)) & 1;
-    return count << WALLOC_PAGE_SHIFT;
-}
-
-uint64_t wl_tier_give_back(struct tier *t, uint64_t h, uint64_t bytes)
-{
-    uint64_t now = mark_pages(t, h, bytes, true);
-    if (now != 0) {
-        wl_platform_decommit(handle_ptr(t->owner, h), bytes);
-        counter_sub(&t->committed, now);
-    }
-    return now;
-}
-#else
-/* WebAssembly memory cannot shrink: no page is ever given back. */
-uint64_t wl_tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-uint64_t wl_tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-uint64_t wl_tier_give_back(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-#endif
-
-#if WALLOC_PLATFORM_RESERVES
-/* Native: commit more of the tier's single segment so that need_end fits. */
-static bool tier_grow(struct tier *t, uint64_t need_end)
-{
-    const struct segment *s = &t->segs[0];
-    uint64_t limit = atomic_load_explicit(&t->limit, memory_order_relaxed);
-    if (need_end > s->base + s->size)
-        return false;
-    uint64_t committed = limit - s->base;
-    uint64_t step = committed / 4 > COMMIT_STEP_MIN ? committed / 4 : COMMIT_STEP_MIN;
-    uint64_t page = wl_platform_page_size();
-    uint64_t new_limit = align_up(need_end > limit + step ? need_end : limit + step, page);
-    if (new_limit > s->base + s->size)
-        new_limit = s->base + s->size;
-    uint8_t *p = (uint8_t *)handle_ptr(t->owner, limit);
-    if (!wl_platform_commit(p, new_limit - limit))
-        return false;
-    block_poison(p, new_limit - limit); /* nothing in it is allocated yet */
-    counter_add(&t->committed, new_limit - limit);
-    atomic_store_explicit(&t->limit, new_limit, memory_order_release);
-    return true;
-}
-#else
-
-/* WebAssembly: close the current segment and move to the next one that fits size, appending a
- * new segment from memory.grow when none does. Closed segments record their unused tail. */
-static bool tier_grow(struct tier *t, uint64_t size)
-{
-    uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_relaxed);
-    uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < count; i++)
-        total += t->segs[i].size;
-    uint32_t next = count == 0 ? 0 : cur + 1;
-    while (next < count && t->segs[next].size < size)
-        next++; /* too small for this request: skipped (wasted until a rewind) */
-    if (next == count) {
-        uint64_t room = t->capacity - total;
-        uint64_t want = total > SEGMENT_MIN ? total : SEGMENT_MIN;
-        want = align_up(want > size ? want : size, wl_platform_page_size());
-        if (want > room)
-            want = room;
-        if (size > want || count == WALLOC_MAX_SEGMENTS)
-            return false;
-        uint64_t addr = wl_platform_grow(want);
-        if (addr == UINT64_MAX)
-            return false;
-        if (!wl_page_map_cover(t->owner, addr + want)) {
-            wl_platform_release(handle_ptr(t->owner, addr), want);
-            return false;
-        }
-        block_poison(handle_ptr(t->owner, addr), want);
-        counter_add(&t->committed, want);
-        struct segment *last = count > 0 ? &t->segs[count - 1] : NULL;
-        if (last != NULL && next == count && cur == count - 1 && addr == last->base + last->size &&
-            last->size % wl_platform_page_size() == 0) {
-            /* The new memory follows the current segment: extend it, so blocks on both sides
-             * of the old end stay neighbours (large blocks coalesce across it). */
-            last->size += want;
-            atomic_store_explicit(&t->limit, last->base + last->size, memory_order_release);
-            return true;
-        }
-        t->segs[count].base = addr;
-        t->segs[count].size = want;
-        t->segs[count].tail = 0;
-        atomic_store_explicit(&t->seg_count, count + 1, memory_order_release);
-    }
-    uint64_t used_before = counter_get(&t->used_before_cur);
-    if (count > 0) {
-        struct segment *s = &t->segs[cur];
-        uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
-        s->tail = s->base + s->size - h;
-        used_before += s->size;
-        for (uint32_t i = cur + 1; i < next; i++) {
-            t->segs[i].tail = t->segs[i].size;
-            used_before += t->segs[i].size;
-        }
-    }
-    atomic_store_explicit(&t->cur_seg, next, memory_order_relaxed);
-    atomic_store_explicit(&t->used_before_cur, used_before, memory_order_relaxed);
-    atomic_store_explicit(&t->head, t->segs[next].base, memory_order_relaxed);
-    atomic_store_explicit(&t->limit, t->segs[next].base + t->segs[next].size,
-                          memory_order_release);
-    return true;
-}
-#endif
 
 uint64_t wl_tier_bump_slow(struct tier *t, uint64_t size)
 {
@@ -266,13 +87,8 @@ uint64_t wl_tier_bump_slow(struct tier *t, uint64_t size)
             }
             continue;
         }
-#if WALLOC_PLATFORM_RESERVES
-        if (h > UINT64_MAX - size || !tier_grow(t, h + size))
+        if (!wl_space_grow(t, size))
             break;
-#else
-        if (!tier_grow(t, size))
-            break;
-#endif
     }
     wl_unlock(&t->grow_lock);
     return result;
@@ -286,7 +102,7 @@ uint64_t wl_tier_bump_pages(struct tier *t, uint64_t bytes)
         return WALLOC_NULL;
     uint64_t r = tier_bump(t, bytes);
     if (r != WALLOC_NULL)
-        wl_tier_reuse_pages(t, r, bytes);
+        wl_space_reuse_pages(t, r, bytes);
     return r;
 }
 
@@ -365,19 +181,6 @@ uint64_t wl_tier_handle_of(const struct tier *t, uint64_t off)
     return t->segs[i].base + (off - before);
 }
 
-#if WALLOC_PLATFORM_RESERVES
-void wl_tier_give_back_above(struct tier *t, uint64_t keep_h)
-{
-    uint64_t keep_free = t->retain > t->large.resident ? t->retain - t->large.resident : 0;
-    uint64_t from = align_up(keep_h, WALLOC_PAGE) + align_up(keep_free, WALLOC_PAGE);
-    uint64_t end = atomic_load_explicit(&t->limit, memory_order_relaxed);
-    if (from < end)
-        wl_tier_give_back(t, from, end - from);
-}
-#else
-void wl_tier_give_back_above(struct tier *t, uint64_t keep_h) { (void)t, (void)keep_h; }
-#endif
-
 uint64_t wl_tier_used(const struct tier *t)
 {
     if (atomic_load_explicit(&t->seg_count, memory_order_acquire) == 0)
@@ -404,11 +207,7 @@ void wl_tier_rewind(struct tier *t, uint64_t keep)
     atomic_store_explicit(&t->cur_seg, i, memory_order_relaxed);
     atomic_store_explicit(&t->used_before_cur, before, memory_order_relaxed);
     atomic_store_explicit(&t->head, t->segs[i].base + (keep - before), memory_order_relaxed);
-#if WALLOC_PLATFORM_RESERVES
-    /* limit (committed end) stays: committed memory is kept for reuse. */
-#else
-    atomic_store_explicit(&t->limit, t->segs[i].base + t->segs[i].size, memory_order_release);
-#endif
+    wl_space_rewound(t);
 }
 
 void wl_tier_memory_stats(const struct tier *t, walloc_stats *out)

@@ -3,19 +3,18 @@
  *
  * The bump head and the limit (end of usable memory in the current segment) are the only
  * shared words of the fast path here. Everything that changes the limit (commit natively, a
- * new segment in WebAssembly) happens under grow_lock in wl_tier_bump_slow.
+ * new segment in WebAssembly: handle_space.h) happens under grow_lock in wl_tier_bump_slow.
  */
 #ifndef WALLOC_TIER_H
 #define WALLOC_TIER_H
 
 #include "internal.h"
 
-/* Sets up an empty tier of capacity bytes whose memory starts at handle start (native; ignored
- * in WebAssembly, where segments come from memory.grow), keeping up to retain bytes of free
- * memory committed. wl_tier_init_memory then allocates what it needs (false: out of memory). */
+/* Sets up an empty tier of capacity bytes whose memory starts at handle start (when the handle
+ * space is one reservation: handle_space.h, which gives the tier its memory), keeping up to
+ * retain bytes of free memory committed. */
 void wl_tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
                uint64_t retain);
-bool wl_tier_init_memory(struct tier *t);
 void wl_tier_fini(struct tier *t);
 
 /* Takes size bytes (a multiple of the alignment) from the bump head; WALLOC_NULL when the tier
@@ -40,18 +39,6 @@ static inline uint64_t tier_bump(struct tier *t, uint64_t size)
  * left before the page boundary is free memory that no page-sized block can use. */
 uint64_t wl_tier_bump_pages(struct tier *t, uint64_t bytes);
 
-/* Page state, natively (WebAssembly cannot give memory back: these do nothing there). All under
- * the tier's large lock.
- *   wl_tier_give_back: gives the pages of [h, h + bytes) back to the system (wl_platform_decommit: they
- *     stay accessible and read zeros, or on Windows unspecified bytes); returns the bytes that
- *     were still committed.
- *   wl_tier_reuse_pages: pages of [h, h + bytes) are in use again: counts them committed; returns
- *     the bytes that had been given back.
- *   wl_tier_decommitted_in: bytes of [h, h + bytes) given back. */
-uint64_t wl_tier_give_back(struct tier *t, uint64_t h, uint64_t bytes);
-uint64_t wl_tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes);
-uint64_t wl_tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes);
-
 /* Gives [h, h + size) back to the bump head if it ends exactly at the head (the head moves
  * down). true when it did. Never moves the head out of the current segment. */
 bool wl_tier_unbump(struct tier *t, uint64_t h, uint64_t size);
@@ -68,11 +55,6 @@ walloc_status wl_tier_check_range(const struct tier *t, uint64_t h, uint64_t n);
  * tier; and the handle at logical offset off (at most the tier's used bytes). */
 uint64_t wl_tier_offset_of(const struct tier *t, uint64_t h);
 uint64_t wl_tier_handle_of(const struct tier *t, uint64_t off);
-
-/* After a rewind to handle keep_h: gives the committed memory above it back to the system,
- * except what the tier retains (its retain, less the free extents it still holds). Under the
- * large lock. */
-void wl_tier_give_back_above(struct tier *t, uint64_t keep_h);
 
 /* Bytes handed out by the bump head, counted from the tier's start across segments. */
 uint64_t wl_tier_used(const struct tier *t);
