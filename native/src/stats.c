@@ -1,5 +1,5 @@
 /*
- * stats.c - per-tier statistics, block sizes, which tier a handle lies in.
+ * stats.c - per-tier statistics, and the footprint of a block (walloc_block_size).
  *
  * Statistics are counted, not kept: the live spans' own counters (each written by the span's
  * owner alone) are summed under the tier's locks, which keep spans from coming and going and
@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "bins.h"
-#include "handle_space.h"
 #include "internal.h"
 #include "span.h"
 #include "tier.h"
@@ -74,37 +73,4 @@ uint64_t walloc_block_size(const walloc *w, walloc_tier tier, uint64_t size)
     const struct tier *t = &w->tiers[tier];
     uint64_t req = size ? size : 1;
     return req > t->capacity ? 0 : tier_block_size(t, req);
-}
-
-walloc_status walloc_tier_of(const walloc *w, walloc_handle h, walloc_tier *out)
-{
-    if (w == NULL || out == NULL)
-        return WALLOC_ERR_INVALID_ARGUMENT;
-    const struct tier *t = wl_tier_of_handle(w, h);
-    if (t == NULL || wl_tier_check_range(t, h, 0) != WALLOC_OK)
-        return WALLOC_ERR_INVALID_HANDLE;
-    *out = t->id;
-    return WALLOC_OK;
-}
-
-walloc_status wl_instance_check_range(const walloc *w, uint64_t h, uint64_t n)
-{
-    const struct tier *t = wl_tier_of_handle(w, h);
-    return t == NULL ? WALLOC_ERR_INVALID_HANDLE : wl_tier_check_range(t, h, n);
-}
-
-walloc_status walloc_check_range(const walloc *w, walloc_handle handle, uint64_t len)
-{
-    return w == NULL ? WALLOC_ERR_INVALID_ARGUMENT : wl_instance_check_range(w, handle, len);
-}
-
-walloc_status walloc_tier_range(const walloc *w, walloc_tier tier, walloc_handle *start,
-                                walloc_handle *end)
-{
-    if (w == NULL || start == NULL || end == NULL)
-        return WALLOC_ERR_INVALID_ARGUMENT;
-    if ((unsigned)tier >= WALLOC_TIER_COUNT)
-        return WALLOC_ERR_INVALID_TIER;
-    wl_space_tier_range(w, tier, start, end);
-    return WALLOC_OK;
 }

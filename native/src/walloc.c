@@ -40,15 +40,6 @@
 
 WASM_MINSIZE_BEGIN
 
-/* The tier whose memory holds h, or NULL. */
-struct tier *wl_tier_of_handle(const walloc *w, uint64_t h)
-{
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
-        if (wl_tier_contains(&w->tiers[i], h))
-            return (struct tier *)&w->tiers[i];
-    return NULL;
-}
-
 static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t req);
 
 static uint64_t alloc_large(struct tier *t, uint64_t size)
