@@ -9,6 +9,8 @@
 #include "span.h"
 #include "thread_cache.h"
 
+_Static_assert(BIN_CLASSES <= 255u, "class_of is a uint8_t table holding a class or the sentinel BIN_CLASSES");
+
 void wl_bins_init(struct bins *bs, const struct tier *t)
 {
     if (!WALLOC_BINS)

@@ -32,8 +32,8 @@ walloc_config walloc_config_default(void)
 
 uint32_t walloc_tier_alignment(walloc_tier tier)
 {
-    static const uint32_t align[WALLOC_TIER_COUNT] = {128, 64, 8};
-    return (unsigned)tier < WALLOC_TIER_COUNT ? align[tier] : 0;
+    static const uint32_t shifts[] = WALLOC_TIER_ALIGN_SHIFTS;
+    return (unsigned)tier < WALLOC_TIER_COUNT ? 1u << shifts[tier] : 0;
 }
 
 /* Bytes of tier i under config c: floor(capacity * ratio), in whole 4 KiB units (native pages;

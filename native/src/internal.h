@@ -20,6 +20,11 @@
 #include "size_class.h"
 
 #define WALLOC_CACHE_LINE 64
+
+/* Each tier's alignment as a shift, in walloc_tier order: 128, 64 and 8 bytes (walloc.h). The
+ * smallest sets how many size classes a tier may have (WALLOC_CLASS_COUNT_MAX: tier.c checks). */
+#define WALLOC_TIER_ALIGN_SHIFTS {7u, 6u, 3u}
+#define WALLOC_MIN_ALIGN_SHIFT 3u
 #define WALLOC_CACHE_ALIGNED __attribute__((aligned(WALLOC_CACHE_LINE)))
 
 /* Per-thread caches: natively one per thread; in WebAssembly (no threads) the one cache is what

@@ -11,6 +11,8 @@
 /* Commit at least this much at a time (one mprotect per step, not per page). */
 #define COMMIT_STEP_MIN (256u * 1024u)
 
+_Static_assert(COMMIT_STEP_MIN % WALLOC_PAGE == 0, "commits are whole pages of the bitmap (WALLOC_PAGE)");
+
 uint64_t wl_space_max_capacity(void)
 {
     return UINT64_C(64) << 30;

@@ -11,6 +11,8 @@
 /* First segment of a tier; later ones double the tier's size so far. */
 #define SEGMENT_MIN (64u * 1024u)
 
+_Static_assert(SEGMENT_MIN % WALLOC_PAGE == 0, "segments are whole pages of the page map (WALLOC_PAGE)");
+
 uint64_t wl_space_max_capacity(void)
 {
     return UINT64_C(4) << 30;

@@ -212,6 +212,13 @@ uint64_t wl_span_take_block(struct tier *t, struct span *s)
     }
 }
 
+_Static_assert(REMOTE_ONE == REMOTE_NONE + 1 && (REMOTE_NONE & REMOTE_UNOWNED) == 0,
+               "the remote word: block offset in bits 0..31 (REMOTE_NONE), count from bit 32 (REMOTE_ONE), "
+               "REMOTE_UNOWNED in bit 63; the fields must not overlap");
+_Static_assert(sizeof(((struct span *)0)->bytes) <= 4 && (UINT64_C(1) << 32) / 8 < REMOTE_UNOWNED / REMOTE_ONE,
+               "a span's block offsets (below its uint32_t bytes) must stay below REMOTE_NONE, and its block "
+               "count (8-byte blocks at least) must fit the remote word's 31-bit count");
+
 /* Moves the remote list r (a word taken from s->remote) onto the local list. Without threads
  * no free takes the remote path, and the list stays empty. */
 static uint32_t splice(struct tier *t, struct span *s, uint64_t r)

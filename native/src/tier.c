@@ -5,6 +5,17 @@
 
 #include "handle_space.h"
 
+/* The class count of the tier with the smallest alignment (size_class_count of
+ * WALLOC_MIN_ALIGN_SHIFT: 8 classes up to 8 granules, then 4 per power of two up to
+ * WALLOC_MAX_CLASS_SIZE) is what the per-class arrays (struct tier, struct tc_tier, bins) hold. */
+_Static_assert((WALLOC_CLASS_COUNT_MAX - 8u) % 4u == 0 &&
+                   WALLOC_MAX_CLASS_SIZE >> WALLOC_MIN_ALIGN_SHIFT == 1u << ((WALLOC_CLASS_COUNT_MAX - 8u) / 4u + 3u),
+               "WALLOC_CLASS_COUNT_MAX must equal the class count of the 8-byte tier for WALLOC_MAX_CLASS_SIZE "
+               "(size_class.h: a power of two, 4 classes per doubling above 8 granules)");
+_Static_assert(WALLOC_CLASS_COUNT_MAX <= 256u, "a span's class (struct span's cls) is a uint8_t");
+_Static_assert(WALLOC_LARGE_GRANULE % WALLOC_PAGE == 0 && WALLOC_PAGE == 1u << WALLOC_PAGE_SHIFT,
+               "large blocks are whole pages of the page map (WALLOC_PAGE, WALLOC_PAGE_SHIFT)");
+
 /* Pages of a span of class size csize in a tier of capacity bytes: room for 8 blocks or a 64th
  * of the tier, whichever is more, but at most 64 KiB for that 64th (a small tier holds spans of
  * many classes at once) and at most an eighth of the tier; among lengths down to half of that,
@@ -36,7 +47,9 @@ static uint32_t span_pages_for(uint64_t csize, uint64_t capacity)
 void wl_tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
                uint64_t retain)
 {
-    static const uint32_t shifts[WALLOC_TIER_COUNT] = {7, 6, 3};
+    static const uint32_t shifts[] = WALLOC_TIER_ALIGN_SHIFTS;
+    _Static_assert(sizeof shifts / sizeof shifts[0] == WALLOC_TIER_COUNT,
+                   "WALLOC_TIER_ALIGN_SHIFTS must name one alignment per tier (WALLOC_TIER_COUNT)");
     t->owner = owner;
     t->id = id;
     t->align_shift = shifts[id];

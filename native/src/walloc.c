@@ -255,6 +255,10 @@ __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t
 }
 WASM_MINSIZE_END
 
+_Static_assert(!WALLOC_BINS || BIN_DIRECT_SLOTS == DIRECT_SLOTS,
+               "the fast path indexes bins' class_of with the thread cache's direct-table index: "
+               "BIN_DIRECT_MAX must equal DIRECT_MAX");
+
 /* The fast path's pop for a request of size = g + 1 (g < DIRECT_MAX) bytes of tier: from the
  * bin of the request's class in builds with bins (bins.h), else from the current span of the
  * calling thread's cache when w is the instance it may take fast paths on. */
