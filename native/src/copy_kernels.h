@@ -112,11 +112,11 @@ typedef enum walloc_copy_way {
  * Overlapping ranges go the only safe way. Disjoint ones follow the plan; else the loop runs
  * backward when dst lies 1..255 bytes above src modulo 4 KiB: a forward loop's loads would then
  * share their low 12 address bits with stores it has just issued, and the CPU holds each load
- * until it has ruled the store out ("4 KiB aliasing"; on Zen 4 a 16 KiB copy at 64 bytes took
- * 340-540 ns forward in some processes, 143 ns backward). Backward, the loads run below the
- * stores instead. glibc makes the same choice with the same window, and includes 0; at 0 the
- * loads run a whole iteration ahead of same-offset stores, and forward measured faster (64 KiB
- * and 1 MiB on Zen 4: 2 % and 2.5 %). */
+ * until it has ruled the store out ("4 KiB aliasing"; on Zen 4 a 16 KiB copy at 64 bytes ran
+ * several times slower forward than backward in some processes: bench/native/NOTES.md).
+ * Backward, the loads run below the stores instead. glibc makes the same choice with the same
+ * window, and includes 0; at 0 the loads run a whole iteration ahead of same-offset stores, and
+ * forward measured faster (64 KiB and 1 MiB on Zen 4: bench/native/NOTES.md). */
 WALLOC_COPY_INLINE walloc_copy_way walloc_copy_route(const void *dst, const void *src, size_t n,
                                                      const walloc_copy_plan *plan)
 {
