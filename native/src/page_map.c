@@ -5,8 +5,6 @@
 
 bool wl_page_map_init(walloc *w, uint64_t bytes)
 {
-    if (bytes == 0 && WALLOC_THREADS)
-        bytes = wl_platform_grow_limit();
     w->npages = bytes >> WALLOC_PAGE_SHIFT;
     w->page_span = NULL;
     if (w->npages == 0)

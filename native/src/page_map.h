@@ -14,8 +14,7 @@
 
 #include "internal.h"
 
-/* Sets up w's map for handles below bytes (0: an empty map that wl_page_map_cover grows; with
- * threads, a map of all the memory wl_platform_grow may reach, which never grows). */
+/* Sets up w's map for handles below bytes (0: an empty map that wl_page_map_cover grows). */
 bool wl_page_map_init(walloc *w, uint64_t bytes);
 void wl_page_map_fini(walloc *w);
 /* Makes the map cover handles below bytes (WebAssembly, as memory grows). false: no memory. */

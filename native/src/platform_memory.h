@@ -19,20 +19,22 @@
 /* Page size used for commit and segment granularity (4 KiB native, 64 KiB wasm). */
 size_t wl_platform_page_size(void);
 
-/* Reserve address space (no access, no RAM). NULL on failure. Native only. */
+/* Native only (space_reserved.c): reserve address space (no access, no RAM), NULL on failure;
+ * make [addr, addr + bytes) readable and writable (page-aligned), false on failure. */
 void *wl_platform_reserve(size_t bytes);
-/* Make [addr, addr + bytes) readable and writable. Page-aligned. false on failure. */
 bool wl_platform_commit(void *addr, size_t bytes);
 /* Give the pages' RAM back; they stay readable and writable. Contents on the next touch: zero
- * (POSIX, madvise(MADV_DONTNEED)) or unspecified, old bytes or zeros (Windows, MEM_RESET). */
+ * (POSIX, madvise(MADV_DONTNEED)) or unspecified, old bytes or zeros (Windows, MEM_RESET).
+ * WebAssembly: nothing (memory cannot shrink). */
 void wl_platform_decommit(void *addr, size_t bytes);
-/* Release a reservation made by wl_platform_reserve. */
+/* Release a reservation made by wl_platform_reserve (WebAssembly: a segment made by
+ * wl_platform_grow, kept for reuse). */
 void wl_platform_release(void *addr, size_t bytes);
 
-/* WebAssembly: grow linear memory by at least bytes (rounded up to pages) and return the
- * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
+/* WebAssembly only (space_segments.c): grow linear memory by at least bytes (rounded up to
+ * pages) and return the address of the new memory, or UINT64_MAX when growth is refused; the
+ * highest address wl_platform_grow may reach (linear memory's limit). */
 uint64_t wl_platform_grow(size_t bytes);
-/* WebAssembly: the highest address wl_platform_grow may reach (linear memory's limit). Native: 0. */
 uint64_t wl_platform_grow_limit(void);
 
 /* Zeroed memory for large tables (the page map, the given-back bitmap) that costs RAM only where

@@ -42,17 +42,6 @@ void wl_platform_release(void *addr, size_t bytes)
     munmap(addr, bytes);
 }
 
-uint64_t wl_platform_grow(size_t bytes)
-{
-    (void)bytes;
-    return UINT64_MAX;
-}
-
-uint64_t wl_platform_grow_limit(void)
-{
-    return 0;
-}
-
 void *wl_platform_zeroed_alloc(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

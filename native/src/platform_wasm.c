@@ -9,7 +9,7 @@
  *   - metadata (instance, thread caches) comes from a pool of grown pages (wl_platform_meta_alloc):
  *     first fit from an address-ordered, coalescing free list that fresh pages join, so freed
  *     metadata is reused by the next instance. Released segments are kept the same way;
- *   - reserve/commit/decommit have nothing to do: grown memory is always readable and writable.
+ *   - decommit has nothing to do: grown memory is always readable and writable, and stays.
  *
  * A growth limit below the module's link-time maximum can be set with
  * wl_platform_wasm_set_max_bytes (the JavaScript wrapper's maximumMemory option).
@@ -133,17 +133,6 @@ uint64_t wl_platform_grow(size_t bytes) {
     }
     wl_unlock(&g_lock);
     return r;
-}
-
-void *wl_platform_reserve(size_t bytes) {
-    (void)bytes;
-    return NULL;
-}
-
-bool wl_platform_commit(void *addr, size_t bytes) {
-    (void)addr;
-    (void)bytes;
-    return true;
 }
 
 void wl_platform_decommit(void *addr, size_t bytes) {

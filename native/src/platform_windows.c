@@ -42,17 +42,6 @@ void wl_platform_release(void *addr, size_t bytes)
     VirtualFree(addr, 0, MEM_RELEASE);
 }
 
-uint64_t wl_platform_grow(size_t bytes)
-{
-    (void)bytes;
-    return UINT64_MAX;
-}
-
-uint64_t wl_platform_grow_limit(void)
-{
-    return 0;
-}
-
 void *wl_platform_zeroed_alloc(size_t bytes)
 {
     /* Committed but demand-zero: RAM only where the tables are written. */

@@ -20,7 +20,9 @@ uint64_t wl_space_max_capacity(void)
 
 bool wl_space_open(walloc *w)
 {
-    return wl_page_map_init(w, 0); /* tiers start with no segment; the map grows with memory */
+    /* Tiers start with no segment, and the map grows with memory; with threads it never moves
+     * (wl_page_map_cover), so it covers all the memory growth may reach from the start. */
+    return wl_page_map_init(w, WALLOC_THREADS ? wl_platform_grow_limit() : 0);
 }
 
 void wl_space_close(walloc *w)
