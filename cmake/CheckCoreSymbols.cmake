@@ -9,8 +9,8 @@
 #   cmake -DNM=<nm> -DLIB=<libwalloc.a> -DINCLUDE_DIR=<native/include> -P CheckCoreSymbols.cmake
 #
 # Names the toolchain derives from a symbol are checked as that symbol: MinGW's emulated TLS
-# (__emutls_v.x, __emutls_t.x) and .refptr.x stubs, ASan's __odr_asan_gen_x; Mach-O's leading
-# underscore is dropped.
+# (__emutls_v.x, __emutls_t.x) and .refptr.x stubs, ASan's ODR indicators (__odr_asan_gen_x,
+# __odr_asan.x); Mach-O's leading underscore is dropped.
 foreach(var NM LIB INCLUDE_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "CheckCoreSymbols.cmake: -D${var}= is required")
@@ -43,7 +43,7 @@ foreach(line IN LISTS lines)
   if(CMAKE_MATCH_2 MATCHES "^[a-z]$" AND NOT CMAKE_MATCH_2 STREQUAL "u" AND NOT CMAKE_MATCH_2 STREQUAL "i")
     continue() # local (nm -g keeps some, e.g. weak locals on some targets)
   endif()
-  string(REGEX REPLACE "^(__emutls_[vt]\\.|\\.refptr\\.|__odr_asan_gen_)" "" name "${name}")
+  string(REGEX REPLACE "^(__emutls_[vt]\\.|\\.refptr\\.|__odr_asan_gen_|__odr_asan\\.)" "" name "${name}")
   if(APPLE)
     string(REGEX REPLACE "^_" "" name "${name}")
   endif()
