@@ -13,8 +13,8 @@
 # Standalone modules (no Emscripten JS glue), memory growth on, linked with -sMALLOC=none: the
 # core takes its metadata and tier memory from native/src/platform_wasm.c. The source list is read
 # from native/CMakeLists.txt (WALLOC_CORE_SOURCES with thread_slots_wasm.c in place of
-# thread_slots.c, plus the wasm platform layer and copy: platform_wasm.c, copy_wasm.c), so the
-# wasm build never drifts from the native one.
+# thread_slots.c, plus the wasm platform layer, handle space and copy: platform_wasm.c,
+# space_segments.c, copy_wasm.c), so the wasm build never drifts from the native one.
 #
 # Environment:
 #   WALLOC_WASM_MAX_MEMORY  link-time maximum of linear memory (default 4GB; the JS wrapper's
@@ -42,7 +42,7 @@ for s in "${core[@]}"; do
     *) srcs+=("$root/native/$s") ;;
   esac
 done
-srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c" "$here/src/walloc_js.c")
+srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/space_segments.c" "$root/native/src/copy_wasm.c" "$here/src/walloc_js.c")
 diag_srcs=("$here/src/walloc_js_profile.c")
 lean_defs=(-DWALLOC_CHECKED=0 -DWALLOC_PROFILES=0)
 
@@ -166,7 +166,7 @@ mt_initial_pages=2 # 128 KiB: 1 KiB, data, the linker's 64 KiB stack (walloc-sha
 sysroot_lib="${EMSCRIPTEN_SYSROOT_LIB:-/usr/share/emscripten/cache/sysroot/lib/wasm32-emscripten}"
 mt_srcs=()
 for s in "${core[@]}"; do mt_srcs+=("$root/native/$s"); done
-mt_srcs+=("$root/native/src/platform_thread_exit_wasm.c" "$root/native/src/platform_wasm.c"
+mt_srcs+=("$root/native/src/platform_thread_exit_wasm.c" "$root/native/src/platform_wasm.c" "$root/native/src/space_segments.c"
           "$root/native/src/copy_wasm.c" "$here/src/walloc_js.c" "$here/src/walloc_js_mt.c")
 mt_exports=()
 for e in "${exports[@]}"; do mt_exports+=("--export=${e#_}"); done

@@ -60,8 +60,8 @@ std::string fmt_bytes(size_t n) {
 
 // What walloc_memcpy runs on this CPU (copy_plan.h), for the report.
 std::string describe_plan() {
-    const walloc_copy_plan *p = walloc_copy_active_plan();
-    std::string s = std::string(walloc_copy_isa_name(p->isa)) + " kernel; rep movsb ";
+    const walloc_copy_plan *p = wl_copy_active_plan();
+    std::string s = std::string(wl_copy_isa_name(p->isa)) + " kernel; rep movsb ";
     if (p->rep_movsb_min < p->rep_movsb_end)
         s += "from " + fmt_bytes(p->rep_movsb_min) + " to " + fmt_bytes(p->rep_movsb_end - 1);
     else

@@ -18,7 +18,7 @@ srcs=()
 for s in "${core[@]}"; do
   case "$s" in src/thread_slots.c) srcs+=("$root/native/src/thread_slots_wasm.c") ;; *) srcs+=("$root/native/$s") ;; esac
 done
-srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/copy_wasm.c" "$root/wasm-emscripten/src/walloc_js.c")
+srcs+=("$root/native/src/platform_wasm.c" "$root/native/src/space_segments.c" "$root/native/src/copy_wasm.c" "$root/wasm-emscripten/src/walloc_js.c")
 # The shipped module's exports too: binaryen inlines a function into its only caller, so a bench
 # module that drops a caller (walloc_alloc_site) would have fast paths of other sizes than
 # walloc.wasm (alloc_slow folded into walloc_alloc: 550 bytes instead of 190, 2026-12-07).

@@ -9,7 +9,9 @@
 #include "span.h"
 #include "thread_cache.h"
 
-void bins_init(struct bins *bs, const struct tier *t)
+_Static_assert(BIN_CLASSES <= 255u, "class_of is a uint8_t table holding a class or the sentinel BIN_CLASSES");
+
+void wl_bins_init(struct bins *bs, const struct tier *t)
 {
     if (!WALLOC_BINS)
         return;
@@ -26,13 +28,13 @@ void bins_init(struct bins *bs, const struct tier *t)
     }
 }
 
-uint64_t bins_refill(walloc *w, struct tcache *tc, struct tier *t, unsigned c)
+uint64_t wl_bins_refill(walloc *w, struct tcache *tc, struct tier *t, unsigned c)
 {
-    uint64_t h = tcache_alloc(tc, t, c);
+    uint64_t h = wl_tcache_alloc(tc, t, c);
     if (h != WALLOC_NULL) {
         struct bin *b = &w->bins.bin[t->id][c];
         uint64_t *more = &b->slot[b->top];
-        uint32_t n = tcache_alloc_current(tc, t, c, more, b->cap / 2 > b->top ? b->cap / 2 - b->top : 0);
+        uint32_t n = wl_tcache_alloc_current(tc, t, c, more, b->cap / 2 > b->top ? b->cap / 2 - b->top : 0);
         for (uint32_t i = 0; i < n / 2; i++) { /* taken in address order: popped in it too */
             uint64_t x = more[i];
             more[i] = more[n - 1 - i];
@@ -50,11 +52,11 @@ static void unbin(walloc *w, struct tier *t, struct bin *b, uint32_t n)
     for (; n != 0; n--) {
         uint64_t h = b->slot[--b->top];
         struct span *s = span_at(w, h);
-        tcache_free(w, atomic_load_explicit(&s->owner, memory_order_relaxed), t, s, h - s->lo);
+        wl_tcache_free(w, atomic_load_explicit(&s->owner, memory_order_relaxed), t, s, h - s->lo);
     }
 }
 
-uint64_t bins_flush(walloc *w, walloc_tier tier)
+uint64_t wl_bins_flush(walloc *w, walloc_tier tier)
 {
     uint64_t moved = 0;
     for (unsigned c = 0; c < BIN_CLASSES; c++) {
@@ -65,7 +67,7 @@ uint64_t bins_flush(walloc *w, walloc_tier tier)
     return moved;
 }
 
-void bins_count(const walloc *w, walloc_tier tier, uint64_t *blocks, uint64_t *bytes, int64_t *allocs)
+void wl_bins_count(const walloc *w, walloc_tier tier, uint64_t *blocks, uint64_t *bytes, int64_t *allocs)
 {
     *blocks = *bytes = 0;
     *allocs = 0;

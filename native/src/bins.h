@@ -13,9 +13,9 @@
  * A binned block is free for the caller but still counted as used by its span, so:
  *   - a bin holds a few blocks (BIN_SLOTS, fewer of large classes: BIN_BYTES), and the span can
  *     empty, and its pages serve other classes, once the bin is emptied into it;
- *   - bins_flush empties a tier's bins into their spans when the tier runs out of room (before
+ *   - wl_bins_flush empties a tier's bins into their spans when the tier runs out of room (before
  *     an allocation fails) and before a reset or compaction of the tier;
- *   - statistics subtract binned blocks (bins_count).
+ *   - statistics subtract binned blocks (wl_bins_count).
  * Only the free fast path fills a bin (a block of a span the thread's cache owns, of an unchecked
  * instance), so checked blocks and samples of a profile never enter one; and a bin keeps
  * handles, not links inside freed memory, so a write into a freed block cannot corrupt it.
@@ -83,21 +83,21 @@ static inline bool bin_push(struct bin *b, uint64_t h)
 struct tier;
 
 /* Sets up the bins of tier t (its classes known): empty. */
-void bins_init(struct bins *bs, const struct tier *t);
+void wl_bins_init(struct bins *bs, const struct tier *t);
 
 struct tcache;
 
 /* A block of class c of tier t for the allocation slow path, from the calling thread's cache tc,
  * and up to half a bin more of the same span into c's bin, so that the next allocations of c
  * take the fast path; WALLOC_NULL when the tier has no room. w unchecked. */
-uint64_t bins_refill(walloc *w, struct tcache *tc, struct tier *t, unsigned c);
+uint64_t wl_bins_refill(walloc *w, struct tcache *tc, struct tier *t, unsigned c);
 
 /* Empties the bins of tier into their spans; how many blocks it moved. The calling thread is
  * the one thread of a build with bins. */
-uint64_t bins_flush(walloc *w, walloc_tier tier);
+uint64_t wl_bins_flush(walloc *w, walloc_tier tier);
 
 /* What the bins of tier hold (blocks, their bytes) and how many allocations they served beyond
  * what the spans counted (pops less fills: may be negative until the filled blocks go out). */
-void bins_count(const walloc *w, walloc_tier tier, uint64_t *blocks, uint64_t *bytes, int64_t *allocs);
+void wl_bins_count(const walloc *w, walloc_tier tier, uint64_t *blocks, uint64_t *bytes, int64_t *allocs);
 
 #endif

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #define FREED_BIT (UINT64_C(1) << 63)
-/* Serials serve hosts whose threads free each other's blocks (checked_hold). The single-threaded
+/* Serials serve hosts whose threads free each other's blocks (wl_checked_hold). The single-threaded
  * WebAssembly build has none and a size budget (wasm-emscripten/build.sh): it keeps no serials,
- * and checked_hold reports 0 there. */
+ * and wl_checked_hold reports 0 there. */
 #define SERIALS WALLOC_THREADS
 #define EMPTY_KEY UINT64_MAX
 
@@ -29,16 +29,16 @@ static uint64_t slot_of(const struct checked_table *tbl, uint64_t key)
 
 static bool table_alloc(struct checked_table *tbl, uint64_t cap)
 {
-    uint64_t *keys = platform_meta_alloc(cap * sizeof *keys);
-    uint64_t *vals = platform_meta_alloc(cap * sizeof *vals);
-    uint64_t *serials = SERIALS ? platform_meta_alloc(cap * sizeof *serials) : NULL;
+    uint64_t *keys = wl_platform_meta_alloc(cap * sizeof *keys);
+    uint64_t *vals = wl_platform_meta_alloc(cap * sizeof *vals);
+    uint64_t *serials = SERIALS ? wl_platform_meta_alloc(cap * sizeof *serials) : NULL;
     if (keys == NULL || vals == NULL || (SERIALS && serials == NULL)) {
         if (keys)
-            platform_meta_free(keys, cap * sizeof *keys);
+            wl_platform_meta_free(keys, cap * sizeof *keys);
         if (vals)
-            platform_meta_free(vals, cap * sizeof *vals);
+            wl_platform_meta_free(vals, cap * sizeof *vals);
         if (serials)
-            platform_meta_free(serials, cap * sizeof *serials);
+            wl_platform_meta_free(serials, cap * sizeof *serials);
         return false;
     }
     memset(keys, 0xFF, cap * sizeof *keys);
@@ -103,39 +103,39 @@ static bool rebuild(struct checked_table *tbl, uint64_t cap, const struct drop_r
         }
         insert(tbl, k, old.vals[i], SERIALS ? old.serials[i] : 0);
     }
-    platform_meta_free(old.keys, old.cap * sizeof *old.keys);
-    platform_meta_free(old.vals, old.cap * sizeof *old.vals);
+    wl_platform_meta_free(old.keys, old.cap * sizeof *old.keys);
+    wl_platform_meta_free(old.vals, old.cap * sizeof *old.vals);
     if (SERIALS)
-        platform_meta_free(old.serials, old.cap * sizeof *old.serials);
+        wl_platform_meta_free(old.serials, old.cap * sizeof *old.serials);
     return true;
 }
 
-struct checked_table *checked_create(void)
+struct checked_table *wl_checked_create(void)
 {
-    struct checked_table *tbl = platform_meta_alloc(sizeof *tbl);
+    struct checked_table *tbl = wl_platform_meta_alloc(sizeof *tbl);
     if (tbl == NULL)
         return NULL;
     wl_mutex_init(&tbl->lock);
     if (!table_alloc(tbl, 1024)) {
-        platform_meta_free(tbl, sizeof *tbl);
+        wl_platform_meta_free(tbl, sizeof *tbl);
         return NULL;
     }
     return tbl;
 }
 
-void checked_destroy(struct checked_table *tbl)
+void wl_checked_destroy(struct checked_table *tbl)
 {
     if (tbl == NULL)
         return;
-    platform_meta_free(tbl->keys, tbl->cap * sizeof *tbl->keys);
-    platform_meta_free(tbl->vals, tbl->cap * sizeof *tbl->vals);
+    wl_platform_meta_free(tbl->keys, tbl->cap * sizeof *tbl->keys);
+    wl_platform_meta_free(tbl->vals, tbl->cap * sizeof *tbl->vals);
     if (SERIALS)
-        platform_meta_free(tbl->serials, tbl->cap * sizeof *tbl->serials);
+        wl_platform_meta_free(tbl->serials, tbl->cap * sizeof *tbl->serials);
     wl_mutex_destroy(&tbl->lock);
-    platform_meta_free(tbl, sizeof *tbl);
+    wl_platform_meta_free(tbl, sizeof *tbl);
 }
 
-enum checked_alloc checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size)
+enum checked_alloc wl_checked_on_alloc(struct checked_table *tbl, uint64_t h, uint64_t size)
 {
     enum checked_alloc r = CHECKED_NEW;
     uint64_t none = 0;
@@ -151,7 +151,7 @@ enum checked_alloc checked_on_alloc(struct checked_table *tbl, uint64_t h, uint6
     return r;
 }
 
-walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size)
+walloc_status wl_checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t size)
 {
     walloc_status s;
     wl_lock(&tbl->lock);
@@ -170,7 +170,7 @@ walloc_status checked_on_free(struct checked_table *tbl, uint64_t h, uint64_t si
     return s;
 }
 
-enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h)
+enum checked_state wl_checked_state_of(struct checked_table *tbl, uint64_t h)
 {
     wl_lock(&tbl->lock);
     const uint64_t *v = find(tbl, h);
@@ -179,7 +179,7 @@ enum checked_state checked_state_of(struct checked_table *tbl, uint64_t h)
     return st;
 }
 
-enum checked_state checked_hold(struct checked_table *tbl, uint64_t h, uint64_t *size, uint64_t *serial)
+enum checked_state wl_checked_hold(struct checked_table *tbl, uint64_t h, uint64_t *size, uint64_t *serial)
 {
     wl_lock(&tbl->lock);
     const uint64_t *v = find(tbl, h);
@@ -190,12 +190,12 @@ enum checked_state checked_hold(struct checked_table *tbl, uint64_t h, uint64_t 
     return (*v & FREED_BIT) ? CHECKED_FREED_BLOCK : CHECKED_LIVE_BLOCK;
 }
 
-void checked_release(struct checked_table *tbl)
+void wl_checked_release(struct checked_table *tbl)
 {
     wl_unlock(&tbl->lock);
 }
 
-uint64_t checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,
+uint64_t wl_checked_forget_range(struct checked_table *tbl, const struct tier *t, uint64_t from,
                               uint64_t lo, uint64_t hi)
 {
     struct drop_range d = {t, from, lo, hi};

@@ -61,12 +61,12 @@ WALLOC_COPY_INLINE void *avx2_copy(void *dst, const void *src, size_t n,
     return dst;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_copy_avx2(void *dst, const void *src, size_t n)
+WALLOC_COPY_NO_LIBCALL void *wl_copy_avx2(void *dst, const void *src, size_t n)
 {
-    return avx2_copy(dst, src, n, &walloc_copy_active);
+    return avx2_copy(dst, src, n, &wl_copy_active);
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_copy_avx2_planned(const walloc_copy_plan *plan, void *dst,
+WALLOC_COPY_NO_LIBCALL void *wl_copy_avx2_planned(const walloc_copy_plan *plan, void *dst,
                                                       const void *src, size_t n)
 {
     return avx2_copy(dst, src, n, plan);

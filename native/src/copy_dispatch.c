@@ -35,20 +35,20 @@
 
 typedef void *(*walloc_copy_fn)(void *, const void *, size_t);
 
-walloc_copy_plan walloc_copy_active;
+walloc_copy_plan wl_copy_active;
 
-/* Fills in walloc_copy_active and returns its kernel. */
+/* Fills in wl_copy_active and returns its kernel. */
 static WALLOC_NO_INSTRUMENT walloc_copy_fn plan_this_cpu(void)
 {
     walloc_cpu_facts facts;
-    walloc_cpu_facts_read(&facts);
-    walloc_copy_active = walloc_copy_plan_for(&facts, WALLOC_COPY_SANITIZED);
-    switch (walloc_copy_active.isa) {
-    case WALLOC_COPY_ISA_AVX512: return walloc_copy_avx512;
-    case WALLOC_COPY_ISA_AVX2: return walloc_copy_avx2;
+    wl_cpu_facts_read(&facts);
+    wl_copy_active = wl_copy_plan_for(&facts, WALLOC_COPY_SANITIZED);
+    switch (wl_copy_active.isa) {
+    case WALLOC_COPY_ISA_AVX512: return wl_copy_avx512;
+    case WALLOC_COPY_ISA_AVX2: return wl_copy_avx2;
     case WALLOC_COPY_ISA_SSE2: break;
     }
-    return walloc_copy_sse2;
+    return wl_copy_sse2;
 }
 
 #if defined(__linux__) && defined(__GLIBC__)
@@ -61,9 +61,9 @@ static WALLOC_NO_INSTRUMENT __attribute__((used)) walloc_copy_fn choose_kernel(v
 void *walloc_memcpy(void *dst, const void *src, size_t n) __attribute__((ifunc("choose_kernel")));
 void *walloc_memmove(void *dst, const void *src, size_t n) __attribute__((ifunc("choose_kernel")));
 
-const walloc_copy_plan *walloc_copy_active_plan(void)
+const walloc_copy_plan *wl_copy_active_plan(void)
 {
-    return &walloc_copy_active;
+    return &wl_copy_active;
 }
 #else
 static walloc_copy_fn bound;  /* written once, before `planned` says 2 */
@@ -94,9 +94,9 @@ void *walloc_memmove(void *dst, const void *src, size_t n)
     return bound_kernel()(dst, src, n);
 }
 
-const walloc_copy_plan *walloc_copy_active_plan(void)
+const walloc_copy_plan *wl_copy_active_plan(void)
 {
     bound_kernel();
-    return &walloc_copy_active;
+    return &wl_copy_active;
 }
 #endif

@@ -4,9 +4,9 @@
  * x86-64: one kernel per vector width, each complete for every size and every overlap (memcpy
  * and memmove are one function: telling overlap apart costs one compare, on the loop path only):
  *
- *   walloc_copy_sse2     copy_sse2.c     16-byte moves; no loop up to 128 bytes
- *   walloc_copy_avx2     copy_avx2.c     32-byte moves; no loop up to 256 bytes   (-mavx2)
- *   walloc_copy_avx512   copy_avx512.c   64-byte moves, one masked move up to 64 bytes; no loop
+ *   wl_copy_sse2     copy_sse2.c     16-byte moves; no loop up to 128 bytes
+ *   wl_copy_avx2     copy_avx2.c     32-byte moves; no loop up to 256 bytes   (-mavx2)
+ *   wl_copy_avx512   copy_avx512.c   64-byte moves, one masked move up to 64 bytes; no loop
  *                                        up to 512 bytes                  (-mavx512f/bw/vl -mbmi2)
  *
  * Above its no-loop sizes a kernel asks walloc_copy_route which way to go (the plan's rep movsb
@@ -74,20 +74,20 @@ WALLOC_COPY_INLINE void walloc_copy_upto16(char *d, const char *s, size_t n)
 #if !defined(__wasm__)
 
 /* Complete kernels; contract of memmove. */
-void *walloc_copy_sse2(void *dst, const void *src, size_t n);
-void *walloc_copy_avx2(void *dst, const void *src, size_t n);
-void *walloc_copy_avx512(void *dst, const void *src, size_t n);
-void *walloc_copy_sse2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
-void *walloc_copy_avx2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
-void *walloc_copy_avx512_planned(const walloc_copy_plan *plan, void *dst, const void *src,
+void *wl_copy_sse2(void *dst, const void *src, size_t n);
+void *wl_copy_avx2(void *dst, const void *src, size_t n);
+void *wl_copy_avx512(void *dst, const void *src, size_t n);
+void *wl_copy_sse2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
+void *wl_copy_avx2_planned(const walloc_copy_plan *plan, void *dst, const void *src, size_t n);
+void *wl_copy_avx512_planned(const walloc_copy_plan *plan, void *dst, const void *src,
                                  size_t n);
 
 /* The plan the plain entry points follow (copy_dispatch.c). Hidden where ELF has visibility:
  * the kernels reach it without a GOT load. */
 #if defined(_WIN32)
-extern walloc_copy_plan walloc_copy_active;
+extern walloc_copy_plan wl_copy_active;
 #else
-extern __attribute__((visibility("hidden"))) walloc_copy_plan walloc_copy_active;
+extern __attribute__((visibility("hidden"))) walloc_copy_plan wl_copy_active;
 #endif
 
 /* Larger copies prefetch the source ahead. Measured neutral on Zen 3 (within 1.5 % from 16 KiB
@@ -112,11 +112,11 @@ typedef enum walloc_copy_way {
  * Overlapping ranges go the only safe way. Disjoint ones follow the plan; else the loop runs
  * backward when dst lies 1..255 bytes above src modulo 4 KiB: a forward loop's loads would then
  * share their low 12 address bits with stores it has just issued, and the CPU holds each load
- * until it has ruled the store out ("4 KiB aliasing"; on Zen 4 a 16 KiB copy at 64 bytes took
- * 340-540 ns forward in some processes, 143 ns backward). Backward, the loads run below the
- * stores instead. glibc makes the same choice with the same window, and includes 0; at 0 the
- * loads run a whole iteration ahead of same-offset stores, and forward measured faster (64 KiB
- * and 1 MiB on Zen 4: 2 % and 2.5 %). */
+ * until it has ruled the store out ("4 KiB aliasing"; on Zen 4 a 16 KiB copy at 64 bytes ran
+ * several times slower forward than backward in some processes: bench/native/NOTES.md).
+ * Backward, the loads run below the stores instead. glibc makes the same choice with the same
+ * window, and includes 0; at 0 the loads run a whole iteration ahead of same-offset stores, and
+ * forward measured faster (64 KiB and 1 MiB on Zen 4: bench/native/NOTES.md). */
 WALLOC_COPY_INLINE walloc_copy_way walloc_copy_route(const void *dst, const void *src, size_t n,
                                                      const walloc_copy_plan *plan)
 {

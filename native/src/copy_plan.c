@@ -11,8 +11,9 @@
  *   64-byte one: on the Intel reference, 0.71x at 1 KiB and 0.77x at 100 B.
  * - rep movsb. On AMD (Zen 3 and Zen 4 measured) it is 12-30x slower whenever
  *   (dst - src) mod 4096 is 1..31 (16 KiB in 4.8 us instead of 0.15-0.2 us): never there. Intel
- *   CPUs with ERMS have no such hole (the reference: 104 ns at those offsets against 70 ns at 0,
- *   and faster than any vector loop measured there), and `rep movsb` is their fastest copy from
+ *   CPUs with ERMS have no such hole (the reference, bench/native/results/intel-xeon-f6-m167.md:
+ *   glibc's copies at those offsets are a little slower than at 0, and faster than any vector
+ *   loop measured there), and `rep movsb` is their fastest copy from
  *   about 2 KiB up to the non-temporal range (Intel reference at 4 and 16 KiB: 0.80-0.84x for a
  *   32-byte loop). The thresholds are glibc's defaults: 2112 bytes with FSRM, else 2 KiB per
  *   16 bytes of vector width.
@@ -53,7 +54,7 @@ static WALLOC_NO_INSTRUMENT size_t cache_bytes(unsigned leaf, unsigned level)
     return 0;
 }
 
-WALLOC_NO_INSTRUMENT void walloc_cpu_facts_read(walloc_cpu_facts *out)
+WALLOC_NO_INSTRUMENT void wl_cpu_facts_read(walloc_cpu_facts *out)
 {
     unsigned max, b, c, d, a1, b1, c1, d1;
     __cpuid(0, max, b, c, d);
@@ -105,7 +106,7 @@ WALLOC_NO_INSTRUMENT void walloc_cpu_facts_read(walloc_cpu_facts *out)
     }
 }
 
-WALLOC_NO_INSTRUMENT walloc_copy_plan walloc_copy_plan_for(const walloc_cpu_facts *cpu,
+WALLOC_NO_INSTRUMENT walloc_copy_plan wl_copy_plan_for(const walloc_cpu_facts *cpu,
                                                            bool sanitized)
 {
     walloc_copy_plan plan;
@@ -130,7 +131,7 @@ WALLOC_NO_INSTRUMENT walloc_copy_plan walloc_copy_plan_for(const walloc_cpu_fact
     return plan;
 }
 
-const char *walloc_copy_isa_name(walloc_copy_isa isa)
+const char *wl_copy_isa_name(walloc_copy_isa isa)
 {
     switch (isa) {
     case WALLOC_COPY_ISA_AVX512: return "avx512";

@@ -4,13 +4,13 @@
  * Native x86-64 only (WebAssembly has one copy, copy_wasm.c). The decision is split in two so
  * that the policy can be tested for CPUs this machine is not:
  *
- *   walloc_cpu_facts_read   reads the facts (cpuid, xgetbv): vendor, instruction sets the CPU
+ *   wl_cpu_facts_read   reads the facts (cpuid, xgetbv): vendor, instruction sets the CPU
  *                           and the OS support, rep movsb features, cache sizes
- *   walloc_copy_plan_for    a pure function of the facts: the kernel's vector width, the range
+ *   wl_copy_plan_for    a pure function of the facts: the kernel's vector width, the range
  *                           where `rep movsb` runs, the non-temporal threshold
  *
  * copy_dispatch.c binds walloc_memcpy / walloc_memmove to the plan for this CPU before the first
- * copy (an ifunc resolver on glibc, the first call elsewhere); walloc_copy_active_plan says what
+ * copy (an ifunc resolver on glibc, the first call elsewhere); wl_copy_active_plan says what
  * it chose. Tests and benchmarks include this header; it is not public API.
  */
 #ifndef WALLOC_COPY_PLAN_H
@@ -66,7 +66,7 @@ typedef struct walloc_copy_plan {
 #endif
 
 /* Reads the facts of the CPU this runs on (WALLOC_NO_INSTRUMENT). */
-void walloc_cpu_facts_read(walloc_cpu_facts *out);
+void wl_cpu_facts_read(walloc_cpu_facts *out);
 
 /* The plan for a CPU with these facts. sanitized: the build runs under AddressSanitizer or
  * ThreadSanitizer, which see neither masked moves nor rep movsb in inline assembly; such builds
@@ -78,14 +78,14 @@ void walloc_cpu_facts_read(walloc_cpu_facts *out);
  *                  non-temporal threshold
  *   stream_above   a quarter of the L3 (of the L2 times 4 without an L3; 8 MiB if neither is
  *                  reported), at least 1 MiB */
-walloc_copy_plan walloc_copy_plan_for(const walloc_cpu_facts *cpu, bool sanitized);
+walloc_copy_plan wl_copy_plan_for(const walloc_cpu_facts *cpu, bool sanitized);
 
 /* The plan walloc_memcpy / walloc_memmove follow in this process (complete before their first
  * call returns; constant afterwards). */
-const walloc_copy_plan *walloc_copy_active_plan(void);
+const walloc_copy_plan *wl_copy_active_plan(void);
 
 /* Short name of a kernel: "sse2", "avx2", "avx512". */
-const char *walloc_copy_isa_name(walloc_copy_isa isa);
+const char *wl_copy_isa_name(walloc_copy_isa isa);
 
 #ifdef __cplusplus
 }

@@ -45,12 +45,12 @@ WALLOC_COPY_INLINE void *sse2_copy(void *dst, const void *src, size_t n,
     return dst;
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2(void *dst, const void *src, size_t n)
+WALLOC_COPY_NO_LIBCALL void *wl_copy_sse2(void *dst, const void *src, size_t n)
 {
-    return sse2_copy(dst, src, n, &walloc_copy_active);
+    return sse2_copy(dst, src, n, &wl_copy_active);
 }
 
-WALLOC_COPY_NO_LIBCALL void *walloc_copy_sse2_planned(const walloc_copy_plan *plan, void *dst,
+WALLOC_COPY_NO_LIBCALL void *wl_copy_sse2_planned(const walloc_copy_plan *plan, void *dst,
                                                       const void *src, size_t n)
 {
     return sse2_copy(dst, src, n, plan);

@@ -4,7 +4,8 @@
  * Small copies inline (scalar or SIMD128 moves, all loads before all stores, so overlap-safe),
  * from WALLOC_WASM_MEMORY_COPY_MIN up __builtin_memmove, which compiles to a single
  * `memory.copy` with -mbulk-memory: V8 runs that 1.4-1.7x faster than any SIMD128 loop from
- * 1 KiB up, but it has a flat 5-8 ns cost that an inline copy beats for small sizes.
+ * 1 KiB up, but it has a flat cost per copy that an inline copy beats for small sizes
+ * (bench/wasm/NOTES.md, "Copies inside wasm").
  * (x86-64 has its kernels and dispatch in copy_dispatch.c.)
  */
 #include "walloc.h"
@@ -12,10 +13,11 @@
 
 #include <stdint.h>
 
-/* From this many bytes up, copies are one `memory.copy` (flat 5-8 ns in V8, then faster than
+/* From this many bytes up, copies are one `memory.copy` (a flat cost in V8, then faster than
  * SIMD128 from ~1 KiB); below it an inline copy wins. The threshold sweep in bench/wasm scored
- * 256 best and 128 next (129-255 B copies take 1-3 ns more); 128 since 2026-12-07, because the
- * 16-byte loops that 256 needs no longer fit walloc.wasm's 16 KB budget. Keep it >= 1. */
+ * 256 best and 128 next (what 128-255 B copies cost more: bench/wasm/NOTES.md, "The copy
+ * threshold"); 128 since 2026-12-07, because the 16-byte loops that 256 needs no longer fit
+ * walloc.wasm's 16 KB budget. Keep it >= 1. */
 #ifndef WALLOC_WASM_MEMORY_COPY_MIN
 #define WALLOC_WASM_MEMORY_COPY_MIN 128
 #endif

@@ -23,23 +23,23 @@
 static _Atomic(struct gate_slot *) g_slots;
 /* Calls of threads that could get no slot (out of memory): counted with fenced atomics. */
 static _Atomic long g_unslotted;
-atomic_bool walloc_gate_fence_calls;
+atomic_bool wl_gate_fence_calls;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static pthread_key_t g_exit_key;
 
-__thread struct gate_slot *walloc_gate_my_slot __attribute__((tls_model("initial-exec")));
+__thread struct gate_slot *wl_gate_my_slot __attribute__((tls_model("initial-exec")));
 
 /* The thread exits (a pthread key destructor, run on that thread): its slot goes to the next
  * thread that needs one; a call made after this, from a later destructor, claims a slot anew. */
 static void slot_release(void *s)
 {
-    walloc_gate_my_slot = NULL;
+    wl_gate_my_slot = NULL;
     atomic_store_explicit(&((struct gate_slot *)s)->taken, false, memory_order_release);
 }
 
 static void init_once(void)
 {
-    atomic_store_explicit(&walloc_gate_fence_calls, !platform_process_barrier_init(), memory_order_relaxed);
+    atomic_store_explicit(&wl_gate_fence_calls, !wl_platform_process_barrier_init(), memory_order_relaxed);
     pthread_key_create(&g_exit_key, slot_release);
 }
 
@@ -52,7 +52,7 @@ static struct gate_slot *slot_claim(void)
             atomic_compare_exchange_strong(&s->taken, &free_slot, true))
             goto claimed;
     }
-    s = platform_meta_alloc(sizeof *s); /* zeroed, 64-byte aligned */
+    s = wl_platform_meta_alloc(sizeof *s); /* zeroed, 64-byte aligned */
     if (s == NULL)
         return NULL;
     atomic_init(&s->inside, NULL);
@@ -63,7 +63,7 @@ static struct gate_slot *slot_claim(void)
     }
 claimed:
     pthread_setspecific(g_exit_key, s); /* gives the slot back when the thread exits */
-    walloc_gate_my_slot = s;
+    wl_gate_my_slot = s;
     return s;
 }
 
@@ -78,7 +78,7 @@ static void pause_briefly(unsigned *spins)
 walloc_gate *walloc_gate_new(void)
 {
     pthread_once(&g_once, init_once);
-    walloc_gate *g = platform_meta_alloc(sizeof *g);
+    walloc_gate *g = wl_platform_meta_alloc(sizeof *g);
     if (g != NULL)
         atomic_init(&g->state, WALLOC_GATE_OPEN);
     return g;
@@ -87,7 +87,7 @@ walloc_gate *walloc_gate_new(void)
 void walloc_gate_delete(walloc_gate *g)
 {
     if (g != NULL)
-        platform_meta_free(g, sizeof *g);
+        wl_platform_meta_free(g, sizeof *g);
 }
 
 static bool enter_unslotted(walloc_gate *g)
@@ -107,9 +107,9 @@ static bool enter_unslotted(walloc_gate *g)
 /* Enter's every other case: no slot yet, or the gate not open (then the slot is cleared, and
  * the call waits while the gate is exclusive and tries again). Out of line: the fast path stays
  * a handful of instructions with no frame. */
-bool walloc_gate_enter_slow(walloc_gate *g)
+bool wl_gate_enter_slow(walloc_gate *g)
 {
-    struct gate_slot *s = walloc_gate_my_slot;
+    struct gate_slot *s = wl_gate_my_slot;
     if (s == NULL && (s = slot_claim()) == NULL)
         return enter_unslotted(g);
     for (unsigned spins = 0;;) {
@@ -136,7 +136,7 @@ void walloc_gate_exit(walloc_gate *g)
     gate_exit(g);
 }
 
-void walloc_gate_exit_unslotted(void)
+void wl_gate_exit_unslotted(void)
 {
     atomic_fetch_sub(&g_unslotted, 1);
 }
@@ -144,8 +144,8 @@ void walloc_gate_exit_unslotted(void)
 void walloc_gate_shut(walloc_gate *g, walloc_gate_state state)
 {
     atomic_store(&g->state, (int)state);
-    if (!atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed))
-        platform_process_barrier();
+    if (!atomic_load_explicit(&wl_gate_fence_calls, memory_order_relaxed))
+        wl_platform_process_barrier();
     atomic_thread_fence(memory_order_seq_cst);
     unsigned spins = 0;
     for (struct gate_slot *s = atomic_load_explicit(&g_slots, memory_order_acquire); s != NULL; s = s->next) {
@@ -164,5 +164,5 @@ void walloc_gate_open(walloc_gate *g)
 bool walloc_gate_asymmetric(void)
 {
     pthread_once(&g_once, init_once);
-    return !atomic_load_explicit(&walloc_gate_fence_calls, memory_order_relaxed);
+    return !atomic_load_explicit(&wl_gate_fence_calls, memory_order_relaxed);
 }

@@ -6,6 +6,7 @@
 
 #include "block.h"
 #include "checked.h"
+#include "handle_space.h"
 #include "internal.h"
 #include "profile.h"
 #include "span.h"
@@ -13,11 +14,6 @@
 #include "tier.h"
 
 #define MIN_CAPACITY (64u * 1024u)
-#if WALLOC_PLATFORM_RESERVES
-#define MAX_CAPACITY (UINT64_C(64) << 30)
-#else
-#define MAX_CAPACITY (UINT64_C(4) << 30)
-#endif
 
 static const double default_ratio[WALLOC_TIER_COUNT] = {0.5, 0.3, 0.2};
 
@@ -36,8 +32,8 @@ walloc_config walloc_config_default(void)
 
 uint32_t walloc_tier_alignment(walloc_tier tier)
 {
-    static const uint32_t align[WALLOC_TIER_COUNT] = {128, 64, 8};
-    return (unsigned)tier < WALLOC_TIER_COUNT ? align[tier] : 0;
+    static const uint32_t shifts[] = WALLOC_TIER_ALIGN_SHIFTS;
+    return (unsigned)tier < WALLOC_TIER_COUNT ? 1u << shifts[tier] : 0;
 }
 
 /* Bytes of tier i under config c: floor(capacity * ratio), in whole 4 KiB units (native pages;
@@ -52,7 +48,7 @@ walloc_status walloc_config_validate(const walloc_config *c)
 {
     if (c == NULL)
         return WALLOC_ERR_INVALID_ARGUMENT;
-    if (c->capacity < MIN_CAPACITY || c->capacity > MAX_CAPACITY)
+    if (c->capacity < MIN_CAPACITY || c->capacity > wl_space_max_capacity())
         return WALLOC_ERR_INVALID_CONFIG;
     double sum = 0;
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
@@ -65,7 +61,7 @@ walloc_status walloc_config_validate(const walloc_config *c)
     }
     if (!WALLOC_CHECKED && c->checked) /* a build without checked mode */
         return WALLOC_ERR_INVALID_CONFIG;
-    return sum <= 1.0 + 1e-9 && profile_valid_config(c) ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
+    return sum <= 1.0 + 1e-9 && wl_profile_valid_config(c) ? WALLOC_OK : WALLOC_ERR_INVALID_CONFIG;
 }
 
 /* Free memory a tier keeps committed unless the configuration says otherwise: a 64th of the
@@ -84,37 +80,28 @@ walloc *walloc_create(const walloc_config *config)
     const walloc_config *c = config ? config : &def;
     if (walloc_config_validate(c) != WALLOC_OK)
         return NULL;
-    walloc *w = platform_meta_alloc(sizeof *w);
+    walloc *w = wl_platform_meta_alloc(sizeof *w);
     if (w == NULL)
         return NULL;
     w->checked = c->checked != 0;
     uint64_t start = 0;
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
         uint64_t cap = tier_capacity(c, i);
-        tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
-        bins_init(&w->bins, &w->tiers[i]);
+        wl_tier_init(&w->tiers[i], w, (walloc_tier)i, start, cap, c->retain ? c->retain : default_retain(cap));
+        wl_bins_init(&w->bins, &w->tiers[i]);
         start += cap;
-        w->tier_end[i] = start;
     }
     wl_mutex_init(&w->tc_lock);
-    bool ok = true;
-#if WALLOC_PLATFORM_RESERVES
-    w->reserved = start;
-    ok = (w->base = platform_reserve(start)) != NULL && page_map_init(w, start);
-#else
-    ok = page_map_init(w, 0);
-#endif
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT && ok; i++)
-        ok = tier_init_memory(&w->tiers[i]);
+    bool ok = wl_space_open(w);
     if (ok && instance_checked(w))
-        ok = (w->table = checked_create()) != NULL;
+        ok = (w->table = wl_checked_create()) != NULL;
 
     if (!ok) {
         walloc_destroy(w);
         return NULL;
     }
-    tcache_register_instance(w);
-    if (WALLOC_PROFILES && c->profile && (w->profile = profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
+    wl_tcache_register_instance(w);
+    if (WALLOC_PROFILES && c->profile && (w->profile = wl_profile_create(w, c)) == NULL) { /* its sampler is one of w's caches */
         walloc_destroy(w);
         return NULL;
     }
@@ -125,20 +112,14 @@ walloc *walloc_create(const walloc_config *config)
 static void destroy_metadata(walloc *w)
 {
     if (w->id != 0)
-        tcache_unregister_instance(w); /* the profile's sampler too */
-    profile_destroy(profile_of(w));
-    checked_destroy(w->table);
+        wl_tcache_unregister_instance(w); /* the profile's sampler too */
+    wl_profile_destroy(profile_of(w));
+    wl_checked_destroy(w->table);
     for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++) {
-        struct tier *t = &w->tiers[i];
-#if !WALLOC_PLATFORM_RESERVES
-        /* WebAssembly memory cannot shrink: the platform keeps the segments for reuse. */
-        for (uint32_t k = 0; k < atomic_load_explicit(&t->seg_count, memory_order_relaxed); k++)
-            platform_release(handle_ptr(w, t->segs[k].base), t->segs[k].size);
-#endif
-        span_pool_fini(t);
-        tier_fini(t);
+        wl_span_pool_fini(&w->tiers[i]);
+        wl_tier_fini(&w->tiers[i]);
     }
-    page_map_fini(w);
+    wl_space_close(w);
     wl_mutex_destroy(&w->tc_lock);
 }
 
@@ -154,17 +135,14 @@ void walloc_destroy(walloc *w)
         block_unpoison(handle_ptr(w, t->start), atomic_load_explicit(&t->limit, memory_order_relaxed) - t->start);
     }
     destroy_metadata(w);
-    platform_meta_free(w, sizeof *w);
+    wl_platform_meta_free(w, sizeof *w);
     walloc_region_release(r);
 }
 
 walloc_region walloc_region_of(const walloc *w)
 {
-#if WALLOC_PLATFORM_RESERVES
-    if (w != NULL && w->base != NULL)
+    if (w != NULL && w->base != NULL) /* a reservation (WebAssembly: base 0, none) */
         return (walloc_region){w->base, w->reserved};
-#endif
-    (void)w;
     return (walloc_region){NULL, 0};
 }
 
@@ -174,11 +152,11 @@ walloc_region walloc_destroy_keep_region(walloc *w)
         return (walloc_region){NULL, 0};
     walloc_region r = walloc_region_of(w);
     destroy_metadata(w);
-    platform_meta_free(w, sizeof *w);
+    wl_platform_meta_free(w, sizeof *w);
     if (r.base != NULL) {
         /* Whoever still holds a pointer may use it: no sanitizer report, no RAM kept. */
         block_unpoison(r.base, r.size);
-        platform_decommit(r.base, r.size);
+        wl_platform_decommit(r.base, r.size);
     }
     return r;
 }
@@ -186,5 +164,5 @@ walloc_region walloc_destroy_keep_region(walloc *w)
 void walloc_region_release(walloc_region region)
 {
     if (region.base != NULL)
-        platform_release(region.base, region.size);
+        wl_platform_release(region.base, region.size);
 }

@@ -1,9 +1,9 @@
 /*
  * internal.h - the instance and tier structures shared by the core's source files.
  *
- * Layout of a handle space (native): one reservation [base, base + reserved), tiers one after
- * another (Top, Middle, Bottom), each a single segment committed lazily. WebAssembly: base is 0
- * and a tier is a chain of segments appended to linear memory as it fills.
+ * Layout of a handle space (handle_space.h): natively one reservation [base, base + reserved),
+ * tiers one after another (Top, Middle, Bottom), each a single segment committed lazily.
+ * WebAssembly: base is 0 and a tier is a chain of segments appended to linear memory as it fills.
  */
 #ifndef WALLOC_INTERNAL_H
 #define WALLOC_INTERNAL_H
@@ -20,6 +20,11 @@
 #include "size_class.h"
 
 #define WALLOC_CACHE_LINE 64
+
+/* Each tier's alignment as a shift, in walloc_tier order: 128, 64 and 8 bytes (walloc.h). The
+ * smallest sets how many size classes a tier may have (WALLOC_CLASS_COUNT_MAX: tier.c checks). */
+#define WALLOC_TIER_ALIGN_SHIFTS {7u, 6u, 3u}
+#define WALLOC_MIN_ALIGN_SHIFT 3u
 #define WALLOC_CACHE_ALIGNED __attribute__((aligned(WALLOC_CACHE_LINE)))
 
 /* Per-thread caches: natively one per thread; in WebAssembly (no threads) the one cache is what
@@ -120,7 +125,6 @@ struct walloc {
     uint64_t npages;
     uint64_t reserved;
     int checked;
-    uint64_t tier_end[WALLOC_TIER_COUNT]; /* native: tier i is [tier_end[i-1], tier_end[i]) */
     struct tier tiers[WALLOC_TIER_COUNT];
     struct bins bins; /* builds without threads: blocks the one thread freed (bins.h) */
 
@@ -138,11 +142,11 @@ static inline bool instance_checked(const walloc *w)
 }
 
 /* The tier whose memory holds h (handed out or not), or NULL. */
-struct tier *tier_of_handle(const walloc *w, uint64_t h);
+struct tier *wl_tier_of_handle(const walloc *w, uint64_t h);
 
 /* WALLOC_OK when [h, h + n) lies inside what one tier of w has handed out; else
  * WALLOC_ERR_INVALID_HANDLE (in no tier) or WALLOC_ERR_OUT_OF_BOUNDS. */
-walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n);
+walloc_status wl_instance_check_range(const walloc *w, uint64_t h, uint64_t n);
 
 /* The class of a request of size bytes (1 <= size <= small_max). */
 static inline unsigned tier_class_of(const struct tier *t, uint64_t size)

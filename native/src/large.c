@@ -4,6 +4,7 @@
 #include "large.h"
 
 #include "block.h"
+#include "handle_space.h"
 #include "tier.h"
 
 /* Extent header words: the extent's size, the next extent's handle, and a check word. A write
@@ -69,12 +70,12 @@ struct ext {
  * unusable until a reset) and the byte count redone. */
 static bool ext_read(const struct tier *t, uint64_t h, struct ext *e)
 {
-    if ((h & (WALLOC_PAGE - 1)) != 0 || tier_check_range(t, h, 3 * sizeof(uint64_t)) != WALLOC_OK)
+    if ((h & (WALLOC_PAGE - 1)) != 0 || wl_tier_check_range(t, h, 3 * sizeof(uint64_t)) != WALLOC_OK)
         return false; /* checked before the header is read at all */
     e->size = ext_get(t, h, EXT_SIZE);
     e->next = ext_get(t, h, EXT_NEXT);
     return ext_get(t, h, EXT_CHECK) == ext_check(h, e->size, t->large.era) && e->size > 0 &&
-           e->size % WALLOC_LARGE_GRANULE == 0 && tier_check_range(t, h, e->size) == WALLOC_OK &&
+           e->size % WALLOC_LARGE_GRANULE == 0 && wl_tier_check_range(t, h, e->size) == WALLOC_OK &&
            (e->next == WALLOC_NULL || e->next >= h + e->size);
 }
 
@@ -135,16 +136,16 @@ static uint64_t take_locked(struct tier *t, uint64_t size)
         result = best + best_size - size;
     }
     counter_sub(&lf->bytes, size);
-    lf->resident -= size - tier_reuse_pages(t, result, size);
+    lf->resident -= size - wl_space_reuse_pages(t, result, size);
     return result;
 }
 
-uint64_t large_pages(struct tier *t, uint64_t size)
+uint64_t wl_large_pages(struct tier *t, uint64_t size)
 {
     wl_lock(&t->large.lock);
     uint64_t h = take_locked(t, size);
     if (h == WALLOC_NULL)
-        h = tier_bump_pages(t, size);
+        h = wl_tier_bump_pages(t, size);
     wl_unlock(&t->large.lock);
     return h;
 }
@@ -194,12 +195,12 @@ static void free_locked(struct tier *t, uint64_t h, uint64_t size)
     counter_add(&lf->bytes, size);
     lf->resident += size;
     /* The extent touches the bump head: lower the head instead of keeping the extent. */
-    if (next == WALLOC_NULL && tier_unbump(t, node, len)) {
+    if (next == WALLOC_NULL && wl_tier_unbump(t, node, len)) {
         ext_withdraw(t, node); /* (a header's page is never given back) */
         ext_link(t, node_pred, WALLOC_NULL);
         lf->count--;
         counter_sub(&lf->bytes, len);
-        lf->resident -= len - tier_decommitted_in(t, node, len);
+        lf->resident -= len - wl_space_decommitted_in(t, node, len);
         return;
     }
     if (lf->resident > t->retain) {
@@ -208,18 +209,18 @@ static void free_locked(struct tier *t, uint64_t h, uint64_t size)
          * the merge made an ordinary page, goes too. */
         uint64_t from = node == h ? h + WALLOC_PAGE : h, end = h + size + (merged_after ? WALLOC_PAGE : 0);
         if (from < end)
-            lf->resident -= tier_give_back(t, from, end - from);
+            lf->resident -= wl_space_give_back(t, from, end - from);
     }
 }
 
-void large_free_pages(struct tier *t, uint64_t h, uint64_t size)
+void wl_large_free_pages(struct tier *t, uint64_t h, uint64_t size)
 {
     wl_lock(&t->large.lock);
     free_locked(t, h, size);
     wl_unlock(&t->large.lock);
 }
 
-void large_cut(struct tier *t, uint64_t keep)
+void wl_large_cut(struct tier *t, uint64_t keep)
 {
     /* The extents kept get their check words for a new era as the walk passes them: the headers
      * of the ones dropped, in memory the head will hand out again, stop being believable. */
@@ -239,7 +240,7 @@ void large_cut(struct tier *t, uint64_t keep)
         /* cur reaches past end, and every later extent lies above it: count what goes. */
         for (uint64_t x = cur, xs = e.size, xn = e.next;;) {
             uint64_t from = x > end ? x : end;
-            dropped += (x + xs - from) - tier_decommitted_in(t, from, x + xs - from);
+            dropped += (x + xs - from) - wl_space_decommitted_in(t, from, x + xs - from);
             struct ext f;
             if (xn == WALLOC_NULL || !ext_read(t, xn, &f))
                 break;

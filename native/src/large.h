@@ -16,17 +16,17 @@
 
 /* All sizes are multiples of WALLOC_PAGE. Both take the tier's large lock.
  *
- * large_pages: pages for a span (a large block is a span of one block): best fit among the free
+ * wl_large_pages: pages for a span (a large block is a span of one block): best fit among the free
  *   extents, else the bump head. WALLOC_NULL when nothing fits.
- * large_free_pages: gives them back, merged with free neighbours; an extent that ends at the
+ * wl_large_free_pages: gives them back, merged with free neighbours; an extent that ends at the
  *   bump head lowers the head instead; free memory beyond the tier's retain goes back to the
  *   system (except each extent's first page, which holds its header). */
-uint64_t large_pages(struct tier *t, uint64_t size);
-void large_free_pages(struct tier *t, uint64_t h, uint64_t size);
+uint64_t wl_large_pages(struct tier *t, uint64_t size);
+void wl_large_free_pages(struct tier *t, uint64_t h, uint64_t size);
 
 /* Compaction: forgets the free memory at and above keep (extents above are dropped, one that
  * straddles is shortened to the page below keep). Caller holds the large lock; tier quiescent. */
-void large_cut(struct tier *t, uint64_t keep);
+void wl_large_cut(struct tier *t, uint64_t keep);
 
 static inline uint64_t large_round(uint64_t size)
 {

@@ -14,14 +14,13 @@
 
 #include "internal.h"
 
-/* Sets up w's map for handles below bytes (0: an empty map that page_map_cover grows; with
- * threads, a map of all the memory platform_grow may reach, which never grows). */
-bool page_map_init(walloc *w, uint64_t bytes);
-void page_map_fini(walloc *w);
+/* Sets up w's map for handles below bytes (0: an empty map that wl_page_map_cover grows). */
+bool wl_page_map_init(walloc *w, uint64_t bytes);
+void wl_page_map_fini(walloc *w);
 /* Makes the map cover handles below bytes (WebAssembly, as memory grows). false: no memory. */
-bool page_map_cover(walloc *w, uint64_t bytes);
+bool wl_page_map_cover(walloc *w, uint64_t bytes);
 /* Points the pages of [h, h + pages pages) at s (NULL to clear). */
-void page_map_set(walloc *w, uint64_t h, uint32_t pages, struct span *s);
+void wl_page_map_set(walloc *w, uint64_t h, uint32_t pages, struct span *s);
 
 /* The span whose pages hold handle h, or NULL. */
 static inline struct span *span_at(const walloc *w, uint64_t h)

@@ -10,12 +10,12 @@
 #include <stdbool.h>
 
 /* Prepares the barrier; false when the OS has none (then callers must fence themselves).
- * Called once, before the first platform_process_barrier. */
-bool platform_process_barrier_init(void);
+ * Called once, before the first wl_platform_process_barrier. */
+bool wl_platform_process_barrier_init(void);
 
 /* Returns once every thread of the process that was running has executed a full memory barrier:
  * each thread's stores issued before it are visible to the caller, and each thread's loads after
  * it see the caller's stores issued before the call. */
-void platform_process_barrier(void);
+void wl_platform_process_barrier(void);
 
 #endif

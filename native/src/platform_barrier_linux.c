@@ -14,7 +14,7 @@ static long membarrier(int cmd)
     return syscall(__NR_membarrier, cmd, 0, 0);
 }
 
-bool platform_process_barrier_init(void)
+bool wl_platform_process_barrier_init(void)
 {
     long cmds = membarrier(MEMBARRIER_CMD_QUERY);
     if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
@@ -22,7 +22,7 @@ bool platform_process_barrier_init(void)
     return membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0;
 }
 
-void platform_process_barrier(void)
+void wl_platform_process_barrier(void)
 {
     /* Cannot fail once registered (EINVAL/EPERM only come from a missing registration). */
     (void)membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);

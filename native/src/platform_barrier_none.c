@@ -3,11 +3,11 @@
  */
 #include "platform_barrier.h"
 
-bool platform_process_barrier_init(void)
+bool wl_platform_process_barrier_init(void)
 {
     return false;
 }
 
-void platform_process_barrier(void)
+void wl_platform_process_barrier(void)
 {
 }

@@ -6,12 +6,12 @@
 
 #include <windows.h>
 
-bool platform_process_barrier_init(void)
+bool wl_platform_process_barrier_init(void)
 {
     return true;
 }
 
-void platform_process_barrier(void)
+void wl_platform_process_barrier(void)
 {
     FlushProcessWriteBuffers();
 }

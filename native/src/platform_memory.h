@@ -6,7 +6,8 @@
  * MAP_NORESERVE, mprotect, madvise) and platform_windows.c (VirtualAlloc/VirtualFree).
  * WebAssembly (platform_wasm.c): no reservation is possible (linear memory only grows at its
  * end), so each tier is a chain of segments taken from memory.grow; metadata from a small
- * pool of pages, because the module is linked without malloc.
+ * pool of pages, because the module is linked without malloc. How tiers use this memory:
+ * handle_space.h.
  */
 #ifndef WALLOC_PLATFORM_MEMORY_H
 #define WALLOC_PLATFORM_MEMORY_H
@@ -15,41 +16,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 1 when tiers live in one reservation that is committed lazily (native), 0 when tiers grow
- * by appending segments at the end of memory (WebAssembly). */
-#if defined(__wasm__)
-#define WALLOC_PLATFORM_RESERVES 0
-#else
-#define WALLOC_PLATFORM_RESERVES 1
-#endif
-
 /* Page size used for commit and segment granularity (4 KiB native, 64 KiB wasm). */
-size_t platform_page_size(void);
+size_t wl_platform_page_size(void);
 
-/* Reserve address space (no access, no RAM). NULL on failure. Native only. */
-void *platform_reserve(size_t bytes);
-/* Make [addr, addr + bytes) readable and writable. Page-aligned. false on failure. */
-bool platform_commit(void *addr, size_t bytes);
+/* Native only (space_reserved.c): reserve address space (no access, no RAM), NULL on failure;
+ * make [addr, addr + bytes) readable and writable (page-aligned), false on failure. */
+void *wl_platform_reserve(size_t bytes);
+bool wl_platform_commit(void *addr, size_t bytes);
 /* Give the pages' RAM back; they stay readable and writable. Contents on the next touch: zero
- * (POSIX, madvise(MADV_DONTNEED)) or unspecified, old bytes or zeros (Windows, MEM_RESET). */
-void platform_decommit(void *addr, size_t bytes);
-/* Release a reservation made by platform_reserve. */
-void platform_release(void *addr, size_t bytes);
+ * (POSIX, madvise(MADV_DONTNEED)) or unspecified, old bytes or zeros (Windows, MEM_RESET).
+ * WebAssembly: nothing (memory cannot shrink). */
+void wl_platform_decommit(void *addr, size_t bytes);
+/* Release a reservation made by wl_platform_reserve (WebAssembly: a segment made by
+ * wl_platform_grow, kept for reuse). */
+void wl_platform_release(void *addr, size_t bytes);
 
-/* WebAssembly: grow linear memory by at least bytes (rounded up to pages) and return the
- * address of the new memory, or UINT64_MAX when growth is refused. Native: UINT64_MAX. */
-uint64_t platform_grow(size_t bytes);
-/* WebAssembly: the highest address platform_grow may reach (linear memory's limit). Native: 0. */
-uint64_t platform_grow_limit(void);
+/* WebAssembly only (space_segments.c): grow linear memory by at least bytes (rounded up to
+ * pages) and return the address of the new memory, or UINT64_MAX when growth is refused; the
+ * highest address wl_platform_grow may reach (linear memory's limit). */
+uint64_t wl_platform_grow(size_t bytes);
+uint64_t wl_platform_grow_limit(void);
 
 /* Zeroed memory for large tables (the page map, the given-back bitmap) that costs RAM only where
  * it is written: natively a mapping of its own; in WebAssembly the metadata pool. */
-void *platform_zeroed_alloc(size_t bytes);
-void platform_zeroed_free(void *p, size_t bytes);
+void *wl_platform_zeroed_alloc(size_t bytes);
+void wl_platform_zeroed_free(void *p, size_t bytes);
 
 /* Zeroed, 64-byte aligned metadata memory of any size (instance, thread caches, the growing
  * checked-mode table), and its release. */
-void *platform_meta_alloc(size_t bytes);
-void platform_meta_free(void *p, size_t bytes);
+void *wl_platform_meta_alloc(size_t bytes);
+void wl_platform_meta_free(void *p, size_t bytes);
 
 #endif

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-size_t platform_page_size(void)
+size_t wl_platform_page_size(void)
 {
     /* Racing first calls all store the same value: relaxed atomics make that well defined. */
     static _Atomic size_t page;
@@ -21,50 +21,39 @@ size_t platform_page_size(void)
     return p;
 }
 
-void *platform_reserve(size_t bytes)
+void *wl_platform_reserve(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-bool platform_commit(void *addr, size_t bytes)
+bool wl_platform_commit(void *addr, size_t bytes)
 {
     return mprotect(addr, bytes, PROT_READ | PROT_WRITE) == 0;
 }
 
-void platform_decommit(void *addr, size_t bytes)
+void wl_platform_decommit(void *addr, size_t bytes)
 {
     madvise(addr, bytes, MADV_DONTNEED);
 }
 
-void platform_release(void *addr, size_t bytes)
+void wl_platform_release(void *addr, size_t bytes)
 {
     munmap(addr, bytes);
 }
 
-uint64_t platform_grow(size_t bytes)
-{
-    (void)bytes;
-    return UINT64_MAX;
-}
-
-uint64_t platform_grow_limit(void)
-{
-    return 0;
-}
-
-void *platform_zeroed_alloc(size_t bytes)
+void *wl_platform_zeroed_alloc(size_t bytes)
 {
     void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     return p == MAP_FAILED ? NULL : p;
 }
 
-void platform_zeroed_free(void *p, size_t bytes)
+void wl_platform_zeroed_free(void *p, size_t bytes)
 {
     munmap(p, bytes);
 }
 
-void *platform_meta_alloc(size_t bytes)
+void *wl_platform_meta_alloc(size_t bytes)
 {
     /* 64-byte aligned: the structures keep hot words on their own cache lines. */
     size_t rounded = (bytes + 63) & ~(size_t)63;
@@ -74,7 +63,7 @@ void *platform_meta_alloc(size_t bytes)
     return p;
 }
 
-void platform_meta_free(void *p, size_t bytes)
+void wl_platform_meta_free(void *p, size_t bytes)
 {
     (void)bytes;
     free(p);

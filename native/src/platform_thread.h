@@ -16,7 +16,7 @@
 /* Arms fn to run once on the calling thread when it exits (or, in WebAssembly, when it calls
  * walloc_thread_exit). Calling it again before then changes nothing; after fn ran, a new call
  * arms it again. There is one fn for the whole process (thread_slots.c's). */
-void platform_thread_exit_arm(void (*fn)(void));
+void wl_platform_thread_exit_arm(void (*fn)(void));
 
 /* WebAssembly with threads: runs the armed function now, on the calling thread, and disarms it.
  * The host's detach calls it; nothing of this thread's caches is used afterwards unless the

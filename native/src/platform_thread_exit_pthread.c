@@ -26,7 +26,7 @@ static void make_key(void)
     pthread_key_create(&g_key, on_exit_key);
 }
 
-void platform_thread_exit_arm(void (*fn)(void))
+void wl_platform_thread_exit_arm(void (*fn)(void))
 {
     atomic_store_explicit(&g_fn, fn, memory_order_relaxed);
     pthread_once(&g_once, make_key);

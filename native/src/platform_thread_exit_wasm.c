@@ -16,7 +16,7 @@
 
 static _Thread_local void (*t_armed)(void);
 
-void platform_thread_exit_arm(void (*fn)(void))
+void wl_platform_thread_exit_arm(void (*fn)(void))
 {
     t_armed = fn;
 }

@@ -2,17 +2,17 @@
  * platform_wasm.c - platform_memory.h for WebAssembly (Emscripten, -sMALLOC=none).
  *
  * Linear memory only grows at its end and never shrinks, so:
- *   - tier memory comes from memory.grow in whole 64 KiB pages (platform_grow). Segments given
- *     back with platform_release are kept on a free list and handed out again by later
- *     platform_grow calls (first fit, split at page granularity), so destroying an instance and
+ *   - tier memory comes from memory.grow in whole 64 KiB pages (wl_platform_grow). Segments given
+ *     back with wl_platform_release are kept on a free list and handed out again by later
+ *     wl_platform_grow calls (first fit, split at page granularity), so destroying an instance and
  *     creating another one does not grow memory again;
- *   - metadata (instance, thread caches) comes from a pool of grown pages (platform_meta_alloc):
+ *   - metadata (instance, thread caches) comes from a pool of grown pages (wl_platform_meta_alloc):
  *     first fit from an address-ordered, coalescing free list that fresh pages join, so freed
  *     metadata is reused by the next instance. Released segments are kept the same way;
- *   - reserve/commit/decommit have nothing to do: grown memory is always readable and writable.
+ *   - decommit has nothing to do: grown memory is always readable and writable, and stays.
  *
  * A growth limit below the module's link-time maximum can be set with
- * platform_wasm_set_max_bytes (the JavaScript wrapper's maximumMemory option).
+ * wl_platform_wasm_set_max_bytes (the JavaScript wrapper's maximumMemory option).
  *
  * Thread safety: the free lists are shared by every thread of a threads build (walloc-mt.wasm,
  * Workers over one shared memory), so every entry point holds g_lock (lock.h: a no-op in the
@@ -36,13 +36,13 @@ static wl_mutex g_lock = WL_MUTEX_INIT;
 
 /* ------------------------------------------------------------------ growth limit ------------ */
 
-/* Maximum memory size in pages that platform_grow may reach (65536 pages = 4 GiB). */
+/* Maximum memory size in pages that wl_platform_grow may reach (65536 pages = 4 GiB). */
 static uint32_t g_max_pages = 65536u;
 
 /* Sets the highest memory size (in bytes, rounded down to pages) that growth may reach.
  * 0 restores the default (the module's own maximum). Not declared in platform_memory.h: only
  * the WebAssembly exports shim calls it. */
-void platform_wasm_set_max_bytes(uint64_t bytes) {
+void wl_platform_wasm_set_max_bytes(uint64_t bytes) {
     uint64_t pages = bytes / WASM_PAGE;
     if (bytes == 0 || pages > 65536u) pages = 65536u;
     g_max_pages = (uint32_t)pages;
@@ -58,7 +58,7 @@ static uint64_t grow_pages(size_t pages) {
     return (uint64_t)old * WASM_PAGE;
 }
 
-size_t platform_page_size(void) { return WASM_PAGE; }
+size_t wl_platform_page_size(void) { return WASM_PAGE; }
 
 /* ------------------------------------------------------------------ free spans --------------- */
 
@@ -114,9 +114,9 @@ static uintptr_t span_take(span **list, size_t bytes) {
 
 /* ------------------------------------------------------------------ segments ---------------- */
 
-uint64_t platform_grow_limit(void) { return (uint64_t)g_max_pages * WASM_PAGE; }
+uint64_t wl_platform_grow_limit(void) { return (uint64_t)g_max_pages * WASM_PAGE; }
 
-uint64_t platform_grow(size_t bytes) {
+uint64_t wl_platform_grow(size_t bytes) {
     if (bytes == 0) bytes = 1;
     if (bytes > (size_t)-1 - WASM_PAGE) return UINT64_MAX;
     size_t pages = (bytes + WASM_PAGE - 1) / WASM_PAGE;
@@ -135,25 +135,14 @@ uint64_t platform_grow(size_t bytes) {
     return r;
 }
 
-void *platform_reserve(size_t bytes) {
-    (void)bytes;
-    return NULL;
-}
-
-bool platform_commit(void *addr, size_t bytes) {
-    (void)addr;
-    (void)bytes;
-    return true;
-}
-
-void platform_decommit(void *addr, size_t bytes) {
+void wl_platform_decommit(void *addr, size_t bytes) {
     /* Linear memory cannot give pages back; the contents stay as they are. */
     (void)addr;
     (void)bytes;
 }
 
-/* Gives a segment obtained from platform_grow back for reuse by later platform_grow calls. */
-void platform_release(void *addr, size_t bytes) {
+/* Gives a segment obtained from wl_platform_grow back for reuse by later wl_platform_grow calls. */
+void wl_platform_release(void *addr, size_t bytes) {
     if (addr == NULL || bytes == 0 || (uintptr_t)addr % WASM_PAGE != 0) return;
     wl_lock(&g_lock);
     span_put(&g_free_segments, (uintptr_t)addr,
@@ -163,7 +152,7 @@ void platform_release(void *addr, size_t bytes) {
 
 /* ------------------------------------------------------------------ metadata pool ----------- */
 
-void *platform_meta_alloc(size_t bytes) {
+void *wl_platform_meta_alloc(size_t bytes) {
     if (bytes == 0) bytes = 1;
     if (bytes > (size_t)-1 - 2 * WASM_PAGE) return NULL;
     size_t n = (bytes + META_ALIGN - 1) & ~(META_ALIGN - 1);
@@ -184,11 +173,11 @@ void *platform_meta_alloc(size_t bytes) {
     return (void *)addr;
 }
 
-void *platform_zeroed_alloc(size_t bytes) { return platform_meta_alloc(bytes); }
+void *wl_platform_zeroed_alloc(size_t bytes) { return wl_platform_meta_alloc(bytes); }
 
-void platform_zeroed_free(void *p, size_t bytes) { platform_meta_free(p, bytes); }
+void wl_platform_zeroed_free(void *p, size_t bytes) { wl_platform_meta_free(p, bytes); }
 
-void platform_meta_free(void *p, size_t bytes) {
+void wl_platform_meta_free(void *p, size_t bytes) {
     if (p == NULL) return;
     if (bytes == 0) bytes = 1;
     wl_lock(&g_lock);

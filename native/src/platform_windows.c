@@ -16,56 +16,45 @@
 #include <string.h>
 #include <windows.h>
 
-size_t platform_page_size(void)
+size_t wl_platform_page_size(void)
 {
     return 4096; /* the page size of every Windows x86-64 and ARM64 system */
 }
 
-void *platform_reserve(size_t bytes)
+void *wl_platform_reserve(size_t bytes)
 {
     return VirtualAlloc(NULL, bytes, MEM_RESERVE, PAGE_NOACCESS);
 }
 
-bool platform_commit(void *addr, size_t bytes)
+bool wl_platform_commit(void *addr, size_t bytes)
 {
     return VirtualAlloc(addr, bytes, MEM_COMMIT, PAGE_READWRITE) != NULL;
 }
 
-void platform_decommit(void *addr, size_t bytes)
+void wl_platform_decommit(void *addr, size_t bytes)
 {
     VirtualAlloc(addr, bytes, MEM_RESET, PAGE_READWRITE);
 }
 
-void platform_release(void *addr, size_t bytes)
+void wl_platform_release(void *addr, size_t bytes)
 {
     (void)bytes; /* MEM_RELEASE frees the whole reservation addr begins */
     VirtualFree(addr, 0, MEM_RELEASE);
 }
 
-uint64_t platform_grow(size_t bytes)
-{
-    (void)bytes;
-    return UINT64_MAX;
-}
-
-uint64_t platform_grow_limit(void)
-{
-    return 0;
-}
-
-void *platform_zeroed_alloc(size_t bytes)
+void *wl_platform_zeroed_alloc(size_t bytes)
 {
     /* Committed but demand-zero: RAM only where the tables are written. */
     return VirtualAlloc(NULL, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
 }
 
-void platform_zeroed_free(void *p, size_t bytes)
+void wl_platform_zeroed_free(void *p, size_t bytes)
 {
     (void)bytes;
     VirtualFree(p, 0, MEM_RELEASE);
 }
 
-void *platform_meta_alloc(size_t bytes)
+void *wl_platform_meta_alloc(size_t bytes)
 {
     /* 64-byte aligned: the structures keep hot words on their own cache lines. */
     size_t rounded = (bytes + 63) & ~(size_t)63;
@@ -75,7 +64,7 @@ void *platform_meta_alloc(size_t bytes)
     return p;
 }
 
-void platform_meta_free(void *p, size_t bytes)
+void wl_platform_meta_free(void *p, size_t bytes)
 {
     (void)bytes;
     _aligned_free(p);

@@ -27,7 +27,7 @@ static uint64_t hash(uint64_t key)
 
 static bool records_alloc(struct profile *p, uint64_t cap)
 {
-    struct sample_record *r = platform_meta_alloc(cap * sizeof *r);
+    struct sample_record *r = wl_platform_meta_alloc(cap * sizeof *r);
     if (r == NULL)
         return false;
     for (uint64_t i = 0; i < cap; i++)
@@ -64,7 +64,7 @@ static bool records_make_room(struct profile *p)
             p->record_used++;
         }
     }
-    platform_meta_free(old.records, old.record_cap * sizeof *old.records);
+    wl_platform_meta_free(old.records, old.record_cap * sizeof *old.records);
     return true;
 }
 
@@ -87,9 +87,9 @@ static uint32_t site_index(struct profile *p, uint64_t site)
     }
 }
 
-struct profile *profile_create(walloc *w, const walloc_config *c)
+struct profile *wl_profile_create(walloc *w, const walloc_config *c)
 {
-    struct profile *p = platform_meta_alloc(sizeof *p);
+    struct profile *p = wl_platform_meta_alloc(sizeof *p);
     if (p == NULL)
         return NULL;
     wl_mutex_init(&p->lock);
@@ -97,39 +97,39 @@ struct profile *profile_create(walloc *w, const walloc_config *c)
     p->max_sites = c->profile_sites != 0 ? c->profile_sites : DEFAULT_SITES;
     for (p->site_slots = 2; p->site_slots < 2 * p->max_sites;)
         p->site_slots *= 2;
-    p->sites = platform_meta_alloc((p->max_sites + 1) * sizeof *p->sites);
-    p->site_slot = platform_meta_alloc(p->site_slots * sizeof *p->site_slot);
+    p->sites = wl_platform_meta_alloc((p->max_sites + 1) * sizeof *p->sites);
+    p->site_slot = wl_platform_meta_alloc(p->site_slots * sizeof *p->site_slot);
     if (p->sites == NULL || p->site_slot == NULL || !records_alloc(p, 64) ||
-        (p->sampler = tcache_new(w, &p->no_thread)) == NULL) {
-        profile_destroy(p);
+        (p->sampler = wl_tcache_new(w, &p->no_thread)) == NULL) {
+        wl_profile_destroy(p);
         return NULL;
     }
     p->sites[p->max_sites].site = WALLOC_SITE_OTHER;
     return p;
 }
 
-void profile_destroy(struct profile *p)
+void wl_profile_destroy(struct profile *p)
 {
     if (p == NULL)
         return;
     if (p->sites != NULL)
-        platform_meta_free(p->sites, (p->max_sites + 1) * sizeof *p->sites);
+        wl_platform_meta_free(p->sites, (p->max_sites + 1) * sizeof *p->sites);
     if (p->site_slot != NULL)
-        platform_meta_free(p->site_slot, p->site_slots * sizeof *p->site_slot);
+        wl_platform_meta_free(p->site_slot, p->site_slots * sizeof *p->site_slot);
     if (p->records != NULL)
-        platform_meta_free(p->records, p->record_cap * sizeof *p->records);
+        wl_platform_meta_free(p->records, p->record_cap * sizeof *p->records);
     wl_mutex_destroy(&p->lock);
-    platform_meta_free(p, sizeof *p);
+    wl_platform_meta_free(p, sizeof *p);
 }
 
-bool profile_valid_config(const walloc_config *c)
+bool wl_profile_valid_config(const walloc_config *c)
 {
     /* Builds with bins (WebAssembly) have no return addresses for sites, and their fast path
      * pops bins without a countdown: their hosts sample (walloc_alloc_site). */
     return c->profile_sites <= MAX_SITES && (!WALLOC_BINS || c->profile_rate == 0) && (WALLOC_PROFILES || !c->profile);
 }
 
-bool profile_sample_due(struct profile *p, struct tcache *tc)
+bool wl_profile_sample_due(struct profile *p, struct tcache *tc)
 {
     if (tc->sample_gap > 1) {
         tc->sample_gap--;
@@ -144,7 +144,7 @@ bool profile_sample_due(struct profile *p, struct tcache *tc)
     return due || p->rate <= 1;
 }
 
-void profile_record(struct profile *p, uint64_t h, uint64_t site, walloc_tier tier, uint64_t bytes)
+void wl_profile_record(struct profile *p, uint64_t h, uint64_t site, walloc_tier tier, uint64_t bytes)
 {
     if (!records_make_room(p)) {
         p->lost_samples++;
@@ -174,19 +174,19 @@ static void drop_record(struct profile *p, struct sample_record *r)
     p->record_dead++;
 }
 
-void profile_forget(struct profile *p, uint64_t h)
+void wl_profile_forget(struct profile *p, uint64_t h)
 {
     struct sample_record *r = record_slot(p, h, false);
     if (r != NULL)
         drop_record(p, r);
 }
 
-void profile_forget_above(struct profile *p, const struct tier *t, uint64_t keep)
+void wl_profile_forget_above(struct profile *p, const struct tier *t, uint64_t keep)
 {
     profile_lock(p);
     for (uint64_t i = 0; i < p->record_cap; i++) {
         struct sample_record *r = &p->records[i];
-        if (r->h < DEAD_KEY && r->tier == t->id && tier_offset_of(t, r->h) + r->bytes > keep)
+        if (r->h < DEAD_KEY && r->tier == t->id && wl_tier_offset_of(t, r->h) + r->bytes > keep)
             drop_record(p, r);
     }
     profile_unlock(p);

@@ -44,14 +44,14 @@ static inline struct profile *profile_of(const walloc *w)
 }
 
 /* A profile for w as c asks, its sampler included; NULL when out of memory. */
-struct profile *profile_create(walloc *w, const walloc_config *c);
+struct profile *wl_profile_create(walloc *w, const walloc_config *c);
 /* Whether c's profile fields are valid (the rest is walloc_config_validate's). */
-bool profile_valid_config(const walloc_config *c);
-/* Frees what profile_create made but the sampler (the instance frees every cache of its own). */
-void profile_destroy(struct profile *p);
+bool wl_profile_valid_config(const walloc_config *c);
+/* Frees what wl_profile_create made but the sampler (the instance frees every cache of its own). */
+void wl_profile_destroy(struct profile *p);
 
 /* Whether walloc_alloc on w samples (then its allocations skip the fast path). Never in builds
- * with bins (profile_valid_config). */
+ * with bins (wl_profile_valid_config). */
 static inline bool profile_samples_walloc_alloc(const walloc *w)
 {
     return !WALLOC_BINS && profile_of(w) != NULL && profile_of(w)->rate != 0;
@@ -59,7 +59,7 @@ static inline bool profile_samples_walloc_alloc(const walloc *w)
 
 /* Whether the calling thread's next walloc_alloc on w, which caches it in tc, is a sample: a
  * countdown per thread, drawn anew after each sample. */
-bool profile_sample_due(struct profile *p, struct tcache *tc);
+bool wl_profile_sample_due(struct profile *p, struct tcache *tc);
 
 /* Whether s is a span of the sampler: its blocks are samples, freed through profile_free. */
 static inline bool profile_owns_span(const walloc *w, const struct span *s)
@@ -73,11 +73,11 @@ static inline void profile_unlock(struct profile *p) { wl_unlock(&p->lock); }
 /* Under the lock: records block h (bytes as statistics count it) of tier as a sample of site.
  * A handle already recorded (a corrupted free list handed a live sample out again) keeps its
  * record. */
-void profile_record(struct profile *p, uint64_t h, uint64_t site, walloc_tier tier, uint64_t bytes);
+void wl_profile_record(struct profile *p, uint64_t h, uint64_t site, walloc_tier tier, uint64_t bytes);
 /* Under the lock: takes block h off its site's counts, if it is a sample. */
-void profile_forget(struct profile *p, uint64_t h);
+void wl_profile_forget(struct profile *p, uint64_t h);
 /* Reset and compact (tier quiescent, profile lock not held): forgets every sample of tier t that
  * does not end at or below logical offset keep. */
-void profile_forget_above(struct profile *p, const struct tier *t, uint64_t keep);
+void wl_profile_forget_above(struct profile *p, const struct tier *t, uint64_t keep);
 
 #endif

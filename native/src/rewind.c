@@ -8,6 +8,7 @@
 #include "bins.h"
 #include "block.h"
 #include "checked.h"
+#include "handle_space.h"
 #include "internal.h"
 #include "large.h"
 #include "profile.h"
@@ -23,23 +24,23 @@ static void release_spans_above(walloc *w, struct tier *t, uint64_t keep)
         struct span *s = span_of_id(t, id);
         if (s->pages == 0)
             continue;
-        uint64_t off = tier_offset_of(t, s->lo), end = off + ((uint64_t)s->pages << WALLOC_PAGE_SHIFT);
+        uint64_t off = wl_tier_offset_of(t, s->lo), end = off + ((uint64_t)s->pages << WALLOC_PAGE_SHIFT);
         if (end <= keep)
             continue;
         if (off < keep && s->csize != 0) {
-            counter_add(&t->released, span_truncate(t, s, s->lo + (keep - off)));
+            counter_add(&t->released, wl_span_truncate(t, s, s->lo + (keep - off)));
             if (s->nblocks != 0) {
                 /* Its owner finds its free blocks again (its lists are looked through); an empty
                  * one that no thread allocates from goes back to the tier. */
                 if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && span_listed(s) != SPAN_LIST_CURRENT) {
-                    tcache_unlist(t, s);
-                    span_release(t, s);
+                    wl_tcache_unlist(t, s);
+                    wl_span_release(t, s);
                 }
                 continue;
             }
         }
-        tcache_unlist(t, s);
-        span_drop(t, s);
+        wl_tcache_unlist(t, s);
+        wl_span_drop(t, s);
     }
 }
 
@@ -57,7 +58,7 @@ static void poison_above(walloc *w, struct tier *t, uint64_t from)
         if (lo < end) {
             block_poison(handle_ptr(w, lo), end - lo);
             if (instance_checked(w))
-                checked_forget_range(w->table, t, sg->base, lo, sg->base + sg->size);
+                wl_checked_forget_range(w->table, t, sg->base, lo, sg->base + sg->size);
         }
         before += sg->size;
     }
@@ -70,25 +71,25 @@ static walloc_status rewind_tier(walloc *w, walloc_tier tier, uint64_t keep)
     if ((unsigned)tier >= WALLOC_TIER_COUNT)
         return WALLOC_ERR_INVALID_TIER;
     struct tier *t = &w->tiers[tier];
-    bins_flush(w, tier); /* binned blocks go back to their spans, which then release them */
-    tcache_lock(w); /* no cache comes or goes while we edit them */
+    wl_bins_flush(w, tier); /* binned blocks go back to their spans, which then release them */
+    wl_tcache_lock(w); /* no cache comes or goes while we edit them */
     wl_lock(&t->lock);
-    uint64_t used = tier_used(t);
+    uint64_t used = wl_tier_used(t);
     keep = keep >= used ? used : align_up(keep, t->align);
     if (keep > used)
         keep = used;
     release_spans_above(w, t, keep);
     wl_lock(&t->large.lock);
-    uint64_t keep_h = tier_handle_of(t, keep);
-    large_cut(t, keep_h);
+    uint64_t keep_h = wl_tier_handle_of(t, keep);
+    wl_large_cut(t, keep_h);
     poison_above(w, t, keep);
-    tier_rewind(t, keep);
-    tier_give_back_above(t, keep_h);
+    wl_tier_rewind(t, keep);
+    wl_space_give_back_above(t, keep_h);
     wl_unlock(&t->large.lock);
     wl_unlock(&t->lock);
-    tcache_unlock(w);
+    wl_tcache_unlock(w);
     if (profile_of(w) != NULL) /* after the locks a sample's allocation takes after the profile's */
-        profile_forget_above(profile_of(w), t, keep);
+        wl_profile_forget_above(profile_of(w), t, keep);
     counter_add(&t->resets, 1);
     return WALLOC_OK;
 }

@@ -29,9 +29,9 @@ static struct span *pool_take(struct tier *t)
         if (chunk >= max_chunks)
             return NULL;
         if (t->span_chunks == NULL &&
-            (t->span_chunks = platform_meta_alloc(max_chunks * sizeof *t->span_chunks)) == NULL)
+            (t->span_chunks = wl_platform_meta_alloc(max_chunks * sizeof *t->span_chunks)) == NULL)
             return NULL;
-        struct span *c = platform_meta_alloc(SPAN_CHUNK * sizeof *c);
+        struct span *c = wl_platform_meta_alloc(SPAN_CHUNK * sizeof *c);
         if (c == NULL)
             return NULL;
         t->span_chunks[chunk] = c;
@@ -52,14 +52,14 @@ static void pool_put(struct tier *t, struct span *s)
     t->span_free_ids = id;
 }
 
-void span_pool_fini(struct tier *t)
+void wl_span_pool_fini(struct tier *t)
 {
     if (t->span_chunks == NULL)
         return;
     uint64_t max_chunks = (t->capacity / WALLOC_PAGE + 1) / SPAN_CHUNK + 1;
     for (uint32_t i = 0; i < t->span_chunk_count; i++)
-        platform_meta_free(t->span_chunks[i], SPAN_CHUNK * sizeof(struct span));
-    platform_meta_free(t->span_chunks, max_chunks * sizeof *t->span_chunks);
+        wl_platform_meta_free(t->span_chunks[i], SPAN_CHUNK * sizeof(struct span));
+    wl_platform_meta_free(t->span_chunks, max_chunks * sizeof *t->span_chunks);
     t->span_chunks = NULL;
     t->span_chunk_count = 0;
 }
@@ -85,7 +85,7 @@ static bool carve_from(const walloc *w, struct span *s, uint64_t from)
 
 /* ------------------------------------------------------------------ creation, release ------ */
 
-struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
+struct span *wl_span_create(struct tier *t, unsigned c, struct tcache *tc)
 {
     walloc *w = t->owner;
     struct span *s = pool_take(t);
@@ -96,7 +96,7 @@ struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
      * a piece. */
     uint32_t pages = t->span_pages[c], least = (uint32_t)((t->class_size[c] + WALLOC_PAGE - 1) >> WALLOC_PAGE_SHIFT);
     uint64_t h, bytes;
-    while ((h = large_pages(t, bytes = (uint64_t)pages << WALLOC_PAGE_SHIFT)) == WALLOC_NULL && pages > least)
+    while ((h = wl_large_pages(t, bytes = (uint64_t)pages << WALLOC_PAGE_SHIFT)) == WALLOC_NULL && pages > least)
         pages = pages / 2 > least ? pages / 2 : least;
     if (h == WALLOC_NULL) {
         pool_put(t, s);
@@ -111,13 +111,13 @@ struct span *span_create(struct tier *t, unsigned c, struct tcache *tc)
     s->next = s->prev = 0;
     atomic_store_explicit(&s->allocs, 0, memory_order_relaxed);
     atomic_store_explicit(&s->remote, REMOTE_NONE | (tc == NULL ? REMOTE_UNOWNED : 0), memory_order_relaxed);
-    span_reuse(t, s, c);
+    wl_span_reuse(t, s, c);
     atomic_store_explicit(&s->owner, tc, memory_order_relaxed);
-    page_map_set(w, h, s->pages, s); /* release: whoever finds the span sees it set up */
+    wl_page_map_set(w, h, s->pages, s); /* release: whoever finds the span sees it set up */
     return s;
 }
 
-void span_reuse(struct tier *t, struct span *s, unsigned c)
+void wl_span_reuse(struct tier *t, struct span *s, unsigned c)
 {
     s->csize = t->class_size[c];
     s->nblocks = s->bytes / s->csize;
@@ -127,12 +127,12 @@ void span_reuse(struct tier *t, struct span *s, unsigned c)
     carve_from(t->owner, s, 0);
 }
 
-struct span *span_create_large(struct tier *t, uint64_t bytes)
+struct span *wl_span_create_large(struct tier *t, uint64_t bytes)
 {
     struct span *s = pool_take(t);
     if (s == NULL)
         return NULL;
-    uint64_t h = large_pages(t, bytes);
+    uint64_t h = wl_large_pages(t, bytes);
     if (h == WALLOC_NULL) {
         pool_put(t, s);
         return NULL;
@@ -146,53 +146,53 @@ struct span *span_create_large(struct tier *t, uint64_t bytes)
     atomic_store_explicit(&s->allocs, 1, memory_order_relaxed);
     atomic_store_explicit(&s->remote, REMOTE_NONE | REMOTE_UNOWNED, memory_order_relaxed);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
-    page_map_set(t->owner, h, s->pages, s); /* every page: an address inside it finds it */
+    wl_page_map_set(t->owner, h, s->pages, s); /* every page: an address inside it finds it */
     return s;
 }
 
 /* Forgets the span: its pages leave the map, its counts go to the tier's totals. */
 static void span_forget(struct tier *t, struct span *s)
 {
-    counter_add(&t->released, span_live(s));
+    counter_add(&t->released, wl_span_live(s));
     counter_add(&t->folded_allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed));
-    page_map_set(t->owner, s->lo, s->pages, NULL);
+    wl_page_map_set(t->owner, s->lo, s->pages, NULL);
     pool_put(t, s);
 }
 
-void span_release(struct tier *t, struct span *s)
+void wl_span_release(struct tier *t, struct span *s)
 {
     uint64_t h = s->lo, bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
     span_forget(t, s);
     block_poison(handle_ptr(t->owner, h), bytes);
-    large_free_pages(t, h, bytes);
+    wl_large_free_pages(t, h, bytes);
 }
 
-void span_take_entirely_free(struct tier *t, struct span *s)
+void wl_span_take_entirely_free(struct tier *t, struct span *s)
 {
     atomic_store_explicit(&s->remote, REMOTE_NONE | REMOTE_UNOWNED, memory_order_relaxed);
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
     uint64_t h = s->lo, bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
     counter_add(&t->folded_allocs, atomic_load_explicit(&s->allocs, memory_order_relaxed));
-    page_map_set(t->owner, h, s->pages, NULL);
+    wl_page_map_set(t->owner, h, s->pages, NULL);
     s->pages = 0; /* statistics and rewinds skip it from now on */
     span_set_listed(s, SPAN_LIST_LIMBO);
     block_poison(handle_ptr(t->owner, h), bytes);
-    large_free_pages(t, h, bytes);
+    wl_large_free_pages(t, h, bytes);
 }
 
-void span_recycle(struct tier *t, struct span *s)
+void wl_span_recycle(struct tier *t, struct span *s)
 {
     pool_put(t, s);
 }
 
-void span_drop(struct tier *t, struct span *s)
+void wl_span_drop(struct tier *t, struct span *s)
 {
     span_forget(t, s);
 }
 
 /* ------------------------------------------------------------------ the owner's side ------- */
 
-uint64_t span_take_block(struct tier *t, struct span *s)
+uint64_t wl_span_take_block(struct tier *t, struct span *s)
 {
     const walloc *w = t->owner;
     for (;;) {
@@ -207,10 +207,17 @@ uint64_t span_take_block(struct tier *t, struct span *s)
         }
         s->free = SPAN_END; /* empty, or a link a caller overwrote: the rest of the list is lost */
         uint64_t flags = atomic_load_explicit(&s->remote, memory_order_relaxed) & REMOTE_UNOWNED;
-        if (span_collect(t, s, flags) == 0 && !carve_from(w, s, span_last(s) + s->csize))
+        if (wl_span_collect(t, s, flags) == 0 && !carve_from(w, s, span_last(s) + s->csize))
             return WALLOC_NULL;
     }
 }
+
+_Static_assert(REMOTE_ONE == REMOTE_NONE + 1 && (REMOTE_NONE & REMOTE_UNOWNED) == 0,
+               "the remote word: block offset in bits 0..31 (REMOTE_NONE), count from bit 32 (REMOTE_ONE), "
+               "REMOTE_UNOWNED in bit 63; the fields must not overlap");
+_Static_assert(sizeof(((struct span *)0)->bytes) <= 4 && (UINT64_C(1) << 32) / 8 < REMOTE_UNOWNED / REMOTE_ONE,
+               "a span's block offsets (below its uint32_t bytes) must stay below REMOTE_NONE, and its block "
+               "count (8-byte blocks at least) must fit the remote word's 31-bit count");
 
 /* Moves the remote list r (a word taken from s->remote) onto the local list. Without threads
  * no free takes the remote path, and the list stays empty. */
@@ -235,14 +242,14 @@ static uint32_t splice(struct tier *t, struct span *s, uint64_t r)
     return got;
 }
 
-uint32_t span_collect(struct tier *t, struct span *s, uint64_t keep_flags)
+uint32_t wl_span_collect(struct tier *t, struct span *s, uint64_t keep_flags)
 {
     if (!WALLOC_THREADS || REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) == 0)
         return 0;
     return splice(t, s, atomic_exchange_explicit(&s->remote, REMOTE_NONE | keep_flags, memory_order_acquire));
 }
 
-void span_set_owner(struct tier *t, struct span *s, struct tcache *tc)
+void wl_span_set_owner(struct tier *t, struct span *s, struct tcache *tc)
 {
     uint64_t flags = tc == NULL ? REMOTE_UNOWNED : 0;
     splice(t, s, atomic_exchange_explicit(&s->remote, REMOTE_NONE | flags, memory_order_acq_rel));
@@ -251,7 +258,7 @@ void span_set_owner(struct tier *t, struct span *s, struct tcache *tc)
 
 /* ------------------------------------------------------------------ other threads ---------- */
 
-bool span_push_remote(const walloc *w, struct span *s, uint64_t d)
+bool wl_span_push_remote(const walloc *w, struct span *s, uint64_t d)
 {
     void *block = handle_ptr(w, s->lo + d);
     uint64_t old = atomic_load_explicit(&s->remote, memory_order_relaxed);
@@ -266,7 +273,7 @@ bool span_push_remote(const walloc *w, struct span *s, uint64_t d)
     return true;
 }
 
-uint32_t span_live(const struct span *s)
+uint32_t wl_span_live(const struct span *s)
 {
     uint32_t used = atomic_load_explicit(&s->used, memory_order_acquire);
     uint32_t pending = REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed));
@@ -275,11 +282,11 @@ uint32_t span_live(const struct span *s)
 
 /* ------------------------------------------------------------------ compaction ------------- */
 
-uint64_t span_truncate(struct tier *t, struct span *s, uint64_t keep)
+uint64_t wl_span_truncate(struct tier *t, struct span *s, uint64_t keep)
 {
     const walloc *w = t->owner;
     uint64_t flags = atomic_load_explicit(&s->remote, memory_order_relaxed) & REMOTE_UNOWNED;
-    span_collect(t, s, flags);
+    wl_span_collect(t, s, flags);
     uint32_t kept = (uint32_t)((keep - s->lo) / s->csize);
     if (kept > s->nblocks)
         kept = s->nblocks;
@@ -312,7 +319,7 @@ uint64_t span_truncate(struct tier *t, struct span *s, uint64_t keep)
         atomic_store_explicit(&s->last, limit - s->csize, memory_order_relaxed);
     atomic_store_explicit(&s->used, live_after, memory_order_relaxed);
     uint32_t pages = (uint32_t)((limit + WALLOC_PAGE - 1) >> WALLOC_PAGE_SHIFT);
-    page_map_set(t->owner, s->lo + ((uint64_t)pages << WALLOC_PAGE_SHIFT), s->pages - pages, NULL);
+    wl_page_map_set(t->owner, s->lo + ((uint64_t)pages << WALLOC_PAGE_SHIFT), s->pages - pages, NULL);
     s->pages = pages;
     return live_before > live_after ? live_before - live_after : 0;
 }
@@ -329,7 +336,7 @@ static void link_before(struct tier *t, uint32_t at, struct span *s)
     a->prev = s->id;
 }
 
-void span_list_push(struct tier *t, uint32_t *head, struct span *s, uint8_t which)
+void wl_span_list_push(struct tier *t, uint32_t *head, struct span *s, uint8_t which)
 {
     if (*head == 0)
         s->next = s->prev = s->id;
@@ -339,7 +346,7 @@ void span_list_push(struct tier *t, uint32_t *head, struct span *s, uint8_t whic
     span_set_listed(s, which);
 }
 
-void span_list_remove(struct tier *t, uint32_t *head, struct span *s)
+void wl_span_list_remove(struct tier *t, uint32_t *head, struct span *s)
 {
     if (s->next == s->id) {
         *head = 0;

@@ -131,41 +131,41 @@ static inline struct span *span_of_id(const struct tier *t, uint32_t i)
 {
     return &t->span_chunks[i / SPAN_CHUNK][i % SPAN_CHUNK];
 }
-void span_pool_fini(struct tier *t);
+void wl_span_pool_fini(struct tier *t);
 
 /* ---- making and releasing spans (span.c); the caller holds the tier's lock ---- */
 
 /* A new span of class c in tier t, owned by tc (NULL: unowned), with its first blocks ready;
  * NULL when the tier has no room. Its pages come from a free extent or the bump head. */
-struct span *span_create(struct tier *t, unsigned c, struct tcache *tc);
+struct span *wl_span_create(struct tier *t, unsigned c, struct tcache *tc);
 /* An empty span made over for class c (its pages hold a block of it): its blocks are carved
  * anew. Its owner, under the tier's lock (statistics read the class and count). */
-void span_reuse(struct tier *t, struct span *s, unsigned c);
+void wl_span_reuse(struct tier *t, struct span *s, unsigned c);
 /* A large block: a span of one block of bytes (whole pages), csize 0, owned by nobody, live;
  * only its first page is mapped. NULL when the tier has no room. */
-struct span *span_create_large(struct tier *t, uint64_t bytes);
+struct span *wl_span_create_large(struct tier *t, uint64_t bytes);
 /* Gives the span's pages back to the tier (free extents) and its structure to the pool; its
  * live blocks, if any, count as released. */
-void span_release(struct tier *t, struct span *s);
+void wl_span_release(struct tier *t, struct span *s);
 /* Takes an entirely free span from an owner that may still be finishing its last free into it
  * (that free moved the count that showed the span free, and may read the span's counters and
  * list mark once more): its pages go back to the tier now, its structure waits in the owner's
- * limbo list (marked SPAN_LIST_LIMBO) until the owner calls span_recycle. The tier's lock held. */
-void span_take_entirely_free(struct tier *t, struct span *s);
-void span_recycle(struct tier *t, struct span *s);
+ * limbo list (marked SPAN_LIST_LIMBO) until the owner calls wl_span_recycle. The tier's lock held. */
+void wl_span_take_entirely_free(struct tier *t, struct span *s);
+void wl_span_recycle(struct tier *t, struct span *s);
 /* Forgets a span whose pages a compaction or reset took back with the head: only its structure
  * goes back to the pool (its live blocks count as released). */
-void span_drop(struct tier *t, struct span *s);
+void wl_span_drop(struct tier *t, struct span *s);
 
 /* ---- the owner's side (span.c): the owning thread, or, for an unowned span, whoever holds
  * the tier's lock ---- */
 
 /* A free block for the owner: the local list, else the remote list, else blocks not carved
  * yet. WALLOC_NULL when the span is full. Counts the allocation. */
-uint64_t span_take_block(struct tier *t, struct span *s);
+uint64_t wl_span_take_block(struct tier *t, struct span *s);
 /* Moves the remote list onto the local one; how many blocks it moved. keep_flags: the
  * REMOTE_UNOWNED bit to leave in the word. */
-uint32_t span_collect(struct tier *t, struct span *s, uint64_t keep_flags);
+uint32_t wl_span_collect(struct tier *t, struct span *s, uint64_t keep_flags);
 /* Pushes block h (checked with span_offset_ok) onto the local free list. Returns the list's
  * previous head (SPAN_END: the span was full). */
 static inline uint64_t span_push_local(const walloc *w, struct span *s, uint64_t h)
@@ -182,25 +182,25 @@ static inline uint64_t span_push_local(const walloc *w, struct span *s, uint64_t
 
 /* Pushes block d (checked) onto an owned span's remote list. false when the span is unowned:
  * then nothing changed, and the caller frees under the tier's lock instead. */
-bool span_push_remote(const walloc *w, struct span *s, uint64_t d);
+bool wl_span_push_remote(const walloc *w, struct span *s, uint64_t d);
 
 /* Live blocks as statistics count them: used minus remote frees not yet taken (any thread). */
-uint32_t span_live(const struct span *s);
+uint32_t wl_span_live(const struct span *s);
 
 /* Compaction: keeps the blocks that end at or below handle keep and forgets the others, free
  * ones included, shortening the span to the pages its kept blocks need; returns how many live
  * blocks it released. The span starts below keep. Tier quiescent (no call allocates or frees
  * in it), its lock held. */
-uint64_t span_truncate(struct tier *t, struct span *s, uint64_t keep);
+uint64_t wl_span_truncate(struct tier *t, struct span *s, uint64_t keep);
 
 /* Gives s to tc (NULL: to nobody), moving its remote list onto the local one. The tier's lock
  * held. */
-void span_set_owner(struct tier *t, struct span *s, struct tcache *tc);
+void wl_span_set_owner(struct tier *t, struct span *s, struct tcache *tc);
 
 /* ---- span lists (span.c): circular, doubly linked through span ids; a head is the first
  * span's id (0: empty) ---- */
-void span_list_push(struct tier *t, uint32_t *head, struct span *s, uint8_t which);
-void span_list_remove(struct tier *t, uint32_t *head, struct span *s);
+void wl_span_list_push(struct tier *t, uint32_t *head, struct span *s, uint8_t which);
+void wl_span_list_remove(struct tier *t, uint32_t *head, struct span *s);
 /* The first span of a list, or NULL. */
 static inline struct span *span_list_first(const struct tier *t, uint32_t head)
 {

@@ -1,5 +1,5 @@
 /*
- * stats.c - per-tier statistics, block sizes, which tier a handle lies in.
+ * stats.c - per-tier statistics, and the footprint of a block (walloc_block_size).
  *
  * Statistics are counted, not kept: the live spans' own counters (each written by the span's
  * owner alone) are summed under the tier's locks, which keep spans from coming and going and
@@ -28,10 +28,10 @@ walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats
     memset(out, 0, sizeof *out);
     uint64_t binned, binned_bytes; /* free blocks their spans count as used */
     int64_t bin_allocs;
-    bins_count(cw, tier, &binned, &binned_bytes, &bin_allocs);
+    wl_bins_count(cw, tier, &binned, &binned_bytes, &bin_allocs);
     wl_lock(&t->lock);
     wl_lock(&t->large.lock);
-    tier_memory_stats(t, out);
+    wl_tier_memory_stats(t, out);
     uint64_t allocs = counter_get(&t->folded_allocs), live_blocks = 0, live_bytes = 0;
     uint64_t wasted = out->wasted_bytes;
     for (uint32_t id = 1; id <= t->span_ids; id++) {
@@ -43,7 +43,7 @@ walloc_status walloc_tier_stats(const walloc *cw, walloc_tier tier, walloc_stats
             live_blocks++, live_bytes += bytes, allocs++;
             continue;
         }
-        uint32_t live = span_live(s); /* reads used first: allocs read later is not smaller */
+        uint32_t live = wl_span_live(s); /* reads used first: allocs read later is not smaller */
         live_blocks += live;
         live_bytes += (uint64_t)live * s->csize;
         wasted += s->bytes - (uint64_t)s->nblocks * s->csize;
@@ -73,43 +73,4 @@ uint64_t walloc_block_size(const walloc *w, walloc_tier tier, uint64_t size)
     const struct tier *t = &w->tiers[tier];
     uint64_t req = size ? size : 1;
     return req > t->capacity ? 0 : tier_block_size(t, req);
-}
-
-walloc_status walloc_tier_of(const walloc *w, walloc_handle h, walloc_tier *out)
-{
-    if (w == NULL || out == NULL)
-        return WALLOC_ERR_INVALID_ARGUMENT;
-    const struct tier *t = tier_of_handle(w, h);
-    if (t == NULL || tier_check_range(t, h, 0) != WALLOC_OK)
-        return WALLOC_ERR_INVALID_HANDLE;
-    *out = t->id;
-    return WALLOC_OK;
-}
-
-walloc_status instance_check_range(const walloc *w, uint64_t h, uint64_t n)
-{
-    const struct tier *t = tier_of_handle(w, h);
-    return t == NULL ? WALLOC_ERR_INVALID_HANDLE : tier_check_range(t, h, n);
-}
-
-walloc_status walloc_check_range(const walloc *w, walloc_handle handle, uint64_t len)
-{
-    return w == NULL ? WALLOC_ERR_INVALID_ARGUMENT : instance_check_range(w, handle, len);
-}
-
-walloc_status walloc_tier_range(const walloc *w, walloc_tier tier, walloc_handle *start,
-                                walloc_handle *end)
-{
-    if (w == NULL || start == NULL || end == NULL)
-        return WALLOC_ERR_INVALID_ARGUMENT;
-    if ((unsigned)tier >= WALLOC_TIER_COUNT)
-        return WALLOC_ERR_INVALID_TIER;
-#if WALLOC_PLATFORM_RESERVES
-    *start = w->tiers[tier].start;
-    *end = w->tier_end[tier];
-#else
-    *start = 0;
-    *end = (uint64_t)1 << 32;
-#endif
-    return WALLOC_OK;
 }

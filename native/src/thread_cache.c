@@ -10,14 +10,14 @@
 #include "tier.h"
 
 /* Always full (free > last), owned by nobody: what empty slots point to. */
-struct span span_none = {.free = SPAN_END, .last = 0};
+struct span wl_span_none = {.free = SPAN_END, .last = 0};
 
-void tcache_lock(walloc *w)
+void wl_tcache_lock(walloc *w)
 {
     wl_lock(&w->tc_lock);
 }
 
-void tcache_unlock(walloc *w)
+void wl_tcache_unlock(walloc *w)
 {
     wl_unlock(&w->tc_lock);
 }
@@ -44,12 +44,12 @@ static void unlist(struct tcache *tc, struct tier *t, struct span *s)
         s->kept_empty = false;
     }
     switch (span_listed(s)) {
-    case SPAN_LIST_CURRENT: set_current(tc, t, s->cls, &span_none); break;
-    case SPAN_LIST_PARTIAL: span_list_remove(t, &tc->tiers[t->id].partial[s->cls], s); break;
-    case SPAN_LIST_FULL: span_list_remove(t, &tc->tiers[t->id].full[s->cls], s); break;
-    case SPAN_LIST_SHARED: span_list_remove(t, &t->shared[s->cls], s); break;
+    case SPAN_LIST_CURRENT: set_current(tc, t, s->cls, &wl_span_none); break;
+    case SPAN_LIST_PARTIAL: wl_span_list_remove(t, &tc->tiers[t->id].partial[s->cls], s); break;
+    case SPAN_LIST_FULL: wl_span_list_remove(t, &tc->tiers[t->id].full[s->cls], s); break;
+    case SPAN_LIST_SHARED: wl_span_list_remove(t, &t->shared[s->cls], s); break;
     case SPAN_LIST_SPARE:
-        span_list_remove(t, &tc->tiers[t->id].spare, s);
+        wl_span_list_remove(t, &tc->tiers[t->id].spare, s);
         tc->tiers[t->id].spare_bytes -= (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
         break;
     }
@@ -62,9 +62,9 @@ static void place_unowned(struct tier *t, struct span *s)
 {
     if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0) {
         unlist(NULL, t, s);
-        span_release(t, s);
+        wl_span_release(t, s);
     } else if (s->free != SPAN_END && span_listed(s) != SPAN_LIST_SHARED) {
-        span_list_push(t, &t->shared[s->cls], s, SPAN_LIST_SHARED);
+        wl_span_list_push(t, &t->shared[s->cls], s, SPAN_LIST_SHARED);
     }
 }
 
@@ -72,7 +72,7 @@ static void place_unowned(struct tier *t, struct span *s)
 static void disown(struct tcache *tc, struct tier *t, struct span *s)
 {
     unlist(tc, t, s);
-    span_set_owner(t, s, NULL);
+    wl_span_set_owner(t, s, NULL);
     place_unowned(t, s);
 }
 
@@ -87,7 +87,7 @@ static void recycle_limbo(struct tcache *tc, struct tier *t)
     for (uint32_t id = tt->limbo, next; id != 0; id = next) {
         struct span *s = span_of_id(t, id);
         next = s->next;
-        span_recycle(t, s);
+        wl_span_recycle(t, s);
     }
     tt->limbo = 0;
     wl_unlock(&t->lock);
@@ -100,7 +100,7 @@ static void disown_tier(struct tcache *tc, struct tier *t)
     recycle_limbo(tc, t);
     wl_lock(&t->lock);
     for (unsigned c = 0; c < t->class_count; c++) {
-        if (tt->cur[c] != &span_none)
+        if (tt->cur[c] != &wl_span_none)
             disown(tc, t, tt->cur[c]);
         while (tt->partial[c] != 0)
             disown(tc, t, span_of_id(t, tt->partial[c]));
@@ -115,7 +115,7 @@ static void disown_tier(struct tcache *tc, struct tier *t)
 /* ------------------------------------------------------------------ allocation ------------- */
 
 /* One of tc's spare spans whose pages hold a block of class c, made over for it; NULL when none
- * does. The tier's lock held (span_reuse). */
+ * does. The tier's lock held (wl_span_reuse). */
 static struct span *take_spare(struct tcache *tc, struct tier *t, unsigned c)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
@@ -126,7 +126,7 @@ static struct span *take_spare(struct tcache *tc, struct tier *t, unsigned c)
         struct span *s = span_of_id(t, id);
         if (s->bytes >= t->class_size[c]) {
             unlist(tc, t, s);
-            span_reuse(t, s, c);
+            wl_span_reuse(t, s, c);
             return s;
         }
         if ((id = s->next) == start)
@@ -141,7 +141,7 @@ static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
     struct tc_tier *tt = &tc->tiers[t->id];
     struct span *s = span_list_first(t, tt->partial[c]);
     if (s != NULL) {
-        span_list_remove(t, &tt->partial[c], s);
+        wl_span_list_remove(t, &tt->partial[c], s);
         return s;
     }
     /* A few full spans others may have freed into (or a compaction shortened); the list turns as
@@ -150,7 +150,7 @@ static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
         s = span_of_id(t, tt->full[c]);
         if (s->free != SPAN_END ||
             (WALLOC_THREADS && REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_relaxed)) != 0)) {
-            span_list_remove(t, &tt->full[c], s);
+            wl_span_list_remove(t, &tt->full[c], s);
             return s;
         }
         tt->full[c] = s->next;
@@ -159,10 +159,10 @@ static struct span *next_span(struct tcache *tc, struct tier *t, unsigned c)
     if ((s = take_spare(tc, t, c)) == NULL) {
         s = span_list_first(t, t->shared[c]);
         if (s != NULL) {
-            span_list_remove(t, &t->shared[c], s);
-            span_set_owner(t, s, tc);
+            wl_span_list_remove(t, &t->shared[c], s);
+            wl_span_set_owner(t, s, tc);
         } else {
-            s = span_create(t, c, tc);
+            s = wl_span_create(t, c, tc);
         }
     }
     wl_unlock(&t->lock);
@@ -179,28 +179,28 @@ static void reclaim_own(struct tcache *tc, struct tier *t)
     while (tt->spare != 0) {
         struct span *s = span_of_id(t, tt->spare);
         unlist(tc, t, s);
-        span_release(t, s);
+        wl_span_release(t, s);
     }
     for (unsigned c = 0; c < t->class_count; c++) {
         struct span *s = tt->cur[c];
-        if (s != &span_none && (span_collect(t, s, 0), atomic_load_explicit(&s->used, memory_order_relaxed) == 0)) {
+        if (s != &wl_span_none && (wl_span_collect(t, s, 0), atomic_load_explicit(&s->used, memory_order_relaxed) == 0)) {
             unlist(tc, t, s);
-            span_release(t, s);
+            wl_span_release(t, s);
         }
         while (tt->full[c] != 0) { /* each goes to the tier or the partial list */
             s = span_of_id(t, tt->full[c]);
             unlist(tc, t, s);
-            span_collect(t, s, 0);
+            wl_span_collect(t, s, 0);
             if (atomic_load_explicit(&s->used, memory_order_relaxed) == 0)
-                span_release(t, s);
+                wl_span_release(t, s);
             else
-                span_list_push(t, &tt->partial[c], s, SPAN_LIST_PARTIAL);
+                wl_span_list_push(t, &tt->partial[c], s, SPAN_LIST_PARTIAL);
         }
     }
     for (uint32_t id = 1; WALLOC_THREADS && id <= t->span_ids; id++) {
         struct span *s = span_of_id(t, id);
         if (s->pages != 0 && s->csize != 0 && atomic_load_explicit(&s->owner, memory_order_relaxed) == NULL) {
-            span_collect(t, s, REMOTE_UNOWNED);
+            wl_span_collect(t, s, REMOTE_UNOWNED);
             place_unowned(t, s);
         }
     }
@@ -222,13 +222,13 @@ static void take_free_spans(struct tcache *from, struct tier *t, uint32_t *head,
         span_set_listed(s, SPAN_LIST_NONE);
         uint32_t used = atomic_load_explicit(&s->used, memory_order_relaxed);
         if (used != REMOTE_COUNT(atomic_load_explicit(&s->remote, memory_order_acquire))) {
-            span_list_push(t, head, s, which);
+            wl_span_list_push(t, head, s, which);
             continue;
         }
         if (which == SPAN_LIST_SPARE)
             from->tiers[t->id].spare_bytes -= (uint64_t)s->pages << WALLOC_PAGE_SHIFT;
         wl_lock(&t->lock);
-        span_take_entirely_free(t, s);
+        wl_span_take_entirely_free(t, s);
         wl_unlock(&t->lock);
         s->next = from->tiers[t->id].limbo;
         from->tiers[t->id].limbo = s->id;
@@ -253,24 +253,24 @@ static void take_others_free_spans(walloc *w, struct tcache *self, struct tier *
     wl_unlock(&w->tc_lock);
 }
 
-uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c)
+uint64_t wl_tcache_alloc(struct tcache *tc, struct tier *t, unsigned c)
 {
     walloc *w = tc->w;
     struct tc_tier *tt = &tc->tiers[t->id];
     for (bool reclaimed = false;;) {
         struct span *s = tt->cur[c];
-        if (s != &span_none) {
-            uint64_t h = span_take_block(t, s);
+        if (s != &wl_span_none) {
+            uint64_t h = wl_span_take_block(t, s);
             if (h != WALLOC_NULL)
                 return h;
         }
         wl_lock(&tc->lock);
         recycle_limbo(tc, t);
-        if (s != &span_none) {
+        if (s != &wl_span_none) {
             /* unlist: it may be the span kept empty (a write into a freed block of it can lose
              * its free list), which must not stay known as such once it leaves current. */
             unlist(tc, t, s);
-            span_list_push(t, &tt->full[c], s, SPAN_LIST_FULL);
+            wl_span_list_push(t, &tt->full[c], s, SPAN_LIST_FULL);
         }
         if ((s = next_span(tc, t, c)) != NULL) {
             span_set_listed(s, SPAN_LIST_CURRENT);
@@ -288,18 +288,18 @@ uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c)
     }
 }
 
-uint32_t tcache_alloc_current(struct tcache *tc, struct tier *t, unsigned c, uint64_t *out, uint32_t n)
+uint32_t wl_tcache_alloc_current(struct tcache *tc, struct tier *t, unsigned c, uint64_t *out, uint32_t n)
 {
     struct span *s = tc->tiers[t->id].cur[c];
     uint32_t i = 0;
-    for (uint64_t h; i < n && s != &span_none && (h = span_take_block(t, s)) != WALLOC_NULL; i++)
+    for (uint64_t h; i < n && s != &wl_span_none && (h = wl_span_take_block(t, s)) != WALLOC_NULL; i++)
         out[i] = h;
     return i;
 }
 
 /* ------------------------------------------------------------------ free ------------------- */
 
-walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
+walloc_status wl_tcache_after_free(struct tcache *tc, struct tier *t, struct span *s)
 {
     struct tc_tier *tt = &tc->tiers[t->id];
     if (span_listed(s) == SPAN_LIST_CURRENT && (s->kept_empty || atomic_load_explicit(&s->used, memory_order_relaxed) != 0))
@@ -317,8 +317,8 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
         if (before != NULL && span_listed(before) == SPAN_LIST_CURRENT && atomic_load_explicit(&before->used, memory_order_relaxed) == 0) {
             unlist(tc, t, before);
             wl_lock(&t->lock);
-            span_set_owner(t, before, NULL);
-            span_release(t, before);
+            wl_span_set_owner(t, before, NULL);
+            wl_span_release(t, before);
             wl_unlock(&t->lock);
         }
     } else if (WALLOC_THREADS && span_listed(s) == SPAN_LIST_LIMBO) {
@@ -332,33 +332,33 @@ walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *
         uint64_t bytes = (uint64_t)s->pages << WALLOC_PAGE_SHIFT, budget = t->capacity / 64;
         unlist(tc, t, s);
         if (tt->spare_bytes + bytes <= (budget < (UINT64_C(4) << 20) ? budget : UINT64_C(4) << 20)) {
-            span_list_push(t, &tt->spare, s, SPAN_LIST_SPARE);
+            wl_span_list_push(t, &tt->spare, s, SPAN_LIST_SPARE);
             tt->spare_bytes += bytes;
         } else {
             wl_lock(&t->lock);
-            span_set_owner(t, s, NULL);
-            span_release(t, s);
+            wl_span_set_owner(t, s, NULL);
+            wl_span_release(t, s);
             wl_unlock(&t->lock);
         }
     } else if (span_listed(s) == SPAN_LIST_FULL) {
-        span_list_remove(t, &tt->full[s->cls], s);
-        span_list_push(t, &tt->partial[s->cls], s, SPAN_LIST_PARTIAL);
+        wl_span_list_remove(t, &tt->full[s->cls], s);
+        wl_span_list_push(t, &tt->partial[s->cls], s, SPAN_LIST_PARTIAL);
     }
     wl_unlock(&tc->lock);
     return WALLOC_OK;
 }
 
-walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct span *s, uint64_t d)
+walloc_status wl_tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct span *s, uint64_t d)
 {
     for (;;) {
         struct tcache *owner = atomic_load_explicit(&s->owner, memory_order_acquire);
         if (!WALLOC_THREADS || (owner != NULL && owner == tc)) {
             uint64_t was = span_push_local(w, s, s->lo + d);
             if (was == SPAN_END || atomic_load_explicit(&s->used, memory_order_relaxed) == 0)
-                tcache_after_free(tc, t, s);
+                wl_tcache_after_free(tc, t, s);
             return WALLOC_OK;
         }
-        if (owner != NULL && span_push_remote(w, s, d))
+        if (owner != NULL && wl_span_push_remote(w, s, d))
             return WALLOC_OK;
         wl_lock(&t->lock);
         if (atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL) {
@@ -377,7 +377,7 @@ walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct s
     }
 }
 
-void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h)
+void wl_tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h)
 {
     struct span *s = span_at(w, h);
     if (s == NULL || s->csize == 0)
@@ -389,16 +389,16 @@ void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_
     wl_unlock(&t->lock);
 }
 
-void tcache_unlist(struct tier *t, struct span *s)
+void wl_tcache_unlist(struct tier *t, struct span *s)
 {
     unlist(atomic_load_explicit(&s->owner, memory_order_relaxed), t, s);
 }
 
 /* ------------------------------------------------------------------ caches ----------------- */
 
-struct tcache *tcache_new(walloc *w, struct tl_slots *tl)
+struct tcache *wl_tcache_new(walloc *w, struct tl_slots *tl)
 {
-    struct tcache *tc = platform_meta_alloc(sizeof *tc);
+    struct tcache *tc = wl_platform_meta_alloc(sizeof *tc);
     if (tc == NULL)
         return NULL;
     tc->id = w->id;
@@ -406,9 +406,9 @@ struct tcache *tcache_new(walloc *w, struct tl_slots *tl)
     tc->tl = tl;
     struct span **direct = &tc->direct[0][0];
     for (unsigned i = 0; i < WALLOC_TIER_COUNT * DIRECT_SLOTS; i++)
-        direct[i] = &span_none;
+        direct[i] = &wl_span_none;
     for (unsigned i = 0; i < WALLOC_TIER_COUNT * WALLOC_CLASS_COUNT_MAX; i++)
-        tc->tiers[i / WALLOC_CLASS_COUNT_MAX].cur[i % WALLOC_CLASS_COUNT_MAX] = &span_none;
+        tc->tiers[i / WALLOC_CLASS_COUNT_MAX].cur[i % WALLOC_CLASS_COUNT_MAX] = &wl_span_none;
     wl_mutex_init(&tc->lock);
     wl_lock(&w->tc_lock);
     tc->next = w->tcaches;
@@ -420,7 +420,7 @@ struct tcache *tcache_new(walloc *w, struct tl_slots *tl)
     return tc;
 }
 
-void tcache_retire(struct tcache *tc)
+void wl_tcache_retire(struct tcache *tc)
 {
     walloc *w = tc->w;
     wl_lock(&w->tc_lock);
@@ -434,10 +434,10 @@ void tcache_retire(struct tcache *tc)
         tc->next->prev = tc->prev;
     wl_unlock(&w->tc_lock);
     wl_mutex_destroy(&tc->lock);
-    platform_meta_free(tc, sizeof *tc);
+    wl_platform_meta_free(tc, sizeof *tc);
 }
 
-void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache)
+void wl_tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache)
 {
     wl_lock(&w->tc_lock);
     for (struct tcache *tc = w->tcaches, *next; tc != NULL; tc = next) {
@@ -450,7 +450,7 @@ void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache)
         atomic_compare_exchange_strong_explicit(&tc->tl->tc0, &expected_tc, no_cache, memory_order_relaxed,
                                                 memory_order_relaxed);
         wl_mutex_destroy(&tc->lock);
-        platform_meta_free(tc, sizeof *tc);
+        wl_platform_meta_free(tc, sizeof *tc);
     }
     w->tcaches = NULL;
     wl_unlock(&w->tc_lock);

@@ -36,10 +36,10 @@
 #define DIRECT_SLOTS (DIRECT_MAX / 8)
 
 /* The span every empty slot points to: always full, owned by nobody. */
-extern struct span span_none;
+extern struct span wl_span_none;
 
 struct tc_tier {
-    struct span *cur[WALLOC_CLASS_COUNT_MAX]; /* the span each class allocates from (span_none) */
+    struct span *cur[WALLOC_CLASS_COUNT_MAX]; /* the span each class allocates from (wl_span_none) */
     uint32_t partial[WALLOC_CLASS_COUNT_MAX]; /* owned spans with free blocks (list heads) */
     uint32_t full[WALLOC_CLASS_COUNT_MAX];    /* owned spans that had no free block left */
     struct span *empty; /* the one current span kept while empty */
@@ -80,61 +80,61 @@ struct tl_slots {
 };
 
 #if !WALLOC_THREADS
-extern struct tl_slots walloc_tl; /* one thread (WebAssembly without threads) */
+extern struct tl_slots wl_tl; /* one thread (WebAssembly without threads) */
 #else
-extern __thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec")));
+extern __thread struct tl_slots wl_tl __attribute__((tls_model("initial-exec")));
 #endif
 
 /* The calling thread's cache of w, made slot 0 (w0 set unless w is checked); NULL when the
  * thread can't have one (out of memory). thread_slots.c. */
-struct tcache *tcache_current(walloc *w);
+struct tcache *wl_tcache_current(walloc *w);
 
 /* A block of class c of tier t from cache tc (its spans, the tier's shared spans, a new span),
  * counted; WALLOC_NULL when the tier has no room. Called by tc's thread (the profile's sampler:
  * under the profile's lock). */
-uint64_t tcache_alloc(struct tcache *tc, struct tier *t, unsigned c);
+uint64_t wl_tcache_alloc(struct tcache *tc, struct tier *t, unsigned c);
 
 /* Up to n more blocks of class c of tier t into out, from the current span of cache tc only
  * (none when it has no free block left); how many. Counted as allocations. */
-uint32_t tcache_alloc_current(struct tcache *tc, struct tier *t, unsigned c, uint64_t *out, uint32_t n);
+uint32_t wl_tcache_alloc_current(struct tcache *tc, struct tier *t, unsigned c, uint64_t *out, uint32_t n);
 
 /* Frees block d of span s (checked by the caller) from the thread of cache tc (NULL: it has none):
  * into the span when tc owns it, onto its remote list when another thread does, under the tier's lock when
  * nobody does. WALLOC_ERR_OUT_OF_BOUNDS when the span went back to the tier meanwhile (the block
  * was not live: a double free). */
-walloc_status tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct span *s, uint64_t d);
+walloc_status wl_tcache_free(walloc *w, struct tcache *tc, struct tier *t, struct span *s, uint64_t d);
 
 /* The owner freed into s and saw that the span was full before or is empty now: moves it between
  * the owner's lists, or gives it back to the tier. Returns WALLOC_OK (so that the free fast path
  * ends in a jump). */
-walloc_status tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
+walloc_status wl_tcache_after_free(struct tcache *tc, struct tier *t, struct span *s);
 
 /* Checked mode found block h, live, on a free list: drops the rest of that span's free list
  * when tc (the calling thread's cache, or the profile's sampler under its lock) or nobody owns
  * it. */
-void tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h);
+void wl_tcache_drop_free_list(walloc *w, struct tcache *tc, struct tier *t, uint64_t h);
 
 /* Reset and compact: takes span s out of whichever cache slot or list holds it (w->tc_lock and
  * the tier's lock held, tier quiescent). */
-void tcache_unlist(struct tier *t, struct span *s);
+void wl_tcache_unlist(struct tier *t, struct span *s);
 
 /* A new cache of w for the thread whose slots tl are, linked into w's list; NULL when out of
  * memory. */
-struct tcache *tcache_new(walloc *w, struct tl_slots *tl);
+struct tcache *wl_tcache_new(walloc *w, struct tl_slots *tl);
 /* Gives up every span tc owns (they become unowned, or go back to the tier) and frees it. */
-void tcache_retire(struct tcache *tc);
+void wl_tcache_retire(struct tcache *tc);
 /* Frees every cache of w, pointing each thread that still had w in slot 0 at no_instance and
  * no_cache. The instance is being destroyed: no call on it runs. */
-void tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache);
+void wl_tcache_free_all(walloc *w, walloc *no_instance, struct tcache *no_cache);
 
 /* ---- thread_slots.c (thread_slots_wasm.c in WebAssembly) ---- */
 
 /* Gives w its id (never reused while the process lives). */
-void tcache_register_instance(walloc *w);
+void wl_tcache_register_instance(walloc *w);
 /* Unregisters w and frees every cache of it. No call on w may be running. */
-void tcache_unregister_instance(walloc *w);
+void wl_tcache_unregister_instance(walloc *w);
 
-void tcache_lock(walloc *w);
-void tcache_unlock(walloc *w);
+void wl_tcache_lock(walloc *w);
+void wl_tcache_unlock(walloc *w);
 
 #endif

@@ -22,7 +22,7 @@ _Alignas(64) static const char no_instance; /* aligned like a walloc */
 #define NO_INSTANCE ((walloc *)&no_instance)
 #define NO_CACHE ((struct tcache *)&no_instance)
 
-__thread struct tl_slots walloc_tl __attribute__((tls_model("initial-exec"))) = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
+__thread struct tl_slots wl_tl __attribute__((tls_model("initial-exec"))) = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
 
 static walloc *live_instance(uint64_t id)
 {
@@ -34,14 +34,14 @@ static walloc *live_instance(uint64_t id)
 
 static void thread_exit(void)
 {
-    atomic_store_explicit(&walloc_tl.w0, NO_INSTANCE, memory_order_relaxed);
-    atomic_store_explicit(&walloc_tl.tc0, NO_CACHE, memory_order_relaxed);
+    atomic_store_explicit(&wl_tl.w0, NO_INSTANCE, memory_order_relaxed);
+    atomic_store_explicit(&wl_tl.tc0, NO_CACHE, memory_order_relaxed);
     wl_lock(&g_lock);
     for (unsigned i = 0; i < TL_SLOTS; i++) {
-        if (walloc_tl.id[i] != 0 && live_instance(walloc_tl.id[i]) != NULL)
-            tcache_retire(walloc_tl.tc[i]);
-        walloc_tl.id[i] = 0;
-        walloc_tl.tc[i] = NULL;
+        if (wl_tl.id[i] != 0 && live_instance(wl_tl.id[i]) != NULL)
+            wl_tcache_retire(wl_tl.tc[i]);
+        wl_tl.id[i] = 0;
+        wl_tl.tc[i] = NULL;
     }
     wl_unlock(&g_lock);
 }
@@ -50,10 +50,10 @@ static void thread_exit(void)
 static struct tcache *tcache_attach(walloc *w)
 {
     for (unsigned i = 1; i < TL_SLOTS; i++) {
-        if (walloc_tl.id[i] == w->id) { /* move to front */
-            struct tcache *tc = walloc_tl.tc[i];
-            walloc_tl.id[i] = walloc_tl.id[0], walloc_tl.tc[i] = walloc_tl.tc[0];
-            walloc_tl.id[0] = w->id, walloc_tl.tc[0] = tc;
+        if (wl_tl.id[i] == w->id) { /* move to front */
+            struct tcache *tc = wl_tl.tc[i];
+            wl_tl.id[i] = wl_tl.id[0], wl_tl.tc[i] = wl_tl.tc[0];
+            wl_tl.id[0] = w->id, wl_tl.tc[0] = tc;
             return tc;
         }
     }
@@ -61,47 +61,47 @@ static struct tcache *tcache_attach(walloc *w)
     /* A free slot, or one whose instance is gone, or else evict the least recent. */
     unsigned slot = TL_SLOTS - 1;
     for (unsigned i = 0; i < TL_SLOTS; i++) {
-        if (walloc_tl.id[i] == 0 || live_instance(walloc_tl.id[i]) == NULL) {
+        if (wl_tl.id[i] == 0 || live_instance(wl_tl.id[i]) == NULL) {
             slot = i;
             break;
         }
     }
-    if (walloc_tl.id[slot] != 0 && live_instance(walloc_tl.id[slot]) != NULL)
-        tcache_retire(walloc_tl.tc[slot]);
-    walloc_tl.id[slot] = 0;
-    struct tcache *tc = tcache_new(w, &walloc_tl);
+    if (wl_tl.id[slot] != 0 && live_instance(wl_tl.id[slot]) != NULL)
+        wl_tcache_retire(wl_tl.tc[slot]);
+    wl_tl.id[slot] = 0;
+    struct tcache *tc = wl_tcache_new(w, &wl_tl);
     wl_unlock(&g_lock);
     if (tc == NULL)
         return NULL;
     for (unsigned i = slot; i > 0; i--) {
-        walloc_tl.id[i] = walloc_tl.id[i - 1];
-        walloc_tl.tc[i] = walloc_tl.tc[i - 1];
+        wl_tl.id[i] = wl_tl.id[i - 1];
+        wl_tl.tc[i] = wl_tl.tc[i - 1];
     }
-    walloc_tl.id[0] = w->id;
-    walloc_tl.tc[0] = tc;
-    platform_thread_exit_arm(thread_exit);
+    wl_tl.id[0] = w->id;
+    wl_tl.tc[0] = tc;
+    wl_platform_thread_exit_arm(thread_exit);
     return tc;
 }
 
-struct tcache *tcache_current(walloc *w)
+struct tcache *wl_tcache_current(walloc *w)
 {
-    struct tcache *tc = walloc_tl.id[0] == w->id ? walloc_tl.tc[0] : NULL;
+    struct tcache *tc = wl_tl.id[0] == w->id ? wl_tl.tc[0] : NULL;
     if (tc == NULL) {
-        atomic_store_explicit(&walloc_tl.w0, NO_INSTANCE, memory_order_relaxed); /* slot 0 changes */
-        atomic_store_explicit(&walloc_tl.tc0, NO_CACHE, memory_order_relaxed);
+        atomic_store_explicit(&wl_tl.w0, NO_INSTANCE, memory_order_relaxed); /* slot 0 changes */
+        atomic_store_explicit(&wl_tl.tc0, NO_CACHE, memory_order_relaxed);
         if ((tc = tcache_attach(w)) == NULL)
             return NULL;
     }
     /* Frees take the fast path unless w is checked; allocations also unless w samples them. */
-    atomic_store_explicit(&walloc_tl.tc0, instance_checked(w) ? NO_CACHE : tc, memory_order_relaxed);
-    atomic_store_explicit(&walloc_tl.w0, instance_checked(w) || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
+    atomic_store_explicit(&wl_tl.tc0, instance_checked(w) ? NO_CACHE : tc, memory_order_relaxed);
+    atomic_store_explicit(&wl_tl.w0, instance_checked(w) || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
                           memory_order_relaxed);
     return tc;
 }
 
 /* ------------------------------------------------------------------ instances -------------- */
 
-void tcache_register_instance(walloc *w)
+void wl_tcache_register_instance(walloc *w)
 {
     wl_lock(&g_lock);
     w->id = g_next_id++;
@@ -110,7 +110,7 @@ void tcache_register_instance(walloc *w)
     wl_unlock(&g_lock);
 }
 
-void tcache_unregister_instance(walloc *w)
+void wl_tcache_unregister_instance(walloc *w)
 {
     wl_lock(&g_lock);
     for (walloc **p = &g_live; *p != NULL; p = &(*p)->next_live) {
@@ -119,6 +119,6 @@ void tcache_unregister_instance(walloc *w)
             break;
         }
     }
-    tcache_free_all(w, NO_INSTANCE, NO_CACHE);
+    wl_tcache_free_all(w, NO_INSTANCE, NO_CACHE);
     wl_unlock(&g_lock);
 }

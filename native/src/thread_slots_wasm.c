@@ -14,30 +14,30 @@ _Alignas(64) static const char no_instance; /* aligned like a walloc */
 #define NO_INSTANCE ((walloc *)&no_instance)
 #define NO_CACHE ((struct tcache *)&no_instance)
 
-struct tl_slots walloc_tl = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
+struct tl_slots wl_tl = {.w0 = NO_INSTANCE, .tc0 = NO_CACHE};
 
-struct tcache *tcache_current(walloc *w)
+struct tcache *wl_tcache_current(walloc *w)
 {
     struct tcache *tc = w->tcaches;
-    while (tc != NULL && tc->tl != &walloc_tl) /* the profile's sampler is no thread's */
+    while (tc != NULL && tc->tl != &wl_tl) /* the profile's sampler is no thread's */
         tc = tc->next;
-    if (tc == NULL && (tc = tcache_new(w, &walloc_tl)) == NULL)
+    if (tc == NULL && (tc = wl_tcache_new(w, &wl_tl)) == NULL)
         return NULL;
     /* Frees take the fast path unless w is checked; allocations also unless w samples them. */
-    atomic_store_explicit(&walloc_tl.tc0, instance_checked(w) ? NO_CACHE : tc, memory_order_relaxed);
-    atomic_store_explicit(&walloc_tl.w0, instance_checked(w) || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
+    atomic_store_explicit(&wl_tl.tc0, instance_checked(w) ? NO_CACHE : tc, memory_order_relaxed);
+    atomic_store_explicit(&wl_tl.w0, instance_checked(w) || profile_samples_walloc_alloc(w) ? NO_INSTANCE : w,
                           memory_order_relaxed);
     return tc;
 }
 
-void tcache_register_instance(walloc *w)
+void wl_tcache_register_instance(walloc *w)
 {
     w->id = g_next_id++;
 }
 
-void tcache_unregister_instance(walloc *w)
+void wl_tcache_unregister_instance(walloc *w)
 {
-    tcache_free_all(w, NO_INSTANCE, NO_CACHE);
+    wl_tcache_free_all(w, NO_INSTANCE, NO_CACHE);
 }
 
 #endif /* __wasm__ */

@@ -3,13 +3,18 @@
  */
 #include "tier.h"
 
-#include "block.h"
-#include "page_map.h"
+#include "handle_space.h"
 
-/* Native: commit at least this much at a time (one mprotect per step, not per page). */
-#define COMMIT_STEP_MIN (256u * 1024u)
-/* WebAssembly: first segment of a tier; later ones double the tier's size so far. */
-#define SEGMENT_MIN (64u * 1024u)
+/* The class count of the tier with the smallest alignment (size_class_count of
+ * WALLOC_MIN_ALIGN_SHIFT: 8 classes up to 8 granules, then 4 per power of two up to
+ * WALLOC_MAX_CLASS_SIZE) is what the per-class arrays (struct tier, struct tc_tier, bins) hold. */
+_Static_assert((WALLOC_CLASS_COUNT_MAX - 8u) % 4u == 0 &&
+                   WALLOC_MAX_CLASS_SIZE >> WALLOC_MIN_ALIGN_SHIFT == 1u << ((WALLOC_CLASS_COUNT_MAX - 8u) / 4u + 3u),
+               "WALLOC_CLASS_COUNT_MAX must equal the class count of the 8-byte tier for WALLOC_MAX_CLASS_SIZE "
+               "(size_class.h: a power of two, 4 classes per doubling above 8 granules)");
+_Static_assert(WALLOC_CLASS_COUNT_MAX <= 256u, "a span's class (struct span's cls) is a uint8_t");
+_Static_assert(WALLOC_LARGE_GRANULE % WALLOC_PAGE == 0 && WALLOC_PAGE == 1u << WALLOC_PAGE_SHIFT,
+               "large blocks are whole pages of the page map (WALLOC_PAGE, WALLOC_PAGE_SHIFT)");
 
 /* Pages of a span of class size csize in a tier of capacity bytes: room for 8 blocks or a 64th
  * of the tier, whichever is more, but at most 64 KiB for that 64th (a small tier holds spans of
@@ -39,10 +44,12 @@ static uint32_t span_pages_for(uint64_t csize, uint64_t capacity)
     return (uint32_t)best;
 }
 
-void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
+void wl_tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, uint64_t capacity,
                uint64_t retain)
 {
-    static const uint32_t shifts[WALLOC_TIER_COUNT] = {7, 6, 3};
+    static const uint32_t shifts[] = WALLOC_TIER_ALIGN_SHIFTS;
+    _Static_assert(sizeof shifts / sizeof shifts[0] == WALLOC_TIER_COUNT,
+                   "WALLOC_TIER_ALIGN_SHIFTS must name one alignment per tier (WALLOC_TIER_COUNT)");
     t->owner = owner;
     t->id = id;
     t->align_shift = shifts[id];
@@ -65,193 +72,20 @@ void tier_init(struct tier *t, walloc *owner, walloc_tier id, uint64_t start, ui
     t->large.count = 0;
     atomic_init(&t->large.bytes, 0);
     t->large.resident = 0;
-#if WALLOC_PLATFORM_RESERVES
-    t->segs[0].base = start;
-    t->segs[0].size = capacity;
-    atomic_init(&t->seg_count, 1);
-    atomic_init(&t->head, start);
-    atomic_init(&t->limit, start); /* nothing committed yet */
-#else
-    atomic_init(&t->seg_count, 0);
+    atomic_init(&t->seg_count, 0); /* the space gives it its segments (handle_space.h) */
     atomic_init(&t->head, 0);
     atomic_init(&t->limit, 0);
-#endif
     atomic_init(&t->cur_seg, 0);
 }
 
-bool tier_init_memory(struct tier *t)
+void wl_tier_fini(struct tier *t)
 {
-#if WALLOC_PLATFORM_RESERVES
-    uint64_t words = (t->capacity / WALLOC_PAGE + 63) / 64;
-    t->decommitted = platform_zeroed_alloc(words * sizeof *t->decommitted);
-    return t->decommitted != NULL;
-#else
-    t->decommitted = NULL; /* linear memory cannot give pages back */
-    return true;
-#endif
-}
-
-void tier_fini(struct tier *t)
-{
-    if (t->decommitted != NULL)
-        platform_zeroed_free(t->decommitted, (t->capacity / WALLOC_PAGE + 63) / 64 * sizeof *t->decommitted);
-    t->decommitted = NULL;
     wl_mutex_destroy(&t->grow_lock);
     wl_mutex_destroy(&t->lock);
     wl_mutex_destroy(&t->large.lock);
 }
 
-/* ------------------------------------------------------------------ giving pages back ------ */
-
-#if WALLOC_PLATFORM_RESERVES
-
-/* Pages [h, h + bytes) of the tier in the bitmap: first bit and count. */
-static void page_bits(const struct tier *t, uint64_t h, uint64_t bytes, uint64_t *first, uint64_t *n)
-{
-    *first = (h - t->start) >> WALLOC_PAGE_SHIFT;
-    *n = bytes >> WALLOC_PAGE_SHIFT;
-}
-
-/* Marks pages [h, h + bytes) decommitted (or committed) in the bitmap; returns the bytes of
- * the pages whose mark changed. */
-static uint64_t mark_pages(struct tier *t, uint64_t h, uint64_t bytes, bool decommitted)
-{
-    if (t->decommitted == NULL || bytes == 0)
-        return 0;
-    uint64_t first, n, changed = 0;
-    page_bits(t, h, bytes, &first, &n);
-    for (uint64_t i = first; i < first + n; i++) {
-        uint64_t bit = UINT64_C(1) << (i % 64);
-        if (((t->decommitted[i / 64] & bit) != 0) != decommitted) {
-            t->decommitted[i / 64] ^= bit;
-            changed++;
-        }
-    }
-    return changed << WALLOC_PAGE_SHIFT;
-}
-
-uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes)
-{
-    uint64_t was = mark_pages(t, h, bytes, false);
-    counter_add(&t->committed, was);
-    return was;
-}
-
-uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes)
-{
-    if (t->decommitted == NULL || bytes == 0)
-        return 0;
-    uint64_t first, n, count = 0;
-    page_bits(t, h, bytes, &first, &n);
-    for (uint64_t i = first; i < first + n; i++)
-        count += (t->decommitted[i / 64] >> (i % 64)) & 1;
-    return count << WALLOC_PAGE_SHIFT;
-}
-
-uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes)
-{
-    uint64_t now = mark_pages(t, h, bytes, true);
-    if (now != 0) {
-        platform_decommit(handle_ptr(t->owner, h), bytes);
-        counter_sub(&t->committed, now);
-    }
-    return now;
-}
-#else
-/* WebAssembly memory cannot shrink: no page is ever given back. */
-uint64_t tier_reuse_pages(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-uint64_t tier_decommitted_in(const struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-uint64_t tier_give_back(struct tier *t, uint64_t h, uint64_t bytes) { (void)t, (void)h, (void)bytes; return 0; }
-#endif
-
-#if WALLOC_PLATFORM_RESERVES
-/* Native: commit more of the tier's single segment so that need_end fits. */
-static bool tier_grow(struct tier *t, uint64_t need_end)
-{
-    const struct segment *s = &t->segs[0];
-    uint64_t limit = atomic_load_explicit(&t->limit, memory_order_relaxed);
-    if (need_end > s->base + s->size)
-        return false;
-    uint64_t committed = limit - s->base;
-    uint64_t step = committed / 4 > COMMIT_STEP_MIN ? committed / 4 : COMMIT_STEP_MIN;
-    uint64_t page = platform_page_size();
-    uint64_t new_limit = align_up(need_end > limit + step ? need_end : limit + step, page);
-    if (new_limit > s->base + s->size)
-        new_limit = s->base + s->size;
-    uint8_t *p = (uint8_t *)handle_ptr(t->owner, limit);
-    if (!platform_commit(p, new_limit - limit))
-        return false;
-    block_poison(p, new_limit - limit); /* nothing in it is allocated yet */
-    counter_add(&t->committed, new_limit - limit);
-    atomic_store_explicit(&t->limit, new_limit, memory_order_release);
-    return true;
-}
-#else
-
-/* WebAssembly: close the current segment and move to the next one that fits size, appending a
- * new segment from memory.grow when none does. Closed segments record their unused tail. */
-static bool tier_grow(struct tier *t, uint64_t size)
-{
-    uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_relaxed);
-    uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < count; i++)
-        total += t->segs[i].size;
-    uint32_t next = count == 0 ? 0 : cur + 1;
-    while (next < count && t->segs[next].size < size)
-        next++; /* too small for this request: skipped (wasted until a rewind) */
-    if (next == count) {
-        uint64_t room = t->capacity - total;
-        uint64_t want = total > SEGMENT_MIN ? total : SEGMENT_MIN;
-        want = align_up(want > size ? want : size, platform_page_size());
-        if (want > room)
-            want = room;
-        if (size > want || count == WALLOC_MAX_SEGMENTS)
-            return false;
-        uint64_t addr = platform_grow(want);
-        if (addr == UINT64_MAX)
-            return false;
-        if (!page_map_cover(t->owner, addr + want)) {
-            platform_release(handle_ptr(t->owner, addr), want);
-            return false;
-        }
-        block_poison(handle_ptr(t->owner, addr), want);
-        counter_add(&t->committed, want);
-        struct segment *last = count > 0 ? &t->segs[count - 1] : NULL;
-        if (last != NULL && next == count && cur == count - 1 && addr == last->base + last->size &&
-            last->size % platform_page_size() == 0) {
-            /* The new memory follows the current segment: extend it, so blocks on both sides
-             * of the old end stay neighbours (large blocks coalesce across it). */
-            last->size += want;
-            atomic_store_explicit(&t->limit, last->base + last->size, memory_order_release);
-            return true;
-        }
-        t->segs[count].base = addr;
-        t->segs[count].size = want;
-        t->segs[count].tail = 0;
-        atomic_store_explicit(&t->seg_count, count + 1, memory_order_release);
-    }
-    uint64_t used_before = counter_get(&t->used_before_cur);
-    if (count > 0) {
-        struct segment *s = &t->segs[cur];
-        uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
-        s->tail = s->base + s->size - h;
-        used_before += s->size;
-        for (uint32_t i = cur + 1; i < next; i++) {
-            t->segs[i].tail = t->segs[i].size;
-            used_before += t->segs[i].size;
-        }
-    }
-    atomic_store_explicit(&t->cur_seg, next, memory_order_relaxed);
-    atomic_store_explicit(&t->used_before_cur, used_before, memory_order_relaxed);
-    atomic_store_explicit(&t->head, t->segs[next].base, memory_order_relaxed);
-    atomic_store_explicit(&t->limit, t->segs[next].base + t->segs[next].size,
-                          memory_order_release);
-    return true;
-}
-#endif
-
-uint64_t tier_bump_slow(struct tier *t, uint64_t size)
+uint64_t wl_tier_bump_slow(struct tier *t, uint64_t size)
 {
     uint64_t result = WALLOC_NULL;
     wl_lock(&t->grow_lock);
@@ -266,19 +100,14 @@ uint64_t tier_bump_slow(struct tier *t, uint64_t size)
             }
             continue;
         }
-#if WALLOC_PLATFORM_RESERVES
-        if (h > UINT64_MAX - size || !tier_grow(t, h + size))
+        if (!wl_space_grow(t, size))
             break;
-#else
-        if (!tier_grow(t, size))
-            break;
-#endif
     }
     wl_unlock(&t->grow_lock);
     return result;
 }
 
-uint64_t tier_bump_pages(struct tier *t, uint64_t bytes)
+uint64_t wl_tier_bump_pages(struct tier *t, uint64_t bytes)
 {
     uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
     uint64_t gap = align_up(h, WALLOC_PAGE) - h; /* only after a compaction to an odd keep */
@@ -286,13 +115,13 @@ uint64_t tier_bump_pages(struct tier *t, uint64_t bytes)
         return WALLOC_NULL;
     uint64_t r = tier_bump(t, bytes);
     if (r != WALLOC_NULL)
-        tier_reuse_pages(t, r, bytes);
+        wl_space_reuse_pages(t, r, bytes);
     return r;
 }
 
 static void peak_record(struct tier *t)
 {
-    uint64_t used = tier_used(t);
+    uint64_t used = wl_tier_used(t);
     uint64_t peak = atomic_load_explicit(&t->peak, memory_order_relaxed);
     while (used > peak &&
            !atomic_compare_exchange_weak_explicit(&t->peak, &peak, used, memory_order_relaxed,
@@ -300,7 +129,7 @@ static void peak_record(struct tier *t)
     }
 }
 
-bool tier_unbump(struct tier *t, uint64_t h, uint64_t size)
+bool wl_tier_unbump(struct tier *t, uint64_t h, uint64_t size)
 {
     uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
     if (atomic_load_explicit(&t->seg_count, memory_order_acquire) == 0 || h < t->segs[cur].base)
@@ -311,7 +140,7 @@ bool tier_unbump(struct tier *t, uint64_t h, uint64_t size)
                                                    memory_order_relaxed);
 }
 
-bool tier_contains(const struct tier *t, uint64_t h)
+bool wl_tier_contains(const struct tier *t, uint64_t h)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     for (uint32_t i = 0; i < count; i++)
@@ -320,7 +149,7 @@ bool tier_contains(const struct tier *t, uint64_t h)
     return false;
 }
 
-walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
+walloc_status wl_tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     uint32_t cur = atomic_load_explicit(&t->cur_seg, memory_order_relaxed);
@@ -341,7 +170,7 @@ walloc_status tier_check_range(const struct tier *t, uint64_t h, uint64_t n)
     return WALLOC_ERR_INVALID_HANDLE;
 }
 
-uint64_t tier_offset_of(const struct tier *t, uint64_t h)
+uint64_t wl_tier_offset_of(const struct tier *t, uint64_t h)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     uint64_t before = 0;
@@ -353,7 +182,7 @@ uint64_t tier_offset_of(const struct tier *t, uint64_t h)
     return before;
 }
 
-uint64_t tier_handle_of(const struct tier *t, uint64_t off)
+uint64_t wl_tier_handle_of(const struct tier *t, uint64_t off)
 {
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
     if (count == 0)
@@ -365,20 +194,7 @@ uint64_t tier_handle_of(const struct tier *t, uint64_t off)
     return t->segs[i].base + (off - before);
 }
 
-#if WALLOC_PLATFORM_RESERVES
-void tier_give_back_above(struct tier *t, uint64_t keep_h)
-{
-    uint64_t keep_free = t->retain > t->large.resident ? t->retain - t->large.resident : 0;
-    uint64_t from = align_up(keep_h, WALLOC_PAGE) + align_up(keep_free, WALLOC_PAGE);
-    uint64_t end = atomic_load_explicit(&t->limit, memory_order_relaxed);
-    if (from < end)
-        tier_give_back(t, from, end - from);
-}
-#else
-void tier_give_back_above(struct tier *t, uint64_t keep_h) { (void)t, (void)keep_h; }
-#endif
-
-uint64_t tier_used(const struct tier *t)
+uint64_t wl_tier_used(const struct tier *t)
 {
     if (atomic_load_explicit(&t->seg_count, memory_order_acquire) == 0)
         return 0;
@@ -387,7 +203,7 @@ uint64_t tier_used(const struct tier *t)
     return counter_get(&t->used_before_cur) + (h - t->segs[cur].base);
 }
 
-void tier_rewind(struct tier *t, uint64_t keep)
+void wl_tier_rewind(struct tier *t, uint64_t keep)
 {
     peak_record(t);
     uint32_t count = atomic_load_explicit(&t->seg_count, memory_order_acquire);
@@ -404,16 +220,12 @@ void tier_rewind(struct tier *t, uint64_t keep)
     atomic_store_explicit(&t->cur_seg, i, memory_order_relaxed);
     atomic_store_explicit(&t->used_before_cur, before, memory_order_relaxed);
     atomic_store_explicit(&t->head, t->segs[i].base + (keep - before), memory_order_relaxed);
-#if WALLOC_PLATFORM_RESERVES
-    /* limit (committed end) stays: committed memory is kept for reuse. */
-#else
-    atomic_store_explicit(&t->limit, t->segs[i].base + t->segs[i].size, memory_order_release);
-#endif
+    wl_space_rewound(t);
 }
 
-void tier_memory_stats(const struct tier *t, walloc_stats *out)
+void wl_tier_memory_stats(const struct tier *t, walloc_stats *out)
 {
-    uint64_t used = tier_used(t);
+    uint64_t used = wl_tier_used(t);
     uint64_t peak = counter_get(&t->peak);
     out->capacity = t->capacity;
     out->committed = counter_get(&t->committed);

@@ -40,15 +40,6 @@
 
 WASM_MINSIZE_BEGIN
 
-/* The tier whose memory holds h, or NULL. */
-struct tier *tier_of_handle(const walloc *w, uint64_t h)
-{
-    for (unsigned i = 0; i < WALLOC_TIER_COUNT; i++)
-        if (tier_contains(&w->tiers[i], h))
-            return (struct tier *)&w->tiers[i];
-    return NULL;
-}
-
 static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t req);
 
 static uint64_t alloc_large(struct tier *t, uint64_t size)
@@ -56,7 +47,7 @@ static uint64_t alloc_large(struct tier *t, uint64_t size)
     if (size > t->capacity)
         return WALLOC_NULL;
     wl_lock(&t->lock);
-    struct span *s = span_create_large(t, large_round(size));
+    struct span *s = wl_span_create_large(t, large_round(size));
     wl_unlock(&t->lock);
     return s != NULL ? s->lo : WALLOC_NULL;
 }
@@ -67,12 +58,12 @@ static uint64_t take_block(walloc *w, struct tier *t, uint64_t req, struct tcach
     if (req > t->small_max)
         return alloc_large(t, req);
     if (tc != NULL)
-        return tcache_alloc(tc, t, tier_class_of(t, req)); /* a sample */
-    if ((tc = tcache_current(w)) == NULL)
+        return wl_tcache_alloc(tc, t, tier_class_of(t, req)); /* a sample */
+    if ((tc = wl_tcache_current(w)) == NULL)
         return WALLOC_NULL; /* no memory for the thread's cache */
     if (WALLOC_BINS && !instance_checked(w))
-        return bins_refill(w, tc, t, tier_class_of(t, req));
-    return tcache_alloc(tc, t, tier_class_of(t, req));
+        return wl_bins_refill(w, tc, t, tier_class_of(t, req));
+    return wl_tcache_alloc(tc, t, tier_class_of(t, req));
 }
 
 /* A sample: a block from the profile's sampler, recorded at site. */
@@ -82,7 +73,7 @@ static uint64_t take_sample(walloc *w, struct tier *t, uint64_t req, uint64_t si
     profile_lock(p);
     uint64_t h = take_block(w, t, req, p->sampler);
     if (h != WALLOC_NULL)
-        profile_record(p, h, site, t->id, tier_block_size(t, req));
+        wl_profile_record(p, h, site, t->id, tier_block_size(t, req));
     profile_unlock(p);
     return h;
 }
@@ -97,12 +88,12 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
     for (;;) {
         uint64_t h = unlikely(sample) ? take_sample(w, t, req, site) : take_block(w, t, req, NULL);
         if (unlikely(h == WALLOC_NULL)) {
-            if (bins_flush(w, t->id) != 0)
+            if (wl_bins_flush(w, t->id) != 0)
                 continue; /* binned blocks held spans that now may empty */
             counter_add(&t->failed_allocs, 1);
             return WALLOC_NULL;
         }
-        enum checked_alloc c = likely(!instance_checked(w)) ? CHECKED_NEW : checked_on_alloc(w->table, h, size);
+        enum checked_alloc c = likely(!instance_checked(w)) ? CHECKED_NEW : wl_checked_on_alloc(w->table, h, size);
         if (likely(c == CHECKED_NEW)) {
             block_unpoison(handle_ptr(w, h), size);
             return h;
@@ -115,10 +106,10 @@ __attribute__((noinline)) static walloc_handle alloc_slow(walloc *w, struct tier
         /* A live block came off a free list: someone wrote into freed memory. Leave that block
          * to its owner, drop what is left of the list, and try again. */
         if (likely(!sample)) {
-            tcache_drop_free_list(w, tcache_current(w), t, h);
+            wl_tcache_drop_free_list(w, wl_tcache_current(w), t, h);
         } else {
             profile_lock(profile_of(w));
-            tcache_drop_free_list(w, profile_of(w)->sampler, t, h);
+            wl_tcache_drop_free_list(w, profile_of(w)->sampler, t, h);
             profile_unlock(profile_of(w));
         }
     }
@@ -150,10 +141,10 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
             return st;
         block_poison(handle_ptr(w, h), s->csize);
         if (likely(!profile_owns_span(w, s)))
-            return tcache_free(w, tcache_current(w), t, s, h - s->lo);
+            return wl_tcache_free(w, wl_tcache_current(w), t, s, h - s->lo);
         profile_lock(profile_of(w)); /* a sample: back to the sampler, off its site */
-        profile_forget(profile_of(w), h);
-        st = tcache_free(w, profile_of(w)->sampler, t, s, h - s->lo);
+        wl_profile_forget(profile_of(w), h);
+        st = wl_tcache_free(w, profile_of(w)->sampler, t, s, h - s->lo);
         profile_unlock(profile_of(w));
         return st;
     }
@@ -164,13 +155,13 @@ static walloc_status free_block(walloc *w, struct tier *t, uint64_t h, uint64_t 
     st = WALLOC_ERR_OUT_OF_BOUNDS;
     if (s != NULL && s->csize == 0 && s->lo == h && large_round(req) <= ((uint64_t)s->pages << WALLOC_PAGE_SHIFT)) {
         atomic_store_explicit(&s->used, 0, memory_order_relaxed);
-        span_release(t, s);
+        wl_span_release(t, s);
         st = WALLOC_OK;
     }
     wl_unlock(&t->lock);
     if (profile_of(w) != NULL) {
         if (st == WALLOC_OK)
-            profile_forget(profile_of(w), h);
+            wl_profile_forget(profile_of(w), h);
         profile_unlock(profile_of(w));
     }
     return st;
@@ -184,7 +175,7 @@ static bool inside_live_block(walloc *w, struct tier *t, uint64_t h)
     const struct span *s = span_at(w, h);
     uint64_t start = s == NULL || s->pages == 0 ? h : s->csize == 0 ? s->lo : h - (h - s->lo) % s->csize;
     wl_unlock(&t->lock);
-    return start != h && checked_state_of(w->table, start) == CHECKED_LIVE_BLOCK;
+    return start != h && wl_checked_state_of(w->table, start) == CHECKED_LIVE_BLOCK;
 }
 
 /* Everything walloc_free's fast path does not handle, including every error status. */
@@ -192,7 +183,7 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
 {
     if (unlikely(w == NULL))
         return WALLOC_ERR_INVALID_ARGUMENT;
-    struct tier *t = tier_of_handle(w, h);
+    struct tier *t = wl_tier_of_handle(w, h);
     if (unlikely(t == NULL || (h & (t->align - 1)) != 0))
         return WALLOC_ERR_INVALID_HANDLE;
     uint64_t req = size ? size : 1;
@@ -200,9 +191,9 @@ __attribute__((noinline)) static walloc_status free_slow(walloc *w, walloc_handl
         return WALLOC_ERR_OUT_OF_BOUNDS;
     walloc_status s;
     if (unlikely(instance_checked(w))) {
-        if (tier_check_range(t, h, tier_block_size(t, req)) != WALLOC_OK) /* past the head */
-            return checked_state_of(w->table, h) == CHECKED_FREED_BLOCK ? WALLOC_ERR_DOUBLE_FREE : WALLOC_ERR_OUT_OF_BOUNDS;
-        if ((s = checked_on_free(w->table, h, size)) == WALLOC_ERR_DOUBLE_FREE && inside_live_block(w, t, h))
+        if (wl_tier_check_range(t, h, tier_block_size(t, req)) != WALLOC_OK) /* past the head */
+            return wl_checked_state_of(w->table, h) == CHECKED_FREED_BLOCK ? WALLOC_ERR_DOUBLE_FREE : WALLOC_ERR_OUT_OF_BOUNDS;
+        if ((s = wl_checked_on_free(w->table, h, size)) == WALLOC_ERR_DOUBLE_FREE && inside_live_block(w, t, h))
             return WALLOC_ERR_NOT_A_BLOCK; /* freed, then its memory went to a block that is live */
         if (s != WALLOC_OK)
             return s;
@@ -218,7 +209,7 @@ __attribute__((noinline)) static walloc_status free_remote(walloc *w, struct spa
     if (WALLOC_THREADS && !instance_checked(w) && atomic_load_explicit(&s->owner, memory_order_relaxed) != NULL &&
         !profile_owns_span(w, s)) {
         block_poison(handle_ptr(w, h), s->csize);
-        if (span_push_remote(w, s, h - s->lo))
+        if (wl_span_push_remote(w, s, h - s->lo))
             return WALLOC_OK;
         block_unpoison(handle_ptr(w, h), s->csize);
     }
@@ -254,8 +245,8 @@ WASM_MINSIZE_BEGIN
  * to the calling thread's next sample, and between samples pops as the fast path does. */
 __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t size, walloc_tier tier, uint64_t site)
 {
-    struct tcache *tc = tcache_current(w);
-    bool due = tc != NULL && profile_sample_due(profile_of(w), tc);
+    struct tcache *tc = wl_tcache_current(w);
+    bool due = tc != NULL && wl_profile_sample_due(profile_of(w), tc);
     uint64_t g = size - 1;
     walloc_handle h;
     if (likely(!due && tc != NULL && g < DIRECT_MAX && !instance_checked(w) && pop_current(w, tc, tier, g, size, &h)))
@@ -263,6 +254,10 @@ __attribute__((noinline)) static walloc_handle alloc_counted(walloc *w, uint64_t
     return alloc_slow(w, &w->tiers[tier], size, site, due);
 }
 WASM_MINSIZE_END
+
+_Static_assert(!WALLOC_BINS || BIN_DIRECT_SLOTS == DIRECT_SLOTS,
+               "the fast path indexes bins' class_of with the thread cache's direct-table index: "
+               "BIN_DIRECT_MAX must equal DIRECT_MAX");
 
 /* The fast path's pop for a request of size = g + 1 (g < DIRECT_MAX) bytes of tier: from the
  * bin of the request's class in builds with bins (bins.h), else from the current span of the
@@ -275,8 +270,8 @@ static inline bool pop_fast(walloc *w, walloc_tier tier, uint64_t g, uint64_t si
         block_unpoison(handle_ptr(w, *out), size);
         return true;
     }
-    return atomic_load_explicit(&walloc_tl.w0, memory_order_relaxed) == w &&
-           pop_current(w, atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed), tier, g, size, out);
+    return atomic_load_explicit(&wl_tl.w0, memory_order_relaxed) == w &&
+           pop_current(w, atomic_load_explicit(&wl_tl.tc0, memory_order_relaxed), tier, g, size, out);
 }
 
 walloc_handle walloc_alloc(walloc *w, uint64_t size, walloc_tier tier)
@@ -311,7 +306,7 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
         if (likely(s != NULL)) {
             uint64_t d = h - s->lo;
             if (likely(size - 1 < s->csize && d <= span_last(s) && (d & s->amask) == 0)) {
-                struct tcache *tc = atomic_load_explicit(&walloc_tl.tc0, memory_order_relaxed);
+                struct tcache *tc = atomic_load_explicit(&wl_tl.tc0, memory_order_relaxed);
                 if (likely(atomic_load_explicit(&s->owner, memory_order_relaxed) == tc)) {
                     block_poison(handle_ptr(w, h), s->csize);
                     if (WALLOC_BINS && likely(bin_push(&w->bins.bin[s->tier][s->cls], h)))
@@ -319,7 +314,7 @@ walloc_status walloc_free(walloc *w, walloc_handle h, uint64_t size)
                     uint64_t was = span_push_local(w, s, h);
                     if (unlikely(was == SPAN_END ||
                                  (atomic_load_explicit(&s->used, memory_order_relaxed) == 0 && !s->kept_empty)))
-                        return tcache_after_free(tc, &w->tiers[s->tier], s);
+                        return wl_tcache_after_free(tc, &w->tiers[s->tier], s);
                     return WALLOC_OK;
                 }
                 return free_remote(w, s, h, size);

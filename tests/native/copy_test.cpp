@@ -59,7 +59,7 @@ using CopyFn = void *(*)(void *, const void *, size_t);
 #if WALLOC_COPY_KERNELS
 walloc_cpu_facts this_cpu() {
     walloc_cpu_facts f;
-    walloc_cpu_facts_read(&f);
+    wl_cpu_facts_read(&f);
     return f;
 }
 
@@ -95,11 +95,11 @@ walloc_copy_plan g_plan;
 
 void *copy_with_plan(void *dst, const void *src, size_t n) {
     switch (g_plan.isa) {
-    case WALLOC_COPY_ISA_AVX512: return walloc_copy_avx512_planned(&g_plan, dst, src, n);
-    case WALLOC_COPY_ISA_AVX2: return walloc_copy_avx2_planned(&g_plan, dst, src, n);
+    case WALLOC_COPY_ISA_AVX512: return wl_copy_avx512_planned(&g_plan, dst, src, n);
+    case WALLOC_COPY_ISA_AVX2: return wl_copy_avx2_planned(&g_plan, dst, src, n);
     case WALLOC_COPY_ISA_SSE2: break;
     }
-    return walloc_copy_sse2_planned(&g_plan, dst, src, n);
+    return wl_copy_sse2_planned(&g_plan, dst, src, n);
 }
 
 class CopyKernel : public ::testing::TestWithParam<Kernel> {
@@ -112,7 +112,7 @@ class CopyKernel : public ::testing::TestWithParam<Kernel> {
 };
 
 std::string kernel_name(const Kernel &k) {
-    std::string name = walloc_copy_isa_name(k.isa);
+    std::string name = wl_copy_isa_name(k.isa);
     switch (k.route) {
     case Route::Loop: return name + "_loop";
     case Route::Stream: return name + "_stream";
@@ -416,12 +416,12 @@ walloc_cpu_facts skylake_server() {  // AVX-512 that lowers the clock, ERMS with
 
 TEST(CopyPlan, AmdNeverUsesRepMovsbAndTakes64ByteMovesFromZen4) {
     walloc_cpu_facts f3 = zen3();
-    walloc_copy_plan p = walloc_copy_plan_for(&f3, false);
+    walloc_copy_plan p = wl_copy_plan_for(&f3, false);
     EXPECT_EQ(p.isa, WALLOC_COPY_ISA_AVX2);
     EXPECT_EQ(p.rep_movsb_min, p.rep_movsb_end);
     EXPECT_EQ(p.stream_above, 8u << 20);
     walloc_cpu_facts f4 = zen4();
-    p = walloc_copy_plan_for(&f4, false);
+    p = wl_copy_plan_for(&f4, false);
     EXPECT_EQ(p.isa, WALLOC_COPY_ISA_AVX512);
     EXPECT_EQ(p.rep_movsb_min, p.rep_movsb_end);
     EXPECT_EQ(p.stream_above, 8u << 20);
@@ -429,7 +429,7 @@ TEST(CopyPlan, AmdNeverUsesRepMovsbAndTakes64ByteMovesFromZen4) {
 
 TEST(CopyPlan, IntelWithFsrmUsesRepMovsbFrom2112BytesUpToTheStreamingThreshold) {
     walloc_cpu_facts f = sapphire_rapids();
-    walloc_copy_plan p = walloc_copy_plan_for(&f, false);
+    walloc_copy_plan p = wl_copy_plan_for(&f, false);
     EXPECT_EQ(p.isa, WALLOC_COPY_ISA_AVX512);
     EXPECT_EQ(p.rep_movsb_min, 2112u);
     EXPECT_EQ(p.stream_above, (105u << 20) / 4);
@@ -438,18 +438,18 @@ TEST(CopyPlan, IntelWithFsrmUsesRepMovsbFrom2112BytesUpToTheStreamingThreshold) 
 
 TEST(CopyPlan, IntelWithoutAvxVnniKeeps32ByteMovesAndScalesTheRepMovsbThreshold) {
     walloc_cpu_facts f = skylake_server();
-    walloc_copy_plan p = walloc_copy_plan_for(&f, false);
+    walloc_copy_plan p = wl_copy_plan_for(&f, false);
     EXPECT_EQ(p.isa, WALLOC_COPY_ISA_AVX2);
     EXPECT_EQ(p.rep_movsb_min, 4096u);  // 2 KiB per 16 bytes of vector width, without FSRM
     f.erms = false;
-    p = walloc_copy_plan_for(&f, false);
+    p = wl_copy_plan_for(&f, false);
     EXPECT_EQ(p.rep_movsb_min, p.rep_movsb_end);
 }
 
 TEST(CopyPlan, BaselineCpuGetsSse2) {
     walloc_cpu_facts f{};
     f.intel = true;
-    walloc_copy_plan p = walloc_copy_plan_for(&f, false);
+    walloc_copy_plan p = wl_copy_plan_for(&f, false);
     EXPECT_EQ(p.isa, WALLOC_COPY_ISA_SSE2);
     EXPECT_EQ(p.rep_movsb_min, p.rep_movsb_end);
     EXPECT_EQ(p.stream_above, 8u << 20);  // no cache reported
@@ -458,20 +458,20 @@ TEST(CopyPlan, BaselineCpuGetsSse2) {
 TEST(CopyPlan, StreamingThresholdFollowsTheCacheWithAFloor) {
     walloc_cpu_facts f = zen4();
     f.l3_bytes = 0;
-    EXPECT_EQ(walloc_copy_plan_for(&f, false).stream_above, 4u << 20);  // L2 x 4
+    EXPECT_EQ(wl_copy_plan_for(&f, false).stream_above, 4u << 20);  // L2 x 4
     f.l2_bytes = 128u << 10;
-    EXPECT_EQ(walloc_copy_plan_for(&f, false).stream_above, 1u << 20);  // floor
+    EXPECT_EQ(wl_copy_plan_for(&f, false).stream_above, 1u << 20);  // floor
     f.l3_bytes = 96u << 20;
-    EXPECT_EQ(walloc_copy_plan_for(&f, false).stream_above, 24u << 20);
+    EXPECT_EQ(wl_copy_plan_for(&f, false).stream_above, 24u << 20);
 }
 
 TEST(CopyPlan, SanitizedBuildsAvoidMaskedMovesAndRepMovsb) {
     walloc_cpu_facts f = sapphire_rapids();
-    walloc_copy_plan p = walloc_copy_plan_for(&f, true);
+    walloc_copy_plan p = wl_copy_plan_for(&f, true);
     EXPECT_EQ(p.isa, WALLOC_COPY_ISA_AVX2);
     EXPECT_EQ(p.rep_movsb_min, p.rep_movsb_end);
     f = zen4();
-    EXPECT_EQ(walloc_copy_plan_for(&f, true).isa, WALLOC_COPY_ISA_AVX2);
+    EXPECT_EQ(wl_copy_plan_for(&f, true).isa, WALLOC_COPY_ISA_AVX2);
 }
 
 // ---- The facts of this CPU, against what the compiler's runtime and Linux report ----
@@ -540,8 +540,8 @@ INSTANTIATE_TEST_SUITE_P(Kernels, CopyKernel, ::testing::Values(Kernel{"libc_mem
 #if WALLOC_COPY_KERNELS
 TEST(CopyDispatch, PublicFunctionsFollowThePlanForThisCpu) {
     const walloc_cpu_facts f = this_cpu();
-    const walloc_copy_plan want = walloc_copy_plan_for(&f, WALLOC_TEST_SANITIZED);
-    const walloc_copy_plan *got = walloc_copy_active_plan();
+    const walloc_copy_plan want = wl_copy_plan_for(&f, WALLOC_TEST_SANITIZED);
+    const walloc_copy_plan *got = wl_copy_active_plan();
     EXPECT_EQ(got->isa, want.isa);
     EXPECT_EQ(got->rep_movsb_min, want.rep_movsb_min);
     EXPECT_EQ(got->rep_movsb_end, want.rep_movsb_end);

@@ -23,7 +23,7 @@
 #include "platform_memory.h"
 #include "walloc.h"
 
-void platform_wasm_set_max_bytes(uint64_t bytes);
+void wl_platform_wasm_set_max_bytes(uint64_t bytes);
 
 #include "walloc_js.h"
 
@@ -65,7 +65,7 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_diagnostics(void) {
 }
 
 EMSCRIPTEN_KEEPALIVE void wjs_set_max_bytes(double bytes) {
-    platform_wasm_set_max_bytes(bytes <= 0 ? 0 : (uint64_t)bytes);
+    wl_platform_wasm_set_max_bytes(bytes <= 0 ? 0 : (uint64_t)bytes);
 }
 
 /* ---------------------------------------------------------------- blocks ------------------- */

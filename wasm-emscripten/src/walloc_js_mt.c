@@ -93,7 +93,7 @@ static inline void gate_give(wjs_mt *m, unsigned t)
 /* A shared instance: the record's address, 0 on failure (invalid configuration: validate first
  * with wjs_config_validate; or no memory). Checked mode is always on: it is the authority. */
 EMSCRIPTEN_KEEPALIVE uint32_t wjs_mt_create(double capacity, double r0, double r1, double r2) {
-    wjs_mt *m = platform_meta_alloc(sizeof *m);
+    wjs_mt *m = wl_platform_meta_alloc(sizeof *m);
     if (m == NULL)
         return 0;
     walloc_config c = walloc_config_default();
@@ -103,7 +103,7 @@ EMSCRIPTEN_KEEPALIVE uint32_t wjs_mt_create(double capacity, double r0, double r
     c.tier_ratio[2] = r2;
     c.checked = 1;
     if ((m->w = walloc_create(&c)) == NULL) {
-        platform_meta_free(m, sizeof *m);
+        wl_platform_meta_free(m, sizeof *m);
         return 0;
     }
     for (unsigned t = 0; t < WALLOC_TIER_COUNT; t++)
@@ -196,14 +196,14 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_mt_hold(uint32_t s, uint32_t handle, double off
     }
     uint64_t size = 0, ser = 0;
     int32_t st = WALLOC_OK;
-    if (checked_hold(m->w->table, handle, &size, &ser) != CHECKED_LIVE_BLOCK)
+    if (wl_checked_hold(m->w->table, handle, &size, &ser) != CHECKED_LIVE_BLOCK)
         st = WALLOC_ERR_NOT_A_BLOCK;
     else if (serial != 0 && (double)ser != serial)
         st = WJS_STALE;
     else if (off < 0 || len < 0 || off + len > (double)size)
         st = WALLOC_ERR_OUT_OF_BOUNDS;
     if (st != WALLOC_OK) {
-        checked_release(m->w->table);
+        wl_checked_release(m->w->table);
         gate_exit(m, (unsigned)t);
         return st;
     }
@@ -219,7 +219,7 @@ EMSCRIPTEN_KEEPALIVE void wjs_mt_release(uint32_t s) {
     wjs_mt *m = rec(s);
     if (t_held < 0)
         return;
-    checked_release(m->w->table);
+    wl_checked_release(m->w->table);
     gate_exit(m, (unsigned)t_held);
     t_held = -1;
 }

@@ -35,7 +35,7 @@ _Static_assert(sizeof(walloc_profile_info) == 32 && offsetof(walloc_profile_info
 /* Gives back the last snapshot's memory. */
 EMSCRIPTEN_KEEPALIVE void wjs_profile_release(void) {
     if (g_sites != NULL)
-        platform_meta_free(g_sites, g_sites_bytes);
+        wl_platform_meta_free(g_sites, g_sites_bytes);
     g_sites = NULL;
     g_sites_bytes = 0;
 }
@@ -54,7 +54,7 @@ EMSCRIPTEN_KEEPALIVE int32_t wjs_profile_snapshot(uint32_t w) {
     if (count == 0)
         return 0;
     g_sites_bytes = count * sizeof *g_sites;
-    if ((g_sites = platform_meta_alloc(g_sites_bytes)) == NULL) {
+    if ((g_sites = wl_platform_meta_alloc(g_sites_bytes)) == NULL) {
         g_sites_bytes = 0;
         return -(int32_t)WALLOC_ERR_OUT_OF_MEMORY;
     }
