@@ -55,47 +55,20 @@ exports=(_walloc_create _walloc_destroy _walloc_config_validate _walloc_alloc _w
 exports_csv=$(IFS=,; echo "${exports[*]}")
 
 # Optimisation levels, per file (bench/wasm/build.sh reads the o3_re/os_re/link_opt lines):
-#   walloc.c  -O3 for the allocation and free fast paths; the rest of that file (create, slow
-#             paths, reset/compact, statistics) is compiled for size by a wasm-only `minsize`
-#             pragma in walloc.c. walloc.c at -Os instead: the fast paths call their helpers
-#             (tier_class_of, tier_block_ok) and a pair costs 15.7 ns instead of 10.9.
-#   copy_wasm.c -Os: same speed as -O3 (walloc_memcpy 6 B-4 KiB; the 256-live window).
-#   the rest  -Oz: tiers' growth, large blocks, checked mode, thread-cache slow paths, platform,
-#             the JS shim.
+#   walloc.c  -O3 for the allocation and free fast paths; the rest of that file is compiled for
+#             size by a wasm-only `minsize` pragma. At -Os the fast paths call their helpers
+#             instead of inlining them, and a pair costs half as much again.
+#   copy_wasm.c -Os: as fast as -O3.
+#   the rest  -Oz: growth, large blocks, checked mode, slow paths, platform, the JS shim.
 # Linked with wasm-opt -O3, without its "flexible" inlining of small functions into all their
-# callers (-fimfs=0, 272 bytes), and inlining a function that has one caller only up to 60 of
-# its size units (-ocimfs=60; default: any size). Unlimited, it folded alloc_slow and free_slow
-# back into walloc_alloc and walloc_free (1214 and 814 wire bytes in V8's trace), which V8 then
-# never inlines into their callers: it takes a callee of at most 500 bytes, and only within 3x
-# the caller's own size. Kept out, the fast paths are 204 and 390 bytes, and Chromium inlines
-# them into callers of ordinary size: the 256-live window loop (bench/wasm) went from 13.0 to
-# 10.8 ns per pair (2026-11-25; Node 20 does not inline wasm calls at all). At 70 the bench
-# module folds free_slow again (12.0 ns); at 40-50 the bump chunk's renewal stays out of line
-# (12.0 ns); walloc.wasm is 15521 bytes at 60, 15365 unlimited. tests/wasm/module.test.mjs
-# checks both sizes. The SIMD build also uses the saturating float->int conversions
-# (every engine with SIMD128 has them; 164 bytes). Measured 2026-11-24 18:05 UTC, load average
-# 7.6-8.1 (other jobs on both cores), minima of 2 ms bursts over 10 s, modules interleaved;
-# pairs = 32 B alloc+free inside wasm from a C loop (bench_walloc.c), Node 20 / Chromium 156;
-# JS = a wjs_alloc+wjs_free pair from a JavaScript loop (Node):
-#                                                           bytes  gzip  pairs Node/Chromium  JS
-#   before (older core; -O3 walloc/freelist/copy.c, -Os)    19610  9058  10.8 / 10.0 ns   14.8 ns
-#   this core, those flags                                  17234  8249   9.8 /  9.2      13.6
-#   walloc.c -O3, copy/freelist.c -Os, rest -Oz             16263  8039   9.8 /  9.4      13.7
-#   + nontrapping float->int, -fimfs=0: shipped             15827  8012   9.8 /  9.4      13.7
-#   same, linked with wasm-opt -Oz instead of -O3           15741  8005   9.8 /  9.8      14.7
-#   -Oz everywhere                                          15248  7810  21.2 / 10.1      27.3
-# 2026-11-25: walloc_memcpy became an alias of walloc_memmove in wasm (copy.c): 15915 -> 15365
-# bytes; -ocimfs=60 then 15521.
-# 2026-12-07 (spans, issue 16): 16623 bytes before trimming; the remote-free machinery compiled
-# out where there are no threads (lock.h's WALLOC_THREADS), the class lookup tables replaced by
-# size_class_for (slow paths only), the target_features section stripped (--strip-target-features)
-# and errno support dropped (nothing reads it; -sSUPPORT_ERRNO=0): 15882 bytes. Then checked
-# free-extent headers and the checked-mode stale-record fix (+330 bytes), paid for by
-# WALLOC_WASM_MEMORY_COPY_MIN 256 -> 128 (copy.c; -222 bytes): 15991 bytes; 15959 after
-# the page-bitmap and extent-header helpers were shared.
-# ("this core": one page-map lookup in the free fast path, span lists in platform_wasm.c, no
-# unused shim exports, the minsize pragma.) Chromium's V8 inlines the small helpers that -Oz
-# leaves out of line, Node 20's does not.
+# callers (-fimfs=0), and inlining a function that has one caller only up to 60 of its size
+# units (-ocimfs=60). Unlimited, it folds alloc_slow and free_slow back into walloc_alloc and
+# walloc_free, which V8 then never inlines into their callers (it takes a callee of at most 500
+# bytes, within 3x the caller's size); kept out, Chromium inlines the fast paths into callers of
+# ordinary size. The SIMD build also uses the saturating float->int conversions (every engine
+# with SIMD128 has them). The measurements behind each choice, and the module's size at each
+# step: bench/wasm/NOTES.md, "Build flags of the shipped module". tests/wasm/module.test.mjs
+# checks the sizes.
 o3_re='/walloc\.c$'
 os_re='/copy_wasm\.c$'
 link_opt=(-O3 -sBINARYEN_EXTRA_PASSES=-fimfs=0,-ocimfs=60,--strip-target-features)

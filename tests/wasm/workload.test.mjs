@@ -145,7 +145,7 @@ test('create / destroy many times in one module instance reuses memory', async (
     x.walloc_destroy(w);
     sizes.push(x.memory.buffer.byteLength);
   }
-  // walloc_destroy gives the tier segments back (platform_release) and platform_wasm.c reuses
+  // walloc_destroy gives the tier segments back (wl_platform_release) and platform_wasm.c reuses
   // them and the freed metadata: after the first cycle memory does not grow at all.
   const grownAfterFirst = sizes.at(-1) - sizes[0];
   assert.equal(grownAfterFirst, 0, `memory grew ${grownAfterFirst} bytes over 199 create/destroy cycles`);

@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * After each sample the gap to the next is drawn uniformly from {@code [1, 2 * rate - 1]} (mean
  * {@code rate}; the first gap is drawn the same way), so a loop that allocates in a fixed pattern
  * is not sampled at the same point of the pattern every time. Rate 1 samples every allocation.
- * The JavaScript face and the core ({@code profile_sample_due}) sample by the same rule.
+ * The JavaScript face and the core ({@code wl_profile_sample_due}) sample by the same rule.
  *
  * <p>Cost: every allocation of a profiled instance finds its thread's countdown and decrements
  * it. The first thread to allocate finds its own through a field, without a {@link ThreadLocal}
