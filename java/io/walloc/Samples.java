@@ -60,7 +60,7 @@ final class Samples {
         try {
             long h = inGate(size, t, site);
             if (h == Walloc.NULL) {
-                throw Errors.allocFailure(size, tier, capacity, gate);
+                return null; // the tier is full: the caller says so
             }
             b = new Block(owner, history, h, size, tier, history.of(t));
         } finally {

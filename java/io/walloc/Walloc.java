@@ -383,6 +383,13 @@ public final class Walloc implements AutoCloseable {
     }
 
 
+    private Block orFail(Block b, long size, Tier tier) {
+        if (b == null) {
+            throw allocFailure(size, tier);
+        }
+        return b;
+    }
+
     private RuntimeException allocFailure(long size, Tier tier) {
         return Errors.allocFailure(size, tier, capacity, gate);
     }
@@ -502,11 +509,25 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public Block allocateBlock(long size, Tier tier) {
+        return orFail(tryAllocateBlock(size, tier), size, tier);
+    }
+
+    /**
+     * Like {@link #allocateBlock(long, Tier)}, but returns null when the tier has no room.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @return the block, or null when the tier is full
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block tryAllocateBlock(long size, Tier tier) {
         int t = tierCode(tier);
+        if (size < 0 || size > capacity[t]) {
+            throw allocFailure(size, tier); // before any stack walk: no site for a call that cannot allocate
+        }
         if (sampler != null && sampler.due()) {
-            if (size < 0 || size > capacity[t]) {
-                throw allocFailure(size, tier); // before the stack walk: no site for a call that cannot allocate
-            }
             return samples.block(size, tier, profiler.callerSite());
         }
         TierHistory.Epoch e = history.of(t);
@@ -518,7 +539,7 @@ public final class Walloc implements AutoCloseable {
         try {
             long h = CoreCalls.alloc(w, size, t);
             if (h == NULL) {
-                throw allocFailure(size, tier);
+                return null;
             }
             if (cache != null) {
                 cache.handedOut(t, h, size);
@@ -560,10 +581,25 @@ public final class Walloc implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public Block allocateBlock(long size, Tier tier, String site) {
+        return orFail(tryAllocateBlock(size, tier, site), size, tier);
+    }
+
+    /**
+     * Like {@link #allocateBlock(long, Tier, String)}, but returns null when the tier has no room.
+     *
+     * @param size bytes, 0 or more
+     * @param tier the tier
+     * @param site the site's name
+     * @return the block, or null when the tier is full
+     * @throws IllegalArgumentException for a negative size or one larger than the tier
+     * @throws NullPointerException for a null tier or site
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Block tryAllocateBlock(long size, Tier tier, String site) {
         Objects.requireNonNull(site, "site is null");
         int t = tierCode(tier);
         if (profiler == null) {
-            return allocateBlock(size, tier);
+            return tryAllocateBlock(size, tier);
         }
         if (size < 0 || size > capacity[t]) {
             throw allocFailure(size, tier);

@@ -113,15 +113,10 @@ final class TierBudgets {
     /* A block, or null when the tier has no room. An asset's block is named by its path in the
      * instance's allocation profile, if it keeps one (every asset recorded: there are few, and a
      * path says more than the loader's stack); a reservation without a path is sampled like any
-     * allocation, at its caller's stack. The façade reports a full tier only by throwing: that one
-     * exception becomes null here, at the boundary. */
+     * allocation, at its caller's stack. */
     private Block allocate(long size, Tier tier, String forPath) {
-        try {
-            return forPath.isEmpty() ? walloc.allocateBlock(size, tier)
-                    : walloc.allocateBlock(size, tier, "asset:" + forPath);
-        } catch (WallocOutOfMemoryException e) {
-            return null;
-        }
+        return forPath.isEmpty() ? walloc.tryAllocateBlock(size, tier)
+                : walloc.tryAllocateBlock(size, tier, "asset:" + forPath);
     }
 
     /* What the tier holds, for a "no room" message: where the memory went. */

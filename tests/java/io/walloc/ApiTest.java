@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,6 +156,31 @@ class ApiTest extends WallocTestBase {
         long again = w.allocate(4096, Tier.BOTTOM); // usable after freeing
         w.free(again, 4096);
         assertTrue(w.tierStats(Tier.BOTTOM).failedAllocs() >= 2);
+    }
+
+    @Test
+    void tryAllocateBlockReturnsNullWhenFullOnEveryPath() {
+        // unprofiled; profiled, every allocation sampled (rate 1); and a named site
+        for (int rate : new int[] {0, 1}) {
+            WallocConfig.Builder b = WallocConfig.builder().capacity(1 << 20).checked(true);
+            Walloc w = open((rate > 0 ? b.profile(rate) : b).build());
+            long cap = w.capacity(Tier.BOTTOM);
+            Block all = w.tryAllocateBlock(cap, Tier.BOTTOM);
+            assertNotNull(all, "rate " + rate);
+            assertNull(w.tryAllocateBlock(4096, Tier.BOTTOM), "rate " + rate);
+            assertNull(w.tryAllocateBlock(4096, Tier.BOTTOM, "named"), "rate " + rate);
+            WallocOutOfMemoryException e = assertThrows(WallocOutOfMemoryException.class,
+                    () -> w.allocateBlock(4096, Tier.BOTTOM, "named"));
+            assertEquals(Tier.BOTTOM, e.tier());
+            assertThrows(WallocOutOfMemoryException.class, () -> w.allocateBlock(4096, Tier.BOTTOM));
+            assertThrows(IllegalArgumentException.class, () -> w.tryAllocateBlock(-1, Tier.BOTTOM));
+            assertThrows(IllegalArgumentException.class, () -> w.tryAllocateBlock(cap + 1, Tier.BOTTOM, "named"));
+            assertEquals(1, w.tierStats(Tier.BOTTOM).liveBlocks(), "a refused block holds nothing");
+            all.close();
+            try (Block again = w.tryAllocateBlock(4096, Tier.BOTTOM, "named")) {
+                assertNotNull(again, "usable after freeing, rate " + rate);
+            }
+        }
     }
 
     @Test
