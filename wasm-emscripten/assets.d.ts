@@ -19,8 +19,8 @@ export interface AssetRegistryOptions {
   concurrency?: number;
   /** Tier per asset type, over AssetRegistry.DEFAULT_TYPE_TIERS. */
   typeTiers?: Record<string, Tier>;
-  /** Budget in bytes per tier (see AssetRegistry.setBudget), e.g. { top: 64 << 20 }. */
-  budgets?: Partial<Record<'top' | 'middle' | 'bottom' | 0 | 1 | 2, number>>;
+  /** Budget in bytes per tier, keyed by tier name (see AssetRegistry.setBudget), e.g. { top: 64 << 20 }. */
+  budgets?: Partial<Record<'top' | 'middle' | 'bottom', number>>;
 }
 
 export interface LoadOptions {

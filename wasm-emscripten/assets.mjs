@@ -473,6 +473,7 @@ export class AssetRegistry {
   async #collect(load, tier) {
     const { chunks, loaded } = await collectBody(load);
     const r = await this.#reserve(load, loaded, tier);
+    load.check(); // a call queued meanwhile (by onGrowth, say) may have released the block
     const heap = this.#host.heap();
     let at = r.handle;
     for (const c of chunks) { heap.set(c, at); at += c.length; }

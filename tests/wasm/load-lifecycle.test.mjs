@@ -344,3 +344,54 @@ describe('more orders of the same kind', () => {
     w.destroy();
   });
 });
+
+// The load's own allocation can grow memory, and an onGrowth listener can queue a reset, a
+// compaction or destroy that runs before the load's next step: the load must not write into the
+// block it no longer owns (found in review: the body without a length was copied in after the
+// reservation's await without a check).
+describe('a release queued by the load\'s own allocation (onGrowth), before the body is copied in', () => {
+  for (const action of ['resetTier', 'compact0', 'destroy']) {
+    for (const withLength of [false, true]) {
+      test(`${action}, ${withLength ? 'Content-Length' : 'no length'}`, { timeout: 30000 }, async () => {
+        const N = 4096;
+        const realFetch = globalThis.fetch;
+        globalThis.fetch = async () => new Response(new ReadableStream({
+          start(c) { c.enqueue(new Uint8Array(N).fill(0xAB)); c.close(); },
+        }), { status: 200, headers: withLength ? { 'content-length': String(N) } : {} });
+        try {
+          const w = await Walloc.create({ capacity: 1 * MiB });
+          const mem = w.memory;
+          const reg = new AssetRegistry(w, { baseUrl: 'http://example.invalid/' });
+          let mine, snapshot, acted = false;
+          w.onGrowth(() => queueMicrotask(() => {
+            if (acted || !w.alive) return;
+            acted = true;
+            if (action === 'destroy') {
+              w.destroy();
+              snapshot = new Uint8Array(mem.buffer).slice();
+              return;
+            }
+            if (action === 'resetTier') w.resetTier('bottom'); else w.fastCompactTier('bottom', 0);
+            mine = w.allocate(N, 'bottom');
+            w.write(mine, fillPattern(new Uint8Array(N), 9));
+          }));
+          const err = await reg.load('a.bin', 'temp').then(() => undefined, (e) => e);
+          assert.ok(acted, 'the load\'s allocation grew memory and the queued call ran');
+          assert.ok(err instanceof AssetLoadError, `the load fails: ${err ?? 'it resolved'}`);
+          if (action === 'destroy') {
+            assert.match(err.message, /instance was destroyed while loading/);
+            assert.ok(Buffer.compare(new Uint8Array(mem.buffer), snapshot) === 0, 'nothing wrote into memory after destroy');
+            return;
+          }
+          assert.match(err.message, RELEASES[action]);
+          assert.ok(samePattern(w.read(mine), 9), 'the block allocated after the release is intact');
+          assert.equal(reg.list().length, 0, 'a failed load registers nothing');
+          assert.equal(w.tierStats('bottom').liveBlocks, 1, 'only the user\'s block is live');
+          w.destroy();
+        } finally {
+          globalThis.fetch = realFetch;
+        }
+      });
+    }
+  }
+});

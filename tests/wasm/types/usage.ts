@@ -34,6 +34,8 @@ export async function tour(): Promise<number> {
   reg.clearBudget('top');
   // @ts-expect-error a budget is a number of bytes
   reg.setBudget('top', '64M');
+  // @ts-expect-error the budgets option is keyed by tier name (an object's keys are strings)
+  new AssetRegistry(w, { budgets: { 0: 1 << 20 } });
   const a: Asset = await reg.load('meshes/castle.glb', 'mesh', { onProgress: (p) => p.loaded / p.total });
   const all: Settled[] = await reg.loadAll(['a.bin', { path: 'b.bin', type: 'scene', tier: 'middle' }], { settle: true });
   const recs: Asset[] = await reg.loadAll(['a.bin'], { concurrency: 2 });
